@@ -1,0 +1,123 @@
+/**
+ * Builds the gateway's configuration from a file (native JSON/YAML or seed 003's router format),
+ * the environment and command-line flags, and validates the result once. Errors name the bad
+ * field and where it came from.
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { extname } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import {
+  GATEWAY_SETTINGS,
+  type GatewayConfig,
+  type GatewaySettingKey,
+  gatewayConfigSchema,
+} from "./schema.js";
+import { isSeedRouterConfig, seedRouterBackends } from "./seed-router.js";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export interface ConfigSources {
+  /** Path of a config file, if any. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Values given on the command line, keyed like the config (`health_interval`). */
+  flags?: Partial<Record<GatewaySettingKey, unknown>>;
+  /** Backends given with `--backend [name=]url` (models are discovered from each one's /v1/models). */
+  backendSpecs?: readonly string[];
+}
+
+export function loadGatewayConfig(sources: ConfigSources = {}): GatewayConfig {
+  const env = sources.env ?? process.env;
+  const file = sources.file ?? env.SWITCHYARD_CONFIG;
+  const merged: Record<string, unknown> = file ? readConfigFile(file) : {};
+  for (const setting of GATEWAY_SETTINGS) {
+    const name = setting.env.find((candidate) => env[candidate] !== undefined && env[candidate] !== "");
+    if (name) merged[setting.key] = env[name];
+  }
+  for (const [key, value] of Object.entries(sources.flags ?? {})) {
+    if (value !== undefined) merged[key] = value;
+  }
+  const extraBackends = [...splitList(env.SWITCHYARD_BACKENDS), ...(sources.backendSpecs ?? [])];
+  if (extraBackends.length > 0) {
+    const backends = Array.isArray(merged.backends) ? merged.backends : [];
+    merged.backends = [...backends, ...extraBackends.map(parseBackendSpec)];
+  }
+  const result = gatewayConfigSchema.safeParse(merged);
+  if (!result.success) throw new ConfigError(describeIssues(result.error, file));
+  assertUniqueBackendNames(result.data);
+  return result.data;
+}
+
+/** Reads a JSON or YAML file; seed 003's router format is converted to native backends. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = [".yaml", ".yml"].includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(
+      `config file ${path} is not valid ${extname(path) || "JSON"}: ${(error as Error).message}`,
+    );
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigError(`config file ${path} must hold an object`);
+  }
+  if (!isSeedRouterConfig(value)) return value as Record<string, unknown>;
+  try {
+    const { models: _models, ...rest } = value as Record<string, unknown>;
+    return { ...rest, backends: seedRouterBackends(value) };
+  } catch (error) {
+    if (error instanceof z.ZodError) throw new ConfigError(describeIssues(error, path));
+    throw error;
+  }
+}
+
+function describeIssues(error: z.ZodError, file: string | undefined): string {
+  const where = file ? ` (from ${file}, the environment or flags)` : "";
+  const lines = error.issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join(".") : "(root)";
+    return `  ${field}: ${issue.message}`;
+  });
+  return `invalid configuration${where}:\n${lines.join("\n")}`;
+}
+
+function assertUniqueBackendNames(config: GatewayConfig): void {
+  const seen = new Set<string>();
+  for (const backend of config.backends) {
+    const id = backendId(backend);
+    if (seen.has(id))
+      throw new ConfigError(`invalid configuration:\n  backends: two backends are named "${id}"`);
+    seen.add(id);
+  }
+}
+
+/** A backend's stable id: its name if given, else `host:port` of its URL. */
+export function backendId(backend: { name?: string | undefined; url: string }): string {
+  if (backend.name) return backend.name;
+  const url = new URL(backend.url);
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return `${url.hostname}:${port}`;
+}
+
+/** `http://host:port` or `name=http://host:port`. */
+export function parseBackendSpec(spec: string): { name?: string; url: string } {
+  const match = /^([^=/:]+)=(.+)$/.exec(spec);
+  return match ? { name: match[1]!, url: match[2]! } : { url: spec };
+}
+
+function splitList(text: string | undefined): string[] {
+  if (!text) return [];
+  return text
+    .split(/[,;\s]+/)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}

@@ -1,0 +1,111 @@
+/**
+ * Builds a gateway: the registry of backends, the strategy, upstream pools, health checks, metrics,
+ * and the fastify app with its route plugins. `startGateway` also listens and starts probing.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "pino";
+import { backendId } from "../config/load.js";
+import type { GatewayConfig } from "../config/schema.js";
+import { createGatewayMetrics } from "../metrics/metrics.js";
+import type { BackendState } from "../routing/backend.js";
+import { HealthChecker, type ProbeFetch } from "../routing/health.js";
+import { Registry } from "../routing/registry.js";
+import { createStrategy } from "../routing/strategies/strategy.js";
+import { UpstreamPools } from "../upstream/pools.js";
+import type { GatewayContext } from "./context.js";
+import { sendError } from "./error-reply.js";
+import { GatewayError } from "./errors.js";
+import { registerJsonBodyParser } from "./json-body.js";
+import { createLogger } from "./logger.js";
+import { healthRoutes } from "./routes/health.js";
+import { openAIRoutes } from "./routes/openai.js";
+
+export interface Gateway {
+  app: FastifyInstance;
+  context: GatewayContext;
+  /** Listens, runs the first health round and starts periodic checks; resolves to the bound URL. */
+  start(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function buildGateway(
+  config: GatewayConfig,
+  logger: Logger = createLogger(config.log_level),
+): Gateway {
+  const registry = new Registry();
+  for (const backend of config.backends) registry.add(backendId(backend), backend);
+  const pools = new UpstreamPools({ connectTimeoutMs: config.connect_timeout * 1000 });
+  const probe: ProbeFetch = async (backend: BackendState, path, timeoutMs) => {
+    const response = await pools.for(backend.origin).request({
+      method: "GET",
+      path: backend.pathFor(path),
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const text = await response.body.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.statusCode, json };
+  };
+  const context: GatewayContext = {
+    config,
+    registry,
+    strategy: createStrategy(config.strategy),
+    pools,
+    health: new HealthChecker(
+      registry,
+      probe,
+      { intervalMs: config.health_interval * 1000, timeoutMs: config.health_timeout * 1000 },
+      logger,
+    ),
+    metrics: createGatewayMetrics(() => registry.list()),
+    logger,
+    startedAt: Date.now(),
+  };
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.body_limit,
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+  });
+  registerJsonBodyParser(app);
+  const knownPaths = new Set<string>();
+  app.addHook("onRoute", (route) => {
+    knownPaths.add(route.url);
+  });
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? request.url;
+    const error = knownPaths.has(path)
+      ? new GatewayError("SWY_ERR_METHOD_NOT_ALLOWED", `Method ${request.method} is not allowed on ${path}.`)
+      : new GatewayError("SWY_ERR_ROUTE_NOT_FOUND", `Unknown route: ${request.method} ${path}.`);
+    sendError(request, reply, error);
+  });
+  app.register(openAIRoutes(context));
+  app.register(healthRoutes(context));
+
+  return {
+    app,
+    context,
+    async start() {
+      const address = await app.listen({ host: config.host, port: config.port });
+      await context.health.start();
+      return address;
+    },
+    async close() {
+      context.health.stop();
+      await app.close();
+      await pools.closeAll();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * Everything a gateway route needs, built once per gateway and passed to each route plugin.
+ * @module
+ */
+import type { Logger } from "pino";
+import type { GatewayConfig } from "../config/schema.js";
+import type { GatewayMetrics } from "../metrics/metrics.js";
+import type { HealthChecker } from "../routing/health.js";
+import type { Registry } from "../routing/registry.js";
+import type { Strategy } from "../routing/strategies/strategy.js";
+import type { UpstreamPools } from "../upstream/pools.js";
+
+export interface GatewayContext {
+  readonly config: GatewayConfig;
+  readonly registry: Registry;
+  readonly strategy: Strategy;
+  readonly pools: UpstreamPools;
+  readonly health: HealthChecker;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  readonly startedAt: number;
+}

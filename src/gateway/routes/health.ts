@@ -1,0 +1,46 @@
+/**
+ * Operator views: `/health` (summary; 503 when no backend is healthy, so it can gate readiness),
+ * `/status` (every backend in detail) and `/metrics` (Prometheus text).
+ * @module
+ */
+import type { FastifyInstance } from "fastify";
+import type { GatewayContext } from "../context.js";
+
+export function healthRoutes(ctx: GatewayContext) {
+  return async function healthRoutesPlugin(app: FastifyInstance): Promise<void> {
+    app.get("/health", async (_request, reply) => {
+      const backends = ctx.registry.list();
+      const healthy = backends.filter((backend) => backend.healthy && backend.models.length > 0).length;
+      const status = healthy === 0 ? "unhealthy" : healthy < backends.length ? "degraded" : "healthy";
+      reply.code(healthy === 0 ? 503 : 200);
+      return {
+        status,
+        timestamp: Math.floor(Date.now() / 1000),
+        uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
+        backends: { total: backends.length, healthy },
+        models: ctx.registry.models(),
+      };
+    });
+
+    app.get("/status", async () => {
+      const backends = ctx.registry.list();
+      return {
+        strategy: ctx.strategy.name,
+        uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
+        health_interval_s: ctx.config.health_interval,
+        total_inflight: backends.reduce((sum, backend) => sum + backend.inflight, 0),
+        backends: backends.map((backend) => backend.snapshot()),
+        models: Object.fromEntries(
+          ctx.registry
+            .models()
+            .map((model) => [model, ctx.registry.serving(model).map((backend) => backend.id)]),
+        ),
+      };
+    });
+
+    app.get("/metrics", async (_request, reply) => {
+      reply.type(ctx.metrics.registry.contentType);
+      return ctx.metrics.registry.metrics();
+    });
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The OpenAI-compatible surface: inference routes are proxied; the model list is the gateway's own
+ * (every backend's models, de-duplicated).
+ * @module
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import {
+  chatRequestSchema,
+  checkRequest,
+  completionRequestSchema,
+  embeddingRequestSchema,
+} from "../../protocol/openai/requests.js";
+import type { GatewayContext } from "../context.js";
+import { GatewayError } from "../errors.js";
+import { proxy } from "../pipeline.js";
+
+interface InferenceRoute {
+  route: string;
+  path: string;
+  schema: z.ZodType;
+}
+
+const INFERENCE_ROUTES: readonly InferenceRoute[] = [
+  { route: "chat", path: "/v1/chat/completions", schema: chatRequestSchema },
+  { route: "completions", path: "/v1/completions", schema: completionRequestSchema },
+  { route: "embeddings", path: "/v1/embeddings", schema: embeddingRequestSchema },
+];
+
+export function openAIRoutes(ctx: GatewayContext) {
+  return async function openAIRoutesPlugin(app: FastifyInstance): Promise<void> {
+    for (const inference of INFERENCE_ROUTES) {
+      app.post(inference.path, (request, reply) => handleInference(ctx, inference, request, reply));
+    }
+
+    app.get("/v1/models", async () => ({
+      object: "list",
+      data: ctx.registry.models().map((id) => modelEntry(ctx, id)),
+    }));
+
+    app.get<{ Params: { "*": string } }>("/v1/models/*", async (request) => {
+      const id = request.params["*"];
+      if (ctx.registry.serving(id).length === 0) {
+        throw new GatewayError(
+          "SWY_ERR_MODEL_NOT_FOUND",
+          `The model '${id}' does not exist or no backend serves it.`,
+          {
+            param: "model",
+          },
+        );
+      }
+      return modelEntry(ctx, id);
+    });
+  };
+}
+
+function modelEntry(ctx: GatewayContext, id: string) {
+  return { id, object: "model", created: Math.floor(ctx.startedAt / 1000), owned_by: "switchyard" };
+}
+
+async function handleInference(
+  ctx: GatewayContext,
+  inference: InferenceRoute,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const check = checkRequest(inference.schema, request.body);
+  if (!check.ok) {
+    throw new GatewayError(
+      "SWY_ERR_INVALID_REQUEST",
+      check.message,
+      check.param ? { param: check.param } : {},
+    );
+  }
+  await proxy(ctx, request, reply, {
+    route: inference.route,
+    path: inference.path,
+    fields: check.fields,
+    body: request.rawBody ?? Buffer.from(JSON.stringify(request.body)),
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * Every Prometheus metric the gateway exports: names, labels and help text live here and nowhere
+ * else. Hot-path updates are O(1) counter/histogram calls; gauges that mirror live state are read
+ * at scrape time through `collect`, so they cost nothing per request.
+ * @module
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { BackendState } from "../routing/backend.js";
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+export interface GatewayMetrics {
+  registry: Registry;
+  requests: Counter<"route" | "model" | "backend" | "status">;
+  requestDuration: Histogram<"route" | "model">;
+  upstreamTtfb: Histogram<"backend">;
+  upstreamFailures: Counter<"backend" | "reason">;
+  retries: Counter<"route">;
+}
+
+export function createGatewayMetrics(backends: () => readonly BackendState[]): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "switchyard_process_" });
+  const registers = [registry];
+  new Gauge({
+    name: "switchyard_backend_inflight",
+    help: "Requests in flight to each backend",
+    labelNames: ["backend"],
+    registers,
+    collect() {
+      this.reset();
+      for (const backend of backends()) this.set({ backend: backend.id }, backend.inflight);
+    },
+  });
+  new Gauge({
+    name: "switchyard_backend_up",
+    help: "1 when the backend passes health checks, else 0",
+    labelNames: ["backend"],
+    registers,
+    collect() {
+      this.reset();
+      for (const backend of backends()) this.set({ backend: backend.id }, backend.healthy ? 1 : 0);
+    },
+  });
+  return {
+    registry,
+    requests: new Counter({
+      name: "switchyard_requests_total",
+      help: "Requests answered, by route, resolved model, backend and HTTP status",
+      labelNames: ["route", "model", "backend", "status"],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: "switchyard_request_duration_seconds",
+      help: "Time from receiving a request to the end of its response",
+      labelNames: ["route", "model"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    upstreamTtfb: new Histogram({
+      name: "switchyard_upstream_ttfb_seconds",
+      help: "Time from sending a request upstream to receiving its response headers",
+      labelNames: ["backend"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    upstreamFailures: new Counter({
+      name: "switchyard_upstream_failures_total",
+      help: "Failed upstream attempts, by backend and reason (connect, timeout, body, status_5xx)",
+      labelNames: ["backend", "reason"],
+      registers,
+    }),
+    retries: new Counter({
+      name: "switchyard_retries_total",
+      help: "Attempts repeated on another backend",
+      labelNames: ["route"],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * What the gateway checks of an OpenAI request before routing it: the fields routing needs and the
+ * types a backend would reject anyway, so a client mistake gets a 400 naming the field instead of
+ * a backend's 500. Every other field passes through untouched.
+ * @module
+ */
+import { z } from "zod";
+
+const common = {
+  model: z.string().min(1),
+  stream: z.boolean().optional(),
+  user: z.string().optional(),
+  n: z.number().int().positive().optional(),
+  max_tokens: z.number().int().nonnegative().nullable().optional(),
+  temperature: z.number().nonnegative().nullable().optional(),
+  top_p: z.number().nonnegative().nullable().optional(),
+};
+
+const message = z.looseObject({ role: z.string().min(1) });
+
+export const chatRequestSchema = z.looseObject({
+  ...common,
+  messages: z.array(message).min(1),
+  max_completion_tokens: z.number().int().nonnegative().nullable().optional(),
+});
+
+export const completionRequestSchema = z.looseObject({
+  ...common,
+  prompt: z.union([z.string(), z.array(z.string()), z.array(z.number()), z.array(z.array(z.number()))]),
+});
+
+export const embeddingRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([
+    z.string(),
+    z.array(z.string()).min(1),
+    z.array(z.number()).min(1),
+    z.array(z.array(z.number())).min(1),
+  ]),
+  encoding_format: z.enum(["float", "base64"]).optional(),
+  dimensions: z.number().int().positive().optional(),
+  user: z.string().optional(),
+});
+
+/** The fields routing reads; everything else stays in the raw body. */
+export interface RoutingFields {
+  model: string;
+  stream: boolean;
+  user: string | undefined;
+}
+
+export type RequestCheck =
+  | { ok: true; fields: RoutingFields }
+  | { ok: false; message: string; param: string | null };
+
+export function checkRequest(schema: z.ZodType, body: unknown): RequestCheck {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return { ok: false, message: "The request body must be a JSON object.", param: null };
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const param = issue.path.length > 0 ? issue.path.join(".") : null;
+    const missing = issue.code === "invalid_type" && valueAt(body, issue.path) === undefined;
+    const message = missing
+      ? `Missing required parameter: '${param}'.`
+      : `Invalid value for '${param ?? "body"}': ${issue.message}.`;
+    return { ok: false, message, param };
+  }
+  const data = result.data as { model: string; stream?: boolean; user?: string };
+  return { ok: true, fields: { model: data.model, stream: data.stream === true, user: data.user } };
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}

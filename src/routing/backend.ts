@@ -1,0 +1,97 @@
+/**
+ * A backend as the router sees it: its fixed description plus the live figures strategies read.
+ * @module
+ */
+import type { BackendConfig } from "../config/schema.js";
+
+export type BackendKind = "openai" | "anthropic";
+
+/** What a strategy may read about a candidate. Strategies never mutate it. */
+export interface BackendView {
+  readonly id: string;
+  readonly url: string;
+  readonly kind: BackendKind;
+  readonly weight: number;
+  /** 0 means no cap. */
+  readonly maxConnections: number;
+  readonly inflight: number;
+  readonly models: readonly string[];
+}
+
+/** Live state of one backend, owned by the registry. */
+export class BackendState implements BackendView {
+  readonly id: string;
+  readonly url: string;
+  /** `scheme://host:port`, the key of the backend's connection pool. */
+  readonly origin: string;
+  /** Path prefix of the URL without a trailing slash (often "" or "/v1"). */
+  readonly basePath: string;
+  readonly kind: BackendKind;
+  readonly modelType: string;
+  readonly weight: number;
+  readonly maxConnections: number;
+  readonly healthPath: string;
+  readonly startCommand: string | undefined;
+  /** Models named in config; when empty, `models` is learned from the backend's /v1/models. */
+  readonly configuredModels: readonly string[];
+  models: readonly string[];
+  inflight = 0;
+  healthy = true;
+  /** False until a probe or request has shown the backend answering. */
+  seen = false;
+  requests = 0;
+  failures = 0;
+  lastError: string | undefined;
+  lastCheckAt: number | undefined;
+
+  constructor(id: string, config: BackendConfig) {
+    this.id = id;
+    this.url = config.url.replace(/\/+$/, "");
+    const parsed = new URL(this.url);
+    this.origin = parsed.origin;
+    this.basePath = parsed.pathname.replace(/\/+$/, "");
+    this.kind = config.kind;
+    this.modelType = config.model_type;
+    this.weight = config.weight;
+    this.maxConnections = config.max_connections;
+    this.healthPath = config.health_path;
+    this.startCommand = config.start_command;
+    this.configuredModels = config.models;
+    this.models = config.models;
+  }
+
+  /**
+   * The upstream path for a gateway route. A base ending in `/v1` (hosted APIs are usually given
+   * as `https://host/v1`) absorbs the route's own `/v1`, so it is not doubled.
+   */
+  pathFor(routePath: string): string {
+    if (this.basePath === "") return routePath;
+    if (this.basePath.endsWith("/v1") && routePath.startsWith("/v1/"))
+      return this.basePath + routePath.slice(3);
+    return this.basePath + routePath;
+  }
+
+  /** Healthy and below its concurrency cap. */
+  get routable(): boolean {
+    return this.healthy && (this.maxConnections === 0 || this.inflight < this.maxConnections);
+  }
+
+  /** A JSON-friendly snapshot for /status and operator routes. */
+  snapshot() {
+    return {
+      name: this.id,
+      url: this.url,
+      kind: this.kind,
+      model_type: this.modelType,
+      models: this.models,
+      healthy: this.healthy,
+      inflight: this.inflight,
+      max_connections: this.maxConnections,
+      weight: this.weight,
+      requests: this.requests,
+      failures: this.failures,
+      last_error: this.lastError ?? null,
+      last_check: this.lastCheckAt === undefined ? null : new Date(this.lastCheckAt).toISOString(),
+    };
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Active health checks: every interval, each backend's health path is probed with a hard timeout
+ * (one slow backend never stalls the others), and backends configured without models learn them
+ * from their /v1/models. Passive marks (a refused connection) take a backend out at once and
+ * schedule a quick re-probe.
+ * @module
+ */
+import type { Logger } from "pino";
+import type { BackendState } from "./backend.js";
+import type { Registry } from "./registry.js";
+
+export interface HealthOptions {
+  intervalMs: number;
+  timeoutMs: number;
+  /** Delay before re-probing a backend that failed a request. */
+  recheckMs?: number;
+}
+
+/** Performs one GET with a deadline; returns status and parsed JSON body (or undefined). */
+export type ProbeFetch = (
+  backend: BackendState,
+  path: string,
+  timeoutMs: number,
+) => Promise<{ status: number; json: unknown }>;
+
+export class HealthChecker {
+  readonly #registry: Registry;
+  readonly #fetch: ProbeFetch;
+  readonly #options: HealthOptions;
+  readonly #logger: Logger;
+  #timer: NodeJS.Timeout | undefined;
+  #rechecks = new Map<string, NodeJS.Timeout>();
+  #stopped = false;
+
+  constructor(registry: Registry, fetch: ProbeFetch, options: HealthOptions, logger: Logger) {
+    this.#registry = registry;
+    this.#fetch = fetch;
+    this.#options = options;
+    this.#logger = logger;
+  }
+
+  /** Probes every backend once (so models are known before traffic), then keeps probing. */
+  async start(): Promise<void> {
+    await this.probeAll();
+    if (this.#options.intervalMs > 0 && !this.#stopped) {
+      this.#timer = setInterval(() => void this.probeAll(), this.#options.intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    for (const timer of this.#rechecks.values()) clearTimeout(timer);
+    this.#rechecks.clear();
+  }
+
+  async probeAll(): Promise<void> {
+    await Promise.all(this.#registry.list().map((backend) => this.probe(backend)));
+  }
+
+  async probe(backend: BackendState): Promise<void> {
+    const { timeoutMs } = this.#options;
+    let healthy = false;
+    let reason: string | undefined;
+    try {
+      let { status } = await this.#fetch(backend, backend.healthPath, timeoutMs);
+      // Servers without a health route (Ollama, some proxies) still prove liveness by listing models.
+      if (status === 404 && backend.healthPath !== "/v1/models") {
+        status = (await this.#fetch(backend, "/v1/models", timeoutMs)).status;
+      }
+      healthy = status >= 200 && status < 300;
+      if (!healthy) reason = `health check answered ${status}`;
+      if (healthy && backend.configuredModels.length === 0) {
+        const models = await this.#discoverModels(backend);
+        if (models.length === 0) {
+          healthy = false;
+          reason = "no models listed at /v1/models";
+        }
+      }
+    } catch (error) {
+      reason = `health check failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    backend.lastCheckAt = Date.now();
+    this.#setHealth(backend, healthy, reason);
+  }
+
+  /** A request could not reach the backend: stop routing to it until a probe says otherwise. */
+  markUnreachable(backend: BackendState, reason: string): void {
+    this.#setHealth(backend, false, reason);
+    if (this.#stopped || this.#rechecks.has(backend.id)) return;
+    const timer = setTimeout(() => {
+      this.#rechecks.delete(backend.id);
+      void this.probe(backend);
+    }, this.#options.recheckMs ?? 1_000);
+    timer.unref();
+    this.#rechecks.set(backend.id, timer);
+  }
+
+  /** A request succeeded: the backend is evidently up. */
+  markReachable(backend: BackendState): void {
+    backend.seen = true;
+    if (!backend.healthy && backend.models.length > 0) this.#setHealth(backend, true, undefined);
+  }
+
+  async #discoverModels(backend: BackendState): Promise<string[]> {
+    const { status, json } = await this.#fetch(backend, "/v1/models", this.#options.timeoutMs);
+    if (status < 200 || status >= 300) return [];
+    const data = (json as { data?: unknown } | undefined)?.data;
+    const models = Array.isArray(data)
+      ? data
+          .map((entry) => (entry as { id?: unknown }).id)
+          .filter((id): id is string => typeof id === "string")
+      : [];
+    this.#registry.setModels(backend, models);
+    return models;
+  }
+
+  #setHealth(backend: BackendState, healthy: boolean, reason: string | undefined): void {
+    if (healthy) backend.seen = true;
+    if (backend.healthy === healthy) {
+      if (!healthy) backend.lastError = reason;
+      return;
+    }
+    backend.healthy = healthy;
+    backend.lastError = reason;
+    if (healthy) this.#logger.info({ backend: backend.id }, "backend is healthy");
+    else this.#logger.warn({ backend: backend.id, reason }, "backend is unhealthy");
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The backends the gateway knows and the models each serves. Lookups by model are cached and the
+ * cache is dropped whenever a backend or its model list changes, so the hot path does one map read.
+ * @module
+ */
+import type { BackendConfig } from "../config/schema.js";
+import { BackendState } from "./backend.js";
+
+export class Registry {
+  #backends = new Map<string, BackendState>();
+  #byModel: Map<string, readonly BackendState[]> | undefined;
+
+  add(id: string, config: BackendConfig): BackendState {
+    const state = new BackendState(id, config);
+    this.#backends.set(id, state);
+    this.#byModel = undefined;
+    return state;
+  }
+
+  remove(id: string): boolean {
+    const removed = this.#backends.delete(id);
+    if (removed) this.#byModel = undefined;
+    return removed;
+  }
+
+  get(id: string): BackendState | undefined {
+    return this.#backends.get(id);
+  }
+
+  list(): readonly BackendState[] {
+    return [...this.#backends.values()];
+  }
+
+  setModels(backend: BackendState, models: readonly string[]): void {
+    if (sameMembers(backend.models, models)) return;
+    backend.models = models;
+    this.#byModel = undefined;
+  }
+
+  /** Every backend that serves `model`, healthy or not, in registration order. */
+  serving(model: string): readonly BackendState[] {
+    this.#byModel ??= this.#indexByModel();
+    return this.#byModel.get(model) ?? [];
+  }
+
+  /** All model ids served by any backend, de-duplicated, in first-seen order. */
+  models(): string[] {
+    this.#byModel ??= this.#indexByModel();
+    return [...this.#byModel.keys()];
+  }
+
+  #indexByModel(): Map<string, readonly BackendState[]> {
+    const index = new Map<string, BackendState[]>();
+    for (const backend of this.#backends.values()) {
+      for (const model of backend.models) {
+        const list = index.get(model);
+        if (list) list.push(backend);
+        else index.set(model, [backend]);
+      }
+    }
+    return index;
+  }
+}
+
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
+}
