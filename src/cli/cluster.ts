@@ -1,5 +1,68 @@
+/**
+ * `switchyard cluster`, flag for flag as seed 000's local-cluster procedure, plus the mock knobs
+ * that make the cluster useful for demos and benchmarks.
+ * @module
+ */
 import type { Command } from "commander";
+import { parseInteger, parseNonNegative, parsePort } from "./parse.js";
+
+interface ClusterFlags {
+  host: string;
+  backendHost?: string;
+  lbHost?: string;
+  numBackends: number;
+  backendBasePort: number;
+  lbPort: number;
+  quiet?: boolean;
+  models: string;
+  strategy?: string;
+  healthInterval?: string;
+  logLevel?: string;
+  firstTokenDelayMs?: number;
+  tokenDelayMs?: number;
+}
 
 export function registerClusterCommand(program: Command): void {
-  program.command("cluster").description("Run N mock backends and a gateway (work in progress)");
+  program
+    .command("cluster")
+    .description("Run N local mock backends and a gateway in front of them (seed 000)")
+    .option("--host <host>", "address for the backends and the gateway", "127.0.0.1")
+    .option("--backend-host <host>", "address the backends bind (default: --host)")
+    .option("--lb-host <host>", "address the gateway binds (default: --host)")
+    .option("--num-backends <n>", "how many mock backends", parseInteger, 4)
+    .option(
+      "--backend-base-port <port>",
+      "port of the first backend, the rest follow (0: free ports)",
+      parsePort,
+      32100,
+    )
+    .option("--lb-port <port>", "port of the gateway (0: a free port)", parsePort, 32000)
+    .option("--quiet", "print only the READY lines and errors")
+    .option("--models <list>", "models every mock serves (comma-separated)", "mock-model")
+    .option("--strategy <name>", "gateway load-balancing strategy")
+    .option("--health-interval <seconds>", "gateway health-check interval")
+    .option("--log-level <level>", "gateway log level (default: info, or warn with --quiet)")
+    .option("--first-token-delay-ms <ms>", "mock latency before the first token", parseNonNegative)
+    .option("--token-delay-ms <ms>", "mock delay between streamed tokens", parseNonNegative)
+    .action(async (flags: ClusterFlags) => {
+      if (flags.numBackends < 1) throw new Error("--num-backends must be at least 1");
+      const mockArgs: string[] = [];
+      if (flags.firstTokenDelayMs !== undefined)
+        mockArgs.push("--first-token-delay-ms", String(flags.firstTokenDelayMs));
+      if (flags.tokenDelayMs !== undefined) mockArgs.push("--token-delay-ms", String(flags.tokenDelayMs));
+      const { runCluster } = await import("../cluster/cluster.js");
+      await runCluster({
+        backendHost: flags.backendHost ?? flags.host,
+        lbHost: flags.lbHost ?? flags.host,
+        numBackends: flags.numBackends,
+        backendBasePort: flags.backendBasePort,
+        lbPort: flags.lbPort,
+        quiet: flags.quiet === true,
+        models: flags.models,
+        strategy: flags.strategy,
+        healthInterval: flags.healthInterval,
+        logLevel: flags.logLevel,
+        mockArgs,
+      });
+    });
 }

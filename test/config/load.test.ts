@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { backendId, ConfigError, loadGatewayConfig, parseBackendSpec } from "../../src/config/load.js";
+import { defaultGatewayConfig } from "../../src/config/schema.js";
+
+const dir = mkdtempSync(join(tmpdir(), "switchyard-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+
+describe("loadGatewayConfig", () => {
+  it("gives the documented defaults with nothing set", () => {
+    const config = loadGatewayConfig({ env: {} });
+    expect(config).toEqual(defaultGatewayConfig());
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 8080,
+      strategy: "round_robin",
+      health_interval: 30,
+      max_retries: 2,
+      backends: [],
+    });
+  });
+
+  it("reads the native format and fills backend defaults", () => {
+    const path = file("native.json", {
+      port: 9000,
+      backends: [{ name: "a", url: "http://127.0.0.1:9001", models: ["m1"] }],
+    });
+    const config = loadGatewayConfig({ file: path, env: {} });
+    expect(config.port).toBe(9000);
+    expect(config.backends[0]).toEqual({
+      name: "a",
+      url: "http://127.0.0.1:9001",
+      kind: "openai",
+      models: ["m1"],
+      model_type: "generic",
+      weight: 1,
+      max_connections: 0,
+      health_path: "/health",
+    });
+  });
+
+  it("reads YAML", () => {
+    const path = file(
+      "native.yaml",
+      "port: 9100\nbackends:\n  - url: http://localhost:1234\n    models: [x]\n",
+    );
+    const config = loadGatewayConfig({ file: path, env: {} });
+    expect(config.port).toBe(9100);
+    expect(config.backends[0]?.models).toEqual(["x"]);
+  });
+
+  it("converts seed 003's two_models_config.json, merging models that share an endpoint", () => {
+    const path = file("two_models_config.json", {
+      models: {
+        "meta-llama/Llama-3.1-8B": {
+          endpoint: { host: "localhost", port: 30101 },
+          start_command: "start_server.sh sglang 30101 meta-llama/Llama-3.1-8B",
+        },
+        "Qwen/Qwen2.5-7B-Instruct": {
+          endpoint: { host: "localhost", port: 30102, health_check_path: "/ready" },
+        },
+        "Qwen/alias": { endpoint: { host: "localhost", port: 30102 } },
+      },
+    });
+    const config = loadGatewayConfig({ file: path, env: {} });
+    expect(config.backends).toHaveLength(2);
+    expect(config.backends[0]).toMatchObject({
+      name: "localhost:30101",
+      url: "http://localhost:30101",
+      models: ["meta-llama/Llama-3.1-8B"],
+      health_path: "/health",
+      start_command: "start_server.sh sglang 30101 meta-llama/Llama-3.1-8B",
+    });
+    expect(config.backends[1]).toMatchObject({
+      url: "http://localhost:30102",
+      models: ["Qwen/Qwen2.5-7B-Instruct", "Qwen/alias"],
+      health_path: "/ready",
+    });
+  });
+
+  it("lets env override the file and flags override env, with seed variable names", () => {
+    const path = file("precedence.json", { port: 1, strategy: "random", max_retries: 5 });
+    const env = {
+      LOAD_BALANCER_PORT: "2",
+      ROUTING_STRATEGY: "LEAST_LOADED",
+      MAX_RETRIES: "3",
+      REQUEST_TIMEOUT_SECS: "7",
+    };
+    const config = loadGatewayConfig({ file: path, env, flags: { port: "3" } });
+    expect(config).toMatchObject({ port: 3, strategy: "LEAST_LOADED", max_retries: 3, request_timeout: 7 });
+  });
+
+  it("takes the config path from SWITCHYARD_CONFIG and backends from SWITCHYARD_BACKENDS and --backend", () => {
+    const path = file("env-path.json", { port: 4242 });
+    const config = loadGatewayConfig({
+      env: { SWITCHYARD_CONFIG: path, SWITCHYARD_BACKENDS: "http://127.0.0.1:1,b=http://127.0.0.1:2" },
+      backendSpecs: ["c=http://127.0.0.1:3/v1"],
+    });
+    expect(config.port).toBe(4242);
+    expect(config.backends.map(backendId)).toEqual(["127.0.0.1:1", "b", "c"]);
+  });
+
+  it("names the bad field and the file in its error", () => {
+    const path = file("bad.json", { port: "eighty", backends: [{ url: "ftp://x", modles: [] }] });
+    let message = "";
+    try {
+      loadGatewayConfig({ file: path, env: {} });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain("port");
+    expect(message).toContain("backends.0.url");
+    expect(message).toContain("backends.0");
+    expect(message).toContain("modles");
+    expect(message).toContain(path);
+  });
+
+  it("rejects unreadable files, bad JSON and duplicate backend names clearly", () => {
+    expect(() => loadGatewayConfig({ file: join(dir, "missing.json"), env: {} })).toThrow(
+      /cannot read config file/,
+    );
+    expect(() => loadGatewayConfig({ file: file("broken.json", "{"), env: {} })).toThrow(/not valid/);
+    expect(() =>
+      loadGatewayConfig({ env: {}, backendSpecs: ["a=http://127.0.0.1:1", "a=http://127.0.0.1:2"] }),
+    ).toThrow(/two backends are named "a"/);
+  });
+});
+
+describe("backend ids", () => {
+  it("uses the name, else host:port with the scheme's default port", () => {
+    expect(backendId({ name: "n", url: "http://x:1" })).toBe("n");
+    expect(backendId({ url: "http://x:1/v1" })).toBe("x:1");
+    expect(backendId({ url: "https://api.example.com/v1" })).toBe("api.example.com:443");
+    expect(parseBackendSpec("name=http://h:1")).toEqual({ name: "name", url: "http://h:1" });
+    expect(parseBackendSpec("http://h:1/?a=b")).toEqual({ url: "http://h:1/?a=b" });
+  });
+});
