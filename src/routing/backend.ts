@@ -14,7 +14,13 @@ export interface BackendView {
   readonly weight: number;
   /** 0 means no cap. */
   readonly maxConnections: number;
+  /** Requests this gateway has in flight to the backend. */
   readonly inflight: number;
+  /**
+   * Requests the backend itself reports as waiting or running beyond ours (scraped engine metrics
+   * such as vLLM's `num_requests_waiting`); 0 when unknown.
+   */
+  readonly queueDepth: number;
   readonly models: readonly string[];
 }
 
@@ -36,6 +42,7 @@ export class BackendState implements BackendView {
   readonly configuredModels: readonly string[];
   models: readonly string[];
   inflight = 0;
+  queueDepth = 0;
   healthy = true;
   /** False until a probe or request has shown the backend answering. */
   seen = false;

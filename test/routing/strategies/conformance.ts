@@ -14,6 +14,7 @@ export function candidates(count: number, overrides: Partial<BackendView> = {}):
     weight: 1,
     maxConnections: 0,
     inflight: 0,
+    queueDepth: 0,
     models: ["m"],
     ...overrides,
   }));
