@@ -5,7 +5,12 @@
  * @module
  */
 import type { Command } from "commander";
-import { defaultGatewayConfig, GATEWAY_SETTINGS, type GatewaySettingKey } from "../config/schema.js";
+import {
+  defaultGatewayConfig,
+  formatSettingDefault,
+  GATEWAY_SETTINGS,
+  type GatewaySettingKey,
+} from "../config/schema.js";
 
 interface GatewayFlags {
   config?: string;
@@ -32,7 +37,7 @@ export function registerGatewayCommand(program: Command): void {
     const env = setting.env.join(", ");
     const option = command.createOption(
       setting.flag,
-      `${setting.description} (env ${env}; default ${defaults[setting.key]})`,
+      `${setting.description} (env ${env}; default ${formatSettingDefault(defaults[setting.key])})`,
     );
     attributeToKey.set(option.attributeName(), setting.key);
     command.addOption(option);

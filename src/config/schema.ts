@@ -8,6 +8,45 @@ import { z } from "zod";
 
 const seconds = z.coerce.number().nonnegative();
 
+/** A list given as an array, or as text separated by commas or semicolons (env vars, flags). */
+const list = z.preprocess(
+  (value) =>
+    typeof value === "string"
+      ? value
+          .split(/[,;]/)
+          .map((item) => item.trim())
+          .filter((item) => item.length > 0)
+      : value,
+  z.array(z.string().min(1)),
+);
+
+/** A map given as an object, as JSON text, or as `key=value,key=value` text (env vars, flags). */
+function textMap<T extends z.ZodType>(valueSchema: T) {
+  return z.preprocess(
+    (value) => {
+      if (typeof value !== "string") return value;
+      const text = value.trim();
+      if (text.startsWith("{")) {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return value;
+        }
+      }
+      const entries = text
+        .split(/[,;]/)
+        .map((pair) => pair.trim())
+        .filter((pair) => pair.length > 0)
+        .map((pair) => {
+          const at = pair.lastIndexOf("=");
+          return at < 0 ? [pair, ""] : [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+        });
+      return Object.fromEntries(entries);
+    },
+    z.record(z.string().min(1), valueSchema),
+  );
+}
+
 export const backendSchema = z.strictObject({
   /** Stable id; defaults to `host:port` of the URL. */
   name: z.string().min(1).optional(),
@@ -40,6 +79,19 @@ export const gatewayConfigSchema = z.strictObject({
     .int()
     .positive()
     .default(32 * 1024 * 1024),
+  circuit_breaker_threshold: z.coerce.number().int().nonnegative().default(5),
+  circuit_breaker_ttl: seconds.default(30),
+  default_max_connections: z.coerce.number().int().nonnegative().default(0),
+  max_connections_map: textMap(z.coerce.number().int().nonnegative()).default({}),
+  queue_size: z.coerce.number().int().nonnegative().default(100),
+  queue_timeout: seconds.default(30),
+  unhealthy_threshold: z.coerce.number().int().positive().default(2),
+  healthy_threshold: z.coerce.number().int().positive().default(1),
+  model_sentinels: list.default(["auto", "default"]),
+  lm_model: z.string().default("auto"),
+  preferred_models: list.default([]),
+  aliases: textMap(z.string().min(1)).default({}),
+  admin_token: z.string().optional(),
   log_level: z
     .string()
     .toLowerCase()
@@ -113,6 +165,85 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     description: "largest request body accepted (413 above)",
   },
   {
+    key: "circuit_breaker_threshold",
+    flag: "--circuit-breaker-threshold <n>",
+    env: ["CIRCUIT_BREAKER_THRESHOLD"],
+    description: "consecutive failures that open a backend's circuit (0 disables the breaker)",
+  },
+  {
+    key: "circuit_breaker_ttl",
+    flag: "--circuit-breaker-ttl <seconds>",
+    env: ["CIRCUIT_BREAKER_TTL_SECS"],
+    description: "seconds a circuit stays open before one probe request may test it",
+  },
+  {
+    key: "default_max_connections",
+    flag: "--default-max-connections <n>",
+    env: ["DEFAULT_MAXCONN"],
+    description: "concurrency cap of backends that set none (0: no cap)",
+  },
+  {
+    key: "max_connections_map",
+    flag: "--max-connections-map <map>",
+    env: ["MAXCONN_MAP"],
+    description:
+      "per-backend caps: `name=4,host:port=8` or a JSON object; keys are backend names or host:port",
+  },
+  {
+    key: "queue_size",
+    flag: "--queue-size <n>",
+    env: ["SWITCHYARD_QUEUE_SIZE"],
+    description: "requests that may wait for a free backend when all are at their cap (429 beyond)",
+  },
+  {
+    key: "queue_timeout",
+    flag: "--queue-timeout <seconds>",
+    env: ["SWITCHYARD_QUEUE_TIMEOUT"],
+    description: "longest wait for a free backend before 429",
+  },
+  {
+    key: "unhealthy_threshold",
+    flag: "--unhealthy-threshold <n>",
+    env: ["SWITCHYARD_UNHEALTHY_THRESHOLD"],
+    description: "failed health checks in a row that take a backend out",
+  },
+  {
+    key: "healthy_threshold",
+    flag: "--healthy-threshold <n>",
+    env: ["SWITCHYARD_HEALTHY_THRESHOLD"],
+    description: "passed health checks in a row that bring a backend back",
+  },
+  {
+    key: "model_sentinels",
+    flag: "--model-sentinels <list>",
+    env: ["MODEL_SENTINELS"],
+    description: "model names that mean 'pick one for me'",
+  },
+  {
+    key: "lm_model",
+    flag: "--lm-model <name>",
+    env: ["LM_MODEL"],
+    description: "one more sentinel model name",
+  },
+  {
+    key: "preferred_models",
+    flag: "--preferred-models <list>",
+    env: ["PREFERRED_MODELS"],
+    description: "for a sentinel, the first of these with a healthy backend; else the first model listed",
+  },
+  {
+    key: "aliases",
+    flag: "--aliases <map>",
+    env: ["SWITCHYARD_ALIASES"],
+    description: "model aliases: `alias=model,…` or a JSON object; the real name is forwarded",
+  },
+  {
+    key: "admin_token",
+    flag: "--admin-token <token>",
+    env: ["SWITCHYARD_ADMIN_TOKEN"],
+    description: "bearer token required by the /backends admin routes",
+  },
+  {
     key: "log_level",
     flag: "--log-level <level>",
     env: ["LOG_LEVEL", "SWITCHYARD_LOG_LEVEL"],
@@ -123,4 +254,12 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
 /** The defaults, as the schema produces them from an empty object. */
 export function defaultGatewayConfig(): GatewayConfig {
   return gatewayConfigSchema.parse({});
+}
+
+/** A setting's default as `--help` and the README show it. */
+export function formatSettingDefault(value: unknown): string {
+  if (value === undefined) return "none";
+  if (Array.isArray(value)) return value.join(",");
+  if (typeof value === "object" && value !== null) return JSON.stringify(value);
+  return String(value);
 }

@@ -10,6 +10,7 @@ import { backendId } from "../config/load.js";
 import type { GatewayConfig } from "../config/schema.js";
 import { createGatewayMetrics } from "../metrics/metrics.js";
 import type { BackendState } from "../routing/backend.js";
+import { CapacityQueue } from "../routing/capacity-queue.js";
 import { HealthChecker, type ProbeFetch } from "../routing/health.js";
 import { Registry } from "../routing/registry.js";
 import { createStrategy } from "../routing/strategies/strategy.js";
@@ -19,6 +20,8 @@ import { sendError } from "./error-reply.js";
 import { GatewayError } from "./errors.js";
 import { registerJsonBodyParser } from "./json-body.js";
 import { createLogger } from "./logger.js";
+import { ModelResolver } from "./resolve-model.js";
+import { adminRoutes } from "./routes/admin.js";
 import { healthRoutes } from "./routes/health.js";
 import { openAIRoutes } from "./routes/openai.js";
 
@@ -34,7 +37,12 @@ export function buildGateway(
   config: GatewayConfig,
   logger: Logger = createLogger(config.log_level),
 ): Gateway {
-  const registry = new Registry();
+  const registry = new Registry({
+    circuit: { threshold: config.circuit_breaker_threshold, openMs: config.circuit_breaker_ttl * 1000 },
+    defaultMaxConnections: config.default_max_connections,
+    maxConnectionsMap: config.max_connections_map,
+  });
+  const capacityQueue = new CapacityQueue(config.queue_size);
   for (const backend of config.backends) registry.add(backendId(backend), backend);
   const pools = new UpstreamPools({ connectTimeoutMs: config.connect_timeout * 1000 });
   const probe: ProbeFetch = async (backend: BackendState, path, timeoutMs) => {
@@ -62,10 +70,20 @@ export function buildGateway(
     health: new HealthChecker(
       registry,
       probe,
-      { intervalMs: config.health_interval * 1000, timeoutMs: config.health_timeout * 1000 },
+      {
+        intervalMs: config.health_interval * 1000,
+        timeoutMs: config.health_timeout * 1000,
+        healthyThreshold: config.healthy_threshold,
+        unhealthyThreshold: config.unhealthy_threshold,
+      },
       logger,
     ),
-    metrics: createGatewayMetrics(() => registry.list()),
+    models: new ModelResolver(registry, config),
+    capacityQueue,
+    metrics: createGatewayMetrics(
+      () => registry.list(),
+      () => capacityQueue.length,
+    ),
     logger,
     startedAt: Date.now(),
   };
@@ -93,6 +111,7 @@ export function buildGateway(
   });
   app.register(openAIRoutes(context));
   app.register(healthRoutes(context));
+  app.register(adminRoutes(context));
 
   return {
     app,

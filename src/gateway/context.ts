@@ -5,10 +5,12 @@
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.js";
 import type { GatewayMetrics } from "../metrics/metrics.js";
+import type { CapacityQueue } from "../routing/capacity-queue.js";
 import type { HealthChecker } from "../routing/health.js";
 import type { Registry } from "../routing/registry.js";
 import type { Strategy } from "../routing/strategies/strategy.js";
 import type { UpstreamPools } from "../upstream/pools.js";
+import type { ModelResolver } from "./resolve-model.js";
 
 export interface GatewayContext {
   readonly config: GatewayConfig;
@@ -16,6 +18,8 @@ export interface GatewayContext {
   readonly strategy: Strategy;
   readonly pools: UpstreamPools;
   readonly health: HealthChecker;
+  readonly models: ModelResolver;
+  readonly capacityQueue: CapacityQueue;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly startedAt: number;

@@ -1,23 +1,22 @@
 /**
  * One proxied request: resolve the model's backends, let the strategy pick, forward, and retry on
- * another backend while nothing has reached the client yet. Upstream bytes are piped to the client
- * untouched, with backpressure; a client that goes away aborts the upstream call.
+ * another backend while nothing has reached the client yet. When every healthy backend is at its
+ * cap, the request waits in a bounded queue for a slot (429 with Retry-After when it cannot).
  *
- * Invariants: every lease taken (inflight + 1) is released exactly once; a retry happens only
- * before the first byte is written to the client; after that, a failure ends an SSE stream with an
- * error event (other bodies are cut) and is counted.
+ * Invariants: every lease taken (inflight + 1) is released exactly once, in `finally`; a retry
+ * happens only before the first byte is written to the client; after that, a failure ends an SSE
+ * stream with an error event (other bodies are cut) and is counted against the backend.
  * @module
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Dispatcher } from "undici";
-import { openAIError } from "../protocol/openai/errors.js";
 import type { RoutingFields } from "../protocol/openai/requests.js";
-import { sseData } from "../protocol/sse.js";
 import type { BackendState } from "../routing/backend.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
-import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
+import { upstreamRequestHeaders } from "../upstream/headers.js";
 import type { GatewayContext } from "./context.js";
 import { GatewayError } from "./errors.js";
+import { relay } from "./relay.js";
 
 export interface ProxyRequest {
   /** Metrics label of the route: chat, completions, embeddings. */
@@ -25,7 +24,13 @@ export interface ProxyRequest {
   /** The OpenAI path the backend is asked for, e.g. `/v1/chat/completions`. */
   path: string;
   fields: RoutingFields;
-  body: Buffer;
+  /** The client's body: forwarded byte for byte unless the model name must change. */
+  rawBody: Buffer;
+  parsedBody: Record<string, unknown>;
+  /** `?node=` — only this backend (name or host:port) may serve the request. */
+  forcedNode?: string | undefined;
+  /** The client asked for `x-switchyard-route` (header `x-switchyard-debug: 1`). */
+  debug: boolean;
 }
 
 type AttemptResult =
@@ -34,14 +39,24 @@ type AttemptResult =
   | { kind: "retry"; reason: string }
   | { kind: "timeout"; reason: string };
 
+interface Selection {
+  /** Healthy, circuit closed, not yet tried, under cap. */
+  available: BackendState[];
+  /** Healthy and circuit closed but at their cap. */
+  full: BackendState[];
+  excluded: string[];
+}
+
 export async function proxy(
   ctx: GatewayContext,
   request: FastifyRequest,
   reply: FastifyReply,
   proxied: ProxyRequest,
 ): Promise<void> {
-  const { model } = proxied.fields;
-  const serving = ctx.registry.serving(model);
+  const resolved = ctx.models.resolve(proxied.fields.model);
+  if (!resolved) throw new GatewayError("SWY_ERR_NO_HEALTHY_BACKEND", "No backend lists any model yet.");
+  const { model } = resolved;
+  let serving = ctx.registry.serving(model);
   if (serving.length === 0) {
     throw new GatewayError(
       "SWY_ERR_MODEL_NOT_FOUND",
@@ -51,23 +66,60 @@ export async function proxy(
       },
     );
   }
-  const abort = new AbortController();
-  const onClientClose = () => {
-    if (!reply.raw.writableFinished) abort.abort();
-  };
-  reply.raw.once("close", onClientClose);
+  if (proxied.forcedNode !== undefined) {
+    const node = proxied.forcedNode;
+    serving = serving.filter((backend) => backend.id === node || new URL(backend.url).host === node);
+    if (serving.length === 0) {
+      throw new GatewayError("SWY_ERR_NODE_NOT_FOUND", `No backend '${node}' serves the model '${model}'.`, {
+        param: "node",
+      });
+    }
+  }
+  const body = resolved.rewritten
+    ? Buffer.from(JSON.stringify({ ...proxied.parsedBody, model }))
+    : proxied.rawBody;
 
-  const routing = { model, sessionKey: proxied.fields.user };
+  const abort = new AbortController();
+  reply.raw.once("close", () => {
+    if (!reply.raw.writableFinished) abort.abort();
+  });
+  const routing = { model, sessionKey: proxied.fields.user, promptPrefix: proxied.fields.promptPrefix };
   const tried = new Set<string>();
   const failures: string[] = [];
-  for (let attempt = 0; attempt <= ctx.config.max_retries; attempt++) {
-    const candidates = serving.filter((backend) => backend.routable && !tried.has(backend.id));
-    if (candidates.length === 0) break;
-    const backend = (ctx.strategy.pick(candidates, routing) ?? candidates[0]) as BackendState;
+  const queueDeadline = performance.now() + ctx.config.queue_timeout * 1000;
+  let lastSelection: Selection | undefined;
+  while (failures.length <= ctx.config.max_retries) {
+    const selection = select(serving, tried);
+    lastSelection = selection;
+    if (selection.available.length === 0) {
+      if (selection.full.length === 0) break;
+      const outcome = await ctx.capacityQueue.wait(
+        (backend) => serving.includes(backend),
+        queueDeadline - performance.now(),
+        abort.signal,
+      );
+      if (outcome === "aborted") return;
+      if (outcome !== "woken") throw capacityError(model, ctx.config.queue_timeout, outcome);
+      continue;
+    }
+    const backend = (ctx.strategy.pick(selection.available, routing) ??
+      selection.available[0]) as BackendState;
     tried.add(backend.id);
-    if (attempt > 0) ctx.metrics.retries.inc({ route: proxied.route });
-
-    const result = await attemptOnce(ctx, request, reply, proxied, backend, abort.signal);
+    if (tried.size > 1) ctx.metrics.retries.inc({ route: proxied.route });
+    ctx.metrics.routingDecisions.inc({
+      strategy: ctx.strategy.name,
+      outcome: tried.size > 1 ? "retry" : "picked",
+    });
+    const debugHeader = proxied.debug ? describeRoute(ctx, selection, backend, failures) : undefined;
+    const result = await attemptOnce(
+      ctx,
+      request,
+      reply,
+      { ...proxied, body, model },
+      backend,
+      abort.signal,
+      debugHeader,
+    );
     if (result.kind === "relayed" || result.kind === "aborted") return;
     failures.push(`${backend.id}: ${result.reason}`);
     if (result.kind === "timeout") {
@@ -78,9 +130,25 @@ export async function proxy(
     }
   }
   if (failures.length === 0) {
+    ctx.metrics.routingDecisions.inc({ strategy: ctx.strategy.name, outcome: "no_backend" });
+    const waits = serving.map((backend) => backend.circuit.retryAfterMs).filter((ms) => ms > 0);
+    const retryAfter = waits.length > 0 ? Math.ceil(Math.min(...waits) / 1000) : 1;
+    const why = lastSelection?.excluded.length ? ` (${lastSelection.excluded.join(", ")})` : "";
     throw new GatewayError(
       "SWY_ERR_NO_HEALTHY_BACKEND",
-      `No healthy backend is available for model '${model}'.`,
+      `No healthy backend is available for model '${model}'${why}.`,
+      {
+        headers: { "retry-after": String(retryAfter) },
+      },
+    );
+  }
+  if (failures.every((failure) => failure.includes(": HTTP 429"))) {
+    throw new GatewayError(
+      "SWY_ERR_CAPACITY",
+      `Every backend of model '${model}' is rate limited: ${failures.join("; ")}.`,
+      {
+        headers: { "retry-after": "1" },
+      },
     );
   }
   throw new GatewayError(
@@ -89,129 +157,132 @@ export async function proxy(
   );
 }
 
+function select(serving: readonly BackendState[], tried: ReadonlySet<string>): Selection {
+  const selection: Selection = { available: [], full: [], excluded: [] };
+  for (const backend of serving) {
+    if (tried.has(backend.id)) selection.excluded.push(`${backend.id}: tried`);
+    else if (!backend.healthy) selection.excluded.push(`${backend.id}: unhealthy`);
+    else if (!backend.circuit.canAttempt())
+      selection.excluded.push(`${backend.id}: circuit ${backend.circuit.state}`);
+    else if (!backend.hasCapacity) {
+      selection.full.push(backend);
+      selection.excluded.push(`${backend.id}: full`);
+    } else selection.available.push(backend);
+  }
+  return selection;
+}
+
+function capacityError(model: string, timeoutSeconds: number, outcome: "full" | "timeout"): GatewayError {
+  const message =
+    outcome === "full"
+      ? `Every backend of model '${model}' is at capacity and the wait queue is full.`
+      : `Every backend of model '${model}' stayed at capacity for ${timeoutSeconds} s.`;
+  return new GatewayError("SWY_ERR_CAPACITY", message, { headers: { "retry-after": "1" } });
+}
+
+function describeRoute(
+  ctx: GatewayContext,
+  selection: Selection,
+  picked: BackendState,
+  failures: string[],
+): string {
+  const parts = [
+    `strategy=${ctx.strategy.name}`,
+    `picked=${picked.id}`,
+    `candidates=${selection.available.map((backend) => backend.id).join(",")}`,
+  ];
+  if (selection.excluded.length > 0) parts.push(`excluded=${selection.excluded.join(",")}`);
+  if (failures.length > 0) parts.push(`failed=${failures.length}`);
+  return parts.join("; ").replace(/[^\x20-\x7e]/g, "?");
+}
+
 async function attemptOnce(
   ctx: GatewayContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  proxied: ProxyRequest,
+  proxied: ProxyRequest & { body: Buffer; model: string },
   backend: BackendState,
   signal: AbortSignal,
+  debugHeader: string | undefined,
 ): Promise<AttemptResult> {
   backend.inflight++;
   backend.requests++;
-  let leased = true;
-  const release = () => {
-    if (leased) {
-      leased = false;
-      backend.inflight--;
-    }
-  };
+  backend.circuit.onAttempt();
+  let verdict: "success" | "failure" | undefined;
   const timeoutMs = ctx.config.request_timeout * 1000;
   const sentAt = performance.now();
+  const fail = (reason: string) => {
+    verdict = "failure";
+    backend.failures++;
+    ctx.metrics.upstreamFailures.inc({ backend: backend.id, reason });
+  };
   try {
-    const response = await ctx.pools.for(backend.origin).request({
-      method: "POST",
-      path: backend.pathFor(proxied.path),
-      headers: upstreamRequestHeaders(request.headers, request.id),
-      body: proxied.body,
-      signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    ctx.metrics.upstreamTtfb.observe({ backend: backend.id }, (performance.now() - sentAt) / 1000);
-    if (response.statusCode >= 500) {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await ctx.pools.for(backend.origin).request({
+        method: "POST",
+        path: backend.pathFor(proxied.path),
+        headers: upstreamRequestHeaders(request.headers, request.id),
+        body: proxied.body,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+    } catch (error) {
+      const failure = classifyUpstreamError(error);
+      if (failure === "aborted" || signal.aborted) return { kind: "aborted" };
+      const reason = describeUpstreamError(error);
+      fail(failure);
+      if (failure === "connect") ctx.health.markUnreachable(backend, reason);
+      return failure === "timeout" ? { kind: "timeout", reason } : { kind: "retry", reason };
+    }
+    const ttfbMs = performance.now() - sentAt;
+    ctx.metrics.upstreamTtfb.observe({ backend: backend.id }, ttfbMs / 1000);
+    if (response.statusCode >= 500 || response.statusCode === 429) {
       const detail = await errorSnippet(response.body);
-      backend.failures++;
-      ctx.metrics.upstreamFailures.inc({ backend: backend.id, reason: "status_5xx" });
+      // A 429 is the backend's capacity, not its failure: retry elsewhere but leave its circuit alone.
+      if (response.statusCode === 429) verdict = "success";
+      else fail("status_5xx");
+      ctx.strategy.onResult?.(backend.id, verdict === "failure" ? "failure" : "success", ttfbMs);
       return { kind: "retry", reason: `HTTP ${response.statusCode}${detail ? ` ${detail}` : ""}` };
     }
+    verdict = "success";
+    ctx.strategy.onResult?.(backend.id, "success", ttfbMs);
     ctx.health.markReachable(backend);
-    await relay(ctx, request, reply, proxied, backend, response);
-    return { kind: "relayed" };
-  } catch (error) {
-    const failure = classifyUpstreamError(error);
-    if (failure === "aborted" || signal.aborted) return { kind: "aborted" };
-    const reason = describeUpstreamError(error);
-    backend.failures++;
-    ctx.metrics.upstreamFailures.inc({ backend: backend.id, reason: failure });
-    if (failure === "timeout") return { kind: "timeout", reason };
-    if (failure === "connect") ctx.health.markUnreachable(backend, reason);
-    return { kind: "retry", reason };
-  } finally {
-    release();
-  }
-}
-
-/** Pipes the upstream response to the client and resolves when either side is done. */
-function relay(
-  ctx: GatewayContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  proxied: ProxyRequest,
-  backend: BackendState,
-  response: Dispatcher.ResponseData,
-): Promise<void> {
-  const { model } = proxied.fields;
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(
-    response.statusCode,
-    clientResponseHeaders(response.headers, {
+    reply.hijack();
+    const headers: Record<string, string> = {
       "x-request-id": request.id,
       "x-routed-node": backend.id,
-      "x-selected-model": model,
-    }),
-  );
-  const isEventStream = String(response.headers["content-type"] ?? "").startsWith("text/event-stream");
-  return new Promise<void>((resolve) => {
-    let settled = false;
-    const done = () => {
-      if (settled) return;
-      settled = true;
-      ctx.metrics.requests.inc({
-        route: proxied.route,
-        model,
-        backend: backend.id,
-        status: String(response.statusCode),
-      });
-      ctx.metrics.requestDuration.observe({ route: proxied.route, model }, reply.elapsedTime / 1000);
-      resolve();
+      "x-selected-model": proxied.model,
     };
-    response.body.once("error", (error: Error) => {
-      if (raw.destroyed || raw.writableEnded) return done();
-      const failure = classifyUpstreamError(error);
-      backend.failures++;
-      ctx.metrics.upstreamFailures.inc({
-        backend: backend.id,
-        reason: failure === "other" ? "body" : failure,
-      });
-      ctx.logger.warn(
-        { reqId: request.id, backend: backend.id, err: describeUpstreamError(error) },
-        "upstream broke mid-response",
-      );
-      if (isEventStream) {
-        const status = failure === "body" ? 504 : 502;
-        raw.end(
-          sseData(
-            openAIError(
-              status,
-              `The backend failed mid-stream: ${describeUpstreamError(error)}`,
-              "upstream_failed",
-            ),
-          ),
-        );
-      } else {
-        raw.destroy();
-      }
-      done();
+    if (debugHeader) headers["x-switchyard-route"] = debugHeader;
+    const outcome = await relay({
+      raw: reply.raw,
+      response,
+      headers,
+      routing:
+        proxied.route === "embeddings" ? undefined : { backend: backend.id, model_type: backend.modelType },
+      onBroken: (error) => fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body"),
     });
-    raw.once("close", () => {
-      if (!raw.writableFinished) response.body.destroy();
-      done();
+    ctx.metrics.requests.inc({
+      route: proxied.route,
+      model: proxied.model,
+      backend: backend.id,
+      status: String(response.statusCode),
     });
-    raw.once("finish", done);
-    response.body.pipe(raw);
-  });
+    ctx.metrics.requestDuration.observe(
+      { route: proxied.route, model: proxied.model },
+      reply.elapsedTime / 1000,
+    );
+    if (outcome === "client_gone" && verdict === "success") verdict = undefined;
+    return { kind: "relayed" };
+  } finally {
+    backend.inflight--;
+    if (verdict === "success") backend.circuit.onSuccess();
+    else if (verdict === "failure") backend.circuit.onFailure();
+    else backend.circuit.onAbandon();
+    ctx.capacityQueue.released(backend);
+  }
 }
 
 /** The start of an upstream error body, for the 502 message; never more than 200 characters. */

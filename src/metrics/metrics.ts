@@ -16,9 +16,13 @@ export interface GatewayMetrics {
   upstreamTtfb: Histogram<"backend">;
   upstreamFailures: Counter<"backend" | "reason">;
   retries: Counter<"route">;
+  routingDecisions: Counter<"strategy" | "outcome">;
 }
 
-export function createGatewayMetrics(backends: () => readonly BackendState[]): GatewayMetrics {
+export function createGatewayMetrics(
+  backends: () => readonly BackendState[],
+  queueLength: () => number = () => 0,
+): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "switchyard_process_" });
   const registers = [registry];
@@ -40,6 +44,28 @@ export function createGatewayMetrics(backends: () => readonly BackendState[]): G
     collect() {
       this.reset();
       for (const backend of backends()) this.set({ backend: backend.id }, backend.healthy ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "switchyard_backend_circuit_state",
+    help: "1 for the circuit state each backend is in (closed, open, half_open)",
+    labelNames: ["backend", "state"],
+    registers,
+    collect() {
+      this.reset();
+      for (const backend of backends()) {
+        for (const state of ["closed", "open", "half_open"] as const) {
+          this.set({ backend: backend.id, state }, backend.circuit.state === state ? 1 : 0);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: "switchyard_capacity_queue_length",
+    help: "Requests waiting for a backend below its concurrency cap",
+    registers,
+    collect() {
+      this.set(queueLength());
     },
   });
   return {
@@ -68,6 +94,12 @@ export function createGatewayMetrics(backends: () => readonly BackendState[]): G
       name: "switchyard_upstream_failures_total",
       help: "Failed upstream attempts, by backend and reason (connect, timeout, body, status_5xx)",
       labelNames: ["backend", "reason"],
+      registers,
+    }),
+    routingDecisions: new Counter({
+      name: "switchyard_routing_decisions_total",
+      help: "Routing decisions by strategy and outcome (picked, retry, no_backend)",
+      labelNames: ["strategy", "outcome"],
       registers,
     }),
     retries: new Counter({

@@ -3,6 +3,7 @@
  * @module
  */
 import type { BackendConfig } from "../config/schema.js";
+import { CircuitBreaker, type CircuitOptions } from "./circuit.js";
 
 export type BackendKind = "openai" | "anthropic";
 
@@ -41,9 +42,13 @@ export class BackendState implements BackendView {
   /** Models named in config; when empty, `models` is learned from the backend's /v1/models. */
   readonly configuredModels: readonly string[];
   models: readonly string[];
+  readonly circuit: CircuitBreaker;
   inflight = 0;
   queueDepth = 0;
   healthy = true;
+  /** Health checks failed or passed in a row, for hysteresis. */
+  probeFailures = 0;
+  probeSuccesses = 0;
   /** False until a probe or request has shown the backend answering. */
   seen = false;
   requests = 0;
@@ -51,7 +56,8 @@ export class BackendState implements BackendView {
   lastError: string | undefined;
   lastCheckAt: number | undefined;
 
-  constructor(id: string, config: BackendConfig) {
+  constructor(id: string, config: BackendConfig, circuit: CircuitOptions = { threshold: 0, openMs: 0 }) {
+    this.circuit = new CircuitBreaker(circuit);
     this.id = id;
     this.url = config.url.replace(/\/+$/, "");
     const parsed = new URL(this.url);
@@ -78,9 +84,14 @@ export class BackendState implements BackendView {
     return this.basePath + routePath;
   }
 
-  /** Healthy and below its concurrency cap. */
+  /** Below its concurrency cap. */
+  get hasCapacity(): boolean {
+    return this.maxConnections === 0 || this.inflight < this.maxConnections;
+  }
+
+  /** Healthy, circuit letting requests through, and below its cap. */
   get routable(): boolean {
-    return this.healthy && (this.maxConnections === 0 || this.inflight < this.maxConnections);
+    return this.healthy && this.circuit.canAttempt() && this.hasCapacity;
   }
 
   /** A JSON-friendly snapshot for /status and operator routes. */
@@ -95,6 +106,8 @@ export class BackendState implements BackendView {
       inflight: this.inflight,
       max_connections: this.maxConnections,
       weight: this.weight,
+      circuit: this.circuit.state,
+      consecutive_failures: this.circuit.consecutiveFailures,
       requests: this.requests,
       failures: this.failures,
       last_error: this.lastError ?? null,

@@ -14,6 +14,10 @@ export interface HealthOptions {
   timeoutMs: number;
   /** Delay before re-probing a backend that failed a request. */
   recheckMs?: number;
+  /** Failed checks in a row that take a healthy backend out (default 2). */
+  unhealthyThreshold?: number;
+  /** Passed checks in a row that bring an unhealthy backend back (default 1). */
+  healthyThreshold?: number;
 }
 
 /** Performs one GET with a deadline; returns status and parsed JSON body (or undefined). */
@@ -81,12 +85,29 @@ export class HealthChecker {
     } catch (error) {
       reason = `health check failed: ${error instanceof Error ? error.message : String(error)}`;
     }
+    const firstCheck = backend.lastCheckAt === undefined;
     backend.lastCheckAt = Date.now();
-    this.#setHealth(backend, healthy, reason);
+    if (healthy) {
+      backend.probeSuccesses++;
+      backend.probeFailures = 0;
+    } else {
+      backend.probeFailures++;
+      backend.probeSuccesses = 0;
+    }
+    // Hysteresis, so one slow probe does not flap a backend; the very first check decides alone,
+    // so a backend still loading its model gets no traffic from the start.
+    const next = firstCheck
+      ? healthy
+      : backend.healthy
+        ? backend.probeFailures < (this.#options.unhealthyThreshold ?? 2)
+        : backend.probeSuccesses >= (this.#options.healthyThreshold ?? 1);
+    this.#setHealth(backend, next, healthy ? undefined : reason);
+    if (!healthy) backend.lastError = reason;
   }
 
   /** A request could not reach the backend: stop routing to it until a probe says otherwise. */
   markUnreachable(backend: BackendState, reason: string): void {
+    backend.probeSuccesses = 0;
     this.#setHealth(backend, false, reason);
     if (this.#stopped || this.#rechecks.has(backend.id)) return;
     const timer = setTimeout(() => {

@@ -5,16 +5,42 @@
  */
 import type { BackendConfig } from "../config/schema.js";
 import { BackendState } from "./backend.js";
+import type { CircuitOptions } from "./circuit.js";
+
+export interface RegistryOptions {
+  circuit?: CircuitOptions;
+  /** Cap for backends whose config sets none (0: no cap). */
+  defaultMaxConnections?: number;
+  /** Caps by backend name or `host:port`, for backends whose config sets none. */
+  maxConnectionsMap?: Readonly<Record<string, number>>;
+}
 
 export class Registry {
   #backends = new Map<string, BackendState>();
   #byModel: Map<string, readonly BackendState[]> | undefined;
+  readonly #options: RegistryOptions;
 
+  constructor(options: RegistryOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Adds a backend, or replaces the one with the same id (requests in flight to it finish). */
   add(id: string, config: BackendConfig): BackendState {
-    const state = new BackendState(id, config);
+    const state = new BackendState(
+      id,
+      { ...config, max_connections: this.#capFor(id, config) },
+      this.#options.circuit,
+    );
     this.#backends.set(id, state);
     this.#byModel = undefined;
     return state;
+  }
+
+  #capFor(id: string, config: BackendConfig): number {
+    if (config.max_connections > 0) return config.max_connections;
+    const map = this.#options.maxConnectionsMap ?? {};
+    const url = new URL(config.url);
+    return map[id] ?? map[url.host] ?? this.#options.defaultMaxConnections ?? 0;
   }
 
   remove(id: string): boolean {

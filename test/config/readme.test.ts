@@ -1,7 +1,7 @@
 /** The README's configuration table is checked against the settings table, so neither drifts. */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { defaultGatewayConfig, GATEWAY_SETTINGS } from "../../src/config/schema.js";
+import { defaultGatewayConfig, formatSettingDefault, GATEWAY_SETTINGS } from "../../src/config/schema.js";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 
@@ -19,7 +19,7 @@ describe("README", () => {
       expect(row, `row for ${setting.key}`).toBeDefined();
       expect(row).toContain(`\`${setting.flag.split(" ")[0]}\``);
       for (const name of setting.env) expect(row).toContain(`\`${name}\``);
-      expect(row).toContain(`\`${String(defaults[setting.key])}\``);
+      expect(row).toContain(`\`${formatSettingDefault(defaults[setting.key])}\``);
     }
   });
 });

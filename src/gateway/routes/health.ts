@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { GatewayContext } from "../context.js";
+import { GatewayError } from "../errors.js";
 
 export function healthRoutes(ctx: GatewayContext) {
   return async function healthRoutesPlugin(app: FastifyInstance): Promise<void> {
@@ -21,6 +22,28 @@ export function healthRoutes(ctx: GatewayContext) {
         models: ctx.registry.models(),
       };
     });
+
+    // Seed 003: health of one model (its name URL-encoded) and of every model.
+    app.get("/health/all", async () => ({
+      models: Object.fromEntries(ctx.registry.models().map((model) => [model, modelHealth(ctx, model)])),
+    }));
+
+    app.get<{ Params: { "*": string } }>("/health/*", async (request, reply) => {
+      const model = request.params["*"];
+      if (ctx.registry.serving(model).length === 0) {
+        throw new GatewayError("SWY_ERR_MODEL_NOT_FOUND", `No backend serves the model '${model}'.`, {
+          param: "model",
+        });
+      }
+      const health = modelHealth(ctx, model);
+      reply.code(health.status === "unhealthy" ? 503 : 200);
+      return { model, ...health };
+    });
+
+    app.get("/models", async () => ({
+      object: "list",
+      data: ctx.registry.models().map((model) => ({ id: model, ...modelHealth(ctx, model) })),
+    }));
 
     app.get("/status", async () => {
       const backends = ctx.registry.list();
@@ -42,5 +65,20 @@ export function healthRoutes(ctx: GatewayContext) {
       reply.type(ctx.metrics.registry.contentType);
       return ctx.metrics.registry.metrics();
     });
+  };
+}
+
+function modelHealth(ctx: GatewayContext, model: string) {
+  const backends = ctx.registry.serving(model);
+  const healthy = backends.filter((backend) => backend.healthy && backend.circuit.canAttempt());
+  return {
+    status: healthy.length === 0 ? "unhealthy" : healthy.length < backends.length ? "degraded" : "healthy",
+    healthy_backends: healthy.length,
+    total_backends: backends.length,
+    backends: backends.map((backend) => ({
+      name: backend.id,
+      healthy: backend.healthy,
+      circuit: backend.circuit.state,
+    })),
   };
 }

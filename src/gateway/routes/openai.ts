@@ -40,7 +40,7 @@ export function openAIRoutes(ctx: GatewayContext) {
 
     app.get<{ Params: { "*": string } }>("/v1/models/*", async (request) => {
       const id = request.params["*"];
-      if (ctx.registry.serving(id).length === 0) {
+      if (ctx.registry.serving(id).length === 0 && !ctx.models.isSentinel(id)) {
         throw new GatewayError(
           "SWY_ERR_MODEL_NOT_FOUND",
           `The model '${id}' does not exist or no backend serves it.`,
@@ -72,10 +72,14 @@ async function handleInference(
       check.param ? { param: check.param } : {},
     );
   }
+  const query = request.query as { node?: unknown };
   await proxy(ctx, request, reply, {
     route: inference.route,
     path: inference.path,
     fields: check.fields,
-    body: request.rawBody ?? Buffer.from(JSON.stringify(request.body)),
+    rawBody: request.rawBody ?? Buffer.from(JSON.stringify(request.body)),
+    parsedBody: request.body as Record<string, unknown>,
+    forcedNode: typeof query.node === "string" && query.node.length > 0 ? query.node : undefined,
+    debug: request.headers["x-switchyard-debug"] === "1",
   });
 }

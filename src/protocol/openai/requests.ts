@@ -47,7 +47,11 @@ export interface RoutingFields {
   model: string;
   stream: boolean;
   user: string | undefined;
+  /** The start of the prompt (up to PROMPT_PREFIX_CHARS), for cache-aware routing. */
+  promptPrefix: string | undefined;
 }
+
+export const PROMPT_PREFIX_CHARS = 256;
 
 export type RequestCheck =
   | { ok: true; fields: RoutingFields }
@@ -68,7 +72,15 @@ export function checkRequest(schema: z.ZodType, body: unknown): RequestCheck {
     return { ok: false, message, param };
   }
   const data = result.data as { model: string; stream?: boolean; user?: string };
-  return { ok: true, fields: { model: data.model, stream: data.stream === true, user: data.user } };
+  return {
+    ok: true,
+    fields: {
+      model: data.model,
+      stream: data.stream === true,
+      user: data.user,
+      promptPrefix: promptPrefix(result.data as { messages?: unknown; prompt?: unknown }),
+    },
+  };
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
@@ -78,4 +90,21 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
     current = (current as Record<PropertyKey, unknown>)[key];
   }
   return current;
+}
+
+/** The first characters of the prompt: message texts in order (chat) or the prompt (completions). */
+function promptPrefix(body: { messages?: unknown; prompt?: unknown }): string | undefined {
+  if (typeof body.prompt === "string") return body.prompt.slice(0, PROMPT_PREFIX_CHARS);
+  if (!Array.isArray(body.messages)) return undefined;
+  let prefix = "";
+  for (const message of body.messages as { content?: unknown }[]) {
+    const content = message.content;
+    if (typeof content === "string") prefix += content;
+    else if (Array.isArray(content)) {
+      for (const part of content as { text?: unknown }[])
+        if (typeof part?.text === "string") prefix += part.text;
+    }
+    if (prefix.length >= PROMPT_PREFIX_CHARS) break;
+  }
+  return prefix.slice(0, PROMPT_PREFIX_CHARS);
 }

@@ -1,0 +1,125 @@
+/**
+ * Operator routes: register and unregister backends at run time (seed 001's body), list them, and
+ * seed 002's node views. Changes take effect at once; requests in flight to a removed backend
+ * finish on their own. With an admin token configured, the `/backends` routes need
+ * `Authorization: Bearer <token>`.
+ * @module
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { backendId } from "../../config/load.js";
+import { backendSchema } from "../../config/schema.js";
+import type { BackendState } from "../../routing/backend.js";
+import type { GatewayContext } from "../context.js";
+import { GatewayError } from "../errors.js";
+
+export function adminRoutes(ctx: GatewayContext) {
+  return async function adminRoutesPlugin(app: FastifyInstance): Promise<void> {
+    app.register(async (backendsScope) => {
+      backendsScope.addHook("onRequest", async (request) => requireAdminToken(ctx, request));
+
+      backendsScope.get("/backends", async () => ({
+        backends: ctx.registry.list().map((b) => b.snapshot()),
+      }));
+
+      backendsScope.post("/backends/register", async (request) => {
+        const parsed = backendSchema.safeParse(request.body ?? {});
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          const param = issue.path.join(".") || null;
+          throw new GatewayError(
+            "SWY_ERR_INVALID_REQUEST",
+            `Invalid backend: ${param ?? "body"}: ${issue.message}.`,
+            {
+              ...(param ? { param } : {}),
+            },
+          );
+        }
+        const id = backendId(parsed.data);
+        const replaced = ctx.registry.get(id) !== undefined;
+        const backend = ctx.registry.add(id, parsed.data);
+        ctx.strategy.forget?.(id);
+        await ctx.health.probe(backend);
+        ctx.logger.info({ backend: id, url: backend.url, replaced }, "backend registered");
+        return { status: replaced ? "updated" : "registered", backend: backend.snapshot() };
+      });
+
+      const unregister = async (name: unknown) => {
+        if (typeof name !== "string" || name.length === 0) {
+          throw new GatewayError("SWY_ERR_INVALID_REQUEST", "Missing required parameter: 'name'.", {
+            param: "name",
+          });
+        }
+        const backend = ctx.registry.get(name);
+        if (!backend || !ctx.registry.remove(name)) {
+          throw new GatewayError("SWY_ERR_BACKEND_NOT_FOUND", `No backend is named '${name}'.`, {
+            param: "name",
+          });
+        }
+        ctx.strategy.forget?.(name);
+        if (!ctx.registry.list().some((other) => other.origin === backend.origin)) {
+          // Closing waits for requests in flight on the pool, so nothing accepted is cut.
+          void ctx.pools.release(backend.origin);
+        }
+        ctx.logger.info({ backend: name }, "backend unregistered");
+        return { status: "unregistered", backend: backend.snapshot() };
+      };
+      backendsScope.post("/backends/unregister", async (request) =>
+        unregister((request.body as { name?: unknown })?.name),
+      );
+      backendsScope.delete<{ Params: { name: string } }>("/backends/:name", async (request) =>
+        unregister(request.params.name),
+      );
+    });
+
+    app.get("/v1/nodes", async () => ({
+      object: "list",
+      data: ctx.registry
+        .list()
+        .filter((backend) => backend.healthy)
+        .map(nodeView),
+    }));
+
+    app.get<{ Querystring: { model?: string } }>("/v1/eligible_nodes", async (request) => {
+      const model = request.query.model;
+      if (!model)
+        throw new GatewayError("SWY_ERR_INVALID_REQUEST", "Missing required parameter: 'model'.", {
+          param: "model",
+        });
+      const resolved = ctx.models.resolve(model)?.model ?? model;
+      return {
+        object: "list",
+        model: resolved,
+        data: ctx.registry
+          .serving(resolved)
+          .filter((backend) => backend.healthy && backend.circuit.canAttempt())
+          .map(nodeView),
+      };
+    });
+  };
+}
+
+function nodeView(backend: BackendState) {
+  return {
+    node: backend.id,
+    url: backend.url,
+    healthy: backend.healthy,
+    inflight: backend.inflight,
+    failures: backend.failures,
+    maxconn: backend.maxConnections,
+    circuit: backend.circuit.state,
+    models: backend.models,
+  };
+}
+
+function requireAdminToken(ctx: GatewayContext, request: FastifyRequest): void {
+  const expected = ctx.config.admin_token;
+  if (!expected) return;
+  const header = request.headers.authorization ?? "";
+  const given = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
+  // Compare digests so the comparison takes the same time whatever the lengths.
+  const digest = (text: string) => createHash("sha256").update(text).digest();
+  if (!timingSafeEqual(digest(given), digest(expected))) {
+    throw new GatewayError("SWY_ERR_UNAUTHORIZED", "This route needs 'Authorization: Bearer <admin token>'.");
+  }
+}

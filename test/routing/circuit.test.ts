@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { CircuitBreaker } from "../../src/routing/circuit.js";
+
+function breaker(threshold = 3, openMs = 1000) {
+  let time = 0;
+  const circuit = new CircuitBreaker({ threshold, openMs, now: () => time });
+  return { circuit, advance: (ms: number) => (time += ms) };
+}
+
+describe("CircuitBreaker", () => {
+  it("opens after the threshold of consecutive failures, not before", () => {
+    const { circuit } = breaker(3);
+    circuit.onFailure();
+    circuit.onFailure();
+    expect(circuit.state).toBe("closed");
+    circuit.onSuccess();
+    circuit.onFailure();
+    circuit.onFailure();
+    expect(circuit.canAttempt()).toBe(true);
+    circuit.onFailure();
+    expect(circuit.state).toBe("open");
+    expect(circuit.canAttempt()).toBe(false);
+  });
+
+  it("lets exactly one half-open probe through after the open time; success closes", () => {
+    const { circuit, advance } = breaker(1, 1000);
+    circuit.onFailure();
+    advance(999);
+    expect(circuit.canAttempt()).toBe(false);
+    expect(circuit.retryAfterMs).toBe(1);
+    advance(1);
+    expect(circuit.state).toBe("half_open");
+    expect(circuit.canAttempt()).toBe(true);
+    circuit.onAttempt();
+    expect(circuit.canAttempt()).toBe(false);
+    circuit.onSuccess();
+    expect(circuit.state).toBe("closed");
+    expect(circuit.canAttempt()).toBe(true);
+  });
+
+  it("re-opens for a full period when the probe fails", () => {
+    const { circuit, advance } = breaker(5, 1000);
+    for (let i = 0; i < 5; i++) circuit.onFailure();
+    advance(1000);
+    circuit.onAttempt();
+    circuit.onFailure();
+    expect(circuit.state).toBe("open");
+    advance(999);
+    expect(circuit.canAttempt()).toBe(false);
+    advance(1);
+    expect(circuit.canAttempt()).toBe(true);
+  });
+
+  it("frees the probe slot when the probe is abandoned", () => {
+    const { circuit, advance } = breaker(1, 10);
+    circuit.onFailure();
+    advance(10);
+    circuit.onAttempt();
+    circuit.onAbandon();
+    expect(circuit.canAttempt()).toBe(true);
+  });
+
+  it("never opens with threshold 0", () => {
+    const { circuit } = breaker(0);
+    for (let i = 0; i < 100; i++) circuit.onFailure();
+    expect(circuit.state).toBe("closed");
+  });
+});
