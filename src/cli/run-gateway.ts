@@ -14,10 +14,10 @@ const EMBEDDED_MOCKS = 4;
 export async function runGateway(sources: ConfigSources): Promise<void> {
   const config = loadGatewayConfig(sources);
   const logger = createLogger(config.log_level);
-  const mocks =
-    config.backends.length > 0
-      ? []
-      : await launchMocks({ count: EMBEDDED_MOCKS, host: "127.0.0.1", basePort: 0, echo: false });
+  const nothingConfigured = config.backends.length === 0 && config.scan_hosts.length === 0;
+  const mocks = !nothingConfigured
+    ? []
+    : await launchMocks({ count: EMBEDDED_MOCKS, host: "127.0.0.1", basePort: 0, echo: false });
   if (mocks.length > 0) {
     logger.info(
       { backends: mocks.map((mock) => mock.ready.url) },

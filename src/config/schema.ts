@@ -92,6 +92,10 @@ export const gatewayConfigSchema = z.strictObject({
   preferred_models: list.default([]),
   aliases: textMap(z.string().min(1)).default({}),
   admin_token: z.string().optional(),
+  scan_hosts: list.default([]),
+  scan_ports: list.default([]),
+  scan_interval: seconds.default(60),
+  load_interval: seconds.default(5),
   log_level: z
     .string()
     .toLowerCase()
@@ -242,6 +246,30 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--admin-token <token>",
     env: ["SWITCHYARD_ADMIN_TOKEN"],
     description: "bearer token required by the /backends admin routes",
+  },
+  {
+    key: "scan_hosts",
+    flag: "--scan-hosts <list>",
+    env: ["SCAN_HOSTS"],
+    description: "hosts to scan for OpenAI-compatible servers (with --scan-ports)",
+  },
+  {
+    key: "scan_ports",
+    flag: "--scan-ports <list>",
+    env: ["SCAN_PORTS"],
+    description: "ports or ranges to scan, e.g. `8000-8010,11434`",
+  },
+  {
+    key: "scan_interval",
+    flag: "--scan-interval <seconds>",
+    env: ["SCAN_INTERVAL"],
+    description: "seconds between discovery scans (0: scan once at start)",
+  },
+  {
+    key: "load_interval",
+    flag: "--load-interval <seconds>",
+    env: ["SWITCHYARD_LOAD_INTERVAL"],
+    description: "seconds between scrapes of backends' /metrics for their queue depth (0: never)",
   },
   {
     key: "log_level",

@@ -6,14 +6,19 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import { Client } from "undici";
 import { backendId } from "../config/load.js";
 import type { GatewayConfig } from "../config/schema.js";
 import { createGatewayMetrics } from "../metrics/metrics.js";
+import { sumByMetric } from "../metrics/prometheus-text.js";
 import type { BackendState } from "../routing/backend.js";
 import { CapacityQueue } from "../routing/capacity-queue.js";
+import { Discovery } from "../routing/discovery.js";
+import { EngineLoadScraper } from "../routing/engine-load.js";
 import { HealthChecker, type ProbeFetch } from "../routing/health.js";
 import { Registry } from "../routing/registry.js";
 import { createStrategy } from "../routing/strategies/strategy.js";
+import { getWithDeadline, modelIds, parseJsonOrUndefined } from "../upstream/get.js";
 import { UpstreamPools } from "../upstream/pools.js";
 import type { GatewayContext } from "./context.js";
 import { sendError } from "./error-reply.js";
@@ -46,22 +51,20 @@ export function buildGateway(
   for (const backend of config.backends) registry.add(backendId(backend), backend);
   const pools = new UpstreamPools({ connectTimeoutMs: config.connect_timeout * 1000 });
   const probe: ProbeFetch = async (backend: BackendState, path, timeoutMs) => {
-    const response = await pools.for(backend.origin).request({
-      method: "GET",
-      path: backend.pathFor(path),
-      signal: AbortSignal.timeout(timeoutMs),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    const text = await response.body.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: response.statusCode, json };
+    const { status, text } = await getWithDeadline(
+      pools.for(backend.origin),
+      backend.pathFor(path),
+      timeoutMs,
+    );
+    return { status, json: parseJsonOrUndefined(text) };
   };
+  const engineLoad = new EngineLoadScraper(
+    registry,
+    (backend, timeoutMs) =>
+      getWithDeadline(pools.for(backend.origin), backend.pathFor("/metrics"), timeoutMs),
+    sumByMetric,
+    { intervalMs: config.load_interval * 1000, timeoutMs: config.health_timeout * 1000 },
+  );
   const context: GatewayContext = {
     config,
     registry,
@@ -113,18 +116,60 @@ export function buildGateway(
   app.register(healthRoutes(context));
   app.register(adminRoutes(context));
 
+  const discovery = new Discovery(
+    {
+      hosts: config.scan_hosts,
+      ports: config.scan_ports,
+      intervalMs: config.scan_interval * 1000,
+      timeoutMs: config.health_timeout * 1000,
+    },
+    async (baseUrl, timeoutMs) => {
+      // A throwaway connection: most scanned addresses are not backends and never will be.
+      const client = new Client(baseUrl, { connect: { timeout: timeoutMs } });
+      try {
+        const { status, text } = await getWithDeadline(client, "/v1/models", timeoutMs);
+        return status === 200 ? modelIds(parseJsonOrUndefined(text)) : undefined;
+      } catch {
+        return undefined;
+      } finally {
+        void client.destroy();
+      }
+    },
+    {
+      has: (id) => registry.get(id) !== undefined,
+      register: async (id, backend) => {
+        const state = registry.add(id, backend);
+        await context.health.probe(state);
+        logger.info({ backend: id, models: state.models }, "backend discovered");
+      },
+    },
+  );
+
   return {
     app,
     context,
     async start() {
       const address = await app.listen({ host: config.host, port: config.port });
-      await context.health.start();
+      await Promise.all([context.health.start(), discovery.start()]);
+      engineLoad.start();
+      if (!config.admin_token && !isLoopback(config.host)) {
+        logger.warn(
+          { host: config.host },
+          "the gateway listens beyond loopback and its /backends admin routes are open: set SWITCHYARD_ADMIN_TOKEN",
+        );
+      }
       return address;
     },
     async close() {
       context.health.stop();
+      discovery.stop();
+      engineLoad.stop();
       await app.close();
       await pools.closeAll();
     },
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }

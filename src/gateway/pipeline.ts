@@ -88,16 +88,19 @@ export async function proxy(
   const failures: string[] = [];
   const queueDeadline = performance.now() + ctx.config.queue_timeout * 1000;
   let lastSelection: Selection | undefined;
+  let queuedMs = 0;
   while (failures.length <= ctx.config.max_retries) {
     const selection = select(serving, tried);
     lastSelection = selection;
     if (selection.available.length === 0) {
       if (selection.full.length === 0) break;
+      const waitStart = performance.now();
       const outcome = await ctx.capacityQueue.wait(
         (backend) => serving.includes(backend),
         queueDeadline - performance.now(),
         abort.signal,
       );
+      queuedMs += performance.now() - waitStart;
       if (outcome === "aborted") return;
       if (outcome !== "woken") throw capacityError(model, ctx.config.queue_timeout, outcome);
       continue;
@@ -111,6 +114,9 @@ export async function proxy(
       outcome: tried.size > 1 ? "retry" : "picked",
     });
     const debugHeader = proxied.debug ? describeRoute(ctx, selection, backend, failures) : undefined;
+    if (tried.size === 1) {
+      ctx.metrics.gatewayOverhead.observe({ route: proxied.route }, (reply.elapsedTime - queuedMs) / 1000);
+    }
     const result = await attemptOnce(
       ctx,
       request,

@@ -14,6 +14,7 @@ export interface GatewayMetrics {
   requests: Counter<"route" | "model" | "backend" | "status">;
   requestDuration: Histogram<"route" | "model">;
   upstreamTtfb: Histogram<"backend">;
+  gatewayOverhead: Histogram<"route">;
   upstreamFailures: Counter<"backend" | "reason">;
   retries: Counter<"route">;
   routingDecisions: Counter<"strategy" | "outcome">;
@@ -88,6 +89,13 @@ export function createGatewayMetrics(
       help: "Time from sending a request upstream to receiving its response headers",
       labelNames: ["backend"],
       buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    gatewayOverhead: new Histogram({
+      name: "switchyard_gateway_overhead_seconds",
+      help: "Time a request spends in the gateway before it goes upstream (parsing, checks, routing), queue waits excluded",
+      labelNames: ["route"],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers,
     }),
     upstreamFailures: new Counter({

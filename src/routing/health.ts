@@ -6,6 +6,7 @@
  * @module
  */
 import type { Logger } from "pino";
+import { modelIds } from "../upstream/get.js";
 import type { BackendState } from "./backend.js";
 import type { Registry } from "./registry.js";
 
@@ -127,12 +128,7 @@ export class HealthChecker {
   async #discoverModels(backend: BackendState): Promise<string[]> {
     const { status, json } = await this.#fetch(backend, "/v1/models", this.#options.timeoutMs);
     if (status < 200 || status >= 300) return [];
-    const data = (json as { data?: unknown } | undefined)?.data;
-    const models = Array.isArray(data)
-      ? data
-          .map((entry) => (entry as { id?: unknown }).id)
-          .filter((id): id is string => typeof id === "string")
-      : [];
+    const models = modelIds(json);
     this.#registry.setModels(backend, models);
     return models;
   }

@@ -234,3 +234,18 @@ describe("operators", () => {
     );
   });
 });
+
+describe("discovery", () => {
+  it("registers servers found by SCAN_HOSTS × SCAN_PORTS", async () => {
+    const mock = await startMock("scanned", "--models", "found-model");
+    const port = new URL(url(mock)).port;
+    const gateway = await startGateway([], {
+      SCAN_HOSTS: "127.0.0.1",
+      SCAN_PORTS: `${port}`,
+      SCAN_INTERVAL: "0",
+    });
+    const response = await chat(url(gateway), "found-model");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-routed-node")).toBe(`127.0.0.1:${port}`);
+  });
+});
