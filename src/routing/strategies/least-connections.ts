@@ -1,0 +1,23 @@
+/**
+ * Least connections: the backend this gateway has the fewest requests in flight to.
+ * @module
+ */
+import type { BackendView } from "../backend.js";
+import { LowestScore } from "./lowest-score.js";
+import type { RoutingRequest, Strategy } from "./strategy.js";
+
+const inflight = (backend: BackendView): number => backend.inflight;
+
+/**
+ * Picks the candidate with the fewest in-flight requests. Ties rotate, so equally idle backends
+ * share load. Reads only the gateway's own count; `least_loaded` also weighs the backend's queue and
+ * capacity.
+ */
+export class LeastConnectionsStrategy implements Strategy {
+  readonly name = "least_connections";
+  readonly #lowest = new LowestScore();
+
+  pick(candidates: readonly BackendView[], _request: RoutingRequest): BackendView | undefined {
+    return this.#lowest.pick(candidates, inflight);
+  }
+}
