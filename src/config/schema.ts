@@ -69,6 +69,7 @@ export const gatewayConfigSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   strategy: z.string().min(1).default("round_robin"),
+  model_strategies: textMap(z.string().min(1)).default({}),
   health_interval: seconds.default(30),
   health_timeout: seconds.default(5),
   request_timeout: seconds.default(300),
@@ -130,6 +131,12 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--strategy <name>",
     env: ["ROUTING_STRATEGY", "SWITCHYARD_STRATEGY"],
     description: "load-balancing strategy (seed spellings such as ROUND_ROBIN accepted)",
+  },
+  {
+    key: "model_strategies",
+    flag: "--model-strategies <map>",
+    env: ["SWITCHYARD_MODEL_STRATEGIES"],
+    description: "per-model strategy overrides: `model=least_loaded,…` or a JSON object",
   },
   {
     key: "health_interval",

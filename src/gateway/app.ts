@@ -17,7 +17,7 @@ import { Discovery } from "../routing/discovery.js";
 import { EngineLoadScraper } from "../routing/engine-load.js";
 import { HealthChecker, type ProbeFetch } from "../routing/health.js";
 import { Registry } from "../routing/registry.js";
-import { createStrategy } from "../routing/strategies/strategy.js";
+import { StrategySet } from "../routing/strategy-set.js";
 import { getWithDeadline, modelIds, parseJsonOrUndefined } from "../upstream/get.js";
 import { UpstreamPools } from "../upstream/pools.js";
 import type { GatewayContext } from "./context.js";
@@ -68,7 +68,7 @@ export function buildGateway(
   const context: GatewayContext = {
     config,
     registry,
-    strategy: createStrategy(config.strategy),
+    strategies: new StrategySet(config.strategy, config.model_strategies),
     pools,
     health: new HealthChecker(
       registry,

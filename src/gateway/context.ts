@@ -8,14 +8,14 @@ import type { GatewayMetrics } from "../metrics/metrics.js";
 import type { CapacityQueue } from "../routing/capacity-queue.js";
 import type { HealthChecker } from "../routing/health.js";
 import type { Registry } from "../routing/registry.js";
-import type { Strategy } from "../routing/strategies/strategy.js";
+import type { StrategySet } from "../routing/strategy-set.js";
 import type { UpstreamPools } from "../upstream/pools.js";
 import type { ModelResolver } from "./resolve-model.js";
 
 export interface GatewayContext {
   readonly config: GatewayConfig;
   readonly registry: Registry;
-  readonly strategy: Strategy;
+  readonly strategies: StrategySet;
   readonly pools: UpstreamPools;
   readonly health: HealthChecker;
   readonly models: ModelResolver;

@@ -31,6 +31,8 @@ export interface ProxyRequest {
   forcedNode?: string | undefined;
   /** The client asked for `x-switchyard-route` (header `x-switchyard-debug: 1`). */
   debug: boolean;
+  /** Affinity key for sticky routing: `user`, else `x-session-id`, else the client's API key. */
+  sessionKey?: string | undefined;
 }
 
 type AttemptResult =
@@ -83,7 +85,8 @@ export async function proxy(
   reply.raw.once("close", () => {
     if (!reply.raw.writableFinished) abort.abort();
   });
-  const routing = { model, sessionKey: proxied.fields.user, promptPrefix: proxied.fields.promptPrefix };
+  const strategy = ctx.strategies.for(model);
+  const routing = { model, sessionKey: proxied.sessionKey, promptPrefix: proxied.fields.promptPrefix };
   const tried = new Set<string>();
   const failures: string[] = [];
   const queueDeadline = performance.now() + ctx.config.queue_timeout * 1000;
@@ -105,15 +108,16 @@ export async function proxy(
       if (outcome !== "woken") throw capacityError(model, ctx.config.queue_timeout, outcome);
       continue;
     }
-    const backend = (ctx.strategy.pick(selection.available, routing) ??
-      selection.available[0]) as BackendState;
+    const backend = (strategy.pick(selection.available, routing) ?? selection.available[0]) as BackendState;
     tried.add(backend.id);
     if (tried.size > 1) ctx.metrics.retries.inc({ route: proxied.route });
     ctx.metrics.routingDecisions.inc({
-      strategy: ctx.strategy.name,
+      strategy: strategy.name,
       outcome: tried.size > 1 ? "retry" : "picked",
     });
-    const debugHeader = proxied.debug ? describeRoute(ctx, selection, backend, failures) : undefined;
+    const debugHeader = proxied.debug
+      ? describeRoute(strategy.name, selection, backend, failures)
+      : undefined;
     if (tried.size === 1) {
       ctx.metrics.gatewayOverhead.observe({ route: proxied.route }, (reply.elapsedTime - queuedMs) / 1000);
     }
@@ -136,7 +140,7 @@ export async function proxy(
     }
   }
   if (failures.length === 0) {
-    ctx.metrics.routingDecisions.inc({ strategy: ctx.strategy.name, outcome: "no_backend" });
+    ctx.metrics.routingDecisions.inc({ strategy: strategy.name, outcome: "no_backend" });
     const waits = serving.map((backend) => backend.circuit.retryAfterMs).filter((ms) => ms > 0);
     const retryAfter = waits.length > 0 ? Math.ceil(Math.min(...waits) / 1000) : 1;
     const why = lastSelection?.excluded.length ? ` (${lastSelection.excluded.join(", ")})` : "";
@@ -187,13 +191,13 @@ function capacityError(model: string, timeoutSeconds: number, outcome: "full" | 
 }
 
 function describeRoute(
-  ctx: GatewayContext,
+  strategyName: string,
   selection: Selection,
   picked: BackendState,
   failures: string[],
 ): string {
   const parts = [
-    `strategy=${ctx.strategy.name}`,
+    `strategy=${strategyName}`,
     `picked=${picked.id}`,
     `candidates=${selection.available.map((backend) => backend.id).join(",")}`,
   ];
@@ -239,6 +243,7 @@ async function attemptOnce(
       if (failure === "aborted" || signal.aborted) return { kind: "aborted" };
       const reason = describeUpstreamError(error);
       fail(failure);
+      ctx.strategies.for(proxied.model).onResult?.(backend.id, "failure", performance.now() - sentAt);
       if (failure === "connect") ctx.health.markUnreachable(backend, reason);
       return failure === "timeout" ? { kind: "timeout", reason } : { kind: "retry", reason };
     }
@@ -249,11 +254,13 @@ async function attemptOnce(
       // A 429 is the backend's capacity, not its failure: retry elsewhere but leave its circuit alone.
       if (response.statusCode === 429) verdict = "success";
       else fail("status_5xx");
-      ctx.strategy.onResult?.(backend.id, verdict === "failure" ? "failure" : "success", ttfbMs);
+      ctx.strategies
+        .for(proxied.model)
+        .onResult?.(backend.id, verdict === "failure" ? "failure" : "success", ttfbMs);
       return { kind: "retry", reason: `HTTP ${response.statusCode}${detail ? ` ${detail}` : ""}` };
     }
     verdict = "success";
-    ctx.strategy.onResult?.(backend.id, "success", ttfbMs);
+    ctx.strategies.for(proxied.model).onResult?.(backend.id, "success", ttfbMs);
     ctx.health.markReachable(backend);
     reply.hijack();
     const headers: Record<string, string> = {
@@ -268,6 +275,11 @@ async function attemptOnce(
       headers,
       routing:
         proxied.route === "embeddings" ? undefined : { backend: backend.id, model_type: backend.modelType },
+      onUsage: (usage) => {
+        const labels = { model: proxied.model, backend: backend.id };
+        ctx.metrics.tokens.inc({ ...labels, direction: "prompt" }, usage.prompt);
+        ctx.metrics.tokens.inc({ ...labels, direction: "completion" }, usage.completion);
+      },
       onBroken: (error) => fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body"),
     });
     ctx.metrics.requests.inc({

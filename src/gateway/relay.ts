@@ -10,6 +10,7 @@ import { openAIError } from "../protocol/openai/errors.js";
 import { sseData } from "../protocol/sse.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
+import { findUsage, type TokenUsage } from "../upstream/usage.js";
 
 export type RelayOutcome = "complete" | "client_gone" | "upstream_broke";
 
@@ -20,6 +21,8 @@ export interface RelayOptions {
   /** Appended to a JSON object body as `"_routing": {...}` when set and the status is 2xx. */
   routing?: Record<string, string> | undefined;
   onBroken?: (error: Error) => void;
+  /** Told the token counts when the response carries `usage`. */
+  onUsage?: (usage: TokenUsage) => void;
 }
 
 export function relay(options: RelayOptions): Promise<RelayOutcome> {
@@ -60,6 +63,13 @@ function pipeStream(options: RelayOptions, contentType: string): Promise<RelayOu
       }
     });
     raw.once("finish", () => settle("complete"));
+    const { onUsage } = options;
+    if (onUsage && isEventStream) {
+      response.body.on("data", (chunk: Buffer) => {
+        const usage = findUsage(chunk);
+        if (usage) onUsage(usage);
+      });
+    }
     response.body.pipe(raw);
   });
 }
@@ -77,7 +87,13 @@ async function sendJson(options: RelayOptions): Promise<RelayOutcome> {
     raw.destroy();
     return "upstream_broke";
   }
-  if (options.routing && response.statusCode < 300) body = spliceRouting(body, options.routing);
+  if (response.statusCode < 300) {
+    const usage = options.onUsage
+      ? findUsage(body.length > 65_536 ? body.subarray(-4_096) : body)
+      : undefined;
+    if (usage) options.onUsage!(usage);
+    if (options.routing) body = spliceRouting(body, options.routing);
+  }
   const headers = clientResponseHeaders(response.headers, options.headers);
   headers["content-length"] = body.length;
   raw.writeHead(response.statusCode, headers);

@@ -15,6 +15,7 @@ export interface GatewayMetrics {
   requestDuration: Histogram<"route" | "model">;
   upstreamTtfb: Histogram<"backend">;
   gatewayOverhead: Histogram<"route">;
+  tokens: Counter<"model" | "backend" | "direction">;
   upstreamFailures: Counter<"backend" | "reason">;
   retries: Counter<"route">;
   routingDecisions: Counter<"strategy" | "outcome">;
@@ -96,6 +97,12 @@ export function createGatewayMetrics(
       help: "Time a request spends in the gateway before it goes upstream (parsing, checks, routing), queue waits excluded",
       labelNames: ["route"],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    }),
+    tokens: new Counter({
+      name: "switchyard_tokens_total",
+      help: "Tokens reported in responses' usage, by model, backend and direction (prompt, completion)",
+      labelNames: ["model", "backend", "direction"],
       registers,
     }),
     upstreamFailures: new Counter({

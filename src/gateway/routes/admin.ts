@@ -38,7 +38,7 @@ export function adminRoutes(ctx: GatewayContext) {
         const id = backendId(parsed.data);
         const replaced = ctx.registry.get(id) !== undefined;
         const backend = ctx.registry.add(id, parsed.data);
-        ctx.strategy.forget?.(id);
+        ctx.strategies.forget(id);
         await ctx.health.probe(backend);
         ctx.logger.info({ backend: id, url: backend.url, replaced }, "backend registered");
         return { status: replaced ? "updated" : "registered", backend: backend.snapshot() };
@@ -56,7 +56,7 @@ export function adminRoutes(ctx: GatewayContext) {
             param: "name",
           });
         }
-        ctx.strategy.forget?.(name);
+        ctx.strategies.forget(name);
         if (!ctx.registry.list().some((other) => other.origin === backend.origin)) {
           // Closing waits for requests in flight on the pool, so nothing accepted is cut.
           void ctx.pools.release(backend.origin);

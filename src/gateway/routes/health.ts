@@ -48,7 +48,8 @@ export function healthRoutes(ctx: GatewayContext) {
     app.get("/status", async () => {
       const backends = ctx.registry.list();
       return {
-        strategy: ctx.strategy.name,
+        strategy: ctx.strategies.default.name,
+        model_strategies: ctx.strategies.describe().models,
         uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
         health_interval_s: ctx.config.health_interval,
         total_inflight: backends.reduce((sum, backend) => sum + backend.inflight, 0),

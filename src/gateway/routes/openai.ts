@@ -81,5 +81,14 @@ async function handleInference(
     parsedBody: request.body as Record<string, unknown>,
     forcedNode: typeof query.node === "string" && query.node.length > 0 ? query.node : undefined,
     debug: request.headers["x-switchyard-debug"] === "1",
+    sessionKey: check.fields.user ?? sessionHeader(request),
   });
+}
+
+/** A session id the client sent, else its API key: either keeps a client on one backend. */
+function sessionHeader(request: FastifyRequest): string | undefined {
+  const session = request.headers["x-session-id"];
+  if (typeof session === "string" && session.length > 0) return session;
+  const key = request.headers["x-api-key"] ?? request.headers.authorization;
+  return typeof key === "string" && key.length > 0 ? key : undefined;
 }

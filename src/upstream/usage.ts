@@ -1,0 +1,28 @@
+/**
+ * Token counts read out of response bytes without parsing whole bodies: the gateway only wants
+ * `usage` for its metrics, and JSON.parse of every response (or every SSE chunk) would cost more
+ * than the rest of the hot path.
+ * @module
+ */
+
+export interface TokenUsage {
+  prompt: number;
+  completion: number;
+}
+
+const USAGE_KEY = Buffer.from('"usage"');
+const PROMPT = /"(?:prompt_tokens|input_tokens)"\s*:\s*(\d+)/;
+const COMPLETION = /"(?:completion_tokens|output_tokens)"\s*:\s*(\d+)/;
+/** How far past `"usage"` the counts may sit. */
+const WINDOW = 512;
+
+/** The token counts in a chunk of JSON or SSE bytes, if it holds a `usage` object. */
+export function findUsage(bytes: Buffer): TokenUsage | undefined {
+  const at = bytes.lastIndexOf(USAGE_KEY);
+  if (at < 0) return undefined;
+  const text = bytes.toString("utf8", at, Math.min(bytes.length, at + WINDOW));
+  const prompt = PROMPT.exec(text);
+  const completion = COMPLETION.exec(text);
+  if (!prompt && !completion) return undefined;
+  return { prompt: Number(prompt?.[1] ?? 0), completion: Number(completion?.[1] ?? 0) };
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { findUsage } from "../../src/upstream/usage.js";
+
+describe("findUsage", () => {
+  it("reads OpenAI and Anthropic usage from JSON and SSE bytes", () => {
+    const openai = Buffer.from(
+      '{"id":"x","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}}',
+    );
+    expect(findUsage(openai)).toEqual({ prompt: 12, completion: 5 });
+    const chunk = Buffer.from(
+      'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":9}}\n\ndata: [DONE]\n\n',
+    );
+    expect(findUsage(chunk)).toEqual({ prompt: 3, completion: 9 });
+    const anthropic = Buffer.from(
+      'event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":7}}\n\n',
+    );
+    expect(findUsage(anthropic)).toEqual({ prompt: 0, completion: 7 });
+  });
+
+  it("finds nothing where there is no usage", () => {
+    expect(findUsage(Buffer.from('data: {"choices":[{"delta":{"content":"usage"}}]}'))).toBeUndefined();
+    expect(findUsage(Buffer.from('{"usage":null}'))).toBeUndefined();
+  });
+});
