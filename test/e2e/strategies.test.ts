@@ -54,11 +54,11 @@ async function routeMany(gateway: string, count: number, body: () => Record<stri
   return nodes;
 }
 
-const tally = (nodes: string[]) =>
-  nodes.reduce<Record<string, number>>(
-    (counts, node) => ({ ...counts, [node]: (counts[node] ?? 0) + 1 }),
-    {},
-  );
+function tally(nodes: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const node of nodes) counts[node] = (counts[node] ?? 0) + 1;
+  return counts;
+}
 
 describe("strategies end to end", () => {
   it("round_robin rotates exactly", async () => {
