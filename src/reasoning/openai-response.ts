@@ -1,0 +1,268 @@
+/**
+ * Reasoning separation applied to OpenAI chat responses, still pure: {@link separateChatCompletion}
+ * rewrites a whole `chat.completion`, {@link ChatChunkSeparator} rewrites a stream of
+ * `chat.completion.chunk` objects. Both give `message.content` the answer only and put the reasoning in
+ * `reasoning_content`, the field OpenAI-compatible clients read; concatenating a stream's deltas gives
+ * what the whole-response function gives for the assembled message.
+ *
+ * A choice whose message (or delta) already carries `reasoning_content` or `reasoning` was split by the
+ * server and is left alone.
+ * @module
+ */
+import { HARMONY_CHANNELS, type HarmonyChannel } from "./harmony-channels.js";
+import type {
+  ChatChoice,
+  ChatChunkChoice,
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatDelta,
+  ChatMessage,
+  ChatUsage,
+} from "./openai-shapes.js";
+import type { SeparateOptions } from "./reasoning-format.js";
+import type { ReasoningEffort } from "./request-options.js";
+import { separate } from "./separate.js";
+import { type ReasoningDelta, StreamSeparator } from "./separate-stream.js";
+import { type ChannelCounts, emptyCounts, shareTokens } from "./usage-estimate.js";
+
+export type * from "./openai-shapes.js";
+
+/** How to separate a response: the backend's model type and the request's reasoning fields. */
+export interface ResponseSeparationOptions extends SeparateOptions {
+  /** The backend's model type (`gpt-oss`, `qwen3`, `deepseek-r1`, `generic`…). */
+  readonly modelType: string;
+  /** Seed 001's `separate_thinking`: add `message.thinking`, `message.channels`, `usage.channel_tokens`. */
+  readonly separateThinking?: boolean;
+  /** Seed 001's `include_channels`: which channels `message.channels` keeps. Default all. */
+  readonly includeChannels?: readonly HarmonyChannel[];
+  /** Seed 001's top-level `reasoning_level`, set when given. */
+  readonly reasoningLevel?: ReasoningEffort;
+  /** Exact token counts per channel; without it usage is shared out by characters (an estimate). */
+  readonly countTokens?: (text: string) => number;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function serverSplit(message: ChatMessage | ChatDelta): boolean {
+  return typeof message.reasoning_content === "string" || typeof message.reasoning === "string";
+}
+
+function pickChannels(channels: Record<HarmonyChannel, string>, include: readonly HarmonyChannel[]) {
+  const picked: Partial<Record<HarmonyChannel, string>> = {};
+  for (const channel of HARMONY_CHANNELS) if (include.includes(channel)) picked[channel] = channels[channel];
+  return picked;
+}
+
+/** Usage with seed 001's fields added from per-channel token counts. */
+function withReasoningUsage(usage: ChatUsage, tokens: ChannelCounts, separateThinking: boolean): ChatUsage {
+  const thinking = tokens.analysis + tokens.commentary;
+  const next: ChatUsage = { ...usage, thinking_tokens: thinking };
+  if (separateThinking) next.channel_tokens = tokens;
+  const details = usage.completion_tokens_details;
+  if (typeof details?.reasoning_tokens !== "number") {
+    next.completion_tokens_details = { ...(details ?? {}), reasoning_tokens: thinking };
+  }
+  return next;
+}
+
+/** One choice's rewritten message (undefined: left alone) and its text per channel, for usage. */
+function separateMessage(
+  message: ChatMessage,
+  options: ResponseSeparationOptions,
+): { message: ChatMessage | undefined; channels: Partial<Record<HarmonyChannel, string | null>> } {
+  if (serverSplit(message)) {
+    return {
+      message: undefined,
+      channels: { analysis: message.reasoning_content ?? message.reasoning, final: message.content },
+    };
+  }
+  if (typeof message.content !== "string") return { message: undefined, channels: {} };
+  const result = separate(message.content, options.modelType, options);
+  const rewritten: ChatMessage = { ...message, content: result.content };
+  if (result.reasoningContent !== undefined) rewritten.reasoning_content = result.reasoningContent;
+  if (options.separateThinking === true) {
+    if (result.thinking !== undefined) rewritten.thinking = result.thinking;
+    rewritten.channels = pickChannels(result.channels, options.includeChannels ?? HARMONY_CHANNELS);
+  }
+  return { message: rewritten, channels: result.channels };
+}
+
+/**
+ * A copy of a `chat.completion` with each choice's reasoning separated from its answer; the input is
+ * not changed. `usage.thinking_tokens` (and `channel_tokens` with `separateThinking`) are exact with
+ * `countTokens`, otherwise `completion_tokens` shared out by characters (see `usage-estimate.ts`).
+ * Usage is left as it was when no choice was separated.
+ */
+export function separateChatCompletion(
+  completion: ChatCompletion,
+  options: ResponseSeparationOptions,
+): ChatCompletion {
+  const next: ChatCompletion = { ...completion };
+  if (options.reasoningLevel !== undefined) next.reasoning_level = options.reasoningLevel;
+  if (!Array.isArray(completion.choices)) return next;
+  const measure = options.countTokens ?? ((text: string) => text.length);
+  const counts = emptyCounts();
+  let separated = false;
+  next.choices = completion.choices.map((choice: ChatChoice) => {
+    if (!isRecord(choice.message)) return choice;
+    const { message, channels } = separateMessage(choice.message, options);
+    for (const channel of HARMONY_CHANNELS) {
+      const text = channels[channel];
+      if (typeof text === "string" && text !== "") counts[channel] += measure(text);
+    }
+    if (message === undefined) return choice;
+    separated = true;
+    return { ...choice, message };
+  });
+  const usage = completion.usage;
+  if (!separated || !isRecord(usage)) return next;
+  if (options.countTokens !== undefined) {
+    next.usage = withReasoningUsage(usage, counts, options.separateThinking === true);
+  } else if (typeof usage.completion_tokens === "number") {
+    const tokens = shareTokens(usage.completion_tokens, counts);
+    next.usage = withReasoningUsage(usage, tokens, options.separateThinking === true);
+  }
+  return next;
+}
+
+/** A run of deltas of one kind, as one chunk field. */
+interface Run {
+  readonly field: "content" | "reasoning_content";
+  readonly text: string;
+}
+
+/**
+ * Rewrites one streamed chat completion. Create one per response; feed every parsed chunk to
+ * `transform` in order and call `flush` once at the end of the stream (before `[DONE]`).
+ *
+ * Per choice index it keeps a {@link StreamSeparator}. A chunk becomes zero or more chunks with the same
+ * top-level fields: one per run of answer or reasoning text, in stream order (a delta never mixes both,
+ * so clients cannot misorder them). Other delta fields (`role`, `tool_calls`…) ride on the first piece.
+ * Zero chunks come out when all the new text is held back (a possible tag start). A chunk with a
+ * `finish_reason` first flushes its choice's held text, so the finish reason stays on that choice's last
+ * chunk. Chunks without choices (the `usage` chunk) pass through; their usage gains
+ * `thinking_tokens` (and `channel_tokens` with `separateThinking`), estimated by characters.
+ */
+export class ChatChunkSeparator {
+  readonly #options: ResponseSeparationOptions;
+  /** Per choice index; `undefined` marks a choice the server splits itself (passed through). */
+  readonly #streams = new Map<number, StreamSeparator | undefined>();
+  #template: Omit<ChatCompletionChunk, "choices" | "usage"> | undefined;
+  readonly #chars = emptyCounts();
+  #separated = false;
+
+  constructor(options: ResponseSeparationOptions) {
+    this.#options = options;
+  }
+
+  /** The chunks to send for one upstream chunk (possibly none). */
+  transform(chunk: ChatCompletionChunk): ChatCompletionChunk[] {
+    const { choices, usage, ...top } = chunk;
+    this.#template = top;
+    const finalUsage = isRecord(usage) ? this.#usage(usage) : usage;
+    if (!Array.isArray(choices) || choices.length === 0) {
+      return [usage === undefined ? { ...chunk } : { ...chunk, usage: finalUsage }];
+    }
+    const pieces = choices.map((choice) => this.#pieces(choice));
+    const count = Math.max(...pieces.map((list) => list.length));
+    if (count === 0) return isRecord(usage) ? [{ ...top, choices: [], usage: finalUsage }] : [];
+    const out: ChatCompletionChunk[] = [];
+    for (let at = 0; at < count; at++) {
+      const piece: ChatCompletionChunk = {
+        ...top,
+        choices: pieces.flatMap((list) => list.slice(at, at + 1)),
+      };
+      // Usage belongs to the last piece only; the others keep the key the way OpenAI sends it (null).
+      if (usage !== undefined) piece.usage = at === count - 1 ? finalUsage : null;
+      out.push(piece);
+    }
+    return out;
+  }
+
+  /** End of stream: chunks carrying whatever is still held back (for choices that never finished). */
+  flush(): ChatCompletionChunk[] {
+    const out: ChatCompletionChunk[] = [];
+    for (const [index, stream] of this.#streams) {
+      if (stream === undefined || this.#template === undefined) continue;
+      for (const run of this.#runs(stream.end())) {
+        out.push({
+          ...this.#template,
+          choices: [{ index, delta: { [run.field]: run.text }, finish_reason: null }],
+        });
+      }
+    }
+    this.#streams.clear();
+    return out;
+  }
+
+  #pieces(choice: ChatChunkChoice): ChatChunkChoice[] {
+    const index = typeof choice.index === "number" ? choice.index : 0;
+    const delta: ChatDelta = isRecord(choice.delta) ? choice.delta : {};
+    let stream = this.#streams.has(index) ? this.#streams.get(index) : this.#newStream(index);
+    let flushed: ReasoningDelta[] = [];
+    if (stream !== undefined && serverSplit(delta)) {
+      flushed = stream.end();
+      stream = undefined;
+      this.#streams.set(index, undefined);
+    }
+    if (stream === undefined) return [...this.#runs(flushed).map((run) => this.#piece(index, run)), choice];
+    const text = typeof delta.content === "string" ? delta.content : undefined;
+    if (text !== undefined) this.#separated = true;
+    const deltas = text === undefined ? [] : stream.push(text);
+    const finishing = choice.finish_reason !== undefined && choice.finish_reason !== null;
+    if (finishing) {
+      deltas.push(...stream.end());
+      this.#streams.delete(index);
+    }
+    const runs = this.#runs(deltas);
+    const { content: _content, ...others } = delta;
+    if (runs.length === 0) {
+      if (text === undefined || text === "") return [choice];
+      const meaningful = Object.keys(others).length > 0 || finishing || (choice.logprobs ?? null) !== null;
+      return meaningful ? [{ ...choice, delta: others }] : [];
+    }
+    return runs.map((run, at) => {
+      const piece: ChatChunkChoice = {
+        ...choice,
+        delta: { ...(at === 0 ? others : {}), [run.field]: run.text },
+      };
+      if (at < runs.length - 1) piece.finish_reason = null;
+      if (at > 0 && "logprobs" in choice) piece.logprobs = null;
+      return piece;
+    });
+  }
+
+  #newStream(index: number): StreamSeparator {
+    const stream = new StreamSeparator(this.#options.modelType, this.#options);
+    this.#streams.set(index, stream);
+    return stream;
+  }
+
+  #piece(index: number, run: Run): ChatChunkChoice {
+    return { index, delta: { [run.field]: run.text }, finish_reason: null };
+  }
+
+  /**
+   * Merges deltas into runs by kind, counting characters per channel for the usage estimate (segment
+   * separators, which have no channel, are not counted).
+   */
+  #runs(deltas: readonly ReasoningDelta[]): Run[] {
+    const runs: Run[] = [];
+    for (const delta of deltas) {
+      if (delta.channel !== undefined) this.#chars[delta.channel] += delta.text.length;
+      const field = delta.kind === "content" ? "content" : "reasoning_content";
+      const last = runs.at(-1);
+      if (last?.field === field) runs[runs.length - 1] = { field, text: last.text + delta.text };
+      else runs.push({ field, text: delta.text });
+    }
+    return runs;
+  }
+
+  #usage(usage: ChatUsage): ChatUsage {
+    if (!this.#separated || typeof usage.completion_tokens !== "number") return usage;
+    const tokens = shareTokens(usage.completion_tokens, this.#chars);
+    return withReasoningUsage(usage, tokens, this.#options.separateThinking === true);
+  }
+}
