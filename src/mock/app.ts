@@ -1,0 +1,73 @@
+/**
+ * The mock backend as a fastify instance: OpenAI and Anthropic routes, control routes, and the hooks that
+ * keep every answer in a protocol's error format (unknown route, bad JSON, body too large, `--unavailable-for`).
+ *
+ * Built for speed at zero delay and zero faults: no request logging, no per-request timers, replies built
+ * with string operations. Keep-alive stays at Node's defaults; `close()` also ends hung requests
+ * (`forceCloseConnections`), so a mock with `--hang-rate` still shuts down at once.
+ * @module
+ */
+import type { AddressInfo } from "node:net";
+import Fastify, { type FastifyError, type FastifyInstance, LogController } from "fastify";
+import { registerAnthropicRoutes } from "./anthropic-routes.js";
+import { MockContext } from "./context.js";
+import { registerControlRoutes } from "./control-routes.js";
+import { protocolOf, sendError } from "./errors.js";
+import { registerOpenAIRoutes } from "./openai-routes.js";
+import { defaultMockId, type MockOptionsInput, parseMockOptions } from "./options.js";
+
+/** Builds (does not start) a mock. Use `app.inject()` in tests, or `startMock()` to listen. */
+export function buildMockApp(input: MockOptionsInput = {}): FastifyInstance {
+  const options = parseMockOptions(input);
+  const context = new MockContext(options);
+  const app = Fastify({
+    logger: {
+      level: options.logLevel,
+      // stdout carries the READY line only; logs go to stderr, without secrets.
+      stream: process.stderr,
+      redact: ["req.headers.authorization", 'req.headers["x-api-key"]'],
+    },
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: true,
+    bodyLimit: options.bodyLimit,
+  });
+
+  app.addHook("onListen", async () => {
+    if (options.id !== undefined) return;
+    const address = app.server.address() as AddressInfo | null;
+    if (address) context.id = defaultMockId(address.port);
+  });
+
+  // `--unavailable-for`: every route but /mock/* answers 503 until the deadline passes.
+  app.addHook("onRequest", (request, reply, done) => {
+    const remainingMs = context.faults.unavailableMs();
+    if (remainingMs === 0 || request.url.startsWith("/mock/")) {
+      done();
+      return;
+    }
+    sendError(reply, protocolOf(request.url), 503, "model is loading", {
+      code: "model_loading",
+      retryAfter: String(Math.ceil(remainingMs / 1000)),
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    sendError(reply, "openai", 404, `Invalid URL (${request.method} ${request.url})`, {
+      code: "unknown_url",
+    });
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error, requestId: request.id }, "mock request failed");
+    const message = status >= 500 ? "internal error in the mock backend" : error.message;
+    sendError(reply, protocolOf(request.url), status, message, {
+      code: status >= 500 ? null : (error.code ?? null),
+    });
+  });
+
+  registerOpenAIRoutes(app, context);
+  registerAnthropicRoutes(app, context);
+  registerControlRoutes(app, context);
+  return app;
+}

@@ -1,0 +1,109 @@
+/**
+ * The one path every inference request takes (chat, completions, embeddings, messages), in this order:
+ * count it → 400 if invalid → 404 if the model is unknown → 429 above `--max-inflight` → fault decision
+ * (fail / hang / drop / pass) → first-token delay → reply. Client mistakes are answered before any fault,
+ * so an injected failure never hides a bad request.
+ *
+ * A request counts as in flight from admission until its response closes (finished, cut, or the client
+ * left), exactly once.
+ * @module
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { MockContext } from "./context.js";
+import { cutAfter, sendStream, waitUnlessClosed } from "./delivery.js";
+import { type Protocol, sendError } from "./errors.js";
+import type { Parsed } from "./requests.js";
+import { apiKeyOf, type CountedRoute } from "./stats.js";
+import type { StreamFrames } from "./stream-frames.js";
+
+export type InferenceRoute = Exclude<CountedRoute, "models">;
+
+/** What a route answers once admitted: a JSON body, or pre-rendered stream frames. */
+export type Delivery = { json: unknown; stream?: undefined } | { stream: StreamFrames; json?: undefined };
+
+export interface InferenceCall<T extends { model: string }> {
+  route: InferenceRoute;
+  protocol: Protocol;
+  parsed: Parsed<T>;
+  /** Builds the reply; called only for requests that pass admission and faults. */
+  build(request: T): Delivery;
+}
+
+function notFoundMessage(protocol: Protocol, model: string): string {
+  return protocol === "anthropic"
+    ? `model: ${model}`
+    : `The model \`${model}\` does not exist or you do not have access to it.`;
+}
+
+/** Counts the request as it arrived, valid or not. */
+function record(context: MockContext, route: InferenceRoute, request: FastifyRequest): void {
+  const body = request.body as { model?: unknown; stream?: unknown } | null | undefined;
+  const model = typeof body?.model === "string" ? body.model : null;
+  context.stats.record(route, model, body?.stream === true, apiKeyOf(request.headers));
+}
+
+export async function serveInference<T extends { model: string }>(
+  context: MockContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  call: InferenceCall<T>,
+): Promise<void> {
+  record(context, call.route, request);
+  const { stats, faults } = context;
+  const { parsed, protocol } = call;
+  if (!parsed.ok) {
+    stats.recordFailure();
+    sendError(reply, protocol, 400, parsed.message, { param: parsed.param });
+    return;
+  }
+  const model = parsed.value.model;
+  if (!context.models.has(model)) {
+    stats.recordFailure();
+    sendError(reply, protocol, 404, notFoundMessage(protocol, model), {
+      code: "model_not_found",
+      param: "model",
+    });
+    return;
+  }
+  const settings = faults.settings;
+  if (settings.maxInflight > 0 && stats.inflight >= settings.maxInflight) {
+    stats.recordFailure();
+    const message = `the mock is at its --max-inflight limit (${settings.maxInflight})`;
+    sendError(reply, protocol, 429, message, { code: "rate_limit_exceeded" });
+    return;
+  }
+
+  const decision = faults.decide();
+  if (decision === "fail") {
+    stats.recordFailure();
+    const message = `injected failure (--fail-rate ${settings.failRate})`;
+    sendError(reply, protocol, settings.failStatus, message, { code: "injected_failure" });
+    return;
+  }
+
+  const response = reply.raw;
+  response.once("close", stats.begin());
+  if (decision === "hang") {
+    // Accepted and never answered: the close listener above ends it when the client (or close()) leaves.
+    reply.hijack();
+    return;
+  }
+  const drop = decision === "drop";
+  if (drop) stats.recordFailure();
+  const delivery = call.build(parsed.value);
+  if (delivery.stream) {
+    reply.hijack();
+    await sendStream(response, delivery.stream, settings, drop);
+    return;
+  }
+  if (settings.firstTokenDelayMs > 0 && !(await waitUnlessClosed(response, settings.firstTokenDelayMs))) {
+    reply.hijack();
+    return;
+  }
+  if (drop) {
+    reply.hijack();
+    cutAfter(response, "");
+    return;
+  }
+  reply.send(delivery.json);
+}

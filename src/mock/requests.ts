@@ -1,0 +1,196 @@
+/**
+ * The request fields the mock reads, validated with zod, and the texts it derives from them.
+ * Unknown fields are accepted and ignored (clients send many the mock has no use for).
+ * A failed parse yields a message and the offending parameter, for a 400 in the route's protocol.
+ * @module
+ */
+import { z } from "zod";
+import { countTokens } from "./script.js";
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; param: string | null };
+
+const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
+const openAIContent = z.union([z.string(), z.array(contentPart), z.null()]).optional();
+const openAIMessage = z.looseObject({ role: z.string(), content: openAIContent });
+const streamOptions = z.looseObject({ include_usage: z.boolean().nullish() }).nullish();
+const tokenLimit = z.number().int().min(1).nullish();
+
+const chatSchema = z.object({
+  model: z.string().min(1),
+  messages: z.array(openAIMessage).min(1),
+  stream: z.boolean().nullish(),
+  stream_options: streamOptions,
+  max_tokens: tokenLimit,
+  max_completion_tokens: tokenLimit,
+});
+
+const tokenArray = z.array(z.number().int());
+const completionSchema = z.object({
+  model: z.string().min(1),
+  prompt: z.union([z.string(), z.array(z.string()), tokenArray, z.array(tokenArray)]),
+  stream: z.boolean().nullish(),
+  stream_options: streamOptions,
+  max_tokens: tokenLimit,
+});
+
+const embeddingSchema = z.object({
+  model: z.string().min(1),
+  input: z.union([
+    z.string(),
+    z.array(z.string()).min(1),
+    tokenArray.min(1),
+    z.array(tokenArray.min(1)).min(1),
+  ]),
+  dimensions: z.number().int().min(1).max(65_536).nullish(),
+  encoding_format: z.enum(["float", "base64"]).nullish(),
+});
+
+const anthropicBlock = z.looseObject({ type: z.string(), text: z.string().optional() });
+const anthropicContent = z.union([z.string(), z.array(anthropicBlock)]);
+const messagesSchema = z.object({
+  model: z.string().min(1),
+  max_tokens: z.number().int().min(1),
+  messages: z.array(z.looseObject({ role: z.enum(["user", "assistant"]), content: anthropicContent })).min(1),
+  system: anthropicContent.optional(),
+  stream: z.boolean().optional(),
+  thinking: z.looseObject({ type: z.string() }).optional(),
+});
+
+function parseWith<T>(schema: z.ZodType<T>, body: unknown): Parsed<T> {
+  const result = schema.safeParse(body);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0]!;
+  const param = issue.path.length > 0 ? issue.path.join(".") : null;
+  return { ok: false, message: param ? `${param}: ${issue.message}` : issue.message, param };
+}
+
+type Content = string | ReadonlyArray<{ type: string; text?: string | undefined }> | null | undefined;
+
+/** The text of a message's content: the string, or its text parts joined with a space. */
+export function contentText(content: Content): string {
+  if (typeof content === "string") return content;
+  if (!content) return "";
+  let text = "";
+  for (const part of content) {
+    if (part.type !== "text" || part.text === undefined) continue;
+    text = text.length === 0 ? part.text : `${text} ${part.text}`;
+  }
+  return text;
+}
+
+function lastUserText(messages: ReadonlyArray<{ role: string; content?: Content }>): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i]!.role === "user") return contentText(messages[i]!.content);
+  }
+  return "";
+}
+
+/** What every text-generating route needs from its request. */
+export interface GenerationRequest {
+  model: string;
+  stream: boolean;
+  includeUsage: boolean;
+  maxTokens: number | undefined;
+  /** What the reply echoes: the last user message, or the prompt. */
+  userText: string;
+  /** Every text of the request, for prompt token counting. */
+  promptTexts: string[];
+}
+
+export function parseChatRequest(body: unknown): Parsed<GenerationRequest> {
+  const parsed = parseWith(chatSchema, body);
+  if (!parsed.ok) return parsed;
+  const request = parsed.value;
+  return {
+    ok: true,
+    value: {
+      model: request.model,
+      stream: request.stream === true,
+      includeUsage: request.stream_options?.include_usage === true,
+      maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
+      userText: lastUserText(request.messages),
+      promptTexts: request.messages.map((message) => contentText(message.content)),
+    },
+  };
+}
+
+/** A prompt as text: strings joined with a space; token ids written as numbers. */
+function promptText(prompt: string | string[] | number[] | number[][]): string {
+  if (typeof prompt === "string") return prompt;
+  return prompt.map((item) => (Array.isArray(item) ? item.join(" ") : String(item))).join(" ");
+}
+
+export function parseCompletionRequest(body: unknown): Parsed<GenerationRequest> {
+  const parsed = parseWith(completionSchema, body);
+  if (!parsed.ok) return parsed;
+  const request = parsed.value;
+  const text = promptText(request.prompt);
+  return {
+    ok: true,
+    value: {
+      model: request.model,
+      stream: request.stream === true,
+      includeUsage: request.stream_options?.include_usage === true,
+      maxTokens: request.max_tokens ?? undefined,
+      userText: text,
+      promptTexts: [text],
+    },
+  };
+}
+
+/** One embedding input: the content it is hashed from and its token count. */
+export interface EmbeddingInput {
+  content: string;
+  tokens: number;
+}
+
+export interface EmbeddingRequest {
+  model: string;
+  inputs: EmbeddingInput[];
+  dimensions: number | undefined;
+  encoding: "float" | "base64";
+}
+
+export function parseEmbeddingRequest(body: unknown): Parsed<EmbeddingRequest> {
+  const parsed = parseWith(embeddingSchema, body);
+  if (!parsed.ok) return parsed;
+  const { model, input, dimensions, encoding_format } = parsed.value;
+  let inputs: EmbeddingInput[];
+  if (typeof input === "string") inputs = [{ content: input, tokens: countTokens(input) }];
+  else if (input.every((item) => typeof item === "string")) {
+    inputs = input.map((item) => ({ content: item, tokens: countTokens(item) }));
+  } else if (input.every((item) => typeof item === "number")) {
+    inputs = [{ content: `tokens:${input.join(",")}`, tokens: input.length }];
+  } else {
+    inputs = (input as number[][]).map((ids) => ({ content: `tokens:${ids.join(",")}`, tokens: ids.length }));
+  }
+  return {
+    ok: true,
+    value: { model, inputs, dimensions: dimensions ?? undefined, encoding: encoding_format ?? "float" },
+  };
+}
+
+export interface MessagesRequest extends GenerationRequest {
+  /** The client asked for thinking blocks (`thinking: {type: "enabled"}`). */
+  thinking: boolean;
+}
+
+export function parseMessagesRequest(body: unknown): Parsed<MessagesRequest> {
+  const parsed = parseWith(messagesSchema, body);
+  if (!parsed.ok) return parsed;
+  const request = parsed.value;
+  const promptTexts = request.messages.map((message) => contentText(message.content));
+  if (request.system !== undefined) promptTexts.push(contentText(request.system));
+  return {
+    ok: true,
+    value: {
+      model: request.model,
+      stream: request.stream === true,
+      includeUsage: true,
+      maxTokens: request.max_tokens,
+      userText: lastUserText(request.messages),
+      promptTexts,
+      thinking: request.thinking?.type === "enabled" || request.thinking?.type === "adaptive",
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import type { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import { toMockOptions } from "../../src/cli/mock.js";
+import { buildProgram } from "../../src/cli/program.js";
+import type { MockOptions } from "../../src/mock/options.js";
+
+/** Parses `switchyard <args>` without starting anything: the mock command's action is replaced. */
+async function parse(args: string[]): Promise<{ options?: MockOptions; output: string; error?: unknown }> {
+  const program = buildProgram();
+  let output = "";
+  let options: MockOptions | undefined;
+  const capture = (command: Command) => {
+    command.exitOverride().configureOutput({
+      writeOut: (text) => {
+        output += text;
+      },
+      writeErr: (text) => {
+        output += text;
+      },
+    });
+  };
+  capture(program);
+  const mock = program.commands.find((command) => command.name() === "mock")!;
+  capture(mock);
+  mock.action((flags: Record<string, unknown>) => {
+    options = toMockOptions(flags);
+  });
+  try {
+    await program.parseAsync(args, { from: "user" });
+  } catch (error) {
+    return { options, output, error };
+  }
+  return { options, output };
+}
+
+describe("switchyard mock flags", () => {
+  it("applies the schema's defaults", async () => {
+    const { options } = await parse(["mock"]);
+    expect(options).toEqual({
+      host: "127.0.0.1",
+      port: 8000,
+      version: "0",
+      models: ["mock-model"],
+      firstTokenDelayMs: 0,
+      tokenDelayMs: 0,
+      failRate: 0,
+      failStatus: 500,
+      hangRate: 0,
+      dropRate: 0,
+      unavailableFor: 0,
+      refuseFor: 0,
+      reasoning: "none",
+      embeddingDim: 16,
+      seed: 1,
+      maxInflight: 0,
+      bodyLimit: 16 * 1024 * 1024,
+      logLevel: "warn",
+    });
+  });
+
+  it("gives `mock --version 3` to the mock, not to the root program's -V/--version", async () => {
+    const { options, output } = await parse(["mock", "--version", "3"]);
+    expect(options?.version).toBe("3");
+    expect(output).toBe("");
+  });
+
+  it("parses every flag", async () => {
+    const { options } = await parse([
+      "mock",
+      "--host=0.0.0.0",
+      "--port=0",
+      "--id=b1",
+      "--models=a, b;c",
+      "--first-token-delay-ms=5",
+      "--token-delay-ms=1.5",
+      "--fail-rate=0.25",
+      "--fail-status=429",
+      "--hang-rate=0.1",
+      "--drop-rate=0.2",
+      "--unavailable-for=2",
+      "--refuse-for=1",
+      "--reasoning=harmony",
+      "--embedding-dim=8",
+      "--seed=9",
+      "--max-inflight=4",
+      "--body-limit=1024",
+      "--log-level=silent",
+    ]);
+    expect(options).toEqual({
+      host: "0.0.0.0",
+      port: 0,
+      id: "b1",
+      version: "0",
+      models: ["a", "b", "c"],
+      firstTokenDelayMs: 5,
+      tokenDelayMs: 1.5,
+      failRate: 0.25,
+      failStatus: 429,
+      hangRate: 0.1,
+      dropRate: 0.2,
+      unavailableFor: 2,
+      refuseFor: 1,
+      reasoning: "harmony",
+      embeddingDim: 8,
+      seed: 9,
+      maxInflight: 4,
+      bodyLimit: 1024,
+      logLevel: "silent",
+    });
+  });
+
+  it.each([
+    [["--fail-rate", "2"], /rate from 0 to 1/],
+    [["--reasoning", "deep"], /Allowed choices/],
+    [["--port", "-1"], /port/],
+  ])("rejects bad values: %j", async (args, message) => {
+    const { options, output } = await parse(["mock", ...args]);
+    expect(options).toBeUndefined();
+    expect(output).toMatch(message);
+  });
+
+  it("rejects a value the schema refuses, naming the option", async () => {
+    const { error } = await parse(["mock", "--fail-status", "200"]);
+    expect(String(error)).toMatch(/failStatus/);
+  });
+
+  it("documents every option with its default in --help", async () => {
+    const { output } = await parse(["mock", "--help"]);
+    for (const flag of [
+      "--fail-rate <rate>",
+      "--version <version>",
+      "--reasoning <mode>",
+      "--max-inflight <n>",
+    ]) {
+      expect(output).toContain(flag);
+    }
+    expect(output).toContain("(default: mock-model)");
+    expect(output).toContain("(default: 127.0.0.1)");
+  });
+});
