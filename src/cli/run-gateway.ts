@@ -6,6 +6,7 @@
 import { launchMocks, mockId } from "../cluster/mocks.js";
 import { clientUrl, formatReadyLine } from "../cluster/ready-line.js";
 import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
+import { backendSchema } from "../config/schema.js";
 import { buildGateway } from "../gateway/app.js";
 import { createLogger } from "../gateway/logger.js";
 
@@ -15,24 +16,17 @@ export async function runGateway(sources: ConfigSources): Promise<void> {
   const config = loadGatewayConfig(sources);
   const logger = createLogger(config.log_level);
   const nothingConfigured = config.backends.length === 0 && config.scan_hosts.length === 0;
-  const mocks = !nothingConfigured
-    ? []
-    : await launchMocks({ count: EMBEDDED_MOCKS, host: "127.0.0.1", basePort: 0, echo: false });
+  const mocks = nothingConfigured
+    ? await launchMocks({ count: EMBEDDED_MOCKS, host: "127.0.0.1", basePort: 0, echo: false })
+    : [];
   if (mocks.length > 0) {
     logger.info(
       { backends: mocks.map((mock) => mock.ready.url) },
       `no backends configured: started the embedded default, ${EMBEDDED_MOCKS} local mock backends serving mock-model`,
     );
-    config.backends = mocks.map((mock, index) => ({
-      name: mockId(index),
-      url: mock.ready.url,
-      kind: "openai",
-      models: ["mock-model"],
-      model_type: "generic",
-      weight: 1,
-      max_connections: 0,
-      health_path: "/health",
-    }));
+    config.backends = mocks.map((mock, index) =>
+      backendSchema.parse({ name: mockId(index), url: mock.ready.url, models: ["mock-model"] }),
+    );
   }
   const stopMocks = () => Promise.all(mocks.map((mock) => mock.stop()));
 

@@ -59,6 +59,8 @@ export const backendSchema = z.strictObject({
   /** Concurrent requests allowed to this backend; 0 means no cap. */
   max_connections: z.coerce.number().int().nonnegative().default(0),
   health_path: z.string().startsWith("/").default("/health"),
+  /** Separate reasoning from answers in every chat response of this backend, asked or not. */
+  separate_reasoning: z.boolean().default(false),
   /** Seed 003: how to start this backend; used by `switchyard cluster`. */
   start_command: z.string().optional(),
 });

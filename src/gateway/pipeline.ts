@@ -11,11 +11,13 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Dispatcher } from "undici";
 import type { RoutingFields } from "../protocol/openai/requests.js";
+import type { ReasoningRequest } from "../reasoning/request-options.js";
 import type { BackendState } from "../routing/backend.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { upstreamRequestHeaders } from "../upstream/headers.js";
 import type { GatewayContext } from "./context.js";
 import { GatewayError } from "./errors.js";
+import { reasoningTransform } from "./reasoning-transform.js";
 import { relay } from "./relay.js";
 
 export interface ProxyRequest {
@@ -33,6 +35,8 @@ export interface ProxyRequest {
   debug: boolean;
   /** Affinity key for sticky routing: `user`, else `x-session-id`, else the client's API key. */
   sessionKey?: string | undefined;
+  /** Seed 001's reasoning fields, when the request carried any (chat only). */
+  reasoning?: { request: ReasoningRequest; separate: boolean } | undefined;
 }
 
 type AttemptResult =
@@ -273,6 +277,7 @@ async function attemptOnce(
       raw: reply.raw,
       response,
       headers,
+      transform: separationFor(proxied, backend),
       routing:
         proxied.route === "embeddings" ? undefined : { backend: backend.id, model_type: backend.modelType },
       onUsage: (usage) => {
@@ -301,6 +306,20 @@ async function attemptOnce(
     else backend.circuit.onAbandon();
     ctx.capacityQueue.released(backend);
   }
+}
+
+/** Reasoning is separated when the request asks for it or the backend is configured to. */
+function separationFor(proxied: ProxyRequest, backend: BackendState) {
+  if (proxied.route !== "chat") return undefined;
+  const asked = proxied.reasoning?.separate === true;
+  if (!asked && !backend.separateReasoning) return undefined;
+  const request = proxied.reasoning?.request;
+  return reasoningTransform({
+    modelType: backend.modelType,
+    separateThinking: request?.separateThinking ?? false,
+    ...(request ? { includeChannels: request.includeChannels } : {}),
+    ...(request?.effort ? { reasoningLevel: request.effort } : {}),
+  });
 }
 
 /** The start of an upstream error body, for the 502 message; never more than 200 characters. */

@@ -5,9 +5,12 @@
  * @module
  */
 import type { ServerResponse } from "node:http";
+import { StringDecoder } from "node:string_decoder";
+import { createParser } from "eventsource-parser";
 import type { Dispatcher } from "undici";
 import { openAIError } from "../protocol/openai/errors.js";
-import { sseData } from "../protocol/sse.js";
+import { SSE_HEADERS, sseData } from "../protocol/sse.js";
+import type { StreamConverter } from "../protocol/translate/translator.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
 import { findUsage, type TokenUsage } from "../upstream/usage.js";
@@ -23,14 +26,86 @@ export interface RelayOptions {
   onBroken?: (error: Error) => void;
   /** Told the token counts when the response carries `usage`. */
   onUsage?: (usage: TokenUsage) => void;
+  /**
+   * Rewrites a successful response (reasoning separation, protocol translation). Without it the
+   * bytes pass through untouched.
+   */
+  transform?: ResponseTransform | undefined;
+}
+
+export interface ResponseTransform {
+  /** A JSON body, parsed; returns the body to send. */
+  json(body: unknown): unknown;
+  /** A converter for an event-stream body. */
+  stream(): StreamConverter;
 }
 
 export function relay(options: RelayOptions): Promise<RelayOutcome> {
   const { response } = options;
   const contentType = String(response.headers["content-type"] ?? "");
-  if (contentType.startsWith("text/event-stream") || !contentType.includes("json"))
-    return pipeStream(options, contentType);
+  const isEventStream = contentType.startsWith("text/event-stream");
+  if (options.transform && isEventStream && response.statusCode < 300) {
+    return convertStream(options, options.transform.stream());
+  }
+  if (isEventStream || !contentType.includes("json")) return pipeStream(options, contentType);
   return sendJson(options);
+}
+
+/** Parses the upstream event stream and writes what the converter makes of each event. */
+function convertStream(options: RelayOptions, converter: StreamConverter): Promise<RelayOutcome> {
+  const { raw, response } = options;
+  const headers = clientResponseHeaders(response.headers, { ...SSE_HEADERS, ...options.headers });
+  delete headers["content-length"];
+  raw.writeHead(response.statusCode, headers);
+  const body = response.body;
+  const write = (frames: string[]) => {
+    for (const frame of frames) {
+      if (!raw.write(frame) && !body.isPaused()) {
+        body.pause();
+        raw.once("drain", () => body.resume());
+      }
+    }
+  };
+  const parser = createParser({
+    onEvent: (event) => {
+      if (options.onUsage && event.data.includes('"usage"')) {
+        const usage = findUsage(Buffer.from(event.data));
+        if (usage) options.onUsage(usage);
+      }
+      write(converter.event({ event: event.event, data: event.data }));
+    },
+  });
+  const decoder = new StringDecoder("utf8");
+  return new Promise<RelayOutcome>((resolve) => {
+    let settled = false;
+    const settle = (outcome: RelayOutcome) => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    body.on("data", (chunk: Buffer) => parser.feed(decoder.write(chunk)));
+    body.once("end", () => {
+      parser.feed(decoder.end());
+      if (raw.destroyed) return settle("client_gone");
+      write(converter.end());
+      raw.end();
+      settle("complete");
+    });
+    body.once("error", (error: Error) => {
+      if (raw.destroyed || raw.writableEnded) return settle("client_gone");
+      options.onBroken?.(error);
+      const status = classifyUpstreamError(error) === "body" ? 504 : 502;
+      write(converter.fail(status, `The backend failed mid-stream: ${describeUpstreamError(error)}`));
+      raw.end();
+      settle("upstream_broke");
+    });
+    raw.once("close", () => {
+      if (!raw.writableFinished) {
+        body.destroy();
+        settle("client_gone");
+      }
+    });
+  });
 }
 
 function pipeStream(options: RelayOptions, contentType: string): Promise<RelayOutcome> {
@@ -92,6 +167,7 @@ async function sendJson(options: RelayOptions): Promise<RelayOutcome> {
       ? findUsage(body.length > 65_536 ? body.subarray(-4_096) : body)
       : undefined;
     if (usage) options.onUsage!(usage);
+    if (options.transform) body = transformJson(body, options.transform);
     if (options.routing) body = spliceRouting(body, options.routing);
   }
   const headers = clientResponseHeaders(response.headers, options.headers);
@@ -99,6 +175,17 @@ async function sendJson(options: RelayOptions): Promise<RelayOutcome> {
   raw.writeHead(response.statusCode, headers);
   raw.end(body);
   return "complete";
+}
+
+/** A body that is not JSON is passed on as it is: the client gets what the backend said. */
+function transformJson(body: Buffer, transform: ResponseTransform): Buffer {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return body;
+  }
+  return Buffer.from(JSON.stringify(transform.json(parsed)));
 }
 
 /** Inserts `"_routing":{…}` before the closing brace of a JSON object; anything else is left as is. */

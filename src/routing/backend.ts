@@ -39,6 +39,7 @@ export class BackendState implements BackendView {
   readonly maxConnections: number;
   readonly healthPath: string;
   readonly startCommand: string | undefined;
+  readonly separateReasoning: boolean;
   /** Models named in config; when empty, `models` is learned from the backend's /v1/models. */
   readonly configuredModels: readonly string[];
   models: readonly string[];
@@ -69,6 +70,7 @@ export class BackendState implements BackendView {
     this.maxConnections = config.max_connections;
     this.healthPath = config.health_path;
     this.startCommand = config.start_command;
+    this.separateReasoning = config.separate_reasoning;
     this.configuredModels = config.models;
     this.models = config.models;
   }

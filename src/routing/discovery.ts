@@ -4,7 +4,7 @@
  * named `host:port`. Addresses already registered are left to the health checker.
  * @module
  */
-import type { BackendConfig } from "../config/schema.js";
+import { type BackendConfig, backendSchema } from "../config/schema.js";
 
 export interface DiscoveryOptions {
   hosts: readonly string[];
@@ -73,16 +73,7 @@ export class Discovery {
         probes.push(
           this.#probe(url, this.#options.timeoutMs).then(async (models) => {
             if (!models || models.length === 0 || this.#target.has(id)) return;
-            await this.#target.register(id, {
-              name: id,
-              url,
-              kind: "openai",
-              models: [],
-              model_type: "generic",
-              weight: 1,
-              max_connections: 0,
-              health_path: "/health",
-            });
+            await this.#target.register(id, backendSchema.parse({ name: id, url }));
           }),
         );
       }

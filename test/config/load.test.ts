@@ -44,6 +44,7 @@ describe("loadGatewayConfig", () => {
       weight: 1,
       max_connections: 0,
       health_path: "/health",
+      separate_reasoning: false,
     });
   });
 

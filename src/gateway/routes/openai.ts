@@ -11,9 +11,14 @@ import {
   completionRequestSchema,
   embeddingRequestSchema,
 } from "../../protocol/openai/requests.js";
+import {
+  parseReasoningRequest,
+  REASONING_EXTENSION_FIELDS,
+  stripReasoningFields,
+} from "../../reasoning/request-options.js";
 import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
-import { proxy } from "../pipeline.js";
+import { type ProxyRequest, proxy } from "../pipeline.js";
 
 interface InferenceRoute {
   route: string;
@@ -73,12 +78,30 @@ async function handleInference(
     );
   }
   const query = request.query as { node?: unknown };
+  let body = request.body as Record<string, unknown>;
+  let rawBody = request.rawBody ?? Buffer.from(JSON.stringify(body));
+  let reasoning: ProxyRequest["reasoning"];
+  if (inference.route === "chat" && REASONING_EXTENSION_FIELDS.some((field) => field in body)) {
+    const parsed = parseReasoningRequest(body);
+    if (!parsed.ok) {
+      const { message, param } = parsed.error;
+      throw new GatewayError("SWY_ERR_INVALID_REQUEST", message, param ? { param } : {});
+    }
+    // Backends do not know seed 001's fields: they go as reasoning_effort and a developer message.
+    reasoning = {
+      request: parsed.request,
+      separate: body.separate_thinking === true || "include_channels" in body,
+    };
+    body = stripReasoningFields(body);
+    rawBody = Buffer.from(JSON.stringify(body));
+  }
   await proxy(ctx, request, reply, {
     route: inference.route,
     path: inference.path,
     fields: check.fields,
-    rawBody: request.rawBody ?? Buffer.from(JSON.stringify(request.body)),
-    parsedBody: request.body as Record<string, unknown>,
+    rawBody,
+    parsedBody: body,
+    reasoning,
     forcedNode: typeof query.node === "string" && query.node.length > 0 ? query.node : undefined,
     debug: request.headers["x-switchyard-debug"] === "1",
     sessionKey: check.fields.user ?? sessionHeader(request),
