@@ -1,56 +1,112 @@
 /**
  * The gateway process: load and validate config, start the embedded mock cluster when nothing is
- * configured, listen, print the READY line, and shut down cleanly on SIGINT/SIGTERM.
+ * configured, listen, print the READY line, reload on config-file changes, SIGHUP or
+ * `POST /admin/reload`, and shut down cleanly on SIGINT/SIGTERM.
  * @module
  */
+import { watch } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 import { launchMocks, mockId } from "../cluster/mocks.js";
 import { clientUrl, formatReadyLine } from "../cluster/ready-line.js";
 import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
-import { backendSchema } from "../config/schema.js";
+import { type BackendConfig, backendSchema, type GatewayConfig } from "../config/schema.js";
 import { buildGateway } from "../gateway/app.js";
 import { createLogger } from "../gateway/logger.js";
+import { applyConfig, type ReloadSummary } from "../gateway/reload.js";
 
 const EMBEDDED_MOCKS = 4;
+const RELOAD_DEBOUNCE_MS = 200;
 
 export async function runGateway(sources: ConfigSources): Promise<void> {
-  const config = loadGatewayConfig(sources);
-  const logger = createLogger(config.log_level);
-  const nothingConfigured = config.backends.length === 0 && config.scan_hosts.length === 0;
+  const initial = loadGatewayConfig(sources);
+  const logger = createLogger(initial.log_level);
+  const nothingConfigured = initial.backends.length === 0 && initial.scan_hosts.length === 0;
   const mocks = nothingConfigured
     ? await launchMocks({ count: EMBEDDED_MOCKS, host: "127.0.0.1", basePort: 0, echo: false })
     : [];
+  const embedded: BackendConfig[] = mocks.map((mock, index) =>
+    backendSchema.parse({ name: mockId(index), url: mock.ready.url, models: ["mock-model"] }),
+  );
   if (mocks.length > 0) {
     logger.info(
       { backends: mocks.map((mock) => mock.ready.url) },
       `no backends configured: started the embedded default, ${EMBEDDED_MOCKS} local mock backends serving mock-model`,
     );
-    config.backends = mocks.map((mock, index) =>
-      backendSchema.parse({ name: mockId(index), url: mock.ready.url, models: ["mock-model"] }),
-    );
   }
+  // The embedded mocks stay the backends for as long as the configuration names none.
+  const withEmbedded = (config: GatewayConfig): GatewayConfig =>
+    config.backends.length === 0 && embedded.length > 0 ? { ...config, backends: embedded } : config;
   const stopMocks = () => Promise.all(mocks.map((mock) => mock.stop()));
 
   let gateway: ReturnType<typeof buildGateway>;
   try {
-    gateway = buildGateway(config, logger);
+    gateway = buildGateway(withEmbedded(initial), logger);
     await gateway.start();
   } catch (error) {
     await stopMocks();
     throw error;
   }
   const address = gateway.app.server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
-  process.stdout.write(`${formatReadyLine("gateway", "gateway", clientUrl(config.host, port))}\n`);
+  const port = typeof address === "object" && address ? address.port : initial.port;
+
+  let reloading = Promise.resolve<unknown>(undefined);
+  const reload = (why: string): Promise<ReloadSummary> => {
+    const run = reloading.then(async () => {
+      // A bad file throws here, before anything changed: the running configuration keeps serving.
+      const next = withEmbedded(loadGatewayConfig(sources));
+      const summary = await applyConfig(gateway.context, next);
+      logger.info({ why, ...summary }, "configuration reloaded");
+      if (summary.needsRestart.length > 0)
+        logger.warn({ settings: summary.needsRestart }, "these settings need a restart");
+      return summary;
+    });
+    reloading = run.catch((error: unknown) => {
+      logger.error(
+        { why, err: error instanceof Error ? error.message : String(error) },
+        "reload rejected; keeping the running configuration",
+      );
+    });
+    return run;
+  };
+  gateway.context.reloadConfig = () => reload("admin request");
+  process.on("SIGHUP", () => void reload("SIGHUP").catch(() => {}));
+  const file = sources.file ?? process.env.SWITCHYARD_CONFIG;
+  const stopWatching = file
+    ? watchConfigFile(file, () => void reload("config file changed").catch(() => {}))
+    : () => {};
+
+  process.stdout.write(`${formatReadyLine("gateway", "gateway", clientUrl(initial.host, port))}\n`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
+    stopWatching();
     await gateway.close().catch((error: unknown) => logger.error({ err: error }, "error while closing"));
     await stopMocks();
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+/**
+ * Calls `onChange` (debounced) when the file is written or replaced. The folder is watched, not the
+ * file, because editors and `mv` replace the file with a new inode.
+ */
+function watchConfigFile(file: string, onChange: () => void): () => void {
+  const path = resolve(file);
+  const name = basename(path);
+  let timer: NodeJS.Timeout | undefined;
+  const watcher = watch(dirname(path), (_event, changed) => {
+    if (changed !== null && changed.toString() !== name) return;
+    clearTimeout(timer);
+    timer = setTimeout(onChange, RELOAD_DEBOUNCE_MS);
+  });
+  watcher.unref();
+  return () => {
+    clearTimeout(timer);
+    watcher.close();
+  };
 }

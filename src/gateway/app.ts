@@ -138,7 +138,7 @@ export function buildGateway(
     {
       has: (id) => registry.get(id) !== undefined,
       register: async (id, backend) => {
-        const state = registry.add(id, backend);
+        const state = registry.add(id, backend, "discovery");
         await context.health.probe(state);
         logger.info({ backend: id, models: state.models }, "backend discovered");
       },

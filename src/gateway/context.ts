@@ -10,17 +10,21 @@ import type { HealthChecker } from "../routing/health.js";
 import type { Registry } from "../routing/registry.js";
 import type { StrategySet } from "../routing/strategy-set.js";
 import type { UpstreamPools } from "../upstream/pools.js";
+import type { ReloadSummary } from "./reload.js";
 import type { ModelResolver } from "./resolve-model.js";
 
 export interface GatewayContext {
-  readonly config: GatewayConfig;
+  /** Replaced as a whole by a reload; read it per request, never keep a copy. */
+  config: GatewayConfig;
   readonly registry: Registry;
-  readonly strategies: StrategySet;
+  strategies: StrategySet;
   readonly pools: UpstreamPools;
   readonly health: HealthChecker;
-  readonly models: ModelResolver;
+  models: ModelResolver;
   readonly capacityQueue: CapacityQueue;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly startedAt: number;
+  /** Re-reads the configuration sources and applies them; set by the process that owns them. */
+  reloadConfig?: () => Promise<ReloadSummary>;
 }

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   SWY_ERR_UPSTREAM_FAILED: { status: 502, clientCode: "upstream_failed" },
   SWY_ERR_NO_HEALTHY_BACKEND: { status: 503, clientCode: "no_healthy_backend" },
   SWY_ERR_UPSTREAM_TIMEOUT: { status: 504, clientCode: "upstream_timeout" },
+  SWY_ERR_INVALID_CONFIG: { status: 422, clientCode: "invalid_config" },
   SWY_ERR_INTERNAL: { status: 500, clientCode: "internal_error" },
 } as const satisfies Record<string, ErrorDefinition>;
 

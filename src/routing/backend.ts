@@ -7,6 +7,9 @@ import { CircuitBreaker, type CircuitOptions } from "./circuit.js";
 
 export type BackendKind = "openai" | "anthropic";
 
+/** Where a backend came from: config (replaced by reloads), the admin API, or a discovery scan. */
+export type BackendSource = "config" | "runtime" | "discovery";
+
 /** What a strategy may read about a candidate. Strategies never mutate it. */
 export interface BackendView {
   readonly id: string;
@@ -40,6 +43,9 @@ export class BackendState implements BackendView {
   readonly healthPath: string;
   readonly startCommand: string | undefined;
   readonly separateReasoning: boolean;
+  /** The validated config this state was built from, to tell whether a reload changed it. */
+  readonly config: BackendConfig;
+  source: BackendSource = "config";
   /** Models named in config; when empty, `models` is learned from the backend's /v1/models. */
   readonly configuredModels: readonly string[];
   models: readonly string[];
@@ -71,6 +77,7 @@ export class BackendState implements BackendView {
     this.healthPath = config.health_path;
     this.startCommand = config.start_command;
     this.separateReasoning = config.separate_reasoning;
+    this.config = config;
     this.configuredModels = config.models;
     this.models = config.models;
   }
@@ -101,6 +108,7 @@ export class BackendState implements BackendView {
     return {
       name: this.id,
       url: this.url,
+      source: this.source,
       kind: this.kind,
       model_type: this.modelType,
       models: this.models,

@@ -4,7 +4,7 @@
  * @module
  */
 import type { BackendConfig } from "../config/schema.js";
-import { BackendState } from "./backend.js";
+import { type BackendSource, BackendState } from "./backend.js";
 import type { CircuitOptions } from "./circuit.js";
 
 export interface RegistryOptions {
@@ -18,22 +18,33 @@ export interface RegistryOptions {
 export class Registry {
   #backends = new Map<string, BackendState>();
   #byModel: Map<string, readonly BackendState[]> | undefined;
-  readonly #options: RegistryOptions;
+  #options: RegistryOptions;
 
   constructor(options: RegistryOptions = {}) {
     this.#options = options;
   }
 
   /** Adds a backend, or replaces the one with the same id (requests in flight to it finish). */
-  add(id: string, config: BackendConfig): BackendState {
+  add(id: string, config: BackendConfig, source: BackendSource = "config"): BackendState {
     const state = new BackendState(
       id,
       { ...config, max_connections: this.#capFor(id, config) },
       this.#options.circuit,
     );
+    state.source = source;
     this.#backends.set(id, state);
     this.#byModel = undefined;
     return state;
+  }
+
+  /** New caps and breaker settings apply to backends added from now on (reloads re-add changed ones). */
+  setOptions(options: RegistryOptions): void {
+    this.#options = options;
+  }
+
+  /** The config a backend would be built from now, its cap resolved as `add` resolves it. */
+  effectiveConfig(id: string, config: BackendConfig): BackendConfig {
+    return { ...config, max_connections: this.#capFor(id, config) };
   }
 
   #capFor(id: string, config: BackendConfig): number {

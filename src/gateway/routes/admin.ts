@@ -18,6 +18,23 @@ export function adminRoutes(ctx: GatewayContext) {
     app.register(async (backendsScope) => {
       backendsScope.addHook("onRequest", async (request) => requireAdminToken(ctx, request));
 
+      backendsScope.post("/admin/reload", async () => {
+        if (!ctx.reloadConfig) {
+          throw new GatewayError(
+            "SWY_ERR_INVALID_REQUEST",
+            "This gateway was not started from configuration sources it can re-read.",
+          );
+        }
+        try {
+          return { status: "reloaded", ...(await ctx.reloadConfig()) };
+        } catch (error) {
+          throw new GatewayError(
+            "SWY_ERR_INVALID_CONFIG",
+            `The new configuration was rejected: ${(error as Error).message}`,
+          );
+        }
+      });
+
       backendsScope.get("/backends", async () => ({
         backends: ctx.registry.list().map((b) => b.snapshot()),
       }));
@@ -37,7 +54,7 @@ export function adminRoutes(ctx: GatewayContext) {
         }
         const id = backendId(parsed.data);
         const replaced = ctx.registry.get(id) !== undefined;
-        const backend = ctx.registry.add(id, parsed.data);
+        const backend = ctx.registry.add(id, parsed.data, "runtime");
         ctx.strategies.forget(id);
         await ctx.health.probe(backend);
         ctx.logger.info({ backend: id, url: backend.url, replaced }, "backend registered");

@@ -1,0 +1,113 @@
+/**
+ * Hot reload without downtime: the config file is rewritten twice (valid, then invalid) while a few
+ * hundred requests run; none fails, the valid change takes effect and the invalid one is refused.
+ */
+import { renameSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { type CliProcess, startCli, stopAll } from "../helpers/cli-process.js";
+import { chat, eventually, getJson, postJson } from "../helpers/http.js";
+import { writeTempConfig } from "../helpers/temp-config.js";
+
+const configs: { remove(): void }[] = [];
+afterAll(async () => {
+  await stopAll();
+  for (const config of configs) config.remove();
+});
+
+const entry = (mock: CliProcess) => ({
+  name: mock.ready[0]!.id,
+  url: mock.ready[0]!.url,
+  models: ["mock-model"],
+});
+
+function rewrite(path: string, content: string): void {
+  // Like an editor: write a new file and move it over the old one.
+  writeFileSync(`${path}.new`, content);
+  renameSync(`${path}.new`, path);
+}
+
+interface StatusBody {
+  backends: { name: string }[];
+}
+
+describe("hot reload", () => {
+  it("applies a valid config and refuses an invalid one while requests keep succeeding", async () => {
+    const [a, b, c] = await Promise.all(
+      ["a", "b", "c"].map((id) => startCli(["mock", "--port", "0", "--id", id])),
+    );
+    const config = writeTempConfig({ backends: [entry(a!), entry(b!)] });
+    configs.push(config);
+    const gateway = await startCli([
+      "gateway",
+      "--port",
+      "0",
+      "--config",
+      config.path,
+      "--log-level",
+      "error",
+    ]);
+    const base = gateway.ready[0]!.url;
+
+    const statuses: number[] = [];
+    let sent = 0;
+    const load = async () => {
+      while (sent < 300) {
+        sent++;
+        if (sent === 60) rewrite(config.path, JSON.stringify({ backends: [entry(b!), entry(c!)] }));
+        if (sent === 180) rewrite(config.path, '{"backends": [ this is not json');
+        statuses.push((await chat(base, "mock-model")).status);
+        if (sent % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, load));
+    expect(statuses).toHaveLength(300);
+    expect(statuses.filter((code) => code !== 200)).toEqual([]);
+
+    await eventually(async () => {
+      const status = await getJson<StatusBody>(`${base}/status`);
+      return status.body.backends.map((backend) => backend.name).join(",") === "b,c";
+    });
+    const routed = new Set<string>();
+    for (let i = 0; i < 6; i++) routed.add((await chat(base, "mock-model")).headers.get("x-routed-node")!);
+    expect(routed).toEqual(new Set(["b", "c"]));
+  });
+
+  it("reloads on POST /admin/reload and on SIGHUP, reporting what changed", async () => {
+    const [a, b] = await Promise.all(["ra", "rb"].map((id) => startCli(["mock", "--port", "0", "--id", id])));
+    const config = writeTempConfig({ backends: [entry(a!)] });
+    configs.push(config);
+    const gateway = await startCli(
+      ["gateway", "--port", "0", "--config", config.path, "--log-level", "error"],
+      {
+        env: { SWITCHYARD_ADMIN_TOKEN: "t" },
+      },
+    );
+    const base = gateway.ready[0]!.url;
+    writeFileSync(config.path, JSON.stringify({ backends: [entry(a!), entry(b!)], max_retries: 4 }));
+    const reloaded = await postJson<{ status: string; added: string[]; kept: string[] }>(
+      `${base}/admin/reload`,
+      {},
+      { authorization: "Bearer t" },
+    );
+    expect(reloaded.status).toBe(200);
+    expect(reloaded.body.status).toBe("reloaded");
+    // The file watcher may have applied the same change a moment earlier: then rb counts as kept.
+    expect([...reloaded.body.added, ...reloaded.body.kept].sort()).toEqual(["ra", "rb"]);
+
+    writeFileSync(config.path, JSON.stringify({ backends: [{ url: "nope" }] }));
+    const refused = await postJson<{ error: { code: string; message: string } }>(
+      `${base}/admin/reload`,
+      {},
+      { authorization: "Bearer t" },
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.message).toContain("backends.0.url");
+
+    writeFileSync(config.path, JSON.stringify({ backends: [entry(b!)] }));
+    gateway.child.kill("SIGHUP");
+    await eventually(async () => {
+      const status = await getJson<StatusBody>(`${base}/status`);
+      return status.body.backends.map((backend) => backend.name).join(",") === "rb";
+    });
+  });
+});
