@@ -1,0 +1,264 @@
+/**
+ * `npm run bench:overhead`: what the gateway costs over calling the backend directly and over the
+ * least a Node proxy can do, in one run on one machine (DESIGN.md, "Performance targets").
+ *
+ * Starts the zero-delay mock, then for each target in turn (direct → the mock itself, proxy →
+ * bench/baseline-proxy.ts, gateway → `switchyard gateway`) runs four phases: JSON and streaming chat
+ * completions, each at a fixed concurrency (closed loop) and at a fixed rate (open loop, latency from
+ * the scheduled send time). Only the target under test and the mock run during its phases.
+ * Prints the figures, the ratios against the targets, and optionally writes them all as JSON.
+ * @module
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, InvalidArgumentError } from "commander";
+import {
+  MODEL,
+  type PhaseOptions,
+  type Pids,
+  probe,
+  type RetryBudget,
+  runPhases,
+} from "./overhead-phases.js";
+import {
+  computeVerdicts,
+  OTHER_CPU_WARNING_PERCENT,
+  renderPhases,
+  renderVerdicts,
+  TARGETS,
+  type TargetName,
+  type TargetReport,
+} from "./overhead-report.js";
+import { type BenchProcess, readMemory, startProcess, stopAll } from "./processes.js";
+
+const CLI = fileURLToPath(new URL("../src/cli/index.js", import.meta.url));
+const BASELINE_PROXY = fileURLToPath(new URL("./baseline-proxy.js", import.meta.url));
+interface Options extends PhaseOptions {
+  json?: string;
+  only: TargetName[];
+  mockUrl?: string;
+  retries: number;
+}
+
+function positive(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new InvalidArgumentError(`expected a number > 0, got "${text}"`);
+  return value;
+}
+
+function nonNegative(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0)
+    throw new InvalidArgumentError(`expected a number ≥ 0, got "${text}"`);
+  return value;
+}
+
+function targetList(text: string): TargetName[] {
+  const names = text.split(",").map((name) => name.trim());
+  for (const name of names)
+    if (!(TARGETS as readonly string[]).includes(name))
+      throw new InvalidArgumentError(`unknown target "${name}" (expected ${TARGETS.join(", ")})`);
+  return names as TargetName[];
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const program = new Command("bench:overhead")
+    .description("Gateway overhead: direct mock vs minimal undici proxy vs Switchyard gateway")
+    .option("--duration <s>", "measured seconds per phase", positive, 5)
+    .option("--warmup <s>", "warm-up seconds per phase", nonNegative, 1)
+    .option("--concurrency <n>", "connections of the closed-loop phases", positive, 64)
+    .option("--rate <n>", "requests per second of the open-loop phases", positive, 1000)
+    .option("--json <file>", "also write every figure to this JSON file")
+    .option("--only <targets>", "comma-separated subset of direct,proxy,gateway", targetList, [...TARGETS])
+    .option("--no-precise", "open loop: send on Node timers (≤ ~1 ms late) instead of busy-waiting a core")
+    .option("--retries <n>", "phases rerun when other processes use the CPU (whole run)", nonNegative, 4)
+    .option("--mock-url <url>", "use this running backend instead of starting `switchyard mock`")
+    .parse(argv, { from: "user" });
+  return program.opts<Options>();
+}
+
+async function startTarget(target: TargetName, mockUrl: string, options: Options, tempDir: string) {
+  if (target === "proxy")
+    return startProcess("baseline proxy", BASELINE_PROXY, [
+      mockUrl,
+      "--connections",
+      String(Math.max(options.concurrency, 16)),
+    ]);
+  const config = join(tempDir, "gateway.json");
+  await writeFile(
+    config,
+    JSON.stringify({
+      strategy: "round_robin",
+      health_interval: 5,
+      backends: [{ name: "bench-mock", url: mockUrl, models: [MODEL] }],
+    }),
+  );
+  return startProcess("gateway", CLI, [
+    "gateway",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--config",
+    config,
+    "--log-level",
+    "warn",
+  ]);
+}
+
+async function benchTarget(
+  target: TargetName,
+  mock: { url: string; pid: number | undefined },
+  options: Options,
+  context: { tempDir: string; budget: RetryBudget; signal: AbortSignal },
+): Promise<TargetReport> {
+  let child: BenchProcess | undefined;
+  try {
+    if (target !== "direct") child = await startTarget(target, mock.url, options, context.tempDir);
+    const url = child?.url ?? mock.url;
+    await probe(url);
+    const pids: Pids =
+      target === "direct"
+        ? { target: mock.pid, mock: undefined, complete: mock.pid !== undefined }
+        : { target: child?.pid, mock: mock.pid, complete: mock.pid !== undefined };
+    const phases = await runPhases(target, url, pids, options, context.budget, context.signal);
+    // The direct target is the mock, whose memory is reported once at the end.
+    const memory = child ? readMemory(child.pid) : undefined;
+    return { target, status: "ok", phases, ...(memory ? { memory } : {}) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { target, status: "unavailable", error: message, phases: [] };
+  } finally {
+    await child?.stop();
+  }
+}
+
+async function startMock(): Promise<BenchProcess> {
+  try {
+    return await startProcess("mock", CLI, [
+      "mock",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--id",
+      "bench-mock",
+    ]);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new StartError(
+      `${message}\n(--mock-url <url> benchmarks against a backend that is already running)`,
+    );
+  }
+}
+
+/** A failure to start what the benchmark needs: reported in one message, without a stack. */
+class StartError extends Error {}
+
+function machine() {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model.trim() ?? "unknown",
+    cores: cpu.length,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const interrupt = new AbortController();
+  process.once("SIGINT", () => {
+    process.stderr.write("\ninterrupted: stopping the current phase …\n");
+    interrupt.abort();
+    process.once("SIGINT", () => process.exit(130));
+  });
+
+  const host = machine();
+  const perTarget = 4 * (options.duration + options.warmup);
+  process.stderr.write(
+    `bench:overhead — ${options.only.join(", ")}; 4 phases × ${options.warmup + options.duration} s each ` +
+      `(~${Math.round(perTarget * options.only.length)} s of load)\n`,
+  );
+  const tempDir = await mkdtemp(join(tmpdir(), "switchyard-bench-"));
+  const reports: TargetReport[] = [];
+  const budget: RetryBudget = { left: options.retries };
+  let mockMemory: ReturnType<typeof readMemory>;
+  try {
+    const mockProcess = options.mockUrl ? undefined : await startMock();
+    const mock = { url: options.mockUrl ?? mockProcess!.url, pid: mockProcess?.pid };
+    for (const target of TARGETS) {
+      if (!options.only.includes(target) || interrupt.signal.aborted) {
+        reports.push({ target, status: "skipped", phases: [] });
+        continue;
+      }
+      process.stderr.write(`${target}:\n`);
+      reports.push(await benchTarget(target, mock, options, { tempDir, budget, signal: interrupt.signal }));
+    }
+    mockMemory = mock.pid === undefined ? undefined : readMemory(mock.pid);
+  } finally {
+    await stopAll();
+    await rm(tempDir, { recursive: true, force: true });
+  }
+
+  const verdicts = computeVerdicts(reports);
+  const lines = [
+    "",
+    `Switchyard gateway overhead — ${new Date().toISOString()}`,
+    `machine: ${host.cpu}, ${host.cores} cores, node ${host.node}, ${host.platform}`,
+    `phases: ${options.warmup} s warm-up + ${options.duration} s measured; closed loop ${options.concurrency} ` +
+      `connections, open loop ${options.rate} req/s (latency from the scheduled send time)`,
+    "",
+    renderPhases(reports),
+    "",
+    renderVerdicts(verdicts),
+    "",
+    ...reports
+      .filter((report) => report.memory)
+      .map((report) => `${report.target} RSS after its phases: ${memoryText(report.memory!)}`),
+    ...(mockMemory ? [`mock RSS after the run: ${memoryText(mockMemory)}`] : []),
+    "",
+    "Notes: µs CPU/req is the process's CPU (user+system, from /proc) per answered request; gen CPU is the",
+    "load generator's and other CPU everything else on the host (100% = one core); a phase with other CPU",
+    `over ${OTHER_CPU_WARNING_PERCENT}% is rerun (--retries, ${options.retries} per run) and the quieter run kept. The generator, the target`,
+    `and the mock share ${host.cores} cores, so closed-loop req/s are CPU-bound and compare only within this run;`,
+    "targets run one at a time (only the target and the mock are up). " +
+      (options.precise
+        ? "Open loop busy-waits one core for µs-accurate send times (--no-precise: timers, ≤ ~1 ms late)."
+        : "Open loop sends on Node timers: up to ~1 ms of send lag is in every latency figure."),
+  ];
+  if (interrupt.signal.aborted) lines.push("Interrupted: the figures above are partial.");
+  console.log(lines.join("\n"));
+
+  if (options.json) {
+    const document = {
+      machine: host,
+      options,
+      reports,
+      verdicts,
+      mockMemory,
+      date: new Date().toISOString(),
+    };
+    await writeFile(options.json, `${JSON.stringify(document, null, 2)}\n`);
+    console.log(`\nJSON written to ${options.json}`);
+  }
+  if (interrupt.signal.aborted) process.exitCode = 130;
+}
+
+function memoryText(memory: { rssMiB: number; peakMiB: number }): string {
+  return `${memory.rssMiB.toFixed(1)} MiB (peak ${memory.peakMiB.toFixed(1)} MiB)`;
+}
+
+const fail = (error: unknown) => {
+  const text =
+    error instanceof StartError ? error.message : error instanceof Error ? error.stack : String(error);
+  console.error(`bench:overhead: ${text}`);
+  void stopAll().finally(() => process.exit(1));
+};
+process.on("uncaughtException", fail);
+process.on("unhandledRejection", fail);
+
+await main().catch(fail);

@@ -1,0 +1,152 @@
+/**
+ * Child processes for benchmarks: start a Node script, wait for its READY line, read its memory and
+ * CPU from /proc, and stop it. Every child is tracked; `stopAll()` and the exit hook kill whatever is
+ * left, so an interrupted or crashed benchmark leaves no orphans.
+ * @module
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { parseReadyLine } from "../src/cluster/ready-line.js";
+
+export interface BenchProcess {
+  name: string;
+  pid: number;
+  /** The URL from the READY line. */
+  url: string;
+  /** The last few KB of what it printed (stdout and stderr), for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+const OUTPUT_LIMIT = 8 * 1024;
+
+/** Starts `node <script> ...args` and resolves with its URL once it prints a READY line. */
+export async function startProcess(
+  name: string,
+  script: string,
+  args: readonly string[],
+  timeoutMs = 15_000,
+): Promise<BenchProcess> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  let output = "";
+  const append = (chunk: Buffer) => {
+    output = (output + chunk.toString("utf8")).slice(-OUTPUT_LIMIT);
+  };
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  exited.then(() => running.delete(child));
+  child.stderr!.on("data", append);
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${name}: no READY line after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      let pending = "";
+      child.stdout!.on("data", (chunk: Buffer) => {
+        append(chunk);
+        pending += chunk.toString("utf8");
+        for (let newline = pending.indexOf("\n"); newline >= 0; newline = pending.indexOf("\n")) {
+          const ready = parseReadyLine(pending.slice(0, newline).trim());
+          pending = pending.slice(newline + 1);
+          if (ready) {
+            clearTimeout(timer);
+            resolve(ready.url);
+          }
+        }
+      });
+      child.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${name}: exited (${signal ?? `code ${code}`}) before it was ready`));
+      });
+    });
+    // Keep draining stdout so a chatty child never blocks on a full pipe.
+    child.stdout!.removeAllListeners("data");
+    child.stdout!.on("data", append);
+    return { name, pid: child.pid!, url, output: () => output, stop };
+  } catch (error) {
+    await stop();
+    const tail = output.trim().split("\n").slice(-5).join("\n  ");
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(tail ? `${message}\n  ${tail}` : message);
+  }
+}
+
+/** Stops every child still running. */
+export async function stopAll(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+          setTimeout(() => child.kill("SIGKILL"), 3_000).unref();
+        }),
+    ),
+  );
+}
+
+/** Last-resort cleanup on exit (synchronous: only a signal can be sent here). */
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+/** Resident and peak memory of a process in MiB, from /proc/<pid>/status (Linux only). */
+export function readMemory(pid: number): { rssMiB: number; peakMiB: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kib = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
+    const rss = kib("VmRSS");
+    if (Number.isNaN(rss)) return undefined;
+    return { rssMiB: rss / 1024, peakMiB: kib("VmHWM") / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Clock ticks per second for /proc/<pid>/stat; 100 on every Linux Node supports. */
+const CLOCK_TICKS = 100;
+
+/** CPU time (user + system) a process has used so far in ms, from /proc/<pid>/stat (Linux only). */
+export function readCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time all processes on the host spent in user and kernel mode so far, in ms (from /proc/stat;
+ * interrupt and softirq time are left out, as they are in a process's own figures). Linux only.
+ */
+export function readHostCpuMs(): number | undefined {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
+    const [label, user, nice, system] = line.split(/\s+/);
+    if (label !== "cpu") return undefined;
+    const ticks = Number(user) + Number(nice) + Number(system);
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
