@@ -13,6 +13,7 @@ import type { Dispatcher } from "undici";
 import type { RoutingFields } from "../protocol/openai/requests.js";
 import type { ReasoningRequest } from "../reasoning/request-options.js";
 import type { BackendState } from "../routing/backend.js";
+import { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { upstreamRequestHeaders } from "../upstream/headers.js";
 import type { GatewayContext } from "./context.js";
@@ -85,9 +86,9 @@ export async function proxy(
     ? Buffer.from(JSON.stringify({ ...proxied.parsedBody, model }))
     : proxied.rawBody;
 
-  const abort = new AbortController();
+  const clientGone = new ClientGone();
   reply.raw.once("close", () => {
-    if (!reply.raw.writableFinished) abort.abort();
+    if (!reply.raw.writableFinished) clientGone.abort();
   });
   const strategy = ctx.strategies.for(model);
   const routing = { model, sessionKey: proxied.sessionKey, promptPrefix: proxied.fields.promptPrefix };
@@ -105,7 +106,7 @@ export async function proxy(
       const outcome = await ctx.capacityQueue.wait(
         (backend) => serving.includes(backend),
         queueDeadline - performance.now(),
-        abort.signal,
+        clientGone,
       );
       queuedMs += performance.now() - waitStart;
       if (outcome === "aborted") return;
@@ -114,16 +115,13 @@ export async function proxy(
     }
     const backend = (strategy.pick(selection.available, routing) ?? selection.available[0]) as BackendState;
     tried.add(backend.id);
-    if (tried.size > 1) ctx.metrics.retries.inc({ route: proxied.route });
-    ctx.metrics.routingDecisions.inc({
-      strategy: strategy.name,
-      outcome: tried.size > 1 ? "retry" : "picked",
-    });
+    if (tried.size > 1) ctx.metrics.retries.inc(1, proxied.route);
+    ctx.metrics.routingDecisions.inc(1, strategy.name, tried.size > 1 ? "retry" : "picked");
     const debugHeader = proxied.debug
       ? describeRoute(strategy.name, selection, backend, failures)
       : undefined;
     if (tried.size === 1) {
-      ctx.metrics.gatewayOverhead.observe({ route: proxied.route }, (reply.elapsedTime - queuedMs) / 1000);
+      ctx.metrics.gatewayOverhead.observe((reply.elapsedTime - queuedMs) / 1000, proxied.route);
     }
     const result = await attemptOnce(
       ctx,
@@ -131,7 +129,7 @@ export async function proxy(
       reply,
       { ...proxied, body, model },
       backend,
-      abort.signal,
+      clientGone,
       debugHeader,
     );
     if (result.kind === "relayed" || result.kind === "aborted") return;
@@ -144,7 +142,7 @@ export async function proxy(
     }
   }
   if (failures.length === 0) {
-    ctx.metrics.routingDecisions.inc({ strategy: strategy.name, outcome: "no_backend" });
+    ctx.metrics.routingDecisions.inc(1, strategy.name, "no_backend");
     const waits = serving.map((backend) => backend.circuit.retryAfterMs).filter((ms) => ms > 0);
     const retryAfter = waits.length > 0 ? Math.ceil(Math.min(...waits) / 1000) : 1;
     const why = lastSelection?.excluded.length ? ` (${lastSelection.excluded.join(", ")})` : "";
@@ -216,7 +214,7 @@ async function attemptOnce(
   reply: FastifyReply,
   proxied: ProxyRequest & { body: Buffer; model: string },
   backend: BackendState,
-  signal: AbortSignal,
+  signal: ClientGone,
   debugHeader: string | undefined,
 ): Promise<AttemptResult> {
   backend.inflight++;
@@ -228,7 +226,7 @@ async function attemptOnce(
   const fail = (reason: string) => {
     verdict = "failure";
     backend.failures++;
-    ctx.metrics.upstreamFailures.inc({ backend: backend.id, reason });
+    ctx.metrics.upstreamFailures.inc(1, backend.id, reason);
   };
   try {
     let response: Dispatcher.ResponseData;
@@ -252,7 +250,7 @@ async function attemptOnce(
       return failure === "timeout" ? { kind: "timeout", reason } : { kind: "retry", reason };
     }
     const ttfbMs = performance.now() - sentAt;
-    ctx.metrics.upstreamTtfb.observe({ backend: backend.id }, ttfbMs / 1000);
+    ctx.metrics.upstreamTtfb.observe(ttfbMs / 1000, backend.id);
     if (response.statusCode >= 500 || response.statusCode === 429) {
       const detail = await errorSnippet(response.body);
       // A 429 is the backend's capacity, not its failure: retry elsewhere but leave its circuit alone.
@@ -281,22 +279,13 @@ async function attemptOnce(
       routing:
         proxied.route === "embeddings" ? undefined : { backend: backend.id, model_type: backend.modelType },
       onUsage: (usage) => {
-        const labels = { model: proxied.model, backend: backend.id };
-        ctx.metrics.tokens.inc({ ...labels, direction: "prompt" }, usage.prompt);
-        ctx.metrics.tokens.inc({ ...labels, direction: "completion" }, usage.completion);
+        ctx.metrics.tokens.inc(usage.prompt, proxied.model, backend.id, "prompt");
+        ctx.metrics.tokens.inc(usage.completion, proxied.model, backend.id, "completion");
       },
       onBroken: (error) => fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body"),
     });
-    ctx.metrics.requests.inc({
-      route: proxied.route,
-      model: proxied.model,
-      backend: backend.id,
-      status: String(response.statusCode),
-    });
-    ctx.metrics.requestDuration.observe(
-      { route: proxied.route, model: proxied.model },
-      reply.elapsedTime / 1000,
-    );
+    ctx.metrics.requests.inc(1, proxied.route, proxied.model, backend.id, statusText(response.statusCode));
+    ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, proxied.route, proxied.model);
     if (outcome === "client_gone" && verdict === "success") verdict = undefined;
     return { kind: "relayed" };
   } finally {
@@ -320,6 +309,17 @@ function separationFor(proxied: ProxyRequest, backend: BackendState) {
     ...(request ? { includeChannels: request.includeChannels } : {}),
     ...(request?.effort ? { reasoningLevel: request.effort } : {}),
   });
+}
+
+const STATUS_TEXT = new Map<number, string>();
+/** Status codes as label values, without a new string per request. */
+function statusText(status: number): string {
+  let text = STATUS_TEXT.get(status);
+  if (text === undefined) {
+    text = String(status);
+    STATUS_TEXT.set(status, text);
+  }
+  return text;
 }
 
 /** The start of an upstream error body, for the 502 message; never more than 200 characters. */

@@ -153,9 +153,7 @@ async function sendJson(options: RelayOptions): Promise<RelayOutcome> {
   const { raw, response } = options;
   let body: Buffer;
   try {
-    const chunks: Buffer[] = [];
-    for await (const chunk of response.body) chunks.push(chunk as Buffer);
-    body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    body = Buffer.from(await response.body.arrayBuffer());
   } catch (error) {
     if (raw.destroyed) return "client_gone";
     options.onBroken?.(error as Error);

@@ -1,24 +1,34 @@
 /**
  * Every Prometheus metric the gateway exports: names, labels and help text live here and nowhere
- * else. Hot-path updates are O(1) counter/histogram calls; gauges that mirror live state are read
- * at scrape time through `collect`, so they cost nothing per request.
+ * else. Request-path metrics are fast-metrics series (a map lookup and an add, labels in the order
+ * listed); gauges that mirror live state are read at scrape time through `collect`, so they cost
+ * nothing per request.
  * @module
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { BackendState } from "../routing/backend.js";
+import { FastCounter, FastHistogram } from "./fast-metrics.js";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 export interface GatewayMetrics {
   registry: Registry;
-  requests: Counter<"route" | "model" | "backend" | "status">;
-  requestDuration: Histogram<"route" | "model">;
-  upstreamTtfb: Histogram<"backend">;
-  gatewayOverhead: Histogram<"route">;
-  tokens: Counter<"model" | "backend" | "direction">;
-  upstreamFailures: Counter<"backend" | "reason">;
-  retries: Counter<"route">;
-  routingDecisions: Counter<"strategy" | "outcome">;
+  /** Labels: route, model, backend, status. */
+  requests: FastCounter;
+  /** Labels: route, model. */
+  requestDuration: FastHistogram;
+  /** Labels: backend. */
+  upstreamTtfb: FastHistogram;
+  /** Labels: route. */
+  gatewayOverhead: FastHistogram;
+  /** Labels: model, backend, direction (prompt, completion). */
+  tokens: FastCounter;
+  /** Labels: backend, reason. */
+  upstreamFailures: FastCounter;
+  /** Labels: route. */
+  retries: FastCounter;
+  /** Labels: strategy, outcome. */
+  routingDecisions: FastCounter;
 }
 
 export function createGatewayMetrics(
@@ -72,56 +82,56 @@ export function createGatewayMetrics(
   });
   return {
     registry,
-    requests: new Counter({
-      name: "switchyard_requests_total",
-      help: "Requests answered, by route, resolved model, backend and HTTP status",
-      labelNames: ["route", "model", "backend", "status"],
-      registers,
-    }),
-    requestDuration: new Histogram({
-      name: "switchyard_request_duration_seconds",
-      help: "Time from receiving a request to the end of its response",
-      labelNames: ["route", "model"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
-    upstreamTtfb: new Histogram({
-      name: "switchyard_upstream_ttfb_seconds",
-      help: "Time from sending a request upstream to receiving its response headers",
-      labelNames: ["backend"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
-    gatewayOverhead: new Histogram({
-      name: "switchyard_gateway_overhead_seconds",
-      help: "Time a request spends in the gateway before it goes upstream (parsing, checks, routing), queue waits excluded",
-      labelNames: ["route"],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
-      registers,
-    }),
-    tokens: new Counter({
-      name: "switchyard_tokens_total",
-      help: "Tokens reported in responses' usage, by model, backend and direction (prompt, completion)",
-      labelNames: ["model", "backend", "direction"],
-      registers,
-    }),
-    upstreamFailures: new Counter({
-      name: "switchyard_upstream_failures_total",
-      help: "Failed upstream attempts, by backend and reason (connect, timeout, body, status_5xx)",
-      labelNames: ["backend", "reason"],
-      registers,
-    }),
-    routingDecisions: new Counter({
-      name: "switchyard_routing_decisions_total",
-      help: "Routing decisions by strategy and outcome (picked, retry, no_backend)",
-      labelNames: ["strategy", "outcome"],
-      registers,
-    }),
-    retries: new Counter({
-      name: "switchyard_retries_total",
-      help: "Attempts repeated on another backend",
-      labelNames: ["route"],
-      registers,
-    }),
+    requests: new FastCounter(
+      "switchyard_requests_total",
+      "Requests answered, by route, resolved model, backend and HTTP status",
+      ["route", "model", "backend", "status"],
+      registry,
+    ),
+    requestDuration: new FastHistogram(
+      "switchyard_request_duration_seconds",
+      "Time from receiving a request to the end of its response",
+      ["route", "model"],
+      LATENCY_BUCKETS,
+      registry,
+    ),
+    upstreamTtfb: new FastHistogram(
+      "switchyard_upstream_ttfb_seconds",
+      "Time from sending a request upstream to receiving its response headers",
+      ["backend"],
+      LATENCY_BUCKETS,
+      registry,
+    ),
+    gatewayOverhead: new FastHistogram(
+      "switchyard_gateway_overhead_seconds",
+      "Time a request spends in the gateway before it goes upstream (parsing, checks, routing), queue waits excluded",
+      ["route"],
+      [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registry,
+    ),
+    tokens: new FastCounter(
+      "switchyard_tokens_total",
+      "Tokens reported in responses' usage, by model, backend and direction (prompt, completion)",
+      ["model", "backend", "direction"],
+      registry,
+    ),
+    upstreamFailures: new FastCounter(
+      "switchyard_upstream_failures_total",
+      "Failed upstream attempts, by backend and reason (connect, timeout, body, status_5xx)",
+      ["backend", "reason"],
+      registry,
+    ),
+    retries: new FastCounter(
+      "switchyard_retries_total",
+      "Attempts repeated on another backend",
+      ["route"],
+      registry,
+    ),
+    routingDecisions: new FastCounter(
+      "switchyard_routing_decisions_total",
+      "Routing decisions by strategy and outcome (picked, retry, no_backend)",
+      ["strategy", "outcome"],
+      registry,
+    ),
   };
 }

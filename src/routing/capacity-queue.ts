@@ -11,6 +11,13 @@ interface Waiter {
   wake: () => void;
 }
 
+/** What tells a waiter its client went away: an `abort` event and an `aborted` flag. */
+export interface AbortSource {
+  readonly aborted: boolean;
+  once(event: "abort", listener: () => void): unknown;
+  removeListener(event: "abort", listener: () => void): unknown;
+}
+
 export type WaitOutcome = "woken" | "full" | "timeout" | "aborted";
 
 export class CapacityQueue {
@@ -29,14 +36,14 @@ export class CapacityQueue {
   wait(
     serves: (backend: BackendState) => boolean,
     timeoutMs: number,
-    signal: AbortSignal,
+    signal: AbortSource,
   ): Promise<WaitOutcome> {
     if (this.#waiters.length >= this.#maxLength || timeoutMs <= 0) return Promise.resolve("full");
     if (signal.aborted) return Promise.resolve("aborted");
     return new Promise<WaitOutcome>((resolve) => {
       const finish = (outcome: WaitOutcome) => {
         clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
+        signal.removeListener("abort", onAbort);
         const index = this.#waiters.indexOf(waiter);
         if (index >= 0) this.#waiters.splice(index, 1);
         resolve(outcome);
@@ -44,7 +51,7 @@ export class CapacityQueue {
       const onAbort = () => finish("aborted");
       const waiter: Waiter = { serves, wake: () => finish("woken") };
       const timer = setTimeout(() => finish("timeout"), timeoutMs);
-      signal.addEventListener("abort", onAbort, { once: true });
+      signal.once("abort", onAbort);
       this.#waiters.push(waiter);
     });
   }
