@@ -276,8 +276,7 @@ async function attemptOnce(
       response,
       headers,
       transform: separationFor(proxied, backend),
-      routing:
-        proxied.route === "embeddings" ? undefined : { backend: backend.id, model_type: backend.modelType },
+      routing: proxied.route === "embeddings" ? undefined : backend.routingJson,
       onUsage: (usage) => {
         ctx.metrics.tokens.inc(usage.prompt, proxied.model, backend.id, "prompt");
         ctx.metrics.tokens.inc(usage.completion, proxied.model, backend.id, "completion");

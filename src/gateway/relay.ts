@@ -21,8 +21,8 @@ export interface RelayOptions {
   raw: ServerResponse;
   response: Dispatcher.ResponseData;
   headers: Record<string, string>;
-  /** Appended to a JSON object body as `"_routing": {...}` when set and the status is 2xx. */
-  routing?: Record<string, string> | undefined;
+  /** Appended to a JSON object body as `"_routing": …` (these bytes, a JSON object) when set and the status is 2xx. */
+  routing?: Buffer | undefined;
   onBroken?: (error: Error) => void;
   /** Told the token counts when the response carries `usage`. */
   onUsage?: (usage: TokenUsage) => void;
@@ -187,16 +187,23 @@ function transformJson(body: Buffer, transform: ResponseTransform): Buffer {
 }
 
 /** Inserts `"_routing":{…}` before the closing brace of a JSON object; anything else is left as is. */
-export function spliceRouting(body: Buffer, routing: Record<string, string>): Buffer {
+export function spliceRouting(body: Buffer, routing: Buffer): Buffer {
   let end = body.length - 1;
   while (end >= 0 && isWhitespace(body[end]!)) end--;
   if (end < 1 || body[end] !== 0x7d) return body;
   let before = end - 1;
   while (before >= 0 && isWhitespace(body[before]!)) before--;
-  const separator = body[before] === 0x7b ? "" : ",";
-  const insert = Buffer.from(`${separator}"_routing":${JSON.stringify(routing)}`);
-  return Buffer.concat([body.subarray(0, end), insert, body.subarray(end)]);
+  const parts = [
+    body.subarray(0, end),
+    body[before] === 0x7b ? ROUTING_KEY : COMMA_ROUTING_KEY,
+    routing,
+    body.subarray(end),
+  ];
+  return Buffer.concat(parts);
 }
+
+const ROUTING_KEY = Buffer.from('"_routing":');
+const COMMA_ROUTING_KEY = Buffer.from(',"_routing":');
 
 function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;

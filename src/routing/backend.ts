@@ -98,6 +98,13 @@ export class BackendState implements BackendView {
     return this.maxConnections === 0 || this.inflight < this.maxConnections;
   }
 
+  /** Seed 001's `_routing` object for this backend, serialised once. */
+  get routingJson(): Buffer {
+    this.#routingJson ??= Buffer.from(JSON.stringify({ backend: this.id, model_type: this.modelType }));
+    return this.#routingJson;
+  }
+  #routingJson: Buffer | undefined;
+
   /** Healthy, circuit letting requests through, and below its cap. */
   get routable(): boolean {
     return this.healthy && this.circuit.canAttempt() && this.hasCapacity;
