@@ -27,6 +27,7 @@ import { registerJsonBodyParser } from "./json-body.js";
 import { createLogger } from "./logger.js";
 import { ModelResolver } from "./resolve-model.js";
 import { adminRoutes } from "./routes/admin.js";
+import { anthropicRoutes } from "./routes/anthropic.js";
 import { healthRoutes } from "./routes/health.js";
 import { openAIRoutes } from "./routes/openai.js";
 
@@ -115,6 +116,7 @@ export function buildGateway(
     sendError(request, reply, error);
   });
   app.register(openAIRoutes(context));
+  app.register(anthropicRoutes(context));
   app.register(healthRoutes(context));
   app.register(adminRoutes(context));
 

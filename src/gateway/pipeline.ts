@@ -9,17 +9,14 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Dispatcher } from "undici";
 import type { RoutingFields } from "../protocol/openai/requests.js";
+import type { Protocol } from "../protocol/translate/translator.js";
 import type { ReasoningRequest } from "../reasoning/request-options.js";
 import type { BackendState } from "../routing/backend.js";
 import { ClientGone } from "../upstream/client-gone.js";
-import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
-import { upstreamRequestHeaders } from "../upstream/headers.js";
+import { attemptOnce } from "./attempt.js";
 import type { GatewayContext } from "./context.js";
 import { GatewayError } from "./errors.js";
-import { reasoningTransform } from "./reasoning-transform.js";
-import { relay } from "./relay.js";
 
 export interface ProxyRequest {
   /** Metrics label of the route: chat, completions, embeddings. */
@@ -36,15 +33,11 @@ export interface ProxyRequest {
   debug: boolean;
   /** Affinity key for sticky routing: `user`, else `x-session-id`, else the client's API key. */
   sessionKey?: string | undefined;
+  /** The client's protocol: errors, stream failures and translation follow it. */
+  protocol: Protocol;
   /** Seed 001's reasoning fields, when the request carried any (chat only). */
   reasoning?: { request: ReasoningRequest; separate: boolean } | undefined;
 }
-
-type AttemptResult =
-  | { kind: "relayed" }
-  | { kind: "aborted" }
-  | { kind: "retry"; reason: string }
-  | { kind: "timeout"; reason: string };
 
 interface Selection {
   /** Healthy, circuit closed, not yet tried, under cap. */
@@ -72,6 +65,17 @@ export async function proxy(
         param: "model",
       },
     );
+  }
+  if (proxied.route !== "chat" && proxied.route !== "messages") {
+    // Anthropic's API has only Messages: completions and embeddings need an OpenAI-compatible backend.
+    serving = serving.filter((backend) => backend.kind === "openai");
+    if (serving.length === 0) {
+      throw new GatewayError(
+        "SWY_ERR_INVALID_REQUEST",
+        `The model '${model}' is served only by Anthropic backends, which have no ${proxied.path}.`,
+        { param: "model" },
+      );
+    }
   }
   if (proxied.forcedNode !== undefined) {
     const node = proxied.forcedNode;
@@ -123,15 +127,14 @@ export async function proxy(
     if (tried.size === 1) {
       ctx.metrics.gatewayOverhead.observe((reply.elapsedTime - queuedMs) / 1000, proxied.route);
     }
-    const result = await attemptOnce(
-      ctx,
-      request,
-      reply,
-      { ...proxied, body, model },
+    const result = await attemptOnce(ctx, request, reply, {
+      proxied,
+      model,
+      body,
       backend,
-      clientGone,
+      signal: clientGone,
       debugHeader,
-    );
+    });
     if (result.kind === "relayed" || result.kind === "aborted") return;
     failures.push(`${backend.id}: ${result.reason}`);
     if (result.kind === "timeout") {
@@ -206,134 +209,4 @@ function describeRoute(
   if (selection.excluded.length > 0) parts.push(`excluded=${selection.excluded.join(",")}`);
   if (failures.length > 0) parts.push(`failed=${failures.length}`);
   return parts.join("; ").replace(/[^\x20-\x7e]/g, "?");
-}
-
-async function attemptOnce(
-  ctx: GatewayContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  proxied: ProxyRequest & { body: Buffer; model: string },
-  backend: BackendState,
-  signal: ClientGone,
-  debugHeader: string | undefined,
-): Promise<AttemptResult> {
-  backend.inflight++;
-  backend.requests++;
-  backend.circuit.onAttempt();
-  let verdict: "success" | "failure" | undefined;
-  const timeoutMs = ctx.config.request_timeout * 1000;
-  const sentAt = performance.now();
-  const fail = (reason: string) => {
-    verdict = "failure";
-    backend.failures++;
-    ctx.metrics.upstreamFailures.inc(1, backend.id, reason);
-  };
-  try {
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await ctx.pools.for(backend.origin).request({
-        method: "POST",
-        path: backend.pathFor(proxied.path),
-        headers: upstreamRequestHeaders(request.headers, request.id),
-        body: proxied.body,
-        signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-    } catch (error) {
-      const failure = classifyUpstreamError(error);
-      if (failure === "aborted" || signal.aborted) return { kind: "aborted" };
-      const reason = describeUpstreamError(error);
-      fail(failure);
-      ctx.strategies.for(proxied.model).onResult?.(backend.id, "failure", performance.now() - sentAt);
-      if (failure === "connect") ctx.health.markUnreachable(backend, reason);
-      return failure === "timeout" ? { kind: "timeout", reason } : { kind: "retry", reason };
-    }
-    const ttfbMs = performance.now() - sentAt;
-    ctx.metrics.upstreamTtfb.observe(ttfbMs / 1000, backend.id);
-    if (response.statusCode >= 500 || response.statusCode === 429) {
-      const detail = await errorSnippet(response.body);
-      // A 429 is the backend's capacity, not its failure: retry elsewhere but leave its circuit alone.
-      if (response.statusCode === 429) verdict = "success";
-      else fail("status_5xx");
-      ctx.strategies
-        .for(proxied.model)
-        .onResult?.(backend.id, verdict === "failure" ? "failure" : "success", ttfbMs);
-      return { kind: "retry", reason: `HTTP ${response.statusCode}${detail ? ` ${detail}` : ""}` };
-    }
-    verdict = "success";
-    ctx.strategies.for(proxied.model).onResult?.(backend.id, "success", ttfbMs);
-    ctx.health.markReachable(backend);
-    reply.hijack();
-    const headers: Record<string, string> = {
-      "x-request-id": request.id,
-      "x-routed-node": backend.id,
-      "x-selected-model": proxied.model,
-    };
-    if (debugHeader) headers["x-switchyard-route"] = debugHeader;
-    const outcome = await relay({
-      raw: reply.raw,
-      response,
-      headers,
-      transform: separationFor(proxied, backend),
-      routing: proxied.route === "embeddings" ? undefined : backend.routingJson,
-      onUsage: (usage) => {
-        ctx.metrics.tokens.inc(usage.prompt, proxied.model, backend.id, "prompt");
-        ctx.metrics.tokens.inc(usage.completion, proxied.model, backend.id, "completion");
-      },
-      onBroken: (error) => fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body"),
-    });
-    ctx.metrics.requests.inc(1, proxied.route, proxied.model, backend.id, statusText(response.statusCode));
-    ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, proxied.route, proxied.model);
-    if (outcome === "client_gone" && verdict === "success") verdict = undefined;
-    return { kind: "relayed" };
-  } finally {
-    backend.inflight--;
-    if (verdict === "success") backend.circuit.onSuccess();
-    else if (verdict === "failure") backend.circuit.onFailure();
-    else backend.circuit.onAbandon();
-    ctx.capacityQueue.released(backend);
-  }
-}
-
-/** Reasoning is separated when the request asks for it or the backend is configured to. */
-function separationFor(proxied: ProxyRequest, backend: BackendState) {
-  if (proxied.route !== "chat") return undefined;
-  const asked = proxied.reasoning?.separate === true;
-  if (!asked && !backend.separateReasoning) return undefined;
-  const request = proxied.reasoning?.request;
-  return reasoningTransform({
-    modelType: backend.modelType,
-    separateThinking: request?.separateThinking ?? false,
-    ...(request ? { includeChannels: request.includeChannels } : {}),
-    ...(request?.effort ? { reasoningLevel: request.effort } : {}),
-  });
-}
-
-const STATUS_TEXT = new Map<number, string>();
-/** Status codes as label values, without a new string per request. */
-function statusText(status: number): string {
-  let text = STATUS_TEXT.get(status);
-  if (text === undefined) {
-    text = String(status);
-    STATUS_TEXT.set(status, text);
-  }
-  return text;
-}
-
-/** The start of an upstream error body, for the 502 message; never more than 200 characters. */
-async function errorSnippet(body: Dispatcher.ResponseData["body"]): Promise<string> {
-  try {
-    const text = (await body.text()).trim();
-    if (!text) return "";
-    try {
-      const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
-      if (typeof message === "string") return `(${message.slice(0, 200)})`;
-    } catch {
-      // Not JSON: quote the text itself.
-    }
-    return `(${text.slice(0, 200)})`;
-  } catch {
-    return "";
-  }
 }

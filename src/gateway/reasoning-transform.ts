@@ -26,7 +26,11 @@ export function reasoningTransform(options: ResponseSeparationOptions): Response
   };
 }
 
-class ReasoningStreamConverter implements StreamConverter {
+/**
+ * Separates reasoning in an OpenAI chunk stream. `messages` works on parsed SSE messages so that a
+ * translator can follow it (Anthropic clients get thinking blocks); `event` writes frames.
+ */
+export class ReasoningStreamConverter implements StreamConverter {
   readonly #separator: ChatChunkSeparator;
   #finished = false;
 
@@ -34,35 +38,64 @@ class ReasoningStreamConverter implements StreamConverter {
     this.#separator = new ChatChunkSeparator(options);
   }
 
-  event(message: SseMessage): string[] {
+  messages(message: SseMessage): SseMessage[] {
     if (this.#finished) return [];
-    if (message.data === "[DONE]") {
-      this.#finished = true;
-      return [...this.#separator.flush().map(sseData), SSE_DONE];
-    }
+    if (message.data === "[DONE]") return [...this.flushMessages(), message];
     let chunk: unknown;
     try {
       chunk = JSON.parse(message.data);
     } catch {
-      return [`data: ${message.data}\n\n`];
+      return [message];
     }
-    if (!isObject(chunk) || !Array.isArray(chunk.choices)) return [`data: ${message.data}\n\n`];
-    return this.#separator.transform(chunk as ChatCompletionChunk).map(sseData);
+    if (!isObject(chunk) || !Array.isArray(chunk.choices)) return [message];
+    return this.#separator.transform(chunk as ChatCompletionChunk).map(toMessage);
+  }
+
+  /** What is still held back, as messages; nothing after the first call. */
+  flushMessages(): SseMessage[] {
+    if (this.#finished) return [];
+    this.#finished = true;
+    return this.#separator.flush().map(toMessage);
+  }
+
+  event(message: SseMessage): string[] {
+    return this.messages(message).map(toFrame);
   }
 
   end(): string[] {
     if (this.#finished) return [];
-    this.#finished = true;
-    return [...this.#separator.flush().map(sseData), SSE_DONE];
+    return [...this.flushMessages().map(toFrame), SSE_DONE];
   }
 
   fail(status: number, message: string): string[] {
-    this.#finished = true;
-    return [
-      ...this.#separator.flush().map(sseData),
-      sseData(openAIError(status, message, "upstream_failed")),
-    ];
+    return [...this.flushMessages().map(toFrame), sseData(openAIError(status, message, "upstream_failed"))];
   }
+}
+
+/** Reasoning separation first, then protocol translation, over one stream. */
+export function separateThenTranslate(
+  reasoning: ReasoningStreamConverter,
+  translated: StreamConverter,
+): StreamConverter {
+  return {
+    event: (message) => reasoning.messages(message).flatMap((separated) => translated.event(separated)),
+    end: () => [
+      ...reasoning.flushMessages().flatMap((separated) => translated.event(separated)),
+      ...translated.end(),
+    ],
+    fail: (status, message) => [
+      ...reasoning.flushMessages().flatMap((separated) => translated.event(separated)),
+      ...translated.fail(status, message),
+    ],
+  };
+}
+
+function toMessage(chunk: ChatCompletionChunk): SseMessage {
+  return { data: JSON.stringify(chunk) };
+}
+
+function toFrame(message: SseMessage): string {
+  return message.data === "[DONE]" ? SSE_DONE : `data: ${message.data}\n\n`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

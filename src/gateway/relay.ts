@@ -8,9 +8,10 @@ import type { ServerResponse } from "node:http";
 import { StringDecoder } from "node:string_decoder";
 import { createParser } from "eventsource-parser";
 import type { Dispatcher } from "undici";
+import { anthropicError } from "../protocol/anthropic/errors.js";
 import { openAIError } from "../protocol/openai/errors.js";
-import { SSE_HEADERS, sseData } from "../protocol/sse.js";
-import type { StreamConverter } from "../protocol/translate/translator.js";
+import { SSE_HEADERS, sseData, sseEvent } from "../protocol/sse.js";
+import type { Protocol, StreamConverter } from "../protocol/translate/translator.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
 import { findUsage, type TokenUsage } from "../upstream/usage.js";
@@ -21,6 +22,8 @@ export interface RelayOptions {
   raw: ServerResponse;
   response: Dispatcher.ResponseData;
   headers: Record<string, string>;
+  /** The client's protocol, for the error event that ends a stream broken mid-way. */
+  protocol?: Protocol;
   /** Appended to a JSON object body as `"_routing": …` (these bytes, a JSON object) when set and the status is 2xx. */
   routing?: Buffer | undefined;
   onBroken?: (error: Error) => void;
@@ -125,7 +128,11 @@ function pipeStream(options: RelayOptions, contentType: string): Promise<RelayOu
       if (isEventStream) {
         const status = classifyUpstreamError(error) === "body" ? 504 : 502;
         const message = `The backend failed mid-stream: ${describeUpstreamError(error)}`;
-        raw.end(sseData(openAIError(status, message, "upstream_failed")));
+        raw.end(
+          options.protocol === "anthropic"
+            ? sseEvent("error", anthropicError(status, message))
+            : sseData(openAIError(status, message, "upstream_failed")),
+        );
       } else {
         raw.destroy();
       }

@@ -98,6 +98,7 @@ async function handleInference(
   await proxy(ctx, request, reply, {
     route: inference.route,
     path: inference.path,
+    protocol: "openai",
     fields: check.fields,
     rawBody,
     parsedBody: body,

@@ -1,0 +1,250 @@
+/**
+ * One attempt of a proxied request on one backend: lease, send, classify the answer, relay it.
+ * Client and backend may speak different protocols; then the request and the answer go through a
+ * translator. The lease taken here is released exactly once, in `finally`, with the breaker told
+ * the verdict (success, failure, or none when the client left first).
+ * @module
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Dispatcher } from "undici";
+import type { Translator } from "../protocol/translate/translator.js";
+import { type ResponseSeparationOptions, separateChatCompletion } from "../reasoning/openai-response.js";
+import type { BackendState } from "../routing/backend.js";
+import type { ClientGone } from "../upstream/client-gone.js";
+import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
+import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
+import type { GatewayContext } from "./context.js";
+import type { ProxyRequest } from "./pipeline.js";
+import {
+  ReasoningStreamConverter,
+  reasoningTransform,
+  separateThenTranslate,
+} from "./reasoning-transform.js";
+import { type ResponseTransform, relay } from "./relay.js";
+import { translateCredentials, translatorFor } from "./translation.js";
+
+export type AttemptResult =
+  | { kind: "relayed" }
+  | { kind: "aborted" }
+  | { kind: "retry"; reason: string }
+  | { kind: "timeout"; reason: string };
+
+export interface Attempt {
+  proxied: ProxyRequest;
+  /** The resolved model the backend is asked for. */
+  model: string;
+  /** The client's body with the resolved model, as bytes. */
+  body: Buffer;
+  backend: BackendState;
+  signal: ClientGone;
+  debugHeader: string | undefined;
+}
+
+export async function attemptOnce(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  attempt: Attempt,
+): Promise<AttemptResult> {
+  const { proxied, model, backend, signal } = attempt;
+  const strategy = ctx.strategies.for(model);
+  backend.inflight++;
+  backend.requests++;
+  backend.circuit.onAttempt();
+  let verdict: "success" | "failure" | undefined;
+  const timeoutMs = ctx.config.request_timeout * 1000;
+  const sentAt = performance.now();
+  const fail = (reason: string) => {
+    verdict = "failure";
+    backend.failures++;
+    ctx.metrics.upstreamFailures.inc(1, backend.id, reason);
+  };
+  try {
+    const translator = translatorFor(proxied.protocol, backend.kind);
+    let path = proxied.path;
+    let body = attempt.body;
+    let headers = upstreamRequestHeaders(request.headers, request.id);
+    if (translator) {
+      const translated = translator.request({ ...proxied.parsedBody, model });
+      if (!translated.ok) {
+        verdict = undefined;
+        sendJson(reply, translated.status, translated.body, request.id);
+        return { kind: "relayed" };
+      }
+      path = translated.path;
+      body = Buffer.from(JSON.stringify(translated.body));
+      headers = translateCredentials(headers, backend.kind, translated.headers);
+    }
+
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await ctx.pools.for(backend.origin).request({
+        method: "POST",
+        path: backend.pathFor(path),
+        headers,
+        body,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+    } catch (error) {
+      const failure = classifyUpstreamError(error);
+      if (failure === "aborted" || signal.aborted) return { kind: "aborted" };
+      const reason = describeUpstreamError(error);
+      fail(failure);
+      strategy.onResult?.(backend.id, "failure", performance.now() - sentAt);
+      if (failure === "connect") ctx.health.markUnreachable(backend, reason);
+      return failure === "timeout" ? { kind: "timeout", reason } : { kind: "retry", reason };
+    }
+    const ttfbMs = performance.now() - sentAt;
+    ctx.metrics.upstreamTtfb.observe(ttfbMs / 1000, backend.id);
+    if (response.statusCode >= 500 || response.statusCode === 429) {
+      const detail = await errorSnippet(response.body);
+      // A 429 is the backend's capacity, not its failure: retry elsewhere but leave its circuit alone.
+      if (response.statusCode === 429) verdict = "success";
+      else fail("status_5xx");
+      strategy.onResult?.(backend.id, verdict === "failure" ? "failure" : "success", ttfbMs);
+      return { kind: "retry", reason: `HTTP ${response.statusCode}${detail ? ` ${detail}` : ""}` };
+    }
+    verdict = "success";
+    strategy.onResult?.(backend.id, "success", ttfbMs);
+    ctx.health.markReachable(backend);
+    const extraHeaders: Record<string, string> = {
+      "x-request-id": request.id,
+      "x-routed-node": backend.id,
+      "x-selected-model": model,
+    };
+    if (attempt.debugHeader) extraHeaders["x-switchyard-route"] = attempt.debugHeader;
+    if (translator && response.statusCode >= 400) {
+      // The backend refused the request: its error goes back in the client's protocol.
+      const text = await response.body.text();
+      sendJson(
+        reply,
+        response.statusCode,
+        translator.error(response.statusCode, parseOrText(text)),
+        request.id,
+        extraHeaders,
+      );
+      ctx.metrics.requests.inc(1, proxied.route, model, backend.id, statusText(response.statusCode));
+      return { kind: "relayed" };
+    }
+    reply.hijack();
+    const outcome = await relay({
+      raw: reply.raw,
+      response,
+      headers: extraHeaders,
+      protocol: proxied.protocol,
+      transform: transformFor(proxied, backend, translator),
+      // Seed 001's `_routing` belongs to OpenAI-shaped answers only.
+      routing:
+        proxied.protocol === "openai" && proxied.route !== "embeddings" ? backend.routingJson : undefined,
+      onUsage: (usage) => {
+        ctx.metrics.tokens.inc(usage.prompt, model, backend.id, "prompt");
+        ctx.metrics.tokens.inc(usage.completion, model, backend.id, "completion");
+      },
+      onBroken: (error) => fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body"),
+    });
+    ctx.metrics.requests.inc(1, proxied.route, model, backend.id, statusText(response.statusCode));
+    ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, proxied.route, model);
+    if (outcome === "client_gone" && verdict === "success") verdict = undefined;
+    return { kind: "relayed" };
+  } finally {
+    backend.inflight--;
+    if (verdict === "success") backend.circuit.onSuccess();
+    else if (verdict === "failure") backend.circuit.onFailure();
+    else backend.circuit.onAbandon();
+    ctx.capacityQueue.released(backend);
+  }
+}
+
+/**
+ * What rewrites a successful answer: reasoning separation (asked for, or configured on the backend)
+ * and protocol translation, in that order. Undefined: the bytes pass through untouched.
+ */
+function transformFor(
+  proxied: ProxyRequest,
+  backend: BackendState,
+  translator: Translator | undefined,
+): ResponseTransform | undefined {
+  const separation = separationOptions(proxied, backend);
+  if (!translator) return separation ? reasoningTransform(separation) : undefined;
+  if (!separation || backend.kind !== "openai") {
+    return { json: (body) => translator.response(body), stream: () => translator.stream() };
+  }
+  return {
+    json: (body) => translator.response(separateChatCompletion(body as never, separation)),
+    stream: () => separateThenTranslate(new ReasoningStreamConverter(separation), translator.stream()),
+  };
+}
+
+function separationOptions(
+  proxied: ProxyRequest,
+  backend: BackendState,
+): ResponseSeparationOptions | undefined {
+  if (proxied.route !== "chat" && proxied.route !== "messages") return undefined;
+  if (backend.kind !== "openai") return undefined;
+  const asked = proxied.reasoning?.separate === true;
+  if (!asked && !backend.separateReasoning) return undefined;
+  const request = proxied.reasoning?.request;
+  return {
+    modelType: backend.modelType,
+    separateThinking: request?.separateThinking ?? false,
+    ...(request ? { includeChannels: request.includeChannels } : {}),
+    ...(request?.effort ? { reasoningLevel: request.effort } : {}),
+  };
+}
+
+function sendJson(
+  reply: FastifyReply,
+  status: number,
+  body: unknown,
+  requestId: string,
+  extra: Record<string, string> = {},
+): void {
+  reply.hijack();
+  const bytes = Buffer.from(JSON.stringify(body));
+  reply.raw.writeHead(
+    status,
+    clientResponseHeaders(
+      { "content-type": "application/json" },
+      { ...extra, "x-request-id": requestId, "content-length": String(bytes.length) },
+    ),
+  );
+  reply.raw.end(bytes);
+}
+
+function parseOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const STATUS_TEXT = new Map<number, string>();
+/** Status codes as label values, without a new string per request. */
+function statusText(status: number): string {
+  let text = STATUS_TEXT.get(status);
+  if (text === undefined) {
+    text = String(status);
+    STATUS_TEXT.set(status, text);
+  }
+  return text;
+}
+
+/** The start of an upstream error body, for the 502 message; never more than 200 characters. */
+async function errorSnippet(body: Dispatcher.ResponseData["body"]): Promise<string> {
+  try {
+    const text = (await body.text()).trim();
+    if (!text) return "";
+    try {
+      const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+      if (typeof message === "string") return `(${message.slice(0, 200)})`;
+    } catch {
+      // Not JSON: quote the text itself.
+    }
+    return `(${text.slice(0, 200)})`;
+  } catch {
+    return "";
+  }
+}

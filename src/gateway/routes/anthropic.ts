@@ -1,0 +1,88 @@
+/**
+ * Anthropic's Messages API in front: `POST /v1/messages`, answered by Anthropic backends as they
+ * are and by OpenAI-compatible ones through the translator. Errors come back in Anthropic's format
+ * (the error handler picks it by path).
+ * @module
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { messagesRequestSchema } from "../../protocol/anthropic/requests.js";
+import { PROMPT_PREFIX_CHARS } from "../../protocol/openai/requests.js";
+import type { ReasoningRequest } from "../../reasoning/request-options.js";
+import type { GatewayContext } from "../context.js";
+import { GatewayError } from "../errors.js";
+import { proxy } from "../pipeline.js";
+
+/** An Anthropic client that enables thinking wants reasoning as thinking blocks. */
+const THINKING_AS_BLOCKS: ReasoningRequest = {
+  separateThinking: false,
+  includeChannels: ["analysis", "commentary", "final"],
+  effort: undefined,
+  developerInstructions: undefined,
+};
+
+export function anthropicRoutes(ctx: GatewayContext) {
+  return async function anthropicRoutesPlugin(app: FastifyInstance): Promise<void> {
+    app.post("/v1/messages", (request, reply) => handleMessages(ctx, request, reply));
+  };
+}
+
+async function handleMessages(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const body = request.body;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new GatewayError("SWY_ERR_INVALID_REQUEST", "The request body must be a JSON object.");
+  }
+  const result = messagesRequestSchema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = issue.path.join(".") || "body";
+    throw new GatewayError("SWY_ERR_INVALID_REQUEST", `${field}: ${issue.message}`, { param: field });
+  }
+  const parsed = result.data;
+  const thinking = (body as { thinking?: { type?: unknown } }).thinking;
+  const userId = parsed.metadata?.user_id;
+  const query = request.query as { node?: unknown };
+  await proxy(ctx, request, reply, {
+    route: "messages",
+    path: "/v1/messages",
+    protocol: "anthropic",
+    fields: {
+      model: parsed.model,
+      stream: parsed.stream === true,
+      user: userId,
+      promptPrefix: promptPrefix(parsed.system, parsed.messages),
+    },
+    rawBody: request.rawBody ?? Buffer.from(JSON.stringify(body)),
+    parsedBody: body as Record<string, unknown>,
+    reasoning: thinking?.type === "enabled" ? { request: THINKING_AS_BLOCKS, separate: true } : undefined,
+    forcedNode: typeof query.node === "string" && query.node.length > 0 ? query.node : undefined,
+    debug: request.headers["x-switchyard-debug"] === "1",
+    sessionKey: userId ?? sessionOf(request),
+  });
+}
+
+function sessionOf(request: FastifyRequest): string | undefined {
+  const session = request.headers["x-session-id"];
+  if (typeof session === "string" && session.length > 0) return session;
+  const key = request.headers["x-api-key"] ?? request.headers.authorization;
+  return typeof key === "string" && key.length > 0 ? key : undefined;
+}
+
+/** System prompt, then message texts, up to PROMPT_PREFIX_CHARS: what cache-aware routing hashes. */
+function promptPrefix(system: unknown, messages: readonly Record<string, unknown>[]): string {
+  let prefix = textOf(system);
+  for (const message of messages) {
+    if (prefix.length >= PROMPT_PREFIX_CHARS) break;
+    prefix += textOf(message.content);
+  }
+  return prefix.slice(0, PROMPT_PREFIX_CHARS);
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content.map((block) => (typeof block?.text === "string" ? block.text : "")).join("");
+}
