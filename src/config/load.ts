@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { ConfigError } from "./errors.js";
 import {
   GATEWAY_SETTINGS,
   type GatewayConfig,
@@ -15,10 +16,9 @@ import {
   gatewayConfigSchema,
 } from "./schema.js";
 import { isSeedRouterConfig, seedRouterBackends } from "./seed-router.js";
+import { serviceBackends } from "./services.js";
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError };
 
 export interface ConfigSources {
   /** Path of a config file, if any. */
@@ -45,6 +45,11 @@ export function loadGatewayConfig(sources: ConfigSources = {}): GatewayConfig {
   if (extraBackends.length > 0) {
     const backends = Array.isArray(merged.backends) ? merged.backends : [];
     merged.backends = [...backends, ...extraBackends.map(parseBackendSpec)];
+  }
+  const services = serviceBackends(env);
+  if (services.length > 0) {
+    const backends = Array.isArray(merged.backends) ? merged.backends : [];
+    merged.backends = [...backends, ...services];
   }
   const result = gatewayConfigSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(describeIssues(result.error, file));

@@ -58,7 +58,18 @@ export const backendSchema = z.strictObject({
   weight: z.coerce.number().positive().default(1),
   /** Concurrent requests allowed to this backend; 0 means no cap. */
   max_connections: z.coerce.number().int().nonnegative().default(0),
-  health_path: z.string().startsWith("/").default("/health"),
+  /** Active health checks probe this path; "" turns them off (hosted APIs: failures still count). */
+  health_path: z
+    .string()
+    .refine(
+      (path) => path === "" || path.startsWith("/"),
+      "must start with / (or be empty to turn checks off)",
+    )
+    .default("/health"),
+  /** Upstream API keys, used round robin in place of the client's credentials. */
+  api_keys: z.array(z.string().min(1)).default([]),
+  /** Models this backend takes when no backend lists them by name: `gpt-*`, `claude-*`, exact names. */
+  model_patterns: z.array(z.string().min(1)).default([]),
   /** Separate reasoning from answers in every chat response of this backend, asked or not. */
   separate_reasoning: z.boolean().default(false),
   /** Seed 003: how to start this backend; used by `switchyard cluster`. */

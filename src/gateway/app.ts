@@ -30,6 +30,7 @@ import { adminRoutes } from "./routes/admin.js";
 import { anthropicRoutes } from "./routes/anthropic.js";
 import { healthRoutes } from "./routes/health.js";
 import { openAIRoutes } from "./routes/openai.js";
+import { serviceStatusRoutes } from "./routes/service-status.js";
 
 export interface Gateway {
   app: FastifyInstance;
@@ -119,6 +120,7 @@ export function buildGateway(
   app.register(anthropicRoutes(context));
   app.register(healthRoutes(context));
   app.register(adminRoutes(context));
+  app.register(serviceStatusRoutes(context));
 
   const discovery = new Discovery(
     {

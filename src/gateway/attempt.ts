@@ -7,6 +7,7 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Dispatcher } from "undici";
+import { ANTHROPIC_VERSION } from "../protocol/translate/openai-to-anthropic.js";
 import type { Translator } from "../protocol/translate/translator.js";
 import { type ResponseSeparationOptions, separateChatCompletion } from "../reasoning/openai-response.js";
 import type { BackendState } from "../routing/backend.js";
@@ -76,25 +77,56 @@ export async function attemptOnce(
       headers = translateCredentials(headers, backend.kind, translated.headers);
     }
 
+    // With a key pool, a key that is rate limited or refused is swapped for the next one, on this
+    // backend, before anything reaches the client; without one the client's credentials go through.
+    const pool = backend.keyPool;
+    const triedKeys = new Set<string>();
     let response: Dispatcher.ResponseData;
-    try {
-      response = await ctx.pools.for(backend.origin).request({
-        method: "POST",
-        path: backend.pathFor(path),
-        headers,
-        body,
-        signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-    } catch (error) {
-      const failure = classifyUpstreamError(error);
-      if (failure === "aborted" || signal.aborted) return { kind: "aborted" };
-      const reason = describeUpstreamError(error);
-      fail(failure);
-      strategy.onResult?.(backend.id, "failure", performance.now() - sentAt);
-      if (failure === "connect") ctx.health.markUnreachable(backend, reason);
-      return failure === "timeout" ? { kind: "timeout", reason } : { kind: "retry", reason };
+    for (;;) {
+      const key = pool?.next(triedKeys);
+      if (pool && key === undefined) {
+        const wait = pool.retryAfterMs();
+        const reason =
+          wait === undefined
+            ? "every API key was refused (401/403)"
+            : `every API key is rate limited for ${Math.ceil(wait / 1000)} s`;
+        return { kind: "retry", reason };
+      }
+      if (key !== undefined) {
+        triedKeys.add(key);
+        headers = withKey(headers, backend.kind, key);
+      }
+      try {
+        response = await ctx.pools.for(backend.origin).request({
+          method: "POST",
+          path: backend.pathFor(path),
+          headers,
+          body,
+          signal,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+      } catch (error) {
+        const failure = classifyUpstreamError(error);
+        if (failure === "aborted" || signal.aborted) return { kind: "aborted" };
+        const reason = describeUpstreamError(error);
+        fail(failure);
+        strategy.onResult?.(backend.id, "failure", performance.now() - sentAt);
+        if (failure === "connect") ctx.health.markUnreachable(backend, reason);
+        return failure === "timeout" ? { kind: "timeout", reason } : { kind: "retry", reason };
+      }
+      if (key === undefined || !pool) break;
+      pool.report(key, response.statusCode, response.headers);
+      const status = response.statusCode;
+      if (status !== 429 && status !== 401 && status !== 403) break;
+      if (triedKeys.size >= pool.size) {
+        if (status === 429) break;
+        // The client's own credentials were fine: every refused key is the operator's problem, a 502.
+        await response.body.dump();
+        return { kind: "retry", reason: `every API key was refused (${status})` };
+      }
+      ctx.metrics.keyRotations.inc(1, backend.id, statusText(status));
+      await response.body.dump();
     }
     const ttfbMs = performance.now() - sentAt;
     ctx.metrics.upstreamTtfb.observe(ttfbMs / 1000, backend.id);
@@ -192,6 +224,24 @@ function separationOptions(
     ...(request ? { includeChannels: request.includeChannels } : {}),
     ...(request?.effort ? { reasoningLevel: request.effort } : {}),
   };
+}
+
+/** The request's headers with the pool's key in the backend's own spelling, the client's removed. */
+function withKey(
+  headers: Record<string, string>,
+  kind: BackendState["kind"],
+  key: string,
+): Record<string, string> {
+  const out = { ...headers };
+  delete out.authorization;
+  delete out["x-api-key"];
+  if (kind === "anthropic") {
+    out["x-api-key"] = key;
+    out["anthropic-version"] ??= ANTHROPIC_VERSION;
+  } else {
+    out.authorization = `Bearer ${key}`;
+  }
+  return out;
 }
 
 function sendJson(

@@ -29,6 +29,8 @@ export interface GatewayMetrics {
   retries: FastCounter;
   /** Labels: strategy, outcome. */
   routingDecisions: FastCounter;
+  /** Labels: backend, status (429, 401, 403). */
+  keyRotations: FastCounter;
 }
 
 export function createGatewayMetrics(
@@ -125,6 +127,12 @@ export function createGatewayMetrics(
       "switchyard_retries_total",
       "Attempts repeated on another backend",
       ["route"],
+      registry,
+    ),
+    keyRotations: new FastCounter(
+      "switchyard_key_rotations_total",
+      "Requests resent with the next upstream API key after a 429, 401 or 403",
+      ["backend", "status"],
       registry,
     ),
     routingDecisions: new FastCounter(

@@ -22,6 +22,8 @@ export interface FaultSettings {
   dropRate: number;
   reasoning: ReasoningMode;
   maxInflight: number;
+  /** Status to answer requests carrying a given API key with (key rotation tests); set at run time only. */
+  keyStatus: Record<string, number>;
 }
 
 export class FaultPlan {
@@ -41,6 +43,7 @@ export class FaultPlan {
       dropRate: options.dropRate,
       reasoning: options.reasoning,
       maxInflight: options.maxInflight,
+      keyStatus: {},
     };
     this.#unavailableUntil = now + options.unavailableFor * 1000;
   }

@@ -73,6 +73,16 @@ export async function serveInference<T extends { model: string }>(
     return;
   }
 
+  const key = apiKeyOf(request.headers);
+  const keyStatus = key === null ? undefined : settings.keyStatus[key];
+  if (keyStatus !== undefined) {
+    stats.recordFailure();
+    sendError(reply, protocol, keyStatus, `injected answer for this API key (${keyStatus})`, {
+      code: "key_fault",
+    });
+    return;
+  }
+
   const decision = faults.decide();
   if (decision === "fail") {
     stats.recordFailure();

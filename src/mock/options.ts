@@ -68,6 +68,8 @@ export const runtimeFaultsSchema = z.strictObject({
   unavailableFor: shape.unavailableFor.unwrap().optional(),
   reasoning: shape.reasoning.unwrap().optional(),
   maxInflight: shape.maxInflight.unwrap().optional(),
+  /** `{"<api key>": 429}`: answer requests with that key with that status (tests of key rotation). */
+  keyStatus: z.record(z.string().min(1), z.number().int().min(400).max(599)).optional(),
 });
 
 export type RuntimeFaults = z.output<typeof runtimeFaultsSchema>;

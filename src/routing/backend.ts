@@ -3,6 +3,7 @@
  * @module
  */
 import type { BackendConfig } from "../config/schema.js";
+import type { KeyPool } from "../upstream/key-pool.js";
 import { CircuitBreaker, type CircuitOptions } from "./circuit.js";
 
 export type BackendKind = "openai" | "anthropic";
@@ -43,6 +44,10 @@ export class BackendState implements BackendView {
   readonly healthPath: string;
   readonly startCommand: string | undefined;
   readonly separateReasoning: boolean;
+  /** `gpt-*`-style patterns of models this backend takes when no backend lists them by name. */
+  readonly modelPatterns: readonly string[];
+  /** Upstream keys used in place of the client's credentials; shared by backends with the same keys. */
+  keyPool: KeyPool | undefined;
   /** The validated config this state was built from, to tell whether a reload changed it. */
   readonly config: BackendConfig;
   source: BackendSource = "config";
@@ -77,6 +82,7 @@ export class BackendState implements BackendView {
     this.healthPath = config.health_path;
     this.startCommand = config.start_command;
     this.separateReasoning = config.separate_reasoning;
+    this.modelPatterns = config.model_patterns;
     this.config = config;
     this.configuredModels = config.models;
     this.models = config.models;
@@ -96,6 +102,11 @@ export class BackendState implements BackendView {
   /** Below its concurrency cap. */
   get hasCapacity(): boolean {
     return this.maxConnections === 0 || this.inflight < this.maxConnections;
+  }
+
+  /** Whether a model name matches one of the backend's patterns (`*` matches any run of characters). */
+  matchesPattern(model: string): boolean {
+    return this.modelPatterns.some((pattern) => globMatch(pattern, model));
   }
 
   /** Seed 001's `_routing` object for this backend, serialised once. */
@@ -131,4 +142,17 @@ export class BackendState implements BackendView {
       last_check: this.lastCheckAt === undefined ? null : new Date(this.lastCheckAt).toISOString(),
     };
   }
+}
+
+function globMatch(pattern: string, text: string): boolean {
+  if (!pattern.includes("*")) return pattern === text;
+  const parts = pattern.split("*");
+  if (!text.startsWith(parts[0]!) || !text.endsWith(parts.at(-1)!)) return false;
+  let at = parts[0]!.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = text.indexOf(part, at);
+    if (found < 0) return false;
+    at = found + part.length;
+  }
+  return at <= text.length - parts.at(-1)!.length;
 }

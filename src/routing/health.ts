@@ -65,6 +65,8 @@ export class HealthChecker {
   }
 
   async probe(backend: BackendState): Promise<void> {
+    // Hosted APIs have no health route and charge for probes: requests and the breaker judge them.
+    if (backend.healthPath === "") return;
     const { timeoutMs } = this.#options;
     let healthy = false;
     let reason: string | undefined;

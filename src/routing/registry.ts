@@ -4,6 +4,7 @@
  * @module
  */
 import type { BackendConfig } from "../config/schema.js";
+import { KeyPool } from "../upstream/key-pool.js";
 import { type BackendSource, BackendState } from "./backend.js";
 import type { CircuitOptions } from "./circuit.js";
 
@@ -19,6 +20,8 @@ export class Registry {
   #backends = new Map<string, BackendState>();
   #byModel: Map<string, readonly BackendState[]> | undefined;
   #options: RegistryOptions;
+  /** Key pools by key list, so backends (and reloads) with the same keys share cooldowns and counts. */
+  #keyPools = new Map<string, KeyPool>();
 
   constructor(options: RegistryOptions = {}) {
     this.#options = options;
@@ -32,6 +35,15 @@ export class Registry {
       this.#options.circuit,
     );
     state.source = source;
+    if (config.api_keys.length > 0) {
+      const signature = `${config.kind}\u0000${config.api_keys.join("\u0000")}`;
+      let pool = this.#keyPools.get(signature);
+      if (!pool) {
+        pool = new KeyPool(config.api_keys);
+        this.#keyPools.set(signature, pool);
+      }
+      state.keyPool = pool;
+    }
     this.#backends.set(id, state);
     this.#byModel = undefined;
     return state;
@@ -74,10 +86,28 @@ export class Registry {
     this.#byModel = undefined;
   }
 
-  /** Every backend that serves `model`, healthy or not, in registration order. */
+  /**
+   * Every backend that serves `model`, healthy or not, in registration order: those that list it by
+   * name, else those whose model patterns match it (seed 004's service detection by prefix).
+   */
   serving(model: string): readonly BackendState[] {
     this.#byModel ??= this.#indexByModel();
-    return this.#byModel.get(model) ?? [];
+    const listed = this.#byModel.get(model);
+    if (listed) return listed;
+    const matched: BackendState[] = [];
+    for (const backend of this.#backends.values()) {
+      if (backend.modelPatterns.length > 0 && backend.matchesPattern(model)) matched.push(backend);
+    }
+    return matched;
+  }
+
+  /** The key pools in use, for /stats. */
+  keyPools(): { backends: string[]; pool: KeyPool }[] {
+    const users = new Map<KeyPool, string[]>();
+    for (const backend of this.#backends.values()) {
+      if (backend.keyPool) users.set(backend.keyPool, [...(users.get(backend.keyPool) ?? []), backend.id]);
+    }
+    return [...users].map(([pool, backends]) => ({ pool, backends }));
   }
 
   /** All model ids served by any backend, de-duplicated, in first-seen order. */

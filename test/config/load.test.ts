@@ -45,6 +45,8 @@ describe("loadGatewayConfig", () => {
       max_connections: 0,
       health_path: "/health",
       separate_reasoning: false,
+      api_keys: [],
+      model_patterns: [],
     });
   });
 

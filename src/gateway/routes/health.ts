@@ -6,12 +6,15 @@
 import type { FastifyInstance } from "fastify";
 import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
+import { loadBalancerSummary } from "./service-status.js";
 
 export function healthRoutes(ctx: GatewayContext) {
   return async function healthRoutesPlugin(app: FastifyInstance): Promise<void> {
     app.get("/health", async (_request, reply) => {
       const backends = ctx.registry.list();
-      const healthy = backends.filter((backend) => backend.healthy && backend.models.length > 0).length;
+      const healthy = backends.filter(
+        (backend) => backend.healthy && (backend.models.length > 0 || backend.modelPatterns.length > 0),
+      ).length;
       const status = healthy === 0 ? "unhealthy" : healthy < backends.length ? "degraded" : "healthy";
       reply.code(healthy === 0 ? 503 : 200);
       return {
@@ -20,6 +23,7 @@ export function healthRoutes(ctx: GatewayContext) {
         uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
         backends: { total: backends.length, healthy },
         models: ctx.registry.models(),
+        load_balancer: loadBalancerSummary(ctx.registry),
       };
     });
 

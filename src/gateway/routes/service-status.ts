@@ -1,0 +1,65 @@
+/**
+ * Seed 004's status views of the hosted services: `GET /` and `GET /stats` (key counts, endpoints,
+ * per-key and per-endpoint request and error counts, cooldowns). Key values never appear: keys are
+ * named by position and a short fingerprint.
+ * @module
+ */
+import type { FastifyInstance } from "fastify";
+import type { BackendKind } from "../../routing/backend.js";
+import type { Registry } from "../../routing/registry.js";
+import type { GatewayContext } from "../context.js";
+
+/** Keys configured and endpoints used per service, as seed 004's /health shows them. */
+export function loadBalancerSummary(registry: Registry) {
+  const summary = {
+    openai_keys_configured: 0,
+    anthropic_keys_configured: 0,
+    endpoints: { openai: [] as string[], anthropic: [] as string[] },
+  };
+  for (const { pool, backends } of registry.keyPools()) {
+    const kind = registry.get(backends[0]!)!.kind;
+    summary[kind === "openai" ? "openai_keys_configured" : "anthropic_keys_configured"] += pool.size;
+  }
+  for (const backend of registry.list())
+    if (backend.keyPool) summary.endpoints[backend.kind].push(backend.url);
+  return summary;
+}
+
+function serviceStats(registry: Registry, kind: BackendKind) {
+  const backends = registry.list().filter((backend) => backend.kind === kind && backend.keyPool);
+  const pools = registry.keyPools().filter(({ backends: users }) => registry.get(users[0]!)?.kind === kind);
+  return {
+    keys_count: pools.reduce((sum, { pool }) => sum + pool.size, 0),
+    endpoints: backends.map((backend) => backend.url),
+    keys: pools.flatMap(({ pool }) => pool.views()),
+    endpoint_stats: backends.map((backend) => ({
+      name: backend.id,
+      url: backend.url,
+      requests: backend.requests,
+      failures: backend.failures,
+      inflight: backend.inflight,
+      circuit: backend.circuit.state,
+      last_error: backend.lastError ?? null,
+    })),
+  };
+}
+
+export function serviceStatusRoutes(ctx: GatewayContext) {
+  return async function serviceStatusRoutesPlugin(app: FastifyInstance): Promise<void> {
+    app.get("/", async () => ({
+      status: "ok",
+      service: "switchyard",
+      version: process.env.npm_package_version ?? "0.1.0",
+      uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
+      backends: ctx.registry.list().length,
+      load_balancer: loadBalancerSummary(ctx.registry),
+    }));
+
+    app.get("/stats", async () => ({
+      load_balancer_stats: {
+        openai: serviceStats(ctx.registry, "openai"),
+        anthropic: serviceStats(ctx.registry, "anthropic"),
+      },
+    }));
+  };
+}

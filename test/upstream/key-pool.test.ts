@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { exhaustedUntil, KeyPool, parseDuration, retryAfterMs } from "../../src/upstream/key-pool.js";
+
+function pool(keys: string[]) {
+  let now = 1_000_000;
+  return { keys: new KeyPool(keys, () => now), advance: (ms: number) => (now += ms), now: () => now };
+}
+
+describe("KeyPool", () => {
+  it("rotates round robin over usable keys", () => {
+    const { keys } = pool(["a", "b", "c"]);
+    expect([keys.next(), keys.next(), keys.next(), keys.next()]).toEqual(["a", "b", "c", "a"]);
+  });
+
+  it("cools a key down on 429 for Retry-After, then brings it back", () => {
+    const { keys, advance } = pool(["a", "b"]);
+    keys.report("a", 429, { "retry-after": "2" });
+    expect([keys.next(), keys.next(), keys.next()]).toEqual(["b", "b", "b"]);
+    advance(2_000);
+    expect(new Set([keys.next(), keys.next()])).toEqual(new Set(["a", "b"]));
+  });
+
+  it("backs off exponentially without Retry-After and reports when a key frees up", () => {
+    const { keys } = pool(["a"]);
+    keys.report("a", 429, {});
+    expect(keys.retryAfterMs()).toBe(1_000);
+    keys.report("a", 429, {});
+    expect(keys.retryAfterMs()).toBe(2_000);
+    expect(keys.next()).toBeUndefined();
+  });
+
+  it("takes a key out of rotation on 401/403", () => {
+    const { keys } = pool(["a", "b"]);
+    keys.report("b", 401, {});
+    expect([keys.next(), keys.next()]).toEqual(["a", "a"]);
+    keys.report("a", 403, {});
+    expect(keys.next()).toBeUndefined();
+    expect(keys.retryAfterMs()).toBeUndefined();
+    expect(keys.views().map((view) => view.disabled)).toEqual([true, true]);
+  });
+
+  it("skips a key whose rate-limit headers say it is spent, until the reset", () => {
+    const { keys, advance } = pool(["a", "b"]);
+    keys.report("a", 200, { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1.5s" });
+    expect([keys.next(), keys.next()]).toEqual(["b", "b"]);
+    advance(1_500);
+    expect(new Set([keys.next(), keys.next()])).toEqual(new Set(["a", "b"]));
+  });
+
+  it("never shows key values in its views", () => {
+    const { keys } = pool(["sk-secret-1", "sk-secret-2"]);
+    keys.next();
+    expect(JSON.stringify(keys.views())).not.toContain("sk-secret");
+    expect(keys.views()[0]).toMatchObject({ key: "key-1", requests: 1 });
+  });
+});
+
+describe("rate-limit headers", () => {
+  it("parses OpenAI durations and Retry-After forms", () => {
+    expect(parseDuration("6m0s")).toBe(360_000);
+    expect(parseDuration("1h2m3.5s")).toBe(3_723_500);
+    expect(parseDuration("250ms")).toBe(250);
+    expect(parseDuration("soon")).toBeUndefined();
+    expect(retryAfterMs({ "retry-after": "3" })).toBe(3_000);
+    expect(retryAfterMs({ "retry-after-ms": "150", "retry-after": "3" })).toBe(150);
+    expect(retryAfterMs({})).toBeUndefined();
+  });
+
+  it("reads Anthropic's reset times", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(
+      exhaustedUntil(
+        {
+          "anthropic-ratelimit-tokens-remaining": "0",
+          "anthropic-ratelimit-tokens-reset": "2026-01-01T00:00:30Z",
+        },
+        now,
+      ),
+    ).toBe(now + 30_000);
+    expect(exhaustedUntil({ "x-ratelimit-remaining-requests": "5" }, now)).toBeUndefined();
+  });
+});
