@@ -8,6 +8,15 @@ import { z } from "zod";
 
 const seconds = z.coerce.number().nonnegative();
 
+/** A boolean given as one, or as text (`true`/`false`, `1`/`0`, `yes`/`no`) from env vars and flags. */
+const flag = z.preprocess((value) => {
+  if (typeof value !== "string") return value;
+  const text = value.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(text)) return true;
+  if (["false", "0", "no", "off", ""].includes(text)) return false;
+  return value;
+}, z.boolean());
+
 /** A list given as an array, or as text separated by commas or semicolons (env vars, flags). */
 const list = z.preprocess(
   (value) =>
@@ -88,6 +97,7 @@ export const gatewayConfigSchema = z.strictObject({
   request_timeout: seconds.default(300),
   connect_timeout: seconds.default(10),
   max_retries: z.coerce.number().int().nonnegative().default(2),
+  stream_resume: flag.default(false),
   body_limit: z.coerce
     .number()
     .int()
@@ -181,6 +191,13 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--max-retries <n>",
     env: ["MAX_RETRIES", "SWITCHYARD_MAX_RETRIES"],
     description: "extra attempts on other backends after a connection error or 5xx (502 after)",
+  },
+  {
+    key: "stream_resume",
+    flag: "--stream-resume <bool>",
+    env: ["SWITCHYARD_STREAM_RESUME"],
+    description:
+      "continue chat streams broken mid-way on another backend for every request (else per request: x-switchyard-stream-resume: true)",
   },
   {
     key: "body_limit",

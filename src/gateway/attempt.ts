@@ -22,6 +22,7 @@ import {
   separateThenTranslate,
 } from "./reasoning-transform.js";
 import { type ResponseTransform, relay } from "./relay.js";
+import { type Continuation, type ContinueStream, relayResumable } from "./stream-resume.js";
 import { translateCredentials, translatorFor } from "./translation.js";
 
 export type AttemptResult =
@@ -39,6 +40,8 @@ export interface Attempt {
   backend: BackendState;
   signal: ClientGone;
   debugHeader: string | undefined;
+  /** Set when the client opted into resuming a broken stream on another backend. */
+  continueStream?: ContinueStream | undefined;
 }
 
 export async function attemptOnce(
@@ -161,21 +164,34 @@ export async function attemptOnce(
       return { kind: "relayed" };
     }
     reply.hijack();
-    const outcome = await relay({
-      raw: reply.raw,
-      response,
-      headers: extraHeaders,
-      protocol: proxied.protocol,
-      transform: transformFor(proxied, backend, translator),
-      // Seed 001's `_routing` belongs to OpenAI-shaped answers only.
-      routing:
-        proxied.protocol === "openai" && proxied.route !== "embeddings" ? backend.routingJson : undefined,
-      onUsage: (usage) => {
-        ctx.metrics.tokens.inc(usage.prompt, model, backend.id, "prompt");
-        ctx.metrics.tokens.inc(usage.completion, model, backend.id, "completion");
-      },
-      onBroken: (error) => fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body"),
-    });
+    const transform = transformFor(proxied, backend, translator);
+    const contentType = String(response.headers["content-type"] ?? "");
+    const outcome =
+      attempt.continueStream && !translator && !transform && contentType.startsWith("text/event-stream")
+        ? await relayResumable({
+            raw: reply.raw,
+            response,
+            headers: extraHeaders,
+            continueStream: attempt.continueStream,
+            onBroken: () => fail("body"),
+          })
+        : await relay({
+            raw: reply.raw,
+            response,
+            headers: extraHeaders,
+            protocol: proxied.protocol,
+            transform,
+            // Seed 001's `_routing` belongs to OpenAI-shaped answers only.
+            routing:
+              proxied.protocol === "openai" && proxied.route !== "embeddings"
+                ? backend.routingJson
+                : undefined,
+            onUsage: (usage) => {
+              ctx.metrics.tokens.inc(usage.prompt, model, backend.id, "prompt");
+              ctx.metrics.tokens.inc(usage.completion, model, backend.id, "completion");
+            },
+            onBroken: (error) => fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body"),
+          });
     ctx.metrics.requests.inc(1, proxied.route, model, backend.id, statusText(response.statusCode));
     ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, proxied.route, model);
     if (outcome === "client_gone" && verdict === "success") verdict = undefined;
@@ -186,6 +202,76 @@ export async function attemptOnce(
     else if (verdict === "failure") backend.circuit.onFailure();
     else backend.circuit.onAbandon();
     ctx.capacityQueue.released(backend);
+  }
+}
+
+/**
+ * Starts the continuation of a broken OpenAI chat stream on `backend`: the original request with the
+ * text so far as an assistant prefill. Undefined when the backend cannot take it; the lease taken
+ * here is released by the continuation's `release`, exactly once.
+ */
+export async function startContinuation(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  backend: BackendState,
+  proxied: ProxyRequest,
+  model: string,
+  prefill: string,
+  signal: ClientGone,
+): Promise<Continuation | undefined> {
+  backend.inflight++;
+  backend.requests++;
+  backend.circuit.onAttempt();
+  let released = false;
+  const release = (outcome: "success" | "failure" | "abandoned") => {
+    if (released) return;
+    released = true;
+    backend.inflight--;
+    if (outcome === "success") backend.circuit.onSuccess();
+    else if (outcome === "failure") {
+      backend.failures++;
+      backend.circuit.onFailure();
+    } else backend.circuit.onAbandon();
+    ctx.capacityQueue.released(backend);
+  };
+  const messages = Array.isArray(proxied.parsedBody.messages) ? proxied.parsedBody.messages : [];
+  const body = JSON.stringify({
+    ...proxied.parsedBody,
+    model,
+    messages: [...messages, { role: "assistant", content: prefill }],
+    continue_final_message: true,
+    add_generation_prompt: false,
+  });
+  let headers = upstreamRequestHeaders(request.headers, request.id);
+  const key = backend.keyPool?.next();
+  if (key !== undefined) headers = withKey(headers, backend.kind, key);
+  const timeoutMs = ctx.config.request_timeout * 1000;
+  try {
+    const response = await ctx.pools.for(backend.origin).request({
+      method: "POST",
+      path: backend.pathFor(proxied.path),
+      headers,
+      body,
+      signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    if (key !== undefined) backend.keyPool?.report(key, response.statusCode, response.headers);
+    if (
+      response.statusCode !== 200 ||
+      !String(response.headers["content-type"] ?? "").startsWith("text/event-stream")
+    ) {
+      await response.body.dump();
+      release(response.statusCode >= 500 ? "failure" : "abandoned");
+      return undefined;
+    }
+    ctx.metrics.streamResumes.inc(1, backend.id);
+    return { response, backendId: backend.id, release };
+  } catch (error) {
+    const failure = classifyUpstreamError(error);
+    release(failure === "aborted" || signal.aborted ? "abandoned" : "failure");
+    if (failure === "connect") ctx.health.markUnreachable(backend, describeUpstreamError(error));
+    return undefined;
   }
 }
 

@@ -14,9 +14,10 @@ import type { Protocol } from "../protocol/translate/translator.js";
 import type { ReasoningRequest } from "../reasoning/request-options.js";
 import type { BackendState } from "../routing/backend.js";
 import { ClientGone } from "../upstream/client-gone.js";
-import { attemptOnce } from "./attempt.js";
+import { attemptOnce, startContinuation } from "./attempt.js";
 import type { GatewayContext } from "./context.js";
 import { GatewayError } from "./errors.js";
+import type { ContinueStream } from "./stream-resume.js";
 
 export interface ProxyRequest {
   /** Metrics label of the route: chat, completions, embeddings. */
@@ -35,6 +36,8 @@ export interface ProxyRequest {
   sessionKey?: string | undefined;
   /** The client's protocol: errors, stream failures and translation follow it. */
   protocol: Protocol;
+  /** The client opted into resuming a broken stream elsewhere (`x-switchyard-stream-resume: true` or config). */
+  resume?: boolean | undefined;
   /** Seed 001's reasoning fields, when the request carried any (chat only). */
   reasoning?: { request: ReasoningRequest; separate: boolean } | undefined;
 }
@@ -101,6 +104,17 @@ export async function proxy(
   const queueDeadline = performance.now() + ctx.config.queue_timeout * 1000;
   let lastSelection: Selection | undefined;
   let queuedMs = 0;
+  const resumable = proxied.resume === true && proxied.fields.stream && proxied.route === "chat";
+  const continueStream: ContinueStream = async (prefill) => {
+    for (;;) {
+      const { available } = select(serving, tried);
+      if (available.length === 0) return undefined;
+      const next = (strategy.pick(available, routing) ?? available[0]) as BackendState;
+      tried.add(next.id);
+      const continuation = await startContinuation(ctx, request, next, proxied, model, prefill, clientGone);
+      if (continuation || clientGone.aborted) return continuation;
+    }
+  };
   while (failures.length <= ctx.config.max_retries) {
     const selection = select(serving, tried);
     lastSelection = selection;
@@ -134,6 +148,7 @@ export async function proxy(
       backend,
       signal: clientGone,
       debugHeader,
+      continueStream: resumable ? continueStream : undefined,
     });
     if (result.kind === "relayed" || result.kind === "aborted") return;
     failures.push(`${backend.id}: ${result.reason}`);

@@ -31,6 +31,8 @@ export interface GatewayMetrics {
   routingDecisions: FastCounter;
   /** Labels: backend, status (429, 401, 403). */
   keyRotations: FastCounter;
+  /** Labels: backend (the one that took over). */
+  streamResumes: FastCounter;
 }
 
 export function createGatewayMetrics(
@@ -127,6 +129,12 @@ export function createGatewayMetrics(
       "switchyard_retries_total",
       "Attempts repeated on another backend",
       ["route"],
+      registry,
+    ),
+    streamResumes: new FastCounter(
+      "switchyard_stream_resumes_total",
+      "Broken streams continued on another backend (opt-in), by the backend that took over",
+      ["backend"],
       registry,
     ),
     keyRotations: new FastCounter(

@@ -48,6 +48,8 @@ export class MockContext {
       separateThinking,
       maxTokens: request.maxTokens,
     });
-    return { plan, promptTokens: countPromptTokens(request.promptTexts) };
+    const skip = request.continueAfterTokens ?? 0;
+    const continued = skip > 0 ? { ...plan, text: plan.text.slice(skip) } : plan;
+    return { plan: continued, promptTokens: countPromptTokens(request.promptTexts) };
   }
 }

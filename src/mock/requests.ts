@@ -95,6 +95,12 @@ export interface GenerationRequest {
   userText: string;
   /** Every text of the request, for prompt token counting. */
   promptTexts: string[];
+  /**
+   * A chat ending with an assistant message asks for a continuation of it (assistant prefill, as a
+   * gateway resuming a broken stream sends): the reply resumes after as many tokens as the prefill
+   * has, so a resumed stream reads as one reply.
+   */
+  continueAfterTokens?: number;
 }
 
 export function parseChatRequest(body: unknown): Parsed<GenerationRequest> {
@@ -110,8 +116,17 @@ export function parseChatRequest(body: unknown): Parsed<GenerationRequest> {
       maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
       userText: lastUserText(request.messages),
       promptTexts: request.messages.map((message) => contentText(message.content)),
+      ...prefillOf(request.messages),
     },
   };
+}
+
+function prefillOf(messages: ReadonlyArray<{ role: string; content?: Content }>): {
+  continueAfterTokens?: number;
+} {
+  const last = messages.at(-1);
+  if (last?.role !== "assistant") return {};
+  return { continueAfterTokens: countTokens(contentText(last.content)) };
 }
 
 /** A prompt as text: strings joined with a space; token ids written as numbers. */

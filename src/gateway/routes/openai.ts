@@ -105,6 +105,7 @@ async function handleInference(
     reasoning,
     forcedNode: typeof query.node === "string" && query.node.length > 0 ? query.node : undefined,
     debug: request.headers["x-switchyard-debug"] === "1",
+    resume: wantsResume(ctx, request),
     sessionKey: check.fields.user ?? sessionHeader(request),
   });
 }
@@ -115,4 +116,11 @@ function sessionHeader(request: FastifyRequest): string | undefined {
   if (typeof session === "string" && session.length > 0) return session;
   const key = request.headers["x-api-key"] ?? request.headers.authorization;
   return typeof key === "string" && key.length > 0 ? key : undefined;
+}
+
+function wantsResume(ctx: GatewayContext, request: FastifyRequest): boolean {
+  const header = request.headers["x-switchyard-stream-resume"];
+  if (header === "true" || header === "1") return true;
+  if (header === "false" || header === "0") return false;
+  return ctx.config.stream_resume;
 }
