@@ -103,6 +103,9 @@ export const gatewayConfigSchema = z.strictObject({
     .int()
     .positive()
     .default(32 * 1024 * 1024),
+  client_timeout: seconds.default(30),
+  max_client_connections: z.coerce.number().int().nonnegative().default(10_000),
+  shutdown_timeout: seconds.default(30),
   circuit_breaker_threshold: z.coerce.number().int().nonnegative().default(5),
   circuit_breaker_ttl: seconds.default(30),
   default_max_connections: z.coerce.number().int().nonnegative().default(0),
@@ -307,6 +310,24 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--load-interval <seconds>",
     env: ["SWITCHYARD_LOAD_INTERVAL"],
     description: "seconds between scrapes of backends' /metrics for their queue depth (0: never)",
+  },
+  {
+    key: "client_timeout",
+    flag: "--client-timeout <seconds>",
+    env: ["SWITCHYARD_CLIENT_TIMEOUT"],
+    description: "longest a client may take to send its whole request (slow senders are cut off)",
+  },
+  {
+    key: "max_client_connections",
+    flag: "--max-client-connections <n>",
+    env: ["SWITCHYARD_MAX_CLIENT_CONNECTIONS"],
+    description: "open client connections accepted at once (0: no cap)",
+  },
+  {
+    key: "shutdown_timeout",
+    flag: "--shutdown-timeout <seconds>",
+    env: ["SWITCHYARD_SHUTDOWN_TIMEOUT"],
+    description: "on SIGTERM, how long requests and streams in flight may take to finish",
   },
   {
     key: "log_level",

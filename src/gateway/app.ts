@@ -102,6 +102,13 @@ export function buildGateway(
     // One pino child per request costs more than the rest of routing; log lines carry reqId explicitly.
     childLoggerFactory: (parent) => parent,
     return503OnClosing: true,
+    // A client must send its whole request within this time: slow senders cannot hold a slot. Node
+    // checks these deadlines on an interval (30 s by default), too coarse for a short timeout.
+    requestTimeout: config.client_timeout * 1000,
+    http: {
+      connectionsCheckingInterval: Math.min(1_000, config.client_timeout * 500),
+      headersTimeout: config.client_timeout * 1000,
+    },
   });
   registerJsonBodyParser(app);
   const knownPaths = new Set<string>();
@@ -156,6 +163,7 @@ export function buildGateway(
     context,
     async start() {
       const address = await app.listen({ host: config.host, port: config.port });
+      if (config.max_client_connections > 0) app.server.maxConnections = config.max_client_connections;
       await Promise.all([context.health.start(), discovery.start()]);
       engineLoad.start();
       if (!config.admin_token && !isLoopback(config.host)) {
@@ -170,7 +178,18 @@ export function buildGateway(
       context.health.stop();
       discovery.stop();
       engineLoad.stop();
+      // Stop accepting, let requests and streams in flight finish, but not past the deadline.
+      const deadline = setTimeout(
+        () => app.server.closeAllConnections(),
+        context.config.shutdown_timeout * 1000,
+      );
+      deadline.unref();
+      // A keep-alive connection whose stream ends after close() began becomes idle later; Node only
+      // closes the connections idle at the moment close() is called, so sweep until all are gone.
+      const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
       await app.close();
+      clearTimeout(deadline);
+      clearInterval(sweeper);
       await pools.closeAll();
     },
   };

@@ -191,6 +191,7 @@ function select(serving: readonly BackendState[], tried: ReadonlySet<string>): S
   const selection: Selection = { available: [], full: [], excluded: [] };
   for (const backend of serving) {
     if (tried.has(backend.id)) selection.excluded.push(`${backend.id}: tried`);
+    else if (backend.draining) selection.excluded.push(`${backend.id}: draining`);
     else if (!backend.healthy) selection.excluded.push(`${backend.id}: unhealthy`);
     else if (!backend.circuit.canAttempt())
       selection.excluded.push(`${backend.id}: circuit ${backend.circuit.state}`);

@@ -58,6 +58,8 @@ export class BackendState implements BackendView {
   inflight = 0;
   queueDepth = 0;
   healthy = true;
+  /** Set by an operator: no new requests, those in flight finish. */
+  draining = false;
   /** Health checks failed or passed in a row, for hysteresis. */
   probeFailures = 0;
   probeSuccesses = 0;
@@ -134,6 +136,7 @@ export class BackendState implements BackendView {
       inflight: this.inflight,
       max_connections: this.maxConnections,
       weight: this.weight,
+      draining: this.draining,
       circuit: this.circuit.state,
       consecutive_failures: this.circuit.consecutiveFailures,
       requests: this.requests,

@@ -81,6 +81,26 @@ export function adminRoutes(ctx: GatewayContext) {
         ctx.logger.info({ backend: name }, "backend unregistered");
         return { status: "unregistered", backend: backend.snapshot() };
       };
+      const setDraining = (name: string, draining: boolean) => {
+        const backend = ctx.registry.get(name);
+        if (!backend)
+          throw new GatewayError("SWY_ERR_BACKEND_NOT_FOUND", `No backend is named '${name}'.`, {
+            param: "name",
+          });
+        backend.draining = draining;
+        ctx.logger.info(
+          { backend: name, inflight: backend.inflight },
+          draining ? "backend draining" : "backend resumed",
+        );
+        return { status: draining ? "draining" : "active", backend: backend.snapshot() };
+      };
+      backendsScope.post<{ Params: { name: string } }>("/backends/:name/drain", async (request) =>
+        setDraining(request.params.name, true),
+      );
+      backendsScope.post<{ Params: { name: string } }>("/backends/:name/resume", async (request) =>
+        setDraining(request.params.name, false),
+      );
+
       backendsScope.post("/backends/unregister", async (request) =>
         unregister((request.body as { name?: unknown })?.name),
       );
