@@ -117,6 +117,8 @@ export const gatewayConfigSchema = z.strictObject({
   model_sentinels: list.default(["auto", "default"]),
   lm_model: z.string().default("auto"),
   preferred_models: list.default([]),
+  /** Seed 002 reserves this; `any_first` (the only value) takes the first preferred, else the first listed. */
+  auto_model_strategy: z.enum(["any_first"]).default("any_first"),
   aliases: textMap(z.string().min(1)).default({}),
   admin_token: z.string().optional(),
   scan_hosts: list.default([]),
@@ -274,6 +276,12 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--preferred-models <list>",
     env: ["PREFERRED_MODELS"],
     description: "for a sentinel, the first of these with a healthy backend; else the first model listed",
+  },
+  {
+    key: "auto_model_strategy",
+    flag: "--auto-model-strategy <name>",
+    env: ["AUTO_MODEL_STRATEGY"],
+    description: "how a sentinel picks its model; seed 002 reserves it and defines only any_first",
   },
   {
     key: "aliases",

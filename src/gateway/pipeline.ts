@@ -104,6 +104,7 @@ export async function proxy(
   const queueDeadline = performance.now() + ctx.config.queue_timeout * 1000;
   let lastSelection: Selection | undefined;
   let queuedMs = 0;
+  let lastTimedOut = false;
   const resumable = proxied.resume === true && proxied.fields.stream && proxied.route === "chat";
   const continueStream: ContinueStream = async (prefill) => {
     for (;;) {
@@ -152,12 +153,15 @@ export async function proxy(
     });
     if (result.kind === "relayed" || result.kind === "aborted") return;
     failures.push(`${backend.id}: ${result.reason}`);
-    if (result.kind === "timeout") {
-      throw new GatewayError(
-        "SWY_ERR_UPSTREAM_TIMEOUT",
-        `The backend did not answer in time (${failures.join("; ")}).`,
-      );
-    }
+    // A hung backend is retried elsewhere like a failed one; only when every attempt ended in
+    // failure and the last one timed out does the client get a 504.
+    lastTimedOut = result.kind === "timeout";
+  }
+  if (lastTimedOut) {
+    throw new GatewayError(
+      "SWY_ERR_UPSTREAM_TIMEOUT",
+      `No backend answered in time: ${failures.join("; ")}.`,
+    );
   }
   if (failures.length === 0) {
     ctx.metrics.routingDecisions.inc(1, strategy.name, "no_backend");

@@ -111,6 +111,15 @@ describe("loadGatewayConfig", () => {
     expect(config.backends.map(backendId)).toEqual(["127.0.0.1:1", "b", "c"]);
   });
 
+  it("accepts seed 002's reserved AUTO_MODEL_STRATEGY and rejects other values", () => {
+    expect(loadGatewayConfig({ env: { AUTO_MODEL_STRATEGY: "any_first" } }).auto_model_strategy).toBe(
+      "any_first",
+    );
+    expect(() => loadGatewayConfig({ env: { AUTO_MODEL_STRATEGY: "cheapest" } })).toThrow(
+      /auto_model_strategy/,
+    );
+  });
+
   it("names the bad field and the file in its error", () => {
     const path = file("bad.json", { port: "eighty", backends: [{ url: "ftp://x", modles: [] }] });
     let message = "";

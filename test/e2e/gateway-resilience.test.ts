@@ -51,6 +51,21 @@ describe("failover", () => {
     expect(after.backends.find((backend) => backend.name === "b")!.healthy).toBe(false);
   });
 
+  it("serves every request while a backend hangs, retrying after REQUEST_TIMEOUT_SECS", async () => {
+    const good = await startMock("steady");
+    const hung = await startMock("hung", "--hang-rate", "1");
+    const gateway = await startGateway([...backendFlag(hung), ...backendFlag(good)], {
+      REQUEST_TIMEOUT_SECS: "0.3",
+      CIRCUIT_BREAKER_THRESHOLD: "0",
+    });
+    const responses = await Promise.all(Array.from({ length: 6 }, () => chat(url(gateway), "mock-model")));
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(new Set(responses.map((response) => response.headers.get("x-routed-node")))).toEqual(
+      new Set(["steady"]),
+    );
+    expect((await status(gateway)).total_inflight).toBe(0);
+  });
+
   it("answers 502 naming every attempt after MAX_RETRIES, and counts it in /metrics", async () => {
     const mocks = await Promise.all(["x", "y", "z"].map((id) => startMock(id, "--fail-rate", "1")));
     const gateway = await startGateway(mocks.flatMap(backendFlag), {
@@ -144,6 +159,14 @@ describe("model selection", () => {
     } finally {
       config.remove();
     }
+  });
+
+  it("takes its sentinels from MODEL_SENTINELS", async () => {
+    const mock = await startMock("sentinels", "--models", "only-model");
+    const gateway = await startGateway(backendFlag(mock), { MODEL_SENTINELS: "pick;choose", LM_MODEL: "" });
+    expect((await chat(url(gateway), "choose")).headers.get("x-selected-model")).toBe("only-model");
+    expect((await chat(url(gateway), "pick")).status).toBe(200);
+    expect((await chat(url(gateway), "default")).status).toBe(404);
   });
 
   it("forces a node with ?node= and explains the route on request", async () => {
