@@ -8,7 +8,7 @@
  * @module
  */
 import { sseEvent } from "../protocol/sse.js";
-import { plannedTokens, type ReplyPlan, thinkingSignature } from "./script.js";
+import { argumentFragments, plannedTokens, type ReplyPlan, thinkingSignature } from "./script.js";
 import type { StreamFrames } from "./stream-frames.js";
 
 export interface MessageMeta {
@@ -18,10 +18,16 @@ export interface MessageMeta {
 
 type ContentBlock =
   | { type: "thinking"; thinking: string; signature: string }
-  | { type: "text"; text: string };
+  | { type: "text"; text: string }
+  | { type: "tool_use"; id: string; name: string; input: unknown };
 
-function stopReason(plan: ReplyPlan): "max_tokens" | "end_turn" {
+function stopReason(plan: ReplyPlan): "max_tokens" | "end_turn" | "tool_use" {
+  if (plan.toolCall) return "tool_use";
   return plan.truncated ? "max_tokens" : "end_turn";
+}
+
+function toolUseId(callId: string): string {
+  return `toolu_${callId.slice("call_".length)}`;
 }
 
 /** The content blocks of a plan: a thinking block when it has reasoning apart, then the text block. */
@@ -31,7 +37,17 @@ export function contentBlocks(plan: ReplyPlan): ContentBlock[] {
     const thinking = plan.thinking.join("");
     blocks.push({ type: "thinking", thinking, signature: thinkingSignature(thinking) });
   }
-  if (plan.text.length > 0 || blocks.length === 0) blocks.push({ type: "text", text: plan.text.join("") });
+  if (plan.toolCall) {
+    const call = plan.toolCall;
+    blocks.push({
+      type: "tool_use",
+      id: toolUseId(call.id),
+      name: call.name,
+      input: JSON.parse(call.arguments),
+    });
+  } else if (plan.text.length > 0 || blocks.length === 0) {
+    blocks.push({ type: "text", text: plan.text.join("") });
+  }
   return blocks;
 }
 
@@ -60,7 +76,9 @@ function blockStart(index: number, block: ContentBlock): string {
   const empty =
     block.type === "thinking"
       ? { type: "thinking", thinking: "", signature: "" }
-      : { type: "text", text: "" };
+      : block.type === "tool_use"
+        ? { type: "tool_use", id: block.id, name: block.name, input: {} }
+        : { type: "text", text: "" };
   return sseEvent("content_block_start", { type: "content_block_start", index, content_block: empty });
 }
 
@@ -96,6 +114,18 @@ export function anthropicStream(meta: MessageMeta, plan: ReplyPlan, inputTokens:
   const tokens: string[] = [];
   for (const token of plan.thinking) tokens.push(deltaFrame(0, "thinking_delta", token));
   const lastIndex = blocks.length - 1;
+  if (plan.toolCall) {
+    argumentFragments(plan.toolCall.arguments).forEach((fragment, position) => {
+      let frame = sseEvent("content_block_delta", {
+        type: "content_block_delta",
+        index: lastIndex,
+        delta: { type: "input_json_delta", partial_json: fragment },
+      });
+      if (position === 0 && lastIndex > 0)
+        frame = blockStop(0, blocks[0]!) + blockStart(lastIndex, blocks[lastIndex]!) + frame;
+      tokens.push(frame);
+    });
+  }
   plan.text.forEach((token, position) => {
     let frame = deltaFrame(lastIndex, "text_delta", token);
     // The first text token after thinking also closes the thinking block and opens the text block.

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { FaultPlan } from "./faults.js";
 import { defaultMockId, type MockOptions } from "./options.js";
 import type { GenerationRequest } from "./requests.js";
-import { answerText, countPromptTokens, planReply, type ReplyPlan } from "./script.js";
+import { answerText, countPromptTokens, planReply, type ReplyPlan, toolCallFor } from "./script.js";
 import { MockStats } from "./stats.js";
 
 export class MockContext {
@@ -49,7 +49,15 @@ export class MockContext {
       maxTokens: request.maxTokens,
     });
     const skip = request.continueAfterTokens ?? 0;
-    const continued = skip > 0 ? { ...plan, text: plan.text.slice(skip) } : plan;
+    let continued = skip > 0 ? { ...plan, text: plan.text.slice(skip) } : plan;
+    if (request.toolName !== undefined) {
+      continued = {
+        thinking: continued.thinking,
+        text: [],
+        truncated: false,
+        toolCall: toolCallFor(request.toolName, request.userText),
+      };
+    }
     return { plan: continued, promptTokens: countPromptTokens(request.promptTexts) };
   }
 }

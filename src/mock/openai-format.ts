@@ -5,7 +5,7 @@
  * @module
  */
 import { SSE_DONE } from "../protocol/sse.js";
-import { type ReplyPlan, vectorToBase64, vectorToFloats } from "./script.js";
+import { argumentFragments, type ReplyPlan, vectorToBase64, vectorToFloats } from "./script.js";
 import type { StreamFrames } from "./stream-frames.js";
 
 /** What every response of one request shares. */
@@ -31,8 +31,14 @@ export function usageOf(promptTokens: number, completionTokens: number): Usage {
   };
 }
 
-function finishReason(plan: ReplyPlan): "stop" | "length" {
+function finishReason(plan: ReplyPlan): "stop" | "length" | "tool_calls" {
+  if (plan.toolCall) return "tool_calls";
   return plan.truncated ? "length" : "stop";
+}
+
+function toolCalls(plan: ReplyPlan) {
+  const call = plan.toolCall!;
+  return [{ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }];
 }
 
 export function chatCompletion(meta: ResponseMeta, plan: ReplyPlan, usage: Usage) {
@@ -44,7 +50,9 @@ export function chatCompletion(meta: ResponseMeta, plan: ReplyPlan, usage: Usage
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content: plan.text.join(""), refusal: null },
+        message: plan.toolCall
+          ? { role: "assistant", content: null, refusal: null, tool_calls: toolCalls(plan) }
+          : { role: "assistant", content: plan.text.join(""), refusal: null },
         logprobs: null,
         finish_reason: finishReason(plan),
       },
@@ -75,9 +83,25 @@ export function chatStream(meta: ResponseMeta, plan: ReplyPlan, usage: Usage | u
   const tokenSuffix = `},"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
   let tail = choice("{}", `"${finishReason(plan)}"`);
   if (usage) tail += `data: ${header},"choices":[],"usage":${JSON.stringify(usage)}}\n\n`;
+  const call = plan.toolCall;
+  const tokens = call
+    ? [
+        choice(
+          JSON.stringify({
+            tool_calls: [
+              { index: 0, id: call.id, type: "function", function: { name: call.name, arguments: "" } },
+            ],
+          }),
+          "null",
+        ),
+        ...argumentFragments(call.arguments).map((fragment) =>
+          choice(JSON.stringify({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }), "null"),
+        ),
+      ]
+    : plan.text.map((token) => tokenPrefix + JSON.stringify(token) + tokenSuffix);
   return {
-    head: choice(`{"role":"assistant","content":""}`, "null"),
-    tokens: plan.text.map((token) => tokenPrefix + JSON.stringify(token) + tokenSuffix),
+    head: choice(`{"role":"assistant","content":${call ? "null" : '""'}}`, "null"),
+    tokens,
     tail: tail + SSE_DONE,
   };
 }

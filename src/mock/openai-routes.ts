@@ -22,7 +22,7 @@ import {
   parseCompletionRequest,
   parseEmbeddingRequest,
 } from "./requests.js";
-import { embedVector } from "./script.js";
+import { embedVector, plannedTokens } from "./script.js";
 import { apiKeyOf } from "./stats.js";
 
 function meta(context: MockContext, prefix: string, model: string): ResponseMeta {
@@ -36,7 +36,7 @@ function meta(context: MockContext, prefix: string, model: string): ResponseMeta
 
 function buildChat(context: MockContext, request: GenerationRequest): Delivery {
   const { plan, promptTokens } = context.plan(request);
-  const usage = usageOf(promptTokens, plan.text.length);
+  const usage = usageOf(promptTokens, plannedTokens(plan));
   const response = meta(context, "chatcmpl-", request.model);
   if (request.stream) return { stream: chatStream(response, plan, request.includeUsage ? usage : undefined) };
   return { json: chatCompletion(response, plan, usage) };

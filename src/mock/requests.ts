@@ -15,9 +15,12 @@ const openAIMessage = z.looseObject({ role: z.string(), content: openAIContent }
 const streamOptions = z.looseObject({ include_usage: z.boolean().nullish() }).nullish();
 const tokenLimit = z.number().int().min(1).nullish();
 
+const openAITool = z.looseObject({ function: z.looseObject({ name: z.string().min(1) }).optional() });
 const chatSchema = z.object({
   model: z.string().min(1),
   messages: z.array(openAIMessage).min(1),
+  tools: z.array(openAITool).nullish(),
+  tool_choice: z.unknown().optional(),
   stream: z.boolean().nullish(),
   stream_options: streamOptions,
   max_tokens: tokenLimit,
@@ -53,6 +56,8 @@ const messagesSchema = z.object({
   messages: z.array(z.looseObject({ role: z.enum(["user", "assistant"]), content: anthropicContent })).min(1),
   system: anthropicContent.optional(),
   stream: z.boolean().optional(),
+  tools: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
+  tool_choice: z.looseObject({ type: z.string(), name: z.string().optional() }).optional(),
   thinking: z.looseObject({ type: z.string() }).optional(),
 });
 
@@ -101,6 +106,8 @@ export interface GenerationRequest {
    * has, so a resumed stream reads as one reply.
    */
   continueAfterTokens?: number;
+  /** The tool to call instead of answering: the request offers tools and ends with a user turn. */
+  toolName?: string;
 }
 
 export function parseChatRequest(body: unknown): Parsed<GenerationRequest> {
@@ -117,12 +124,25 @@ export function parseChatRequest(body: unknown): Parsed<GenerationRequest> {
       userText: lastUserText(request.messages),
       promptTexts: request.messages.map((message) => contentText(message.content)),
       ...prefillOf(request.messages),
+      ...openAIToolOf(request),
     },
   };
 }
 
+/** OpenAI: call the forced tool, else the first, unless tool_choice is "none" or a tool just answered. */
+function openAIToolOf(request: z.infer<typeof chatSchema>): { toolName?: string } {
+  const tools = request.tools ?? [];
+  if (tools.length === 0 || request.tool_choice === "none" || request.messages.at(-1)?.role !== "user")
+    return {};
+  const forced = (request.tool_choice as { function?: { name?: unknown } } | undefined)?.function?.name;
+  const name = typeof forced === "string" ? forced : tools[0]!.function?.name;
+  return name ? { toolName: name } : {};
+}
+
 function prefillOf(messages: ReadonlyArray<{ role: string; content?: Content }>): {
   continueAfterTokens?: number;
+  /** The tool to call instead of answering: the request offers tools and ends with a user turn. */
+  toolName?: string;
 } {
   const last = messages.at(-1);
   if (last?.role !== "assistant") return {};
@@ -206,6 +226,16 @@ export function parseMessagesRequest(body: unknown): Parsed<MessagesRequest> {
       userText: lastUserText(request.messages),
       promptTexts,
       thinking: request.thinking?.type === "enabled" || request.thinking?.type === "adaptive",
+      ...anthropicToolOf(request),
     },
   };
+}
+
+/** Anthropic: the same rule; a user turn that carries tool results is a tool answering. */
+function anthropicToolOf(request: z.infer<typeof messagesSchema>): { toolName?: string } {
+  const tools = request.tools ?? [];
+  const last = request.messages.at(-1);
+  if (tools.length === 0 || request.tool_choice?.type === "none" || last?.role !== "user") return {};
+  if (Array.isArray(last.content) && last.content.some((block) => block.type === "tool_result")) return {};
+  return { toolName: request.tool_choice?.name ?? tools[0]!.name };
 }

@@ -63,6 +63,31 @@ export interface ReplyPlan {
   readonly text: readonly string[];
   /** True when `maxTokens` cut the reply short (`length` / `max_tokens`). */
   readonly truncated: boolean;
+  /** Set when the reply is a call of one of the request's tools instead of text. */
+  readonly toolCall?: ToolCallPlan;
+}
+
+/** A tool call the mock makes: the first (or the forced) tool, with the user's text as its argument. */
+export interface ToolCallPlan {
+  readonly id: string;
+  readonly name: string;
+  /** JSON text of the arguments, `{"text": <last user text>}`. */
+  readonly arguments: string;
+}
+
+export function toolCallFor(name: string, userText: string): ToolCallPlan {
+  const args = JSON.stringify({ text: userText });
+  return {
+    id: `call_${hash32(`${name}:${args}`, 0x5bd1e995).toString(16).padStart(8, "0")}`,
+    name,
+    arguments: args,
+  };
+}
+
+/** The argument text in the fragments a stream delivers it in (two, split mid-way). */
+export function argumentFragments(args: string): string[] {
+  const middle = Math.ceil(args.length / 2);
+  return [args.slice(0, middle), args.slice(middle)].filter((part) => part.length > 0);
 }
 
 export interface ReplyInput {
@@ -114,7 +139,7 @@ export function planReply(input: ReplyInput): ReplyPlan {
 
 /** Tokens a plan emits in total (the completion/output token count). */
 export function plannedTokens(plan: ReplyPlan): number {
-  return plan.thinking.length + plan.text.length;
+  return plan.thinking.length + plan.text.length + (plan.toolCall ? countTokens(plan.toolCall.arguments) : 0);
 }
 
 /** A deterministic opaque signature for a thinking block (what Anthropic's `signature` field carries). */

@@ -121,6 +121,78 @@ describe("Anthropic clients", () => {
   });
 });
 
+describe("tool calls across protocols", () => {
+  const anthropicTools = [
+    {
+      name: "get_weather",
+      description: "Weather for a city",
+      input_schema: { type: "object" as const, properties: { text: { type: "string" } } },
+    },
+  ];
+  const openaiTools = [
+    {
+      type: "function" as const,
+      function: {
+        name: "get_weather",
+        description: "Weather for a city",
+        parameters: { type: "object", properties: { text: { type: "string" } } },
+      },
+    },
+  ];
+
+  it("Anthropic client, OpenAI backend: tool_use blocks, streamed and not, and the tool result round trip", async () => {
+    const request = { model: "oa-model", max_tokens: 64, tools: anthropicTools, messages: hello };
+    const message = await anthropic.messages.create(request);
+    expect(message.stop_reason).toBe("tool_use");
+    const toolUse = message.content.find((block) => block.type === "tool_use");
+    expect(toolUse).toMatchObject({ type: "tool_use", name: "get_weather", input: { text: "hello" } });
+    const streamed = await anthropic.messages.stream(request).finalMessage();
+    expect(streamed.content.find((block) => block.type === "tool_use")).toMatchObject({
+      name: "get_weather",
+      input: { text: "hello" },
+    });
+    const answer = await anthropic.messages.create({
+      ...request,
+      messages: [
+        ...hello,
+        { role: "assistant", content: message.content },
+        {
+          role: "user",
+          content: [{ type: "tool_result", tool_use_id: (toolUse as { id: string }).id, content: "sunny" }],
+        },
+      ],
+    });
+    expect(answer.stop_reason).toBe("end_turn");
+    expect(answer.content[0]).toMatchObject({ type: "text", text: "[backend=oa version=0] hello" });
+  });
+
+  it("OpenAI client, Anthropic backend: tool_calls with their deltas, streamed and not", async () => {
+    const request = { model: "claude-mock", messages: hello, tools: openaiTools };
+    const completion = await openai.chat.completions.create(request);
+    expect(completion.choices[0]!.finish_reason).toBe("tool_calls");
+    const call = completion.choices[0]!.message.tool_calls![0]! as {
+      function: { name: string; arguments: string };
+    };
+    expect(call.function.name).toBe("get_weather");
+    expect(JSON.parse(call.function.arguments)).toEqual({ text: "hello" });
+    const stream = await openai.chat.completions.create({ ...request, stream: true });
+    let name = "";
+    let args = "";
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
+        expect(delta.index).toBe(0);
+        name += delta.function?.name ?? "";
+        args += delta.function?.arguments ?? "";
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(name).toBe("get_weather");
+    expect(JSON.parse(args)).toEqual({ text: "hello" });
+    expect(finish).toBe("tool_calls");
+  });
+});
+
 describe("OpenAI clients", () => {
   it("are answered by an Anthropic-kind backend through translation, streamed and not", async () => {
     const completion = await openai.chat.completions.create({ model: "claude-mock", messages: hello });
