@@ -14,10 +14,11 @@ afterAll(async () => {
   for (const config of configs) config.remove();
 });
 
-const entry = (mock: CliProcess) => ({
+const entry = (mock: CliProcess, keys: string[] = []) => ({
   name: mock.ready[0]!.id,
   url: mock.ready[0]!.url,
   models: ["mock-model"],
+  api_keys: keys,
 });
 
 function rewrite(path: string, content: string): void {
@@ -53,7 +54,11 @@ describe("hot reload", () => {
     const load = async () => {
       while (sent < 300) {
         sent++;
-        if (sent === 60) rewrite(config.path, JSON.stringify({ backends: [entry(b!), entry(c!)] }));
+        if (sent === 60)
+          rewrite(
+            config.path,
+            JSON.stringify({ backends: [entry(b!, ["key-new"]), entry(c!, ["key-new"])] }),
+          );
         if (sent === 180) rewrite(config.path, '{"backends": [ this is not json');
         statuses.push((await chat(base, "mock-model")).status);
         if (sent % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 15));
@@ -67,9 +72,15 @@ describe("hot reload", () => {
       const status = await getJson<StatusBody>(`${base}/status`);
       return status.body.backends.map((backend) => backend.name).join(",") === "b,c";
     });
+    const keysBefore = (await getJson<{ keys: Record<string, number> }>(`${c!.ready[0]!.url}/mock/stats`))
+      .body.keys;
     const routed = new Set<string>();
     for (let i = 0; i < 6; i++) routed.add((await chat(base, "mock-model")).headers.get("x-routed-node")!);
     expect(routed).toEqual(new Set(["b", "c"]));
+    const keysAfter = (await getJson<{ keys: Record<string, number> }>(`${c!.ready[0]!.url}/mock/stats`)).body
+      .keys;
+    expect(keysAfter["key-new"]! - (keysBefore["key-new"] ?? 0)).toBe(3);
+    expect(keysAfter["key-old"]).toBeUndefined();
   });
 
   it("reloads on POST /admin/reload and on SIGHUP, reporting what changed", async () => {
