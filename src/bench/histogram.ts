@@ -7,7 +7,7 @@
  * no async start-up and no explicit `destroy()`.
  * @module
  */
-import { build, type Histogram } from "hdr-histogram-js";
+import { build, type Histogram, JsHistogram } from "hdr-histogram-js";
 
 /** The figures a report prints for one histogram, in milliseconds. */
 export interface LatencySummary {
@@ -21,12 +21,19 @@ export interface LatencySummary {
   max: number;
 }
 
+/** One bucket of the recorded distribution: every value up to `ms` (at the histogram's resolution). */
+export interface RecordedValue {
+  ms: number;
+  count: number;
+}
+
 /** One hour in microseconds: the largest value tracked before auto-resizing kicks in. */
 const HIGHEST_TRACKABLE_MICROS = 3_600_000_000;
 
 /**
  * A microsecond-resolution latency histogram (3 significant digits, so ±0.1 % per value).
- * `JSON.stringify` writes its summary.
+ * `JSON.stringify` writes its summary. Nothing in it is specific to time: the bench also records
+ * rates (tokens per second) with `recordMs`, and reads them back in the same unit.
  */
 export class LatencyHistogram {
   readonly #histogram: Histogram;
@@ -60,6 +67,23 @@ export class LatencyHistogram {
   percentileMs(percentile: number): number {
     if (this.count === 0) return 0;
     return this.#histogram.getValueAtPercentile(percentile) / 1000;
+  }
+
+  /**
+   * The recorded distribution, ascending: each distinct value (its bucket's highest equivalent, in ms)
+   * with its count. What charts are drawn from; at most a few thousand entries whatever the count.
+   */
+  recordedValues(): RecordedValue[] {
+    const histogram = this.#histogram;
+    if (!(histogram instanceof JsHistogram) || histogram.totalCount === 0) return [];
+    const values: RecordedValue[] = [];
+    const iterator = histogram.recordedValuesIterator;
+    iterator.reset();
+    while (iterator.hasNext()) {
+      const step = iterator.next();
+      values.push({ ms: step.valueIteratedTo / 1000, count: step.countAtValueIteratedTo });
+    }
+    return values;
   }
 
   /** Adds every value recorded in `other` to this histogram. */

@@ -5,6 +5,7 @@
  * @module
  */
 import { Command } from "commander";
+import { registerBenchCommand } from "./bench.js";
 import { registerClusterCommand } from "./cluster.js";
 import { registerGatewayCommand } from "./gateway.js";
 import { registerMockCommand } from "./mock.js";
@@ -18,5 +19,6 @@ export function buildProgram(): Command {
   registerGatewayCommand(program);
   registerMockCommand(program);
   registerClusterCommand(program);
+  registerBenchCommand(program);
   return program;
 }

@@ -1,7 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { classifyError, jsonRequest, type LoadProgress, runLoad, summarize } from "../../src/bench/load.js";
+import {
+  classifyError,
+  jsonRequest,
+  type LoadProgress,
+  type RequestOutcome,
+  type ResponseObserver,
+  runLoad,
+  summarize,
+} from "../../src/bench/load.js";
 
 let server: Server;
 let url: string;
@@ -13,7 +21,7 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
   request.on("end", () => {
     if (Buffer.concat(chunks).toString() === '{"hello":"world"}') bodiesSeen++;
     if (request.url === "/json") {
-      response.writeHead(200, { "content-type": "application/json" });
+      response.writeHead(200, { "content-type": "application/json", "x-routed-node": "node-7" });
       response.end('{"ok":true}');
     } else if (request.url === "/sse" || request.url === "/sse-no-done") {
       response.writeHead(200, { "content-type": "text/event-stream" });
@@ -243,5 +251,113 @@ describe("classifyError", () => {
     expect(classifyError({ code: "ECONNRESET" }).kind).toBe("socket");
     expect(classifyError({ name: "AbortError" }).kind).toBe("aborted");
     expect(classifyError(new Error("boom"))).toEqual({ kind: "other", code: "Error" });
+  });
+});
+
+describe("runLoad, observers", () => {
+  class Recorder implements ResponseObserver {
+    headers: string | undefined;
+    events: string[] = [];
+    body = "";
+    outcomes: RequestOutcome[] = [];
+    constructor(readonly complete?: () => boolean) {}
+    onHeaders(_status: number, headers: Record<string, string | string[] | undefined>): void {
+      this.headers = String(headers["x-routed-node"]);
+    }
+    onEvent(event: { data: string }): void {
+      this.events.push(event.data);
+    }
+    onData(chunk: Buffer): void {
+      this.body += chunk.toString();
+    }
+    isComplete(): boolean {
+      return this.complete ? this.complete() : true;
+    }
+    onEnd(outcome: RequestOutcome): void {
+      this.outcomes.push(outcome);
+    }
+  }
+
+  it("gives each request its observer: headers, body or SSE events, and one outcome", async () => {
+    const observers: Recorder[] = [];
+    const result = await runLoad({
+      url,
+      request: (index) =>
+        index % 2 === 0 ? { method: "GET", path: "/json" } : { method: "GET", path: "/sse", stream: true },
+      observe: () => {
+        const observer = new Recorder();
+        observers.push(observer);
+        return observer;
+      },
+      mode: { kind: "closed", concurrency: 2 },
+      requests: 10,
+    });
+    expect(result.ok).toBe(10);
+    expect(observers).toHaveLength(10);
+    for (const [index, observer] of observers.entries()) {
+      expect(observer.outcomes).toHaveLength(1);
+      const outcome = observer.outcomes[0]!;
+      expect(outcome).toMatchObject({ measured: true, status: 200 });
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.endedAt).toBeGreaterThanOrEqual(outcome.sentAt);
+      if (index % 2 === 0) {
+        expect(observer.headers).toBe("node-7");
+        expect(observer.body).toBe('{"ok":true}');
+      } else expect(observer.events).toEqual(['{"n":1}', '{"n":2}', "[DONE]"]);
+    }
+  });
+
+  it("lets the observer decide when a stream is complete", async () => {
+    const outcomes: RequestOutcome[] = [];
+    const result = await runLoad({
+      url,
+      request: { method: "GET", path: "/sse", stream: true },
+      observe: () => {
+        const observer = new Recorder(() => false);
+        observer.onEnd = (outcome) => outcomes.push(outcome);
+        return observer;
+      },
+      mode: { kind: "closed", concurrency: 1 },
+      requests: 3,
+    });
+    expect(result.errors.byKind.incomplete).toBe(3);
+    expect(outcomes.map((outcome) => outcome.error?.kind)).toEqual([
+      "incomplete",
+      "incomplete",
+      "incomplete",
+    ]);
+  });
+
+  it("reports overload arrivals to an observer too", async () => {
+    const kinds: string[] = [];
+    await runLoad({
+      url,
+      request: { method: "GET", path: "/hang" },
+      observe: () => ({ onEnd: (outcome) => kinds.push(outcome.error?.kind ?? "ok") }),
+      mode: { kind: "open", rate: 500, maxInflight: 2 },
+      durationMs: 60,
+      drainTimeoutMs: 30,
+    });
+    expect(kinds.filter((kind) => kind === "overload").length).toBeGreaterThan(0);
+    expect(kinds.filter((kind) => kind === "aborted")).toHaveLength(2);
+  });
+
+  it("stops sending on stopSignal and lets requests in flight finish", async () => {
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 100);
+    const started = performance.now();
+    const result = await runLoad({
+      url,
+      request: { method: "GET", path: "/sse", stream: true },
+      mode: { kind: "closed", concurrency: 4 },
+      durationMs: 10_000,
+      sse: "events",
+      stopSignal: stop.signal,
+    });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(result.stopped).toBe(true);
+    expect(result.aborted).toBe(false);
+    expect(result.errors.total).toBe(0);
+    expect(result.ok).toBe(result.sent);
   });
 });

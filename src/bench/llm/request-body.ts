@@ -1,0 +1,84 @@
+/**
+ * The request the bench sends for one prompt, in the target's protocol: OpenAI chat completions
+ * (`Authorization: Bearer`, `stream_options.include_usage` so the usage chunk gives token counts) or
+ * Anthropic messages (`x-api-key`, `anthropic-version`, system text lifted out of the messages).
+ * @module
+ */
+import type { RequestSpec } from "../load-types.js";
+import type { Protocol } from "./token-events.js";
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+export interface ChatRequestInput {
+  protocol: Protocol;
+  model: string;
+  messages: readonly ChatMessage[];
+  maxTokens: number;
+  stream: boolean;
+  apiKey?: string | undefined;
+  /** Path prefix of the target URL (`/openai` in `https://host/openai`); `/v1` is not repeated. */
+  basePath?: string;
+}
+
+export const ANTHROPIC_VERSION = "2023-06-01";
+
+/** Joins a base path and an API path without doubling `/v1`. */
+export function apiPath(basePath: string, path: string): string {
+  const base = basePath.replace(/\/+$/, "");
+  return base.endsWith("/v1") && path.startsWith("/v1/") ? base + path.slice(3) : base + path;
+}
+
+function openaiRequest(input: ChatRequestInput): {
+  path: string;
+  body: unknown;
+  headers: Record<string, string>;
+} {
+  const body: Record<string, unknown> = {
+    model: input.model,
+    messages: input.messages,
+    max_tokens: input.maxTokens,
+    stream: input.stream,
+  };
+  if (input.stream) body.stream_options = { include_usage: true };
+  const headers: Record<string, string> = {};
+  if (input.apiKey) headers.authorization = `Bearer ${input.apiKey}`;
+  return { path: "/v1/chat/completions", body, headers };
+}
+
+function anthropicRequest(input: ChatRequestInput): {
+  path: string;
+  body: unknown;
+  headers: Record<string, string>;
+} {
+  const system = input.messages.filter((message) => message.role === "system");
+  const body: Record<string, unknown> = {
+    model: input.model,
+    max_tokens: input.maxTokens,
+    messages: input.messages.filter((message) => message.role !== "system"),
+    stream: input.stream,
+  };
+  if (system.length > 0) body.system = system.map((message) => message.content).join("\n\n");
+  const headers: Record<string, string> = { "anthropic-version": ANTHROPIC_VERSION };
+  if (input.apiKey) headers["x-api-key"] = input.apiKey;
+  return { path: "/v1/messages", body, headers };
+}
+
+/** The HTTP request for one chat turn in `input.protocol`. */
+export function chatRequest(input: ChatRequestInput): RequestSpec {
+  const { path, body, headers } =
+    input.protocol === "anthropic" ? anthropicRequest(input) : openaiRequest(input);
+  return {
+    method: "POST",
+    path: apiPath(input.basePath ?? "", path),
+    headers: {
+      "content-type": "application/json",
+      accept: input.stream ? "text/event-stream" : "application/json",
+      ...headers,
+    },
+    body: JSON.stringify(body),
+    stream: input.stream,
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * What each request of a run is: its model (by share), its prompt (synthetic of a sampled length, or
+ * drawn from the prompt file) and its output length (sampled, capped by `maxTokens`), rendered in the
+ * target's protocol. Deterministic for a given seed.
+ * @module
+ */
+import type { RequestSpec } from "../load-types.js";
+import { type LengthDistribution, sampleLength } from "./lengths.js";
+import { ModelMix, type ModelShare } from "./model-mix.js";
+import type { PromptEntry } from "./prompts-file.js";
+import { chatRequest } from "./request-body.js";
+import { seededRandom, syntheticPrompt } from "./synthetic-prompt.js";
+import type { Protocol } from "./token-events.js";
+
+export interface WorkloadSpec {
+  protocol: Protocol;
+  stream: boolean;
+  models: readonly ModelShare[];
+  promptTokens: LengthDistribution;
+  outputTokens: LengthDistribution;
+  /** Upper bound on every request's `max_tokens`. */
+  maxTokens: number;
+  /** Prompts to draw from instead of synthetic ones. */
+  prompts?: readonly PromptEntry[] | undefined;
+  apiKey?: string | undefined;
+  basePath?: string;
+  seed: number;
+}
+
+export interface PlannedRequest {
+  index: number;
+  model: string;
+  maxTokens: number;
+  spec: RequestSpec;
+}
+
+/**
+ * Plans requests in index order. The load run asks for a request and then for its observer with the
+ * same index, so the last plan is kept and handed out again rather than drawn twice.
+ */
+export class Workload {
+  readonly #spec: WorkloadSpec;
+  readonly #mix: ModelMix;
+  readonly #random: () => number;
+  #last: PlannedRequest | undefined;
+
+  constructor(spec: WorkloadSpec) {
+    this.#spec = spec;
+    this.#mix = new ModelMix(spec.models);
+    this.#random = seededRandom(spec.seed);
+  }
+
+  at(index: number): PlannedRequest {
+    if (this.#last?.index === index) return this.#last;
+    const spec = this.#spec;
+    const model = spec.models[this.#mix.next()]!.model;
+    const entry = spec.prompts?.[Math.floor(this.#random() * spec.prompts.length)];
+    const messages = entry?.messages ?? [
+      { role: "user", content: syntheticPrompt(sampleLength(spec.promptTokens, this.#random), this.#random) },
+    ];
+    const wanted = entry?.maxTokens ?? sampleLength(spec.outputTokens, this.#random);
+    const maxTokens = Math.max(1, Math.min(wanted, spec.maxTokens));
+    const request = chatRequest({
+      protocol: spec.protocol,
+      model,
+      messages,
+      maxTokens,
+      stream: spec.stream,
+      apiKey: spec.apiKey,
+      basePath: spec.basePath ?? "",
+    });
+    this.#last = { index, model, maxTokens, spec: request };
+    return this.#last;
+  }
+}
