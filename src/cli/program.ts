@@ -9,6 +9,7 @@ import { registerBenchCommand } from "./bench.js";
 import { registerClusterCommand } from "./cluster.js";
 import { registerGatewayCommand } from "./gateway.js";
 import { registerMockCommand } from "./mock.js";
+import { registerServeCommand } from "./serve.js";
 
 export function buildProgram(): Command {
   const program = new Command("switchyard")
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerGatewayCommand(program);
   registerMockCommand(program);
   registerClusterCommand(program);
+  registerServeCommand(program);
   registerBenchCommand(program);
   return program;
 }

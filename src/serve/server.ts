@@ -1,0 +1,123 @@
+/**
+ * Starts `switchyard serve` in this process: the programmatic API the CLI, tests and the benchmark use.
+ *
+ * Start-up order (the READY contract): the model file is checked first (a wrong path or a SafeTensors
+ * folder fails before anything listens); then the server listens, answering `/health` with 503
+ * `loading` and inference with 503 `model_loading`; then the model loads. `startServe` resolves once
+ * listening; `ready` resolves once the model is loaded and requests are served, which is when the CLI
+ * prints its READY line. A load failure rejects `ready` after closing the server.
+ *
+ * @example
+ *   const serve = await startServe({ modelPath: "model.gguf", port: 0, threads: 1 });
+ *   await serve.ready;
+ *   // … requests to serve.url …
+ *   await serve.close();
+ * @module
+ */
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { FastifyInstance } from "fastify";
+import { clientUrl } from "../cluster/ready-line.js";
+import { buildServeApp } from "./app.js";
+import { ServeContext } from "./context.js";
+import type { ServeEngine } from "./engine.js";
+import { LlamaEngine } from "./llama-engine.js";
+import { defaultModelName, resolveModelFile } from "./model-file.js";
+import { parseServeOptions, type ServeOptions, type ServeOptionsInput } from "./options.js";
+
+export interface RunningServe {
+  /** Where clients reach it, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly port: number;
+  /** The model id clients send. */
+  readonly modelName: string;
+  /** The GGUF file being served. */
+  readonly modelFile: string;
+  readonly app: FastifyInstance;
+  readonly context: ServeContext;
+  /** Resolves once the model is loaded and served; rejects (after closing) when loading fails. */
+  readonly ready: Promise<void>;
+  /** Stops listening, ends open requests, waits for running generations to stop, frees the model. */
+  close(): Promise<void>;
+}
+
+/** Loads the engine for a model file; tests pass a fake one. */
+export type EngineLoader = (
+  options: ServeOptions,
+  modelFile: string,
+  log: FastifyInstance["log"],
+) => Promise<ServeEngine>;
+
+const defaultLoader: EngineLoader = (options, modelFile, log) =>
+  LlamaEngine.load({
+    modelFile,
+    modelType: options.modelType,
+    deviceMap: options.deviceMap,
+    maxConcurrent: options.maxConcurrent,
+    contextSize: options.contextSize,
+    threads: options.threads,
+    log: (level, message) => log[level]({ source: "llama.cpp" }, message),
+  });
+
+/** How long `close()` waits for aborted generations to notice before freeing the model anyway. */
+const DRAIN_MS = 5_000;
+
+async function drain(context: ServeContext): Promise<void> {
+  const deadline = Date.now() + DRAIN_MS;
+  while (context.queue.snapshot().active > 0 && Date.now() < deadline) await sleep(10);
+}
+
+export async function startServe(
+  input: ServeOptionsInput,
+  loader: EngineLoader = defaultLoader,
+): Promise<RunningServe> {
+  const options = parseServeOptions(input);
+  const modelFile = await resolveModelFile(options.modelPath);
+  const modelName = options.modelName ?? defaultModelName(modelFile);
+  const context = new ServeContext(options, modelName);
+  const app = buildServeApp(context);
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const { port } = app.server.address() as AddressInfo;
+  const url = clientUrl(options.host, port);
+  app.log.info(
+    { url, model: modelName, modelFile },
+    "listening; loading the model (/health answers 503 until it is loaded)",
+  );
+
+  let engine: ServeEngine | undefined;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await app.close();
+      await drain(context);
+      await engine?.dispose();
+    })();
+    return closing;
+  };
+
+  const started = performance.now();
+  const ready = loader(options, modelFile, app.log).then(
+    async (loaded) => {
+      if (closing !== undefined) {
+        await loaded.dispose();
+        throw new Error("serve was closed while the model was loading");
+      }
+      engine = loaded;
+      context.setEngine(loaded);
+      const seconds = ((performance.now() - started) / 1000).toFixed(2);
+      app.log.info({ ...loaded.info, seconds }, "model loaded; serving");
+    },
+    async (error: unknown) => {
+      await close();
+      throw error;
+    },
+  );
+  // The caller awaits `ready`; this keeps an early rejection from counting as unhandled meanwhile.
+  ready.catch(() => undefined);
+  return { url, port, modelName, modelFile, app, context, ready, close };
+}
