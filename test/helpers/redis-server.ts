@@ -1,0 +1,131 @@
+/**
+ * A real `redis-server` for tests: its own process on a free port, no persistence, never one
+ * that was already running. It can be stopped and started again on the same port (an outage
+ * and a restart that lost the data) or frozen with SIGSTOP (a server that stops answering).
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { connect, createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const BINARY = "redis-server";
+
+/**
+ * Whether Redis tests can run here. Without the binary: false, with a warning, so a local run
+ * skips them; under CI (the `CI` variable set) it throws instead, so CI never passes by skipping.
+ */
+export function redisServerAvailable(): boolean {
+  const found = spawnSync(BINARY, ["--version"], { stdio: "ignore" }).status === 0;
+  if (found) return true;
+  const message = `${BINARY} not found on PATH (Debian/Ubuntu: apt-get install -y redis-server)`;
+  const ci = process.env.CI;
+  if (ci && ci !== "false" && ci !== "0") throw new Error(`${message}; Redis tests must run under CI`);
+  console.warn(`${message}: skipping the Redis tests`);
+  return false;
+}
+
+/** A port nobody listens on right now: bind port 0, read it, let it go. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  await once(server, "close");
+  if (address === null || typeof address === "string") throw new Error("no TCP address");
+  return address.port;
+}
+
+/** Resolves true when a PING on `port` is answered with PONG within `timeoutMs`. */
+function ping(port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: "127.0.0.1" });
+    const finish = (answered: boolean) => {
+      socket.destroy();
+      resolve(answered);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once("error", () => finish(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => finish(data.toString().startsWith("+PONG")));
+  });
+}
+
+export class RedisServer {
+  readonly port: number;
+  #process: ChildProcess | undefined;
+  #log = "";
+
+  constructor(port: number) {
+    this.port = port;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.#process !== undefined;
+  }
+
+  /** Starts the server (again) on its port and waits until it answers PING. */
+  async start(timeoutMs = 5_000): Promise<void> {
+    if (this.#process) throw new Error(`redis-server on ${this.port} is already running`);
+    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    const child = spawn(BINARY, [...args, "--daemonize", "no"], { stdio: ["ignore", "pipe", "pipe"] });
+    this.#process = child;
+    this.#log = "";
+    const keep = (chunk: Buffer) => {
+      this.#log = (this.#log + chunk.toString()).slice(-4_000);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    let exited = false;
+    child.once("exit", () => {
+      exited = true;
+      if (this.#process === child) this.#process = undefined;
+    });
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !exited) {
+      if (await ping(this.port, 200)) return;
+      await sleep(20);
+    }
+    child.kill("SIGKILL");
+    throw new Error(`redis-server on ${this.port} did not answer PING:\n${this.#log}`);
+  }
+
+  /** Stops the server and waits for the process to exit; its data is gone (no persistence). */
+  async stop(): Promise<void> {
+    const child = this.#process;
+    if (!child) return;
+    this.#process = undefined;
+    const exited = once(child, "exit");
+    child.kill("SIGCONT");
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Stop, then start on the same port: a restart that lost every key. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** SIGSTOP: connections stay open but nothing is answered, as with a hung server. */
+  freeze(): void {
+    this.#process?.kill("SIGSTOP");
+  }
+
+  thaw(): void {
+    this.#process?.kill("SIGCONT");
+  }
+}
+
+/** Starts a server on `port`, or on a free one. */
+export async function startRedisServer(port?: number): Promise<RedisServer> {
+  const server = new RedisServer(port ?? (await freePort()));
+  await server.start();
+  return server;
+}
