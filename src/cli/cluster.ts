@@ -20,6 +20,8 @@ interface ClusterFlags {
   logLevel?: string;
   firstTokenDelayMs?: number;
   tokenDelayMs?: number;
+  config?: string;
+  readyTimeout: number;
 }
 
 export function registerClusterCommand(program: Command): void {
@@ -38,6 +40,16 @@ export function registerClusterCommand(program: Command): void {
     )
     .option("--lb-port <port>", "port of the gateway (0: a free port)", parsePort, 32000)
     .option("--quiet", "print only the READY lines and errors")
+    .option(
+      "--config <file>",
+      "start the backends this gateway config names (start_command or serve entries) instead of mocks",
+    )
+    .option(
+      "--ready-timeout <seconds>",
+      "how long a started backend may take to become ready",
+      parseNonNegative,
+      600,
+    )
     .option("--models <list>", "models every mock serves (comma-separated)", "mock-model")
     .option("--strategy <name>", "gateway load-balancing strategy")
     .option("--health-interval <seconds>", "gateway health-check interval")
@@ -52,6 +64,8 @@ export function registerClusterCommand(program: Command): void {
       if (flags.tokenDelayMs !== undefined) mockArgs.push("--token-delay-ms", String(flags.tokenDelayMs));
       const { runCluster } = await import("../cluster/cluster.js");
       await runCluster({
+        config: flags.config,
+        readyTimeoutMs: flags.readyTimeout * 1000,
         backendHost: flags.backendHost ?? flags.host,
         lbHost: flags.lbHost ?? flags.host,
         numBackends: flags.numBackends,

@@ -81,8 +81,19 @@ export const backendSchema = z.strictObject({
   model_patterns: z.array(z.string().min(1)).default([]),
   /** Separate reasoning from answers in every chat response of this backend, asked or not. */
   separate_reasoning: z.boolean().default(false),
-  /** Seed 003: how to start this backend; used by `switchyard cluster`. */
+  /** Seed 003: how to start this backend (a shell command); `switchyard cluster --config` runs it. */
   start_command: z.string().optional(),
+  /** A `switchyard serve` process for this backend, started by `switchyard cluster --config` on the URL's port. */
+  serve: z
+    .strictObject({
+      model_path: z.string().min(1),
+      model_type: z.string().min(1).optional(),
+      threads: z.coerce.number().int().positive().optional(),
+      max_concurrent: z.coerce.number().int().positive().optional(),
+      max_queue: z.coerce.number().int().nonnegative().optional(),
+      context_size: z.coerce.number().int().positive().optional(),
+    })
+    .optional(),
 });
 
 export type BackendConfig = z.infer<typeof backendSchema>;
