@@ -38,6 +38,8 @@ export function loadGatewayConfig(sources: ConfigSources = {}): GatewayConfig {
     const name = setting.env.find((candidate) => env[candidate] !== undefined && env[candidate] !== "");
     if (name) merged[setting.key] = env[name];
   }
+  const seedRedis = redisUrlFromHost(env);
+  if (seedRedis !== undefined && merged.redis === undefined) merged.redis = seedRedis;
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value !== undefined) merged[key] = value;
   }
@@ -103,6 +105,18 @@ function assertUniqueBackendNames(config: GatewayConfig): void {
       throw new ConfigError(`invalid configuration:\n  backends: two backends are named "${id}"`);
     seen.add(id);
   }
+}
+
+/**
+ * Seed 002's `REDIS_HOST` / `REDIS_PORT` (port 6379 unless set) as a URL, or undefined when
+ * `REDIS_HOST` is not set. `SWITCHYARD_REDIS_URL` and `--redis` take precedence over it.
+ */
+export function redisUrlFromHost(env: NodeJS.ProcessEnv): string | undefined {
+  const host = env.REDIS_HOST?.trim();
+  if (!host) return undefined;
+  const port = env.REDIS_PORT?.trim() || "6379";
+  const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return `redis://${bracketed}:${port}`;
 }
 
 /** A backend's stable id: its name if given, else `host:port` of its URL. */

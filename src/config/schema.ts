@@ -136,6 +136,12 @@ export const gatewayConfigSchema = z.strictObject({
   scan_ports: list.default([]),
   scan_interval: seconds.default(60),
   load_interval: seconds.default(5),
+  /** Replicas share state (registrations, circuits, global caps) through this Redis; none: in memory. */
+  redis: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Inserted into every Redis key, so several fleets can share one server. */
+  redis_namespace: z.string().min(1).optional(),
+  /** Seconds a global inflight lease lives unless renewed (a crashed replica's leases vanish after it). */
+  lease_ttl: z.coerce.number().positive().default(60),
   log_level: z
     .string()
     .toLowerCase()
@@ -347,6 +353,25 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--shutdown-timeout <seconds>",
     env: ["SWITCHYARD_SHUTDOWN_TIMEOUT"],
     description: "on SIGTERM, how long requests and streams in flight may take to finish",
+  },
+  {
+    key: "redis",
+    flag: "--redis <url>",
+    env: ["SWITCHYARD_REDIS_URL"],
+    description:
+      "share state between replicas through this Redis (redis://host:port); REDIS_HOST/REDIS_PORT also set it",
+  },
+  {
+    key: "redis_namespace",
+    flag: "--redis-namespace <name>",
+    env: ["SWITCHYARD_REDIS_NAMESPACE"],
+    description: "prefix of this fleet's Redis keys, so several fleets can share one server",
+  },
+  {
+    key: "lease_ttl",
+    flag: "--lease-ttl <seconds>",
+    env: ["SWITCHYARD_LEASE_TTL"],
+    description: "seconds a global inflight lease lives unless renewed (with --redis and a cap)",
   },
   {
     key: "log_level",

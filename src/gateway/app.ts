@@ -18,6 +18,8 @@ import { EngineLoadScraper } from "../routing/engine-load.js";
 import { HealthChecker, type ProbeFetch } from "../routing/health.js";
 import { Registry } from "../routing/registry.js";
 import { StrategySet } from "../routing/strategy-set.js";
+import { MemoryStore } from "../state/memory.js";
+import { RedisStore } from "../state/redis.js";
 import { getWithDeadline, modelIds, parseJsonOrUndefined } from "../upstream/get.js";
 import { UpstreamPools } from "../upstream/pools.js";
 import type { GatewayContext } from "./context.js";
@@ -31,6 +33,7 @@ import { anthropicRoutes } from "./routes/anthropic.js";
 import { healthRoutes } from "./routes/health.js";
 import { openAIRoutes } from "./routes/openai.js";
 import { serviceStatusRoutes } from "./routes/service-status.js";
+import { joinSharedState } from "./shared-state.js";
 
 export interface Gateway {
   app: FastifyInstance;
@@ -91,6 +94,8 @@ export function buildGateway(
     ),
     logger,
     startedAt: Date.now(),
+    state: new MemoryStore(),
+    sharedState: false,
   };
 
   const app = Fastify({
@@ -158,11 +163,50 @@ export function buildGateway(
     },
   );
 
+  let leaveSharedState = () => {};
+  let closing = false;
+  let wasDegraded = false;
+  const connectSharedState = async (url: string) => {
+    const store = await RedisStore.connect({
+      url,
+      ...(config.redis_namespace ? { namespace: config.redis_namespace } : {}),
+      onError: (error) =>
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, "shared state error"),
+      onStatusChange: (status) => {
+        if (closing) return;
+        if (status === "degraded") {
+          wasDegraded = true;
+          logger.warn("Redis unreachable: serving from this replica's local view of the state");
+        } else if (wasDegraded) {
+          wasDegraded = false;
+          logger.info("Redis reachable again: shared state resynchronised");
+        }
+      },
+    });
+    await context.state.close();
+    context.state = store;
+    context.sharedState = true;
+    leaveSharedState = await joinSharedState(context, store);
+    if (store.status() === "degraded") {
+      wasDegraded = true;
+      logger.warn({ url: redactUrl(url) }, "Redis not reachable yet: serving from this replica's local view");
+    }
+  };
+
   return {
     app,
     context,
     async start() {
-      const address = await app.listen({ host: config.host, port: config.port });
+      if (config.redis) await connectSharedState(config.redis);
+      let address: string;
+      try {
+        address = await app.listen({ host: config.host, port: config.port });
+      } catch (error) {
+        closing = true;
+        leaveSharedState();
+        await context.state.close();
+        throw error;
+      }
       if (config.max_client_connections > 0) app.server.maxConnections = config.max_client_connections;
       await Promise.all([context.health.start(), discovery.start()]);
       engineLoad.start();
@@ -191,8 +235,18 @@ export function buildGateway(
       clearTimeout(deadline);
       clearInterval(sweeper);
       await pools.closeAll();
+      closing = true;
+      leaveSharedState();
+      await context.state.close();
     },
   };
+}
+
+/** A Redis URL without its password, for logs. */
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = "***";
+  return parsed.toString();
 }
 
 function isLoopback(host: string): boolean {

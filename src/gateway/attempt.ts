@@ -11,6 +11,7 @@ import { ANTHROPIC_VERSION } from "../protocol/translate/openai-to-anthropic.js"
 import type { Translator } from "../protocol/translate/translator.js";
 import { type ResponseSeparationOptions, separateChatCompletion } from "../reasoning/openai-response.js";
 import type { BackendState } from "../routing/backend.js";
+import type { Lease } from "../state/store.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
@@ -29,7 +30,9 @@ export type AttemptResult =
   | { kind: "relayed" }
   | { kind: "aborted" }
   | { kind: "retry"; reason: string }
-  | { kind: "timeout"; reason: string };
+  | { kind: "timeout"; reason: string }
+  /** The backend's global cap (shared state) is reached: nothing was sent, try again later. */
+  | { kind: "full" };
 
 export interface Attempt {
   proxied: ProxyRequest;
@@ -52,6 +55,18 @@ export async function attemptOnce(
 ): Promise<AttemptResult> {
   const { proxied, model, backend, signal } = attempt;
   const strategy = ctx.strategies.for(model);
+  // With shared state, a capped backend's cap holds across replicas: one atomic acquire (the only
+  // round trip a request waits on). Without it, nothing here is awaited: the local count decides.
+  let lease: Lease | undefined;
+  let renewal: NodeJS.Timeout | undefined;
+  if (ctx.sharedState && backend.maxConnections > 0) {
+    const ttlMs = ctx.config.lease_ttl * 1000;
+    lease = await ctx.state.acquire(backend.id, backend.maxConnections, ttlMs);
+    if (!lease) return { kind: "full" };
+    const held = lease;
+    renewal = setInterval(() => void held.renew(ttlMs), ttlMs / 2);
+    renewal.unref();
+  }
   backend.inflight++;
   backend.requests++;
   backend.circuit.onAttempt();
@@ -201,7 +216,25 @@ export async function attemptOnce(
     if (verdict === "success") backend.circuit.onSuccess();
     else if (verdict === "failure") backend.circuit.onFailure();
     else backend.circuit.onAbandon();
+    if (ctx.sharedState) {
+      clearInterval(renewal);
+      if (lease) void lease.release();
+      shareVerdict(ctx, backend.id, verdict);
+    }
     ctx.capacityQueue.released(backend);
+  }
+}
+
+/** Tells the shared store a verdict, without waiting: other replicas mirror the circuit it yields. */
+function shareVerdict(
+  ctx: GatewayContext,
+  backendId: string,
+  verdict: "success" | "failure" | undefined,
+): void {
+  if (verdict === "success") void ctx.state.recordSuccess(backendId);
+  else if (verdict === "failure") {
+    const { circuit_breaker_threshold: threshold, circuit_breaker_ttl: ttl } = ctx.config;
+    void ctx.state.recordFailure(backendId, threshold, ttl * 1000);
   }
 }
 
@@ -232,6 +265,7 @@ export async function startContinuation(
       backend.failures++;
       backend.circuit.onFailure();
     } else backend.circuit.onAbandon();
+    if (ctx.sharedState) shareVerdict(ctx, backend.id, outcome === "abandoned" ? undefined : outcome);
     ctx.capacityQueue.released(backend);
   };
   const messages = Array.isArray(proxied.parsedBody.messages) ? proxied.parsedBody.messages : [];

@@ -9,6 +9,7 @@ import type { CapacityQueue } from "../routing/capacity-queue.js";
 import type { HealthChecker } from "../routing/health.js";
 import type { Registry } from "../routing/registry.js";
 import type { StrategySet } from "../routing/strategy-set.js";
+import type { StateStore } from "../state/store.js";
 import type { UpstreamPools } from "../upstream/pools.js";
 import type { ReloadSummary } from "./reload.js";
 import type { ModelResolver } from "./resolve-model.js";
@@ -25,6 +26,13 @@ export interface GatewayContext {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly startedAt: number;
+  /**
+   * State shared with other replicas: a `MemoryStore` (unused by the hot path) unless `redis` is
+   * set, then the `RedisStore` connected by `start()`, which also sets {@link sharedState}.
+   */
+  state: StateStore;
+  /** True once `state` is shared with other replicas; the hot path calls the store only then. */
+  sharedState: boolean;
   /** Re-reads the configuration sources and applies them; set by the process that owns them. */
   reloadConfig?: () => Promise<ReloadSummary>;
 }

@@ -105,6 +105,9 @@ export async function proxy(
   let lastSelection: Selection | undefined;
   let queuedMs = 0;
   let lastTimedOut = false;
+  let overheadObserved = false;
+  /** Backends whose global cap (shared state) refused this request; only ever set with Redis. */
+  let globallyFull: Set<string> | undefined;
   const resumable = proxied.resume === true && proxied.fields.stream && proxied.route === "chat";
   const continueStream: ContinueStream = async (prefill) => {
     for (;;) {
@@ -117,10 +120,27 @@ export async function proxy(
     }
   };
   while (failures.length <= ctx.config.max_retries) {
-    const selection = select(serving, tried);
+    const selection = select(serving, tried, globallyFull);
     lastSelection = selection;
     if (selection.available.length === 0) {
       if (selection.full.length === 0) break;
+      if (globallyFull !== undefined && globallyFull.size > 0) {
+        // Slots held by other replicas free without a local wake-up: wait a short while (or for a
+        // local release), then ask the store again.
+        const remaining = queueDeadline - performance.now();
+        if (remaining <= 0) throw capacityError(model, ctx.config.queue_timeout, "timeout");
+        const waitStart = performance.now();
+        const outcome = await ctx.capacityQueue.wait(
+          (backend) => serving.includes(backend),
+          Math.min(remaining, GLOBAL_CAP_POLL_MS / 2 + Math.random() * GLOBAL_CAP_POLL_MS),
+          clientGone,
+        );
+        queuedMs += performance.now() - waitStart;
+        if (outcome === "aborted") return;
+        if (outcome === "full") throw capacityError(model, ctx.config.queue_timeout, outcome);
+        globallyFull.clear();
+        continue;
+      }
       const waitStart = performance.now();
       const outcome = await ctx.capacityQueue.wait(
         (backend) => serving.includes(backend),
@@ -139,7 +159,8 @@ export async function proxy(
     const debugHeader = proxied.debug
       ? describeRoute(strategy.name, selection, backend, failures)
       : undefined;
-    if (tried.size === 1) {
+    if (!overheadObserved) {
+      overheadObserved = true;
       ctx.metrics.gatewayOverhead.observe((reply.elapsedTime - queuedMs) / 1000, proxied.route);
     }
     const result = await attemptOnce(ctx, request, reply, {
@@ -152,6 +173,12 @@ export async function proxy(
       continueStream: resumable ? continueStream : undefined,
     });
     if (result.kind === "relayed" || result.kind === "aborted") return;
+    if (result.kind === "full") {
+      tried.delete(backend.id);
+      globallyFull ??= new Set();
+      globallyFull.add(backend.id);
+      continue;
+    }
     failures.push(`${backend.id}: ${result.reason}`);
     // A hung backend is retried elsewhere like a failed one; only when every attempt ended in
     // failure and the last one timed out does the client get a 504.
@@ -191,7 +218,14 @@ export async function proxy(
   );
 }
 
-function select(serving: readonly BackendState[], tried: ReadonlySet<string>): Selection {
+/** Average pause between two tries of a backend whose global cap was reached (shared state). */
+const GLOBAL_CAP_POLL_MS = 50;
+
+function select(
+  serving: readonly BackendState[],
+  tried: ReadonlySet<string>,
+  globallyFull?: ReadonlySet<string>,
+): Selection {
   const selection: Selection = { available: [], full: [], excluded: [] };
   for (const backend of serving) {
     if (tried.has(backend.id)) selection.excluded.push(`${backend.id}: tried`);
@@ -199,7 +233,7 @@ function select(serving: readonly BackendState[], tried: ReadonlySet<string>): S
     else if (!backend.healthy) selection.excluded.push(`${backend.id}: unhealthy`);
     else if (!backend.circuit.canAttempt())
       selection.excluded.push(`${backend.id}: circuit ${backend.circuit.state}`);
-    else if (!backend.hasCapacity) {
+    else if (!backend.hasCapacity || globallyFull?.has(backend.id)) {
       selection.full.push(backend);
       selection.excluded.push(`${backend.id}: full`);
     } else selection.available.push(backend);

@@ -74,6 +74,21 @@ export class CircuitBreaker {
     }
   }
 
+  /**
+   * Mirrors a circuit another replica opened (shared state): open until `untilMs` (epoch ms on
+   * this breaker's clock), then half-open as usual. A time already past changes nothing.
+   */
+  openUntil(untilMs: number): void {
+    if (untilMs <= this.#now()) return;
+    this.#state = "open";
+    this.#openedAt = untilMs - this.#openMs;
+  }
+
+  /** Mirrors a circuit closed elsewhere (a success on another replica): closed, no failures counted. */
+  closeNow(): void {
+    this.onSuccess();
+  }
+
   /** A request that ended without a verdict (client went away): free the probe slot. */
   onAbandon(): void {
     this.#probeInFlight = false;

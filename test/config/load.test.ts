@@ -147,6 +147,44 @@ describe("loadGatewayConfig", () => {
   });
 });
 
+describe("shared state settings", () => {
+  it("has no Redis by default and a 60 s lease TTL", () => {
+    const config = loadGatewayConfig({ env: {} });
+    expect(config.redis).toBeUndefined();
+    expect(config.redis_namespace).toBeUndefined();
+    expect(config.lease_ttl).toBe(60);
+  });
+
+  it("builds the URL from seed 002's REDIS_HOST and REDIS_PORT (port 6379 by default)", () => {
+    expect(loadGatewayConfig({ env: { REDIS_HOST: "cache" } }).redis).toBe("redis://cache:6379");
+    expect(loadGatewayConfig({ env: { REDIS_HOST: "10.0.0.5", REDIS_PORT: "6380" } }).redis).toBe(
+      "redis://10.0.0.5:6380",
+    );
+    expect(loadGatewayConfig({ env: { REDIS_HOST: "::1", REDIS_PORT: "7000" } }).redis).toBe(
+      "redis://[::1]:7000",
+    );
+    expect(loadGatewayConfig({ env: { REDIS_PORT: "6380" } }).redis).toBeUndefined();
+  });
+
+  it("prefers SWITCHYARD_REDIS_URL, a file's redis and --redis over REDIS_HOST", () => {
+    const env = { REDIS_HOST: "seed", SWITCHYARD_LEASE_TTL: "5", SWITCHYARD_REDIS_NAMESPACE: "fleet" };
+    expect(loadGatewayConfig({ env: { ...env, SWITCHYARD_REDIS_URL: "redis://env:1" } })).toMatchObject({
+      redis: "redis://env:1",
+      redis_namespace: "fleet",
+      lease_ttl: 5,
+    });
+    const path = file("redis.json", { redis: "redis://file:2" });
+    expect(loadGatewayConfig({ file: path, env }).redis).toBe("redis://file:2");
+    expect(loadGatewayConfig({ env, flags: { redis: "rediss://flag:3" } }).redis).toBe("rediss://flag:3");
+  });
+
+  it("rejects a URL that is not redis:// and a REDIS_PORT that is not a port", () => {
+    expect(() => loadGatewayConfig({ env: { SWITCHYARD_REDIS_URL: "http://x:1" } })).toThrow(/redis/);
+    expect(() => loadGatewayConfig({ env: { REDIS_HOST: "h", REDIS_PORT: "nope" } })).toThrow(/redis/);
+    expect(() => loadGatewayConfig({ env: { SWITCHYARD_LEASE_TTL: "0" } })).toThrow(/lease_ttl/);
+  });
+});
+
 describe("backend ids", () => {
   it("uses the name, else host:port with the scheme's default port", () => {
     expect(backendId({ name: "n", url: "http://x:1" })).toBe("n");

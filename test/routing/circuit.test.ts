@@ -60,6 +60,26 @@ describe("CircuitBreaker", () => {
     expect(circuit.canAttempt()).toBe(true);
   });
 
+  it("mirrors a circuit opened or closed elsewhere: openUntil, then half-open; closeNow", () => {
+    const { circuit, advance } = breaker(3, 1000);
+    circuit.openUntil(0);
+    expect(circuit.state).toBe("closed");
+    circuit.openUntil(400);
+    expect(circuit.state).toBe("open");
+    expect(circuit.canAttempt()).toBe(false);
+    expect(circuit.retryAfterMs).toBe(400);
+    advance(400);
+    expect(circuit.state).toBe("half_open");
+    expect(circuit.canAttempt()).toBe(true);
+    circuit.onFailure();
+    circuit.onFailure();
+    circuit.openUntil(advance(0) + 5_000);
+    circuit.closeNow();
+    expect(circuit.state).toBe("closed");
+    expect(circuit.consecutiveFailures).toBe(0);
+    expect(circuit.canAttempt()).toBe(true);
+  });
+
   it("never opens with threshold 0", () => {
     const { circuit } = breaker(0);
     for (let i = 0; i < 100; i++) circuit.onFailure();

@@ -56,6 +56,8 @@ export function adminRoutes(ctx: GatewayContext) {
         const replaced = ctx.registry.get(id) !== undefined;
         const backend = ctx.registry.add(id, parsed.data, "runtime");
         ctx.strategies.forget(id);
+        // Other replicas add it from the store's event; this one's own event finds it in place.
+        if (ctx.sharedState) await ctx.state.putRegistration(id, parsed.data);
         await ctx.health.probe(backend);
         ctx.logger.info({ backend: id, url: backend.url, replaced }, "backend registered");
         return { status: replaced ? "updated" : "registered", backend: backend.snapshot() };
@@ -74,6 +76,7 @@ export function adminRoutes(ctx: GatewayContext) {
           });
         }
         ctx.strategies.forget(name);
+        if (ctx.sharedState && backend.source === "runtime") await ctx.state.deleteRegistration(name);
         if (!ctx.registry.list().some((other) => other.origin === backend.origin)) {
           // Closing waits for requests in flight on the pool, so nothing accepted is cut.
           void ctx.pools.release(backend.origin);

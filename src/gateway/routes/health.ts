@@ -22,6 +22,7 @@ export function healthRoutes(ctx: GatewayContext) {
         timestamp: Math.floor(Date.now() / 1000),
         uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
         backends: { total: backends.length, healthy },
+        state: stateView(ctx),
         models: ctx.registry.models(),
         load_balancer: loadBalancerSummary(ctx.registry),
       };
@@ -71,6 +72,12 @@ export function healthRoutes(ctx: GatewayContext) {
       return ctx.metrics.registry.metrics();
     });
   };
+}
+
+/** Where shared state lives: `memory`, `redis`, or `degraded` while Redis is unreachable. */
+function stateView(ctx: GatewayContext): "memory" | "redis" | "degraded" {
+  if (!ctx.sharedState) return "memory";
+  return ctx.state.status() === "degraded" ? "degraded" : "redis";
 }
 
 function modelHealth(ctx: GatewayContext, model: string) {
