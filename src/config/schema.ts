@@ -132,6 +132,7 @@ export const gatewayConfigSchema = z.strictObject({
   auto_model_strategy: z.enum(["any_first"]).default("any_first"),
   aliases: textMap(z.string().min(1)).default({}),
   admin_token: z.string().optional(),
+  register_allowlist: list.default([]),
   scan_hosts: list.default([]),
   scan_ports: list.default([]),
   scan_interval: seconds.default(60),
@@ -305,6 +306,12 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--aliases <map>",
     env: ["SWITCHYARD_ALIASES"],
     description: "model aliases: `alias=model,…` or a JSON object; the real name is forwarded",
+  },
+  {
+    key: "register_allowlist",
+    flag: "--register-allowlist <list>",
+    env: ["SWITCHYARD_REGISTER_ALLOWLIST"],
+    description: "hosts and CIDRs POST /backends/register may name (empty: any but link-local and metadata)",
   },
   {
     key: "admin_token",

@@ -22,6 +22,7 @@ import { MemoryStore } from "../state/memory.js";
 import { RedisStore } from "../state/redis.js";
 import { getWithDeadline, modelIds, parseJsonOrUndefined } from "../upstream/get.js";
 import { UpstreamPools } from "../upstream/pools.js";
+import { isLoopbackHost } from "./admin-guard.js";
 import type { GatewayContext } from "./context.js";
 import { sendError } from "./error-reply.js";
 import { GatewayError } from "./errors.js";
@@ -210,10 +211,10 @@ export function buildGateway(
       if (config.max_client_connections > 0) app.server.maxConnections = config.max_client_connections;
       await Promise.all([context.health.start(), discovery.start()]);
       engineLoad.start();
-      if (!config.admin_token && !isLoopback(config.host)) {
+      if (!config.admin_token && !isLoopbackHost(config.host)) {
         logger.warn(
           { host: config.host },
-          "the gateway listens beyond loopback and its /backends admin routes are open: set SWITCHYARD_ADMIN_TOKEN",
+          "the gateway listens beyond loopback without an admin token: its admin routes answer 403 until SWITCHYARD_ADMIN_TOKEN is set",
         );
       }
       return address;
@@ -247,10 +248,6 @@ function redactUrl(url: string): string {
   const parsed = new URL(url);
   if (parsed.password) parsed.password = "***";
   return parsed.toString();
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 /** Request ids: a random prefix per process and a counter, unique without a random draw per request. */

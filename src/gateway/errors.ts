@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   SWY_ERR_MODEL_NOT_FOUND: { status: 404, clientCode: "model_not_found" },
   SWY_ERR_NODE_NOT_FOUND: { status: 404, clientCode: "node_not_found" },
   SWY_ERR_UNAUTHORIZED: { status: 401, clientCode: "invalid_admin_token" },
+  SWY_ERR_FORBIDDEN: { status: 403, clientCode: "forbidden" },
   SWY_ERR_CAPACITY: { status: 429, clientCode: "capacity_exceeded" },
   SWY_ERR_BACKEND_NOT_FOUND: { status: 404, clientCode: "backend_not_found" },
   SWY_ERR_BODY_TOO_LARGE: { status: 413, clientCode: "request_too_large" },

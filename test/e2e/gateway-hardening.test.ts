@@ -97,3 +97,28 @@ describe("slow clients", () => {
     expect(closedAfter).toBeLessThan(5_000);
   });
 });
+
+describe("admin surface", () => {
+  it("refuses admin routes beyond loopback without a token, and metadata addresses with one", async () => {
+    const open = await startCli(["gateway", "--host", "0.0.0.0", "--port", "0", "--log-level", "error"], {
+      env: { SWITCHYARD_CONFIG: "", SWITCHYARD_BACKENDS: "", SWITCHYARD_ADMIN_TOKEN: "" },
+    });
+    const body = { name: "x", url: "http://127.0.0.1:9", models: ["m"] };
+    const refused = await postJson<{ error: { code: string } }>(`${url(open)}/backends/register`, body);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe("forbidden");
+
+    const guarded = await startCli(["gateway", "--host", "0.0.0.0", "--port", "0", "--log-level", "error"], {
+      env: { SWITCHYARD_CONFIG: "", SWITCHYARD_BACKENDS: "", SWITCHYARD_ADMIN_TOKEN: "t0ken" },
+    });
+    const auth = { authorization: "Bearer t0ken" };
+    const metadata = await postJson(
+      `${url(guarded)}/backends/register`,
+      { ...body, url: "http://169.254.169.254" },
+      auth,
+    );
+    expect(metadata.status).toBe(403);
+    const ok = await postJson(`${url(guarded)}/backends/register`, body, auth);
+    expect(ok.status).toBe(200);
+  });
+});

@@ -5,11 +5,11 @@
  * `Authorization: Bearer <token>`.
  * @module
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { backendId } from "../../config/load.js";
 import { backendSchema } from "../../config/schema.js";
 import type { BackendState } from "../../routing/backend.js";
+import { checkAdminAccess, checkRegistrableUrl } from "../admin-guard.js";
 import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
 
@@ -52,6 +52,7 @@ export function adminRoutes(ctx: GatewayContext) {
             },
           );
         }
+        checkRegistrableUrl(parsed.data.url, ctx.config.register_allowlist);
         const id = backendId(parsed.data);
         const replaced = ctx.registry.get(id) !== undefined;
         const backend = ctx.registry.add(id, parsed.data, "runtime");
@@ -153,13 +154,5 @@ function nodeView(backend: BackendState) {
 }
 
 function requireAdminToken(ctx: GatewayContext, request: FastifyRequest): void {
-  const expected = ctx.config.admin_token;
-  if (!expected) return;
-  const header = request.headers.authorization ?? "";
-  const given = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
-  // Compare digests so the comparison takes the same time whatever the lengths.
-  const digest = (text: string) => createHash("sha256").update(text).digest();
-  if (!timingSafeEqual(digest(given), digest(expected))) {
-    throw new GatewayError("SWY_ERR_UNAUTHORIZED", "This route needs 'Authorization: Bearer <admin token>'.");
-  }
+  checkAdminAccess(ctx.config.admin_token, ctx.config.host, request.headers.authorization);
 }
