@@ -98,6 +98,30 @@ export const backendSchema = z.strictObject({
 
 export type BackendConfig = z.infer<typeof backendSchema>;
 
+/** A client of the gateway: its key (or the key's SHA-256), the models it may use and its limits. */
+export const clientKeySchema = z
+  .strictObject({
+    name: z.string().min(1),
+    /** The key itself; prefer `key_sha256` in files that others can read. */
+    key: z.string().min(8).optional(),
+    /** Hex SHA-256 of the key, so the config never holds the key. */
+    key_sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/i)
+      .optional(),
+    /** Model names or `*` patterns this key may use; empty: every model. */
+    models: z.array(z.string().min(1)).default([]),
+    /** Requests per minute; 0: no limit. */
+    rpm: z.coerce.number().int().nonnegative().default(0),
+    /** Tokens (prompt + completion, as responses report them) per minute; 0: no limit. */
+    tpm: z.coerce.number().int().nonnegative().default(0),
+  })
+  .refine((client) => (client.key === undefined) !== (client.key_sha256 === undefined), {
+    message: "give exactly one of key and key_sha256",
+  });
+
+export type ClientKeyConfig = z.infer<typeof clientKeySchema>;
+
 export const gatewayConfigSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -132,6 +156,18 @@ export const gatewayConfigSchema = z.strictObject({
   auto_model_strategy: z.enum(["any_first"]).default("any_first"),
   aliases: textMap(z.string().min(1)).default({}),
   admin_token: z.string().optional(),
+  /** Gateway API keys; when any is set, inference routes require one (JSON text in env and flags). */
+  client_keys: z
+    .preprocess((value) => {
+      if (typeof value !== "string") return value;
+      if (value.trim() === "") return [];
+      try {
+        return JSON.parse(value);
+      } catch {
+        return value;
+      }
+    }, z.array(clientKeySchema))
+    .default([]),
   register_allowlist: list.default([]),
   scan_hosts: list.default([]),
   scan_ports: list.default([]),
@@ -312,6 +348,13 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--register-allowlist <list>",
     env: ["SWITCHYARD_REGISTER_ALLOWLIST"],
     description: "hosts and CIDRs POST /backends/register may name (empty: any but link-local and metadata)",
+  },
+  {
+    key: "client_keys",
+    flag: "--client-keys <json>",
+    env: ["SWITCHYARD_CLIENT_KEYS"],
+    description:
+      'gateway API keys as JSON: [{"name","key" or "key_sha256","models","rpm","tpm"}]; any set makes keys required',
   },
   {
     key: "admin_token",

@@ -23,6 +23,7 @@ import { RedisStore } from "../state/redis.js";
 import { getWithDeadline, modelIds, parseJsonOrUndefined } from "../upstream/get.js";
 import { UpstreamPools } from "../upstream/pools.js";
 import { isLoopbackHost } from "./admin-guard.js";
+import { ClientKeys } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { sendError } from "./error-reply.js";
 import { GatewayError } from "./errors.js";
@@ -88,6 +89,7 @@ export function buildGateway(
       logger,
     ),
     models: new ModelResolver(registry, config),
+    clientKeys: new ClientKeys(config.client_keys),
     capacityQueue,
     metrics: createGatewayMetrics(
       () => registry.list(),

@@ -15,6 +15,7 @@ import type { Lease } from "../state/store.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
+import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import type { ProxyRequest } from "./pipeline.js";
 import {
@@ -35,6 +36,8 @@ export type AttemptResult =
   | { kind: "full" };
 
 export interface Attempt {
+  /** The gateway client the request authenticated as; its key is never forwarded upstream. */
+  client?: Client | undefined;
   proxied: ProxyRequest;
   /** The resolved model the backend is asked for. */
   model: string;
@@ -83,6 +86,7 @@ export async function attemptOnce(
     let path = proxied.path;
     let body = attempt.body;
     let headers = upstreamRequestHeaders(request.headers, request.id);
+    if (attempt.client) headers = withoutCredentials(headers);
     if (translator) {
       const translated = translator.request({ ...proxied.parsedBody, model });
       if (!translated.ok) {
@@ -204,6 +208,7 @@ export async function attemptOnce(
             onUsage: (usage) => {
               ctx.metrics.tokens.inc(usage.prompt, model, backend.id, "prompt");
               ctx.metrics.tokens.inc(usage.completion, model, backend.id, "completion");
+              if (attempt.client) recordTokens(ctx.state, attempt.client, usage.prompt + usage.completion);
             },
             onBroken: (error) => fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body"),
           });
@@ -251,6 +256,7 @@ export async function startContinuation(
   model: string,
   prefill: string,
   signal: ClientGone,
+  client?: Client,
 ): Promise<Continuation | undefined> {
   backend.inflight++;
   backend.requests++;
@@ -277,6 +283,7 @@ export async function startContinuation(
     add_generation_prompt: false,
   });
   let headers = upstreamRequestHeaders(request.headers, request.id);
+  if (client) headers = withoutCredentials(headers);
   const key = backend.keyPool?.next();
   if (key !== undefined) headers = withKey(headers, backend.kind, key);
   const timeoutMs = ctx.config.request_timeout * 1000;
@@ -344,6 +351,14 @@ function separationOptions(
     ...(request ? { includeChannels: request.includeChannels } : {}),
     ...(request?.effort ? { reasoningLevel: request.effort } : {}),
   };
+}
+
+/** The request's headers without the client's credentials (a gateway key stays at the gateway). */
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  const out = { ...headers };
+  delete out.authorization;
+  delete out["x-api-key"];
+  return out;
 }
 
 /** The request's headers with the pool's key in the backend's own spelling, the client's removed. */

@@ -11,6 +11,7 @@ import type { Registry } from "../routing/registry.js";
 import type { StrategySet } from "../routing/strategy-set.js";
 import type { StateStore } from "../state/store.js";
 import type { UpstreamPools } from "../upstream/pools.js";
+import type { ClientKeys } from "./client-keys.js";
 import type { ReloadSummary } from "./reload.js";
 import type { ModelResolver } from "./resolve-model.js";
 
@@ -22,6 +23,8 @@ export interface GatewayContext {
   readonly pools: UpstreamPools;
   readonly health: HealthChecker;
   models: ModelResolver;
+  /** Gateway API keys; rebuilt by a reload. */
+  clientKeys: ClientKeys;
   readonly capacityQueue: CapacityQueue;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;

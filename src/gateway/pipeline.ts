@@ -15,6 +15,7 @@ import type { ReasoningRequest } from "../reasoning/request-options.js";
 import type { BackendState } from "../routing/backend.js";
 import { ClientGone } from "../upstream/client-gone.js";
 import { attemptOnce, startContinuation } from "./attempt.js";
+import { admitRequest, assertModelAllowed } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { GatewayError } from "./errors.js";
 import type { ContinueStream } from "./stream-resume.js";
@@ -56,9 +57,15 @@ export async function proxy(
   reply: FastifyReply,
   proxied: ProxyRequest,
 ): Promise<void> {
+  // With gateway keys configured, the client is known (401 otherwise) before anything else happens.
+  const client = ctx.clientKeys.required ? ctx.clientKeys.authenticate(request.headers) : undefined;
   const resolved = ctx.models.resolve(proxied.fields.model);
   if (!resolved) throw new GatewayError("SWY_ERR_NO_HEALTHY_BACKEND", "No backend lists any model yet.");
   const { model } = resolved;
+  if (client) {
+    assertModelAllowed(client, model);
+    await admitRequest(ctx.state, client);
+  }
   let serving = ctx.registry.serving(model);
   if (serving.length === 0) {
     throw new GatewayError(
@@ -115,7 +122,16 @@ export async function proxy(
       if (available.length === 0) return undefined;
       const next = (strategy.pick(available, routing) ?? available[0]) as BackendState;
       tried.add(next.id);
-      const continuation = await startContinuation(ctx, request, next, proxied, model, prefill, clientGone);
+      const continuation = await startContinuation(
+        ctx,
+        request,
+        next,
+        proxied,
+        model,
+        prefill,
+        clientGone,
+        client,
+      );
       if (continuation || clientGone.aborted) return continuation;
     }
   };
@@ -164,6 +180,7 @@ export async function proxy(
       ctx.metrics.gatewayOverhead.observe((reply.elapsedTime - queuedMs) / 1000, proxied.route);
     }
     const result = await attemptOnce(ctx, request, reply, {
+      client,
       proxied,
       model,
       body,

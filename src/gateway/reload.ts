@@ -10,6 +10,7 @@ import { isDeepStrictEqual } from "node:util";
 import { backendId } from "../config/load.js";
 import type { GatewayConfig } from "../config/schema.js";
 import { StrategySet } from "../routing/strategy-set.js";
+import { ClientKeys } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { ModelResolver } from "./resolve-model.js";
 
@@ -65,5 +66,6 @@ export async function applyConfig(ctx: GatewayContext, next: GatewayConfig): Pro
   ctx.config = next;
   ctx.strategies = strategies;
   ctx.models = new ModelResolver(ctx.registry, next);
+  ctx.clientKeys = new ClientKeys(next.client_keys);
   return summary;
 }
