@@ -3,28 +3,7 @@
  * @module
  */
 
-export type Align = "left" | "right";
-
-/** Renders rows under a header, columns padded to their widest cell, separated by two spaces. */
-export function renderTable(
-  header: readonly string[],
-  rows: readonly (readonly string[])[],
-  align: readonly Align[],
-): string {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
-  );
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, column) => {
-        const width = widths[column] ?? 0;
-        return align[column] === "right" ? cell.padStart(width) : cell.padEnd(width);
-      })
-      .join("  ")
-      .trimEnd();
-  const rule = widths.map((width) => "-".repeat(width)).join("  ");
-  return [line(header), rule, ...rows.map(line)].join("\n");
-}
+export { type Align, renderTable } from "../src/bench/format.js";
 
 /** Requests per second with thousands separators, no decimals. */
 export function formatRate(perSecond: number): string {

@@ -7,8 +7,9 @@
  * get that fault (as long as the rates sum to at most 1).
  * @module
  */
+
+import { seededRandom } from "../random/seeded-random.js";
 import type { MockOptions, ReasoningMode, RuntimeFaults } from "./options.js";
-import { mulberry32 } from "./script.js";
 
 export type FaultDecision = "pass" | "fail" | "hang" | "drop";
 
@@ -33,7 +34,7 @@ export class FaultPlan {
   #unavailableUntil: number;
 
   constructor(options: MockOptions, now = Date.now()) {
-    this.#next = mulberry32(options.seed);
+    this.#next = seededRandom(options.seed);
     this.#settings = {
       firstTokenDelayMs: options.firstTokenDelayMs,
       tokenDelayMs: options.tokenDelayMs,

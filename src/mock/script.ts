@@ -7,6 +7,7 @@
  * is one token per tag, as a real tokenizer's special tokens are.
  * @module
  */
+import { seededRandom } from "../random/seeded-random.js";
 import type { ReasoningMode } from "./options.js";
 
 const TOKEN_PATTERN = /\S+\s*|\s+/g;
@@ -157,25 +158,13 @@ export function hash32(text: string, seed = 0): number {
   return hash >>> 0;
 }
 
-/** mulberry32: a tiny, fast, well-distributed 32-bit PRNG. Returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A unit-length vector derived from the input's content: the same input always gives the same vector,
  * different inputs give different ones. Two independent hashes seed the generator, so a collision needs
  * both 32-bit hashes to collide.
  */
 export function embedVector(content: string, dimensions: number): Float32Array {
-  const next = mulberry32(hash32(content) ^ Math.imul(hash32(content, 0x5bd1e995), 0x27d4eb2d));
+  const next = seededRandom(hash32(content) ^ Math.imul(hash32(content, 0x5bd1e995), 0x27d4eb2d));
   const values = new Float64Array(dimensions);
   let norm = 0;
   for (let i = 0; i < dimensions; i++) {

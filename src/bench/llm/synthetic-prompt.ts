@@ -20,17 +20,4 @@ export function syntheticPrompt(tokens: number, random: () => number): string {
   return words.join(" ");
 }
 
-/**
- * mulberry32: a tiny, fast, well-distributed 32-bit PRNG returning floats in [0, 1). The bench uses
- * it so `--seed` makes a run's prompts, lengths, model picks and Poisson arrivals repeatable.
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "../../random/seeded-random.js";

@@ -92,18 +92,6 @@ export function runStrategyConformance(name: string, create: () => Strategy): vo
   });
 }
 
-/** A seeded PRNG (mulberry32), uniform in [0, 1), so randomised strategies are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** How many times each backend id was picked over `count` picks. */
 export function tally(
   count: number,
@@ -116,3 +104,5 @@ export function tally(
   }
   return counts;
 }
+
+export { seededRandom } from "../../../src/random/seeded-random.js";
