@@ -22,6 +22,8 @@ interface ClusterFlags {
   tokenDelayMs?: number;
   config?: string;
   readyTimeout: number;
+  replicas: number;
+  redis?: string;
 }
 
 export function registerClusterCommand(program: Command): void {
@@ -38,7 +40,19 @@ export function registerClusterCommand(program: Command): void {
       parsePort,
       32100,
     )
-    .option("--lb-port <port>", "port of the gateway (0: a free port)", parsePort, 32000)
+    .option(
+      "--lb-port <port>",
+      "port of the gateway; replicas take consecutive ports from it (0: a free port each)",
+      parsePort,
+      32000,
+    )
+    .option(
+      "--replicas <n>",
+      "how many gateway replicas (one READY gateway line each, in replica order)",
+      parseInteger,
+      1,
+    )
+    .option("--redis <url>", "Redis the gateway replicas share registrations, circuits and caps through")
     .option("--quiet", "print only the READY lines and errors")
     .option(
       "--config <file>",
@@ -58,6 +72,9 @@ export function registerClusterCommand(program: Command): void {
     .option("--token-delay-ms <ms>", "mock delay between streamed tokens", parseNonNegative)
     .action(async (flags: ClusterFlags) => {
       if (flags.numBackends < 1) throw new Error("--num-backends must be at least 1");
+      if (flags.replicas < 1) throw new Error("--replicas must be at least 1");
+      if (flags.replicas > 1 && flags.lbPort !== 0 && flags.lbPort + flags.replicas - 1 > 65535)
+        throw new Error("--lb-port plus --replicas runs past port 65535");
       const mockArgs: string[] = [];
       if (flags.firstTokenDelayMs !== undefined)
         mockArgs.push("--first-token-delay-ms", String(flags.firstTokenDelayMs));
@@ -77,6 +94,8 @@ export function registerClusterCommand(program: Command): void {
         healthInterval: flags.healthInterval,
         logLevel: flags.logLevel,
         mockArgs,
+        replicas: flags.replicas,
+        redis: flags.redis,
       });
     });
 }

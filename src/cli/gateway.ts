@@ -2,9 +2,14 @@
  * `switchyard gateway`: flags come from the settings table in config/schema.ts, so help text,
  * env vars and defaults stay in one place. With no backend configured anywhere, the gateway starts
  * its embedded default: a local cluster of four mock backends on loopback.
+ *
+ * `--workers N|auto` (env SWITCHYARD_WORKERS; default 1) is a process option, not a config
+ * setting: with N > 1 a `node:cluster` primary runs N gateway workers on one port (see
+ * cluster/workers.ts). Exact shared state across workers needs `--redis`.
  * @module
  */
-import type { Command } from "commander";
+import { availableParallelism } from "node:os";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   defaultGatewayConfig,
   formatSettingDefault,
@@ -15,6 +20,7 @@ import {
 interface GatewayFlags {
   config?: string;
   backend?: string[];
+  workers?: number;
   [attribute: string]: unknown;
 }
 
@@ -30,6 +36,14 @@ export function registerGatewayCommand(program: Command): void {
       "--backend <[name=]url>",
       "add a backend; its models are read from its /v1/models (repeatable; env SWITCHYARD_BACKENDS)",
       (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .addOption(
+      new Option(
+        "--workers <n|auto>",
+        "gateway worker processes behind one port (node:cluster); auto = one per core; state that must be exact across workers is shared only through --redis (default 1)",
+      )
+        .env("SWITCHYARD_WORKERS")
+        .argParser(parseWorkers),
     );
   const defaults = defaultGatewayConfig();
   const attributeToKey = new Map<string, GatewaySettingKey>();
@@ -45,7 +59,27 @@ export function registerGatewayCommand(program: Command): void {
   command.action(async (flags: GatewayFlags) => {
     const settings: Partial<Record<GatewaySettingKey, unknown>> = {};
     for (const [attribute, key] of attributeToKey) settings[key] = flags[attribute];
+    const sources = { file: flags.config, flags: settings, backendSpecs: flags.backend ?? [] };
+    const workers = await import("../cluster/workers.js");
+    if (workers.isGatewayWorker()) {
+      const { runGateway } = await import("./run-gateway.js");
+      await runGateway(workers.workerGatewaySources(sources), { onReady: workers.announceWorkerReady });
+      return;
+    }
+    if ((flags.workers ?? 1) > 1) {
+      await workers.runGatewayPrimary(sources, flags.workers ?? 1);
+      return;
+    }
     const { runGateway } = await import("./run-gateway.js");
-    await runGateway({ file: flags.config, flags: settings, backendSpecs: flags.backend ?? [] });
+    await runGateway(sources);
   });
+}
+
+/** `--workers`: a whole number ≥ 1, or `auto` for one worker per available core. */
+export function parseWorkers(text: string): number {
+  if (text.trim().toLowerCase() === "auto") return availableParallelism();
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidArgumentError(`expected a whole number ≥ 1 or "auto", got "${text}"`);
+  return value;
 }

@@ -17,7 +17,15 @@ import { applyConfig, type ReloadSummary } from "../gateway/reload.js";
 const EMBEDDED_MOCKS = 4;
 const RELOAD_DEBOUNCE_MS = 200;
 
-export async function runGateway(sources: ConfigSources): Promise<void> {
+export interface RunGatewayOptions {
+  /**
+   * Announces that the gateway answers at `url`. Default: print the READY line. A `--workers`
+   * worker tells the primary over IPC instead, and the primary prints one line for all of them.
+   */
+  onReady?: (url: string) => void;
+}
+
+export async function runGateway(sources: ConfigSources, options: RunGatewayOptions = {}): Promise<void> {
   const initial = loadGatewayConfig(sources);
   const logger = createLogger(initial.log_level);
   const nothingConfigured = initial.backends.length === 0 && initial.scan_hosts.length === 0;
@@ -75,7 +83,9 @@ export async function runGateway(sources: ConfigSources): Promise<void> {
     ? watchConfigFile(file, () => void reload("config file changed").catch(() => {}))
     : () => {};
 
-  process.stdout.write(`${formatReadyLine("gateway", "gateway", clientUrl(initial.host, port))}\n`);
+  const url = clientUrl(initial.host, port);
+  if (options.onReady) options.onReady(url);
+  else process.stdout.write(`${formatReadyLine("gateway", "gateway", url)}\n`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -2,13 +2,19 @@
  * `switchyard cluster`: N mock backends and a gateway in front of them, as child processes, the
  * seed 000 procedure. Prints one READY line per backend and one for the gateway as each answers;
  * SIGINT/SIGTERM stops every child, and a child that dies takes the cluster down with it.
+ *
+ * With `--replicas N` (N > 1) it starts N gateway replicas instead of one, on consecutive ports
+ * from `--lb-port` (0: a free port each), all with the same backends and the same `--redis URL`.
+ * After the backends' READY lines come N `READY gateway url=…` lines, one per replica, in replica
+ * order (replica 1 first), printed once every replica answers. Without `--redis` the replicas share
+ * nothing (registrations, circuits, caps are per replica), and the cluster warns about it.
  * @module
  */
 import { backendId, loadGatewayConfig } from "../config/load.js";
 import { type StartedBackend, startConfiguredBackends } from "./configured.js";
 import { launchMocks } from "./mocks.js";
 import { formatReadyLine } from "./ready-line.js";
-import { type ChildServer, spawnServer } from "./spawn-server.js";
+import { spawnServer } from "./spawn-server.js";
 
 export interface ClusterOptions {
   /** A gateway config file: its backends with `start_command` or `serve` are started, no mocks. */
@@ -25,6 +31,10 @@ export interface ClusterOptions {
   healthInterval?: string | undefined;
   logLevel?: string | undefined;
   mockArgs: readonly string[];
+  /** How many gateway replicas (default 1). */
+  replicas?: number;
+  /** Redis URL every replica shares its state through. */
+  redis?: string | undefined;
 }
 
 export async function runCluster(options: ClusterOptions): Promise<void> {
@@ -44,24 +54,41 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
   for (const mock of mocks)
     process.stdout.write(`${formatReadyLine("backend", mock.ready.id, mock.ready.url)}\n`);
 
-  const gatewayArgs = ["gateway", "--host", options.lbHost, "--port", String(options.lbPort)];
-  if (options.config) gatewayArgs.push("--config", options.config);
-  for (const mock of mocks) gatewayArgs.push("--backend", `${mock.ready.id}=${mock.ready.url}`);
-  if (options.strategy) gatewayArgs.push("--strategy", options.strategy);
-  if (options.healthInterval) gatewayArgs.push("--health-interval", options.healthInterval);
-  gatewayArgs.push("--log-level", options.logLevel ?? (options.quiet ? "warn" : "info"));
-  const stopBackends = () => Promise.all([...mocks, ...configured].map((backend) => backend.stop()));
-  let gateway: ChildServer;
-  try {
-    gateway = await spawnServer(gatewayArgs, { echo, label: "gateway" });
-  } catch (error) {
-    await stopBackends();
-    throw error;
+  const replicas = options.replicas ?? 1;
+  if (replicas > 1 && !options.redis) {
+    process.stderr.write(
+      `switchyard cluster: ${replicas} replicas without --redis share no state (registrations, circuits and caps stay per replica)\n`,
+    );
   }
-  process.stdout.write(`${formatReadyLine("gateway", "gateway", gateway.ready.url)}\n`);
+  const gatewayArgs = (index: number) => {
+    const port = options.lbPort === 0 ? 0 : options.lbPort + index;
+    const args = ["gateway", "--host", options.lbHost, "--port", String(port)];
+    if (options.config) args.push("--config", options.config);
+    for (const mock of mocks) args.push("--backend", `${mock.ready.id}=${mock.ready.url}`);
+    if (options.strategy) args.push("--strategy", options.strategy);
+    if (options.healthInterval) args.push("--health-interval", options.healthInterval);
+    if (options.redis) args.push("--redis", options.redis);
+    args.push("--log-level", options.logLevel ?? (options.quiet ? "warn" : "info"));
+    return args;
+  };
+  const stopBackends = () => Promise.all([...mocks, ...configured].map((backend) => backend.stop()));
+  const launches = await Promise.allSettled(
+    Array.from({ length: replicas }, (_, index) =>
+      spawnServer(gatewayArgs(index), { echo, label: replicaLabel(index, replicas) }),
+    ),
+  );
+  const gateways = launches.flatMap((launch) => (launch.status === "fulfilled" ? [launch.value] : []));
+  const failed = launches.find((launch) => launch.status === "rejected");
+  if (failed) {
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
+    await stopBackends();
+    throw failed.reason;
+  }
+  for (const gateway of gateways)
+    process.stdout.write(`${formatReadyLine("gateway", "gateway", gateway.ready.url)}\n`);
 
   const children = [
-    { id: "gateway", child: gateway.child },
+    ...gateways.map((gateway, index) => ({ id: replicaLabel(index, replicas), child: gateway.child })),
     ...mocks.map((mock) => ({ id: mock.ready.id, child: mock.child })),
     ...configured.map((backend) => ({ id: backend.name, child: backend.child })),
   ];
@@ -69,7 +96,7 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
   const shutdown = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    await gateway.stop();
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
     await stopBackends();
     process.exit(exitCode);
   };
@@ -84,6 +111,10 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
   }
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
+}
+
+function replicaLabel(index: number, replicas: number): string {
+  return replicas > 1 ? `gateway-${index + 1}` : "gateway";
 }
 
 /** Starts the config's startable backends and prints a READY line for every backend it names. */

@@ -1,0 +1,181 @@
+/**
+ * `switchyard gateway --workers N`: one gateway per core behind one port, with `node:cluster`.
+ *
+ * The primary validates the config, picks the port (a free one when `--port 0`, so every worker and
+ * the READY line agree on it), forks N workers that each run the full gateway on that port (the
+ * cluster shares the listening socket; connections are spread round-robin by the primary), prints
+ * ONE `READY gateway url=…` line once every worker listens, restarts a worker that dies, and on
+ * SIGINT/SIGTERM sends each worker SIGTERM (its graceful drain) and exits 0 when all are gone.
+ * SIGHUP is forwarded to every worker (each reloads its config). A worker whose primary dies (even
+ * by SIGKILL) exits by itself: node:cluster ends a worker whose IPC channel drops (about 2 s here).
+ *
+ * State that must be exact across workers (global caps, circuit breakers, runtime registrations,
+ * round-robin cursors) is shared only through `--redis`; without it each worker keeps its own view,
+ * and the primary warns. Sharing through the primary over IPC is not implemented.
+ * @module
+ */
+import cluster, { type Worker } from "node:cluster";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
+import { createLogger } from "../gateway/logger.js";
+import { launchMocks } from "./mocks.js";
+import { clientUrl, formatReadyLine } from "./ready-line.js";
+import { EXIT_WITH_PARENT_ENV } from "./spawn-server.js";
+
+/** Set by the primary in each worker's environment: the port every worker listens on. */
+export const WORKER_PORT_ENV = "SWITCHYARD_WORKER_PORT";
+/** Set by the primary: extra `--backend` specs (JSON list), the embedded mocks it started. */
+export const WORKER_BACKENDS_ENV = "SWITCHYARD_WORKER_BACKENDS";
+/** The IPC message a worker sends once its gateway listens. */
+const READY_MESSAGE = "switchyard:worker-ready";
+
+const EMBEDDED_MOCKS = 4;
+/** More unexpected worker deaths than this many per worker within a minute stops the gateway. */
+const MAX_RESTARTS_PER_WORKER_PER_MINUTE = 5;
+
+/** True in a process forked by {@link runGatewayPrimary}. */
+export function isGatewayWorker(): boolean {
+  return cluster.isWorker && process.env[WORKER_PORT_ENV] !== undefined;
+}
+
+/** The worker's side: the sources it runs the gateway with, and how it announces readiness. */
+export function workerGatewaySources(sources: ConfigSources): ConfigSources {
+  const port = Number(process.env[WORKER_PORT_ENV]);
+  const extra = process.env[WORKER_BACKENDS_ENV];
+  const embedded = extra ? (JSON.parse(extra) as string[]) : [];
+  return {
+    ...sources,
+    flags: { ...sources.flags, port },
+    backendSpecs: [...(sources.backendSpecs ?? []), ...embedded],
+  };
+}
+
+export function announceWorkerReady(url: string): void {
+  process.send?.({ type: READY_MESSAGE, url });
+}
+
+function isReadyMessage(message: unknown): boolean {
+  return (
+    typeof message === "object" && message !== null && (message as { type?: unknown }).type === READY_MESSAGE
+  );
+}
+
+export async function runGatewayPrimary(sources: ConfigSources, workers: number): Promise<void> {
+  // Validate once here, so a bad config fails with one message instead of N crashing workers.
+  const config = loadGatewayConfig(sources);
+  const logger = createLogger(config.log_level);
+  if (!config.redis) {
+    logger.warn(
+      { workers },
+      "workers share no state without --redis: caps, circuit breakers and runtime registrations are per worker",
+    );
+  }
+  const port = config.port === 0 ? await pickFreePort(config.host) : config.port;
+  const nothingConfigured = config.backends.length === 0 && config.scan_hosts.length === 0;
+  // One embedded mock cluster for all workers, not one per worker.
+  const mocks = nothingConfigured
+    ? await launchMocks({ count: EMBEDDED_MOCKS, host: "127.0.0.1", basePort: 0, echo: false })
+    : [];
+  if (mocks.length > 0) {
+    logger.info(
+      { backends: mocks.map((mock) => mock.ready.url) },
+      `no backends configured: started the embedded default, ${EMBEDDED_MOCKS} local mock backends`,
+    );
+  }
+  const workerEnv: Record<string, string> = {
+    [WORKER_PORT_ENV]: String(port),
+    [EXIT_WITH_PARENT_ENV]: "0",
+    [WORKER_BACKENDS_ENV]: JSON.stringify(mocks.map((mock) => `${mock.ready.id}=${mock.ready.url}`)),
+  };
+
+  const url = clientUrl(config.host, port);
+  const slots = new Map<Worker, number>();
+  const readySlots = new Set<number>();
+  let announced = false;
+  let stopping = false;
+  let restarts: number[] = [];
+
+  const fork = (slot: number) => {
+    const worker = cluster.fork(workerEnv);
+    slots.set(worker, slot);
+    worker.on("message", (message: unknown) => {
+      if (!isReadyMessage(message)) return;
+      if (announced) {
+        logger.info({ worker: slot + 1, pid: worker.process.pid }, "replacement worker ready");
+        return;
+      }
+      readySlots.add(slot);
+      if (readySlots.size === workers) {
+        announced = true;
+        logger.info({ workers, url }, "all workers listening");
+        process.stdout.write(`${formatReadyLine("gateway", "gateway", url)}\n`);
+      }
+    });
+  };
+
+  const stopWorker = async (worker: Worker, timeoutMs: number) => {
+    if (worker.isDead()) return;
+    const exited = once(worker, "exit");
+    worker.process.kill("SIGTERM");
+    const killer = setTimeout(() => worker.process.kill("SIGKILL"), timeoutMs);
+    await exited;
+    clearTimeout(killer);
+  };
+  const shutdown = async (signal: string, exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down the workers");
+    const alive = [...slots.keys()].filter((worker) => !worker.isDead());
+    const graceMs = (config.shutdown_timeout + 5) * 1000;
+    await Promise.all(alive.map((worker) => stopWorker(worker, graceMs)));
+    await Promise.all(mocks.map((mock) => mock.stop()));
+    process.exit(exitCode);
+  };
+
+  cluster.on("exit", (worker, code, signal) => {
+    const slot = slots.get(worker) ?? 0;
+    slots.delete(worker);
+    if (stopping) return;
+    if (!announced) {
+      logger.error({ worker: slot + 1, code, signal }, "a worker exited before it was ready");
+      void shutdown("worker start failure", 1);
+      return;
+    }
+    const now = Date.now();
+    restarts = [...restarts.filter((at) => now - at < 60_000), now];
+    if (restarts.length > MAX_RESTARTS_PER_WORKER_PER_MINUTE * workers) {
+      logger.error({ restarts: restarts.length }, "workers keep dying; stopping the gateway");
+      void shutdown("restart loop", 1);
+      return;
+    }
+    // Back off a little once deaths pile up, so a crash loop does not spin the CPU.
+    const delayMs = restarts.length > workers ? 1_000 : 0;
+    logger.warn(
+      { worker: slot + 1, pid: worker.process.pid, code, signal, delayMs },
+      "worker died; starting a replacement",
+    );
+    setTimeout(() => {
+      if (!stopping) fork(slot);
+    }, delayMs);
+  });
+
+  process.on("SIGINT", () => void shutdown("SIGINT", 0));
+  process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+  process.on("SIGHUP", () => {
+    for (const worker of slots.keys()) if (!worker.isDead()) worker.process.kill("SIGHUP");
+  });
+  for (let slot = 0; slot < workers; slot++) fork(slot);
+}
+
+/** A port nobody listens on right now on `host`: bind port 0, read it, let it go. */
+async function pickFreePort(host: string): Promise<number> {
+  const server = createServer();
+  server.listen(0, host);
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  await once(server, "close");
+  if (address === null || typeof address === "string") throw new Error("no TCP address to pick a port");
+  return address.port;
+}
