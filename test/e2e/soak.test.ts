@@ -1,0 +1,76 @@
+/**
+ * The soak in CI-friendly form: `dist/bench/soak.js` for 25 s (3 mock backends, concurrency 16)
+ * with its chaos loop killing, hanging and failing backends. The longer run is
+ * `npm run bench:soak -- --minutes N`. Needs `npm run build` first (as `npm test` does).
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const SOAK = fileURLToPath(new URL("../../dist/bench/soak.js", import.meta.url));
+const SECONDS = 25;
+
+interface Tally {
+  sent: number;
+  succeeded: number;
+  failed: Record<string, number>;
+  cut: Record<string, number>;
+}
+
+interface SoakResult {
+  pass: boolean;
+  sent: number;
+  json: Tally;
+  stream: Tally;
+  chaos: { kills: number; hangs: number; fails: number; errors: string[] };
+  retried: number;
+  rss: { startMB: number; peakMB: number; endMB: number; growthMB: number };
+  inflightAtEnd: number;
+}
+
+function runSoak(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SOAK, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-16_384);
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("soak", () => {
+  it(
+    `serves every non-streaming request for ${SECONDS} s of chaos, with inflight back to 0 and bounded RSS`,
+    async () => {
+      const { code, stdout, stderr } = await runSoak([
+        "--seconds",
+        String(SECONDS),
+        "--backends",
+        "3",
+        "--concurrency",
+        "16",
+      ]);
+      const line = stdout.split("\n").find((l) => l.startsWith("SOAK_RESULT "));
+      expect(line, `no SOAK_RESULT line\n${stdout}\n${stderr}`).toBeDefined();
+      const result = JSON.parse(line!.slice("SOAK_RESULT ".length)) as SoakResult;
+      expect(code, `${stdout}\n${stderr}`).toBe(0);
+      expect(result.pass).toBe(true);
+      expect(result.sent).toBeGreaterThan(100);
+      expect(result.json.sent).toBeGreaterThan(0);
+      expect(result.stream.sent).toBeGreaterThan(0);
+      expect(result.json.failed).toEqual({});
+      expect(result.json.succeeded).toBe(result.json.sent);
+      expect(result.chaos.kills + result.chaos.hangs + result.chaos.fails).toBeGreaterThan(0);
+      expect(result.chaos.errors).toEqual([]);
+      expect(result.inflightAtEnd).toBe(0);
+      expect(result.rss.growthMB).toBeLessThan(50);
+    },
+    (SECONDS + 120) * 1000,
+  );
+});
