@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureTinyModel } from "../fixtures/tiny-gguf.js";
 import { CLI_PATH, startCli, stopAll } from "../helpers/cli-process.js";
 import { freePort } from "../helpers/ports.js";
+import { descendants, isAlive } from "../helpers/process-tree.js";
 import { writeTempConfig } from "../helpers/temp-config.js";
 
 let config: ReturnType<typeof writeTempConfig>;
@@ -20,15 +21,6 @@ afterAll(async () => {
   await stopAll();
   config?.remove();
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("switchyard cluster --config", () => {
   it("starts serve and start_command backends, routes to both, and stops them all", async () => {
@@ -79,26 +71,3 @@ describe("switchyard cluster --config", () => {
     expect(pids.filter(isAlive)).toEqual([]);
   });
 });
-
-/** Every process below `root`, from /proc. */
-async function descendants(root: number): Promise<number[]> {
-  const { readFile, readdir } = await import("node:fs/promises");
-  const parents = new Map<number, number>();
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-  }
-  const found: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const parent = queue.shift()!;
-    for (const [pid, ppid] of parents) {
-      if (ppid === parent) {
-        found.push(pid);
-        queue.push(pid);
-      }
-    }
-  }
-  return found;
-}

@@ -3,10 +3,10 @@
  * `redis-server` (started here on a free port). A backend registered through replica 1 is served
  * by replica 2, and SIGTERM stops every child.
  */
-import { readdir, readFile } from "node:fs/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { startCli, stopAll } from "../helpers/cli-process.js";
 import { chat, eventually, postJson } from "../helpers/http.js";
+import { childPids, isAlive } from "../helpers/process-tree.js";
 import { type RedisServer, redisServerAvailable, startRedisServer } from "../helpers/redis-server.js";
 
 const available = redisServerAvailable();
@@ -16,26 +16,6 @@ afterAll(async () => {
   await stopAll();
   await Promise.all(servers.map((server) => server.stop()));
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function childPids(parent: number): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    if (ppid === parent) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 describe.skipIf(!available)("switchyard cluster --replicas", () => {
   it("starts 2 replicas on one Redis: a registration on replica 1 is served by replica 2", async () => {

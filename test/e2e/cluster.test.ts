@@ -4,29 +4,9 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { startCli, stopAll } from "../helpers/cli-process.js";
+import { childPids, isAlive } from "../helpers/process-tree.js";
 
 afterAll(stopAll);
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function childPids(parent: number): Promise<number[]> {
-  const { readFile, readdir } = await import("node:fs/promises");
-  const pids: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    if (ppid === parent) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 async function hello(url: string) {
   const response = await fetch(`${url}/v1/chat/completions`, {

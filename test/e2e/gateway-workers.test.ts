@@ -3,32 +3,12 @@
  * One READY line with the real port, every request answered, two worker children, and SIGTERM
  * drains them and exits 0 with no child left.
  */
-import { readdir, readFile } from "node:fs/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { startCli, stopAll } from "../helpers/cli-process.js";
 import { chat, eventually, getJson } from "../helpers/http.js";
+import { childPids, isAlive } from "../helpers/process-tree.js";
 
 afterAll(stopAll);
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function childPids(parent: number): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    if (ppid === parent) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 describe("switchyard gateway --workers", () => {
   it("runs 2 workers behind one port, answers every request, and stops cleanly on SIGTERM", async () => {
