@@ -69,13 +69,28 @@ function convertStream(options: RelayOptions, converter: StreamConverter): Promi
       }
     }
   };
+  let failed = false;
   const parser = createParser({
     onEvent: (event) => {
+      if (failed) return;
       if (options.onUsage && event.data.includes('"usage"')) {
         const usage = findUsage(Buffer.from(event.data));
         if (usage) options.onUsage(usage);
       }
-      write(converter.event({ event: event.event, data: event.data }));
+      try {
+        write(converter.event({ event: event.event, data: event.data }));
+      } catch (error) {
+        // A converter that cannot read the backend's event ends this stream, not the process.
+        failed = true;
+        body.destroy();
+        write(
+          converter.fail(
+            502,
+            `The gateway could not convert the backend's stream: ${(error as Error).message}`,
+          ),
+        );
+        raw.end();
+      }
     },
   });
   const decoder = new StringDecoder("utf8");
@@ -87,8 +102,12 @@ function convertStream(options: RelayOptions, converter: StreamConverter): Promi
       resolve(outcome);
     };
     body.on("data", (chunk: Buffer) => parser.feed(decoder.write(chunk)));
+    body.once("close", () => {
+      if (failed) settle("upstream_broke");
+    });
     body.once("end", () => {
       parser.feed(decoder.end());
+      if (failed) return settle("upstream_broke");
       if (raw.destroyed) return settle("client_gone");
       write(converter.end());
       raw.end();
@@ -172,7 +191,14 @@ async function sendJson(options: RelayOptions): Promise<RelayOutcome> {
       ? findUsage(body.length > 65_536 ? body.subarray(-4_096) : body)
       : undefined;
     if (usage) options.onUsage!(usage);
-    if (options.transform) body = transformJson(body, options.transform);
+    if (options.transform) {
+      try {
+        body = transformJson(body, options.transform);
+      } catch (error) {
+        // The response is already the gateway's to answer (hijacked): a 502 in the client's format.
+        return sendConversionFailure(options, error as Error);
+      }
+    }
     if (options.routing) body = spliceRouting(body, options.routing);
   }
   const headers = clientResponseHeaders(response.headers, options.headers);
@@ -180,6 +206,25 @@ async function sendJson(options: RelayOptions): Promise<RelayOutcome> {
   raw.writeHead(response.statusCode, headers);
   raw.end(body);
   return "complete";
+}
+
+function sendConversionFailure(options: RelayOptions, error: Error): RelayOutcome {
+  const message = `The gateway could not convert the backend's answer: ${error.message}`;
+  const body = Buffer.from(
+    JSON.stringify(
+      options.protocol === "anthropic"
+        ? anthropicError(502, message)
+        : openAIError(502, message, "upstream_failed"),
+    ),
+  );
+  options.onBroken?.(error);
+  options.raw.writeHead(502, {
+    ...options.headers,
+    "content-type": "application/json",
+    "content-length": body.length,
+  });
+  options.raw.end(body);
+  return "upstream_broke";
 }
 
 /** A body that is not JSON is passed on as it is: the client gets what the backend said. */

@@ -62,7 +62,8 @@ export class ResumeTracker {
       return `data: ${data}\n\n`;
     }
     if (typeof chunk !== "object" || chunk === null) return `data: ${data}\n\n`;
-    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    const first = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    const choice = typeof first === "object" && first !== null ? first : undefined;
     const content = typeof choice?.delta?.content === "string" ? choice.delta.content : "";
     if (choice?.delta?.tool_calls !== undefined) this.sawToolCall = true;
     if (choice?.finish_reason !== undefined && choice.finish_reason !== null) this.finished = true;
@@ -91,7 +92,13 @@ function pump(
 ): Promise<PumpOutcome> {
   const parser = createParser({
     onEvent: (event) => {
-      const frame = tracker.frame(event.data, continuing);
+      let frame: string | undefined;
+      try {
+        frame = tracker.frame(event.data, continuing);
+      } catch {
+        // Unreadable chunks pass as they came: watching the stream must never break it.
+        frame = `data: ${event.data}\n\n`;
+      }
       if (frame !== undefined && !raw.write(frame) && !body.isPaused()) {
         body.pause();
         raw.once("drain", () => body.resume());

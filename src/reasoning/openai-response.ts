@@ -99,6 +99,7 @@ export function separateChatCompletion(
   completion: ChatCompletion,
   options: ResponseSeparationOptions,
 ): ChatCompletion {
+  if (!isRecord(completion)) return completion;
   const next: ChatCompletion = { ...completion };
   if (options.reasoningLevel !== undefined) next.reasoning_level = options.reasoningLevel;
   if (!Array.isArray(completion.choices)) return next;
@@ -106,7 +107,8 @@ export function separateChatCompletion(
   const counts = emptyCounts();
   let separated = false;
   next.choices = completion.choices.map((choice: ChatChoice) => {
-    if (!isRecord(choice.message)) return choice;
+    // A malformed choice (null, a string) is passed on as the backend sent it.
+    if (!isRecord(choice) || !isRecord(choice.message)) return choice;
     const { message, channels } = separateMessage(choice.message, options);
     for (const channel of HARMONY_CHANNELS) {
       const text = channels[channel];
@@ -198,6 +200,7 @@ export class ChatChunkSeparator {
   }
 
   #pieces(choice: ChatChunkChoice): ChatChunkChoice[] {
+    if (!isRecord(choice)) return [choice];
     const index = typeof choice.index === "number" ? choice.index : 0;
     const delta: ChatDelta = isRecord(choice.delta) ? choice.delta : {};
     let stream = this.#streams.has(index) ? this.#streams.get(index) : this.#newStream(index);
