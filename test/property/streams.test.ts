@@ -57,7 +57,6 @@ import {
   anthropicMessageText,
   anthropicStream,
   type FakeUpstream,
-  hasNullChoice,
   markupText,
   openAIChunkText,
   openAICompletionText,
