@@ -107,6 +107,8 @@ export function buildGateway(
     bodyLimit: config.body_limit,
     requestIdHeader: "x-request-id",
     genReqId: nextRequestId,
+    // Errors fastify raises before routing (a malformed URL, an over-long parameter) answer in our format too.
+    frameworkErrors: (error, request, reply) => sendError(request, reply, error),
     // One pino child per request costs more than the rest of routing; log lines carry reqId explicitly.
     childLoggerFactory: (parent) => parent,
     return503OnClosing: true,
