@@ -11,6 +11,7 @@ import type { ReasoningRequest } from "../../reasoning/request-options.js";
 import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
 import { proxy } from "../pipeline.js";
+import { routingHints } from "./routing-hints.js";
 
 /** An Anthropic client that enables thinking wants reasoning as thinking blocks. */
 const THINKING_AS_BLOCKS: ReasoningRequest = {
@@ -44,7 +45,7 @@ async function handleMessages(
   const parsed = result.data;
   const thinking = (body as { thinking?: { type?: unknown } }).thinking;
   const userId = parsed.metadata?.user_id;
-  const query = request.query as { node?: unknown };
+  const hints = routingHints(request);
   await proxy(ctx, request, reply, {
     route: "messages",
     path: "/v1/messages",
@@ -58,17 +59,10 @@ async function handleMessages(
     rawBody: request.rawBody ?? Buffer.from(JSON.stringify(body)),
     parsedBody: body as Record<string, unknown>,
     reasoning: thinking?.type === "enabled" ? { request: THINKING_AS_BLOCKS, separate: true } : undefined,
-    forcedNode: typeof query.node === "string" && query.node.length > 0 ? query.node : undefined,
-    debug: request.headers["x-switchyard-debug"] === "1",
-    sessionKey: userId ?? sessionOf(request),
+    forcedNode: hints.forcedNode,
+    debug: hints.debug,
+    sessionKey: userId ?? hints.sessionHeader,
   });
-}
-
-function sessionOf(request: FastifyRequest): string | undefined {
-  const session = request.headers["x-session-id"];
-  if (typeof session === "string" && session.length > 0) return session;
-  const key = request.headers["x-api-key"] ?? request.headers.authorization;
-  return typeof key === "string" && key.length > 0 ? key : undefined;
 }
 
 /** System prompt, then message texts, up to PROMPT_PREFIX_CHARS: what cache-aware routing hashes. */

@@ -19,6 +19,7 @@ import {
 import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
 import { type ProxyRequest, proxy } from "../pipeline.js";
+import { routingHints } from "./routing-hints.js";
 
 interface InferenceRoute {
   route: string;
@@ -77,7 +78,7 @@ async function handleInference(
       check.param ? { param: check.param } : {},
     );
   }
-  const query = request.query as { node?: unknown };
+  const hints = routingHints(request);
   let body = request.body as Record<string, unknown>;
   let rawBody = request.rawBody ?? Buffer.from(JSON.stringify(body));
   let reasoning: ProxyRequest["reasoning"];
@@ -103,19 +104,11 @@ async function handleInference(
     rawBody,
     parsedBody: body,
     reasoning,
-    forcedNode: typeof query.node === "string" && query.node.length > 0 ? query.node : undefined,
-    debug: request.headers["x-switchyard-debug"] === "1",
+    forcedNode: hints.forcedNode,
+    debug: hints.debug,
     resume: wantsResume(ctx, request),
-    sessionKey: check.fields.user ?? sessionHeader(request),
+    sessionKey: check.fields.user ?? hints.sessionHeader,
   });
-}
-
-/** A session id the client sent, else its API key: either keeps a client on one backend. */
-function sessionHeader(request: FastifyRequest): string | undefined {
-  const session = request.headers["x-session-id"];
-  if (typeof session === "string" && session.length > 0) return session;
-  const key = request.headers["x-api-key"] ?? request.headers.authorization;
-  return typeof key === "string" && key.length > 0 ? key : undefined;
 }
 
 function wantsResume(ctx: GatewayContext, request: FastifyRequest): boolean {

@@ -1,0 +1,30 @@
+/**
+ * What a client can say about its own routing, read the same way by every inference route:
+ * `?node=` to force a backend, `x-switchyard-debug: 1` to see the decision, and the affinity key
+ * sticky routing uses when the body names no user.
+ * @module
+ */
+import type { FastifyRequest } from "fastify";
+
+export interface RoutingHints {
+  forcedNode: string | undefined;
+  debug: boolean;
+  /** `x-session-id`, else the client's API key: either keeps a client on one backend. */
+  sessionHeader: string | undefined;
+}
+
+export function routingHints(request: FastifyRequest): RoutingHints {
+  const node = (request.query as { node?: unknown }).node;
+  return {
+    forcedNode: typeof node === "string" && node.length > 0 ? node : undefined,
+    debug: request.headers["x-switchyard-debug"] === "1",
+    sessionHeader: sessionHeader(request),
+  };
+}
+
+function sessionHeader(request: FastifyRequest): string | undefined {
+  const session = request.headers["x-session-id"];
+  if (typeof session === "string" && session.length > 0) return session;
+  const key = request.headers["x-api-key"] ?? request.headers.authorization;
+  return typeof key === "string" && key.length > 0 ? key : undefined;
+}
