@@ -63,12 +63,14 @@ export async function runGateway(sources: ConfigSources, options: RunGatewayOpti
       // A bad file throws here, before anything changed: the running configuration keeps serving.
       const next = withEmbedded(loadGatewayConfig(sources));
       const summary = await applyConfig(gateway.context, next);
+      gateway.context.metrics.configReloads.inc(1, "applied");
       logger.info({ why, ...summary }, "configuration reloaded");
       if (summary.needsRestart.length > 0)
         logger.warn({ settings: summary.needsRestart }, "these settings need a restart");
       return summary;
     });
     reloading = run.catch((error: unknown) => {
+      gateway.context.metrics.configReloads.inc(1, "refused");
       logger.error(
         { why, err: error instanceof Error ? error.message : String(error) },
         "reload rejected; keeping the running configuration",

@@ -33,6 +33,8 @@ export interface GatewayMetrics {
   keyRotations: FastCounter;
   /** Labels: backend (the one that took over). */
   streamResumes: FastCounter;
+  /** Labels: result (applied, refused). */
+  configReloads: FastCounter;
 }
 
 export function createGatewayMetrics(
@@ -141,6 +143,12 @@ export function createGatewayMetrics(
       "switchyard_key_rotations_total",
       "Requests resent with the next upstream API key after a 429, 401 or 403",
       ["backend", "status"],
+      registry,
+    ),
+    configReloads: new FastCounter(
+      "switchyard_config_reloads_total",
+      "Configuration reloads (file change, SIGHUP, POST /admin/reload), applied or refused as invalid",
+      ["result"],
       registry,
     ),
     routingDecisions: new FastCounter(

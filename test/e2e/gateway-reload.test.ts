@@ -6,6 +6,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CliProcess, startCli, stopAll } from "../helpers/cli-process.js";
 import { chat, eventually, getJson, postJson } from "../helpers/http.js";
+import { parsePrometheusText, sumSamples } from "../helpers/prometheus.js";
 import { writeTempConfig } from "../helpers/temp-config.js";
 
 const configs: { remove(): void }[] = [];
@@ -49,29 +50,39 @@ describe("hot reload", () => {
     ]);
     const base = gateway.ready[0]!.url;
 
+    const reloads = async (result: string) => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return sumSamples(parsePrometheusText(text), "switchyard_config_reloads_total", { result });
+    };
+
+    // Load runs throughout; each rewrite waits for its own reload outcome, because rewrites closer
+    // together than the watcher's debounce are (rightly) read once, as the last one left them.
     const statuses: number[] = [];
-    let sent = 0;
+    let loading = true;
     const load = async () => {
-      while (sent < 300) {
-        sent++;
-        if (sent === 60)
-          rewrite(
-            config.path,
-            JSON.stringify({ backends: [entry(b!, ["key-new"]), entry(c!, ["key-new"])] }),
-          );
-        if (sent === 180) rewrite(config.path, '{"backends": [ this is not json');
+      while (loading) {
         statuses.push((await chat(base, "mock-model")).status);
-        if (sent % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 15));
+        await new Promise((resolve) => setTimeout(resolve, 2));
       }
     };
-    await Promise.all(Array.from({ length: 6 }, load));
-    expect(statuses).toHaveLength(300);
+    const workers = Array.from({ length: 6 }, load);
+    try {
+      await eventually(() => statuses.length >= 60, 15_000);
+      rewrite(config.path, JSON.stringify({ backends: [entry(b!, ["key-new"]), entry(c!, ["key-new"])] }));
+      await eventually(async () => (await reloads("applied")) >= 1, 15_000);
+      const afterValid = statuses.length;
+      rewrite(config.path, '{"backends": [ this is not json');
+      await eventually(async () => (await reloads("refused")) >= 1, 15_000);
+      await eventually(() => statuses.length >= afterValid + 60, 15_000);
+    } finally {
+      loading = false;
+      await Promise.all(workers);
+    }
+    expect(statuses.length).toBeGreaterThanOrEqual(120);
     expect(statuses.filter((code) => code !== 200)).toEqual([]);
 
-    await eventually(async () => {
-      const status = await getJson<StatusBody>(`${base}/status`);
-      return status.body.backends.map((backend) => backend.name).join(",") === "b,c";
-    });
+    const status = await getJson<StatusBody>(`${base}/status`);
+    expect(status.body.backends.map((backend) => backend.name).join(",")).toBe("b,c");
     const keysBefore = (await getJson<{ keys: Record<string, number> }>(`${c!.ready[0]!.url}/mock/stats`))
       .body.keys;
     const routed = new Set<string>();

@@ -26,8 +26,10 @@ export function parsePrometheusText(text: string): Sample[] {
       if (!label) throw new Error(`bad labels in: ${line}`);
       labels[label[1]!] = label[2]!.replace(/\\(.)/g, (_, char: string) => (char === "n" ? "\n" : char));
     }
-    const value = Number(match[4] === "+Inf" ? Number.POSITIVE_INFINITY : match[4]);
-    if (Number.isNaN(value) && match[4] !== "NaN") throw new Error(`bad value in: ${line}`);
+    // Prometheus reads values with Go's ParseFloat, which takes NaN in any case (prom-client writes "Nan").
+    const isNaNText = match[4]!.toLowerCase() === "nan";
+    const value = isNaNText ? Number.NaN : Number(match[4] === "+Inf" ? Number.POSITIVE_INFINITY : match[4]);
+    if (Number.isNaN(value) && !isNaNText) throw new Error(`bad value in: ${line}`);
     samples.push({ name: match[1]!, labels, value });
   }
   return samples;
