@@ -5,8 +5,26 @@
  * @module
  */
 import { z } from "zod";
+import { isKnownStrategy, strategyNames } from "../routing/strategies/strategy.js";
 
-const seconds = z.coerce.number().nonnegative();
+/** Longest duration any setting takes: a week, well inside Node's timer range (2^31-1 ms). */
+const MAX_SECONDS = 7 * 86_400;
+
+/** Seconds, kept to whole milliseconds because timers and fastify take integer milliseconds. */
+const seconds = z.coerce
+  .number()
+  .nonnegative()
+  .max(MAX_SECONDS, `must be at most ${MAX_SECONDS} seconds (a week)`)
+  .transform((value) => Math.round(value * 1000) / 1000);
+
+/** A strategy in any accepted spelling (`ROUND_ROBIN`, `p2c`, …), checked here so a typo fails at load. */
+const strategyName = z
+  .string()
+  .min(1)
+  .refine(isKnownStrategy, {
+    error: (issue) =>
+      `unknown strategy "${String(issue.input)}" (choose from: ${strategyNames().join(", ")})`,
+  });
 
 /** A boolean given as one, or as text (`true`/`false`, `1`/`0`, `yes`/`no`) from env vars and flags. */
 const flag = z.preprocess((value) => {
@@ -125,8 +143,8 @@ export type ClientKeyConfig = z.infer<typeof clientKeySchema>;
 export const gatewayConfigSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
-  strategy: z.string().min(1).default("round_robin"),
-  model_strategies: textMap(z.string().min(1)).default({}),
+  strategy: strategyName.default("round_robin"),
+  model_strategies: textMap(strategyName).default({}),
   health_interval: seconds.default(30),
   health_timeout: seconds.default(5),
   request_timeout: seconds.default(300),
@@ -178,7 +196,11 @@ export const gatewayConfigSchema = z.strictObject({
   /** Inserted into every Redis key, so several fleets can share one server. */
   redis_namespace: z.string().min(1).optional(),
   /** Seconds a global inflight lease lives unless renewed (a crashed replica's leases vanish after it). */
-  lease_ttl: z.coerce.number().positive().default(60),
+  lease_ttl: z.coerce
+    .number()
+    .positive()
+    .max(MAX_SECONDS, `must be at most ${MAX_SECONDS} seconds (a week)`)
+    .default(60),
   log_level: z
     .string()
     .toLowerCase()

@@ -114,10 +114,13 @@ export function buildGateway(
     return503OnClosing: true,
     // A client must send its whole request within this time: slow senders cannot hold a slot. Node
     // checks these deadlines on an interval (30 s by default), too coarse for a short timeout.
-    requestTimeout: config.client_timeout * 1000,
+    requestTimeout: Math.round(config.client_timeout * 1000),
     http: {
-      connectionsCheckingInterval: Math.min(1_000, config.client_timeout * 500),
-      headersTimeout: config.client_timeout * 1000,
+      // Node checks headersTimeout ≤ requestTimeout when the server is created, before fastify sets
+      // its own requestTimeout, so a client_timeout above Node's default (300 s) needs it here too.
+      requestTimeout: Math.round(config.client_timeout * 1000),
+      connectionsCheckingInterval: Math.max(1, Math.min(1_000, Math.round(config.client_timeout * 500))),
+      headersTimeout: Math.round(config.client_timeout * 1000),
     },
   });
   registerJsonBodyParser(app);

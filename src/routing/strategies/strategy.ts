@@ -102,6 +102,11 @@ export function normalizeStrategyName(name: string): string {
   return BY_COMPACT_SPELLING.get(compact(snake)) ?? snake;
 }
 
+/** Whether a name, in any accepted spelling, is a strategy. */
+export function isKnownStrategy(name: string): boolean {
+  return Object.hasOwn(FACTORIES, normalizeStrategyName(name));
+}
+
 /** The canonical strategy names (aliases not included). */
 export function strategyNames(): string[] {
   return Object.keys(FACTORIES);
@@ -112,7 +117,8 @@ export function strategyNames(): string[] {
  * @throws Error naming the choices when the name is unknown.
  */
 export function createStrategy(name: string): Strategy {
-  const factory = FACTORIES[normalizeStrategyName(name)];
+  const canonical = normalizeStrategyName(name);
+  const factory = Object.hasOwn(FACTORIES, canonical) ? FACTORIES[canonical] : undefined;
   if (!factory) {
     throw new Error(`unknown strategy "${name}" (choose from: ${strategyNames().join(", ")})`);
   }
