@@ -5,7 +5,7 @@
  * @module
  */
 import { openAIError } from "../protocol/openai/errors.js";
-import { SSE_DONE, sseData } from "../protocol/sse.js";
+import { SSE_DONE, sseData, sseRawData } from "../protocol/sse.js";
 import type { SseMessage, StreamConverter } from "../protocol/translate/translator.js";
 import {
   ChatChunkSeparator,
@@ -68,6 +68,8 @@ export class ReasoningStreamConverter implements StreamConverter {
   }
 
   fail(status: number, message: string): string[] {
+    // After [DONE] (or end()) the client's stream is complete: an error frame there would follow it.
+    if (this.#finished) return [];
     return [...this.flushMessages().map(toFrame), sseData(openAIError(status, message, "upstream_failed"))];
   }
 }
@@ -95,7 +97,7 @@ function toMessage(chunk: ChatCompletionChunk): SseMessage {
 }
 
 function toFrame(message: SseMessage): string {
-  return message.data === "[DONE]" ? SSE_DONE : `data: ${message.data}\n\n`;
+  return message.data === "[DONE]" ? SSE_DONE : sseRawData(message.data);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -12,7 +12,7 @@ import { StringDecoder } from "node:string_decoder";
 import { createParser } from "eventsource-parser";
 import type { Dispatcher } from "undici";
 import { openAIError } from "../protocol/openai/errors.js";
-import { SSE_DONE, SSE_HEADERS, sseData } from "../protocol/sse.js";
+import { SSE_DONE, SSE_HEADERS, sseData, sseRawData } from "../protocol/sse.js";
 import { describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
 import type { RelayOutcome } from "./relay.js";
@@ -59,9 +59,9 @@ export class ResumeTracker {
     try {
       chunk = JSON.parse(data) as StreamChunk;
     } catch {
-      return `data: ${data}\n\n`;
+      return sseRawData(data);
     }
-    if (typeof chunk !== "object" || chunk === null) return `data: ${data}\n\n`;
+    if (typeof chunk !== "object" || chunk === null) return sseRawData(data);
     const first = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
     const choice = typeof first === "object" && first !== null ? first : undefined;
     const content = typeof choice?.delta?.content === "string" ? choice.delta.content : "";
@@ -70,7 +70,7 @@ export class ResumeTracker {
     if (!continuing) {
       if (this.id === undefined && typeof chunk.id === "string") this.id = chunk.id;
       this.text += content;
-      return `data: ${data}\n\n`;
+      return sseRawData(data);
     }
     const onlyRole =
       choice !== undefined && content === "" && choice.delta?.role !== undefined && !this.finished;
@@ -97,7 +97,7 @@ function pump(
         frame = tracker.frame(event.data, continuing);
       } catch {
         // Unreadable chunks pass as they came: watching the stream must never break it.
-        frame = `data: ${event.data}\n\n`;
+        frame = sseRawData(event.data);
       }
       if (frame !== undefined && !raw.write(frame) && !body.isPaused()) {
         body.pause();

@@ -9,6 +9,17 @@ export function sseData(payload: unknown): string {
   return `data: ${JSON.stringify(payload)}\n\n`;
 }
 
+/**
+ * A frame for data as a parser delivered it. Data that spans lines (eventsource-parser joins the
+ * event's `data:` lines with "\n") goes back out as one `data:` field per line, so the client reads
+ * the same event.
+ */
+export function sseRawData(data: string, event?: string): string {
+  const name = event === undefined ? "" : `event: ${event}\n`;
+  if (!data.includes("\n")) return `${name}data: ${data}\n\n`;
+  return `${name}data: ${data.split("\n").join("\ndata: ")}\n\n`;
+}
+
 /** A named event frame (Anthropic streams name every event). */
 export function sseEvent(event: string, payload: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;

@@ -63,7 +63,10 @@ export class Registry {
     if (config.max_connections > 0) return config.max_connections;
     const map = this.#options.maxConnectionsMap ?? {};
     const url = new URL(config.url);
-    return map[id] ?? map[url.host] ?? this.#options.defaultMaxConnections ?? 0;
+    // Own keys only: a backend named "constructor" must not find Object.prototype's.
+    if (Object.hasOwn(map, id)) return map[id]!;
+    if (Object.hasOwn(map, url.host)) return map[url.host]!;
+    return this.#options.defaultMaxConnections ?? 0;
   }
 
   remove(id: string): boolean {

@@ -86,25 +86,6 @@ function parseBytes(chunks: readonly Buffer[]): SseMessage[] {
   return parsePieces(pieces).map((event) => ({ event: event.event, data: event.data }));
 }
 
-/** Whether `data` is not JSON and spans lines (a known framing bug of pass-through, see below). */
-function isMultilineNonJson(data: string): boolean {
-  if (!/[\r\n]/.test(data)) return false;
-  try {
-    JSON.parse(data);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-/** Whether a value holds an object with an own `toString`/`valueOf` key (a known bug, see below). */
-function hasPrimitiveTrap(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasPrimitiveTrap);
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.hasOwn(value, "toString") || Object.hasOwn(value, "valueOf")) return true;
-  return Object.values(value).some(hasPrimitiveTrap);
-}
-
 /** A fresh translator of each direction, after `request()` with `body` (which may be junk). */
 function translated(direction: "anthropic-client" | "openai-client", body: unknown): Translator {
   const translator = direction === "anthropic-client" ? createAnthropicToOpenAI() : createOpenAIToAnthropic();
@@ -137,8 +118,6 @@ interface Subject {
   converter: fc.Arbitrary<() => StreamConverter>;
   /** Upstream data that is not JSON passes through as it came (reasoning separation does that). */
   passThrough?: boolean;
-  /** Inputs that hit a known bug (reproduced in "known bugs"); skipped until it is fixed. */
-  knownBug?: (messages: readonly SseMessage[]) => boolean;
 }
 
 const requestOrJunk = (shaped: fc.Arbitrary<string>) =>
@@ -146,9 +125,6 @@ const requestOrJunk = (shaped: fc.Arbitrary<string>) =>
     shaped.map((text) => JSON.parse(text) as unknown),
     hostileJson(["model", "messages", "stream_options", "response_format"], 2),
   );
-
-const reasoningBug = (messages: readonly SseMessage[]) =>
-  messages.some((message) => isMultilineNonJson(message.data));
 
 const SUBJECTS: readonly Subject[] = [
   {
@@ -169,7 +145,6 @@ const SUBJECTS: readonly Subject[] = [
     upstream: openAIStream,
     converter: reasoningOptionsArb.map((options) => () => new ReasoningStreamConverter(options)),
     passThrough: true,
-    knownBug: reasoningBug,
   },
   {
     name: "reasoning separation, then translation for an Anthropic client",
@@ -312,7 +287,6 @@ describe.each(SUBJECTS)("$name", (subject) => {
     () => {
       fc.assert(
         fc.property(subject.converter, subject.upstream, endingArb, (make, messages, ending) => {
-          if (subject.knownBug) fc.pre(!subject.knownBug(messages));
           drive(subject, make(), messages, ending);
         }),
         runs(150),
@@ -333,7 +307,6 @@ describe.each(SUBJECTS)("$name", (subject) => {
           (make, messages, noise, cuts) => {
             const bytes = Buffer.concat([Buffer.from(sseText(messages)), noise]);
             const parsed = parseBytes(splitBytes(bytes, cuts));
-            if (subject.knownBug) fc.pre(!subject.knownBug(parsed));
             drive(subject, make(), parsed, { kind: "end" });
           },
         ),
@@ -445,8 +418,6 @@ describe("ResumeTracker (mid-stream failover)", () => {
     () => {
       fc.assert(
         fc.property(openAIStream, fc.boolean(), (messages, continuing) => {
-          // Multi-line data is a known bug (see "bugs found").
-          fc.pre(!messages.some((message) => /[\r\n]/.test(message.data)));
           const tracker = new ResumeTracker();
           for (const message of messages) {
             const frame = tracker.frame(message.data, continuing);
@@ -534,8 +505,6 @@ describe.each(DIRECTIONS)("translator, $name", (direction) => {
           ),
           requestOrJunk(direction.requests),
           (body, request) => {
-            // A known bug (see "known bugs"): objects whose own toString/valueOf is not a function.
-            if (direction.client === "openai") fc.pre(!hasPrimitiveTrap(body));
             const translator = direction.make();
             translator.request(request);
             const out: unknown = translator.response(body);
@@ -700,29 +669,6 @@ function requestBody(exchange: Exchange): Record<string, unknown> {
       };
 }
 
-/** Known bugs this exchange would hit (reproduced in "known bugs"); skipped until they are fixed. */
-function hitsKnownBug(exchange: Exchange, messages: readonly SseMessage[]): boolean {
-  const separates = exchange.model === UPSTREAM_MODELS.reasoning;
-  if (
-    separates &&
-    exchange.client === "openai" &&
-    messages.some((message) => isMultilineNonJson(message.data))
-  )
-    return true;
-  if (exchange.resume && exchange.client === "openai" && exchange.model === UPSTREAM_MODELS.openai)
-    return messages.some((message) => /[\r\n]/.test(message.data));
-  if (exchange.client === "openai" && exchange.model === UPSTREAM_MODELS.anthropic) {
-    return messages.some((message) => {
-      try {
-        return hasPrimitiveTrap(JSON.parse(message.data));
-      } catch {
-        return false;
-      }
-    });
-  }
-  return false;
-}
-
 function checkRelayed(exchange: Exchange, plan: PlannedResponse, answer: Answer): void {
   const path = exchange.client === "openai" ? "/v1/chat/completions" : "/v1/messages";
   const context = `${path} ${JSON.stringify(exchange)} upstream ${plan.status} ${plan.contentType} → ${answer.status} ${answer.body.slice(0, 300)}`;
@@ -754,12 +700,7 @@ describe("garbage from upstreams, through the gateway", () => {
       await fc.assert(
         fc.asyncProperty(
           exchangeArb.chain((exchange) => plannedFor(exchange).map((planned) => ({ exchange, ...planned }))),
-          async ({ exchange, plan, messages }) => {
-            // What the gateway will parse: the bytes, noise included (not just the generated events).
-            const parsed = plan.contentType.startsWith("text/event-stream")
-              ? parseBytes([...plan.chunks])
-              : messages;
-            fc.pre(!hitsKnownBug(exchange, parsed));
+          async ({ exchange, plan }) => {
             upstream.plan(plan);
             const answer = await send(gateway, {
               method: "POST",
@@ -781,9 +722,9 @@ describe("garbage from upstreams, through the gateway", () => {
   );
 });
 
-// ---- Bugs found (it.fails: flip to it() once fixed) ------------------------------------------------
+// ---- Bugs found (all fixed; kept as plain tests) ------------------------------------------------------
 
-describe("bugs found (fixed ones are plain tests, open ones it.fails)", () => {
+describe("bugs found", () => {
   // BUG: ChatChunkSeparator.transform reads `choice.index` of every entry of `choices`; a chunk with
   // a `null` choice throws a TypeError. In the gateway that is ReasoningStreamConverter.event inside
   // the relay's eventsource-parser callback, inside the upstream body's "data" handler: an uncaught
@@ -868,7 +809,7 @@ describe("bugs found (fixed ones are plain tests, open ones it.fails)", () => {
   // strings with String(); an upstream object whose own `toString` is not a function makes String()
   // throw "Cannot convert object to primitive value". Translators promise never to throw.
   // Input: `{"content":[{"type":"tool_use","name":{"toString":1}}]}`.
-  it.fails("an Anthropic tool_use block with an object name does not throw (OpenAIToAnthropic.response)", () => {
+  it("an Anthropic tool_use block with an object name does not throw (OpenAIToAnthropic.response)", () => {
     const translator = createOpenAIToAnthropic();
     translator.request({ model: "m", messages: [{ role: "user", content: "x" }] });
     const body = JSON.parse('{"content":[{"type":"tool_use","id":"t","name":{"toString":1}}]}') as unknown;
@@ -879,7 +820,7 @@ describe("bugs found (fixed ones are plain tests, open ones it.fails)", () => {
   // is "constructor", "toString", "hasOwnProperty"… yields a function instead of a status; the client
   // then gets e.g. `invalid_request_error` for an upstream failure. Use Object.hasOwn (or a Map).
   // Input: a streamed `{"type":"error","error":{"type":"constructor","message":"x"}}`.
-  it.fails("an upstream error type named like an Object.prototype member maps to status 500", () => {
+  it("an upstream error type named like an Object.prototype member maps to status 500", () => {
     for (const type of PROTOTYPE_KEYS) {
       expect(statusForError({ message: "x", type, code: null })).toBe(500);
     }
@@ -889,7 +830,7 @@ describe("bugs found (fixed ones are plain tests, open ones it.fails)", () => {
   // `data: <data>\n\n` without a `data: ` prefix on each line, so the client parses a different
   // event (the second line becomes an unknown field). ReasoningStreamConverter does it for data that
   // is not JSON. Input: an event with data "not json\nsecond line".
-  it.fails("reasoning pass-through keeps multi-line event data intact", () => {
+  it("reasoning pass-through keeps multi-line event data intact", () => {
     const converter = new ReasoningStreamConverter({ modelType: "qwen3" });
     for (const frame of converter.event({ data: "not json\nsecond line" })) {
       expect(parseSse(frame).events.map((event) => event.data)).toEqual(["not json\nsecond line"]);
@@ -900,7 +841,7 @@ describe("bugs found (fixed ones are plain tests, open ones it.fails)", () => {
   // upstream's `[DONE]` already passed, or end() was called): when an upstream sends `[DONE]` and
   // then its connection breaks, the client reads an error after `[DONE]`. The translators' fail()
   // writes nothing once done. Input: event({data:"[DONE]"}), then fail(502, "x").
-  it.fails("reasoning separation writes nothing after [DONE], not even on fail()", () => {
+  it("reasoning separation writes nothing after [DONE], not even on fail()", () => {
     const converter = new ReasoningStreamConverter({ modelType: "qwen3" });
     converter.event({ data: "[DONE]" });
     expect(converter.fail(502, "x")).toEqual([]);
@@ -916,7 +857,7 @@ describe("bugs found (fixed ones are plain tests, open ones it.fails)", () => {
 
   // BUG: the same in ResumeTracker.frame (x-switchyard-stream-resume / stream_resume), for every
   // multi-line event of the first backend, JSON or not. Input: data "{\n\"id\":\"c\"}".
-  it.fails("stream-resume pass-through keeps multi-line event data intact", () => {
+  it("stream-resume pass-through keeps multi-line event data intact", () => {
     const frame = new ResumeTracker().frame('{\n"id":"c"}', false);
     expect(parseSse(frame ?? "").events.map((event) => event.data)).toEqual(['{\n"id":"c"}']);
   });

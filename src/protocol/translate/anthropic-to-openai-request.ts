@@ -31,7 +31,7 @@ import type {
   AnthropicToolChoice,
   AnthropicToolResultBlock,
 } from "../anthropic/types.js";
-import { isJsonObject } from "./json.js";
+import { isJsonObject, textOf } from "./json.js";
 import type {
   OpenAIAssistantMessage,
   OpenAIChatRequest,
@@ -101,7 +101,7 @@ function systemMessages(system: AnthropicMessagesRequest["system"]): OpenAIMessa
 function openAIMessages(message: AnthropicMessageParam, at: number): OpenAIMessage[] {
   const { role, content } = message;
   if (role !== "user" && role !== "assistant") {
-    throw new Untranslatable(`Unknown message role "${String(role)}".`, `messages.${at}.role`);
+    throw new Untranslatable(`Unknown message role "${textOf(role)}".`, `messages.${at}.role`);
   }
   if (typeof content === "string") return [{ role, content }];
   if (!Array.isArray(content)) {
@@ -114,7 +114,7 @@ function openAIMessages(message: AnthropicMessageParam, at: number): OpenAIMessa
 }
 
 function refuseBlock(block: AnthropicRequestBlock, role: string, path: string): never {
-  const type = String((block as { type?: unknown }).type);
+  const type = textOf((block as { type?: unknown }).type);
   throw new Untranslatable(`A ${role} message cannot carry a "${type}" block to an OpenAI backend.`, path);
 }
 
@@ -193,7 +193,7 @@ function assistantMessage(blocks: readonly AnthropicRequestBlock[], at: number):
 
 function functionTool(tool: AnthropicTool, i: number): OpenAIFunctionTool {
   if (tool.type !== undefined && tool.type !== "custom") {
-    throw new Untranslatable(`Server tool "${String(tool.type)}" has no OpenAI equivalent.`, `tools.${i}`);
+    throw new Untranslatable(`Server tool "${textOf(tool.type)}" has no OpenAI equivalent.`, `tools.${i}`);
   }
   const fn: OpenAIFunctionTool["function"] = { name: tool.name, parameters: tool.input_schema };
   if (typeof tool.description === "string") fn.description = tool.description;

@@ -17,3 +17,18 @@ export function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * `value` as text, for ids, names and messages read off the wire. Unlike `String()` it never throws:
+ * a parsed object such as `{"toString":1}` has no usable conversion, so objects become their JSON.
+ */
+export function textOf(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === undefined || value === null) return "";
+  if (typeof value !== "object") return String(value);
+  try {
+    return JSON.stringify(value) ?? "";
+  } catch {
+    return "";
+  }
+}

@@ -36,7 +36,7 @@ import type {
   AnthropicTextBlock,
   AnthropicToolResultBlock,
 } from "../anthropic/types.js";
-import { isJsonObject } from "./json.js";
+import { isJsonObject, textOf } from "./json.js";
 import { anthropicTools } from "./openai-to-anthropic-tools.js";
 import type {
   OpenAIAssistantMessage,
@@ -168,7 +168,7 @@ function anthropicMessage(message: OpenAIMessage, at: number): AnthropicMessageP
     case "tool":
       return { role: "user", content: [toolResult(message, at)] };
     default: {
-      const role = String((message as { role?: unknown } | null)?.role);
+      const role = textOf((message as { role?: unknown } | null)?.role);
       throw new Untranslatable(`Messages with role "${role}" are not translated.`, `messages.${at}.role`);
     }
   }
@@ -182,7 +182,7 @@ function userContent(message: OpenAIUserMessage, at: number): string | Anthropic
   return message.content.map((part, i): AnthropicRequestBlock => {
     if (part?.type === "text") return { type: "text", text: part.text };
     if (part?.type === "image_url") return imageBlock(part, `${path}.${i}`);
-    const type = String((part as { type?: unknown } | null)?.type);
+    const type = textOf((part as { type?: unknown } | null)?.type);
     throw new Untranslatable(
       `Content parts of type "${type}" are not translated to Anthropic.`,
       `${path}.${i}`,

@@ -17,7 +17,7 @@
 import type { AnthropicMessage, AnthropicReasoningBlock } from "../anthropic/types.js";
 import { type OpenAIErrorBody, openAIError } from "../openai/errors.js";
 import { prefixedId, randomIdSuffix } from "./ids.js";
-import { isJsonObject } from "./json.js";
+import { isJsonObject, textOf } from "./json.js";
 import { anthropicRequest } from "./openai-to-anthropic-request.js";
 import { OpenAIToAnthropicStream } from "./openai-to-anthropic-stream.js";
 import type {
@@ -129,8 +129,8 @@ export function openAICompletion(message: unknown, context: CompletionContext): 
     else if (block.type === "tool_use" && block.name === context.jsonTool)
       text += argumentsFromInput(block.input);
     else if (block.type === "tool_use") {
-      const fn = { name: String(block.name ?? ""), arguments: argumentsFromInput(block.input) };
-      calls.push({ id: String(block.id ?? ""), type: "function", function: fn });
+      const fn = { name: textOf(block.name), arguments: argumentsFromInput(block.input) };
+      calls.push({ id: textOf(block.id), type: "function", function: fn });
     }
   }
   const reply: OpenAIResponseMessage = {

@@ -4,6 +4,7 @@
  * that a stream the gateway did parse is written back unchanged.
  * @module
  */
+import { sseRawData } from "../sse.js";
 import { errorFrame } from "./stream-errors.js";
 import type { Protocol, RequestTranslation, SseMessage, StreamConverter, Translator } from "./translator.js";
 
@@ -18,10 +19,7 @@ class PassthroughStream implements StreamConverter {
 
   event(message: SseMessage): string[] {
     if (this.#done) return [];
-    const name = message.event === undefined ? "" : `event: ${message.event}\n`;
-    // eventsource-parser joins multi-line data with "\n"; each line was its own `data:` field.
-    const data = message.data.split("\n").map((line) => `data: ${line}\n`);
-    return [`${name}${data.join("")}\n`];
+    return [sseRawData(message.data, message.event)];
   }
 
   end(): string[] {

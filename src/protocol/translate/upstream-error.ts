@@ -68,5 +68,8 @@ const STATUS_FOR_OPENAI_TYPE: Readonly<Record<string, number>> = {
 export function statusForError(error: UpstreamError): number {
   if (typeof error.code === "number" && error.code >= 400 && error.code <= 599) return error.code;
   const type = error.type ?? "";
-  return STATUS_FOR_ANTHROPIC_TYPE[type] ?? STATUS_FOR_OPENAI_TYPE[type] ?? 500;
+  // Own keys only: a type named "constructor" or "toString" must not find Object.prototype's.
+  if (Object.hasOwn(STATUS_FOR_ANTHROPIC_TYPE, type)) return STATUS_FOR_ANTHROPIC_TYPE[type]!;
+  if (Object.hasOwn(STATUS_FOR_OPENAI_TYPE, type)) return STATUS_FOR_OPENAI_TYPE[type]!;
+  return 500;
 }
