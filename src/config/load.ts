@@ -4,7 +4,7 @@
  * field and where it came from.
  * @module
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -59,12 +59,23 @@ export function loadGatewayConfig(sources: ConfigSources = {}): GatewayConfig {
   return result.data;
 }
 
+/**
+ * Largest config file read. Real ones are a few KiB; the YAML parser takes tens of seconds on a
+ * large malformed file, so a file this big is refused before parsing.
+ */
+export const MAX_CONFIG_FILE_BYTES = 10 * 1024 * 1024;
+
 /** Reads a JSON or YAML file; seed 003's router format is converted to native backends. */
 export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    // Checked before reading as well as after: a FIFO or a device reports no size.
+    assertConfigFileSize(path, statSync(path).size);
+    const bytes = readFileSync(path);
+    assertConfigFileSize(path, bytes.length);
+    text = bytes.toString("utf8");
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
   }
   let value: unknown;
@@ -86,6 +97,13 @@ export function readConfigFile(path: string): Record<string, unknown> {
     if (error instanceof z.ZodError) throw new ConfigError(describeIssues(error, path));
     throw error;
   }
+}
+
+function assertConfigFileSize(path: string, bytes: number): void {
+  if (bytes <= MAX_CONFIG_FILE_BYTES) return;
+  throw new ConfigError(
+    `config file ${path} is ${bytes} bytes, over the limit of ${MAX_CONFIG_FILE_BYTES} bytes`,
+  );
 }
 
 function describeIssues(error: z.ZodError, file: string | undefined): string {

@@ -18,6 +18,20 @@ import { findUsage, type TokenUsage } from "../upstream/usage.js";
 
 export type RelayOutcome = "complete" | "client_gone" | "upstream_broke";
 
+/**
+ * Most bytes an upstream event stream may send without completing an event. The SSE parser holds an
+ * unterminated line, and an event's data lines until the blank line that ends it, so an upstream that
+ * never sends one would grow that buffer without bound; real events are a few KiB at most.
+ */
+export const MAX_PENDING_SSE_BYTES = 1024 * 1024;
+
+/** Why a stream that outgrew MAX_PENDING_SSE_BYTES counts as broken. */
+export function pendingSseOverflow(bytes: number): Error {
+  return new Error(
+    `the backend sent ${bytes} bytes without completing an event (the limit is ${MAX_PENDING_SSE_BYTES})`,
+  );
+}
+
 export interface RelayOptions {
   raw: ServerResponse;
   response: Dispatcher.ResponseData;
@@ -70,8 +84,19 @@ function convertStream(options: RelayOptions, converter: StreamConverter): Promi
     }
   };
   let failed = false;
+  /** Drops the upstream (destroying the body aborts its request) and ends the client's stream with an error. */
+  const fail = (status: number, message: string) => {
+    failed = true;
+    body.destroy();
+    write(converter.fail(status, message));
+    raw.end();
+  };
+  // Bytes fed since the parser last completed an event: a bound on what it holds, give or take the
+  // tail of the chunk that completed one.
+  let pendingBytes = 0;
   const parser = createParser({
     onEvent: (event) => {
+      pendingBytes = 0;
       if (failed) return;
       if (options.onUsage && event.data.includes('"usage"')) {
         const usage = findUsage(Buffer.from(event.data));
@@ -81,15 +106,7 @@ function convertStream(options: RelayOptions, converter: StreamConverter): Promi
         write(converter.event({ event: event.event, data: event.data }));
       } catch (error) {
         // A converter that cannot read the backend's event ends this stream, not the process.
-        failed = true;
-        body.destroy();
-        write(
-          converter.fail(
-            502,
-            `The gateway could not convert the backend's stream: ${(error as Error).message}`,
-          ),
-        );
-        raw.end();
+        fail(502, `The gateway could not convert the backend's stream: ${(error as Error).message}`);
       }
     },
   });
@@ -101,7 +118,14 @@ function convertStream(options: RelayOptions, converter: StreamConverter): Promi
       settled = true;
       resolve(outcome);
     };
-    body.on("data", (chunk: Buffer) => parser.feed(decoder.write(chunk)));
+    body.on("data", (chunk: Buffer) => {
+      pendingBytes += chunk.length;
+      parser.feed(decoder.write(chunk));
+      if (pendingBytes <= MAX_PENDING_SSE_BYTES || failed) return;
+      const error = pendingSseOverflow(pendingBytes);
+      options.onBroken?.(error);
+      fail(502, `The backend failed mid-stream: ${error.message}`);
+    });
     body.once("close", () => {
       if (failed) settle("upstream_broke");
     });

@@ -15,7 +15,7 @@ import { openAIError } from "../protocol/openai/errors.js";
 import { SSE_DONE, SSE_HEADERS, sseData, sseRawData } from "../protocol/sse.js";
 import { describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
-import type { RelayOutcome } from "./relay.js";
+import { MAX_PENDING_SSE_BYTES, pendingSseOverflow, type RelayOutcome } from "./relay.js";
 
 /** At most this many resumptions per request: a second failure in a row says more than luck. */
 export const MAX_RESUMES = 2;
@@ -90,8 +90,10 @@ function pump(
   tracker: ResumeTracker,
   continuing: boolean,
 ): Promise<PumpOutcome> {
+  let pendingBytes = 0;
   const parser = createParser({
     onEvent: (event) => {
+      pendingBytes = 0;
       let frame: string | undefined;
       try {
         frame = tracker.frame(event.data, continuing);
@@ -121,7 +123,15 @@ function pump(
       }
     };
     raw.once("close", onClose);
-    body.on("data", (chunk: Buffer) => parser.feed(decoder.write(chunk)));
+    body.on("data", (chunk: Buffer) => {
+      pendingBytes += chunk.length;
+      parser.feed(decoder.write(chunk));
+      // An upstream that never completes an event is broken: resume elsewhere or end with an error.
+      if (pendingBytes > MAX_PENDING_SSE_BYTES) {
+        body.destroy();
+        settle({ kind: "broken", error: pendingSseOverflow(pendingBytes) });
+      }
+    });
     body.once("end", () => {
       parser.feed(decoder.end());
       settle({ kind: "ended" });

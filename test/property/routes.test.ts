@@ -453,6 +453,24 @@ describe("paths and methods", () => {
     expectWellFormed("/v1/messages", anthropic);
     expect(anthropic.status).toBe(405);
   });
+
+  it("a URL over max_url_bytes is 414 in the route's format, whatever the route and method", async () => {
+    const maxUrlBytes = gateways.inference.context.config.max_url_bytes;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...METHODS.filter((method) => method !== "HEAD")),
+        pathArb,
+        fc.integer({ min: 1, max: 2_048 }),
+        async (method, path, extra) => {
+          const url = `${path}?pad=${"x".repeat(maxUrlBytes + extra)}`;
+          const answer = await send(gateways.inference, { method, url });
+          expectWellFormed(url, answer);
+          expect(answer.status, url.slice(0, 80)).toBe(414);
+        },
+      ),
+      runs(30),
+    );
+  });
 });
 
 // ---- Bugs found (it.fails: flip to it() once fixed) ------------------------------------------------

@@ -11,6 +11,7 @@ import type { ReasoningRequest } from "../../reasoning/request-options.js";
 import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
 import { proxy } from "../pipeline.js";
+import { assertMessageCount } from "./message-limit.js";
 import { routingHints } from "./routing-hints.js";
 
 /** An Anthropic client that enables thinking wants reasoning as thinking blocks. */
@@ -36,6 +37,7 @@ async function handleMessages(
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new GatewayError("SWY_ERR_INVALID_REQUEST", "The request body must be a JSON object.");
   }
+  assertMessageCount(body, ctx.config.max_messages);
   const result = messagesRequestSchema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0]!;

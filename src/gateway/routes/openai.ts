@@ -19,6 +19,7 @@ import {
 import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
 import { type ProxyRequest, proxy } from "../pipeline.js";
+import { assertMessageCount } from "./message-limit.js";
 import { routingHints } from "./routing-hints.js";
 
 interface InferenceRoute {
@@ -70,6 +71,7 @@ async function handleInference(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
+  if (inference.route === "chat") assertMessageCount(request.body, ctx.config.max_messages);
   const check = checkRequest(inference.schema, request.body);
   if (!check.ok) {
     throw new GatewayError(
