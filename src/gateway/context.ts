@@ -12,6 +12,7 @@ import type { StrategySet } from "../routing/strategy-set.js";
 import type { StateStore } from "../state/store.js";
 import type { UpstreamPools } from "../upstream/pools.js";
 import type { ClientKeys } from "./client-keys.js";
+import type { RegistrationSecrets } from "./registration-secrets.js";
 import type { ReloadSummary } from "./reload.js";
 import type { ModelResolver } from "./resolve-model.js";
 
@@ -31,11 +32,14 @@ export interface GatewayContext {
   readonly startedAt: number;
   /**
    * State shared with other replicas: a `MemoryStore` (unused by the hot path) unless `redis` is
-   * set, then the `RedisStore` connected by `start()`, which also sets {@link sharedState}.
+   * set, then the `RedisStore` connected by `start()`, which also sets {@link sharedState}; in a
+   * `--workers` worker without Redis, the `IpcStore` that shares its primary's store.
    */
   state: StateStore;
   /** True once `state` is shared with other replicas; the hot path calls the store only then. */
   sharedState: boolean;
+  /** Seals and opens the api_keys of registrations shared through Redis; fixed at start. */
+  readonly registrationSecrets: RegistrationSecrets;
   /** Re-reads the configuration sources and applies them; set by the process that owns them. */
   reloadConfig?: () => Promise<ReloadSummary>;
 }

@@ -18,6 +18,7 @@ import { attemptOnce, startContinuation } from "./attempt.js";
 import { admitRequest, assertModelAllowed } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { GatewayError } from "./errors.js";
+import { claimProbe } from "./half-open-probe.js";
 import type { ContinueStream } from "./stream-resume.js";
 
 export interface ProxyRequest {
@@ -122,6 +123,7 @@ export async function proxy(
       if (available.length === 0) return undefined;
       const next = (strategy.pick(available, routing) ?? available[0]) as BackendState;
       tried.add(next.id);
+      if (next.circuit.state !== "closed" && !(await claimProbe(ctx, next))) continue;
       const continuation = await startContinuation(
         ctx,
         request,
@@ -170,6 +172,9 @@ export async function proxy(
     }
     const backend = (strategy.pick(selection.available, routing) ?? selection.available[0]) as BackendState;
     tried.add(backend.id);
+    // A half-open backend whose one probe is someone else's is passed by, like a tried one. The
+    // check keeps the happy path (closed circuit) free of an await.
+    if (backend.circuit.state !== "closed" && !(await claimProbe(ctx, backend))) continue;
     if (tried.size > 1) ctx.metrics.retries.inc(1, proxied.route);
     ctx.metrics.routingDecisions.inc(1, strategy.name, tried.size > 1 ? "retry" : "picked");
     const debugHeader = proxied.debug
@@ -191,6 +196,8 @@ export async function proxy(
     });
     if (result.kind === "relayed" || result.kind === "aborted") return;
     if (result.kind === "full") {
+      // Nothing was sent: a probe reserved for this request is given back.
+      backend.circuit.onAbandon();
       tried.delete(backend.id);
       globallyFull ??= new Set();
       globallyFull.add(backend.id);

@@ -8,7 +8,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { backendId } from "../config/load.js";
-import type { GatewayConfig } from "../config/schema.js";
+import type { GatewayConfig, GatewaySettingKey } from "../config/schema.js";
 import { StrategySet } from "../routing/strategy-set.js";
 import { ClientKeys } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
@@ -19,9 +19,39 @@ export interface ReloadSummary {
   removed: string[];
   replaced: string[];
   kept: string[];
-  /** Settings that only take effect after a restart (the listening address). */
+  /** Changed settings that only take effect after a restart ({@link START_UP_SETTINGS}). */
   needsRestart: string[];
 }
+
+/**
+ * Settings read only when the gateway starts: the server and what was built from them at start
+ * (listening address and limits, logger, upstream pools, health checker, load scraper, discovery,
+ * wait queue, shared state). A reload that changes one reports it in `needsRestart` and keeps the
+ * running value. Everything else is read per request or rebuilt below.
+ */
+export const START_UP_SETTINGS = [
+  "host",
+  "port",
+  "body_limit",
+  "max_header_bytes",
+  "max_url_bytes",
+  "client_timeout",
+  "max_client_connections",
+  "connect_timeout",
+  "health_interval",
+  "health_timeout",
+  "unhealthy_threshold",
+  "healthy_threshold",
+  "load_interval",
+  "scan_hosts",
+  "scan_ports",
+  "scan_interval",
+  "queue_size",
+  "log_level",
+  "redis",
+  "redis_namespace",
+  "state_secret",
+] as const satisfies readonly GatewaySettingKey[];
 
 export async function applyConfig(ctx: GatewayContext, next: GatewayConfig): Promise<ReloadSummary> {
   const previous = ctx.config;
@@ -61,8 +91,9 @@ export async function applyConfig(ctx: GatewayContext, next: GatewayConfig): Pro
   }
   await Promise.all(probes);
 
-  if (previous.host !== next.host) summary.needsRestart.push("host");
-  if (previous.port !== next.port) summary.needsRestart.push("port");
+  for (const key of START_UP_SETTINGS) {
+    if (!isDeepStrictEqual(previous[key], next[key])) summary.needsRestart.push(key);
+  }
   ctx.config = next;
   ctx.strategies = strategies;
   ctx.models = new ModelResolver(ctx.registry, next);

@@ -1,9 +1,12 @@
 /**
  * How a gateway replica joins the state it shares with the others through a {@link StateStore}:
- * runtime registrations made on any replica are added to (or removed from) this one's registry,
- * and a circuit opened or closed anywhere is mirrored in this replica's local breaker. The hot
- * path keeps reading only local objects (`backend.circuit`, `backend.inflight`); this module keeps
- * them in line with the store from its events.
+ * runtime registrations made on any replica are added to (or removed from) this one's registry
+ * (their sealed api_keys opened with the state secret), a circuit opened or closed anywhere is
+ * mirrored in this replica's local breaker, upstream key cooldowns and disabled keys reach every
+ * key pool (shared-keys.ts), and health marks follow the policy in routing/health.ts: this
+ * replica publishes its own health changes and adopts the others' "down" marks. The hot path keeps
+ * reading only local objects (`backend.circuit`, `backend.healthy`, the key pools); this module
+ * keeps them in line with the store from its events.
  * @module
  */
 import { isDeepStrictEqual } from "node:util";
@@ -11,6 +14,7 @@ import { backendSchema } from "../config/schema.js";
 import type { StateEvent } from "../state/events.js";
 import type { CircuitSnapshot, StateStore } from "../state/store.js";
 import type { GatewayContext } from "./context.js";
+import { adoptKeyState, shareKeyPools } from "./shared-keys.js";
 
 /**
  * Subscribes this replica to `store`'s events, then loads every registration and the circuit of
@@ -19,13 +23,22 @@ import type { GatewayContext } from "./context.js";
  */
 export async function joinSharedState(ctx: GatewayContext, store: StateStore): Promise<() => void> {
   const unsubscribe = store.subscribe((event) => applyStateEvent(ctx, event));
+  ctx.health.onOwnVerdict = (backend, healthy) => {
+    store.setHealth(backend.id, healthy).catch(() => {});
+  };
   for (const [id, record] of await store.registrations()) applyRegistration(ctx, id, record);
+  // After the registrations, so the pools of backends registered elsewhere read their states too.
+  const stopSharingKeys = shareKeyPools(ctx, store);
   await Promise.all(
     ctx.registry.list().map(async (backend) => {
       mirrorCircuit(ctx, backend.id, await store.circuit(backend.id));
     }),
   );
-  return unsubscribe;
+  return () => {
+    unsubscribe();
+    stopSharingKeys();
+    ctx.health.onOwnVerdict = undefined;
+  };
 }
 
 export function applyStateEvent(ctx: GatewayContext, event: StateEvent): void {
@@ -39,8 +52,15 @@ export function applyStateEvent(ctx: GatewayContext, event: StateEvent): void {
     case "circuit":
       mirrorCircuit(ctx, event.backendId, event.snapshot);
       return;
-    default:
-      // Health marks and key states stay per replica: each one probes and rotates for itself.
+    case "health": {
+      // Only "down" is adopted (the policy is in routing/health.ts); this replica's own marks come
+      // back here too and find the backend already in that state.
+      const backend = ctx.registry.get(event.backendId);
+      if (backend && !event.healthy) ctx.health.adoptDownMark(backend);
+      return;
+    }
+    case "key":
+      adoptKeyState(ctx, event.fingerprint, event.state);
       return;
   }
 }
@@ -51,7 +71,12 @@ export function applyStateEvent(ctx: GatewayContext, event: StateEvent): void {
  * state included.
  */
 function applyRegistration(ctx: GatewayContext, id: string, record: unknown): void {
-  const parsed = backendSchema.safeParse(record);
+  const opened = ctx.registrationSecrets.fromStored(id, record);
+  if (!opened.ok) {
+    ctx.logger.error({ backend: id }, `ignored a shared registration: ${opened.reason}`);
+    return;
+  }
+  const parsed = backendSchema.safeParse(opened.record);
   if (!parsed.success) {
     ctx.logger.warn({ backend: id }, "ignored a shared registration that is not a valid backend");
     return;

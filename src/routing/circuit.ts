@@ -1,7 +1,9 @@
 /**
  * A per-backend circuit breaker. `threshold` consecutive failures open the circuit for
  * `openMs`; after that one half-open probe request is let through, and its outcome decides:
- * success closes the circuit, failure opens it again for another `openMs`.
+ * success closes the circuit, failure opens it again for another `openMs`. With shared state the
+ * probe is also reserved across replicas (gateway/half-open-probe.ts); a replica that loses that
+ * race waits as if the circuit had stayed open ({@link CircuitBreaker.probeHeldElsewhere}).
  * @module
  */
 
@@ -87,6 +89,18 @@ export class CircuitBreaker {
   /** Mirrors a circuit closed elsewhere (a success on another replica): closed, no failures counted. */
   closeNow(): void {
     this.onSuccess();
+  }
+
+  /**
+   * Another replica holds this half-open period's probe: stay shut for another `openMs`, without
+   * counting a failure. Its verdict reaches this breaker sooner (a success anywhere closes it, a
+   * failure reopens it until the shared time); if none comes, as when the prober died, the next
+   * half-open period asks again, after the shared reservation has lapsed too.
+   */
+  probeHeldElsewhere(): void {
+    this.#probeInFlight = false;
+    this.#state = "open";
+    this.#openedAt = this.#now();
   }
 
   /** A request that ended without a verdict (client went away): free the probe slot. */

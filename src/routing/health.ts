@@ -3,6 +3,14 @@
  * (one slow backend never stalls the others), and backends configured without models learn them
  * from their /v1/models. Passive marks (a refused connection) take a backend out at once and
  * schedule a quick re-probe.
+ *
+ * Between replicas (shared state), one rule keeps marks simple and free of flapping: each replica
+ * publishes only the transitions its own evidence decided ({@link HealthChecker.onOwnVerdict}),
+ * and from the others it adopts only "down" ({@link HealthChecker.adoptDownMark}). A backend
+ * another replica saw go down is down here too at once, and this replica's own re-probe, with
+ * `healthy_threshold` passes as usual, brings it back. An "up" from elsewhere changes nothing here,
+ * so a replica that still sees the backend down keeps it out and does not publish again; two
+ * replicas that disagree therefore settle after one re-probe instead of toggling each other.
  * @module
  */
 import type { Logger } from "pino";
@@ -36,6 +44,11 @@ export class HealthChecker {
   #timer: NodeJS.Timeout | undefined;
   #rechecks = new Map<string, NodeJS.Timeout>();
   #stopped = false;
+  /**
+   * Told each health change this replica's own probes and requests decided (not adopted marks),
+   * after hysteresis: what shared state publishes. Must not throw.
+   */
+  onOwnVerdict: ((backend: BackendState, healthy: boolean) => void) | undefined;
 
   constructor(registry: Registry, fetch: ProbeFetch, options: HealthOptions, logger: Logger) {
     this.#registry = registry;
@@ -66,7 +79,12 @@ export class HealthChecker {
 
   async probe(backend: BackendState): Promise<void> {
     // Hosted APIs have no health route and charge for probes: requests and the breaker judge them.
-    if (backend.healthPath === "") return;
+    // One taken out by a refused connection gets traffic again at its re-check, or it would never
+    // come back (nothing else can prove it up); if it is still unreachable, the next request says so.
+    if (backend.healthPath === "") {
+      if (!backend.healthy) this.#setHealth(backend, true, undefined);
+      return;
+    }
     const { timeoutMs } = this.#options;
     let healthy = false;
     let reason: string | undefined;
@@ -112,6 +130,22 @@ export class HealthChecker {
   markUnreachable(backend: BackendState, reason: string): void {
     backend.probeSuccesses = 0;
     this.#setHealth(backend, false, reason);
+    this.#scheduleRecheck(backend);
+  }
+
+  /**
+   * Another replica marked the backend unhealthy: out here too, until this replica's own re-probe
+   * (soon, like after a refused connection) passes `healthy_threshold` times. Backends without a
+   * health path are left alone: nothing here would ever probe them back in.
+   */
+  adoptDownMark(backend: BackendState): void {
+    if (backend.healthPath === "" || !backend.healthy) return;
+    backend.probeSuccesses = 0;
+    this.#setHealth(backend, false, "marked unhealthy by another replica", false);
+    this.#scheduleRecheck(backend);
+  }
+
+  #scheduleRecheck(backend: BackendState): void {
     if (this.#stopped || this.#rechecks.has(backend.id)) return;
     const timer = setTimeout(() => {
       this.#rechecks.delete(backend.id);
@@ -135,7 +169,7 @@ export class HealthChecker {
     return models;
   }
 
-  #setHealth(backend: BackendState, healthy: boolean, reason: string | undefined): void {
+  #setHealth(backend: BackendState, healthy: boolean, reason: string | undefined, own = true): void {
     if (healthy) backend.seen = true;
     if (backend.healthy === healthy) {
       if (!healthy) backend.lastError = reason;
@@ -143,6 +177,7 @@ export class HealthChecker {
     }
     backend.healthy = healthy;
     backend.lastError = reason;
+    if (own) this.onOwnVerdict?.(backend, healthy);
     if (healthy) this.#logger.info({ backend: backend.id }, "backend is healthy");
     else this.#logger.warn({ backend: backend.id, reason }, "backend is unhealthy");
   }

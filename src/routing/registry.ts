@@ -22,6 +22,7 @@ export class Registry {
   #options: RegistryOptions;
   /** Key pools by key list, so backends (and reloads) with the same keys share cooldowns and counts. */
   #keyPools = new Map<string, KeyPool>();
+  #keyPoolWatcher: ((pool: KeyPool) => void) | undefined;
 
   constructor(options: RegistryOptions = {}) {
     this.#options = options;
@@ -43,10 +44,22 @@ export class Registry {
         this.#keyPools.set(signature, pool);
       }
       state.keyPool = pool;
+      this.#keyPoolWatcher?.(pool);
     }
     this.#backends.set(id, state);
     this.#byModel = undefined;
     return state;
+  }
+
+  /**
+   * Calls `watcher` with every key pool a backend uses now and each time a backend is added with
+   * one (a pool shared by several backends comes once per backend), until called with undefined.
+   * Shared state uses it to connect pools to the store.
+   */
+  watchKeyPools(watcher: ((pool: KeyPool) => void) | undefined): void {
+    this.#keyPoolWatcher = watcher;
+    if (!watcher) return;
+    for (const { pool } of this.keyPools()) watcher(pool);
   }
 
   /** New caps and breaker settings apply to backends added from now on (reloads re-add changed ones). */

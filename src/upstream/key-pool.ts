@@ -3,9 +3,14 @@
  * gets 429 cools down (for its Retry-After, else an exponential backoff); one that gets 401/403 is
  * taken out of rotation; one whose rate-limit headers say it is spent waits for their reset. Keys
  * are never exposed: views name them by position and a short fingerprint.
+ *
+ * With shared state, a pool tells {@link KeyPool.onDecision} each cooldown and disablement it
+ * decides, and adopts those decided elsewhere ({@link KeyPool.adopt}); both name a key by its
+ * {@link KeyPool.storeFingerprints store fingerprint}, never by value. Picking a key stays local.
  * @module
  */
 import { createHash } from "node:crypto";
+import type { KeyState as SharedKeyState } from "../state/store.js";
 
 const MIN_COOLDOWN_MS = 1_000;
 const MAX_COOLDOWN_MS = 60_000;
@@ -32,21 +37,55 @@ class KeyState {
   availableAt = 0;
   disabledReason: string | undefined;
 
+  /** Names the key in the shared store: long enough that two keys never share cooldowns. */
+  readonly storeFingerprint: string;
+
   constructor(value: string, index: number) {
     this.value = value;
     this.label = `key-${index + 1}`;
-    this.fingerprint = createHash("sha256").update(value).digest("hex").slice(0, 8);
+    const digest = createHash("sha256").update(value).digest("hex");
+    this.fingerprint = digest.slice(0, 8);
+    this.storeFingerprint = digest.slice(0, 32);
   }
 }
+
+/** What a pool decided about one of its keys, for the shared store. */
+export type KeyDecision = (storeFingerprint: string, state: SharedKeyState) => void;
 
 export class KeyPool {
   readonly #keys: KeyState[];
   readonly #now: () => number;
+  readonly #byStoreFingerprint: ReadonlyMap<string, KeyState>;
   #cursor = 0;
+  /**
+   * Told every cooldown this pool starts or extends and every key it disables, from its own
+   * requests only (never from {@link adopt}, so nothing echoes back and forth). Must not throw.
+   */
+  onDecision: KeyDecision | undefined;
 
   constructor(keys: readonly string[], now: () => number = Date.now) {
     this.#keys = [...new Set(keys)].map((value, index) => new KeyState(value, index));
+    this.#byStoreFingerprint = new Map(this.#keys.map((key) => [key.storeFingerprint, key]));
     this.#now = now;
+  }
+
+  /** The names of this pool's keys in the shared store. */
+  storeFingerprints(): string[] {
+    return [...this.#byStoreFingerprint.keys()];
+  }
+
+  /**
+   * Applies a key state decided on another replica (or read from the store): a cooldown only ever
+   * extends this pool's, a disablement takes the key out here too. False when the key is not in
+   * this pool.
+   */
+  adopt(storeFingerprint: string, state: SharedKeyState): boolean {
+    const key = this.#byStoreFingerprint.get(storeFingerprint);
+    if (!key) return false;
+    key.availableAt = Math.max(key.availableAt, state.coolingDownUntil);
+    if (state.disabledReason !== undefined && key.disabledReason === undefined)
+      key.disabledReason = state.disabledReason;
+    return true;
   }
 
   get size(): number {
@@ -84,22 +123,28 @@ export class KeyPool {
     const key = this.#keys.find((candidate) => candidate.value === value);
     if (!key) return;
     const now = this.#now();
+    const availableAt = key.availableAt;
     if (status === 429) {
       key.rateLimited++;
       key.consecutive429++;
       const backoff = Math.min(MAX_COOLDOWN_MS, MIN_COOLDOWN_MS * 2 ** (key.consecutive429 - 1));
       key.availableAt = now + (retryAfterMs(headers) ?? backoff);
-      return;
-    }
-    if (status === 401 || status === 403) {
+    } else if (status === 401 || status === 403) {
       key.errors++;
       key.disabledReason = `upstream answered ${status}`;
+      this.onDecision?.(key.storeFingerprint, {
+        coolingDownUntil: key.availableAt > now ? key.availableAt : 0,
+        disabledReason: key.disabledReason,
+      });
       return;
+    } else {
+      if (status >= 500) key.errors++;
+      else key.consecutive429 = 0;
+      const spentUntil = exhaustedUntil(headers, now);
+      if (spentUntil !== undefined) key.availableAt = Math.max(key.availableAt, spentUntil);
     }
-    if (status >= 500) key.errors++;
-    else key.consecutive429 = 0;
-    const spentUntil = exhaustedUntil(headers, now);
-    if (spentUntil !== undefined) key.availableAt = Math.max(key.availableAt, spentUntil);
+    if (key.availableAt > availableAt && key.availableAt > now)
+      this.onDecision?.(key.storeFingerprint, { coolingDownUntil: key.availableAt });
   }
 
   views(): KeyView[] {

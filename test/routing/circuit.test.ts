@@ -80,6 +80,23 @@ describe("CircuitBreaker", () => {
     expect(circuit.canAttempt()).toBe(true);
   });
 
+  it("stays shut for another open period when another replica holds the half-open probe", () => {
+    const { circuit, advance } = breaker(1, 1000);
+    circuit.onFailure();
+    advance(1000);
+    circuit.onAttempt();
+    circuit.probeHeldElsewhere();
+    expect(circuit.state).toBe("open");
+    expect(circuit.consecutiveFailures).toBe(1);
+    expect(circuit.retryAfterMs).toBe(1000);
+    advance(1000);
+    expect(circuit.state).toBe("half_open");
+    expect(circuit.canAttempt()).toBe(true);
+    // The other replica's success arrives as a close.
+    circuit.closeNow();
+    expect(circuit.state).toBe("closed");
+  });
+
   it("never opens with threshold 0", () => {
     const { circuit } = breaker(0);
     for (let i = 0; i < 100; i++) circuit.onFailure();

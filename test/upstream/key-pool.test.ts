@@ -55,6 +55,49 @@ describe("KeyPool", () => {
   });
 });
 
+describe("KeyPool with shared state", () => {
+  it("tells its own cooldowns and disablements by store fingerprint, never by value", () => {
+    const { keys, now } = pool(["sk-secret-a", "sk-secret-b"]);
+    const decisions: unknown[] = [];
+    keys.onDecision = (fingerprint, state) => decisions.push({ fingerprint, state });
+    const [a, b] = keys.storeFingerprints();
+    keys.report("sk-secret-a", 429, { "retry-after": "5" });
+    keys.report("sk-secret-b", 401, {});
+    keys.report("sk-secret-a", 200, {});
+    expect(decisions).toEqual([
+      { fingerprint: a, state: { coolingDownUntil: now() + 5_000 } },
+      { fingerprint: b, state: { coolingDownUntil: 0, disabledReason: "upstream answered 401" } },
+    ]);
+    expect(JSON.stringify(decisions)).not.toContain("sk-secret");
+    expect(a).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("shares a spent rate limit as a cooldown", () => {
+    const { keys, now } = pool(["a"]);
+    const decisions: unknown[] = [];
+    keys.onDecision = (_, state) => decisions.push(state);
+    keys.report("a", 200, { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "2s" });
+    expect(decisions).toEqual([{ coolingDownUntil: now() + 2_000 }]);
+  });
+
+  it("adopts cooldowns and disablements decided elsewhere, without telling them back", () => {
+    const { keys, advance, now } = pool(["a", "b", "c"]);
+    const [a, b] = keys.storeFingerprints() as [string, string];
+    let told = 0;
+    keys.onDecision = () => told++;
+    expect(keys.adopt(a, { coolingDownUntil: now() + 3_000 })).toBe(true);
+    expect(keys.adopt(b, { coolingDownUntil: 0, disabledReason: "upstream answered 403" })).toBe(true);
+    expect(keys.adopt("unknown", { coolingDownUntil: now() + 3_000 })).toBe(false);
+    expect([keys.next(), keys.next()]).toEqual(["c", "c"]);
+    // An older cooldown never shortens a longer one.
+    keys.adopt(a, { coolingDownUntil: now() + 1_000 });
+    advance(3_000);
+    expect(new Set([keys.next(), keys.next(), keys.next()])).toEqual(new Set(["a", "c"]));
+    expect(keys.views()[1]).toMatchObject({ disabled: true, disabled_reason: "upstream answered 403" });
+    expect(told).toBe(0);
+  });
+});
+
 describe("rate-limit headers", () => {
   it("parses OpenAI durations and Retry-After forms", () => {
     expect(parseDuration("6m0s")).toBe(360_000);

@@ -54,11 +54,13 @@ export function adminRoutes(ctx: GatewayContext) {
         }
         checkRegistrableUrl(parsed.data.url, ctx.config.register_allowlist);
         const id = backendId(parsed.data);
+        // Sealed (or refused, when its keys would reach Redis in clear) before anything changes.
+        const stored = ctx.registrationSecrets.toStored(id, parsed.data);
         const replaced = ctx.registry.get(id) !== undefined;
         const backend = ctx.registry.add(id, parsed.data, "runtime");
         ctx.strategies.forget(id);
         // Other replicas add it from the store's event; this one's own event finds it in place.
-        if (ctx.sharedState) await ctx.state.putRegistration(id, parsed.data);
+        if (ctx.sharedState) await ctx.state.putRegistration(id, stored);
         await ctx.health.probe(backend);
         ctx.logger.info({ backend: id, url: backend.url, replaced }, "backend registered");
         return { status: replaced ? "updated" : "registered", backend: backend.snapshot() };
