@@ -1,8 +1,9 @@
 /**
  * The `StateStore`: the one place where state that gateway replicas must agree on lives —
  * inflight leases, circuit and health marks, key cooldowns, registrations and rate-limit windows.
- * `memory.ts` is the single-process default; `redis.ts` shares the same state between replicas.
- * Both pass the shared conformance suite in `test/state/conformance.ts`.
+ * `memory.ts` is the single-process default; `redis.ts` shares the same state between replicas;
+ * `ipc-client.ts` shares a `--workers` primary's store with its workers. All pass the shared
+ * conformance suite in `test/state/conformance.ts`.
  *
  * Contract for every implementation:
  * - No method rejects and none hangs: a store that loses its backing service answers from a local

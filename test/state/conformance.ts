@@ -1,7 +1,8 @@
 /**
  * The behaviour every {@link StateStore} must show, run against each implementation
- * (`memory.test.ts`, `redis.test.ts`). Timing-based cases use short TTLs and assert with slack,
- * so they hold on a loaded machine: expiry is checked well after it, liveness well before it.
+ * (`memory.test.ts`, `redis.test.ts`, `ipc.test.ts`). Timing-based cases use short TTLs and assert
+ * with slack, so they hold on a loaded machine: expiry is checked well after it, liveness well
+ * before it.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

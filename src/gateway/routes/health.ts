@@ -74,10 +74,13 @@ export function healthRoutes(ctx: GatewayContext) {
   };
 }
 
-/** Where shared state lives: `memory`, `redis`, or `degraded` while Redis is unreachable. */
-function stateView(ctx: GatewayContext): "memory" | "redis" | "degraded" {
+/**
+ * Where shared state lives: `memory` (this process only), `redis`, `ipc` (a `--workers` worker
+ * sharing its primary's store), or `degraded` while the shared store is unreachable.
+ */
+function stateView(ctx: GatewayContext): string {
   if (!ctx.sharedState) return "memory";
-  return ctx.state.status() === "degraded" ? "degraded" : "redis";
+  return ctx.state.status() === "degraded" ? "degraded" : ctx.state.kind;
 }
 
 function modelHealth(ctx: GatewayContext, model: string) {
