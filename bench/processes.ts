@@ -85,6 +85,12 @@ export async function startProcess(
   }
 }
 
+/** Tracks a child started elsewhere (a redis-server), so `stopAll()` and the exit hook end it too. */
+export function adoptChild(child: ChildProcess): void {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+}
+
 /** Stops every child still running. */
 export async function stopAll(): Promise<void> {
   await Promise.all(

@@ -5,10 +5,17 @@
  * on the same port, or makes one hang or fail for a few seconds. At most one backend is disturbed
  * at a time, so at least one backend per model is always up.
  *
+ * With `--redis` it also starts a private `redis-server` (no persistence) and two gateway replicas
+ * sharing it, spreads the traffic over both, and the chaos loop also restarts Redis (SIGKILL or
+ * SIGTERM, a pause, then the same port again: an outage that loses every key); the backends get a
+ * `max_connections` cap so that every request takes its lease through Redis.
+ *
  * Prints requests sent, succeeded and failed by cause (JSON and streams apart; a stream cut by a
  * killed backend is a "stream cut", not a broken contract), retries (`switchyard_retries_total`),
- * the gateway's RSS over time, inflight at the end, a verdict, and a final `SOAK_RESULT {json}`
- * line. Exit 0 on PASS: no failed non-streaming request, inflight back to 0, RSS growth < 50 MB.
+ * each gateway's RSS over time, inflight at the end, with `--redis` the Redis restarts and each
+ * replica's `/health` `state` at the end, a verdict, and a final `SOAK_RESULT {json}` line. Exit 0
+ * on PASS: no failed non-streaming request, inflight back to 0 and RSS growth < 50 MB on every
+ * gateway, and with `--redis` every replica back on Redis (`state: "redis"`, not `degraded`).
  * @module
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,6 +25,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
 import { type BenchProcess, readMemory, startProcess, stopAll } from "./processes.js";
+import { BenchRedis, redisServerInstalled } from "./redis-server.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/index.js", import.meta.url));
 const MODEL = "mock-model";
@@ -27,6 +35,7 @@ interface Options {
   seconds: number;
   backends: number;
   concurrency: number;
+  redis: boolean;
 }
 
 type Kind = "openai-json" | "openai-sse" | "anthropic-json" | "anthropic-sse";
@@ -60,12 +69,19 @@ function parseOptions(argv: string[]): Options {
     .option("--seconds <n>", "duration in seconds (overrides --minutes)", positive)
     .option("--backends <n>", "mock backends (at least 2)", positive, 3)
     .option("--concurrency <n>", "concurrent clients", positive, 16)
+    .option("--redis", "two gateway replicas sharing a private redis-server, which the chaos restarts")
     .parse(argv);
-  const raw = program.opts<{ minutes?: number; seconds?: number; backends: number; concurrency: number }>();
+  const raw = program.opts<{
+    minutes?: number;
+    seconds?: number;
+    backends: number;
+    concurrency: number;
+    redis?: boolean;
+  }>();
   const seconds = raw.seconds ?? (raw.minutes ?? 2) * 60;
   const backends = Math.floor(raw.backends);
   if (backends < 2) throw new InvalidArgumentError("--backends must be at least 2");
-  return { seconds, backends, concurrency: Math.floor(raw.concurrency) };
+  return { seconds, backends, concurrency: Math.floor(raw.concurrency), redis: raw.redis === true };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -224,20 +240,31 @@ interface ChaosLog {
   kills: number;
   hangs: number;
   fails: number;
+  redisRestarts: number;
   errors: string[];
 }
 
-async function soak(options: Options): Promise<boolean> {
-  const started = Date.now();
-  const log = (message: string) =>
-    process.stderr.write(`[soak ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${message}\n`);
+interface Replica {
+  process: BenchProcess;
+  rss: { t: number; mb: number }[];
+  rssAtLoadStart: number;
+}
 
-  const backends: Backend[] = [];
-  for (let i = 0; i < options.backends; i++) {
-    const name = `soak-${i + 1}`;
-    const mock = await startMock(name, 0);
-    backends.push({ name, port: portOf(mock.url), url: mock.url, process: mock });
-  }
+/** What a replica says at the end: inflight (polled until 0, up to 5 s) and its shared-state view. */
+interface ReplicaEnd {
+  url: string;
+  inflight: number;
+  /** `/health` `state`: with --redis polled until `redis`, up to 15 s. */
+  state: string;
+  status: Status | undefined;
+  rss: { startMB: number; peakMB: number; endMB: number; growthMB: number; growthAfterWarmupMB: number };
+}
+
+async function startGateways(
+  options: Options,
+  backends: readonly Backend[],
+  redis: BenchRedis | undefined,
+): Promise<BenchProcess[]> {
   const dir = mkdtempSync(join(tmpdir(), "switchyard-soak-"));
   const configPath = join(dir, "gateway.json");
   writeFileSync(
@@ -248,29 +275,105 @@ async function soak(options: Options): Promise<boolean> {
       max_retries: 3,
       // A short breaker TTL lets a faulted backend back in soon, so the chaos keeps biting.
       circuit_breaker_ttl: 5,
-      backends: backends.map((b) => ({ name: b.name, url: b.url, models: [MODEL] })),
+      backends: backends.map((b) => ({
+        name: b.name,
+        url: b.url,
+        models: [MODEL],
+        // A cap far above the load: it never refuses, but every request takes its lease in Redis.
+        ...(redis ? { max_connections: options.concurrency * 4 } : {}),
+      })),
     }),
   );
-  const gateway = await startProcess("gateway", CLI, [
-    "gateway",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--config",
-    configPath,
-    "--log-level",
-    "warn",
-  ]);
-  rmSync(dir, { recursive: true, force: true });
-  const base = gateway.url;
-  log(`gateway ${base}; backends ${backends.map((b) => b.url).join(" ")}; ${options.seconds} s`);
+  try {
+    const replicas = redis ? 2 : 1;
+    return await Promise.all(
+      Array.from({ length: replicas }, (_, i) =>
+        startProcess(`gateway ${i + 1}`, CLI, [
+          "gateway",
+          "--host",
+          "127.0.0.1",
+          "--port",
+          "0",
+          "--config",
+          configPath,
+          "--log-level",
+          "warn",
+          ...(redis ? ["--redis", redis.url] : []),
+        ]),
+      ),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms: number,
+): Promise<T | undefined> {
+  let last: T | undefined;
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      last = await read();
+      if (done(last)) break;
+    } catch {
+      // keep polling
+    }
+    await sleep(200);
+  }
+  return last;
+}
+
+async function healthState(base: string): Promise<string> {
+  const response = await fetch(`${base}/health`, { signal: AbortSignal.timeout(5_000) });
+  return ((await response.json()) as { state?: string }).state ?? "?";
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+function rssFigures(replica: Replica): ReplicaEnd["rss"] {
+  const mbs = replica.rss.map((s) => s.mb);
+  const start = Number.isFinite(replica.rssAtLoadStart) ? replica.rssAtLoadStart : mbs[0]!;
+  const end = mbs.at(-1)!;
+  // Informational: growth after a 10 s warm-up (JIT, pools and buffers settle in the first seconds).
+  const warm = replica.rss.find((s) => s.t >= (replica.rss[0]?.t ?? 0) + 10)?.mb ?? start;
+  return {
+    startMB: round1(start),
+    peakMB: round1(Math.max(...mbs)),
+    endMB: round1(end),
+    growthMB: round1(end - start),
+    growthAfterWarmupMB: round1(end - warm),
+  };
+}
+
+async function soak(options: Options): Promise<boolean> {
+  const started = Date.now();
+  const log = (message: string) =>
+    process.stderr.write(`[soak ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${message}\n`);
+
+  const redis = options.redis ? await BenchRedis.start() : undefined;
+  const backends: Backend[] = [];
+  for (let i = 0; i < options.backends; i++) {
+    const name = `soak-${i + 1}`;
+    const mock = await startMock(name, 0);
+    backends.push({ name, port: portOf(mock.url), url: mock.url, process: mock });
+  }
+  const gateways = await startGateways(options, backends, redis);
+  const bases = gateways.map((gateway) => gateway.url);
+  log(
+    `gateway ${bases.join(" ")}; backends ${backends.map((b) => b.url).join(" ")}` +
+      `${redis ? `; redis ${redis.url}` : ""}; ${options.seconds} s`,
+  );
 
   // RSS sampling, every second.
-  const rss: { t: number; mb: number }[] = [];
+  const replicas: Replica[] = gateways.map((process) => ({ process, rss: [], rssAtLoadStart: Number.NaN }));
   const sampleRss = () => {
-    const memory = readMemory(gateway.pid);
-    if (memory) rss.push({ t: Math.round((Date.now() - started) / 1000), mb: memory.rssMiB });
+    for (const replica of replicas) {
+      const memory = readMemory(replica.process.pid);
+      if (memory) replica.rss.push({ t: Math.round((Date.now() - started) / 1000), mb: memory.rssMiB });
+    }
   };
   sampleRss();
   const rssTimer = setInterval(sampleRss, 1_000);
@@ -289,46 +392,68 @@ async function soak(options: Options): Promise<boolean> {
       const n = counter++;
       const kind = KINDS[n % KINDS.length]!;
       byKind[kind]++;
+      // Consecutive requests go to alternate replicas, so each kind reaches both.
+      const base = bases[Math.floor(n / KINDS.length) % bases.length]!;
       await oneRequest(kind, base, n, kind.endsWith("sse") ? tallies.stream : tallies.json);
     }
   };
 
-  const chaos: ChaosLog = { kills: 0, hangs: 0, fails: 0, errors: [] };
+  const chaos: ChaosLog = { kills: 0, hangs: 0, fails: 0, redisRestarts: 0, errors: [] };
+  const restartRedis = async (server: BenchRedis) => {
+    const signal = chaos.redisRestarts % 2 === 0 ? "SIGKILL" : "SIGTERM";
+    log(`chaos: ${signal} redis`);
+    chaos.redisRestarts++;
+    try {
+      await server.stop(signal);
+      await sleep(1_000 + Math.random() * 2_000);
+    } finally {
+      await server.restart();
+    }
+    log(`chaos: restarted redis on port ${server.port}`);
+  };
+  const disturbBackend = async (action: number) => {
+    const up = backends.filter((b) => b.process);
+    if (up.length < 2) return; // never the last one up
+    const target = up[Math.floor(Math.random() * up.length)]!;
+    try {
+      if (action === 0) {
+        log(`chaos: SIGKILL ${target.name}`);
+        chaos.kills++;
+        const victim = target.process!;
+        target.process = undefined;
+        process.kill(victim.pid, "SIGKILL");
+        await victim.stop();
+        await sleep(2_000 + Math.random() * 2_000);
+        await restartMock(target);
+        log(`chaos: restarted ${target.name} on port ${target.port}`);
+      } else {
+        const faults: Record<string, number> = action === 1 ? { hangRate: 1 } : { failRate: 1 };
+        log(`chaos: ${action === 1 ? "hang" : "fail"} ${target.name}`);
+        if (action === 1) chaos.hangs++;
+        else chaos.fails++;
+        await setFaults(target, faults);
+        await sleep(2_000 + Math.random() * 2_000);
+        await setFaults(target, NO_FAULTS);
+        log(`chaos: restored ${target.name}`);
+      }
+    } finally {
+      if (!target.process) await restartMock(target).catch(() => undefined);
+    }
+  };
   const chaosLoop = async () => {
     let round = 0;
-    // Leave the last few seconds calm so every backend is back before the load stops.
+    // Leave the last few seconds calm so every backend (and Redis) is back before the load stops.
     while (Date.now() < deadline - 8_000) {
       await sleep(2_000 + Math.random() * 2_000);
       if (Date.now() >= deadline - 8_000) break;
-      const up = backends.filter((b) => b.process);
-      if (up.length < 2) continue; // never the last one up
-      const target = up[Math.floor(Math.random() * up.length)]!;
-      const action = round++ % 3;
+      // Kill, hang, fail a backend, and with --redis restart Redis (first, so a short run has one), in turn.
+      const action = redis ? ([3, 0, 1, 2] as const)[round++ % 4]! : round++ % 3;
       try {
-        if (action === 0) {
-          log(`chaos: SIGKILL ${target.name}`);
-          chaos.kills++;
-          const victim = target.process!;
-          target.process = undefined;
-          process.kill(victim.pid, "SIGKILL");
-          await victim.stop();
-          await sleep(2_000 + Math.random() * 2_000);
-          await restartMock(target);
-          log(`chaos: restarted ${target.name} on port ${target.port}`);
-        } else {
-          const faults: Record<string, number> = action === 1 ? { hangRate: 1 } : { failRate: 1 };
-          log(`chaos: ${action === 1 ? "hang" : "fail"} ${target.name}`);
-          if (action === 1) chaos.hangs++;
-          else chaos.fails++;
-          await setFaults(target, faults);
-          await sleep(2_000 + Math.random() * 2_000);
-          await setFaults(target, NO_FAULTS);
-          log(`chaos: restored ${target.name}`);
-        }
+        if (action === 3 && redis) await restartRedis(redis);
+        else await disturbBackend(action);
       } catch (error) {
         chaos.errors.push(error instanceof Error ? error.message : String(error));
         log(`chaos error: ${String(error)}`);
-        if (!target.process) await restartMock(target).catch(() => undefined);
       }
     }
   };
@@ -336,66 +461,83 @@ async function soak(options: Options): Promise<boolean> {
   const progress = setInterval(() => {
     const j = tallies.json;
     const s = tallies.stream;
+    const rss = replicas.map((r) => r.rss.at(-1)?.mb.toFixed(1)).join("/");
     log(
       `json ${j.succeeded}/${j.sent} failed ${total(j.failed)}; streams ${s.succeeded}/${s.sent} ` +
-        `failed ${total(s.failed)} cut ${total(s.cut)}; rss ${rss.at(-1)?.mb.toFixed(1)} MB`,
+        `failed ${total(s.failed)} cut ${total(s.cut)}; rss ${rss} MB`,
     );
   }, 10_000);
 
-  const rssAtLoadStart = readMemory(gateway.pid)?.rssMiB ?? Number.NaN;
+  for (const replica of replicas)
+    replica.rssAtLoadStart = readMemory(replica.process.pid)?.rssMiB ?? Number.NaN;
   await Promise.all([chaosLoop(), ...Array.from({ length: options.concurrency }, worker)]);
   clearInterval(progress);
   log("load stopped");
 
-  // Inflight back to 0, polled up to 5 s.
-  let inflight = Number.NaN;
-  const pollEnd = Date.now() + 5_000;
-  while (Date.now() < pollEnd) {
-    try {
-      inflight = (await getStatus(base)).total_inflight;
-      if (inflight === 0) break;
-    } catch {
-      // keep polling
-    }
-    await sleep(200);
-  }
-  const retried = await retries(base).catch(() => Number.NaN);
-  const status = await getStatus(base).catch(() => undefined);
+  const probes = await Promise.all(
+    replicas.map(async (replica): Promise<Omit<ReplicaEnd, "rss">> => {
+      const base = replica.process.url;
+      const status = await pollUntil(
+        () => getStatus(base),
+        (s) => s.total_inflight === 0,
+        5_000,
+      );
+      const state = redis
+        ? await pollUntil(
+            () => healthState(base),
+            (s) => s === "redis",
+            15_000,
+          )
+        : await healthState(base).catch(() => undefined);
+      return {
+        url: base,
+        inflight: status?.total_inflight ?? Number.NaN,
+        state: state ?? "?",
+        status,
+      };
+    }),
+  );
+  const retried = (await Promise.all(bases.map((base) => retries(base).catch(() => Number.NaN)))).reduce(
+    (a, b) => a + b,
+    0,
+  );
   sampleRss();
   clearInterval(rssTimer);
+  const ends: ReplicaEnd[] = probes.map((probe, i) => ({ ...probe, rss: rssFigures(replicas[i]!) }));
 
-  const mbs = rss.map((s) => s.mb);
-  const rssStart = Number.isFinite(rssAtLoadStart) ? rssAtLoadStart : mbs[0]!;
-  const rssEnd = mbs.at(-1)!;
-  const rssPeak = Math.max(...mbs);
-  const growth = rssEnd - rssStart;
-  // Informational: growth after a 10 s warm-up (JIT, pools and buffers settle in the first seconds).
-  const warm = rss.find((s) => s.t >= (rss[0]?.t ?? 0) + 10)?.mb ?? rssStart;
-  const growthAfterWarmup = rssEnd - warm;
+  // The replica whose memory grew most stands for all in the summary figures.
+  const worst = ends.reduce((a, b) => (b.rss.growthMB > a.rss.growthMB ? b : a));
+  const inflight = ends.reduce((sum, end) => sum + end.inflight, 0);
   const jsonFailed = total(tallies.json.failed);
   const checks = {
     zeroJsonFailures: jsonFailed === 0,
     inflightZero: inflight === 0,
-    rssGrowthUnder50MB: growth < RSS_LIMIT_MB,
+    rssGrowthUnder50MB: ends.every((end) => end.rss.growthMB < RSS_LIMIT_MB),
+    ...(redis ? { replicasBackOnRedis: ends.every((end) => end.state === "redis") } : {}),
   };
   const pass = Object.values(checks).every(Boolean);
-  const round1 = (n: number) => Math.round(n * 10) / 10;
 
+  const replicaLines = ends.map((end, i) => {
+    const backendsLine = end.status?.backends
+      .map((b) => `${b.name}:${b.healthy ? "up" : "down"}/${b.circuit}/${b.inflight}`)
+      .join(" ");
+    const samples = replicas[i]!.rss.filter((_, k) => k % 10 === 0).map((s) => `${s.t}s=${round1(s.mb)}`);
+    return [
+      `  gateway ${i + 1} (${end.url}): state ${end.state}, inflight at end ${end.inflight}; backends ${backendsLine ?? "?"}`,
+      `    RSS MB: start ${end.rss.startMB}, peak ${end.rss.peakMB}, end ${end.rss.endMB}, growth ${end.rss.growthMB} (after 10 s warm-up: ${end.rss.growthAfterWarmupMB})`,
+      `    RSS over time (every ~10 s): ${samples.join(" ")}`,
+    ].join("\n");
+  });
   const lines = [
     "",
-    `Soak: ${options.seconds} s, ${options.backends} backends, concurrency ${options.concurrency}`,
-    `  chaos: ${chaos.kills} kill+restart, ${chaos.hangs} hang, ${chaos.fails} fail${chaos.errors.length ? `, ${chaos.errors.length} chaos errors` : ""}`,
+    `Soak: ${options.seconds} s, ${options.backends} backends, ${ends.length} gateway${ends.length > 1 ? "s" : ""}${redis ? " sharing Redis" : ""}, concurrency ${options.concurrency}`,
+    `  chaos: ${chaos.kills} kill+restart, ${chaos.hangs} hang, ${chaos.fails} fail${redis ? `, ${chaos.redisRestarts} Redis restart` : ""}${chaos.errors.length ? `, ${chaos.errors.length} chaos errors` : ""}`,
     `  requests sent: ${tallies.json.sent + tallies.stream.sent} (${KINDS.map((k) => `${k} ${byKind[k]}`).join(", ")})`,
     `  JSON:    sent ${tallies.json.sent}, succeeded ${tallies.json.succeeded}, failed ${jsonFailed} ${JSON.stringify(tallies.json.failed)}`,
     `  streams: sent ${tallies.stream.sent}, succeeded ${tallies.stream.succeeded}, failed ${total(tallies.stream.failed)} ${JSON.stringify(tallies.stream.failed)}, stream cut ${total(tallies.stream.cut)} ${JSON.stringify(tallies.stream.cut)}`,
     `  retried (switchyard_retries_total): ${retried}`,
-    `  gateway RSS MB: start ${round1(rssStart)}, peak ${round1(rssPeak)}, end ${round1(rssEnd)}, growth ${round1(growth)} (after 10 s warm-up: ${round1(growthAfterWarmup)})`,
-    `  RSS over time (every ~10 s): ${rss
-      .filter((_, i) => i % 10 === 0)
-      .map((s) => `${s.t}s=${round1(s.mb)}`)
-      .join(" ")}`,
-    `  inflight at end: ${inflight}; backends ${status?.backends.map((b) => `${b.name}:${b.healthy ? "up" : "down"}/${b.circuit}/${b.inflight}`).join(" ") ?? "?"}`,
-    `  ${pass ? "PASS" : "FAIL"}: zero failed JSON requests ${checks.zeroJsonFailures ? "ok" : "NO"}, inflight 0 ${checks.inflightZero ? "ok" : "NO"}, RSS growth < ${RSS_LIMIT_MB} MB ${checks.rssGrowthUnder50MB ? "ok" : "NO"}`,
+    ...replicaLines,
+    `  ${pass ? "PASS" : "FAIL"}: zero failed JSON requests ${checks.zeroJsonFailures ? "ok" : "NO"}, inflight 0 ${checks.inflightZero ? "ok" : "NO"}, RSS growth < ${RSS_LIMIT_MB} MB ${checks.rssGrowthUnder50MB ? "ok" : "NO"}${redis ? `, replicas back on Redis ${checks.replicasBackOnRedis ? "ok" : "NO"}` : ""}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
   const result = {
@@ -404,6 +546,7 @@ async function soak(options: Options): Promise<boolean> {
     seconds: options.seconds,
     backends: options.backends,
     concurrency: options.concurrency,
+    redis: options.redis,
     sent: tallies.json.sent + tallies.stream.sent,
     succeeded: tallies.json.succeeded + tallies.stream.succeeded,
     json: tallies.json,
@@ -411,14 +554,9 @@ async function soak(options: Options): Promise<boolean> {
     byKind,
     chaos,
     retried,
-    rss: {
-      startMB: round1(rssStart),
-      peakMB: round1(rssPeak),
-      endMB: round1(rssEnd),
-      growthMB: round1(growth),
-      growthAfterWarmupMB: round1(growthAfterWarmup),
-    },
+    rss: worst.rss,
     inflightAtEnd: inflight,
+    replicas: ends.map((end) => ({ url: end.url, state: end.state, inflight: end.inflight, rss: end.rss })),
   };
   process.stdout.write(`SOAK_RESULT ${JSON.stringify(result)}\n`);
   return pass;
@@ -426,6 +564,12 @@ async function soak(options: Options): Promise<boolean> {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv);
+  if (options.redis && !redisServerInstalled()) {
+    process.stderr.write(
+      "soak: --redis needs redis-server on PATH (Debian/Ubuntu: apt-get install -y redis-server)\n",
+    );
+    process.exit(2);
+  }
   // Bounded in time whatever happens: the load stops at the deadline, then 90 s for the rest.
   const watchdog = setTimeout(
     () => {

@@ -5,7 +5,7 @@
  *
  * `--workers N|auto` (env SWITCHYARD_WORKERS; default 1) is a process option, not a config
  * setting: with N > 1 a `node:cluster` primary runs N gateway workers on one port (see
- * cluster/workers.ts). Exact shared state across workers needs `--redis`.
+ * cluster/workers.ts), which shares exact state with them over IPC, or through `--redis`.
  * @module
  */
 import { availableParallelism } from "node:os";
@@ -40,7 +40,7 @@ export function registerGatewayCommand(program: Command): void {
     .addOption(
       new Option(
         "--workers <n|auto>",
-        "gateway worker processes behind one port (node:cluster); auto = one per core; state that must be exact across workers is shared only through --redis (default 1)",
+        "gateway worker processes behind one port (node:cluster); auto = one per core; workers share caps, circuits and registrations through the primary, or through --redis when set (default 1)",
       )
         .env("SWITCHYARD_WORKERS")
         .argParser(parseWorkers),

@@ -80,6 +80,8 @@ export async function runGateway(sources: ConfigSources, options: RunGatewayOpti
   };
   gateway.context.reloadConfig = () => reload("admin request");
   process.on("SIGHUP", () => void reload("SIGHUP").catch(() => {}));
+  // Its default action would end the process; a rolling restart is the --workers primary's job.
+  process.on("SIGUSR2", () => logger.warn("SIGUSR2 ignored: a rolling restart needs gateway --workers"));
   const file = sources.file ?? process.env.SWITCHYARD_CONFIG;
   const stopWatching = file
     ? watchConfigFile(file, () => void reload("config file changed").catch(() => {}))

@@ -6,12 +6,14 @@
  * cluster shares the listening socket; connections are spread round-robin by the primary), prints
  * ONE `READY gateway url=…` line once every worker listens, restarts a worker that dies, and on
  * SIGINT/SIGTERM sends each worker SIGTERM (its graceful drain) and exits 0 when all are gone.
- * SIGHUP is forwarded to every worker (each reloads its config). A worker whose primary dies (even
- * by SIGKILL) exits by itself: node:cluster ends a worker whose IPC channel drops (about 2 s here).
+ * SIGHUP is forwarded to every worker (each reloads its config). SIGUSR2 starts a rolling restart
+ * (rolling-restart.ts): workers are replaced one at a time without losing a request, which also
+ * deploys the code now on disk. A worker whose primary dies (even by SIGKILL) exits by itself:
+ * node:cluster ends a worker whose IPC channel drops (about 2 s here).
  *
- * State that must be exact across workers (global caps, circuit breakers, runtime registrations,
- * round-robin cursors) is shared only through `--redis`; without it each worker keeps its own view,
- * and the primary warns. Sharing through the primary over IPC is not implemented.
+ * State that must be exact across workers (global caps, circuit breakers, runtime registrations)
+ * is shared through `--redis` when set; without it the primary holds it and serves it to the
+ * workers over IPC (state/ipc-host.ts). Strategy state (round-robin cursors) stays per worker.
  * @module
  */
 import cluster, { type Worker } from "node:cluster";
@@ -19,8 +21,10 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
 import { createLogger } from "../gateway/logger.js";
+import { hostStateForWorkers } from "../state/ipc-host.js";
 import { launchMocks } from "./mocks.js";
 import { clientUrl, formatReadyLine } from "./ready-line.js";
+import { rollWorkers } from "./rolling-restart.js";
 import { EXIT_WITH_PARENT_ENV } from "./spawn-server.js";
 
 /** Set by the primary in each worker's environment: the port every worker listens on. */
@@ -31,6 +35,8 @@ export const WORKER_BACKENDS_ENV = "SWITCHYARD_WORKER_BACKENDS";
 const READY_MESSAGE = "switchyard:worker-ready";
 
 const EMBEDDED_MOCKS = 4;
+/** A rolling restart gives up on a replacement that does not listen within this time. */
+const REPLACEMENT_READY_TIMEOUT_MS = 60_000;
 /** More unexpected worker deaths than this many per worker within a minute stops the gateway. */
 const MAX_RESTARTS_PER_WORKER_PER_MINUTE = 5;
 
@@ -65,12 +71,10 @@ export async function runGatewayPrimary(sources: ConfigSources, workers: number)
   // Validate once here, so a bad config fails with one message instead of N crashing workers.
   const config = loadGatewayConfig(sources);
   const logger = createLogger(config.log_level);
-  if (!config.redis) {
-    logger.warn(
-      { workers },
-      "workers share no state without --redis: caps, circuit breakers and runtime registrations are per worker",
-    );
-  }
+  // Without Redis the primary holds the state workers must agree on and serves it to them over IPC.
+  const stateEnv = config.redis
+    ? {}
+    : hostStateForWorkers((error) => logger.warn({ err: error }, "shared state error"));
   const port = config.port === 0 ? await pickFreePort(config.host) : config.port;
   const nothingConfigured = config.backends.length === 0 && config.scan_hosts.length === 0;
   // One embedded mock cluster for all workers, not one per worker.
@@ -87,6 +91,7 @@ export async function runGatewayPrimary(sources: ConfigSources, workers: number)
     [WORKER_PORT_ENV]: String(port),
     [EXIT_WITH_PARENT_ENV]: "0",
     [WORKER_BACKENDS_ENV]: JSON.stringify(mocks.map((mock) => `${mock.ready.id}=${mock.ready.url}`)),
+    ...stateEnv,
   };
 
   const url = clientUrl(config.host, port);
@@ -95,8 +100,11 @@ export async function runGatewayPrimary(sources: ConfigSources, workers: number)
   let announced = false;
   let stopping = false;
   let restarts: number[] = [];
+  /** Workers a rolling restart replaces or is starting: their exit starts no other worker. */
+  const expectedExits = new Set<Worker>();
+  let rolling = false;
 
-  const fork = (slot: number) => {
+  const fork = (slot: number): Worker => {
     const worker = cluster.fork(workerEnv);
     slots.set(worker, slot);
     worker.on("message", (message: unknown) => {
@@ -112,6 +120,7 @@ export async function runGatewayPrimary(sources: ConfigSources, workers: number)
         process.stdout.write(`${formatReadyLine("gateway", "gateway", url)}\n`);
       }
     });
+    return worker;
   };
 
   const stopWorker = async (worker: Worker, timeoutMs: number) => {
@@ -136,7 +145,7 @@ export async function runGatewayPrimary(sources: ConfigSources, workers: number)
   cluster.on("exit", (worker, code, signal) => {
     const slot = slots.get(worker) ?? 0;
     slots.delete(worker);
-    if (stopping) return;
+    if (stopping || expectedExits.delete(worker)) return;
     if (!announced) {
       logger.error({ worker: slot + 1, code, signal }, "a worker exited before it was ready");
       void shutdown("worker start failure", 1);
@@ -165,7 +174,58 @@ export async function runGatewayPrimary(sources: ConfigSources, workers: number)
   process.on("SIGHUP", () => {
     for (const worker of slots.keys()) if (!worker.isDead()) worker.process.kill("SIGHUP");
   });
+  process.on("SIGUSR2", () => {
+    if (rolling || stopping || !announced) {
+      logger.warn(
+        { rolling, stopping },
+        "rolling restart refused: one is in progress or the gateway is not serving",
+      );
+      return;
+    }
+    try {
+      loadGatewayConfig(sources);
+    } catch (error) {
+      logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        "rolling restart refused: the configuration does not load",
+      );
+      return;
+    }
+    rolling = true;
+    void rollWorkers({
+      current: () => [...slots].map(([worker, slot]) => ({ slot, worker })).sort((a, b) => a.slot - b.slot),
+      fork,
+      stop: (worker) => stopWorker(worker, (config.shutdown_timeout + 5) * 1000),
+      expectedExits,
+      running: () => !stopping,
+      ready: (worker) => workerReady(worker, REPLACEMENT_READY_TIMEOUT_MS),
+      logger,
+    }).finally(() => {
+      rolling = false;
+    });
+  });
   for (let slot = 0; slot < workers; slot++) fork(slot);
+}
+
+/** Resolves true once `worker` reports READY; false if it exits first or is killed for being too slow. */
+function workerReady(worker: Worker, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const tooSlow = setTimeout(() => worker.process.kill("SIGKILL"), timeoutMs);
+    const onMessage = (message: unknown) => {
+      if (!isReadyMessage(message)) return;
+      clearTimeout(tooSlow);
+      worker.off("exit", onExit);
+      worker.off("message", onMessage);
+      resolve(true);
+    };
+    const onExit = () => {
+      clearTimeout(tooSlow);
+      worker.off("message", onMessage);
+      resolve(false);
+    };
+    worker.on("message", onMessage);
+    worker.once("exit", onExit);
+  });
 }
 
 /** A port nobody listens on right now on `host`: bind port 0, read it, let it go. */

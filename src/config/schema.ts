@@ -156,6 +156,17 @@ export const gatewayConfigSchema = z.strictObject({
     .int()
     .positive()
     .default(32 * 1024 * 1024),
+  max_header_bytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024),
+  max_url_bytes: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(8 * 1024),
+  max_messages: z.coerce.number().int().nonnegative().default(10_000),
   client_timeout: seconds.default(30),
   max_client_connections: z.coerce.number().int().nonnegative().default(10_000),
   shutdown_timeout: seconds.default(30),
@@ -195,6 +206,8 @@ export const gatewayConfigSchema = z.strictObject({
   redis: z.url({ protocol: /^rediss?$/ }).optional(),
   /** Inserted into every Redis key, so several fleets can share one server. */
   redis_namespace: z.string().min(1).optional(),
+  /** Seals the api_keys of registrations shared through Redis (AES-256-GCM); required to share keys. */
+  state_secret: z.string().min(1).optional(),
   /** Seconds a global inflight lease lives unless renewed (a crashed replica's leases vanish after it). */
   lease_ttl: z.coerce
     .number()
@@ -285,6 +298,24 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--body-limit <bytes>",
     env: ["SWITCHYARD_BODY_LIMIT"],
     description: "largest request body accepted (413 above)",
+  },
+  {
+    key: "max_header_bytes",
+    flag: "--max-header-bytes <bytes>",
+    env: ["SWITCHYARD_MAX_HEADER_BYTES"],
+    description: "largest request line plus headers accepted (431 above)",
+  },
+  {
+    key: "max_url_bytes",
+    flag: "--max-url-bytes <bytes>",
+    env: ["SWITCHYARD_MAX_URL_BYTES"],
+    description: "longest request URL accepted (414 above; 0: only max_header_bytes bounds it)",
+  },
+  {
+    key: "max_messages",
+    flag: "--max-messages <n>",
+    env: ["SWITCHYARD_MAX_MESSAGES"],
+    description: "most messages in one chat or Messages request (400 above; 0: no limit)",
   },
   {
     key: "circuit_breaker_threshold",
@@ -438,6 +469,13 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--redis-namespace <name>",
     env: ["SWITCHYARD_REDIS_NAMESPACE"],
     description: "prefix of this fleet's Redis keys, so several fleets can share one server",
+  },
+  {
+    key: "state_secret",
+    flag: "--state-secret <secret>",
+    env: ["SWITCHYARD_STATE_SECRET"],
+    description:
+      "secret (the same on every replica) that encrypts api_keys of registrations shared through Redis",
   },
   {
     key: "lease_ttl",

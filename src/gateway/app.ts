@@ -18,24 +18,38 @@ import { EngineLoadScraper } from "../routing/engine-load.js";
 import { HealthChecker, type ProbeFetch } from "../routing/health.js";
 import { Registry } from "../routing/registry.js";
 import { StrategySet } from "../routing/strategy-set.js";
+import { IpcStore, primaryStatePort } from "../state/ipc-client.js";
+import type { IpcPort } from "../state/ipc-port.js";
 import { MemoryStore } from "../state/memory.js";
 import { RedisStore } from "../state/redis.js";
+import type { StateStore } from "../state/store.js";
 import { getWithDeadline, modelIds, parseJsonOrUndefined } from "../upstream/get.js";
 import { UpstreamPools } from "../upstream/pools.js";
 import { isLoopbackHost } from "./admin-guard.js";
+import { createClientErrorHandler } from "./client-error.js";
 import { ClientKeys } from "./client-keys.js";
+import { ConnectionDrain } from "./connection-drain.js";
 import type { GatewayContext } from "./context.js";
 import { sendError } from "./error-reply.js";
 import { GatewayError } from "./errors.js";
 import { registerJsonBodyParser } from "./json-body.js";
 import { createLogger } from "./logger.js";
+import { RegistrationSecrets } from "./registration-secrets.js";
 import { ModelResolver } from "./resolve-model.js";
 import { adminRoutes } from "./routes/admin.js";
 import { anthropicRoutes } from "./routes/anthropic.js";
 import { healthRoutes } from "./routes/health.js";
 import { openAIRoutes } from "./routes/openai.js";
 import { serviceStatusRoutes } from "./routes/service-status.js";
+import { reloadKeyStates } from "./shared-keys.js";
 import { joinSharedState } from "./shared-state.js";
+
+/**
+ * How long a kept-alive connection must have been idle before a draining gateway closes it: long
+ * enough that a client in a request loop is not caught between two requests, short enough that a
+ * rolling restart does not wait long on clients that keep idle connections open.
+ */
+const IDLE_CONNECTION_GRACE_MS = 1_000;
 
 export interface Gateway {
   app: FastifyInstance;
@@ -99,6 +113,7 @@ export function buildGateway(
     startedAt: Date.now(),
     state: new MemoryStore(),
     sharedState: false,
+    registrationSecrets: new RegistrationSecrets(config.state_secret, config.redis !== undefined),
   };
 
   const app = Fastify({
@@ -109,9 +124,20 @@ export function buildGateway(
     genReqId: nextRequestId,
     // Errors fastify raises before routing (a malformed URL, an over-long parameter) answer in our format too.
     frameworkErrors: (error, request, reply) => sendError(request, reply, error),
+    // Requests Node's parser refuses (headers over max_header_bytes, malformed HTTP) answer in our format too.
+    clientErrorHandler: createClientErrorHandler(
+      {
+        maxHeaderBytes: config.max_header_bytes,
+        maxUrlBytes: config.max_url_bytes,
+        clientTimeoutSeconds: config.client_timeout,
+      },
+      nextRequestId,
+      logger as FastifyBaseLogger,
+    ),
     // One pino child per request costs more than the rest of routing; log lines carry reqId explicitly.
     childLoggerFactory: (parent) => parent,
-    return503OnClosing: true,
+    // Draining (connection-drain.ts) serves what still arrives with Connection: close; a 503 would be a lost request.
+    return503OnClosing: false,
     // A client must send its whole request within this time: slow senders cannot hold a slot. Node
     // checks these deadlines on an interval (30 s by default), too coarse for a short timeout.
     requestTimeout: Math.round(config.client_timeout * 1000),
@@ -121,9 +147,13 @@ export function buildGateway(
       requestTimeout: Math.round(config.client_timeout * 1000),
       connectionsCheckingInterval: Math.max(1, Math.min(1_000, Math.round(config.client_timeout * 500))),
       headersTimeout: Math.round(config.client_timeout * 1000),
+      // The request line counts toward it, so a URL can never be longer than this either.
+      maxHeaderSize: config.max_header_bytes,
     },
   });
+  const drain = new ConnectionDrain(app.server);
   registerJsonBodyParser(app);
+  if (config.max_url_bytes > 0) rejectLongUrls(app, config.max_url_bytes);
   const knownPaths = new Set<string>();
   app.addHook("onRoute", (route) => {
     knownPaths.add(route.url);
@@ -174,6 +204,31 @@ export function buildGateway(
   let leaveSharedState = () => {};
   let closing = false;
   let wasDegraded = false;
+  const adoptSharedState = async (store: StateStore) => {
+    await context.state.close();
+    context.state = store;
+    context.sharedState = true;
+    leaveSharedState = await joinSharedState(context, store);
+  };
+  // A `--workers` worker without Redis shares the store its primary holds (state/ipc-host.ts).
+  const joinPrimaryState = async (port: IpcPort) => {
+    const store = await IpcStore.connect({
+      port,
+      onError: (error) =>
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, "shared state error"),
+      onStatusChange: (status) => {
+        if (closing) return;
+        if (status === "degraded") {
+          logger.warn("primary not answering: serving from this worker's local view");
+          return;
+        }
+        logger.info("primary answering again: shared state resynchronised");
+        // Key states are not part of the store's resync: read what was missed meanwhile.
+        void reloadKeyStates(context, context.state);
+      },
+    });
+    await adoptSharedState(store);
+  };
   const connectSharedState = async (url: string) => {
     const store = await RedisStore.connect({
       url,
@@ -188,13 +243,12 @@ export function buildGateway(
         } else if (wasDegraded) {
           wasDegraded = false;
           logger.info("Redis reachable again: shared state resynchronised");
+          // Key states are not part of the store's resync: read what was missed meanwhile.
+          void reloadKeyStates(context, context.state);
         }
       },
     });
-    await context.state.close();
-    context.state = store;
-    context.sharedState = true;
-    leaveSharedState = await joinSharedState(context, store);
+    await adoptSharedState(store);
     if (store.status() === "degraded") {
       wasDegraded = true;
       logger.warn({ url: redactUrl(url) }, "Redis not reachable yet: serving from this replica's local view");
@@ -205,7 +259,9 @@ export function buildGateway(
     app,
     context,
     async start() {
+      const primaryPort = config.redis ? undefined : primaryStatePort();
       if (config.redis) await connectSharedState(config.redis);
+      else if (primaryPort) await joinPrimaryState(primaryPort);
       let address: string;
       try {
         address = await app.listen({ host: config.host, port: config.port });
@@ -230,24 +286,35 @@ export function buildGateway(
       context.health.stop();
       discovery.stop();
       engineLoad.stop();
-      // Stop accepting, let requests and streams in flight finish, but not past the deadline.
-      const deadline = setTimeout(
-        () => app.server.closeAllConnections(),
-        context.config.shutdown_timeout * 1000,
-      );
-      deadline.unref();
-      // A keep-alive connection whose stream ends after close() began becomes idle later; Node only
-      // closes the connections idle at the moment close() is called, so sweep until all are gone.
-      const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+      // Stop accepting, let requests and streams in flight finish, but not past the deadline; no
+      // request already on a kept-alive connection is refused (connection-drain.ts says how).
+      await drain.drain({
+        idleGraceMs: IDLE_CONNECTION_GRACE_MS,
+        deadlineMs: context.config.shutdown_timeout * 1000,
+      });
       await app.close();
-      clearTimeout(deadline);
-      clearInterval(sweeper);
       await pools.closeAll();
       closing = true;
       leaveSharedState();
       await context.state.close();
     },
   };
+}
+
+/** A URL over the limit is refused before any route work (body parsing, auth, routing hints). */
+function rejectLongUrls(app: FastifyInstance, maxUrlBytes: number): void {
+  app.addHook("onRequest", (request, reply, done) => {
+    // Node decodes the request line as latin1: one character per byte.
+    if (request.url.length <= maxUrlBytes) return done();
+    sendError(
+      request,
+      reply,
+      new GatewayError(
+        "SWY_ERR_URL_TOO_LONG",
+        `The request URL is longer than the gateway's limit of ${maxUrlBytes} bytes.`,
+      ),
+    );
+  });
 }
 
 /** A Redis URL without its password, for logs. */

@@ -1,14 +1,17 @@
 /**
  * The soak in CI-friendly form: `dist/bench/soak.js` for 25 s (3 mock backends, concurrency 16)
- * with its chaos loop killing, hanging and failing backends. The longer run is
+ * with its chaos loop killing, hanging and failing backends; and for 20 s with `--redis`: two
+ * gateway replicas sharing a private redis-server that the chaos loop restarts. The longer run is
  * `npm run bench:soak -- --minutes N`. Needs `npm run build` first (as `npm test` does).
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { redisServerAvailable } from "../helpers/redis-server.js";
 
 const SOAK = fileURLToPath(new URL("../../dist/bench/soak.js", import.meta.url));
 const SECONDS = 25;
+const REDIS_SECONDS = 20;
 
 interface Tally {
   sent: number;
@@ -22,10 +25,17 @@ interface SoakResult {
   sent: number;
   json: Tally;
   stream: Tally;
-  chaos: { kills: number; hangs: number; fails: number; errors: string[] };
+  chaos: { kills: number; hangs: number; fails: number; redisRestarts: number; errors: string[] };
   retried: number;
   rss: { startMB: number; peakMB: number; endMB: number; growthMB: number };
   inflightAtEnd: number;
+  replicas: { url: string; state: string; inflight: number; rss: { growthMB: number } }[];
+}
+
+function soakResult(stdout: string, stderr: string): SoakResult {
+  const line = stdout.split("\n").find((l) => l.startsWith("SOAK_RESULT "));
+  expect(line, `no SOAK_RESULT line\n${stdout}\n${stderr}`).toBeDefined();
+  return JSON.parse(line!.slice("SOAK_RESULT ".length)) as SoakResult;
 }
 
 function runSoak(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -56,9 +66,7 @@ describe("soak", () => {
         "--concurrency",
         "16",
       ]);
-      const line = stdout.split("\n").find((l) => l.startsWith("SOAK_RESULT "));
-      expect(line, `no SOAK_RESULT line\n${stdout}\n${stderr}`).toBeDefined();
-      const result = JSON.parse(line!.slice("SOAK_RESULT ".length)) as SoakResult;
+      const result = soakResult(stdout, stderr);
       expect(code, `${stdout}\n${stderr}`).toBe(0);
       expect(result.pass).toBe(true);
       expect(result.sent).toBeGreaterThan(100);
@@ -72,5 +80,26 @@ describe("soak", () => {
       expect(result.rss.growthMB).toBeLessThan(50);
     },
     (SECONDS + 120) * 1000,
+  );
+
+  it.skipIf(!redisServerAvailable())(
+    `with --redis: two replicas serve every non-streaming request for ${REDIS_SECONDS} s while Redis restarts, and end back on Redis`,
+    async () => {
+      const { code, stdout, stderr } = await runSoak(["--redis", "--seconds", String(REDIS_SECONDS)]);
+      const result = soakResult(stdout, stderr);
+      expect(code, `${stdout}\n${stderr}`).toBe(0);
+      expect(result.pass).toBe(true);
+      expect(result.json.failed).toEqual({});
+      expect(result.json.succeeded).toBe(result.json.sent);
+      expect(result.chaos.redisRestarts).toBeGreaterThan(0);
+      expect(result.chaos.errors).toEqual([]);
+      expect(result.replicas).toHaveLength(2);
+      for (const replica of result.replicas) {
+        expect(replica.state).toBe("redis");
+        expect(replica.inflight).toBe(0);
+        expect(replica.rss.growthMB).toBeLessThan(50);
+      }
+    },
+    (REDIS_SECONDS + 120) * 1000,
   );
 });
