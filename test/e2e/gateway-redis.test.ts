@@ -55,6 +55,7 @@ const stateOf = async (gateway: CliProcess) =>
   (await getJson<{ state: string }>(`${url(gateway)}/health`)).body.state;
 interface MockStats {
   requests: { chat: number };
+  inflight: number;
   max_inflight_seen: number;
 }
 const mockStats = async (mock: CliProcess) => (await getJson<MockStats>(`${url(mock)}/mock/stats`)).body;
@@ -159,6 +160,52 @@ describe.runIf(available)("gateway replicas sharing state through Redis", () => 
       `8 requests over 2 replicas, global cap 2: ${codes.join(",")} in ${Math.round(elapsed)} ms, max inflight ${stats.max_inflight_seen}`,
     );
   });
+
+  it("gives a killed replica's leases back after lease_ttl: the cap is whole again on the others", async () => {
+    const held = await startMock("held");
+    const config = writeTempConfig({ backends: [{ name: "held", url: url(held), max_connections: 4 }] });
+    configs.push(config);
+    const ns = namespace();
+    // Leases are renewed every lease_ttl / 2, so after the kill they live on for 2 to 4 s.
+    const args = [
+      "--config",
+      config.path,
+      "--lease-ttl",
+      "4",
+      "--queue-timeout",
+      "0.2",
+      "--max-retries",
+      "0",
+    ];
+    const [a, b] = await Promise.all([startReplica(redis.url, ns, args), startReplica(redis.url, ns, args)]);
+    await postJson(`${url(held)}/mock/faults`, { firstTokenDelayMs: 60_000 });
+    const hanging = Array.from({ length: 4 }, () => chat(url(a!), "mock-model").catch(() => undefined));
+    await eventually(async () => (await mockStats(held)).inflight === 4, 10_000);
+    a!.child.kill("SIGKILL");
+    const killedAt = performance.now();
+    await Promise.all(hanging);
+    await postJson(`${url(held)}/mock/faults`, { firstTokenDelayMs: 0 });
+
+    // Right after the kill, the dead replica's four leases still fill the cap for replica B.
+    const early = await chat(url(b!), "mock-model");
+    const earlyMs = performance.now() - killedAt;
+    if (earlyMs < 1_500) expect(early.status).toBe(429);
+    else console.info(`the first request after the kill took ${Math.round(earlyMs)} ms: lease check skipped`);
+
+    // Once they expire, B gets all four slots at once.
+    await eventually(
+      async () => {
+        const codes = await Promise.all(
+          Array.from({ length: 4 }, async () => (await chat(url(b!), "mock-model")).status),
+        );
+        return codes.every((code) => code === 200);
+      },
+      15_000,
+      250,
+    );
+    expect((await status(b!)).total_inflight).toBe(0);
+    expect((await mockStats(held)).max_inflight_seen).toBeLessThanOrEqual(4);
+  }, 40_000);
 });
 
 describe.runIf(available)("gateway replicas through a Redis outage", () => {
