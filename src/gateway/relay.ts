@@ -4,7 +4,7 @@
  * are collected so `_routing` (seed 001) can be spliced in without re-serialising them.
  * @module
  */
-import type { ServerResponse } from "node:http";
+import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { StringDecoder } from "node:string_decoder";
 import { createParser } from "eventsource-parser";
 import type { Dispatcher } from "undici";
@@ -234,21 +234,28 @@ async function sendJson(options: RelayOptions): Promise<RelayOutcome> {
 
 function sendConversionFailure(options: RelayOptions, error: Error): RelayOutcome {
   const message = `The gateway could not convert the backend's answer: ${error.message}`;
-  const body = Buffer.from(
-    JSON.stringify(
-      options.protocol === "anthropic"
-        ? anthropicError(502, message)
-        : openAIError(502, message, "upstream_failed"),
-    ),
-  );
   options.onBroken?.(error);
-  options.raw.writeHead(502, {
-    ...options.headers,
-    "content-type": "application/json",
-    "content-length": body.length,
-  });
-  options.raw.end(body);
+  writeJsonResponse(
+    options.raw,
+    502,
+    options.headers,
+    options.protocol === "anthropic"
+      ? anthropicError(502, message)
+      : openAIError(502, message, "upstream_failed"),
+  );
   return "upstream_broke";
+}
+
+/** Writes a whole JSON answer on a raw response (the reply was hijacked), with its length. */
+export function writeJsonResponse(
+  raw: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  body: unknown,
+): void {
+  const bytes = Buffer.from(JSON.stringify(body));
+  raw.writeHead(status, { ...headers, "content-type": "application/json", "content-length": bytes.length });
+  raw.end(bytes);
 }
 
 /** A body that is not JSON is passed on as it is: the client gets what the backend said. */

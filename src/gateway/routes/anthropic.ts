@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { messagesRequestSchema } from "../../protocol/anthropic/requests.js";
-import { PROMPT_PREFIX_CHARS } from "../../protocol/openai/requests.js";
+import { promptPrefix } from "../../protocol/prompt-prefix.js";
 import type { ReasoningRequest } from "../../reasoning/request-options.js";
 import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
@@ -65,20 +65,4 @@ async function handleMessages(
     debug: hints.debug,
     sessionKey: userId ?? hints.sessionHeader,
   });
-}
-
-/** System prompt, then message texts, up to PROMPT_PREFIX_CHARS: what cache-aware routing hashes. */
-function promptPrefix(system: unknown, messages: readonly Record<string, unknown>[]): string {
-  let prefix = textOf(system);
-  for (const message of messages) {
-    if (prefix.length >= PROMPT_PREFIX_CHARS) break;
-    prefix += textOf(message.content);
-  }
-  return prefix.slice(0, PROMPT_PREFIX_CHARS);
-}
-
-function textOf(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content.map((block) => (typeof block?.text === "string" ? block.text : "")).join("");
 }

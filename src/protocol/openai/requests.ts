@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { PROMPT_PREFIX_CHARS, promptPrefix } from "../prompt-prefix.js";
 
 const common = {
   model: z.string().min(1),
@@ -51,8 +52,6 @@ export interface RoutingFields {
   promptPrefix: string | undefined;
 }
 
-export const PROMPT_PREFIX_CHARS = 256;
-
 export type RequestCheck =
   | { ok: true; fields: RoutingFields }
   | { ok: false; message: string; param: string | null };
@@ -78,7 +77,7 @@ export function checkRequest(schema: z.ZodType, body: unknown): RequestCheck {
       model: data.model,
       stream: data.stream === true,
       user: data.user,
-      promptPrefix: promptPrefix(result.data as { messages?: unknown; prompt?: unknown }),
+      promptPrefix: promptPrefixOf(result.data as { messages?: unknown; prompt?: unknown }),
     },
   };
 }
@@ -93,18 +92,8 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** The first characters of the prompt: message texts in order (chat) or the prompt (completions). */
-function promptPrefix(body: { messages?: unknown; prompt?: unknown }): string | undefined {
+function promptPrefixOf(body: { messages?: unknown; prompt?: unknown }): string | undefined {
   if (typeof body.prompt === "string") return body.prompt.slice(0, PROMPT_PREFIX_CHARS);
   if (!Array.isArray(body.messages)) return undefined;
-  let prefix = "";
-  for (const message of body.messages as { content?: unknown }[]) {
-    const content = message.content;
-    if (typeof content === "string") prefix += content;
-    else if (Array.isArray(content)) {
-      for (const part of content as { text?: unknown }[])
-        if (typeof part?.text === "string") prefix += part.text;
-    }
-    if (prefix.length >= PROMPT_PREFIX_CHARS) break;
-  }
-  return prefix.slice(0, PROMPT_PREFIX_CHARS);
+  return promptPrefix(undefined, body.messages);
 }
