@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliProcess, startCli, stopAll } from "../helpers/cli-process.js";
 import { chat, eventually, getJson, postJson } from "../helpers/http.js";
 import { type RedisServer, redisServerAvailable, startRedisServer } from "../helpers/redis-server.js";
+import { randomNamespace, startReplica as startSharedReplica } from "../helpers/replicas.js";
 import { writeTempConfig } from "../helpers/temp-config.js";
 
 const available = redisServerAvailable();
@@ -23,25 +24,11 @@ afterAll(async () => {
 });
 
 const url = (process: CliProcess) => process.ready[0]!.url;
-const namespace = () => `t${randomBytes(4).toString("hex")}`;
+const namespace = randomNamespace;
 const startMock = (id: string, ...args: string[]) => startCli(["mock", "--port", "0", "--id", id, ...args]);
 
 function startReplica(ns: string, args: string[], env: Record<string, string> = {}) {
-  return startCli(
-    [
-      "gateway",
-      "--port",
-      "0",
-      "--log-level",
-      "error",
-      "--redis",
-      redis.url,
-      "--redis-namespace",
-      ns,
-      ...args,
-    ],
-    { env },
-  );
+  return startSharedReplica(redis.url, ns, args, env);
 }
 
 interface MockStats {

@@ -4,11 +4,11 @@
  * Redis outage. Each test uses its own key namespace (or its own server), and every process it
  * starts is stopped afterwards.
  */
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliProcess, startCli, stopAll } from "../helpers/cli-process.js";
 import { chat, eventually, getJson, postJson } from "../helpers/http.js";
 import { freePort, RedisServer, redisServerAvailable, startRedisServer } from "../helpers/redis-server.js";
+import { randomNamespace, startReplica } from "../helpers/replicas.js";
 import { writeTempConfig } from "../helpers/temp-config.js";
 
 const available = redisServerAvailable();
@@ -24,25 +24,6 @@ afterAll(async () => {
 const url = (process: CliProcess) => process.ready[0]!.url;
 const startMock = (id: string, ...args: string[]) => startCli(["mock", "--port", "0", "--id", id, ...args]);
 const backendFlag = (mock: CliProcess) => ["--backend", `${mock.ready[0]!.id}=${url(mock)}`];
-
-/** A gateway replica on `redisUrl`, in the key namespace `namespace`. */
-function startReplica(redisUrl: string, namespace: string, args: string[], env: Record<string, string> = {}) {
-  return startCli(
-    [
-      "gateway",
-      "--port",
-      "0",
-      "--log-level",
-      "error",
-      "--redis",
-      redisUrl,
-      "--redis-namespace",
-      namespace,
-      ...args,
-    ],
-    { env },
-  );
-}
 
 interface StatusBody {
   total_inflight: number;
@@ -71,7 +52,7 @@ describe("a gateway without Redis", () => {
 
 describe.runIf(available)("gateway replicas sharing state through Redis", () => {
   let redis: RedisServer;
-  const namespace = () => `t${randomBytes(4).toString("hex")}`;
+  const namespace = randomNamespace;
 
   beforeAll(async () => {
     redis = await startRedisServer();
