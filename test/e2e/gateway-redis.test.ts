@@ -118,27 +118,27 @@ describe.runIf(available)("gateway replicas sharing state through Redis", () => 
 
   it("holds a backend's max_connections across replicas under concurrent load", async () => {
     const slow = await startMock("slow", "--first-token-delay-ms", "300");
-    const config = writeTempConfig({ backends: [{ name: "slow", url: url(slow), max_connections: 2 }] });
+    const config = writeTempConfig({ backends: [{ name: "slow", url: url(slow), max_connections: 4 }] });
     configs.push(config);
     const ns = namespace();
-    const replicas = await Promise.all([
-      startReplica(redis.url, ns, ["--config", config.path]),
-      startReplica(redis.url, ns, ["--config", config.path]),
-    ]);
+    const replicas = await Promise.all(
+      Array.from({ length: 3 }, () => startReplica(redis.url, ns, ["--config", config.path])),
+    );
     const started = performance.now();
     const responses = await Promise.all(
-      Array.from({ length: 8 }, (_, index) => chat(url(replicas[index % 2]!), "mock-model")),
+      Array.from({ length: 18 }, (_, index) => chat(url(replicas[index % 3]!), "mock-model")),
     );
     const elapsed = performance.now() - started;
     const codes = responses.map((response) => response.status);
     for (const code of codes) expect([200, 429]).toContain(code);
-    expect(codes.filter((code) => code === 200).length).toBeGreaterThanOrEqual(2);
+    expect(codes.filter((code) => code === 200).length).toBeGreaterThanOrEqual(4);
     const stats = await mockStats(slow);
-    expect(stats.max_inflight_seen).toBeLessThanOrEqual(2);
+    // The mock's own count of concurrent requests: never above the cap, whichever replica sent them.
+    expect(stats.max_inflight_seen).toBeLessThanOrEqual(4);
     expect(stats.max_inflight_seen).toBeGreaterThanOrEqual(1);
     for (const replica of replicas) expect((await status(replica)).total_inflight).toBe(0);
     console.info(
-      `8 requests over 2 replicas, global cap 2: ${codes.join(",")} in ${Math.round(elapsed)} ms, max inflight ${stats.max_inflight_seen}`,
+      `18 requests over 3 replicas, global cap 4: ${codes.join(",")} in ${Math.round(elapsed)} ms, max inflight ${stats.max_inflight_seen}`,
     );
   });
 
