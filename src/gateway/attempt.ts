@@ -23,7 +23,7 @@ import {
   reasoningTransform,
   separateThenTranslate,
 } from "./reasoning-transform.js";
-import { type ResponseTransform, relay } from "./relay.js";
+import { type ResponseTransform, relay, writeJsonResponse } from "./relay.js";
 import { type Continuation, type ContinueStream, relayResumable } from "./stream-resume.js";
 import { translateCredentials, translatorFor } from "./translation.js";
 
@@ -387,15 +387,12 @@ function sendJson(
   extra: Record<string, string> = {},
 ): void {
   reply.hijack();
-  const bytes = Buffer.from(JSON.stringify(body));
-  reply.raw.writeHead(
+  writeJsonResponse(
+    reply.raw,
     status,
-    clientResponseHeaders(
-      { "content-type": "application/json" },
-      { ...extra, "x-request-id": requestId, "content-length": String(bytes.length) },
-    ),
+    clientResponseHeaders({ "content-type": "application/json" }, { ...extra, "x-request-id": requestId }),
+    body,
   );
-  reply.raw.end(bytes);
 }
 
 function parseOrText(text: string): unknown {
