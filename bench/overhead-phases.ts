@@ -14,7 +14,7 @@ import {
   type PhaseFigures,
   type TargetName,
 } from "./overhead-report.js";
-import { readCpuMs, readHostCpuMs } from "./processes.js";
+import { readCpuMs, readHostCpuMs, readTreeCpuMs } from "./processes.js";
 
 export const MODEL = "mock-model";
 
@@ -29,10 +29,14 @@ export interface PhaseOptions {
   precise: boolean;
 }
 
-/** Processes whose CPU is read: the target (the mock, for `direct`) and the mock behind it. */
+/**
+ * Processes whose CPU is read: the target (the mock, for `direct`; with the processes it forked,
+ * such as `--workers`), the mock behind it, and the redis-server a gateway keeps its state in.
+ */
 export interface Pids {
   target: number | undefined;
   mock: number | undefined;
+  redis?: number | undefined;
   /** False when a process serving the load is not ours to read (an external --mock-url backend). */
   complete: boolean;
 }
@@ -92,6 +96,7 @@ export async function runPhases(
   options: PhaseOptions,
   budget: RetryBudget,
   signal: AbortSignal,
+  label: string = target,
 ): Promise<PhaseFigures[]> {
   const phases: PhaseFigures[] = [];
   const shapes: [LoadShape, LoadMode, string][] = [
@@ -102,7 +107,7 @@ export async function runPhases(
     for (const [load, mode, loadLabel] of shapes) {
       if (signal.aborted) return phases;
       const plan = { target, payload, load, loadLabel, mode };
-      process.stderr.write(`  ${target} ${payload} ${loadLabel} …\n`);
+      process.stderr.write(`  ${label} ${payload} ${loadLabel} …\n`);
       let figures = await runPhase(plan, url, pids, options, signal);
       let latest = figures;
       for (let rerun = 0; rerun < MAX_RERUNS_PER_PHASE && budget.left > 0; rerun++) {
@@ -169,6 +174,7 @@ interface CpuSnapshot {
   self: number;
   target: number | undefined;
   mock: number | undefined;
+  redis: number | undefined;
 }
 
 function cpuSnapshot(pids: Pids): CpuSnapshot {
@@ -177,8 +183,9 @@ function cpuSnapshot(pids: Pids): CpuSnapshot {
     at: performance.now(),
     host: readHostCpuMs(),
     self: (self.user + self.system) / 1000,
-    target: pids.target === undefined ? undefined : readCpuMs(pids.target),
+    target: pids.target === undefined ? undefined : readTreeCpuMs(pids.target),
     mock: pids.mock === undefined ? undefined : readCpuMs(pids.mock),
+    redis: pids.redis === undefined ? undefined : readCpuMs(pids.redis),
   };
 }
 
@@ -187,20 +194,24 @@ function cpuSince(
   before: CpuSnapshot,
   pids: Pids,
   answered: number,
-): Pick<PhaseFigures, "targetCpuMsPerRequest" | "mockCpuMsPerRequest" | "otherCpuPercent"> {
+): Pick<
+  PhaseFigures,
+  "targetCpuMsPerRequest" | "mockCpuMsPerRequest" | "redisCpuMsPerRequest" | "otherCpuPercent"
+> {
   const after = cpuSnapshot(pids);
-  const delta = (key: "host" | "target" | "mock") => {
+  const delta = (key: "host" | "target" | "mock" | "redis") => {
     const start = before[key];
     const end = after[key];
     return start === undefined || end === undefined ? undefined : end - start;
   };
-  const [host, target, mock] = [delta("host"), delta("target"), delta("mock")];
+  const [host, target, mock, redis] = [delta("host"), delta("target"), delta("mock"), delta("redis")];
   const perRequest = (ms: number | undefined) =>
     ms === undefined || answered === 0 ? undefined : ms / answered;
-  const ours = after.self - before.self + (target ?? 0) + (mock ?? 0);
+  const ours = after.self - before.self + (target ?? 0) + (mock ?? 0) + (redis ?? 0);
   return {
     targetCpuMsPerRequest: perRequest(target),
     mockCpuMsPerRequest: perRequest(mock),
+    ...(redis === undefined ? {} : { redisCpuMsPerRequest: perRequest(redis) }),
     otherCpuPercent:
       host === undefined || !pids.complete
         ? undefined

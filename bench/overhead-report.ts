@@ -5,6 +5,7 @@
  */
 import type { LoadSummary } from "../src/bench/load.js";
 import { type Align, formatDeltaMs, formatMicros, formatMs, formatRate, renderTable } from "./format.js";
+import type { GatewayVariant } from "./overhead-variants.js";
 
 export const TARGETS = ["direct", "proxy", "gateway"] as const;
 export type TargetName = (typeof TARGETS)[number];
@@ -22,7 +23,9 @@ export interface PhaseFigures {
   targetCpuMsPerRequest?: number;
   /** CPU the mock used per successful request, in ms (proxy and gateway phases). */
   mockCpuMsPerRequest?: number;
-  /** CPU that processes other than the generator, the target and the mock used, in % of one core. */
+  /** CPU the private redis-server used per successful request, in ms (gateway with Redis state). */
+  redisCpuMsPerRequest?: number;
+  /** CPU that processes other than the generator, the target, the mock and Redis used, in % of one core. */
   otherCpuPercent?: number;
   /** How many times the phase ran (it is rerun when other processes took the CPU); absent: once. */
   attempts?: number;
@@ -33,6 +36,10 @@ export const OTHER_CPU_WARNING_PERCENT = 20;
 
 export interface TargetReport {
   target: TargetName;
+  /** The row label when it is not just `target` (a gateway variant: `gateway redis ×2`). */
+  label?: string;
+  /** Which gateway this is; absent for direct and proxy. */
+  variant?: GatewayVariant;
   status: "ok" | "unavailable" | "skipped";
   error?: string;
   phases: PhaseFigures[];
@@ -48,6 +55,7 @@ export interface Verdict {
   met?: boolean;
 }
 
+/** The first report of `target` that ran: for the gateway, the baseline variant (memory, fewest workers). */
 function phase(
   reports: readonly TargetReport[],
   target: TargetName,
@@ -66,7 +74,8 @@ function cpuRatio(reports: readonly TargetReport[], payload: Payload): number | 
   return proxy === undefined || gateway === undefined || gateway === 0 ? undefined : proxy / gateway;
 }
 
-function judge(verdict: Verdict): Verdict {
+/** Sets `met` from the value and the target; a figure without either is left unjudged. */
+export function judge(verdict: Verdict): Verdict {
   const { value, target } = verdict;
   if (value === undefined || !target) return verdict;
   const met =
@@ -154,6 +163,7 @@ function errorCell(summary: LoadSummary): string {
 }
 
 export function renderPhases(reports: readonly TargetReport[]): string {
+  const withRedis = reports.some((report) => report.variant?.state === "redis");
   const header = [
     "target",
     "payload",
@@ -166,21 +176,23 @@ export function renderPhases(reports: readonly TargetReport[]): string {
     "errors",
     "µs CPU/req",
     "mock µs/req",
+    ...(withRedis ? ["redis µs/req"] : []),
     "gen CPU",
     "other CPU",
   ];
-  const align: Align[] = ["left", "left", "left", ...Array<Align>(10).fill("right")];
+  const align: Align[] = ["left", "left", "left", ...Array<Align>(header.length - 3).fill("right")];
   const rows: string[][] = [];
   for (const report of reports) {
+    const label = report.label ?? report.target;
     if (report.status !== "ok") {
-      rows.push([report.target, report.status, ...Array<string>(11).fill("")]);
+      rows.push([label, report.status, ...Array<string>(header.length - 2).fill("")]);
       continue;
     }
     for (const figures of report.phases) {
       const { summary } = figures;
       const streaming = figures.payload === "stream";
       rows.push([
-        figures.target,
+        label,
         figures.payload,
         figures.loadLabel,
         formatRate(summary.throughput),
@@ -191,6 +203,7 @@ export function renderPhases(reports: readonly TargetReport[]): string {
         errorCell(summary),
         formatMicros(figures.targetCpuMsPerRequest),
         formatMicros(figures.mockCpuMsPerRequest),
+        ...(withRedis ? [formatMicros(figures.redisCpuMsPerRequest)] : []),
         `${Math.round(summary.generatorCpuPercent)}%`,
         (figures.otherCpuPercent === undefined ? "-" : `${Math.round(figures.otherCpuPercent)}%`) +
           (figures.attempts ? ` (${figures.attempts} runs)` : ""),
@@ -199,7 +212,10 @@ export function renderPhases(reports: readonly TargetReport[]): string {
   }
   const problems = reports
     .filter((report) => report.error)
-    .map((report) => `${report.target} ${report.status}: ${report.error!.replaceAll("\n", "\n    ")}`);
+    .map(
+      (report) =>
+        `${report.label ?? report.target} ${report.status}: ${report.error!.replaceAll("\n", "\n    ")}`,
+    );
   const busiest = Math.max(
     0,
     ...reports.flatMap((report) => report.phases.map((p) => p.otherCpuPercent ?? 0)),

@@ -5,7 +5,7 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { parseReadyLine } from "../src/cluster/ready-line.js";
 
 export interface BenchProcess {
@@ -139,6 +139,46 @@ export function readCpuMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `pid` and every process below it (a `--workers` gateway: its primary and the workers it forked). */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // gone since the listing
+    }
+    const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    const siblings = children.get(parent);
+    if (siblings) siblings.push(Number(entry));
+    else children.set(parent, [Number(entry)]);
+  }
+  const tree = [pid];
+  for (let index = 0; index < tree.length; index++) tree.push(...(children.get(tree[index]!) ?? []));
+  return tree;
+}
+
+/** CPU time of `pid` and every process below it, in ms; children that exited no longer count. Linux only. */
+export function readTreeCpuMs(pid: number): number | undefined {
+  const [own, ...below] = processTree(pid).map(readCpuMs);
+  return own === undefined ? undefined : below.reduce<number>((sum, ms) => sum + (ms ?? 0), own);
+}
+
+/** {@link readMemory} summed over `pid` and every process below it (peaks are summed per process). */
+export function readTreeMemory(pid: number): { rssMiB: number; peakMiB: number } | undefined {
+  const [own, ...below] = processTree(pid).map(readMemory);
+  if (!own) return undefined;
+  return below.reduce<{ rssMiB: number; peakMiB: number }>(
+    (sum, memory) => ({
+      rssMiB: sum.rssMiB + (memory?.rssMiB ?? 0),
+      peakMiB: sum.peakMiB + (memory?.peakMiB ?? 0),
+    }),
+    own,
+  );
 }
 
 /**

@@ -32,6 +32,11 @@ export class BenchRedis {
     return redis;
   }
 
+  /** The running server's process id; undefined while it is stopped. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }

@@ -26,10 +26,17 @@ function script(name: string, body: string): Script {
 const NOW =
   "local clock = redis.call('TIME')\nlocal now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)";
 
-/** Keeps a lease set alive exactly as long as its longest lease. */
-const EXPIRE_WITH_LAST_LEASE = `
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if last[2] then redis.call('PEXPIREAT', KEYS[1], last[2]) end`;
+/**
+ * Keeps a lease set alive at least as long as the lease just given the TTL in ARGV[ttlArg], so
+ * the set outlives every lease in it. The expiry is pushed to twice that TTL, and only when less
+ * than one TTL is left: most calls cost one PTTL instead of a ZRANGE and a PEXPIREAT. An abandoned
+ * set lingers at most two TTLs; its expired members never count.
+ */
+function expireAfterLease(ttlArg: number): string {
+  return `
+local keep = tonumber(ARGV[${ttlArg}])
+if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIREAT', KEYS[1], now + 2 * keep) end`;
+}
 
 /**
  * KEYS: lease set. ARGV: lease id, max (0 = no cap), ttl ms. Returns the unexpired leases with
@@ -40,10 +47,11 @@ export const ACQUIRE = script(
   `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local max = tonumber(ARGV[2])
-if max > 0 and redis.call('ZCARD', KEYS[1]) >= max then return 0 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-${EXPIRE_WITH_LAST_LEASE}
-return redis.call('ZCARD', KEYS[1])`,
+local count = redis.call('ZCARD', KEYS[1])
+if max > 0 and count >= max then return 0 end
+count = count + redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+${expireAfterLease(3)}
+return count`,
 );
 
 /** KEYS: lease set. ARGV: lease id, ttl ms. Returns 1, or 0 when the lease is gone or expired. */
@@ -53,7 +61,7 @@ export const RENEW = script(
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not score or tonumber(score) <= now then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-${EXPIRE_WITH_LAST_LEASE}
+${expireAfterLease(2)}
 return 1`,
 );
 
@@ -65,7 +73,7 @@ export const ADOPT = script(
   "adopt",
   `
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-${EXPIRE_WITH_LAST_LEASE}
+${expireAfterLease(2)}
 return 1`,
 );
 

@@ -1,0 +1,176 @@
+/**
+ * The gateway's variants in `bench:overhead`: memory or Redis state (`--redis`), one or N worker
+ * processes (`--workers`), and the comparisons between variants of one run — what shared state
+ * costs (Redis ÷ memory, DESIGN.md: ≤ 15 % of throughput) and what more workers buy (N ÷ 1).
+ * Pure functions.
+ * @module
+ */
+import type { LoadSummary } from "../src/bench/load.js";
+import {
+  judge,
+  type LoadShape,
+  type Payload,
+  type PhaseFigures,
+  type TargetReport,
+  type Verdict,
+} from "./overhead-report.js";
+
+export type StateKind = "memory" | "redis";
+
+export interface GatewayVariant {
+  state: StateKind;
+  workers: number;
+  /** `max_connections` of the benchmarked backend; 0: no cap, so no request touches shared state. */
+  cap: number;
+}
+
+/** Redis-backed state must keep at least this share of memory state's throughput (DESIGN.md). */
+export const REDIS_THROUGHPUT_TARGET = 0.85;
+
+/**
+ * With Redis a backend needs a cap for requests to reach the store at all (an uncapped request
+ * takes no lease); this one is far above any concurrency the bench drives, so it never refuses.
+ */
+export const REDIS_BENCH_CAP = 100_000;
+
+/**
+ * `--workers`: `N` compares 1 and N workers; a comma-separated list (`1,2,4`) runs exactly those.
+ * Returns the counts in ascending order, without duplicates; undefined for malformed text.
+ */
+export function parseWorkerCounts(text: string): number[] | undefined {
+  const counts = text.split(",").map((part) => Number(part.trim()));
+  if (counts.length === 0 || counts.some((count) => !Number.isInteger(count) || count < 1)) return undefined;
+  const wanted = counts.length === 1 ? [1, counts[0]!] : counts;
+  return [...new Set(wanted)].sort((a, b) => a - b);
+}
+
+/**
+ * Every gateway variant of a run, the baseline (memory, fewest workers) first: the target
+ * comparisons against direct and proxy use the first gateway report.
+ */
+export function gatewayVariants(options: {
+  redis: boolean;
+  workers: readonly number[];
+  cap?: number | undefined;
+}): GatewayVariant[] {
+  const states: StateKind[] = options.redis ? ["memory", "redis"] : ["memory"];
+  const cap = options.cap ?? (options.redis ? REDIS_BENCH_CAP : 0);
+  const workers = options.workers.length > 0 ? options.workers : [1];
+  return workers.flatMap((count) => states.map((state) => ({ state, workers: count, cap })));
+}
+
+/** `gateway`, `gateway redis`, `gateway ×2`, `gateway redis ×2`: only what differs from the default. */
+export function variantLabel(variant: GatewayVariant): string {
+  return [
+    "gateway",
+    ...(variant.state === "redis" ? ["redis"] : []),
+    ...(variant.workers > 1 ? [`×${variant.workers}`] : []),
+  ].join(" ");
+}
+
+function variantPhase(
+  reports: readonly TargetReport[],
+  state: StateKind,
+  workers: number,
+  payload: Payload,
+  load: LoadShape,
+): PhaseFigures | undefined {
+  return reports
+    .find(
+      (report) =>
+        report.status === "ok" && report.variant?.state === state && report.variant.workers === workers,
+    )
+    ?.phases.find((figures) => figures.payload === payload && figures.load === load);
+}
+
+interface Side {
+  state: StateKind;
+  workers: number;
+}
+
+/** Ratios and latency differences of `over` against `base`; `names` label them in that order. */
+function compare(
+  reports: readonly TargetReport[],
+  names: { base: string; over: string; suffix: string },
+  base: Side,
+  over: Side,
+  throughputTarget: number | undefined,
+): Verdict[] {
+  const name = `${names.over} ÷ ${names.base}${names.suffix}`;
+  const versus = `${names.over} over ${names.base}${names.suffix}`;
+  const figures = (side: Side, payload: Payload, load: LoadShape) =>
+    variantPhase(reports, side.state, side.workers, payload, load);
+  const ratio = (payload: Payload) => {
+    const b = figures(base, payload, "closed")?.summary.throughput;
+    const o = figures(over, payload, "closed")?.summary.throughput;
+    return b && o !== undefined ? o / b : undefined;
+  };
+  const added = (payload: Payload, pick: (summary: LoadSummary) => number) => {
+    const b = figures(base, payload, "open");
+    const o = figures(over, payload, "open");
+    return b && o ? pick(o.summary) - pick(b.summary) : undefined;
+  };
+  const cpuRatio = () => {
+    const b = figures(base, "json", "closed")?.targetCpuMsPerRequest;
+    const o = figures(over, "json", "closed")?.targetCpuMsPerRequest;
+    return b === undefined || !o ? undefined : b / o;
+  };
+  const target = throughputTarget === undefined ? {} : { target: { min: throughputTarget } };
+  return [
+    { label: `throughput ${name}, json, closed loop`, value: ratio("json"), unit: "ratio", ...target },
+    { label: `throughput ${name}, stream, closed loop`, value: ratio("stream"), unit: "ratio", ...target },
+    { label: `added p50 ${versus}, json, open loop`, value: added("json", (s) => s.latency.p50), unit: "ms" },
+    { label: `added p99 ${versus}, json, open loop`, value: added("json", (s) => s.latency.p99), unit: "ms" },
+    {
+      label: `added TTFB p50 ${versus}, stream, open loop`,
+      value: added("stream", (s) => s.ttfb.p50),
+      unit: "ms",
+    },
+    {
+      label: `reference: CPU per request ${names.base} ÷ ${names.over}${names.suffix}, json, closed loop`,
+      value: cpuRatio(),
+      unit: "ratio",
+    },
+  ];
+}
+
+/**
+ * Redis ÷ memory at each worker count (against the throughput target), then N ÷ 1 workers for
+ * each state (for reference: on a small host the generator and the mock share the cores).
+ */
+export function computeVariantVerdicts(
+  reports: readonly TargetReport[],
+  variants: readonly GatewayVariant[],
+): Verdict[] {
+  const workerCounts = [...new Set(variants.map((variant) => variant.workers))];
+  const states = [...new Set(variants.map((variant) => variant.state))];
+  const verdicts: Verdict[] = [];
+  if (states.includes("redis"))
+    for (const workers of workerCounts) {
+      const suffix = workerCounts.length > 1 ? ` ×${workers}` : "";
+      verdicts.push(
+        ...compare(
+          reports,
+          { base: "memory", over: "redis", suffix },
+          { state: "memory", workers },
+          { state: "redis", workers },
+          REDIS_THROUGHPUT_TARGET,
+        ),
+      );
+    }
+  const fewest = Math.min(...workerCounts);
+  for (const state of states)
+    for (const workers of workerCounts.filter((count) => count !== fewest)) {
+      const suffix = states.length > 1 ? ` ${state}` : "";
+      verdicts.push(
+        ...compare(
+          reports,
+          { base: `×${fewest}`, over: `×${workers}`, suffix },
+          { state, workers: fewest },
+          { state, workers },
+          undefined,
+        ),
+      );
+    }
+  return verdicts.map(judge);
+}
