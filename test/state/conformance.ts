@@ -70,6 +70,25 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
         expect(await store.inflight("capped")).toBe(4);
       });
 
+      it("keeps each backend's own cap when concurrent acquires mix backends and caps", async () => {
+        const plan = Array.from({ length: 60 }, (_, index) => ["mix-a", "mix-b", "mix-c"][index % 3]!);
+        const caps: Record<string, number> = { "mix-a": 2, "mix-b": 5, "mix-c": 0 };
+        const leases = await Promise.all(
+          plan.map((backend) => store.acquire(backend, caps[backend]!, 10_000)),
+        );
+        const granted = (backend: string) =>
+          leases.filter((lease, index) => plan[index] === backend && isLease(lease)).length;
+        expect([granted("mix-a"), granted("mix-b"), granted("mix-c")]).toEqual([2, 5, 20]);
+        expect(await store.inflight("mix-a")).toBe(2);
+        expect(await store.inflight("mix-b")).toBe(5);
+        expect(await store.inflight("mix-c")).toBe(20);
+        // Each lease saw the count of its own backend only, never more than its cap.
+        for (const [index, lease] of leases.entries()) {
+          const cap = caps[plan[index]!]!;
+          if (lease && cap > 0) expect(lease.inflight).toBeLessThanOrEqual(cap);
+        }
+      });
+
       it("treats max 0 as no cap", async () => {
         const leases = await Promise.all(Array.from({ length: 20 }, () => store.acquire("open", 0, 10_000)));
         expect(leases.filter(isLease)).toHaveLength(20);
