@@ -26,16 +26,36 @@ export interface ChannelEnd {
 /** A worker dies with its channel: `disconnect` comes first, `exit` covers a channel already gone. */
 const CLOSING_EVENTS = ["disconnect", "exit"] as const;
 
-/** `end` as a port: `process` in a worker, the `cluster.Worker` (or `ChildProcess`) in the primary. */
+/** Marks a message that carries several posted in one turn; no store message has this field. */
+const BATCH = "switchyardStateBatch";
+
+/**
+ * `end` as a port: `process` in a worker, the `cluster.Worker` (or `ChildProcess`) in the primary.
+ * Messages posted in one turn of the event loop travel as one: each IPC message costs a
+ * serialization and a pipe write on one side and a parse and an event on the other, which under
+ * load (an acquire, its reply and a release per capped request) is most of the channel's cost.
+ */
 export function channelPort(end: ChannelEnd): IpcPort {
   // With a callback, a send on a closed channel reports to it instead of throwing or emitting
   // `error`; the closing itself reaches `listen` through `disconnect`.
   const ignoreSendError = () => {};
+  let queued: object[] = [];
+  const flush = () => {
+    const messages = queued;
+    queued = [];
+    end.send?.(messages.length === 1 ? messages[0]! : { [BATCH]: messages }, ignoreSendError);
+  };
   return {
     post(message) {
-      end.send?.(message, ignoreSendError);
+      queued.push(message);
+      if (queued.length === 1) setImmediate(flush);
     },
-    listen(onMessage, onClose) {
+    listen(onEachMessage, onClose) {
+      const onMessage = (message: unknown) => {
+        const batch = (message as { [BATCH]?: unknown } | null)?.[BATCH];
+        if (!Array.isArray(batch)) return onEachMessage(message);
+        for (const each of batch) onEachMessage(each);
+      };
       let open = true;
       const closed = () => {
         if (!open) return;
