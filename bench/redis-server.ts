@@ -82,7 +82,7 @@ export class BenchRedis {
     });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && !exited) {
-      if (await ping(this.port, 200)) {
+      if (await pingRedis(this.port, 200)) {
         this.#child = child;
         return;
       }
@@ -94,7 +94,7 @@ export class BenchRedis {
 }
 
 /** A port nobody listens on right now: bind port 0, read it, let it go. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -106,7 +106,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Resolves true when a PING on `port` is answered with PONG within `timeoutMs`. */
-function ping(port: number, timeoutMs: number): Promise<boolean> {
+export function pingRedis(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: "127.0.0.1" });
     const finish = (answered: boolean) => {

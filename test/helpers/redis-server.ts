@@ -5,8 +5,8 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { connect, createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort, pingRedis } from "../../bench/redis-server.js";
 
 const BINARY = "redis-server";
 
@@ -24,32 +24,7 @@ export function redisServerAvailable(): boolean {
   return false;
 }
 
-/** A port nobody listens on right now: bind port 0, read it, let it go. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return address.port;
-}
-
-/** Resolves true when a PING on `port` is answered with PONG within `timeoutMs`. */
-function ping(port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: "127.0.0.1" });
-    const finish = (answered: boolean) => {
-      socket.destroy();
-      resolve(answered);
-    };
-    socket.setTimeout(timeoutMs, () => finish(false));
-    socket.once("error", () => finish(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (data) => finish(data.toString().startsWith("+PONG")));
-  });
-}
+export { freePort };
 
 export class RedisServer {
   readonly port: number;
@@ -87,7 +62,7 @@ export class RedisServer {
     });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && !exited) {
-      if (await ping(this.port, 200)) return;
+      if (await pingRedis(this.port, 200)) return;
       await sleep(20);
     }
     child.kill("SIGKILL");
