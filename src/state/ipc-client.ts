@@ -37,7 +37,7 @@ import {
 } from "./ipc-messages.js";
 import { channelPort, type IpcPort } from "./ipc-port.js";
 import { MemoryStore } from "./memory.js";
-import type { CircuitSnapshot, KeyState, Lease, StateStore, StoreStatus } from "./store.js";
+import type { CircuitSnapshot, Lease, StateStore, StoreStatus } from "./store.js";
 
 export interface IpcStoreOptions {
   /** The channel to the primary; see {@link primaryStatePort}. */
@@ -366,13 +366,8 @@ export class IpcStore implements StateStore {
         void this.#local.setHealth(event.backendId, event.healthy);
         return;
       case "key":
-        this.#mirrorKey(event.fingerprint, event.state);
+        this.#local.restoreKeyState(event.fingerprint, event.state);
         return;
     }
-  }
-
-  #mirrorKey(fingerprint: string, state: KeyState): void {
-    if (state.coolingDownUntil > 0) void this.#local.coolDownKey(fingerprint, state.coolingDownUntil);
-    if (state.disabledReason !== undefined) void this.#local.disableKey(fingerprint, state.disabledReason);
   }
 }

@@ -191,6 +191,12 @@ export class MemoryStore implements StateStore {
     return Promise.resolve();
   }
 
+  /** Brings a key state read elsewhere into this view (the shared stores mirror events this way). */
+  restoreKeyState(fingerprint: string, state: KeyState): void {
+    if (state.coolingDownUntil > 0) void this.coolDownKey(fingerprint, state.coolingDownUntil);
+    if (state.disabledReason !== undefined) void this.disableKey(fingerprint, state.disabledReason);
+  }
+
   keyStates(fingerprints: readonly string[]): Promise<Map<string, KeyState>> {
     const states = new Map<string, KeyState>();
     for (const fingerprint of fingerprints) {

@@ -258,7 +258,7 @@ export class RedisStore implements StateStore {
             ? { coolingDownUntil, disabledReason: disabled }
             : { coolingDownUntil };
           states.set(fingerprint, state);
-          this.#mirrorKey(fingerprint, state);
+          this.#local.restoreKeyState(fingerprint, state);
         });
         return states;
       },
@@ -336,14 +336,9 @@ export class RedisStore implements StateStore {
         void this.#local.setHealth(event.backendId, event.healthy);
         return;
       case "key":
-        this.#mirrorKey(event.fingerprint, event.state);
+        this.#local.restoreKeyState(event.fingerprint, event.state);
         return;
     }
-  }
-
-  #mirrorKey(fingerprint: string, state: KeyState): void {
-    if (state.coolingDownUntil > 0) void this.#local.coolDownKey(fingerprint, state.coolingDownUntil);
-    if (state.disabledReason !== undefined) void this.#local.disableKey(fingerprint, state.disabledReason);
   }
 
   /** Runs on every (re)connection, before calls go back to Redis. See the module comment. */

@@ -96,19 +96,20 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
       });
 
       it("drops a crashed holder's lease after its TTL, freeing the slot", async () => {
-        await store.acquire("crashy", 1, 150); // never released
+        await store.acquire("crashy", 1, 600); // never released
         expect(await store.inflight("crashy")).toBe(1);
-        expect(await store.acquire("crashy", 1, 150)).toBeUndefined();
-        await sleep(300);
+        expect(await store.acquire("crashy", 1, 600)).toBeUndefined();
+        await sleep(900);
         expect(await store.inflight("crashy")).toBe(0);
         expect(await store.acquire("crashy", 1, 10_000)).toBeDefined();
       });
 
       it("renew extends a live lease and refuses a released or expired one", async () => {
-        const lease = await store.acquire("long", 0, 300);
-        await sleep(150);
+        // Margins of 300 ms either side: a loaded CI machine may overshoot a sleep by that much.
+        const lease = await store.acquire("long", 0, 1_200);
+        await sleep(600);
         expect(await lease?.renew()).toBe(true);
-        await sleep(250); // past the first expiry, before the renewed one
+        await sleep(900); // past the first expiry, before the renewed one
         expect(await store.inflight("long")).toBe(1);
         expect(await lease?.renew(1_000)).toBe(true);
         await lease?.release();
@@ -144,29 +145,30 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
 
       it("opens at the threshold, goes half-open after openMs, and lets one probe through", async () => {
         const before = Date.now();
-        await store.recordFailure("c", 2, 200);
-        const opened = await store.recordFailure("c", 2, 200);
+        // Open periods of 800 ms: a loaded CI machine may delay a call by a few hundred.
+        await store.recordFailure("c", 2, 800);
+        const opened = await store.recordFailure("c", 2, 800);
         expect(opened.state).toBe("open");
         expect(opened.consecutiveFailures).toBe(2);
-        expect(opened.openedUntil).toBeGreaterThanOrEqual(before + 200);
-        expect(opened.openedUntil).toBeLessThanOrEqual(Date.now() + 200 + 50);
+        expect(opened.openedUntil).toBeGreaterThanOrEqual(before + 800);
+        expect(opened.openedUntil).toBeLessThanOrEqual(Date.now() + 800 + 50);
         expect((await store.circuit("c")).state).toBe("open");
         expect(await store.tryProbe("c")).toBe(false);
         // A failure while open (a request sent before it opened) does not push the reopening.
-        expect((await store.recordFailure("c", 2, 200)).openedUntil).toBe(opened.openedUntil);
+        expect((await store.recordFailure("c", 2, 800)).openedUntil).toBe(opened.openedUntil);
 
-        await sleep(260);
+        await sleep(1_000);
         expect((await store.circuit("c")).state).toBe("half_open");
         const probes = await Promise.all(Array.from({ length: 10 }, () => store.tryProbe("c")));
         expect(probes.filter(Boolean)).toHaveLength(1);
         expect(await store.tryProbe("c")).toBe(false);
 
         // The probe failed: open again for a new period, which gets its own single probe.
-        const reopened = await store.recordFailure("c", 2, 200);
+        const reopened = await store.recordFailure("c", 2, 800);
         expect(reopened.state).toBe("open");
         expect(reopened.openedUntil).toBeGreaterThan(opened.openedUntil);
         expect(await store.tryProbe("c")).toBe(false);
-        await sleep(260);
+        await sleep(1_000);
         const again = await Promise.all(Array.from({ length: 5 }, () => store.tryProbe("c")));
         expect(again.filter(Boolean)).toHaveLength(1);
 
@@ -227,7 +229,7 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
 
     describe("keys", () => {
       it("cools keys down (never shorter), disables them, and reports unknown keys as usable", async () => {
-        const until = Date.now() + 200;
+        const until = Date.now() + 800;
         await store.coolDownKey("k1", until);
         await store.coolDownKey("k1", until - 100);
         await store.disableKey("k2", "401 from upstream");
@@ -237,7 +239,7 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
         expect(states.get("k3")).toEqual({ coolingDownUntil: 0 });
         expect([...states.keys()]).toEqual(["k1", "k2", "k3"]);
 
-        await sleep(300);
+        await sleep(1_000);
         expect((await store.keyStates(["k1"])).get("k1")).toEqual({ coolingDownUntil: 0 });
         await store.coolDownKey("k2", Date.now() + 60_000);
         expect((await store.keyStates(["k2"])).get("k2")?.disabledReason).toBe("401 from upstream");
