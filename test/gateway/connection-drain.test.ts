@@ -10,24 +10,34 @@ afterEach(() => {
   for (const server of servers.splice(0)) server.closeAllConnections();
 });
 
-/** A server whose handler answers after `delayMs`, with a drain tracking it. */
-async function serve(delayMs: number): Promise<{ url: string; drain: ConnectionDrain; server: Server }> {
+/**
+ * A server whose handler answers after `delayMs`, with a drain tracking it. `received` resolves
+ * when the first request reaches the handler, so a test drains only once it is really in flight.
+ */
+async function serve(
+  delayMs: number,
+): Promise<{ url: string; drain: ConnectionDrain; server: Server; received: Promise<void> }> {
+  let onReceived = () => {};
+  const received = new Promise<void>((resolve) => {
+    onReceived = resolve;
+  });
   const server = createServer((_request, response) => {
+    onReceived();
     setTimeout(() => response.end("ok"), delayMs);
   });
   servers.push(server);
   const drain = new ConnectionDrain(server);
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, drain, server };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, drain, server, received };
 }
 
 describe("ConnectionDrain", () => {
   it("finishes a request in flight and answers it with Connection: close", async () => {
-    const { url, drain, server } = await serve(200);
+    const { url, drain, server, received } = await serve(200);
     const client = new Client(url);
     const pending = client.request({ path: "/", method: "POST", body: "x" });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await received;
     const drained = drain.drain({ idleGraceMs: 10_000, deadlineMs: 10_000 });
     expect(server.listening).toBe(false);
     const response = await pending;
@@ -65,10 +75,10 @@ describe("ConnectionDrain", () => {
   });
 
   it("destroys what is left at the deadline", async () => {
-    const { url, drain } = await serve(60_000);
+    const { url, drain, received } = await serve(60_000);
     const client = new Client(url);
     const pending = client.request({ path: "/", method: "GET" }).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await received;
     await drain.drain({ idleGraceMs: 100, deadlineMs: 300 });
     expect(await pending).toBeInstanceOf(Error);
     await client.destroy();

@@ -119,8 +119,9 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
     });
 
     it("give the half-open probe to exactly one replica", async () => {
-      await a.recordFailure("probe", 1, 150);
-      await sleep(200);
+      // The reservation lapses after openMs: 1 s keeps all 20 calls inside one reservation.
+      await a.recordFailure("probe", 1, 1_000);
+      await sleep(1_100);
       const probes = await Promise.all(
         Array.from({ length: 20 }, (_, index) => (index % 2 ? a : b).tryProbe("probe")),
       );
@@ -153,12 +154,13 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
       const shared = namespace();
       const dying = await RedisStore.connect({ url: server.url, namespace: shared });
       const watcher = await RedisStore.connect({ url: server.url, namespace: shared });
-      await dying.acquire("x", 2, 200);
-      await dying.acquire("x", 2, 200);
+      // A second of TTL: room for a loaded machine between taking the leases and checking them.
+      await dying.acquire("x", 2, 1_000);
+      await dying.acquire("x", 2, 1_000);
       await dying.close(); // gone without releasing
       expect(await watcher.inflight("x")).toBe(2);
       expect(await watcher.acquire("x", 2, 10_000)).toBeUndefined();
-      await sleep(300);
+      await sleep(1_300);
       expect(await watcher.inflight("x")).toBe(0);
       expect(await watcher.acquire("x", 2, 10_000)).toBeDefined();
       await watcher.close();
