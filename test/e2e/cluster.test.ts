@@ -56,7 +56,8 @@ describe("switchyard cluster", () => {
     const children = await childPids(cluster.child.pid!);
     expect(children).toHaveLength(4);
     expect(await cluster.stop("SIGTERM")).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 50 && children.some(isAlive); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(children.filter(isAlive)).toEqual([]);
   });
 
@@ -85,7 +86,8 @@ describe("switchyard gateway with nothing configured", () => {
     const children = await childPids(gateway.child.pid!);
     expect(children).toHaveLength(4);
     expect(await gateway.stop("SIGTERM")).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 50 && children.some(isAlive); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(children.filter(isAlive)).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
 import { connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CliProcess, startCli, stopAll } from "../helpers/cli-process.js";
-import { chat, getJson, postJson } from "../helpers/http.js";
+import { chat, eventually, getJson, postJson } from "../helpers/http.js";
 
 afterAll(stopAll);
 
@@ -30,7 +30,7 @@ describe("drain", () => {
       `b=${url(b!)}`,
     ]);
     const inFlight = chat(url(gateway), "mock-model"); // round robin: lands on a
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(async () => (await mockStats(a!)) === 1, 10_000, 10);
     const drained = await postJson<{ status: string }>(`${url(gateway)}/backends/a/drain`, {});
     expect(drained.body.status).toBe("draining");
     const during = await Promise.all([0, 1, 2].map(() => chat(url(gateway), "mock-model")));
