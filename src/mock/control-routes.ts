@@ -8,7 +8,8 @@
  *   (not /health or /mock/*); `failed` counts inference requests answered with an error status or dropped.
  * - `GET /mock/faults` → the current fault settings (camelCase) plus `unavailableForMs` left.
  * - `POST /mock/faults` → changes any subset of `firstTokenDelayMs, tokenDelayMs, failRate, failStatus,
- *   hangRate, dropRate, unavailableFor, reasoning, maxInflight, keyStatus` (`{"<api key>": status}`). Keys are the options' camelCase names;
+ *   hangRate, dropRate, unavailableFor, reasoning, maxInflight, keyStatus` (`{"<api key>": status}`),
+ *   `retryAfterSeconds` (of injected 429/503 answers). Keys are the options' camelCase names;
  *   snake_case spellings (`fail_rate`) are accepted too. Unknown keys or bad values → 400, nothing changed.
  *   Answers like `GET /mock/faults`.
  * - `POST /mock/reset` → clears the stats (not the faults, not the PRNG) and answers the empty snapshot.

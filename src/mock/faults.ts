@@ -25,6 +25,8 @@ export interface FaultSettings {
   maxInflight: number;
   /** Status to answer requests carrying a given API key with (key rotation tests); set at run time only. */
   keyStatus: Record<string, number>;
+  /** `Retry-After` of injected 429 and 503 answers, in seconds; set at run time only. */
+  retryAfterSeconds: number;
 }
 
 export class FaultPlan {
@@ -45,6 +47,7 @@ export class FaultPlan {
       reasoning: options.reasoning,
       maxInflight: options.maxInflight,
       keyStatus: {},
+      retryAfterSeconds: 1,
     };
     this.#unavailableUntil = now + options.unavailableFor * 1000;
   }
@@ -84,7 +87,7 @@ export class FaultPlan {
   }
 }
 
-/** Statuses that tell a client when to come back (`retry-after: 1`). */
-export function retryAfterFor(status: number): string | undefined {
-  return status === 429 || status === 503 ? "1" : undefined;
+/** Statuses that tell a client when to come back (`retry-after`, 1 s unless the faults say otherwise). */
+export function retryAfterFor(status: number, seconds = 1): string | undefined {
+  return status === 429 || status === 503 ? String(seconds) : undefined;
 }

@@ -12,6 +12,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { MockContext } from "./context.js";
 import { cutAfter, sendStream, waitUnlessClosed } from "./delivery.js";
 import { type Protocol, sendError } from "./errors.js";
+import { retryAfterFor } from "./faults.js";
 import type { Parsed } from "./requests.js";
 import { apiKeyOf, type CountedRoute } from "./stats.js";
 import type { StreamFrames } from "./stream-frames.js";
@@ -79,6 +80,7 @@ export async function serveInference<T extends { model: string }>(
     stats.recordFailure();
     sendError(reply, protocol, keyStatus, `injected answer for this API key (${keyStatus})`, {
       code: "key_fault",
+      retryAfter: retryAfterFor(keyStatus, settings.retryAfterSeconds),
     });
     return;
   }
@@ -87,7 +89,10 @@ export async function serveInference<T extends { model: string }>(
   if (decision === "fail") {
     stats.recordFailure();
     const message = `injected failure (--fail-rate ${settings.failRate})`;
-    sendError(reply, protocol, settings.failStatus, message, { code: "injected_failure" });
+    sendError(reply, protocol, settings.failStatus, message, {
+      code: "injected_failure",
+      retryAfter: retryAfterFor(settings.failStatus, settings.retryAfterSeconds),
+    });
     return;
   }
 

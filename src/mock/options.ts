@@ -70,6 +70,8 @@ export const runtimeFaultsSchema = z.strictObject({
   maxInflight: shape.maxInflight.unwrap().optional(),
   /** `{"<api key>": 429}`: answer requests with that key with that status (tests of key rotation). */
   keyStatus: z.record(z.string().min(1), z.number().int().min(400).max(599)).optional(),
+  /** `Retry-After` (seconds) of injected 429 and 503 answers; 1 by default. */
+  retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
 });
 
 export type RuntimeFaults = z.output<typeof runtimeFaultsSchema>;

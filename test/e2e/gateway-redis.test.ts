@@ -89,8 +89,8 @@ describe.runIf(available)("gateway replicas sharing state through Redis", () => 
     const c = await startReplica(redis.url, ns, backendFlag(base));
     expect((await chat(url(c), "extra-model")).status).toBe(200);
     expect((await postJson(`${url(b)}/backends/unregister`, { name: "extra" })).status).toBe(200);
-    await eventually(async () => (await chat(url(a), "extra-model")).status === 404, 1_000, 20);
-    await eventually(async () => (await chat(url(c), "extra-model")).status === 404, 1_000, 20);
+    await eventually(async () => (await chat(url(a), "extra-model")).status === 404, 3_000, 20);
+    await eventually(async () => (await chat(url(c), "extra-model")).status === 404, 3_000, 20);
   });
 
   it("opens on replica B a circuit that failures on replica A opened, and B sends nothing to it", async () => {
@@ -105,7 +105,7 @@ describe.runIf(available)("gateway replicas sharing state through Redis", () => 
 
     for (let i = 0; i < 8; i++) expect((await chat(url(a), "mock-model")).status).toBe(200);
     expect(await circuitOf(a, "flaky")).toBe("open");
-    await eventually(async () => (await circuitOf(b, "flaky")) === "open", 1_000, 20);
+    await eventually(async () => (await circuitOf(b, "flaky")) === "open", 3_000, 20);
 
     const before = (await mockStats(flaky)).requests.chat;
     for (let i = 0; i < 6; i++) {

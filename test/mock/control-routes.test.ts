@@ -89,6 +89,16 @@ describe("/mock/faults", () => {
     expect((await control(app, "/mock/faults")).json()).toMatchObject({ failRate: 0, failStatus: 502 });
   });
 
+  it("answers an API key with its injected status, with the Retry-After it was given", async () => {
+    const app = mock();
+    await control(app, "/mock/faults", { keyStatus: { "sk-slow": 429 }, retryAfterSeconds: 30 });
+    const limited = await chat(app, { authorization: "Bearer sk-slow" });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers["retry-after"]).toBe("30");
+    validateOpenAI("ErrorResponse", limited.json());
+    expect((await chat(app, { authorization: "Bearer sk-other" })).statusCode).toBe(200);
+  });
+
   it("changes the reasoning mode at runtime", async () => {
     const app = mock();
     await control(app, "/mock/faults", { reasoning: "think" });

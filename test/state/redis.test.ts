@@ -80,7 +80,7 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
       const unsubscribe = b.subscribe((event) => seen.push(event));
       const started = Date.now();
       await a.putRegistration("gpu-1", { url: "http://10.0.0.1:8000", models: ["llama"] });
-      await eventually(() => seen.some((event) => event.type === "put" && event.id === "gpu-1"), 1_000, 5);
+      await eventually(() => seen.some((event) => event.type === "put" && event.id === "gpu-1"), 3_000, 5);
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(seen).toContainEqual({
         type: "put",
@@ -93,7 +93,7 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
       });
 
       await a.deleteRegistration("gpu-1");
-      await eventually(() => seen.some((event) => event.type === "delete" && event.id === "gpu-1"), 1_000, 5);
+      await eventually(() => seen.some((event) => event.type === "delete" && event.id === "gpu-1"), 3_000, 5);
       expect((await b.registrations()).has("gpu-1")).toBe(false);
       unsubscribe();
     });
@@ -105,14 +105,14 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
       await b.recordFailure("flaky", 2, 30_000); // failures add up across replicas
       expect((await a.circuit("flaky")).state).toBe("open");
       expect(await b.circuit("flaky")).toMatchObject({ state: "open", consecutiveFailures: 2 });
-      await eventually(() => seen.some((event) => event.type === "circuit"), 1_000, 5);
+      await eventually(() => seen.some((event) => event.type === "circuit"), 3_000, 5);
       await a.recordSuccess("flaky");
       expect((await b.circuit("flaky")).state).toBe("closed");
 
       // A failure seen on A, then a success on B once B has heard of it: the count is reset.
       seen.length = 0;
       await a.recordFailure("flaky", 3, 30_000);
-      await eventually(() => seen.some((event) => event.type === "circuit"), 1_000, 5);
+      await eventually(() => seen.some((event) => event.type === "circuit"), 3_000, 5);
       await b.recordSuccess("flaky");
       expect(await a.circuit("flaky")).toEqual({ state: "closed", consecutiveFailures: 0, openedUntil: 0 });
       unsubscribe();
@@ -139,7 +139,7 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
       const states = await b.keyStates(["fp1", "fp2"]);
       expect(states.get("fp1")).toEqual({ coolingDownUntil: until });
       expect(states.get("fp2")).toEqual({ coolingDownUntil: 0, disabledReason: "401" });
-      await eventually(() => seen.filter((event) => event.type !== "circuit").length >= 3, 1_000, 5);
+      await eventually(() => seen.filter((event) => event.type !== "circuit").length >= 3, 3_000, 5);
       expect(seen).toContainEqual({ type: "health", backendId: "node", healthy: false });
       expect(seen).toContainEqual({ type: "key", fingerprint: "fp1", state: { coolingDownUntil: until } });
 
@@ -280,7 +280,7 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
       expect(await b.inflight("be")).toBe(0);
       // B's subscription survived the restart.
       await a.putRegistration("after", { url: "http://a:3" });
-      await eventually(() => seenByB.some((event) => event.type === "put" && event.id === "after"), 1_000, 5);
+      await eventually(() => seenByB.some((event) => event.type === "put" && event.id === "after"), 3_000, 5);
     });
 
     it("does not hang on a server that stops answering, and replays what it missed", async () => {
@@ -354,7 +354,7 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
         expect(await store.inflight("b")).toBe(1);
         await eventually(() => other.status() === "ok", 5_000, 10);
         await other.setHealth("n", true);
-        await eventually(() => heard.some((event) => event.type === "health"), 1_000, 5);
+        await eventually(() => heard.some((event) => event.type === "health"), 3_000, 5);
       } finally {
         await Promise.all([store.close(), other.close()]);
         await late.stop();
