@@ -21,7 +21,7 @@
  * @module
  */
 import { CLOSED_CIRCUIT } from "./circuit-snapshot.js";
-import { type StateEvent, type StateListener, warnOnError } from "./events.js";
+import { type StateListener, warnOnError } from "./events.js";
 import { IpcLease, type IpcLeaseOwner } from "./ipc-lease.js";
 import {
   asIpcMessage,
@@ -253,7 +253,7 @@ export class IpcStore implements StateStore {
 
   #onMessage(raw: unknown): void {
     const message = asIpcMessage(raw);
-    if (message?.kind === "event") this.#mirror(message.event);
+    if (message?.kind === "event") this.#local.mirror(message.event);
     else if (message?.kind === "reply") this.#settle(message);
   }
 
@@ -348,26 +348,5 @@ export class IpcStore implements StateStore {
       }
     }
     for (const id of local.keys()) if (!remote.has(id)) await this.#local.deleteRegistration(id);
-  }
-
-  /** Brings a change the primary announced into the local view, which announces it to subscribers. */
-  #mirror(event: StateEvent): void {
-    switch (event.type) {
-      case "put":
-        void this.#local.putRegistration(event.id, event.record);
-        return;
-      case "delete":
-        void this.#local.deleteRegistration(event.id);
-        return;
-      case "circuit":
-        this.#local.restoreCircuit(event.backendId, event.snapshot);
-        return;
-      case "health":
-        void this.#local.setHealth(event.backendId, event.healthy);
-        return;
-      case "key":
-        this.#local.restoreKeyState(event.fingerprint, event.state);
-        return;
-    }
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { CLOSED_CIRCUIT, circuitSnapshot, openedUntilAfterFailure } from "./circuit-snapshot.js";
-import { ListenerSet, type StateListener, warnOnError } from "./events.js";
+import { ListenerSet, type StateEvent, type StateListener, warnOnError } from "./events.js";
 import { leaseIdSource } from "./lease-id.js";
 import { LeaseTable } from "./lease-table.js";
 import type { CircuitSnapshot, KeyState, Lease, StateStore, StoreStatus, WindowResult } from "./store.js";
@@ -191,7 +191,32 @@ export class MemoryStore implements StateStore {
     return Promise.resolve();
   }
 
-  /** Brings a key state read elsewhere into this view (the shared stores mirror events this way). */
+  /**
+   * Brings a change announced elsewhere (another replica, the `--workers` primary) into this view,
+   * which announces it to its own subscribers when it changed something: how the shared stores
+   * keep their local view current.
+   */
+  mirror(event: StateEvent): void {
+    switch (event.type) {
+      case "put":
+        void this.putRegistration(event.id, event.record);
+        return;
+      case "delete":
+        void this.deleteRegistration(event.id);
+        return;
+      case "circuit":
+        this.restoreCircuit(event.backendId, event.snapshot);
+        return;
+      case "health":
+        void this.setHealth(event.backendId, event.healthy);
+        return;
+      case "key":
+        this.restoreKeyState(event.fingerprint, event.state);
+        return;
+    }
+  }
+
+  /** Brings a key state read elsewhere into this view. */
   restoreKeyState(fingerprint: string, state: KeyState): void {
     if (state.coolingDownUntil > 0) void this.coolDownKey(fingerprint, state.coolingDownUntil);
     if (state.disabledReason !== undefined) void this.disableKey(fingerprint, state.disabledReason);

@@ -327,17 +327,11 @@ export class RedisStore implements StateStore {
     switch (event.type) {
       case "put":
       case "delete":
+        // Registrations also track their owners, for re-publishing after a Redis restart.
         this.#registrations.heard(event);
         return;
-      case "circuit":
-        this.#local.restoreCircuit(event.backendId, event.snapshot);
-        return;
-      case "health":
-        void this.#local.setHealth(event.backendId, event.healthy);
-        return;
-      case "key":
-        this.#local.restoreKeyState(event.fingerprint, event.state);
-        return;
+      default:
+        this.#local.mirror(event);
     }
   }
 
