@@ -204,6 +204,8 @@ export function buildGateway(
   let leaveSharedState = () => {};
   let closing = false;
   let wasDegraded = false;
+  const logStateError = (error: unknown) =>
+    logger.warn({ err: error instanceof Error ? error.message : String(error) }, "shared state error");
   const adoptSharedState = async (store: StateStore) => {
     await context.state.close();
     context.state = store;
@@ -214,8 +216,7 @@ export function buildGateway(
   const joinPrimaryState = async (port: IpcPort) => {
     const store = await IpcStore.connect({
       port,
-      onError: (error) =>
-        logger.warn({ err: error instanceof Error ? error.message : String(error) }, "shared state error"),
+      onError: logStateError,
       onStatusChange: (status) => {
         if (closing) return;
         if (status === "degraded") {
@@ -233,8 +234,7 @@ export function buildGateway(
     const store = await RedisStore.connect({
       url,
       ...(config.redis_namespace ? { namespace: config.redis_namespace } : {}),
-      onError: (error) =>
-        logger.warn({ err: error instanceof Error ? error.message : String(error) }, "shared state error"),
+      onError: logStateError,
       onStatusChange: (status) => {
         if (closing) return;
         if (status === "degraded") {

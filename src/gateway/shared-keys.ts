@@ -13,8 +13,7 @@ import type { GatewayContext } from "./context.js";
 
 /** Connects every key pool, present and future, to `store`. Returns the disconnect function. */
 export function shareKeyPools(ctx: GatewayContext, store: StateStore): () => void {
-  const onError = (error: unknown) =>
-    ctx.logger.warn({ err: error instanceof Error ? error.message : String(error) }, "key state not shared");
+  const onError = warnWith(ctx, "key state not shared");
   ctx.registry.watchKeyPools((pool) => {
     pool.onDecision = (fingerprint, state) => {
       const written =
@@ -33,17 +32,10 @@ export function shareKeyPools(ctx: GatewayContext, store: StateStore): () => voi
 
 /** Reads the states of every key in use once (after a reconnection: what was missed meanwhile). Never rejects. */
 export async function reloadKeyStates(ctx: GatewayContext, store: StateStore): Promise<void> {
-  try {
-    await loadKeyStates(
-      store,
-      ctx.registry.keyPools().map(({ pool }) => pool),
-    );
-  } catch (error) {
-    ctx.logger.warn(
-      { err: error instanceof Error ? error.message : String(error) },
-      "key states not reloaded",
-    );
-  }
+  await loadKeyStates(
+    store,
+    ctx.registry.keyPools().map(({ pool }) => pool),
+  ).catch(warnWith(ctx, "key states not reloaded"));
 }
 
 /** A key state announced by the store (decided here or elsewhere): every pool with the key adopts it. */
@@ -56,4 +48,9 @@ async function loadKeyStates(store: StateStore, pools: readonly KeyPool[]): Prom
   if (fingerprints.length === 0) return;
   const states = await store.keyStates(fingerprints);
   for (const pool of pools) for (const [fingerprint, state] of states) pool.adopt(fingerprint, state);
+}
+
+/** Logs a failed store call as a warning: sharing key states is best effort, serving goes on. */
+function warnWith(ctx: GatewayContext, message: string): (error: unknown) => void {
+  return (error) => ctx.logger.warn({ err: error instanceof Error ? error.message : String(error) }, message);
 }
