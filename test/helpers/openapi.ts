@@ -1,9 +1,11 @@
 /**
- * Validates our OpenAI-protocol responses against the official OpenAI OpenAPI document
- * (`shared/reference/openai-openapi.json`, OpenAPI 3.1, ~1400 component schemas).
+ * Validates our OpenAI-protocol responses against OpenAI's published OpenAPI document (OpenAPI 3.1).
+ * The repository carries the part of it the tests use, `test/fixtures/openai-openapi-subset.json`: every
+ * schema reachable from the response, error and Responses API roots, cut by `scripts/openapi-subset.mjs`,
+ * whose `info` names the document's version.
  *
  * The document is loaded once, added to one Ajv (JSON Schema 2020-12) instance under an `$id`, and each
- * `components/schemas/<Name>` is compiled on first use and cached: compiling all 1400 would take seconds.
+ * `components/schemas/<Name>` is compiled on first use and cached.
  *
  * What the document needs before Ajv accepts it (each a real OpenAPI-ism, not a bug of ours):
  * - `nullable: true` (OpenAPI 3.0 spelling, still used ~110 times, e.g. a chunk's `finish_reason`) means
@@ -21,9 +23,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 
-/** Where the reference spec lives: `shared/` is a sibling of the repository checkout. */
 export const OPENAI_SPEC_PATH = fileURLToPath(
-  new URL("../../../shared/reference/openai-openapi.json", import.meta.url),
+  new URL("../fixtures/openai-openapi-subset.json", import.meta.url),
 );
 
 const SPEC_ID = "https://switchyard.local/openai-openapi.json";
