@@ -4,8 +4,9 @@
  * cap, the request waits in a bounded queue for a slot (429 with Retry-After when it cannot).
  *
  * Invariants: every lease taken (inflight + 1) is released exactly once, in `finally`; a retry
- * happens only before the first byte is written to the client; after that, a failure ends an SSE
- * stream with an error event (other bodies are cut) and is counted against the backend.
+ * happens only before the first byte is written to the client, and only within the request's
+ * deadline (deadline.ts); after that, a failure ends an SSE stream with an error event (other bodies
+ * are cut) and is counted against the backend.
  * @module
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -221,8 +222,8 @@ export async function proxy(
       continue;
     }
     failures.push(`${backend.id}: ${result.reason}`);
-    // A hung backend is retried elsewhere like a failed one; only when every attempt ended in
-    // failure and the last one timed out does the client get a 504.
+    // A hung backend is retried elsewhere like a failed one, while the deadline leaves time; when
+    // every attempt failed and the last one timed out, or time ran out, the client gets a 504.
     lastTimedOut = result.kind === "timeout";
   }
   if (lastTimedOut || outOfTime) throw timeoutError(ctx.config, failures);
