@@ -148,6 +148,7 @@ export const gatewayConfigSchema = z.strictObject({
   health_interval: seconds.default(30),
   health_timeout: seconds.default(5),
   request_timeout: seconds.default(300),
+  attempt_timeout: seconds.default(0),
   connect_timeout: seconds.default(10),
   max_retries: z.coerce.number().int().nonnegative().default(2),
   stream_resume: flag.default(false),
@@ -272,7 +273,14 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--request-timeout <seconds>",
     env: ["REQUEST_TIMEOUT_SECS", "SWITCHYARD_REQUEST_TIMEOUT"],
     description:
-      "seconds to wait for an upstream's response headers, and between its body chunks (504 after)",
+      "deadline, in seconds from the request's arrival, for its answer to start, retries included (504 after); also the longest silence between two body chunks (0: none)",
+  },
+  {
+    key: "attempt_timeout",
+    flag: "--attempt-timeout <seconds>",
+    env: ["SWITCHYARD_ATTEMPT_TIMEOUT"],
+    description:
+      "longest one attempt waits for a backend's answer to start before retrying on another, within request_timeout (0: all the time left)",
   },
   {
     key: "connect_timeout",
@@ -284,7 +292,8 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     key: "max_retries",
     flag: "--max-retries <n>",
     env: ["MAX_RETRIES", "SWITCHYARD_MAX_RETRIES"],
-    description: "extra attempts on other backends after a connection error or 5xx (502 after)",
+    description:
+      "extra attempts on other backends after a connection error, 5xx or attempt timeout, within request_timeout (502 after)",
   },
   {
     key: "stream_resume",

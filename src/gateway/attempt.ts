@@ -17,6 +17,7 @@ import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors
 import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
 import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
+import { AttemptSignal, continuationBudgetMs, type RequestDeadline, undiciTimeout } from "./deadline.js";
 import type { ProxyRequest } from "./pipeline.js";
 import {
   ReasoningStreamConverter,
@@ -45,6 +46,8 @@ export interface Attempt {
   body: Buffer;
   backend: BackendState;
   signal: ClientGone;
+  /** The request's deadline: this attempt gets what is left of it, at most `attempt_timeout`. */
+  deadline: RequestDeadline;
   debugHeader: string | undefined;
   /** Set when the client opted into resuming a broken stream on another backend. */
   continueStream?: ContinueStream | undefined;
@@ -56,7 +59,7 @@ export async function attemptOnce(
   reply: FastifyReply,
   attempt: Attempt,
 ): Promise<AttemptResult> {
-  const { proxied, model, backend, signal } = attempt;
+  const { proxied, model, backend } = attempt;
   const strategy = ctx.strategies.for(model);
   // With shared state, a capped backend's cap holds across replicas: one atomic acquire (the only
   // round trip a request waits on). Without it, nothing here is awaited: the local count decides.
@@ -74,7 +77,13 @@ export async function attemptOnce(
   backend.requests++;
   backend.circuit.onAttempt();
   let verdict: "success" | "failure" | undefined;
-  const timeoutMs = ctx.config.request_timeout * 1000;
+  // Key rotation, connecting and waiting for headers all count against the budget: the signal
+  // aborts whichever is under way when it runs out.
+  const budgetMs = attempt.deadline.attemptBudgetMs();
+  const signal = new AttemptSignal(attempt.signal, budgetMs);
+  const headersTimeout = undiciTimeout(budgetMs);
+  // A started body may fall silent between chunks this long (a stream is not cut by the deadline).
+  const bodyTimeout = undiciTimeout(ctx.config.request_timeout * 1000);
   const sentAt = performance.now();
   const fail = (reason: string) => {
     verdict = "failure";
@@ -125,13 +134,15 @@ export async function attemptOnce(
           headers,
           body,
           signal,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
+          headersTimeout,
+          bodyTimeout,
         });
       } catch (error) {
-        const failure = classifyUpstreamError(error);
-        if (failure === "aborted" || signal.aborted) return { kind: "aborted" };
-        const reason = describeUpstreamError(error);
+        const failure = signal.timedOut ? "timeout" : classifyUpstreamError(error);
+        if (failure === "aborted" || attempt.signal.aborted) return { kind: "aborted" };
+        const reason = signal.timedOut
+          ? `no response within ${formatSeconds(budgetMs)} s`
+          : describeUpstreamError(error);
         fail(failure);
         strategy.onResult?.(backend.id, "failure", performance.now() - sentAt);
         if (failure === "connect") ctx.health.markUnreachable(backend, reason);
@@ -160,6 +171,7 @@ export async function attemptOnce(
       strategy.onResult?.(backend.id, verdict === "failure" ? "failure" : "success", ttfbMs);
       return { kind: "retry", reason: `HTTP ${response.statusCode}${detail ? ` ${detail}` : ""}` };
     }
+    signal.disarm();
     verdict = "success";
     strategy.onResult?.(backend.id, "success", ttfbMs);
     ctx.health.markReachable(backend);
@@ -217,6 +229,7 @@ export async function attemptOnce(
     if (outcome === "client_gone" && verdict === "success") verdict = undefined;
     return { kind: "relayed" };
   } finally {
+    signal.dispose();
     backend.inflight--;
     if (verdict === "success") backend.circuit.onSuccess();
     else if (verdict === "failure") backend.circuit.onFailure();
@@ -286,7 +299,6 @@ export async function startContinuation(
   if (client) headers = withoutCredentials(headers);
   const key = backend.keyPool?.next();
   if (key !== undefined) headers = withKey(headers, backend.kind, key);
-  const timeoutMs = ctx.config.request_timeout * 1000;
   try {
     const response = await ctx.pools.for(backend.origin).request({
       method: "POST",
@@ -294,8 +306,8 @@ export async function startContinuation(
       headers,
       body,
       signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+      headersTimeout: undiciTimeout(continuationBudgetMs(ctx.config)),
+      bodyTimeout: undiciTimeout(ctx.config.request_timeout * 1000),
     });
     if (key !== undefined) backend.keyPool?.report(key, response.statusCode, response.headers);
     if (
@@ -412,6 +424,10 @@ function statusText(status: number): string {
     STATUS_TEXT.set(status, text);
   }
   return text;
+}
+
+function formatSeconds(ms: number): string {
+  return String(Math.round(ms) / 1000);
 }
 
 /** The start of an upstream error body, for the 502 message; never more than 200 characters. */

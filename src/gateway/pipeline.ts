@@ -4,8 +4,9 @@
  * cap, the request waits in a bounded queue for a slot (429 with Retry-After when it cannot).
  *
  * Invariants: every lease taken (inflight + 1) is released exactly once, in `finally`; a retry
- * happens only before the first byte is written to the client; after that, a failure ends an SSE
- * stream with an error event (other bodies are cut) and is counted against the backend.
+ * happens only before the first byte is written to the client, and only within the request's
+ * deadline (deadline.ts); after that, a failure ends an SSE stream with an error event (other bodies
+ * are cut) and is counted against the backend.
  * @module
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -17,6 +18,7 @@ import { ClientGone } from "../upstream/client-gone.js";
 import { attemptOnce, startContinuation } from "./attempt.js";
 import { admitRequest, assertModelAllowed } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
+import { RequestDeadline } from "./deadline.js";
 import { GatewayError } from "./errors.js";
 import { claimProbe } from "./half-open-probe.js";
 import type { ContinueStream } from "./stream-resume.js";
@@ -109,10 +111,19 @@ export async function proxy(
   const routing = { model, sessionKey: proxied.sessionKey, promptPrefix: proxied.fields.promptPrefix };
   const tried = new Set<string>();
   const failures: string[] = [];
-  const queueDeadline = performance.now() + ctx.config.queue_timeout * 1000;
+  const deadline = RequestDeadline.start(ctx.config);
+  // A wait for capacity ends at queue_timeout (429), or earlier at the request's deadline (504).
+  const queueTimeoutAt = performance.now() + ctx.config.queue_timeout * 1000;
+  const queueDeadline = Math.min(queueTimeoutAt, deadline.at);
+  const waitTimedOut = () =>
+    deadline.at <= queueTimeoutAt
+      ? timeoutError(ctx.config, failures)
+      : capacityError(model, ctx.config.queue_timeout, "timeout");
   let lastSelection: Selection | undefined;
   let queuedMs = 0;
   let lastTimedOut = false;
+  /** A retry was due, but the deadline left too little time to start one. */
+  let outOfTime = false;
   let overheadObserved = false;
   /** Backends whose global cap (shared state) refused this request; only ever set with Redis. */
   let globallyFull: Set<string> | undefined;
@@ -138,6 +149,10 @@ export async function proxy(
     }
   };
   while (failures.length <= ctx.config.max_retries) {
+    if (failures.length > 0 && !deadline.allowsRetry()) {
+      outOfTime = true;
+      break;
+    }
     const selection = select(serving, tried, globallyFull);
     lastSelection = selection;
     if (selection.available.length === 0) {
@@ -146,7 +161,7 @@ export async function proxy(
         // Slots held by other replicas free without a local wake-up: wait a short while (or for a
         // local release), then ask the store again.
         const remaining = queueDeadline - performance.now();
-        if (remaining <= 0) throw capacityError(model, ctx.config.queue_timeout, "timeout");
+        if (remaining <= 0) throw waitTimedOut();
         const waitStart = performance.now();
         const outcome = await ctx.capacityQueue.wait(
           (backend) => serving.includes(backend),
@@ -160,13 +175,15 @@ export async function proxy(
         continue;
       }
       const waitStart = performance.now();
+      if (queueDeadline <= waitStart) throw waitTimedOut();
       const outcome = await ctx.capacityQueue.wait(
         (backend) => serving.includes(backend),
-        queueDeadline - performance.now(),
+        queueDeadline - waitStart,
         clientGone,
       );
       queuedMs += performance.now() - waitStart;
       if (outcome === "aborted") return;
+      if (outcome === "timeout") throw waitTimedOut();
       if (outcome !== "woken") throw capacityError(model, ctx.config.queue_timeout, outcome);
       continue;
     }
@@ -191,6 +208,7 @@ export async function proxy(
       body,
       backend,
       signal: clientGone,
+      deadline,
       debugHeader,
       continueStream: resumable ? continueStream : undefined,
     });
@@ -204,16 +222,11 @@ export async function proxy(
       continue;
     }
     failures.push(`${backend.id}: ${result.reason}`);
-    // A hung backend is retried elsewhere like a failed one; only when every attempt ended in
-    // failure and the last one timed out does the client get a 504.
+    // A hung backend is retried elsewhere like a failed one, while the deadline leaves time; when
+    // every attempt failed and the last one timed out, or time ran out, the client gets a 504.
     lastTimedOut = result.kind === "timeout";
   }
-  if (lastTimedOut) {
-    throw new GatewayError(
-      "SWY_ERR_UPSTREAM_TIMEOUT",
-      `No backend answered in time: ${failures.join("; ")}.`,
-    );
-  }
+  if (lastTimedOut || outOfTime) throw timeoutError(ctx.config, failures);
   if (failures.length === 0) {
     ctx.metrics.routingDecisions.inc(1, strategy.name, "no_backend");
     const waits = serving.map((backend) => backend.circuit.retryAfterMs).filter((ms) => ms > 0);
@@ -263,6 +276,15 @@ function select(
     } else selection.available.push(backend);
   }
   return selection;
+}
+
+/** The 504 of a request whose answer did not start in time, naming each attempt and why it failed. */
+function timeoutError(config: GatewayContext["config"], failures: readonly string[]): GatewayError {
+  const attempts = failures.length > 0 ? `: ${failures.join("; ")}` : " (no attempt finished)";
+  return new GatewayError(
+    "SWY_ERR_UPSTREAM_TIMEOUT",
+    `No backend answered within the request_timeout of ${config.request_timeout} s${attempts}.`,
+  );
 }
 
 function capacityError(model: string, timeoutSeconds: number, outcome: "full" | "timeout"): GatewayError {

@@ -51,11 +51,12 @@ describe("failover", () => {
     expect(after.backends.find((backend) => backend.name === "b")!.healthy).toBe(false);
   });
 
-  it("serves every request while a backend hangs, retrying after REQUEST_TIMEOUT_SECS", async () => {
+  it("serves every request while a backend hangs, retrying after SWITCHYARD_ATTEMPT_TIMEOUT", async () => {
     const good = await startMock("steady");
     const hung = await startMock("hung", "--hang-rate", "1");
     const gateway = await startGateway([...backendFlag(hung), ...backendFlag(good)], {
-      REQUEST_TIMEOUT_SECS: "0.3",
+      REQUEST_TIMEOUT_SECS: "30",
+      SWITCHYARD_ATTEMPT_TIMEOUT: "0.3",
       CIRCUIT_BREAKER_THRESHOLD: "0",
     });
     const responses = await Promise.all(Array.from({ length: 6 }, () => chat(url(gateway), "mock-model")));

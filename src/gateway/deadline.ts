@@ -1,0 +1,114 @@
+/**
+ * A proxied request's time budget. `request_timeout` is one deadline for the whole request until its
+ * answer starts (response headers accepted from a backend), however many attempts it takes;
+ * `attempt_timeout` caps each attempt within it, so a hung backend can be left for another one in
+ * time. Each attempt gets `min(attempt_timeout, time left)`, and a retry starts only with at least
+ * MIN_RETRY_MS left. Once an answer has started, the deadline no longer applies: a stream is limited
+ * by the idle gap allowed between body chunks, not by its length.
+ * @module
+ */
+import type { GatewayConfig } from "../config/schema.js";
+import { ClientGone } from "../upstream/client-gone.js";
+
+/** Least time left for which a retry is still worth starting: less is an attempt doomed to time out. */
+export const MIN_RETRY_MS = 100;
+
+type Clock = () => number;
+const monotonic: Clock = () => performance.now();
+
+/** A duration setting in milliseconds; 0 (the settings' "no limit") becomes Infinity. */
+function limitMs(seconds: number): number {
+  return seconds > 0 ? seconds * 1000 : Number.POSITIVE_INFINITY;
+}
+
+export class RequestDeadline {
+  /** When the request's answer must have started, on `clock`'s scale; Infinity: never. */
+  readonly at: number;
+  readonly #clock: Clock;
+  /** Most milliseconds one attempt may wait for its answer to start; Infinity: only the deadline. */
+  readonly #attemptLimitMs: number;
+
+  constructor(requestTimeoutMs: number, attemptLimitMs: number, clock: Clock = monotonic) {
+    this.#clock = clock;
+    this.at = clock() + requestTimeoutMs;
+    this.#attemptLimitMs = attemptLimitMs;
+  }
+
+  /** The deadline of a request arriving now, from the settings (seconds, 0 meaning none). */
+  static start(
+    config: Pick<GatewayConfig, "request_timeout" | "attempt_timeout">,
+    clock: Clock = monotonic,
+  ): RequestDeadline {
+    return new RequestDeadline(limitMs(config.request_timeout), limitMs(config.attempt_timeout), clock);
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.at - this.#clock());
+  }
+
+  expired(): boolean {
+    return this.remainingMs() === 0;
+  }
+
+  /** How long the attempt starting now may wait for its answer to start; Infinity: no limit. */
+  attemptBudgetMs(): number {
+    return Math.min(this.#attemptLimitMs, this.remainingMs());
+  }
+
+  /** Whether enough time is left to start another attempt after a failed one. */
+  allowsRetry(): boolean {
+    return this.remainingMs() >= MIN_RETRY_MS;
+  }
+}
+
+/** The wait for a continuation's answer (stream resume): past the deadline, only the attempt limit. */
+export function continuationBudgetMs(
+  config: Pick<GatewayConfig, "request_timeout" | "attempt_timeout">,
+): number {
+  return limitMs(config.attempt_timeout > 0 ? config.attempt_timeout : config.request_timeout);
+}
+
+/** undici's spelling of a timeout: milliseconds, 0 for none. */
+export function undiciTimeout(ms: number): number {
+  return Number.isFinite(ms) ? Math.max(1, Math.ceil(ms)) : 0;
+}
+
+/**
+ * The abort signal of one attempt's upstream calls: fires when the client leaves, or when the
+ * attempt's budget runs out before its answer started (then `timedOut` is set). undici takes it like
+ * the request's ClientGone.
+ */
+export class AttemptSignal extends ClientGone {
+  timedOut = false;
+  readonly #client: ClientGone;
+  readonly #forward = () => this.abort();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(client: ClientGone, budgetMs: number) {
+    super();
+    this.#client = client;
+    if (client.aborted) this.aborted = true;
+    else client.once("abort", this.#forward);
+    if (Number.isFinite(budgetMs)) {
+      this.#timer = setTimeout(
+        () => {
+          if (this.aborted) return;
+          this.timedOut = true;
+          this.abort();
+        },
+        Math.max(0, budgetMs),
+      );
+    }
+  }
+
+  /** The answer started: from now on only the client leaving aborts it. */
+  disarm(): void {
+    clearTimeout(this.#timer);
+  }
+
+  /** The attempt is over: no timer left behind, no listener left on the request's signal. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#client.off("abort", this.#forward);
+  }
+}

@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  AttemptSignal,
+  continuationBudgetMs,
+  MIN_RETRY_MS,
+  RequestDeadline,
+  undiciTimeout,
+} from "../../src/gateway/deadline.js";
+import { ClientGone } from "../../src/upstream/client-gone.js";
+
+/** A clock the test moves by hand. */
+function manualClock(start = 1_000) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+}
+
+describe("RequestDeadline", () => {
+  it("gives each attempt the smaller of attempt_timeout and the time left", () => {
+    const clock = manualClock();
+    const deadline = RequestDeadline.start({ request_timeout: 2, attempt_timeout: 0.5 }, clock.now);
+    expect(deadline.attemptBudgetMs()).toBe(500);
+    clock.advance(500);
+    expect(deadline.attemptBudgetMs()).toBe(500);
+    clock.advance(1_200);
+    expect(deadline.remainingMs()).toBe(300);
+    expect(deadline.attemptBudgetMs()).toBe(300);
+  });
+
+  it("without attempt_timeout, the first attempt may use the whole deadline, and a retry only what is left", () => {
+    const clock = manualClock();
+    const deadline = RequestDeadline.start({ request_timeout: 2, attempt_timeout: 0 }, clock.now);
+    expect(deadline.attemptBudgetMs()).toBe(2_000);
+    clock.advance(1_900);
+    expect(deadline.attemptBudgetMs()).toBe(100);
+  });
+
+  it("starts no retry with less than MIN_RETRY_MS left, and is expired at the deadline", () => {
+    const clock = manualClock();
+    const deadline = RequestDeadline.start({ request_timeout: 1, attempt_timeout: 0 }, clock.now);
+    clock.advance(1_000 - MIN_RETRY_MS);
+    expect(deadline.allowsRetry()).toBe(true);
+    expect(deadline.expired()).toBe(false);
+    clock.advance(1);
+    expect(deadline.allowsRetry()).toBe(false);
+    clock.advance(MIN_RETRY_MS);
+    expect(deadline.expired()).toBe(true);
+    expect(deadline.remainingMs()).toBe(0);
+    expect(deadline.attemptBudgetMs()).toBe(0);
+  });
+
+  it("a request_timeout of 0 means no deadline: attempts are limited by attempt_timeout alone", () => {
+    const clock = manualClock();
+    const unbounded = RequestDeadline.start({ request_timeout: 0, attempt_timeout: 0 }, clock.now);
+    clock.advance(10 ** 9);
+    expect(unbounded.attemptBudgetMs()).toBe(Number.POSITIVE_INFINITY);
+    expect(unbounded.allowsRetry()).toBe(true);
+    expect(unbounded.expired()).toBe(false);
+    const perAttempt = RequestDeadline.start({ request_timeout: 0, attempt_timeout: 3 }, clock.now);
+    expect(perAttempt.attemptBudgetMs()).toBe(3_000);
+  });
+});
+
+describe("timeouts handed to undici", () => {
+  it("spells no limit as 0 and never rounds a budget down to 0", () => {
+    expect(undiciTimeout(Number.POSITIVE_INFINITY)).toBe(0);
+    expect(undiciTimeout(0)).toBe(1);
+    expect(undiciTimeout(1_234.2)).toBe(1_235);
+  });
+
+  it("a continuation waits attempt_timeout, else request_timeout", () => {
+    expect(continuationBudgetMs({ request_timeout: 5, attempt_timeout: 2 })).toBe(2_000);
+    expect(continuationBudgetMs({ request_timeout: 5, attempt_timeout: 0 })).toBe(5_000);
+    expect(continuationBudgetMs({ request_timeout: 0, attempt_timeout: 0 })).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe("AttemptSignal", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("aborts as timed out when the budget runs out before the answer starts", () => {
+    vi.useFakeTimers();
+    const client = new ClientGone();
+    const signal = new AttemptSignal(client, 250);
+    const onAbort = vi.fn();
+    signal.once("abort", onAbort);
+    vi.advanceTimersByTime(249);
+    expect(signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(onAbort).toHaveBeenCalledOnce();
+    expect(signal.timedOut).toBe(true);
+    signal.dispose();
+    expect(client.listenerCount("abort")).toBe(0);
+  });
+
+  it("once disarmed, only the client leaving aborts it", () => {
+    vi.useFakeTimers();
+    const client = new ClientGone();
+    const signal = new AttemptSignal(client, 250);
+    signal.disarm();
+    vi.advanceTimersByTime(10_000);
+    expect(signal.aborted).toBe(false);
+    client.abort();
+    expect(signal.aborted).toBe(true);
+    expect(signal.timedOut).toBe(false);
+    signal.dispose();
+  });
+
+  it("a client gone before the budget ran out is not a timeout", () => {
+    vi.useFakeTimers();
+    const client = new ClientGone();
+    client.abort();
+    const signal = new AttemptSignal(client, 100);
+    expect(signal.aborted).toBe(true);
+    vi.advanceTimersByTime(200);
+    expect(signal.timedOut).toBe(false);
+    signal.dispose();
+  });
+
+  it("sets no timer without a budget", () => {
+    vi.useFakeTimers();
+    const signal = new AttemptSignal(new ClientGone(), Number.POSITIVE_INFINITY);
+    expect(vi.getTimerCount()).toBe(0);
+    signal.dispose();
+  });
+});
