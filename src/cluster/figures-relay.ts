@@ -25,6 +25,8 @@ interface Round {
   readonly askerId: number;
   /** The workers asked that have not answered yet. */
   readonly waiting: Map<IpcPort, WorkerName>;
+  /** The workers asked whose channel ended before they answered. */
+  readonly lost: WorkerName[];
   readonly reports: WorkerReport[];
   readonly timer: NodeJS.Timeout;
 }
@@ -70,6 +72,7 @@ export class FiguresRelay {
       asker,
       askerId,
       waiting: new Map(this.#members),
+      lost: [],
       reports: [],
       timer: setTimeout(() => this.#finish(id), this.#deadlineMs),
     };
@@ -95,7 +98,11 @@ export class FiguresRelay {
   #leave(port: IpcPort): void {
     this.#members.delete(port);
     for (const [id, round] of this.#rounds) {
-      if (round.waiting.delete(port) && round.waiting.size === 0) this.#finish(id);
+      const name = round.waiting.get(port);
+      if (!name) continue;
+      round.waiting.delete(port);
+      round.lost.push(name);
+      if (round.waiting.size === 0) this.#finish(id);
     }
   }
 
@@ -107,7 +114,7 @@ export class FiguresRelay {
     const bySlot = (a: WorkerName, b: WorkerName) => a.worker - b.worker || a.pid - b.pid;
     const gathered: Gathered = {
       reports: [...round.reports].sort(bySlot),
-      unanswered: [...round.waiting.values()].sort(bySlot),
+      unanswered: [...round.waiting.values(), ...round.lost].sort(bySlot),
       deadlineMs: this.#deadlineMs,
     };
     round.asker.post({ tag: FIGURES_TAG, kind: "gathered", id: round.askerId, gathered });
