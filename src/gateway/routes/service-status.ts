@@ -1,7 +1,8 @@
 /**
  * Seed 004's status views of the hosted services: `GET /` and `GET /stats` (key counts, endpoints,
  * per-key and per-endpoint request and error counts, cooldowns). Key values never appear: keys are
- * named by position and a short fingerprint.
+ * named by position and a short fingerprint. Behind `--workers`, `/stats` shows every worker's
+ * counts merged (merge-figures.ts).
  * @module
  */
 import type { FastifyInstance } from "fastify";
