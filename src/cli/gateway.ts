@@ -63,7 +63,10 @@ export function registerGatewayCommand(program: Command): void {
     const workers = await import("../cluster/workers.js");
     if (workers.isGatewayWorker()) {
       const { runGateway } = await import("./run-gateway.js");
-      await runGateway(workers.workerGatewaySources(sources), { onReady: workers.announceWorkerReady });
+      await runGateway(workers.workerGatewaySources(sources), {
+        onReady: workers.announceWorkerReady,
+        shareFigures: workers.shareWorkerFigures,
+      });
       return;
     }
     if ((flags.workers ?? 1) > 1) {

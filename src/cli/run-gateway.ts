@@ -6,12 +6,14 @@
  */
 import { watch } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
+import type { FiguresReporter, WorkerFigures } from "../cluster/figures-client.js";
 import { launchMocks, mockId } from "../cluster/mocks.js";
 import { clientUrl, formatReadyLine } from "../cluster/ready-line.js";
 import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
 import { type BackendConfig, backendSchema, type GatewayConfig } from "../config/schema.js";
 import { buildGateway } from "../gateway/app.js";
 import { createLogger } from "../gateway/logger.js";
+import { ownFigures } from "../gateway/own-figures.js";
 import { applyConfig, type ReloadSummary } from "../gateway/reload.js";
 
 const EMBEDDED_MOCKS = 4;
@@ -23,6 +25,11 @@ export interface RunGatewayOptions {
    * worker tells the primary over IPC instead, and the primary prints one line for all of them.
    */
   onReady?: (url: string) => void;
+  /**
+   * Given in a `--workers` worker: joins the exchange through which `/stats`, `/status` and
+   * `/metrics` gather every worker's figures, answering with this gateway's own.
+   */
+  shareFigures?: (report: FiguresReporter) => WorkerFigures;
 }
 
 export async function runGateway(sources: ConfigSources, options: RunGatewayOptions = {}): Promise<void> {
@@ -54,6 +61,7 @@ export async function runGateway(sources: ConfigSources, options: RunGatewayOpti
     await stopMocks();
     throw error;
   }
+  if (options.shareFigures) gateway.context.workers = options.shareFigures(ownFigures(gateway.context));
   const address = gateway.app.server.address();
   const port = typeof address === "object" && address ? address.port : initial.port;
 

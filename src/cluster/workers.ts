@@ -14,6 +14,8 @@
  * State that must be exact across workers (global caps, circuit breakers, runtime registrations)
  * is shared through `--redis` when set; without it the primary holds it and serves it to the
  * workers over IPC (state/ipc-host.ts). Strategy state (round-robin cursors) stays per worker.
+ * `/stats`, `/status` and `/metrics` show every worker's figures merged: the worker that answers
+ * gathers them through the primary (figures-relay.ts) only when one of them is called.
  * @module
  */
 import cluster, { type Worker } from "node:cluster";
@@ -22,6 +24,9 @@ import { createServer } from "node:net";
 import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
 import { createLogger } from "../gateway/logger.js";
 import { hostStateForWorkers } from "../state/ipc-host.js";
+import { channelPort } from "../state/ipc-port.js";
+import { type FiguresReporter, joinWorkerFigures, type WorkerFigures } from "./figures-client.js";
+import { relayFiguresForWorkers } from "./figures-relay.js";
 import { launchMocks } from "./mocks.js";
 import { clientUrl, formatReadyLine } from "./ready-line.js";
 import { rollWorkers } from "./rolling-restart.js";
@@ -31,6 +36,8 @@ import { EXIT_WITH_PARENT_ENV } from "./spawn-server.js";
 export const WORKER_PORT_ENV = "SWITCHYARD_WORKER_PORT";
 /** Set by the primary: extra `--backend` specs (JSON list), the embedded mocks it started. */
 export const WORKER_BACKENDS_ENV = "SWITCHYARD_WORKER_BACKENDS";
+/** Set by the primary: the worker's slot, 1…N, which its replacements keep. */
+export const WORKER_SLOT_ENV = "SWITCHYARD_WORKER_SLOT";
 /** The IPC message a worker sends once its gateway listens. */
 const READY_MESSAGE = "switchyard:worker-ready";
 
@@ -57,6 +64,11 @@ export function workerGatewaySources(sources: ConfigSources): ConfigSources {
   };
 }
 
+/** The worker's side of the exchange that lets `/stats`, `/status` and `/metrics` show every worker. */
+export function shareWorkerFigures(report: FiguresReporter): WorkerFigures {
+  return joinWorkerFigures(channelPort(process), Number(process.env[WORKER_SLOT_ENV] ?? 0), report);
+}
+
 export function announceWorkerReady(url: string): void {
   process.send?.({ type: READY_MESSAGE, url });
 }
@@ -75,6 +87,8 @@ export async function runGatewayPrimary(sources: ConfigSources, workers: number)
   const stateEnv = config.redis
     ? {}
     : hostStateForWorkers((error) => logger.warn({ err: error }, "shared state error"));
+  // Any worker may answer /stats, /status or /metrics: it gathers the others' figures through here.
+  relayFiguresForWorkers();
   const port = config.port === 0 ? await pickFreePort(config.host) : config.port;
   const nothingConfigured = config.backends.length === 0 && config.scan_hosts.length === 0;
   // One embedded mock cluster for all workers, not one per worker.
@@ -105,7 +119,7 @@ export async function runGatewayPrimary(sources: ConfigSources, workers: number)
   let rolling = false;
 
   const fork = (slot: number): Worker => {
-    const worker = cluster.fork(workerEnv);
+    const worker = cluster.fork({ ...workerEnv, [WORKER_SLOT_ENV]: String(slot + 1) });
     slots.set(worker, slot);
     worker.on("message", (message: unknown) => {
       if (!isReadyMessage(message)) return;

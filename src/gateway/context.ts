@@ -3,6 +3,7 @@
  * @module
  */
 import type { Logger } from "pino";
+import type { WorkerFigures } from "../cluster/figures-client.js";
 import type { GatewayConfig } from "../config/schema.js";
 import type { GatewayMetrics } from "../metrics/metrics.js";
 import type { CapacityQueue } from "../routing/capacity-queue.js";
@@ -40,6 +41,11 @@ export interface GatewayContext {
   sharedState: boolean;
   /** Seals and opens the api_keys of registrations shared through Redis; fixed at start. */
   readonly registrationSecrets: RegistrationSecrets;
+  /**
+   * Set in a `--workers` worker: gathers every worker's figures, so `/stats`, `/status` and
+   * `/metrics` show the whole gateway rather than the worker that happened to answer.
+   */
+  workers?: WorkerFigures;
   /** Re-reads the configuration sources and applies them; set by the process that owns them. */
   reloadConfig?: () => Promise<ReloadSummary>;
 }

@@ -9,6 +9,15 @@ import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { BackendState } from "../routing/backend.js";
 import { FastCounter, FastHistogram } from "./fast-metrics.js";
 
+/**
+ * Gauges each `--workers` worker sets from its own view, which a sum across workers would
+ * garble: merged, they keep one series per worker (metrics/worker-metrics.ts).
+ */
+export const PER_WORKER_METRICS: ReadonlySet<string> = new Set([
+  "switchyard_backend_up",
+  "switchyard_backend_circuit_state",
+]);
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 export interface GatewayMetrics {

@@ -1,11 +1,14 @@
 /**
  * Operator views: `/health` (summary; 503 when no backend is healthy, so it can gate readiness),
- * `/status` (every backend in detail) and `/metrics` (Prometheus text).
+ * `/status` (every backend in detail) and `/metrics` (Prometheus text). Behind `--workers`,
+ * `/status` and `/metrics` show every worker's figures merged (merge-figures.ts, worker-metrics.ts).
  * @module
  */
 import type { FastifyInstance } from "fastify";
+import { mergeWorkerMetrics } from "../../metrics/worker-metrics.js";
 import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
+import { mergeStatus, ownFiguresOnly } from "../merge-figures.js";
 import { loadBalancerSummary } from "./service-status.js";
 
 export function healthRoutes(ctx: GatewayContext) {
@@ -51,28 +54,36 @@ export function healthRoutes(ctx: GatewayContext) {
     }));
 
     app.get("/status", async () => {
-      const backends = ctx.registry.list();
-      return {
-        strategy: ctx.strategies.default.name,
-        model_strategies: ctx.strategies.describe().models,
-        uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
-        health_interval_s: ctx.config.health_interval,
-        total_inflight: backends.reduce((sum, backend) => sum + backend.inflight, 0),
-        backends: backends.map((backend) => backend.snapshot()),
-        models: Object.fromEntries(
-          ctx.registry
-            .models()
-            .map((model) => [model, ctx.registry.serving(model).map((backend) => backend.id)]),
-        ),
-      };
+      if (!ctx.workers) return localStatus(ctx);
+      const gathered = await ctx.workers.gather("status");
+      return gathered ? mergeStatus(gathered) : ownFiguresOnly(localStatus(ctx));
     });
 
     app.get("/metrics", async (_request, reply) => {
       reply.type(ctx.metrics.registry.contentType);
-      return ctx.metrics.registry.metrics();
+      const gathered = await ctx.workers?.gather("metrics");
+      return gathered ? mergeWorkerMetrics(gathered) : ctx.metrics.registry.metrics();
     });
   };
 }
+
+/** `/status` as this process alone sees it. */
+export function localStatus(ctx: GatewayContext) {
+  const backends = ctx.registry.list();
+  return {
+    strategy: ctx.strategies.default.name,
+    model_strategies: ctx.strategies.describe().models,
+    uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
+    health_interval_s: ctx.config.health_interval,
+    total_inflight: backends.reduce((sum, backend) => sum + backend.inflight, 0),
+    backends: backends.map((backend) => backend.snapshot()),
+    models: Object.fromEntries(
+      ctx.registry.models().map((model) => [model, ctx.registry.serving(model).map((backend) => backend.id)]),
+    ),
+  };
+}
+
+export type StatusView = ReturnType<typeof localStatus>;
 
 /**
  * Where shared state lives: `memory` (this process only), `redis`, `ipc` (a `--workers` worker

@@ -1,13 +1,15 @@
 /**
  * Seed 004's status views of the hosted services: `GET /` and `GET /stats` (key counts, endpoints,
  * per-key and per-endpoint request and error counts, cooldowns). Key values never appear: keys are
- * named by position and a short fingerprint.
+ * named by position and a short fingerprint. Behind `--workers`, `/stats` shows every worker's
+ * counts merged (merge-figures.ts).
  * @module
  */
 import type { FastifyInstance } from "fastify";
 import type { BackendKind } from "../../routing/backend.js";
 import type { Registry } from "../../routing/registry.js";
 import type { GatewayContext } from "../context.js";
+import { mergeStats, ownFiguresOnly } from "../merge-figures.js";
 
 /** Keys configured and endpoints used per service, as seed 004's /health shows them. */
 export function loadBalancerSummary(registry: Registry) {
@@ -24,6 +26,8 @@ export function loadBalancerSummary(registry: Registry) {
     if (backend.keyPool) summary.endpoints[backend.kind].push(backend.url);
   return summary;
 }
+
+export type ServiceStats = ReturnType<typeof serviceStats>;
 
 function serviceStats(registry: Registry, kind: BackendKind) {
   const backends = registry.list().filter((backend) => backend.kind === kind && backend.keyPool);
@@ -55,11 +59,22 @@ export function serviceStatusRoutes(ctx: GatewayContext) {
       load_balancer: loadBalancerSummary(ctx.registry),
     }));
 
-    app.get("/stats", async () => ({
-      load_balancer_stats: {
-        openai: serviceStats(ctx.registry, "openai"),
-        anthropic: serviceStats(ctx.registry, "anthropic"),
-      },
-    }));
+    app.get("/stats", async () => {
+      if (!ctx.workers) return localStats(ctx.registry);
+      const gathered = await ctx.workers.gather("stats");
+      return gathered ? mergeStats(gathered) : ownFiguresOnly(localStats(ctx.registry));
+    });
   };
 }
+
+/** `/stats` as this process alone sees it. */
+export function localStats(registry: Registry) {
+  return {
+    load_balancer_stats: {
+      openai: serviceStats(registry, "openai"),
+      anthropic: serviceStats(registry, "anthropic"),
+    },
+  };
+}
+
+export type StatsView = ReturnType<typeof localStats>;
