@@ -15,6 +15,7 @@ import type { Lease } from "../state/store.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
+import { forwardedModel } from "./backend-model.js";
 import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import type { ProxyRequest } from "./pipeline.js";
@@ -84,11 +85,12 @@ export async function attemptOnce(
   try {
     const translator = translatorFor(proxied.protocol, backend.kind);
     let path = proxied.path;
-    let body = attempt.body;
+    const forwarded = forwardedModel(backend, model, attempt.body, proxied.parsedBody);
+    let body = forwarded.body;
     let headers = upstreamRequestHeaders(request.headers, request.id);
     if (attempt.client) headers = withoutCredentials(headers);
     if (translator) {
-      const translated = translator.request({ ...proxied.parsedBody, model });
+      const translated = translator.request({ ...proxied.parsedBody, model: forwarded.model });
       if (!translated.ok) {
         verdict = undefined;
         sendJson(reply, translated.status, translated.body, request.id);
@@ -277,7 +279,7 @@ export async function startContinuation(
   const messages = Array.isArray(proxied.parsedBody.messages) ? proxied.parsedBody.messages : [];
   const body = JSON.stringify({
     ...proxied.parsedBody,
-    model,
+    model: backend.upstreamModel(model),
     messages: [...messages, { role: "assistant", content: prefill }],
     continue_final_message: true,
     add_generation_prompt: false,
