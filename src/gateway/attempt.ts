@@ -40,7 +40,7 @@ export interface Attempt {
   /** The gateway client the request authenticated as; its key is never forwarded upstream. */
   client?: Client | undefined;
   proxied: ProxyRequest;
-  /** The resolved model the backend is asked for. */
+  /** The resolved model the request is routed by (a backend may answer to an id of its own for it: backend-model.ts). */
   model: string;
   /** The client's body with the resolved model, as bytes. */
   body: Buffer;
