@@ -32,6 +32,7 @@ import { ConnectionDrain } from "./connection-drain.js";
 import type { GatewayContext } from "./context.js";
 import { sendError } from "./error-reply.js";
 import { GatewayError } from "./errors.js";
+import { HostedModels } from "./hosted-models.js";
 import { registerJsonBodyParser } from "./json-body.js";
 import { createLogger } from "./logger.js";
 import { RegistrationSecrets } from "./registration-secrets.js";
@@ -103,6 +104,12 @@ export function buildGateway(
       logger,
     ),
     models: new ModelResolver(registry, config),
+    hostedModels: new HostedModels(
+      registry,
+      (backend, path, headers, timeoutMs) =>
+        getWithDeadline(pools.for(backend.origin), path, timeoutMs, headers),
+      { timeoutMs: config.health_timeout * 1000 },
+    ),
     clientKeys: new ClientKeys(config.client_keys),
     capacityQueue,
     metrics: createGatewayMetrics(

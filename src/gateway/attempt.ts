@@ -15,6 +15,7 @@ import type { Lease } from "../state/store.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
+import { forwardedModel } from "./backend-model.js";
 import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { AttemptSignal, continuationBudgetMs, type RequestDeadline, undiciTimeout } from "./deadline.js";
@@ -40,7 +41,7 @@ export interface Attempt {
   /** The gateway client the request authenticated as; its key is never forwarded upstream. */
   client?: Client | undefined;
   proxied: ProxyRequest;
-  /** The resolved model the backend is asked for. */
+  /** The resolved model the request is routed by (a backend may answer to an id of its own for it: backend-model.ts). */
   model: string;
   /** The client's body with the resolved model, as bytes. */
   body: Buffer;
@@ -93,11 +94,12 @@ export async function attemptOnce(
   try {
     const translator = translatorFor(proxied.protocol, backend.kind);
     let path = proxied.path;
-    let body = attempt.body;
+    const forwarded = forwardedModel(backend, model, attempt.body, proxied.parsedBody);
+    let body = forwarded.body;
     let headers = upstreamRequestHeaders(request.headers, request.id);
     if (attempt.client) headers = withoutCredentials(headers);
     if (translator) {
-      const translated = translator.request({ ...proxied.parsedBody, model });
+      const translated = translator.request({ ...proxied.parsedBody, model: forwarded.model });
       if (!translated.ok) {
         verdict = undefined;
         sendJson(reply, translated.status, translated.body, request.id);
@@ -290,7 +292,7 @@ export async function startContinuation(
   const messages = Array.isArray(proxied.parsedBody.messages) ? proxied.parsedBody.messages : [];
   const body = JSON.stringify({
     ...proxied.parsedBody,
-    model,
+    model: backend.upstreamModel(model),
     messages: [...messages, { role: "assistant", content: prefill }],
     continue_final_message: true,
     add_generation_prompt: false,

@@ -13,6 +13,7 @@ import type { StrategySet } from "../routing/strategy-set.js";
 import type { StateStore } from "../state/store.js";
 import type { UpstreamPools } from "../upstream/pools.js";
 import type { ClientKeys } from "./client-keys.js";
+import type { HostedModels } from "./hosted-models.js";
 import type { RegistrationSecrets } from "./registration-secrets.js";
 import type { ReloadSummary } from "./reload.js";
 import type { ModelResolver } from "./resolve-model.js";
@@ -25,6 +26,8 @@ export interface GatewayContext {
   readonly pools: UpstreamPools;
   readonly health: HealthChecker;
   models: ModelResolver;
+  /** What hosted services (key pools routed by model patterns) serve, for the model list. */
+  readonly hostedModels: HostedModels;
   /** Gateway API keys; rebuilt by a reload. */
   clientKeys: ClientKeys;
   readonly capacityQueue: CapacityQueue;

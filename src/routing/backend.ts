@@ -54,6 +54,11 @@ export class BackendState implements BackendView {
   /** Models named in config; when empty, `models` is learned from the backend's /v1/models. */
   readonly configuredModels: readonly string[];
   models: readonly string[];
+  /**
+   * The model ids the backend itself lists at /v1/models, learned by health probes; undefined while
+   * it has not said (no such route, health checks off as for hosted APIs).
+   */
+  ownModels: readonly string[] | undefined;
   readonly circuit: CircuitBreaker;
   inflight = 0;
   queueDepth = 0;
@@ -101,6 +106,18 @@ export class BackendState implements BackendView {
     return this.basePath + routePath;
   }
 
+  /**
+   * The model id to send this backend for a request routed to it as `model`. A name the backend was
+   * registered under but does not list itself (`gpt-oss` for a server that knows only `gpt-oss-20b`)
+   * would be refused with 404, so it becomes the backend's own id when the backend lists exactly
+   * one; otherwise (several, or none known) the name goes through as asked.
+   */
+  upstreamModel(model: string): string {
+    const own = this.ownModels;
+    if (own === undefined || own.length !== 1 || own[0] === model) return model;
+    return this.configuredModels.includes(model) ? own[0]! : model;
+  }
+
   /** Below its concurrency cap. */
   get hasCapacity(): boolean {
     return this.maxConnections === 0 || this.inflight < this.maxConnections;
@@ -132,6 +149,7 @@ export class BackendState implements BackendView {
       kind: this.kind,
       model_type: this.modelType,
       models: this.models,
+      served_models: this.ownModels ?? null,
       healthy: this.healthy,
       inflight: this.inflight,
       max_connections: this.maxConnections,

@@ -1,8 +1,8 @@
 /**
  * Active health checks: every interval, each backend's health path is probed with a hard timeout
- * (one slow backend never stalls the others), and backends configured without models learn them
- * from their /v1/models. Passive marks (a refused connection) take a backend out at once and
- * schedule a quick re-probe.
+ * (one slow backend never stalls the others), and backends learn from their /v1/models the model
+ * ids they serve: as their models when configured without any, else as the ids they answer to.
+ * Passive marks (a refused connection) take a backend out at once and schedule a quick re-probe.
  *
  * Between replicas (shared state), one rule keeps marks simple and free of flapping: each replica
  * publishes only the transitions its own evidence decided ({@link HealthChecker.onOwnVerdict}),
@@ -29,12 +29,13 @@ export interface HealthOptions {
   healthyThreshold?: number;
 }
 
+export interface ProbeAnswer {
+  status: number;
+  json: unknown;
+}
+
 /** Performs one GET with a deadline; returns status and parsed JSON body (or undefined). */
-export type ProbeFetch = (
-  backend: BackendState,
-  path: string,
-  timeoutMs: number,
-) => Promise<{ status: number; json: unknown }>;
+export type ProbeFetch = (backend: BackendState, path: string, timeoutMs: number) => Promise<ProbeAnswer>;
 
 export class HealthChecker {
   readonly #registry: Registry;
@@ -89,19 +90,23 @@ export class HealthChecker {
     let healthy = false;
     let reason: string | undefined;
     try {
-      let { status } = await this.#fetch(backend, backend.healthPath, timeoutMs);
+      let answer = await this.#fetch(backend, backend.healthPath, timeoutMs);
+      let listing = backend.healthPath === "/v1/models" ? answer : undefined;
       // Servers without a health route (Ollama, some proxies) still prove liveness by listing models.
-      if (status === 404 && backend.healthPath !== "/v1/models") {
-        status = (await this.#fetch(backend, "/v1/models", timeoutMs)).status;
+      if (answer.status === 404 && !listing) {
+        answer = await this.#fetch(backend, "/v1/models", timeoutMs);
+        listing = answer;
       }
-      healthy = status >= 200 && status < 300;
-      if (!healthy) reason = `health check answered ${status}`;
+      healthy = isOk(answer.status);
+      if (!healthy) reason = `health check answered ${answer.status}`;
       if (healthy && backend.configuredModels.length === 0) {
-        const models = await this.#discoverModels(backend);
+        const models = await this.#discoverModels(backend, listing);
         if (models.length === 0) {
           healthy = false;
           reason = "no models listed at /v1/models";
         }
+      } else if (healthy) {
+        await this.#learnOwnModels(backend, listing);
       }
     } catch (error) {
       reason = `health check failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -161,12 +166,29 @@ export class HealthChecker {
     if (!backend.healthy && backend.models.length > 0) this.#setHealth(backend, true, undefined);
   }
 
-  async #discoverModels(backend: BackendState): Promise<string[]> {
-    const { status, json } = await this.#fetch(backend, "/v1/models", this.#options.timeoutMs);
-    if (status < 200 || status >= 300) return [];
+  async #discoverModels(backend: BackendState, listing?: ProbeAnswer): Promise<string[]> {
+    const { status, json } = listing ?? (await this.#fetch(backend, "/v1/models", this.#options.timeoutMs));
+    if (!isOk(status)) return [];
     const models = modelIds(json);
     this.#registry.setModels(backend, models);
+    backend.ownModels = models;
     return models;
+  }
+
+  /**
+   * A backend registered under names of its own choosing: what it lists itself tells which of them
+   * it would refuse (backend.ts, `upstreamModel`). Its health does not depend on the answer.
+   */
+  async #learnOwnModels(backend: BackendState, listing?: ProbeAnswer): Promise<void> {
+    try {
+      const { status, json } = listing ?? (await this.#fetch(backend, "/v1/models", this.#options.timeoutMs));
+      if (isOk(status)) {
+        const models = modelIds(json);
+        backend.ownModels = models.length > 0 ? models : undefined;
+      } else if (status === 404) backend.ownModels = undefined;
+    } catch {
+      // A passing hiccup: what the backend listed before still holds.
+    }
   }
 
   #setHealth(backend: BackendState, healthy: boolean, reason: string | undefined, own = true): void {
@@ -181,4 +203,8 @@ export class HealthChecker {
     if (healthy) this.#logger.info({ backend: backend.id }, "backend is healthy");
     else this.#logger.warn({ backend: backend.id, reason }, "backend is unhealthy");
   }
+}
+
+function isOk(status: number): boolean {
+  return status >= 200 && status < 300;
 }

@@ -14,10 +14,12 @@ export async function getWithDeadline(
   dispatcher: Dispatcher,
   path: string,
   timeoutMs: number,
+  headers?: Record<string, string>,
 ): Promise<GetResult> {
   const response = await dispatcher.request({
     method: "GET",
     path,
+    ...(headers ? { headers } : {}),
     signal: AbortSignal.timeout(timeoutMs),
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,

@@ -105,6 +105,15 @@ export class KeyPool {
     return undefined;
   }
 
+  /**
+   * The keys usable now, in pool order, for the gateway's own calls (listing models): neither the
+   * rotation nor any key's counts move, so client traffic is spread exactly as without them.
+   */
+  usableNow(): string[] {
+    const now = this.#now();
+    return this.#keys.filter((key) => !key.disabledReason && key.availableAt <= now).map((key) => key.value);
+  }
+
   /** Milliseconds until some key is usable again; undefined when none ever will be. */
   retryAfterMs(): number | undefined {
     const now = this.#now();

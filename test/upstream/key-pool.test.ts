@@ -123,3 +123,16 @@ describe("rate-limit headers", () => {
     expect(exhaustedUntil({ "x-ratelimit-remaining-requests": "5" }, now)).toBeUndefined();
   });
 });
+
+describe("KeyPool.usableNow", () => {
+  it("names the keys usable now without moving the rotation or any count", () => {
+    const { keys, advance } = pool(["a", "b", "c"]);
+    keys.report("a", 429, { "retry-after": "2" });
+    keys.report("c", 401, {});
+    expect(keys.usableNow()).toEqual(["b"]);
+    advance(2_000);
+    expect(keys.usableNow()).toEqual(["a", "b"]);
+    expect(keys.views().map((view) => view.requests)).toEqual([0, 0, 0]);
+    expect(keys.next()).toBe("a");
+  });
+});

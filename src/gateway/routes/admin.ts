@@ -135,7 +135,11 @@ export function adminRoutes(ctx: GatewayContext) {
         model: resolved,
         data: ctx.registry
           .serving(resolved)
-          .filter((backend) => backend.healthy && backend.circuit.canAttempt())
+          // What could take the model now: a node at its cap or draining would make a request wait or go elsewhere.
+          .filter(
+            (backend) =>
+              backend.healthy && !backend.draining && backend.hasCapacity && backend.circuit.canAttempt(),
+          )
           .map(nodeView),
       };
     });

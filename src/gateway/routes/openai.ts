@@ -1,6 +1,6 @@
 /**
  * The OpenAI-compatible surface: inference routes are proxied; the model list is the gateway's own
- * (every backend's models, de-duplicated).
+ * (every backend's models and what hosted services say they serve, de-duplicated).
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -40,10 +40,11 @@ export function openAIRoutes(ctx: GatewayContext) {
       app.post(inference.path, (request, reply) => handleInference(ctx, inference, request, reply));
     }
 
-    app.get("/v1/models", async () => ({
-      object: "list",
-      data: ctx.registry.models().map((id) => modelEntry(ctx, id)),
-    }));
+    app.get("/v1/models", async () => {
+      const ids = new Set(ctx.registry.models());
+      for (const id of await ctx.hostedModels.models()) ids.add(id);
+      return { object: "list", data: [...ids].map((id) => modelEntry(ctx, id)) };
+    });
 
     app.get<{ Params: { "*": string } }>("/v1/models/*", async (request) => {
       const id = request.params["*"];
