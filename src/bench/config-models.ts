@@ -1,5 +1,5 @@
 /**
- * `--config FILE` for the bench: the models to load-test, read from seed 003's router file
+ * `--config FILE` for the bench: the models to load-test, read from a two_models_config.json router file
  * (`{models: {<name>: {endpoint}}}`) or from a native gateway config (`{backends: [{url, models}]}`).
  * The bench sends every request to the gateway (`PORT`), so only the model names matter here.
  * @module
@@ -28,7 +28,7 @@ export function modelsFromConfig(value: unknown): string[] {
   const distinct = [...new Set(models)];
   if (distinct.length === 0)
     throw new Error(
-      "the config file lists no models (seed 003 `models`, or `backends[].models`); pass --model",
+      "the config file lists no models (a router file's `models`, or `backends[].models`); pass --model",
     );
   return distinct;
 }

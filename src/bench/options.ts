@@ -85,14 +85,14 @@ export interface BenchOptions {
 
 /** What the caller found outside the flags. */
 export interface BenchContext {
-  /** The `PORT` argument (seed 003's form). */
+  /** The `PORT` argument (the two-model router's form). */
   port?: string | undefined;
   /** Models listed by `--config`, or (with neither flag) served by the target's `/v1/models`. */
   configModels?: readonly string[] | undefined;
   isTty: boolean;
 }
 
-/** The target from `PORT` (on `--host`, seed 003's form) or `--url`. */
+/** The target from `PORT` (on `--host`, the two-model router's form) or `--url`. */
 export function targetUrl(flags: Pick<BenchFlags, "url" | "host">, port: string | undefined): string {
   if (flags.url && port !== undefined) throw new Error("give either PORT or --url, not both");
   if (flags.url) {
@@ -100,7 +100,7 @@ export function targetUrl(flags: Pick<BenchFlags, "url" | "host">, port: string 
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("--url must be http(s)");
     return flags.url.replace(/\/+$/, "");
   }
-  if (port === undefined) throw new Error("give the target: PORT (seed 003) or --url URL");
+  if (port === undefined) throw new Error("give the target: PORT or --url URL");
   const number = Number(port);
   if (!Number.isInteger(number) || number < 1 || number > 65535) throw new Error(`bad PORT "${port}"`);
   const host = flags.host.includes(":") ? `[${flags.host}]` : flags.host;

@@ -1,6 +1,6 @@
 /**
  * `switchyard bench`: load-test any OpenAI- or Anthropic-compatible endpoint with a live terminal
- * view and a report with charts. Seed 003's form is `bench PORT --config FILE [--no-curses]`; the
+ * view and a report with charts. The two-model router's form is `bench PORT --config FILE [--no-curses]`; the
  * general one is `bench --url URL --model M …`; `bench --compare A.json B.json` compares two runs.
  * This file only declares the flags; the runtime (and ink) load when the command runs.
  * @module
@@ -38,8 +38,14 @@ export function registerBenchCommand(program: Command): void {
   program
     .command("bench")
     .description("Load-test an OpenAI/Anthropic-compatible endpoint: live view, report.json and report.html")
-    .argument("[port]", "port of the gateway on --host (seed 003: bench PORT --config FILE)")
-    .option("--config <file>", "bench every model of this config (seed 003 router file or gateway config)")
+    .argument(
+      "[port]",
+      "port of the gateway on --host (the two-model router's form: bench PORT --config FILE)",
+    )
+    .option(
+      "--config <file>",
+      "bench every model of this config (a two_models_config.json router file or a gateway config)",
+    )
     .option("--host <host>", "host of PORT", d.host)
     .option("--url <url>", "target base URL instead of PORT, e.g. http://127.0.0.1:8080")
     .option("--model <name>", "model to bench (repeatable; default: the target's /v1/models)", collect)
@@ -79,7 +85,7 @@ export function registerBenchCommand(program: Command): void {
     .option("--slo-latency-ms <ms>", "goodput: end-to-end latency at most this", positive)
     .option("--out <dir>", "write report.json and report.html here (compare.html with --compare)")
     .option("--no-tui", "plain lines instead of the live view (automatic when stdout is not a terminal)")
-    .option("--no-curses", "seed 003's spelling of --no-tui")
+    .option("--no-curses", "the two-model router's spelling of --no-tui")
     .option("--interval <seconds>", "plain lines: seconds between updates", positive, d.intervalS)
     .option(
       "--timeout <seconds>",

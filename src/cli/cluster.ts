@@ -1,5 +1,5 @@
 /**
- * `switchyard cluster`, flag for flag as seed 000's local-cluster procedure, plus the mock knobs
+ * `switchyard cluster`, flag for flag as the local mock-cluster procedure it replaces, plus the mock knobs
  * that make the cluster useful for demos and benchmarks.
  * @module
  */
@@ -29,7 +29,7 @@ interface ClusterFlags {
 export function registerClusterCommand(program: Command): void {
   program
     .command("cluster")
-    .description("Run N local mock backends and a gateway in front of them (seed 000)")
+    .description("Run N local mock backends and a gateway in front of them")
     .option("--host <host>", "address for the backends and the gateway", "127.0.0.1")
     .option("--backend-host <host>", "address the backends bind (default: --host)")
     .option("--lb-host <host>", "address the gateway binds (default: --host)")

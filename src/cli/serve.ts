@@ -1,6 +1,6 @@
 /**
  * `switchyard serve`: a local model server running a GGUF model in-process (node-llama-cpp) behind an
- * OpenAI-compatible API, with seed 001's flags. Flags map one to one onto the option schema
+ * OpenAI-compatible API, with the flags of the Python model server it replaces. Flags map one to one onto the option schema
  * (`--max-concurrent` ↔ `maxConcurrent`); their help and defaults come from it. The server — and
  * node-llama-cpp with it — is imported only when the command runs.
  *

@@ -1,6 +1,6 @@
 /**
  * `switchyard cluster`: N mock backends and a gateway in front of them, as child processes, the
- * seed 000 procedure. Prints one READY line per backend and one for the gateway as each answers;
+ * local mock-cluster procedure. Prints one READY line per backend and one for the gateway as each answers;
  * SIGINT/SIGTERM stops every child, and a child that dies takes the cluster down with it.
  *
  * With `--replicas N` (N > 1) it starts N gateway replicas instead of one, on consecutive ports

@@ -1,5 +1,5 @@
 /**
- * Starts the backends a config file says how to start: a seed 003 `start_command` (run by the shell,
+ * Starts the backends a config file says how to start: a router file's `start_command` (run by the shell,
  * in its own process group so its whole tree stops with it) or a `serve` entry (a `switchyard serve`
  * child on the backend URL's port). Each is awaited until its health path answers 2xx (or, for
  * serve, until its READY line), so the gateway only starts once every backend can take traffic.

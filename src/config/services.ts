@@ -1,5 +1,5 @@
 /**
- * Seed 004's hosted services, from the environment: `OPENAI_API_KEYS` / `ANTHROPIC_API_KEYS`
+ * Hosted services with key pools, from the environment: `OPENAI_API_KEYS` / `ANTHROPIC_API_KEYS`
  * (comma-separated; the singular `OPENAI_API_KEY` / `ANTHROPIC_API_KEY` as fallbacks) and
  * `SERVICE_ENDPOINTS` (`{"openai": [urls], "anthropic": [urls]}`). Each endpoint becomes a backend
  * that takes the service's models by prefix, with the service's keys as its pool.
@@ -104,7 +104,7 @@ export function serviceBackends(env: NodeJS.ProcessEnv): ServiceBackend[] {
   return backends;
 }
 
-/** Configured key counts and endpoints per service, for seed 004's /health and /stats (never keys). */
+/** Configured key counts and endpoints per service, for the key-pool proxy's /health and /stats (never keys). */
 export function serviceSummary(env: NodeJS.ProcessEnv) {
   return {
     openai_keys_configured: serviceKeys(env, "openai").length,

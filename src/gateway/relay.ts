@@ -1,7 +1,7 @@
 /**
  * Writes an upstream response to the client. Event streams are piped as they arrive, with
  * backpressure; a stream that breaks mid-way ends with an OpenAI error event. JSON bodies (small)
- * are collected so `_routing` (seed 001) can be spliced in without re-serialising them.
+ * are collected so `_routing` (which backend answered) can be spliced in without re-serialising them.
  * @module
  */
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";

@@ -128,7 +128,7 @@ export class BackendState implements BackendView {
     return this.modelPatterns.some((pattern) => globMatch(pattern, model));
   }
 
-  /** Seed 001's `_routing` object for this backend, serialised once. */
+  /** The `_routing` object (which backend and model type answered) for this backend, serialised once. */
   get routingJson(): Buffer {
     this.#routingJson ??= Buffer.from(JSON.stringify({ backend: this.id, model_type: this.modelType }));
     return this.#routingJson;

@@ -1,5 +1,5 @@
 /**
- * Discovery by scanning (seed 002): every interval, each SCAN_HOSTS × SCAN_PORTS address that is not
+ * Discovery by scanning, as ai-lb does: every interval, each SCAN_HOSTS × SCAN_PORTS address that is not
  * registered yet is asked for /v1/models; one that answers with models is registered as a backend
  * named `host:port`. Addresses already registered are left to the health checker.
  * @module

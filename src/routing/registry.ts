@@ -104,7 +104,7 @@ export class Registry {
 
   /**
    * Every backend that serves `model`, healthy or not, in registration order: those that list it by
-   * name, else those whose model patterns match it (seed 004's service detection by prefix).
+   * name, else those whose model patterns match it (the key-pool proxy's service detection by prefix).
    */
   serving(model: string): readonly BackendState[] {
     this.#byModel ??= this.#indexByModel();

@@ -1,5 +1,5 @@
 /**
- * One model's pane in the live view (seed 003's split screen, one column per model): counts, current
+ * One model's pane in the live view (the two-model router's split screen, one column per model): counts, current
  * rates, a p50/p90/p99 table for TTFT, latency and inter-token latency, a throughput sparkline, errors
  * by kind and the spread over backends. Written with `createElement` because the project compiles no
  * JSX.

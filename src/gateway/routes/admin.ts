@@ -1,6 +1,6 @@
 /**
- * Operator routes: register and unregister backends at run time (seed 001's body), list them, and
- * seed 002's node views. Changes take effect at once; requests in flight to a removed backend
+ * Operator routes: register and unregister backends at run time (the Python load balancer's body), list them, and
+ * ai-lb's node views. Changes take effect at once; requests in flight to a removed backend
  * finish on their own. With an admin token configured, the `/backends` routes need
  * `Authorization: Bearer <token>`.
  * @module

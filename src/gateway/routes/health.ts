@@ -31,7 +31,7 @@ export function healthRoutes(ctx: GatewayContext) {
       };
     });
 
-    // Seed 003: health of one model (its name URL-encoded) and of every model.
+    // The two-model router's views: health of one model (its name URL-encoded) and of every model.
     app.get("/health/all", async () => ({
       models: Object.fromEntries(ctx.registry.models().map((model) => [model, modelHealth(ctx, model)])),
     }));

@@ -1,5 +1,5 @@
 /**
- * Seed 004's status views of the hosted services: `GET /` and `GET /stats` (key counts, endpoints,
+ * The key-pool proxy's status views of the hosted services: `GET /` and `GET /stats` (key counts, endpoints,
  * per-key and per-endpoint request and error counts, cooldowns). Key values never appear: keys are
  * named by position and a short fingerprint. Behind `--workers`, `/stats` shows every worker's
  * counts merged (merge-figures.ts).
@@ -11,7 +11,7 @@ import type { Registry } from "../../routing/registry.js";
 import type { GatewayContext } from "../context.js";
 import { mergeStats, ownFiguresOnly } from "../merge-figures.js";
 
-/** Keys configured and endpoints used per service, as seed 004's /health shows them. */
+/** Keys configured and endpoints used per service, as the key-pool proxy's /health shows them. */
 export function loadBalancerSummary(registry: Registry) {
   const summary = {
     openai_keys_configured: 0,

@@ -20,7 +20,7 @@ function weightOf(backend: BackendView): number {
  * Running values are kept per model and per backend id, because models have different backend sets.
  * Only the candidates present take part in a pick: a backend filtered out for a while keeps its
  * value (bounded by the total weight) and rejoins the rotation where it left it. `forget` drops it.
- * Deterministic: no randomness. (Seed 001 describes "weighted" as weighted random; this gives the
+ * Deterministic: no randomness. (The Python load balancer describes "weighted" as weighted random; this gives the
  * same proportions without the variance.)
  */
 export class WeightedStrategy implements Strategy {
