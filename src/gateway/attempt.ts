@@ -15,8 +15,10 @@ import type { Lease } from "../state/store.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
+import { noteUsage } from "./access-log.js";
 import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
+import { logBrokenAnswer } from "./failure-log.js";
 import type { ProxyRequest } from "./pipeline.js";
 import {
   ReasoningStreamConverter,
@@ -192,7 +194,10 @@ export async function attemptOnce(
             response,
             headers: extraHeaders,
             continueStream: attempt.continueStream,
-            onBroken: () => fail("body"),
+            onBroken: (error) => {
+              fail("body");
+              logBrokenAnswer(ctx.logger, request.id, backend.id, error);
+            },
           })
         : await relay({
             raw: reply.raw,
@@ -208,9 +213,13 @@ export async function attemptOnce(
             onUsage: (usage) => {
               ctx.metrics.tokens.inc(usage.prompt, model, backend.id, "prompt");
               ctx.metrics.tokens.inc(usage.completion, model, backend.id, "completion");
+              noteUsage(request, usage);
               if (attempt.client) recordTokens(ctx.state, attempt.client, usage.prompt + usage.completion);
             },
-            onBroken: (error) => fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body"),
+            onBroken: (error) => {
+              fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body");
+              logBrokenAnswer(ctx.logger, request.id, backend.id, error);
+            },
           });
     ctx.metrics.requests.inc(1, proxied.route, model, backend.id, statusText(response.statusCode));
     ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, proxied.route, model);

@@ -14,10 +14,12 @@ import type { Protocol } from "../protocol/translate/translator.js";
 import type { ReasoningRequest } from "../reasoning/request-options.js";
 import type { BackendState } from "../routing/backend.js";
 import { ClientGone } from "../upstream/client-gone.js";
+import { noteAttempt, noteClient } from "./access-log.js";
 import { attemptOnce, startContinuation } from "./attempt.js";
 import { admitRequest, assertModelAllowed } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { GatewayError } from "./errors.js";
+import { logAttemptFailure } from "./failure-log.js";
 import { claimProbe } from "./half-open-probe.js";
 import type { ContinueStream } from "./stream-resume.js";
 
@@ -64,6 +66,7 @@ export async function proxy(
   if (!resolved) throw new GatewayError("SWY_ERR_NO_HEALTHY_BACKEND", "No backend lists any model yet.");
   const { model } = resolved;
   if (client) {
+    noteClient(request, client);
     assertModelAllowed(client, model);
     await admitRequest(ctx.state, client);
   }
@@ -184,6 +187,7 @@ export async function proxy(
       overheadObserved = true;
       ctx.metrics.gatewayOverhead.observe((reply.elapsedTime - queuedMs) / 1000, proxied.route);
     }
+    noteAttempt(request, backend.id, model);
     const result = await attemptOnce(ctx, request, reply, {
       client,
       proxied,
@@ -204,6 +208,14 @@ export async function proxy(
       continue;
     }
     failures.push(`${backend.id}: ${result.reason}`);
+    const next = select(serving, tried, globallyFull);
+    logAttemptFailure(ctx.logger, {
+      reqId: request.id,
+      backend: backend.id,
+      attempt: failures.length,
+      reason: result.reason,
+      retrying: failures.length <= ctx.config.max_retries && next.available.length + next.full.length > 0,
+    });
     // A hung backend is retried elsewhere like a failed one; only when every attempt ended in
     // failure and the last one timed out does the client get a 504.
     lastTimedOut = result.kind === "timeout";
