@@ -24,6 +24,7 @@ export interface AccessLogEntry {
   completionTokens: number | undefined;
   /** Milliseconds from the request's arrival to its first byte written to the client. */
   firstByteMs: number | undefined;
+  written: boolean;
 }
 
 /** The fields of one access-log line; undefined ones are left out of the JSON. */
@@ -41,6 +42,8 @@ export interface AccessLogRecord {
   attempts: number;
   promptTokens: number | undefined;
   completionTokens: number | undefined;
+  /** The client hung up before the answer was complete (set only then). */
+  clientGone: true | undefined;
 }
 
 declare module "fastify" {
@@ -66,6 +69,7 @@ export function newAccessLogEntry(): AccessLogEntry {
     promptTokens: undefined,
     completionTokens: undefined,
     firstByteMs: undefined,
+    written: false,
   };
 }
 
@@ -78,6 +82,7 @@ export function accessLogRecord(
   status: number,
   latencyMs: number,
   entry: AccessLogEntry,
+  clientGone = false,
 ): AccessLogRecord {
   const model = requestedModel(request.body);
   const queryAt = request.url.indexOf("?");
@@ -95,6 +100,7 @@ export function accessLogRecord(
     attempts: entry.attempts,
     promptTokens: entry.promptTokens,
     completionTokens: entry.completionTokens,
+    clientGone: clientGone ? true : undefined,
   };
 }
 
@@ -104,17 +110,33 @@ export function accessLogRecord(
  */
 export function registerAccessLog(app: FastifyInstance, logger: Logger): void {
   const accessLogger = logger.child({}, { level: "info" });
+  const write = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    entry: AccessLogEntry,
+    clientGone: boolean,
+  ) => {
+    if (entry.written) return;
+    entry.written = true;
+    accessLogger.info(
+      accessLogRecord(request, reply.statusCode, reply.elapsedTime, entry, clientGone),
+      "request",
+    );
+  };
   app.addHook("onRequest", (request, reply, done) => {
     const entry = newAccessLogEntry();
     request.accessLog = entry;
     watchFirstByte(reply, entry);
+    // Fastify runs onResponse only for answers that finish: a client that hangs up mid-answer
+    // (a stream it stopped reading) would otherwise leave no line.
+    reply.raw.once("close", () => {
+      if (!reply.raw.writableFinished) write(request, reply, entry, true);
+    });
     done();
   });
   app.addHook("onResponse", (request, reply, done) => {
     const entry = request.accessLog;
-    if (entry) {
-      accessLogger.info(accessLogRecord(request, reply.statusCode, reply.elapsedTime, entry), "request");
-    }
+    if (entry) write(request, reply, entry, false);
     done();
   });
 }

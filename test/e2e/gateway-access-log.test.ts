@@ -15,7 +15,7 @@ let on: CliProcess;
 let off: CliProcess;
 
 beforeAll(async () => {
-  const [healthy, failing] = await Promise.all([
+  const [healthy, failing, slow, dropping] = await Promise.all([
     startCli(["mock", "--port", "0", "--id", "healthy", "--models", "ok-model,flaky-model"]),
     startCli([
       "mock",
@@ -28,6 +28,8 @@ beforeAll(async () => {
       "--fail-rate",
       "1",
     ]),
+    startCli(["mock", "--port", "0", "--id", "slow", "--models", "slow-model", "--token-delay-ms", "1000"]),
+    startCli(["mock", "--port", "0", "--id", "dropping", "--models", "drop-model", "--drop-rate", "1"]),
   ]);
   config = writeTempConfig({
     strategy: "round_robin",
@@ -35,6 +37,8 @@ beforeAll(async () => {
     backends: [
       { name: "healthy", url: healthy.ready[0]!.url, models: ["ok-model", "flaky-model"] },
       { name: "failing", url: failing.ready[0]!.url, models: ["flaky-model", "doomed-model"] },
+      { name: "slow", url: slow.ready[0]!.url, models: ["slow-model"] },
+      { name: "dropping", url: dropping.ready[0]!.url, models: ["drop-model"] },
     ],
     client_keys: [{ name: "e2e-client", key: KEY }],
   });
@@ -148,6 +152,35 @@ describe("with the access log on", () => {
     expect(await accessLine(on, "doomed-1")).toMatchObject({ status: 502, backend: "failing", attempts: 1 });
     const failure = logLines(on).find((line) => line.reqId === "doomed-1" && line.msg !== "request");
     expect(failure).toMatchObject({ level: 40, backend: "failing", attempt: 1, retrying: false });
+  });
+
+  it("logs a stream whose backend breaks mid-way, with a warning for the break", async () => {
+    expect(await chat(on, "broken-1", { model: "drop-model", stream: true })).toBe(200);
+    expect(await accessLine(on, "broken-1")).toMatchObject({ status: 200, backend: "dropping", attempts: 1 });
+    const broken = logLines(on).find((line) => line.reqId === "broken-1" && line.msg !== "request");
+    expect(broken).toMatchObject({ level: 40, backend: "dropping", msg: "upstream failed mid-answer" });
+  });
+
+  it("logs a stream the client hung up on", async () => {
+    const aborter = new AbortController();
+    const response = await fetch(`${on.ready[0]!.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${KEY}`,
+        "x-request-id": "gone-1",
+      },
+      body: JSON.stringify({
+        model: "slow-model",
+        stream: true,
+        max_tokens: 50,
+        messages: [{ role: "user", content: PROMPT }],
+      }),
+      signal: aborter.signal,
+    });
+    await response.body!.getReader().read();
+    aborter.abort();
+    expect(await accessLine(on, "gone-1")).toMatchObject({ status: 200, backend: "slow", clientGone: true });
   });
 
   it("never logs the prompt or the key", () => {

@@ -62,6 +62,7 @@ describe("accessLogRecord", () => {
       attempts: 2,
       promptTokens: 12,
       completionTokens: 34,
+      clientGone: undefined,
     });
   });
 
