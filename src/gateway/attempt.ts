@@ -15,7 +15,7 @@ import type { Lease } from "../state/store.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
-import { noteUsage } from "./access-log.js";
+import { noteAttempt, noteUsage } from "./access-log.js";
 import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { logBrokenAnswer } from "./failure-log.js";
@@ -72,6 +72,7 @@ export async function attemptOnce(
     renewal = setInterval(() => void held.renew(ttlMs), ttlMs / 2);
     renewal.unref();
   }
+  noteAttempt(request, backend.id, model);
   backend.inflight++;
   backend.requests++;
   backend.circuit.onAttempt();

@@ -14,7 +14,7 @@ import type { Protocol } from "../protocol/translate/translator.js";
 import type { ReasoningRequest } from "../reasoning/request-options.js";
 import type { BackendState } from "../routing/backend.js";
 import { ClientGone } from "../upstream/client-gone.js";
-import { noteAttempt, noteClient } from "./access-log.js";
+import { noteClient } from "./access-log.js";
 import { attemptOnce, startContinuation } from "./attempt.js";
 import { admitRequest, assertModelAllowed } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
@@ -187,7 +187,6 @@ export async function proxy(
       overheadObserved = true;
       ctx.metrics.gatewayOverhead.observe((reply.elapsedTime - queuedMs) / 1000, proxied.route);
     }
-    noteAttempt(request, backend.id, model);
     const result = await attemptOnce(ctx, request, reply, {
       client,
       proxied,
