@@ -1,7 +1,8 @@
 /**
  * The gateway's variants in `bench:overhead`: memory or Redis state (`--redis`), one or N worker
- * processes (`--workers`), and the comparisons between variants of one run — what shared state
- * costs (Redis ÷ memory, DESIGN.md: ≤ 15 % of throughput) and what more workers buy (N ÷ 1).
+ * processes (`--workers`), access log off or on (`--access-log`), and the comparisons between
+ * variants of one run — what shared state costs (Redis ÷ memory, DESIGN.md: ≤ 15 % of throughput),
+ * what more workers buy (N ÷ 1) and what a line per request costs (on ÷ off).
  * Pure functions.
  * @module
  */
@@ -22,6 +23,8 @@ export interface GatewayVariant {
   workers: number;
   /** `max_connections` of the benchmarked backend; 0: no cap, so no request touches shared state. */
   cap: number;
+  /** The gateway writes its access log (one line per request). */
+  accessLog: boolean;
 }
 
 /** Redis-backed state must keep at least this share of memory state's throughput (DESIGN.md). */
@@ -52,33 +55,40 @@ export function gatewayVariants(options: {
   redis: boolean;
   workers: readonly number[];
   cap?: number | undefined;
+  accessLog?: boolean | undefined;
 }): GatewayVariant[] {
   const states: StateKind[] = options.redis ? ["memory", "redis"] : ["memory"];
   const cap = options.cap ?? (options.redis ? REDIS_BENCH_CAP : 0);
   const workers = options.workers.length > 0 ? options.workers : [1];
-  return workers.flatMap((count) => states.map((state) => ({ state, workers: count, cap })));
+  const accessLogs = options.accessLog ? [false, true] : [false];
+  return workers.flatMap((count) =>
+    states.flatMap((state) => accessLogs.map((accessLog) => ({ state, workers: count, cap, accessLog }))),
+  );
 }
 
-/** `gateway`, `gateway redis`, `gateway ×2`, `gateway redis ×2`: only what differs from the default. */
+/** `gateway`, `gateway redis`, `gateway ×2`, `gateway redis log ×2`: only what differs from the default. */
 export function variantLabel(variant: GatewayVariant): string {
   return [
     "gateway",
     ...(variant.state === "redis" ? ["redis"] : []),
+    ...(variant.accessLog ? ["log"] : []),
     ...(variant.workers > 1 ? [`×${variant.workers}`] : []),
   ].join(" ");
 }
 
 function variantPhase(
   reports: readonly TargetReport[],
-  state: StateKind,
-  workers: number,
+  side: Side,
   payload: Payload,
   load: LoadShape,
 ): PhaseFigures | undefined {
   return reports
     .find(
       (report) =>
-        report.status === "ok" && report.variant?.state === state && report.variant.workers === workers,
+        report.status === "ok" &&
+        report.variant?.state === side.state &&
+        report.variant.workers === side.workers &&
+        (report.variant.accessLog ?? false) === (side.accessLog ?? false),
     )
     ?.phases.find((figures) => figures.payload === payload && figures.load === load);
 }
@@ -86,6 +96,8 @@ function variantPhase(
 interface Side {
   state: StateKind;
   workers: number;
+  /** Unset: off. */
+  accessLog?: boolean;
 }
 
 /** Ratios and latency differences of `over` against `base`; `names` label them in that order. */
@@ -99,7 +111,7 @@ function compare(
   const name = `${names.over} ÷ ${names.base}${names.suffix}`;
   const versus = `${names.over} over ${names.base}${names.suffix}`;
   const figures = (side: Side, payload: Payload, load: LoadShape) =>
-    variantPhase(reports, side.state, side.workers, payload, load);
+    variantPhase(reports, side, payload, load);
   const ratio = (payload: Payload) => {
     const b = figures(base, payload, "closed")?.summary.throughput;
     const o = figures(over, payload, "closed")?.summary.throughput;
@@ -136,7 +148,8 @@ function compare(
 
 /**
  * Redis ÷ memory at each worker count (against the throughput target), then N ÷ 1 workers for
- * each state (for reference: on a small host the generator and the mock share the cores).
+ * each state (for reference: on a small host the generator and the mock share the cores), then,
+ * with `--access-log`, the access log on ÷ off for each state and worker count (for reference).
  */
 export function computeVariantVerdicts(
   reports: readonly TargetReport[],
@@ -172,5 +185,19 @@ export function computeVariantVerdicts(
         ),
       );
     }
+  if (variants.some((variant) => variant.accessLog))
+    for (const state of states)
+      for (const workers of workerCounts) {
+        const suffix = `${states.length > 1 ? ` ${state}` : ""}${workerCounts.length > 1 ? ` ×${workers}` : ""}`;
+        verdicts.push(
+          ...compare(
+            reports,
+            { base: "log off", over: "log on", suffix },
+            { state, workers },
+            { state, workers, accessLog: true },
+            undefined,
+          ),
+        );
+      }
   return verdicts.map(judge);
 }

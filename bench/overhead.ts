@@ -8,9 +8,9 @@
  * the scheduled send time). Only the target under test and the mock run during its phases.
  * Prints the figures, the ratios against the targets, and optionally writes them all as JSON.
  *
- * `--redis` and `--workers` run the gateway more than once, in the same run (overhead-variants.ts):
- * with memory state and with state in a private redis-server started for it, and with 1 and N
- * worker processes, then compare the variants.
+ * `--redis`, `--workers` and `--access-log` run the gateway more than once, in the same run
+ * (overhead-variants.ts): with memory state and with state in a private redis-server started for
+ * it, with 1 and N worker processes, with the access log off and on, then compare the variants.
  * @module
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -55,6 +55,7 @@ interface Options extends PhaseOptions {
   redis: boolean;
   workers: number[];
   cap?: number;
+  accessLog: boolean;
 }
 
 function positive(text: string): number {
@@ -117,6 +118,11 @@ function parseOptions(argv: readonly string[]): Options {
       [1],
     )
     .option(
+      "--access-log",
+      "run the gateway twice, access log off then on (one line per request to its stdout), and compare",
+      false,
+    )
+    .option(
       "--cap <n>",
       "max_connections of the benchmarked backend (0: none; default 0, or 100000 with --redis so every request takes a lease)",
       wholeNumber,
@@ -159,6 +165,8 @@ async function startTarget(
     "warn",
     "--workers",
     String(variant.workers),
+    "--access-log",
+    String(variant.accessLog),
     ...(redisUrl ? ["--redis", redisUrl] : []),
   ]);
 }

@@ -220,6 +220,8 @@ export const gatewayConfigSchema = z.strictObject({
     .toLowerCase()
     .pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
     .default("info"),
+  /** One line per request (access-log.ts); unset: on when log_level is debug or trace. */
+  access_log: flag.optional(),
   backends: z.array(backendSchema).default([]),
 });
 
@@ -497,6 +499,13 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--log-level <level>",
     env: ["LOG_LEVEL", "SWITCHYARD_LOG_LEVEL"],
     description: "fatal, error, warn, info, debug, trace or silent",
+  },
+  {
+    key: "access_log",
+    flag: "--access-log [bool]",
+    env: ["SWITCHYARD_ACCESS_LOG"],
+    description:
+      "one log line per request: `--access-log` or true/false (unset: on when log_level is debug or trace)",
   },
 ];
 

@@ -25,6 +25,7 @@ import { RedisStore } from "../state/redis.js";
 import type { StateStore } from "../state/store.js";
 import { getWithDeadline, modelIds, parseJsonOrUndefined } from "../upstream/get.js";
 import { UpstreamPools } from "../upstream/pools.js";
+import { accessLogEnabled, decorateAccessLog, registerAccessLog } from "./access-log.js";
 import { isLoopbackHost } from "./admin-guard.js";
 import { createClientErrorHandler } from "./client-error.js";
 import { ClientKeys } from "./client-keys.js";
@@ -159,6 +160,8 @@ export function buildGateway(
     },
   });
   const drain = new ConnectionDrain(app.server);
+  decorateAccessLog(app);
+  if (accessLogEnabled(config)) registerAccessLog(app, logger);
   registerJsonBodyParser(app);
   if (config.max_url_bytes > 0) rejectLongUrls(app, config.max_url_bytes);
   const knownPaths = new Set<string>();

@@ -15,10 +15,12 @@ import type { Lease } from "../state/store.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
+import { noteAttempt, noteUsage } from "./access-log.js";
 import { forwardedModel } from "./backend-model.js";
 import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { AttemptSignal, continuationBudgetMs, type RequestDeadline, undiciTimeout } from "./deadline.js";
+import { logBrokenAnswer } from "./failure-log.js";
 import type { ProxyRequest } from "./pipeline.js";
 import {
   ReasoningStreamConverter,
@@ -74,6 +76,7 @@ export async function attemptOnce(
     renewal = setInterval(() => void held.renew(ttlMs), ttlMs / 2);
     renewal.unref();
   }
+  noteAttempt(request, backend.id, model);
   backend.inflight++;
   backend.requests++;
   backend.circuit.onAttempt();
@@ -206,7 +209,10 @@ export async function attemptOnce(
             response,
             headers: extraHeaders,
             continueStream: attempt.continueStream,
-            onBroken: () => fail("body"),
+            onBroken: (error) => {
+              fail("body");
+              logBrokenAnswer(ctx.logger, request.id, backend.id, error);
+            },
           })
         : await relay({
             raw: reply.raw,
@@ -222,9 +228,13 @@ export async function attemptOnce(
             onUsage: (usage) => {
               ctx.metrics.tokens.inc(usage.prompt, model, backend.id, "prompt");
               ctx.metrics.tokens.inc(usage.completion, model, backend.id, "completion");
+              noteUsage(request, usage);
               if (attempt.client) recordTokens(ctx.state, attempt.client, usage.prompt + usage.completion);
             },
-            onBroken: (error) => fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body"),
+            onBroken: (error) => {
+              fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body");
+              logBrokenAnswer(ctx.logger, request.id, backend.id, error);
+            },
           });
     ctx.metrics.requests.inc(1, proxied.route, model, backend.id, statusText(response.statusCode));
     ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, proxied.route, model);

@@ -1,5 +1,7 @@
 /**
  * The gateway's pino logger. Secrets (API keys, auth headers) are redacted wherever they appear.
+ * Lines are written asynchronously: with the access log on, a synchronous write per request would
+ * block the event loop on stdout. Pino flushes what is still buffered when the process exits.
  * @module
  */
 import { type Logger, pino } from "pino";
@@ -15,5 +17,8 @@ export const REDACTED_PATHS = [
 ];
 
 export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } });
+  return pino(
+    { level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } },
+    pino.destination({ dest: process.stdout.fd, sync: false }),
+  );
 }

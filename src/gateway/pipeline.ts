@@ -15,11 +15,13 @@ import type { Protocol } from "../protocol/translate/translator.js";
 import type { ReasoningRequest } from "../reasoning/request-options.js";
 import type { BackendState } from "../routing/backend.js";
 import { ClientGone } from "../upstream/client-gone.js";
+import { noteClient } from "./access-log.js";
 import { attemptOnce, startContinuation } from "./attempt.js";
 import { admitRequest, assertModelAllowed } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { RequestDeadline } from "./deadline.js";
 import { GatewayError } from "./errors.js";
+import { logAttemptFailure } from "./failure-log.js";
 import { claimProbe } from "./half-open-probe.js";
 import type { ContinueStream } from "./stream-resume.js";
 
@@ -66,6 +68,7 @@ export async function proxy(
   if (!resolved) throw new GatewayError("SWY_ERR_NO_HEALTHY_BACKEND", "No backend lists any model yet.");
   const { model } = resolved;
   if (client) {
+    noteClient(request, client);
     assertModelAllowed(client, model);
     await admitRequest(ctx.state, client);
   }
@@ -222,6 +225,17 @@ export async function proxy(
       continue;
     }
     failures.push(`${backend.id}: ${result.reason}`);
+    const next = select(serving, tried, globallyFull);
+    logAttemptFailure(ctx.logger, {
+      reqId: request.id,
+      backend: backend.id,
+      attempt: failures.length,
+      reason: result.reason,
+      retrying:
+        failures.length <= ctx.config.max_retries &&
+        next.available.length + next.full.length > 0 &&
+        deadline.allowsRetry(),
+    });
     // A hung backend is retried elsewhere like a failed one, while the deadline leaves time; when
     // every attempt failed and the last one timed out, or time ran out, the client gets a 504.
     lastTimedOut = result.kind === "timeout";

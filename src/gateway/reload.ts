@@ -48,6 +48,7 @@ export const START_UP_SETTINGS = [
   "scan_interval",
   "queue_size",
   "log_level",
+  "access_log",
   "redis",
   "redis_namespace",
   "state_secret",

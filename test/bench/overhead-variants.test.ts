@@ -58,14 +58,14 @@ describe("parseWorkerCounts", () => {
 describe("gatewayVariants", () => {
   it("is one uncapped memory gateway by default", () => {
     expect(gatewayVariants({ redis: false, workers: [1] })).toEqual([
-      { state: "memory", workers: 1, cap: 0 },
+      { state: "memory", workers: 1, cap: 0, accessLog: false },
     ]);
   });
 
   it("with --redis caps both variants far above the load, memory first", () => {
     expect(gatewayVariants({ redis: true, workers: [1] })).toEqual([
-      { state: "memory", workers: 1, cap: REDIS_BENCH_CAP },
-      { state: "redis", workers: 1, cap: REDIS_BENCH_CAP },
+      { state: "memory", workers: 1, cap: REDIS_BENCH_CAP, accessLog: false },
+      { state: "redis", workers: 1, cap: REDIS_BENCH_CAP, accessLog: false },
     ]);
   });
 
@@ -79,11 +79,16 @@ describe("gatewayVariants", () => {
     ]);
     expect(variants.every((variant) => variant.cap === 50)).toBe(true);
   });
+
+  it("with --access-log runs each variant with the log off, then on", () => {
+    const variants = gatewayVariants({ redis: false, workers: [1, 2], accessLog: true });
+    expect(variants.map(variantLabel)).toEqual(["gateway", "gateway log", "gateway ×2", "gateway log ×2"]);
+  });
 });
 
 describe("computeVariantVerdicts", () => {
-  const memory: GatewayVariant = { state: "memory", workers: 1, cap: REDIS_BENCH_CAP };
-  const redis: GatewayVariant = { state: "redis", workers: 1, cap: REDIS_BENCH_CAP };
+  const memory: GatewayVariant = { state: "memory", workers: 1, cap: REDIS_BENCH_CAP, accessLog: false };
+  const redis: GatewayVariant = { state: "redis", workers: 1, cap: REDIS_BENCH_CAP, accessLog: false };
 
   it("judges Redis ÷ memory throughput against the 15 % target and gives the added latency", () => {
     const reports = [report(memory, 10_000, 0.3, 0.06), report(redis, 9_000, 0.45, 0.075)];
@@ -110,8 +115,8 @@ describe("computeVariantVerdicts", () => {
   });
 
   it("compares N workers with 1, for reference only", () => {
-    const one: GatewayVariant = { state: "memory", workers: 1, cap: 0 };
-    const two: GatewayVariant = { state: "memory", workers: 2, cap: 0 };
+    const one: GatewayVariant = { state: "memory", workers: 1, cap: 0, accessLog: false };
+    const two: GatewayVariant = { state: "memory", workers: 2, cap: 0, accessLog: false };
     const verdicts = computeVariantVerdicts(
       [report(one, 10_000, 0.3, 0.06), report(two, 12_000, 0.35, 0.07)],
       [one, two],
@@ -121,13 +126,27 @@ describe("computeVariantVerdicts", () => {
     expect(json.target).toBeUndefined();
     expect(verdicts.some((v) => v.label.includes("redis"))).toBe(false);
   });
+
+  it("compares the access log on with off, for reference only", () => {
+    const off: GatewayVariant = { state: "memory", workers: 1, cap: 0, accessLog: false };
+    const on: GatewayVariant = { state: "memory", workers: 1, cap: 0, accessLog: true };
+    const verdicts = computeVariantVerdicts(
+      [report(off, 10_000, 0.3, 0.06), report(on, 9_500, 0.32, 0.065)],
+      [off, on],
+    );
+    const json = verdicts.find((v) => v.label === "throughput log on ÷ log off, json, closed loop")!;
+    expect(json.value).toBeCloseTo(0.95);
+    expect(json.target).toBeUndefined();
+    const added = verdicts.find((v) => v.label === "added p50 log on over log off, json, open loop")!;
+    expect(added.value).toBeCloseTo(0.02);
+  });
 });
 
 describe("renderPhases with variants", () => {
   it("labels each gateway row with its variant and adds Redis's CPU column", () => {
     const text = renderPhases([
-      report({ state: "memory", workers: 1, cap: 1 }, 10_000, 0.3, 0.06),
-      report({ state: "redis", workers: 2, cap: 1 }, 9_000, 0.4, 0.07),
+      report({ state: "memory", workers: 1, cap: 1, accessLog: false }, 10_000, 0.3, 0.06),
+      report({ state: "redis", workers: 2, cap: 1, accessLog: false }, 9_000, 0.4, 0.07),
     ]);
     expect(text.split("\n")[0]).toContain("redis µs/req");
     const redisRow = text.split("\n").find((line) => line.startsWith("gateway redis ×2"))!;

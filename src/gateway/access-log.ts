@@ -1,0 +1,202 @@
+/**
+ * The access log: one line per answered request (gateway-made errors included), written when the
+ * response finishes — for a stream, when it ends. The pipeline notes what only it knows (the client
+ * key's name, the model sent, the backend, attempts, tokens) on the request's own entry; the line
+ * never holds a prompt, a key or an auth header. Off unless `access_log` is set, or `log_level` is
+ * `debug` or `trace`; when off no hook runs and the notes are a null check.
+ * @module
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import type { GatewayConfig } from "../config/schema.js";
+import type { TokenUsage } from "../upstream/usage.js";
+
+/** What the pipeline learns about one request while serving it. */
+export interface AccessLogEntry {
+  /** The name of the client key the request authenticated with (never the key). */
+  client: string | undefined;
+  /** The model the backend was asked for, when it differs from the one requested (alias, sentinel). */
+  sentModel: string | undefined;
+  /** The backend of the last attempt: the one that answered, or the last that failed. */
+  backend: string | undefined;
+  attempts: number;
+  promptTokens: number | undefined;
+  completionTokens: number | undefined;
+  /** Milliseconds from the request's arrival to its first byte written to the client. */
+  firstByteMs: number | undefined;
+  written: boolean;
+}
+
+/** The fields of one access-log line; undefined ones are left out of the JSON. */
+export interface AccessLogRecord {
+  reqId: string;
+  method: string;
+  path: string;
+  status: number;
+  latencyMs: number;
+  ttfbMs: number | undefined;
+  client: string | undefined;
+  model: string | undefined;
+  sentModel: string | undefined;
+  backend: string | undefined;
+  attempts: number;
+  promptTokens: number | undefined;
+  completionTokens: number | undefined;
+  /** The client hung up before the answer was complete (set only then). */
+  clientGone: true | undefined;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set per request only while the access log is on. */
+    accessLog: AccessLogEntry | null;
+  }
+}
+
+const VERBOSE_LEVELS = new Set(["debug", "trace"]);
+
+/** An explicit `access_log` wins; otherwise the access log comes with a verbose `log_level`. */
+export function accessLogEnabled(config: Pick<GatewayConfig, "access_log" | "log_level">): boolean {
+  return config.access_log ?? VERBOSE_LEVELS.has(config.log_level);
+}
+
+export function newAccessLogEntry(): AccessLogEntry {
+  return {
+    client: undefined,
+    sentModel: undefined,
+    backend: undefined,
+    attempts: 0,
+    promptTokens: undefined,
+    completionTokens: undefined,
+    firstByteMs: undefined,
+    written: false,
+  };
+}
+
+/**
+ * One line's fields. The requested model is read from the parsed body's `model` alone: nothing else
+ * of the body (prompts, messages) ever reaches the line.
+ */
+export function accessLogRecord(
+  request: { id: string; method: string; url: string; body: unknown },
+  status: number,
+  latencyMs: number,
+  entry: AccessLogEntry,
+  clientGone = false,
+): AccessLogRecord {
+  const model = requestedModel(request.body);
+  const queryAt = request.url.indexOf("?");
+  return {
+    reqId: request.id,
+    method: request.method,
+    path: queryAt < 0 ? request.url : request.url.slice(0, queryAt),
+    status,
+    latencyMs: round(latencyMs),
+    ttfbMs: entry.firstByteMs === undefined ? undefined : round(entry.firstByteMs),
+    client: entry.client,
+    model,
+    sentModel: entry.sentModel !== model ? entry.sentModel : undefined,
+    backend: entry.backend,
+    attempts: entry.attempts,
+    promptTokens: entry.promptTokens,
+    completionTokens: entry.completionTokens,
+    clientGone: clientGone ? true : undefined,
+  };
+}
+
+/**
+ * Turns the access log on for `app`. Its lines are written at info whatever `log_level` says, so
+ * `access_log: true` works with a quiet log too.
+ */
+export function registerAccessLog(app: FastifyInstance, logger: Logger): void {
+  const accessLogger = logger.child({}, { level: "info" });
+  const write = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    entry: AccessLogEntry,
+    clientGone: boolean,
+  ) => {
+    if (entry.written) return;
+    entry.written = true;
+    accessLogger.info(
+      accessLogRecord(request, reply.statusCode, reply.elapsedTime, entry, clientGone),
+      "request",
+    );
+  };
+  app.addHook("onRequest", (request, reply, done) => {
+    const entry = newAccessLogEntry();
+    request.accessLog = entry;
+    watchFirstByte(reply, entry);
+    // Fastify runs onResponse only for answers that finish: a client that hangs up mid-answer
+    // (a stream it stopped reading) would otherwise leave no line.
+    reply.raw.once("close", () => {
+      if (!reply.raw.writableFinished) write(request, reply, entry, true);
+    });
+    done();
+  });
+  app.addHook("onResponse", (request, reply, done) => {
+    const entry = request.accessLog;
+    if (entry) write(request, reply, entry, false);
+    done();
+  });
+}
+
+/** Decorated on every request (null), so requests keep one shape whether the log is on or not. */
+export function decorateAccessLog(app: FastifyInstance): void {
+  app.decorateRequest("accessLog", null);
+}
+
+export function noteClient(request: FastifyRequest, client: { name: string }): void {
+  const entry = request.accessLog;
+  if (entry) entry.client = client.name;
+}
+
+/** An upstream attempt starts: `model` is the name the backend is asked for. */
+export function noteAttempt(request: FastifyRequest, backendId: string, model: string): void {
+  const entry = request.accessLog;
+  if (!entry) return;
+  entry.attempts++;
+  entry.backend = backendId;
+  entry.sentModel = model;
+}
+
+/** Summed like the token metrics: a stream may report usage in more than one event. */
+export function noteUsage(request: FastifyRequest, usage: TokenUsage): void {
+  const entry = request.accessLog;
+  if (!entry) return;
+  entry.promptTokens = (entry.promptTokens ?? 0) + usage.prompt;
+  entry.completionTokens = (entry.completionTokens ?? 0) + usage.completion;
+}
+
+/**
+ * Records when the first byte goes out. Answers leave by many paths (fastify's send, hijacked
+ * relays, piped streams, error events), all through the raw response's write or end: the
+ * first call of either is the moment, after which the originals are put back.
+ */
+function watchFirstByte(reply: FastifyReply, entry: AccessLogEntry): void {
+  const raw = reply.raw;
+  const { write, end } = raw;
+  const mark = () => {
+    entry.firstByteMs = reply.elapsedTime;
+    raw.write = write;
+    raw.end = end;
+  };
+  raw.write = ((...args: unknown[]) => {
+    mark();
+    return (write as (...args: unknown[]) => boolean).apply(raw, args);
+  }) as typeof write;
+  raw.end = ((...args: unknown[]) => {
+    mark();
+    return (end as (...args: unknown[]) => typeof raw).apply(raw, args);
+  }) as typeof end;
+}
+
+function requestedModel(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const model = (body as { model?: unknown }).model;
+  return typeof model === "string" ? model : undefined;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
