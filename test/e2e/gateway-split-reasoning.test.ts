@@ -43,7 +43,7 @@ interface SeedBody {
   usage: {
     completion_tokens: number;
     thinking_tokens?: number;
-    channel_tokens?: Record<string, number>;
+    channel_tokens?: { analysis: number; commentary: number; final: number };
   };
 }
 
