@@ -41,6 +41,11 @@ function toolCalls(plan: ReplyPlan) {
   return [{ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }];
 }
 
+/** The reasoning a plan returns apart, as vLLM's and SGLang's reasoning parsers name it. */
+function reasoning(plan: ReplyPlan): { reasoning_content?: string } {
+  return plan.thinking.length > 0 ? { reasoning_content: plan.thinking.join("") } : {};
+}
+
 export function chatCompletion(meta: ResponseMeta, plan: ReplyPlan, usage: Usage) {
   return {
     id: meta.id,
@@ -51,8 +56,14 @@ export function chatCompletion(meta: ResponseMeta, plan: ReplyPlan, usage: Usage
       {
         index: 0,
         message: plan.toolCall
-          ? { role: "assistant", content: null, refusal: null, tool_calls: toolCalls(plan) }
-          : { role: "assistant", content: plan.text.join(""), refusal: null },
+          ? {
+              role: "assistant",
+              content: null,
+              refusal: null,
+              tool_calls: toolCalls(plan),
+              ...reasoning(plan),
+            }
+          : { role: "assistant", content: plan.text.join(""), refusal: null, ...reasoning(plan) },
         logprobs: null,
         finish_reason: finishReason(plan),
       },
@@ -70,7 +81,8 @@ function chunkHeader(meta: ResponseMeta, object: string): string {
 }
 
 /**
- * `chat.completion.chunk`s: a role chunk, one content chunk per token, a chunk with the finish reason,
+ * `chat.completion.chunk`s: a role chunk, one chunk per token (`reasoning_content` deltas for reasoning
+ * returned apart, then `content` deltas), a chunk with the finish reason,
  * then (with `stream_options.include_usage`) a usage chunk with no choices, then `[DONE]`. As OpenAI does,
  * every chunk carries `"usage":null` when usage was asked for, except the last one.
  */
@@ -80,12 +92,15 @@ export function chatStream(meta: ResponseMeta, plan: ReplyPlan, usage: Usage | u
   const choice = (delta: string, finish: string) =>
     `data: ${header},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}]${usageNull}}\n\n`;
   const tokenPrefix = `data: ${header},"choices":[{"index":0,"delta":{"content":`;
+  const reasoningPrefix = `data: ${header},"choices":[{"index":0,"delta":{"reasoning_content":`;
   const tokenSuffix = `},"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
   let tail = choice("{}", `"${finishReason(plan)}"`);
   if (usage) tail += `data: ${header},"choices":[],"usage":${JSON.stringify(usage)}}\n\n`;
   const call = plan.toolCall;
+  const thinking = plan.thinking.map((token) => reasoningPrefix + JSON.stringify(token) + tokenSuffix);
   const tokens = call
     ? [
+        ...thinking,
         choice(
           JSON.stringify({
             tool_calls: [
@@ -98,7 +113,7 @@ export function chatStream(meta: ResponseMeta, plan: ReplyPlan, usage: Usage | u
           choice(JSON.stringify({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }), "null"),
         ),
       ]
-    : plan.text.map((token) => tokenPrefix + JSON.stringify(token) + tokenSuffix);
+    : [...thinking, ...plan.text.map((token) => tokenPrefix + JSON.stringify(token) + tokenSuffix)];
   return {
     head: choice(`{"role":"assistant","content":${call ? "null" : '""'}}`, "null"),
     tokens,

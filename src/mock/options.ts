@@ -6,7 +6,11 @@
  */
 import { z } from "zod";
 
-export const REASONING_MODES = ["none", "think", "harmony"] as const;
+/**
+ * `think` and `harmony` write the reasoning into the text as a model does; `split` returns it apart
+ * (`reasoning_content`, Anthropic thinking blocks), as a server with a reasoning parser does.
+ */
+export const REASONING_MODES = ["none", "think", "harmony", "split"] as const;
 export type ReasoningMode = (typeof REASONING_MODES)[number];
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -29,7 +33,10 @@ export const mockOptionsSchema = z.object({
   dropRate: rate("fraction of inference requests whose connection is cut (streams: after the first token)"),
   unavailableFor: seconds("answer 503 'model is loading' on every route for this many seconds after start"),
   refuseFor: seconds("do not listen (connections refused) for this many seconds after start"),
-  reasoning: z.enum(REASONING_MODES).default("none").describe("reasoning emitted before the answer"),
+  reasoning: z
+    .enum(REASONING_MODES)
+    .default("none")
+    .describe("reasoning before the answer: in the text (think, harmony) or apart (split)"),
   embeddingDim: z.number().int().min(1).max(65_536).default(16).describe("default embedding dimensions"),
   seed: z.number().int().default(1).describe("seed of the fault-injection PRNG (reproducible runs)"),
   maxInflight: z

@@ -58,7 +58,7 @@ export function thoughtText(userText: string): string {
 
 /** The tokens a reply is made of, split into reasoning and visible text. */
 export interface ReplyPlan {
-  /** Reasoning tokens returned apart from the text (Anthropic thinking blocks); empty otherwise. */
+  /** Reasoning tokens returned apart from the text (`reasoning_content`, thinking blocks); else empty. */
   readonly thinking: readonly string[];
   /** Visible text tokens; with inline reasoning they include the markup. */
   readonly text: readonly string[];
@@ -95,13 +95,13 @@ export interface ReplyInput {
   readonly answer: string;
   readonly userText: string;
   readonly reasoning: ReasoningMode;
-  /** Return the reasoning as separate `thinking` tokens instead of inline markup. */
+  /** Return the reasoning as separate `thinking` tokens instead of inline markup (always so in `split`). */
   readonly separateThinking?: boolean;
   /** Most tokens to emit (reasoning included); undefined = no limit. */
   readonly maxTokens?: number | undefined;
 }
 
-function inlineReasoning(mode: ReasoningMode, thought: string, answer: string): string[] {
+function inlineReasoning(mode: "think" | "harmony", thought: string, answer: string): string[] {
   if (mode === "think") return ["<think>", ...tokenize(thought), "</think>", ...tokenize(answer)];
   return [
     "<|channel|>",
@@ -124,7 +124,7 @@ export function planReply(input: ReplyInput): ReplyPlan {
   let text: string[];
   if (input.reasoning === "none") {
     text = tokenize(input.answer);
-  } else if (input.separateThinking) {
+  } else if (input.separateThinking || input.reasoning === "split") {
     thinking = tokenize(thoughtText(input.userText));
     text = tokenize(input.answer);
   } else {

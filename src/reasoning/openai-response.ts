@@ -6,7 +6,11 @@
  * what the whole-response function gives for the assembled message.
  *
  * A choice whose message (or delta) already carries `reasoning_content` or `reasoning` was split by the
- * server and is left alone.
+ * server (vLLM and SGLang reasoning parsers, `switchyard serve`): its text is not parsed again, but it is
+ * given the same shape as a separated one, so a client sees one answer shape whoever split the
+ * reasoning: `reasoning_content` (also when the server named it `reasoning`), the model-server workflow's
+ * `thinking` and `channels` with `separateThinking`, and the usage fields. A server's reasoning is one
+ * text, so all of it counts as `analysis`.
  * @module
  */
 import { HARMONY_CHANNELS, type HarmonyChannel } from "./harmony-channels.js";
@@ -21,9 +25,9 @@ import type {
 } from "./openai-shapes.js";
 import type { SeparateOptions } from "./reasoning-format.js";
 import type { ReasoningEffort } from "./request-options.js";
-import { separate } from "./separate.js";
+import { formatRawThinking, separate } from "./separate.js";
 import { type ReasoningDelta, StreamSeparator } from "./separate-stream.js";
-import { type ChannelCounts, emptyCounts, shareTokens } from "./usage-estimate.js";
+import { type ChannelCounts, emptyCounts, shareReportedReasoning, shareTokens } from "./usage-estimate.js";
 
 export type * from "./openai-shapes.js";
 
@@ -49,6 +53,36 @@ function serverSplit(message: ChatMessage | ChatDelta): boolean {
   return typeof message.reasoning_content === "string" || typeof message.reasoning === "string";
 }
 
+/** The reasoning a server split off, under either of the names servers use. */
+function serverReasoning(message: ChatMessage | ChatDelta): string {
+  if (typeof message.reasoning_content === "string") return message.reasoning_content;
+  return typeof message.reasoning === "string" ? message.reasoning : "";
+}
+
+/** The reasoning tokens a backend counted itself (vLLM, serve and OpenAI report them this way). */
+function reportedReasoningTokens(usage: ChatUsage): number | undefined {
+  const reported = usage.completion_tokens_details?.reasoning_tokens;
+  return typeof reported === "number" && Number.isFinite(reported) ? reported : undefined;
+}
+
+/**
+ * Per-channel tokens from `completion_tokens` when no tokenizer is at hand. A backend's own reasoning
+ * count is exact, so it is used when the backend split every reasoning text itself (a backend that
+ * never saw the `<think>` the gateway found may well report 0); otherwise characters decide.
+ */
+function channelTokens(
+  usage: ChatUsage,
+  chars: ChannelCounts,
+  serverSplitOnly: boolean,
+): ChannelCounts | undefined {
+  if (typeof usage.completion_tokens !== "number") return undefined;
+  const reported = reportedReasoningTokens(usage);
+  if (serverSplitOnly && reported !== undefined) {
+    return shareReportedReasoning(usage.completion_tokens, reported, chars);
+  }
+  return shareTokens(usage.completion_tokens, chars);
+}
+
 function pickChannels(channels: Record<HarmonyChannel, string>, include: readonly HarmonyChannel[]) {
   const picked: Partial<Record<HarmonyChannel, string>> = {};
   for (const channel of HARMONY_CHANNELS) if (include.includes(channel)) picked[channel] = channels[channel];
@@ -67,17 +101,31 @@ function withReasoningUsage(usage: ChatUsage, tokens: ChannelCounts, separateThi
   return next;
 }
 
+/** A message the server split: shaped like a separated one, its texts taken as they are. */
+function serverSplitMessage(
+  message: ChatMessage,
+  options: ResponseSeparationOptions,
+): { message: ChatMessage; channels: Record<HarmonyChannel, string> } {
+  const reasoning = serverReasoning(message);
+  const content = typeof message.content === "string" ? message.content : "";
+  const channels = { analysis: reasoning, commentary: "", final: content };
+  const rewritten: ChatMessage = { ...message, reasoning_content: reasoning };
+  if (options.separateThinking === true) {
+    // A server that already gave the workflow's fields (a serve asked directly) knows best.
+    if (rewritten.thinking === undefined && reasoning !== "") {
+      rewritten.thinking = { analysis: reasoning, commentary: "", raw: formatRawThinking(reasoning, "") };
+    }
+    rewritten.channels ??= pickChannels(channels, options.includeChannels ?? HARMONY_CHANNELS);
+  }
+  return { message: rewritten, channels };
+}
+
 /** One choice's rewritten message (undefined: left alone) and its text per channel, for usage. */
 function separateMessage(
   message: ChatMessage,
   options: ResponseSeparationOptions,
 ): { message: ChatMessage | undefined; channels: Partial<Record<HarmonyChannel, string | null>> } {
-  if (serverSplit(message)) {
-    return {
-      message: undefined,
-      channels: { analysis: message.reasoning_content ?? message.reasoning, final: message.content },
-    };
-  }
+  if (serverSplit(message)) return serverSplitMessage(message, options);
   if (typeof message.content !== "string") return { message: undefined, channels: {} };
   const result = separate(message.content, options.modelType, options);
   const rewritten: ChatMessage = { ...message, content: result.content };
@@ -106,9 +154,11 @@ export function separateChatCompletion(
   const measure = options.countTokens ?? ((text: string) => text.length);
   const counts = emptyCounts();
   let separated = false;
+  let gatewaySplit = false;
   next.choices = completion.choices.map((choice: ChatChoice) => {
     // A malformed choice (null, a string) is passed on as the backend sent it.
     if (!isRecord(choice) || !isRecord(choice.message)) return choice;
+    if (!serverSplit(choice.message) && typeof choice.message.content === "string") gatewaySplit = true;
     const { message, channels } = separateMessage(choice.message, options);
     for (const channel of HARMONY_CHANNELS) {
       const text = channels[channel];
@@ -120,12 +170,8 @@ export function separateChatCompletion(
   });
   const usage = completion.usage;
   if (!separated || !isRecord(usage)) return next;
-  if (options.countTokens !== undefined) {
-    next.usage = withReasoningUsage(usage, counts, options.separateThinking === true);
-  } else if (typeof usage.completion_tokens === "number") {
-    const tokens = shareTokens(usage.completion_tokens, counts);
-    next.usage = withReasoningUsage(usage, tokens, options.separateThinking === true);
-  }
+  const tokens = options.countTokens !== undefined ? counts : channelTokens(usage, counts, !gatewaySplit);
+  if (tokens !== undefined) next.usage = withReasoningUsage(usage, tokens, options.separateThinking === true);
   return next;
 }
 
@@ -145,7 +191,8 @@ interface Run {
  * Zero chunks come out when all the new text is held back (a possible tag start). A chunk with a
  * `finish_reason` first flushes its choice's held text, so the finish reason stays on that choice's last
  * chunk. Chunks without choices (the `usage` chunk) pass through; their usage gains
- * `thinking_tokens` (and `channel_tokens` with `separateThinking`), estimated by characters.
+ * `thinking_tokens` (and `channel_tokens` with `separateThinking`), estimated by characters unless the
+ * server split the reasoning and counted it. Deltas of a choice the server splits pass through.
  */
 export class ChatChunkSeparator {
   readonly #options: ResponseSeparationOptions;
@@ -153,7 +200,12 @@ export class ChatChunkSeparator {
   readonly #streams = new Map<number, StreamSeparator | undefined>();
   #template: Omit<ChatCompletionChunk, "choices" | "usage"> | undefined;
   readonly #chars = emptyCounts();
+  /** Content went through a {@link StreamSeparator}. */
   #separated = false;
+  /** Content that was not empty did. */
+  #gatewayText = false;
+  /** A choice came already split by the server. */
+  #serverSplit = false;
 
   constructor(options: ResponseSeparationOptions) {
     this.#options = options;
@@ -210,9 +262,16 @@ export class ChatChunkSeparator {
       stream = undefined;
       this.#streams.set(index, undefined);
     }
-    if (stream === undefined) return [...this.#runs(flushed).map((run) => this.#piece(index, run)), choice];
+    if (stream === undefined) {
+      return [
+        ...this.#runs(flushed).map((run) => this.#piece(index, run)),
+        this.#serverSplitPiece(choice, delta),
+      ];
+    }
     const text = typeof delta.content === "string" ? delta.content : undefined;
     if (text !== undefined) this.#separated = true;
+    // The empty content of a role chunk is no sign of who splits the reasoning.
+    if (text !== undefined && text !== "") this.#gatewayText = true;
     const deltas = text === undefined ? [] : stream.push(text);
     const finishing = choice.finish_reason !== undefined && choice.finish_reason !== null;
     if (finishing) {
@@ -235,6 +294,19 @@ export class ChatChunkSeparator {
       if (at > 0 && "logprobs" in choice) piece.logprobs = null;
       return piece;
     });
+  }
+
+  /**
+   * A delta of a choice the server splits, passed on as it came, counted for usage; reasoning named
+   * `reasoning` is also given as `reasoning_content`, the name the rest of the stream uses.
+   */
+  #serverSplitPiece(choice: ChatChunkChoice, delta: ChatDelta): ChatChunkChoice {
+    this.#serverSplit = true;
+    const reasoning = serverReasoning(delta);
+    this.#chars.analysis += reasoning.length;
+    if (typeof delta.content === "string") this.#chars.final += delta.content.length;
+    if (typeof delta.reasoning_content === "string" || typeof delta.reasoning !== "string") return choice;
+    return { ...choice, delta: { ...delta, reasoning_content: delta.reasoning } };
   }
 
   #newStream(index: number): StreamSeparator {
@@ -264,8 +336,10 @@ export class ChatChunkSeparator {
   }
 
   #usage(usage: ChatUsage): ChatUsage {
-    if (!this.#separated || typeof usage.completion_tokens !== "number") return usage;
-    const tokens = shareTokens(usage.completion_tokens, this.#chars);
-    return withReasoningUsage(usage, tokens, this.#options.separateThinking === true);
+    if (!this.#separated && !this.#serverSplit) return usage;
+    const tokens = channelTokens(usage, this.#chars, !this.#gatewayText);
+    return tokens === undefined
+      ? usage
+      : withReasoningUsage(usage, tokens, this.#options.separateThinking === true);
   }
 }

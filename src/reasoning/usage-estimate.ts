@@ -29,3 +29,22 @@ export function shareTokens(completionTokens: number, chars: ChannelCounts): Cha
   const commentary = Math.min(total - analysis, Math.round((total * chars.commentary) / allChars));
   return { analysis, commentary, final: total - analysis - commentary };
 }
+
+/**
+ * Shares `completionTokens` out when a backend reported how many were reasoning: `final` gets the rest,
+ * and the reasoning tokens go to analysis and commentary by their characters (all to analysis when
+ * there are none). The parts add up to `completionTokens`; a report above it is capped.
+ * @example
+ * shareReportedReasoning(10, 4, { analysis: 2, commentary: 0, final: 30 }) // { analysis: 4, commentary: 0, final: 6 }
+ */
+export function shareReportedReasoning(
+  completionTokens: number,
+  reasoningTokens: number,
+  chars: ChannelCounts,
+): ChannelCounts {
+  const total = Math.max(0, Math.round(completionTokens));
+  const reasoning = Math.min(total, Math.max(0, Math.round(reasoningTokens)));
+  const thinkingChars = chars.analysis + chars.commentary;
+  const commentary = thinkingChars > 0 ? Math.round((reasoning * chars.commentary) / thinkingChars) : 0;
+  return { analysis: reasoning - commentary, commentary, final: total - reasoning };
+}

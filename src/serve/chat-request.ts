@@ -24,9 +24,14 @@ export interface ChatRequest {
   readonly includeUsage: boolean;
   readonly history: ChatHistoryItem[];
   readonly sampling: Sampling;
+  /** The field the completion length came in, for errors about it. */
+  readonly maxTokensParam: MaxTokensParam;
   readonly format: OutputFormat;
   readonly reasoning: ReasoningRequest;
 }
+
+/** The two names OpenAI gives the completion length; `max_completion_tokens` wins when both are set. */
+export type MaxTokensParam = "max_tokens" | "max_completion_tokens";
 
 /** A checked completion request (one prompt). */
 export interface CompletionRequest {
@@ -35,6 +40,7 @@ export interface CompletionRequest {
   readonly includeUsage: boolean;
   readonly prompt: string | readonly number[];
   readonly sampling: Sampling;
+  readonly maxTokensParam: MaxTokensParam;
 }
 
 function invalid(message: string, param: string | null): ServeError {
@@ -62,6 +68,12 @@ function includeUsage(body: Record<string, unknown>): boolean {
     options !== null &&
     (options as Record<string, unknown>).include_usage === true
   );
+}
+
+function maxTokensParam(body: Record<string, unknown>): MaxTokensParam {
+  return body.max_completion_tokens === undefined || body.max_completion_tokens === null
+    ? "max_tokens"
+    : "max_completion_tokens";
 }
 
 function hasItems(value: unknown): boolean {
@@ -94,6 +106,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     includeUsage: includeUsage(fields),
     history: history.history,
     sampling,
+    maxTokensParam: maxTokensParam(fields),
     format: format.format,
     reasoning: reasoning.request,
   };
@@ -130,5 +143,6 @@ export function parseCompletionRequest(body: unknown): CompletionRequest {
     includeUsage: includeUsage(fields),
     prompt: singlePrompt(fields.prompt),
     sampling,
+    maxTokensParam: maxTokensParam(fields),
   };
 }

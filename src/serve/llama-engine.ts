@@ -103,6 +103,37 @@ function pieceOf(chunk: LlamaChatResponseChunk): GeneratedPiece | undefined {
   return chunk.text === "" ? undefined : { channel: "final", text: chunk.text, opens: false };
 }
 
+/**
+ * Ends a chat generation when the context is full instead of shifting it. A request is checked to fit
+ * before it runs (see `context-limit.ts`), so the context fills only when a generation without
+ * `max_tokens` uses all that is left, or when the chat wrapper re-renders more than was generated
+ * (harmony re-opens a message after each `<|end|>`). Erasing the start of the conversation would make
+ * the model answer a different question, and node-llama-cpp's own strategy throws when the prompt
+ * cannot be shortened (a 500). So the answer ends there, as OpenAI ends it: `finish_reason: "length"`.
+ *
+ * node-llama-cpp falls back to its own strategy when a custom one throws, so this one aborts the
+ * generation through its signal and hands back an empty history, which always fits and is never
+ * evaluated: the abort is seen first.
+ */
+class StopWhenFull {
+  readonly #controller = new AbortController();
+  readonly signal: AbortSignal;
+  readonly contextShift = {
+    strategy: () => {
+      this.#controller.abort(new Error("the context is full"));
+      return { chatHistory: [] };
+    },
+  };
+
+  constructor(clientSignal: AbortSignal) {
+    this.signal = AbortSignal.any([clientSignal, this.#controller.signal]);
+  }
+
+  get full(): boolean {
+    return this.#controller.signal.aborted;
+  }
+}
+
 function isAbort(error: unknown, signal: AbortSignal): boolean {
   return signal.aborted && (error === signal.reason || (error as Error)?.name === "AbortError");
 }
@@ -208,22 +239,27 @@ export class LlamaEngine implements ServeEngine {
       const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: prepared.wrapper });
       const before = sequence.tokenMeter.getState();
       const generated = () => sequence.tokenMeter.diff(before).usedOutputTokens;
+      const limit = new StopWhenFull(job.signal);
       try {
         const maxTokens =
           job.sampling.maxTokens ?? Math.max(1, this.info.contextSize - prepared.promptTokens);
         const response = await chat.generateResponse([...prepared.history], {
           ...samplingOptions(job.sampling, maxTokens),
           grammar: prepared.grammar,
-          signal: job.signal,
+          signal: limit.signal,
           stopOnAbortSignal: true,
+          contextShift: limit.contextShift,
           onResponseChunk: (chunk) => {
             const piece = pieceOf(chunk);
             if (piece !== undefined) job.onPiece(piece);
           },
         });
-        return { stop: stopReason(response.metadata.stopReason), completionTokens: generated() };
+        const full = limit.full && !job.signal.aborted;
+        const stop = full ? "length" : stopReason(response.metadata.stopReason);
+        return { stop, completionTokens: generated() };
       } catch (error) {
         if (isAbort(error, job.signal)) return { stop: "abort", completionTokens: generated() };
+        if (limit.full) return { stop: "length", completionTokens: generated() };
         throw error;
       } finally {
         // Keep the sequence (and its KV cache) for the next request; drop only this chat's listeners.

@@ -119,6 +119,48 @@ describe("POST /v1/chat/completions", () => {
   });
 });
 
+describe("POST /v1/chat/completions with --reasoning split", () => {
+  it("returns the thought in message.reasoning_content, counted in usage", async () => {
+    const app = mock({ reasoning: "split" });
+    const response = await post(app, "/v1/chat/completions", chat("hello world"));
+    const body = response.json();
+    validateOpenAI("CreateChatCompletionResponse", body);
+    expect(body.choices[0].message).toEqual({
+      role: "assistant",
+      content: "[backend=a version=0] hello world",
+      refusal: null,
+      reasoning_content: "The user wrote 2 words. I will echo them back.",
+    });
+    // 10 reasoning tokens + 4 answer tokens.
+    expect(body.usage.completion_tokens).toBe(14);
+  });
+
+  it("streams the thought as reasoning_content deltas before the answer's content deltas", async () => {
+    const app = mock({ reasoning: "split" });
+    const response = await post(
+      app,
+      "/v1/chat/completions",
+      chat("hello world", { stream: true, stream_options: { include_usage: true } }),
+    );
+    const { events, done } = sseJson(response.body);
+    expect(done).toBe(true);
+    for (const event of events) validateOpenAI("CreateChatCompletionStreamResponse", event);
+    const deltas = events.flatMap((event) =>
+      (event.choices as Array<{ delta: { content?: string; reasoning_content?: string } }>).map(
+        (choice) => choice.delta,
+      ),
+    );
+    const firstContent = deltas.findIndex((delta) => (delta.content ?? "") !== "");
+    const lastReasoning = deltas.findLastIndex((delta) => delta.reasoning_content !== undefined);
+    expect(lastReasoning).toBeLessThan(firstContent);
+    expect(deltas.map((delta) => delta.reasoning_content ?? "").join("")).toBe(
+      "The user wrote 2 words. I will echo them back.",
+    );
+    expect(deltas.map((delta) => delta.content ?? "").join("")).toBe("[backend=a version=0] hello world");
+    expect(events.at(-1)).toMatchObject({ usage: { completion_tokens: 14 } });
+  });
+});
+
 describe("POST /v1/completions", () => {
   it("answers a text_completion that matches OpenAI's schema", async () => {
     const response = await post(mock(), "/v1/completions", {

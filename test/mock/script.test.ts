@@ -68,6 +68,12 @@ describe("planReply", () => {
     expect(plan.text.join("")).toBe(answer);
   });
 
+  it("always returns the thought apart in split mode (a server's reasoning parser)", () => {
+    const plan = planReply({ answer, userText: "hello world", reasoning: "split" });
+    expect(plan.thinking.join("")).toBe(thoughtText("hello world"));
+    expect(plan.text.join("")).toBe(answer);
+  });
+
   it("ignores separateThinking when there is no reasoning", () => {
     const plan = planReply({ answer, userText: "x", reasoning: "none", separateThinking: true });
     expect(plan.thinking).toEqual([]);

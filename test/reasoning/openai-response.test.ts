@@ -97,17 +97,88 @@ describe("separateChatCompletion", () => {
     expect(output.usage?.channel_tokens).toEqual({ analysis: 1, commentary: 0, final: 8 });
   });
 
-  it("leaves a choice the server already split alone", () => {
-    const input = completion(["Paris"]);
+  it("keeps the texts of a choice the server already split, adding nothing unasked", () => {
+    const input = completion(["Paris"], 10);
     input.choices![0]!.message!.reasoning_content = "thought";
-    const output = separateChatCompletion(input, { modelType: "deepseek-r1", separateThinking: true });
-    expect(output.choices).toEqual(input.choices);
-    expect(output.usage).toEqual(input.usage);
-    const reasoning = completion(["Paris"]);
-    reasoning.choices![0]!.message!.reasoning = "thought";
-    expect(separateChatCompletion(reasoning, { modelType: "deepseek-r1" }).choices).toEqual(
-      reasoning.choices,
-    );
+    const output = separateChatCompletion(input, { modelType: "deepseek-r1" });
+    expect(output.choices![0]!.message).toEqual({
+      role: "assistant",
+      content: "Paris",
+      reasoning_content: "thought",
+    });
+    expect(output.choices![0]!.message!.thinking).toBeUndefined();
+    expect(output.usage?.channel_tokens).toBeUndefined();
+  });
+
+  it("gives a server-split choice the workflow's thinking fields (reasoning_content)", () => {
+    const input = completion(["Washington"], 12);
+    input.choices![0]!.message!.reasoning_content = "User asks the capital.";
+    input.usage!.completion_tokens_details = { reasoning_tokens: 5 };
+    const before = structuredClone(input);
+    const output = separateChatCompletion(input, {
+      modelType: "generic",
+      separateThinking: true,
+      includeChannels: ["analysis", "commentary", "final"],
+      reasoningLevel: "medium",
+    });
+    expect(input).toEqual(before);
+    expect(output.reasoning_level).toBe("medium");
+    expect(output.choices![0]!.message).toEqual({
+      role: "assistant",
+      content: "Washington",
+      reasoning_content: "User asks the capital.",
+      thinking: {
+        analysis: "User asks the capital.",
+        commentary: "",
+        raw: "[Analysis]\nUser asks the capital.",
+      },
+      channels: { analysis: "User asks the capital.", commentary: "", final: "Washington" },
+    });
+    // The backend's own reasoning count is exact: it decides the split.
+    expect(output.usage).toMatchObject({
+      completion_tokens: 12,
+      thinking_tokens: 5,
+      channel_tokens: { analysis: 5, commentary: 0, final: 7 },
+      completion_tokens_details: { reasoning_tokens: 5 },
+    });
+  });
+
+  it("reads newer vLLM's `reasoning` field as reasoning_content", () => {
+    const input = completion(["Paris"], 10);
+    input.choices![0]!.message!.reasoning = "abcd";
+    input.choices![0]!.message!.reasoning_content = null;
+    const output = separateChatCompletion(input, {
+      modelType: "qwen3",
+      separateThinking: true,
+      includeChannels: ["final"],
+    });
+    const message = output.choices![0]!.message!;
+    expect(message.reasoning).toBe("abcd");
+    expect(message.reasoning_content).toBe("abcd");
+    expect(message.thinking).toEqual({ analysis: "abcd", commentary: "", raw: "[Analysis]\nabcd" });
+    expect(message.channels).toEqual({ final: "Paris" });
+    // No count reported: shared out by characters (4 of reasoning, 5 of answer).
+    expect(output.usage?.channel_tokens).toEqual({ analysis: 4, commentary: 0, final: 6 });
+  });
+
+  it("keeps thinking and channels a server already gave, and omits thinking without reasoning", () => {
+    const given = completion(["Paris"]);
+    const thinking = { analysis: "a", commentary: "c", raw: "[Analysis]\na[Commentary]\nc" };
+    given.choices![0]!.message = {
+      role: "assistant",
+      content: "Paris",
+      reasoning_content: "a\nc",
+      thinking,
+      channels: { final: "Paris" },
+    };
+    const kept = separateChatCompletion(given, { modelType: "gpt-oss", separateThinking: true });
+    expect(kept.choices![0]!.message!.thinking).toEqual(thinking);
+    expect(kept.choices![0]!.message!.channels).toEqual({ final: "Paris" });
+    const empty = completion(["Paris"]);
+    empty.choices![0]!.message!.reasoning_content = "";
+    const output = separateChatCompletion(empty, { modelType: "qwen3", separateThinking: true });
+    expect(output.choices![0]!.message!.thinking).toBeUndefined();
+    expect(output.choices![0]!.message!.channels).toEqual({ analysis: "", commentary: "", final: "Paris" });
   });
 
   it("counts tokens exactly with a tokenizer", () => {
@@ -301,6 +372,43 @@ describe("ChatChunkSeparator", () => {
       finishChunk(0),
     ];
     expect(inputs.flatMap((input) => separator.transform(input))).toEqual(inputs);
+  });
+
+  it("adds the workflow's usage fields to a server-split stream, from the backend's own count", () => {
+    const separator = new ChatChunkSeparator({ modelType: "generic", separateThinking: true });
+    const inputs = [
+      chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }], { usage: null }),
+      chunk([{ index: 0, delta: { reasoning_content: "Ok" }, finish_reason: null }], { usage: null }),
+      chunk([{ index: 0, delta: { content: "Hi." }, finish_reason: null }], { usage: null }),
+      chunk([{ index: 0, delta: {}, finish_reason: "stop" }], { usage: null }),
+    ];
+    expect(inputs.flatMap((input) => separator.transform(input))).toEqual(inputs);
+    const usage = { prompt_tokens: 9, completion_tokens: 8, total_tokens: 17 };
+    const [last] = separator.transform(
+      chunk([], { usage: { ...usage, completion_tokens_details: { reasoning_tokens: 2 } } }),
+    );
+    expect(last!.usage).toEqual({
+      ...usage,
+      thinking_tokens: 2,
+      channel_tokens: { analysis: 2, commentary: 0, final: 6 },
+      completion_tokens_details: { reasoning_tokens: 2 },
+    });
+  });
+
+  it("gives `reasoning` deltas (newer vLLM) as reasoning_content too, and estimates without a count", () => {
+    const separator = new ChatChunkSeparator({ modelType: "qwen3", separateThinking: true });
+    const out = [
+      chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]),
+      chunk([{ index: 0, delta: { reasoning: "abc" }, finish_reason: null }]),
+      chunk([{ index: 0, delta: { content: "d" }, finish_reason: "stop" }]),
+    ].flatMap((input) => separator.transform(input));
+    expect(out[1]!.choices![0]!.delta).toEqual({ reasoning: "abc", reasoning_content: "abc" });
+    expect(out[2]!.choices![0]!.delta).toEqual({ content: "d" });
+    const [last] = separator.transform(chunk([], { usage: { completion_tokens: 4 } }));
+    expect(last!.usage).toMatchObject({
+      thinking_tokens: 3,
+      channel_tokens: { analysis: 3, commentary: 0, final: 1 },
+    });
   });
 
   it("emits held-back text at flush when the stream ends without finish_reason", () => {

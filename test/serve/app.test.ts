@@ -120,6 +120,43 @@ describe("chat through a scripted engine", () => {
     expect(engine.jobs).toHaveLength(0);
   });
 
+  it("refuses max_tokens that the prompt leaves no room for, streamed or not, before any stream", async () => {
+    const engine = new FakeEngine("generic", 256);
+    engine.promptTokens = 94;
+    const { app } = build({}, engine);
+    for (const stream of [false, true]) {
+      const response = await app.inject({
+        method: "POST",
+        url: "/v1/chat/completions",
+        payload: chatBody({ max_tokens: 1000, stream }),
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers["content-type"]).toMatch(/^application\/json/);
+      validateOpenAI("ErrorResponse", response.json());
+      expect(response.json()).toMatchObject({
+        error: { code: "context_length_exceeded", type: "invalid_request_error", param: "max_tokens" },
+      });
+      expect(response.json().error.message).toContain("256 tokens");
+      expect(response.json().error.message).toContain("94 in the messages, 1000 in the completion");
+    }
+    const completion = await app.inject({
+      method: "POST",
+      url: "/v1/completions",
+      payload: { model: "fake", prompt: "Hi", max_tokens: 163 },
+    });
+    expect(completion.statusCode).toBe(400);
+    expect(completion.json()).toMatchObject({
+      error: { code: "context_length_exceeded", param: "max_tokens" },
+    });
+    expect(engine.jobs).toHaveLength(0);
+    const fits = await app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      payload: chatBody({ max_tokens: 162 }),
+    });
+    expect(fits.statusCode).toBe(200);
+  });
+
   it("ends a stream that fails after its headers with an error event and [DONE]", async () => {
     const engine = new FakeEngine();
     engine.scripts = [{ pieces: [final("Hel")], error: new Error("GPU fell over") }];

@@ -11,8 +11,9 @@ import { type ChatRun, generateWholeChat } from "../chat-generation.js";
 import { type ChatRequest, parseChatRequest } from "../chat-request.js";
 import { ChatChunkWriter, type ResponseMeta } from "../chat-response.js";
 import type { ServeContext } from "../context.js";
+import { checkContextFit } from "../context-limit.js";
 import type { PreparedChat, ServeEngine } from "../engine.js";
-import { ServeError, toServeError } from "../errors.js";
+import { toServeError } from "../errors.js";
 import type { RequestOutcome } from "../metrics.js";
 import { ReasoningMarkup } from "../reasoning-markup.js";
 import { abandon, clientGoneSignal, inSlot, once } from "../slot.js";
@@ -107,14 +108,13 @@ async function answer(run: ChatRun, reply: FastifyReply): Promise<RequestOutcome
 
 async function prepare(engine: ServeEngine, request: ChatRequest): Promise<PreparedChat> {
   const prepared = await engine.prepareChat(request.history, request.reasoning.effort, request.format);
-  const limit = engine.info.contextSize;
-  if (prepared.promptTokens >= limit) {
-    throw new ServeError(
-      "SWY_ERR_SERVE_CONTEXT_LENGTH",
-      `This model's context is ${limit} tokens; the messages take ${prepared.promptTokens}.`,
-      { param: "messages" },
-    );
-  }
+  checkContextFit({
+    contextSize: engine.info.contextSize,
+    promptTokens: prepared.promptTokens,
+    maxTokens: request.sampling.maxTokens,
+    promptParam: "messages",
+    maxTokensParam: request.maxTokensParam,
+  });
   return prepared;
 }
 

@@ -12,8 +12,9 @@ import {
   textCompletionUsageChunk,
 } from "../chat-response.js";
 import type { ServeContext } from "../context.js";
+import { checkContextFit } from "../context-limit.js";
 import type { GenerationJob, PreparedCompletion, ServeEngine } from "../engine.js";
-import { ServeError, toServeError } from "../errors.js";
+import { toServeError } from "../errors.js";
 import type { RequestOutcome } from "../metrics.js";
 import { abandon, clientGoneSignal, inSlot, once } from "../slot.js";
 import { SseWriter } from "../sse-writer.js";
@@ -93,13 +94,13 @@ export function registerCompletionsRoute(app: FastifyInstance, context: ServeCon
     const completion = parseCompletionRequest(request.body);
     context.checkModel(completion.model);
     const prepared = await engine.prepareCompletion(completion.prompt, { kind: "text" });
-    if (prepared.promptTokens >= engine.info.contextSize) {
-      throw new ServeError(
-        "SWY_ERR_SERVE_CONTEXT_LENGTH",
-        `This model's context is ${engine.info.contextSize} tokens; the prompt takes ${prepared.promptTokens}.`,
-        { param: "prompt" },
-      );
-    }
+    checkContextFit({
+      contextSize: engine.info.contextSize,
+      promptTokens: prepared.promptTokens,
+      maxTokens: completion.sampling.maxTokens,
+      promptParam: "prompt",
+      maxTokensParam: completion.maxTokensParam,
+    });
     const run: CompletionRun = {
       context,
       engine,
