@@ -220,7 +220,7 @@ export async function attemptOnce(
             headers: extraHeaders,
             protocol: proxied.protocol,
             transform,
-            // Seed 001's `_routing` belongs to OpenAI-shaped answers only.
+            // The `_routing` object belongs to OpenAI-shaped answers only.
             routing:
               proxied.protocol === "openai" && proxied.route !== "embeddings"
                 ? backend.routingJson

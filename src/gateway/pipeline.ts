@@ -44,7 +44,7 @@ export interface ProxyRequest {
   protocol: Protocol;
   /** The client opted into resuming a broken stream elsewhere (`x-switchyard-stream-resume: true` or config). */
   resume?: boolean | undefined;
-  /** Seed 001's reasoning fields, when the request carried any (chat only). */
+  /** The reasoning extension fields, when the request carried any (chat only). */
   reasoning?: { request: ReasoningRequest; separate: boolean } | undefined;
 }
 

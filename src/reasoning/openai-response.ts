@@ -35,11 +35,11 @@ export type * from "./openai-shapes.js";
 export interface ResponseSeparationOptions extends SeparateOptions {
   /** The backend's model type (`gpt-oss`, `qwen3`, `deepseek-r1`, `generic`…). */
   readonly modelType: string;
-  /** Seed 001's `separate_thinking`: add `message.thinking`, `message.channels`, `usage.channel_tokens`. */
+  /** `separate_thinking`: add `message.thinking`, `message.channels`, `usage.channel_tokens`. */
   readonly separateThinking?: boolean;
-  /** Seed 001's `include_channels`: which channels `message.channels` keeps. Default all. */
+  /** `include_channels`: which channels `message.channels` keeps. Default all. */
   readonly includeChannels?: readonly HarmonyChannel[];
-  /** Seed 001's top-level `reasoning_level`, set when given. */
+  /** The top-level `reasoning_level`, set when given. */
   readonly reasoningLevel?: ReasoningEffort;
   /** Exact token counts per channel; without it usage is shared out by characters (an estimate). */
   readonly countTokens?: (text: string) => number;
@@ -89,7 +89,7 @@ function pickChannels(channels: Record<HarmonyChannel, string>, include: readonl
   return picked;
 }
 
-/** Usage with seed 001's fields added from per-channel token counts. */
+/** Usage with the reasoning extension fields added from per-channel token counts. */
 function withReasoningUsage(usage: ChatUsage, tokens: ChannelCounts, separateThinking: boolean): ChatUsage {
   const thinking = tokens.analysis + tokens.commentary;
   const next: ChatUsage = { ...usage, thinking_tokens: thinking };

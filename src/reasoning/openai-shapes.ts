@@ -1,6 +1,6 @@
 /**
  * The parts of OpenAI's `chat.completion` and `chat.completion.chunk` objects that reasoning separation
- * reads or writes, plus seed 001's extension fields. Every other field is carried along untouched, hence
+ * reads or writes, plus the reasoning extension fields. Every other field is carried along untouched, hence
  * the index signatures.
  * @module
  */
@@ -13,9 +13,9 @@ export interface ChatUsage {
   completion_tokens?: number;
   total_tokens?: number;
   completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown } | null;
-  /** Seed 001: reasoning tokens (analysis + commentary). */
+  /** Reasoning extension: reasoning tokens (analysis + commentary). */
   thinking_tokens?: number;
-  /** Seed 001: tokens per channel. */
+  /** Reasoning extension: tokens per channel. */
   channel_tokens?: ChannelCounts;
   [field: string]: unknown;
 }
@@ -27,9 +27,9 @@ export interface ChatMessage {
   reasoning_content?: string | null;
   /** The same, as some servers (OpenRouter, newer vLLM) name it. */
   reasoning?: string | null;
-  /** Seed 001, with `separate_thinking`. */
+  /** Reasoning extension, with `separate_thinking`. */
   thinking?: Thinking;
-  /** Seed 001, with `separate_thinking`, filtered by `include_channels`. */
+  /** Reasoning extension, with `separate_thinking`, filtered by `include_channels`. */
   channels?: Partial<ChannelTexts>;
   [field: string]: unknown;
 }
@@ -47,7 +47,7 @@ export interface ChatCompletion {
   model?: string;
   choices?: ChatChoice[];
   usage?: ChatUsage | null;
-  /** Seed 001: the effort the request asked for. */
+  /** Reasoning extension: the effort the request asked for. */
   reasoning_level?: string;
   [field: string]: unknown;
 }

@@ -1,6 +1,6 @@
 /**
  * Which reasoning markup a model type emits, so callers name a model type (a backend's `modelType`,
- * seed 001's `--model-type`) and never a parser.
+ * serve's `--model-type`) and never a parser.
  *
  * Rules (names compared lower-cased, `_` read as `-`):
  * - `harmony`, or a name starting with `gpt-oss` → `harmony` (gpt-oss channels).

@@ -1,16 +1,16 @@
 /**
- * The reasoning fields of a chat request: seed 001's extensions (`separate_thinking`,
+ * The reasoning fields of a chat request: the reasoning extensions (`separate_thinking`,
  * `include_channels`, `reasoning`, `developer_instructions`) and OpenAI's `reasoning_effort`.
  * A client mistake comes back as a result with the field at fault (for a 400), never as a throw.
  * @module
  */
 import { HARMONY_CHANNELS, type HarmonyChannel } from "./harmony-channels.js";
 
-/** Efforts accepted from `reasoning` and `reasoning_effort` (seed 001's three plus OpenAI's others). */
+/** Efforts accepted from `reasoning` and `reasoning_effort` (low, medium and high, plus OpenAI's others). */
 export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
 export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
 
-/** Seed 001's extension fields; a backend that does not know them may reject the request. */
+/** The reasoning extension fields; a backend that does not know them may reject the request. */
 export const REASONING_EXTENSION_FIELDS = [
   "separate_thinking",
   "include_channels",
@@ -20,7 +20,7 @@ export const REASONING_EXTENSION_FIELDS = [
 
 /** What a request asks of reasoning, with defaults applied. */
 export interface ReasoningRequest {
-  /** Add seed 001's `message.thinking` and `message.channels`. Default false. */
+  /** Add `message.thinking` and `message.channels`. Default false. */
   readonly separateThinking: boolean;
   /** Which channels `message.channels` keeps. Default all three. */
   readonly includeChannels: readonly HarmonyChannel[];
@@ -134,7 +134,7 @@ export interface StripOptions {
 }
 
 /**
- * A copy of `body` without seed 001's extension fields, for backends that reject unknown fields. What
+ * A copy of `body` without the reasoning extension fields, for backends that reject unknown fields. What
  * they asked for is kept in standard form: an effort from `reasoning` becomes `reasoning_effort` unless
  * that is already set, and developer instructions become a developer message (see {@link StripOptions}).
  * Call it on a body that {@link parseReasoningRequest} accepted; invalid values are simply dropped.

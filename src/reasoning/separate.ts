@@ -1,6 +1,6 @@
 /**
  * `separate(text, modelType)`: a model's whole output split into the answer and its reasoning, the
- * shape the gateway and `serve` put into responses (seed 001's `thinking`/`channels`, OpenAI-compatible
+ * shape the gateway and `serve` put into responses (the reasoning extensions' `thinking`/`channels`, OpenAI-compatible
  * `reasoning_content`). The parser is chosen by `reasoning-format.ts`; `separate-stream.ts` is the
  * streaming twin and yields the same `content` and `reasoningContent` for any chunking.
  *
@@ -21,7 +21,7 @@ import { planReasoning, type ReasoningFormat, type SeparateOptions } from "./rea
 import { findTag } from "./tag-scanner.js";
 import { parseThinkTags } from "./think-tags.js";
 
-/** Seed 001's `message.thinking`. */
+/** The reasoning extensions' `message.thinking`. */
 export interface Thinking {
   readonly analysis: string;
   readonly commentary: string;
@@ -37,7 +37,7 @@ export interface Separation {
   readonly content: string;
   /** Present when there is any reasoning. Think blocks count as `analysis`. */
   readonly thinking?: Thinking;
-  /** Seed 001's `message.channels`; for think tags: analysis = thinking, final = content. */
+  /** `message.channels`; for think tags: analysis = thinking, final = content. */
   readonly channels: ChannelTexts;
   /** OpenAI-compatible `message.reasoning_content`; present when there is any reasoning. */
   readonly reasoningContent?: string;
@@ -45,7 +45,7 @@ export interface Separation {
 
 export type { SeparateOptions } from "./reasoning-format.js";
 
-/** Seed 001's `thinking.raw` text. */
+/** The `thinking.raw` text. */
 export function formatRawThinking(analysis: string, commentary: string): string {
   const analysisPart = analysis === "" ? "" : `[Analysis]\n${analysis}`;
   const commentaryPart = commentary === "" ? "" : `[Commentary]\n${commentary}`;

@@ -1,5 +1,5 @@
 /**
- * Seed 001's `usage.thinking_tokens` and `usage.channel_tokens`. Backends report only
+ * The reasoning extensions' `usage.thinking_tokens` and `usage.channel_tokens`. Backends report only
  * `completion_tokens`, so without a tokenizer the split is an estimate: the completion tokens are
  * shared out by each channel's share of characters. Markup (`<think>`, harmony headers) has no
  * characters in any channel, so its tokens are spread over the channels in the same proportion.

@@ -3,7 +3,7 @@
  * as a client error naming the field, never as a throw.
  *
  * - `system` and `developer` become system items (the chat wrapper places them: gpt-oss's harmony
- *   template turns them into developer messages). Seed 001's `developer_instructions` arrive here
+ *   template turns them into developer messages). The reasoning extensions' `developer_instructions` arrive here
  *   already as a developer message (see `stripReasoningFields`).
  * - `user` becomes a user item; `assistant` a model response (its earlier reasoning is not replayed,
  *   as the templates of reasoning models drop it too).

@@ -2,7 +2,7 @@
  * The OpenAI bodies serve answers chat requests with, pure. The model's text goes in marked up (see
  * `reasoning-markup.ts`) and comes out through the shared reasoning module, so every response has
  * `content` = the answer only and `reasoning_content` = the thinking (as vLLM and llama.cpp's server
- * return it), plus seed 001's `thinking`, `channels`, `usage.thinking_tokens`, `usage.channel_tokens`
+ * return it), plus the reasoning extensions' `thinking`, `channels`, `usage.thinking_tokens`, `usage.channel_tokens`
  * and `reasoning_level` when the request asked for them.
  * @module
  */

@@ -1,13 +1,13 @@
 /**
  * `switchyard serve`'s options: one zod schema, the single source of names, defaults and descriptions.
  * The CLI derives its flags' help from it (`--max-concurrent` ↔ `maxConcurrent`) and `startServe()`
- * parses programmatic input with it. Spellings follow seed 001's model server.
+ * parses programmatic input with it. Spellings follow the Python model server it replaces.
  * @module
  */
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 
-/** Seed 001's model types plus the reasoning families serve knows. */
+/** The Python model server's model types plus the reasoning families serve knows. */
 export const MODEL_TYPES = [
   "generic",
   "gemma3",

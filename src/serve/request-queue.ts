@@ -19,7 +19,7 @@ export interface QueueLimits {
   readonly maxQueue: number;
 }
 
-/** `/queue/status` (seed 001): what runs, what waits, the limits, and what happened so far. */
+/** `/queue/status` (as the Python model server had it): what runs, what waits, the limits, and what happened so far. */
 export interface QueueSnapshot {
   readonly active: number;
   readonly waiting: number;

@@ -91,7 +91,7 @@ async function handleInference(
       const { message, param } = parsed.error;
       throw new GatewayError("SWY_ERR_INVALID_REQUEST", message, param ? { param } : {});
     }
-    // Backends do not know seed 001's fields: they go as reasoning_effort and a developer message.
+    // Backends do not know the reasoning extension fields: they go as reasoning_effort and a developer message.
     reasoning = {
       request: parsed.request,
       separate: body.separate_thinking === true || "include_channels" in body,

@@ -1,6 +1,6 @@
 /**
  * The routes that describe the server rather than run the model: `/v1/models`, `/health` (503
- * `loading` until the model is loaded, then 200), `/queue/status` (seed 001's figures) and `/metrics`.
+ * `loading` until the model is loaded, then 200), `/queue/status` (the Python model server's figures) and `/metrics`.
  * They never wait in the queue.
  * @module
  */
