@@ -271,7 +271,9 @@ async function startGateways(
     configPath,
     JSON.stringify({
       health_interval: 1,
-      request_timeout: 2,
+      // A hung backend is left after 2 s for another, within the request's 10 s deadline.
+      request_timeout: 10,
+      attempt_timeout: 2,
       max_retries: 3,
       // A short breaker TTL lets a faulted backend back in soon, so the chaos keeps biting.
       circuit_breaker_ttl: 5,

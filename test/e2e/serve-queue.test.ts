@@ -1,7 +1,8 @@
 /**
  * `switchyard serve`'s queue as a real process: one slot (`--max-concurrent 1`) and one waiting place
  * (`--max-queue 1`). The tiny model repeats `z` after a prompt ending in `z`, so a request with a large
- * max_tokens holds the slot until it is cancelled.
+ * max_tokens holds the slot until it is cancelled. serve refuses a max_tokens the context cannot hold,
+ * so the context is made large enough for minutes of generation.
  */
 import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,11 +13,21 @@ import { eventually, getJson } from "../helpers/http.js";
 import { validateOpenAI } from "../helpers/openapi.js";
 import { parsePrometheusText, sumSamples } from "../helpers/prometheus.js";
 
+/** Tokens per sequence: the tiny model needs minutes to fill them. */
+const ENDLESS_CONTEXT = 131_072;
+
 let url: string;
 let client: OpenAI;
 
 beforeAll(async () => {
-  ({ url, client } = await startTinyServe(["--max-concurrent", "1", "--max-queue", "1"]));
+  ({ url, client } = await startTinyServe([
+    "--max-concurrent",
+    "1",
+    "--max-queue",
+    "1",
+    "--context-size",
+    String(ENDLESS_CONTEXT),
+  ]));
 });
 
 afterAll(stopAll);
@@ -41,7 +52,7 @@ async function queueStatus(): Promise<QueueStatus> {
  */
 async function startEndless(controller: AbortController): Promise<{ finished: Promise<void> }> {
   const stream = await client.completions.create(
-    { model: "tiny", prompt: TINY_MODEL.loopPrompt, max_tokens: 1_000_000, stream: true },
+    { model: "tiny", prompt: TINY_MODEL.loopPrompt, max_tokens: ENDLESS_CONTEXT - 16, stream: true },
     { signal: controller.signal },
   );
   const iterator = stream[Symbol.asyncIterator]();
