@@ -126,15 +126,18 @@ function assertUniqueBackendNames(config: GatewayConfig): void {
 }
 
 /**
- * Seed 002's `REDIS_HOST` / `REDIS_PORT` (port 6379 unless set) as a URL, or undefined when
- * `REDIS_HOST` is not set. `SWITCHYARD_REDIS_URL` and `--redis` take precedence over it.
+ * The ai-lb variables `REDIS_HOST` (default `localhost`) and `REDIS_PORT` (default 6379) as a URL,
+ * or undefined when neither is set. `REDIS_PORT` alone counts only as a plain number: Docker links
+ * and Kubernetes service links set `REDIS_PORT=tcp://…` for any service named redis, which must not
+ * turn shared state on by accident. `SWITCHYARD_REDIS_URL` and `--redis` take precedence.
  */
 export function redisUrlFromHost(env: NodeJS.ProcessEnv): string | undefined {
   const host = env.REDIS_HOST?.trim();
-  if (!host) return undefined;
-  const port = env.REDIS_PORT?.trim() || "6379";
-  const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return `redis://${bracketed}:${port}`;
+  const port = env.REDIS_PORT?.trim();
+  if (!host && !(port && /^\d+$/.test(port))) return undefined;
+  const hostname = host || "localhost";
+  const bracketed = hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
+  return `redis://${bracketed}:${port || "6379"}`;
 }
 
 /** A backend's stable id: its name if given, else `host:port` of its URL. */

@@ -163,7 +163,12 @@ describe("shared state settings", () => {
     expect(loadGatewayConfig({ env: { REDIS_HOST: "::1", REDIS_PORT: "7000" } }).redis).toBe(
       "redis://[::1]:7000",
     );
-    expect(loadGatewayConfig({ env: { REDIS_PORT: "6380" } }).redis).toBeUndefined();
+  });
+
+  it("takes REDIS_PORT alone as Redis on localhost, but not a service link's tcp:// value", () => {
+    expect(loadGatewayConfig({ env: { REDIS_PORT: "6380" } }).redis).toBe("redis://localhost:6380");
+    expect(loadGatewayConfig({ env: { REDIS_PORT: "tcp://10.0.0.7:6379" } }).redis).toBeUndefined();
+    expect(loadGatewayConfig({ env: { REDIS_PORT: "" } }).redis).toBeUndefined();
   });
 
   it("prefers SWITCHYARD_REDIS_URL, a file's redis and --redis over REDIS_HOST", () => {
