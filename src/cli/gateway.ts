@@ -1,7 +1,7 @@
 /**
  * `switchyard gateway`: flags come from the settings table in config/schema.ts, so help text,
- * env vars and defaults stay in one place. With no backend configured anywhere, the gateway starts
- * its embedded default: a local cluster of four mock backends on loopback.
+ * env vars and defaults stay in one place. A gateway told nothing starts with no backends and says
+ * how to add one; `--demo` (the quick start, `npm start`) adds four local mock backends.
  *
  * `--workers N|auto` (env SWITCHYARD_WORKERS; default 1) is a process option, not a config
  * setting: with N > 1 a `node:cluster` primary runs N gateway workers on one port (see
@@ -21,6 +21,7 @@ interface GatewayFlags {
   config?: string;
   backend?: string[];
   workers?: number;
+  demo?: boolean;
   [attribute: string]: unknown;
 }
 
@@ -44,6 +45,10 @@ export function registerGatewayCommand(program: Command): void {
       )
         .env("SWITCHYARD_WORKERS")
         .argParser(parseWorkers),
+    )
+    .option(
+      "--demo",
+      "quick start: also run four local mock backends serving mock-model (what `npm start` does); without it the gateway serves only the backends you configure",
     );
   const defaults = defaultGatewayConfig();
   const attributeToKey = new Map<string, GatewaySettingKey>();
@@ -60,6 +65,7 @@ export function registerGatewayCommand(program: Command): void {
     const settings: Partial<Record<GatewaySettingKey, unknown>> = {};
     for (const [attribute, key] of attributeToKey) settings[key] = flags[attribute];
     const sources = { file: flags.config, flags: settings, backendSpecs: flags.backend ?? [] };
+    const demo = flags.demo === true;
     const workers = await import("../cluster/workers.js");
     if (workers.isGatewayWorker()) {
       const { runGateway } = await import("./run-gateway.js");
@@ -67,11 +73,11 @@ export function registerGatewayCommand(program: Command): void {
       return;
     }
     if ((flags.workers ?? 1) > 1) {
-      await workers.runGatewayPrimary(sources, flags.workers ?? 1);
+      await workers.runGatewayPrimary(sources, flags.workers ?? 1, { demo });
       return;
     }
     const { runGateway } = await import("./run-gateway.js");
-    await runGateway(sources);
+    await runGateway(sources, { demo });
   });
 }
 

@@ -21,7 +21,7 @@ describe("loadGatewayConfig", () => {
     expect(config).toMatchObject({
       host: "127.0.0.1",
       port: 8080,
-      strategy: "round_robin",
+      strategy: "least_connections",
       health_interval: 30,
       max_retries: 2,
       backends: [],
