@@ -9,7 +9,9 @@
  * @module
  */
 import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import type { ConfigSources } from "../config/load.js";
 import {
   defaultGatewayConfig,
   formatSettingDefault,
@@ -17,8 +19,12 @@ import {
   type GatewaySettingKey,
 } from "../config/schema.js";
 
+/** Read from the working directory when present, as the key-pool proxies' quick starts expect. */
+const DEFAULT_ENV_FILE = ".env";
+
 interface GatewayFlags {
   config?: string;
+  envFile?: string;
   backend?: string[];
   workers?: number;
   demo?: boolean;
@@ -32,6 +38,12 @@ export function registerGatewayCommand(program: Command): void {
     .option(
       "--config <file>",
       "config file: native JSON/YAML or seed 003's router format (env SWITCHYARD_CONFIG)",
+    )
+    .addOption(
+      new Option(
+        "--env-file <path>",
+        "read variables from this dotenv file instead of ./.env; variables set in the real environment win over it",
+      ).env("SWITCHYARD_ENV_FILE"),
     )
     .option(
       "--backend <[name=]url>",
@@ -64,7 +76,14 @@ export function registerGatewayCommand(program: Command): void {
   command.action(async (flags: GatewayFlags) => {
     const settings: Partial<Record<GatewaySettingKey, unknown>> = {};
     for (const [attribute, key] of attributeToKey) settings[key] = flags[attribute];
-    const sources = { file: flags.config, flags: settings, backendSpecs: flags.backend ?? [] };
+    const sources: ConfigSources = {
+      file: flags.config,
+      flags: settings,
+      backendSpecs: flags.backend ?? [],
+      envFile: flags.envFile
+        ? { path: resolve(flags.envFile), optional: false }
+        : { path: resolve(DEFAULT_ENV_FILE), optional: true },
+    };
     const demo = flags.demo === true;
     const workers = await import("../cluster/workers.js");
     if (workers.isGatewayWorker()) {

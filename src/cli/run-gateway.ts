@@ -9,7 +9,7 @@ import { basename, dirname, resolve } from "node:path";
 import { DEMO_MODEL, launchDemoBackends } from "../cluster/demo-backends.js";
 import { mockId } from "../cluster/mocks.js";
 import { clientUrl, formatReadyLine } from "../cluster/ready-line.js";
-import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
+import { type ConfigSources, configFilePath, loadGatewayConfig } from "../config/load.js";
 import { type BackendConfig, backendSchema, type GatewayConfig } from "../config/schema.js";
 import { buildGateway } from "../gateway/app.js";
 import { createLogger } from "../gateway/logger.js";
@@ -76,10 +76,18 @@ export async function runGateway(sources: ConfigSources, options: RunGatewayOpti
   process.on("SIGHUP", () => void reload("SIGHUP").catch(() => {}));
   // Its default action would end the process; a rolling restart is the --workers primary's job.
   process.on("SIGUSR2", () => logger.warn("SIGUSR2 ignored: a rolling restart needs gateway --workers"));
-  const file = sources.file ?? process.env.SWITCHYARD_CONFIG;
-  const stopWatching = file
-    ? watchConfigFile(file, () => void reload("config file changed").catch(() => {}))
+  const file = configFilePath(sources);
+  const stopWatchingConfig = file
+    ? watchFile(file, () => void reload("config file changed").catch(() => {}))
     : () => {};
+  // Watched even while absent, so a .env created after start is read without a restart.
+  const stopWatchingEnv = sources.envFile
+    ? watchFile(sources.envFile.path, () => void reload("env file changed").catch(() => {}))
+    : () => {};
+  const stopWatching = () => {
+    stopWatchingConfig();
+    stopWatchingEnv();
+  };
 
   const url = clientUrl(initial.host, port);
   if (options.onReady) options.onReady(url);
@@ -106,7 +114,7 @@ export async function runGateway(sources: ConfigSources, options: RunGatewayOpti
  * Calls `onChange` (debounced) when the file is written or replaced. The folder is watched, not the
  * file, because editors and `mv` replace the file with a new inode.
  */
-function watchConfigFile(file: string, onChange: () => void): () => void {
+function watchFile(file: string, onChange: () => void): () => void {
   const path = resolve(file);
   const name = basename(path);
   let timer: NodeJS.Timeout | undefined;

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { backendId, ConfigError, loadGatewayConfig, parseBackendSpec } from "../../src/config/load.js";
+import {
+  backendId,
+  ConfigError,
+  configFilePath,
+  loadGatewayConfig,
+  parseBackendSpec,
+} from "../../src/config/load.js";
 import { defaultGatewayConfig } from "../../src/config/schema.js";
 
 const dir = mkdtempSync(join(tmpdir(), "switchyard-config-"));
@@ -109,6 +115,25 @@ describe("loadGatewayConfig", () => {
     });
     expect(config.port).toBe(4242);
     expect(config.backends.map(backendId)).toEqual(["127.0.0.1:1", "b", "c"]);
+  });
+
+  it("reads an env file under the real environment, which wins, and takes SWITCHYARD_CONFIG from it", () => {
+    const config = file("from-env-file.json", { max_retries: 7 });
+    const envFile = file(
+      "gateway.env",
+      `LOG_LEVEL=debug\nSWITCHYARD_PORT=9000\nSWITCHYARD_CONFIG=${config}\nOPENAI_API_KEYS="k1,k2"\nSERVICE_ENDPOINTS={\n  "openai": ["http://127.0.0.1:1/v1"]\n}\n`,
+    );
+    const sources = { env: { SWITCHYARD_PORT: "9100" }, envFile: { path: envFile, optional: false } };
+    const loaded = loadGatewayConfig(sources);
+    expect(loaded).toMatchObject({ log_level: "debug", port: 9100, max_retries: 7 });
+    expect(loaded.backends).toMatchObject([{ name: "openai-1", api_keys: ["k1", "k2"] }]);
+    expect(configFilePath(sources)).toBe(config);
+    expect(loadGatewayConfig({ env: {}, envFile: { path: join(dir, "none.env"), optional: true } })).toEqual(
+      defaultGatewayConfig(),
+    );
+    expect(() =>
+      loadGatewayConfig({ env: {}, envFile: { path: join(dir, "none.env"), optional: false } }),
+    ).toThrow(ConfigError);
   });
 
   it("accepts seed 002's reserved AUTO_MODEL_STRATEGY and rejects other values", () => {
