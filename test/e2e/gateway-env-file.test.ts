@@ -25,7 +25,7 @@ const WITHOUT_SERVICE_ENV = {
   SERVICE_ENDPOINTS: undefined,
   SWITCHYARD_CONFIG: undefined,
   SWITCHYARD_BACKENDS: undefined,
-  SWITCHYARD_ENV_FILE: undefined,
+  SWITCHYARD_DOTENV: undefined,
 };
 
 const KEYS = ["sk-dotenv-one-7f3a", "sk-dotenv-two-9c1e", "sk-dotenv-three-4b8d"];
