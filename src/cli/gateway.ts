@@ -1,7 +1,8 @@
 /**
  * `switchyard gateway`: flags come from the settings table in config/schema.ts, so help text,
- * env vars and defaults stay in one place. With no backend configured anywhere, the gateway starts
- * its embedded default: a local cluster of four mock backends on loopback.
+ * env vars and defaults stay in one place. A gateway told nothing starts with no backends and says
+ * how to add one; `--demo` (the quick start, `npm start`) adds four local mock backends. `--check`
+ * validates the same sources and describes them instead of starting.
  *
  * `--workers N|auto` (env SWITCHYARD_WORKERS; default 1) is a process option, not a config
  * setting: with N > 1 a `node:cluster` primary runs N gateway workers on one port (see
@@ -9,7 +10,9 @@
  * @module
  */
 import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import type { ConfigSources } from "../config/load.js";
 import {
   defaultGatewayConfig,
   formatSettingDefault,
@@ -17,10 +20,16 @@ import {
   type GatewaySettingKey,
 } from "../config/schema.js";
 
+/** Read from the working directory when present, as the key-pool proxies' quick starts expect. */
+const DEFAULT_ENV_FILE = ".env";
+
 interface GatewayFlags {
   config?: string;
+  dotenv?: string;
   backend?: string[];
   workers?: number;
+  demo?: boolean;
+  check?: boolean;
   [attribute: string]: unknown;
 }
 
@@ -31,6 +40,13 @@ export function registerGatewayCommand(program: Command): void {
     .option(
       "--config <file>",
       "config file: native JSON/YAML or seed 003's router format (env SWITCHYARD_CONFIG)",
+    )
+    // Not `--env-file`: Node 20 claims that flag anywhere on its command line, even after the script.
+    .addOption(
+      new Option(
+        "--dotenv <path>",
+        "read variables from this dotenv file instead of ./.env; variables set in the real environment win over it",
+      ).env("SWITCHYARD_DOTENV"),
     )
     .option(
       "--backend <[name=]url>",
@@ -44,6 +60,14 @@ export function registerGatewayCommand(program: Command): void {
       )
         .env("SWITCHYARD_WORKERS")
         .argParser(parseWorkers),
+    )
+    .option(
+      "--check",
+      "validate the whole configuration (config file, .env, environment, flags), print what the gateway would run with (secrets as counts only) and exit: 0 when valid",
+    )
+    .option(
+      "--demo",
+      "quick start: also run four local mock backends serving mock-model (what `npm start` does); without it the gateway serves only the backends you configure",
     );
   const defaults = defaultGatewayConfig();
   const attributeToKey = new Map<string, GatewaySettingKey>();
@@ -59,7 +83,20 @@ export function registerGatewayCommand(program: Command): void {
   command.action(async (flags: GatewayFlags) => {
     const settings: Partial<Record<GatewaySettingKey, unknown>> = {};
     for (const [attribute, key] of attributeToKey) settings[key] = flags[attribute];
-    const sources = { file: flags.config, flags: settings, backendSpecs: flags.backend ?? [] };
+    const sources: ConfigSources = {
+      file: flags.config,
+      flags: settings,
+      backendSpecs: flags.backend ?? [],
+      envFile: flags.dotenv
+        ? { path: resolve(flags.dotenv), optional: false }
+        : { path: resolve(DEFAULT_ENV_FILE), optional: true },
+    };
+    const demo = flags.demo === true;
+    if (flags.check) {
+      const { checkGatewayConfig } = await import("./check-config.js");
+      process.stdout.write(checkGatewayConfig(sources, { demo, workers: flags.workers ?? 1 }));
+      return;
+    }
     const workers = await import("../cluster/workers.js");
     if (workers.isGatewayWorker()) {
       const { runGateway } = await import("./run-gateway.js");
@@ -70,11 +107,11 @@ export function registerGatewayCommand(program: Command): void {
       return;
     }
     if ((flags.workers ?? 1) > 1) {
-      await workers.runGatewayPrimary(sources, flags.workers ?? 1);
+      await workers.runGatewayPrimary(sources, flags.workers ?? 1, { demo });
       return;
     }
     const { runGateway } = await import("./run-gateway.js");
-    await runGateway(sources);
+    await runGateway(sources, { demo });
   });
 }
 

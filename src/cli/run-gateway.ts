@@ -1,22 +1,23 @@
 /**
- * The gateway process: load and validate config, start the embedded mock cluster when nothing is
- * configured, listen, print the READY line, reload on config-file changes, SIGHUP or
+ * The gateway process: load and validate config, start the demo mocks when asked (`--demo`),
+ * listen, print the READY line, reload on config-file or .env changes, SIGHUP or
  * `POST /admin/reload`, and shut down cleanly on SIGINT/SIGTERM.
  * @module
  */
 import { watch } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
+import { DEMO_MODEL, launchDemoBackends } from "../cluster/demo-backends.js";
 import type { FiguresReporter, WorkerFigures } from "../cluster/figures-client.js";
-import { launchMocks, mockId } from "../cluster/mocks.js";
+import { mockId } from "../cluster/mocks.js";
 import { clientUrl, formatReadyLine } from "../cluster/ready-line.js";
-import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
+import { type ConfigSources, configFilePath, loadGatewayConfig } from "../config/load.js";
 import { type BackendConfig, backendSchema, type GatewayConfig } from "../config/schema.js";
 import { buildGateway } from "../gateway/app.js";
 import { createLogger } from "../gateway/logger.js";
 import { ownFigures } from "../gateway/own-figures.js";
 import { applyConfig, type ReloadSummary } from "../gateway/reload.js";
+import { hasNoBackendSource, noBackendsHint } from "./no-backends-hint.js";
 
-const EMBEDDED_MOCKS = 4;
 const RELOAD_DEBOUNCE_MS = 200;
 
 export interface RunGatewayOptions {
@@ -30,32 +31,25 @@ export interface RunGatewayOptions {
    * `/metrics` gather every worker's figures, answering with this gateway's own.
    */
   shareFigures?: (report: FiguresReporter) => WorkerFigures;
+  /** Start the demo mock backends next to whatever is configured (`--demo`). */
+  demo?: boolean;
 }
 
 export async function runGateway(sources: ConfigSources, options: RunGatewayOptions = {}): Promise<void> {
   const initial = loadGatewayConfig(sources);
   const logger = createLogger(initial.log_level);
-  const nothingConfigured = initial.backends.length === 0 && initial.scan_hosts.length === 0;
-  const mocks = nothingConfigured
-    ? await launchMocks({ count: EMBEDDED_MOCKS, host: "127.0.0.1", basePort: 0, echo: false })
-    : [];
-  const embedded: BackendConfig[] = mocks.map((mock, index) =>
-    backendSchema.parse({ name: mockId(index), url: mock.ready.url, models: ["mock-model"] }),
+  const mocks = options.demo ? await launchDemoBackends() : [];
+  const demoBackends: BackendConfig[] = mocks.map((mock, index) =>
+    backendSchema.parse({ name: mockId(index), url: mock.ready.url, models: [DEMO_MODEL] }),
   );
-  if (mocks.length > 0) {
-    logger.info(
-      { backends: mocks.map((mock) => mock.ready.url) },
-      `no backends configured: started the embedded default, ${EMBEDDED_MOCKS} local mock backends serving mock-model`,
-    );
-  }
-  // The embedded mocks stay the backends for as long as the configuration names none.
-  const withEmbedded = (config: GatewayConfig): GatewayConfig =>
-    config.backends.length === 0 && embedded.length > 0 ? { ...config, backends: embedded } : config;
+  // The demo mocks stay for the life of the process, whatever a reload brings.
+  const withDemo = (config: GatewayConfig): GatewayConfig =>
+    demoBackends.length > 0 ? { ...config, backends: [...config.backends, ...demoBackends] } : config;
   const stopMocks = () => Promise.all(mocks.map((mock) => mock.stop()));
 
   let gateway: ReturnType<typeof buildGateway>;
   try {
-    gateway = buildGateway(withEmbedded(initial), logger);
+    gateway = buildGateway(withDemo(initial), logger);
     await gateway.start();
   } catch (error) {
     await stopMocks();
@@ -69,7 +63,7 @@ export async function runGateway(sources: ConfigSources, options: RunGatewayOpti
   const reload = (why: string): Promise<ReloadSummary> => {
     const run = reloading.then(async () => {
       // A bad file throws here, before anything changed: the running configuration keeps serving.
-      const next = withEmbedded(loadGatewayConfig(sources));
+      const next = withDemo(loadGatewayConfig(sources));
       const summary = await applyConfig(gateway.context, next);
       gateway.context.metrics.configReloads.inc(1, "applied");
       logger.info({ why, ...summary }, "configuration reloaded");
@@ -90,14 +84,25 @@ export async function runGateway(sources: ConfigSources, options: RunGatewayOpti
   process.on("SIGHUP", () => void reload("SIGHUP").catch(() => {}));
   // Its default action would end the process; a rolling restart is the --workers primary's job.
   process.on("SIGUSR2", () => logger.warn("SIGUSR2 ignored: a rolling restart needs gateway --workers"));
-  const file = sources.file ?? process.env.SWITCHYARD_CONFIG;
-  const stopWatching = file
-    ? watchConfigFile(file, () => void reload("config file changed").catch(() => {}))
+  const file = configFilePath(sources);
+  const stopWatchingConfig = file
+    ? watchFile(file, () => void reload("config file changed").catch(() => {}))
     : () => {};
+  // Watched even while absent, so a .env created after start is read without a restart.
+  const stopWatchingEnv = sources.envFile
+    ? watchFile(sources.envFile.path, () => void reload("env file changed").catch(() => {}))
+    : () => {};
+  const stopWatching = () => {
+    stopWatchingConfig();
+    stopWatchingEnv();
+  };
 
   const url = clientUrl(initial.host, port);
   if (options.onReady) options.onReady(url);
-  else process.stdout.write(`${formatReadyLine("gateway", "gateway", url)}\n`);
+  else {
+    process.stdout.write(`${formatReadyLine("gateway", "gateway", url)}\n`);
+    if (!options.demo && hasNoBackendSource(initial)) process.stderr.write(noBackendsHint(url));
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -117,7 +122,7 @@ export async function runGateway(sources: ConfigSources, options: RunGatewayOpti
  * Calls `onChange` (debounced) when the file is written or replaced. The folder is watched, not the
  * file, because editors and `mv` replace the file with a new inode.
  */
-function watchConfigFile(file: string, onChange: () => void): () => void {
+function watchFile(file: string, onChange: () => void): () => void {
   const path = resolve(file);
   const name = basename(path);
   let timer: NodeJS.Timeout | undefined;

@@ -21,27 +21,27 @@
 import cluster, { type Worker } from "node:cluster";
 import { once } from "node:events";
 import { createServer } from "node:net";
+import { hasNoBackendSource, noBackendsHint } from "../cli/no-backends-hint.js";
 import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
 import { createLogger } from "../gateway/logger.js";
 import { hostStateForWorkers } from "../state/ipc-host.js";
 import { channelPort } from "../state/ipc-port.js";
+import { launchDemoBackends } from "./demo-backends.js";
 import { type FiguresReporter, joinWorkerFigures, type WorkerFigures } from "./figures-client.js";
 import { relayFiguresForWorkers } from "./figures-relay.js";
-import { launchMocks } from "./mocks.js";
 import { clientUrl, formatReadyLine } from "./ready-line.js";
 import { rollWorkers } from "./rolling-restart.js";
 import { EXIT_WITH_PARENT_ENV } from "./spawn-server.js";
 
 /** Set by the primary in each worker's environment: the port every worker listens on. */
 export const WORKER_PORT_ENV = "SWITCHYARD_WORKER_PORT";
-/** Set by the primary: extra `--backend` specs (JSON list), the embedded mocks it started. */
+/** Set by the primary: extra `--backend` specs (JSON list), the `--demo` mocks it started. */
 export const WORKER_BACKENDS_ENV = "SWITCHYARD_WORKER_BACKENDS";
 /** Set by the primary: the worker's slot, 1…N, which its replacements keep. */
 export const WORKER_SLOT_ENV = "SWITCHYARD_WORKER_SLOT";
 /** The IPC message a worker sends once its gateway listens. */
 const READY_MESSAGE = "switchyard:worker-ready";
 
-const EMBEDDED_MOCKS = 4;
 /** A rolling restart gives up on a replacement that does not listen within this time. */
 const REPLACEMENT_READY_TIMEOUT_MS = 60_000;
 /** More unexpected worker deaths than this many per worker within a minute stops the gateway. */
@@ -79,7 +79,11 @@ function isReadyMessage(message: unknown): boolean {
   );
 }
 
-export async function runGatewayPrimary(sources: ConfigSources, workers: number): Promise<void> {
+export async function runGatewayPrimary(
+  sources: ConfigSources,
+  workers: number,
+  options: { demo?: boolean } = {},
+): Promise<void> {
   // Validate once here, so a bad config fails with one message instead of N crashing workers.
   const config = loadGatewayConfig(sources);
   const logger = createLogger(config.log_level);
@@ -90,17 +94,8 @@ export async function runGatewayPrimary(sources: ConfigSources, workers: number)
   // Any worker may answer /stats, /status or /metrics: it gathers the others' figures through here.
   relayFiguresForWorkers();
   const port = config.port === 0 ? await pickFreePort(config.host) : config.port;
-  const nothingConfigured = config.backends.length === 0 && config.scan_hosts.length === 0;
-  // One embedded mock cluster for all workers, not one per worker.
-  const mocks = nothingConfigured
-    ? await launchMocks({ count: EMBEDDED_MOCKS, host: "127.0.0.1", basePort: 0, echo: false })
-    : [];
-  if (mocks.length > 0) {
-    logger.info(
-      { backends: mocks.map((mock) => mock.ready.url) },
-      `no backends configured: started the embedded default, ${EMBEDDED_MOCKS} local mock backends`,
-    );
-  }
+  // One set of demo mocks for all workers, not one per worker.
+  const mocks = options.demo ? await launchDemoBackends() : [];
   const workerEnv: Record<string, string> = {
     [WORKER_PORT_ENV]: String(port),
     [EXIT_WITH_PARENT_ENV]: "0",
@@ -132,6 +127,7 @@ export async function runGatewayPrimary(sources: ConfigSources, workers: number)
         announced = true;
         logger.info({ workers, url }, "all workers listening");
         process.stdout.write(`${formatReadyLine("gateway", "gateway", url)}\n`);
+        if (!options.demo && hasNoBackendSource(config)) process.stderr.write(noBackendsHint(url));
       }
     });
     return worker;

@@ -1,13 +1,14 @@
 /**
  * Builds the gateway's configuration from a file (native JSON/YAML or seed 003's router format),
- * the environment and command-line flags, and validates the result once. Errors name the bad
- * field and where it came from.
+ * the environment (with a `.env` file under it) and command-line flags, and validates the result
+ * once. Errors name the bad field and where it came from.
  * @module
  */
 import { readFileSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { type EnvFileSource, readEnvFile } from "./env-file.js";
 import { ConfigError } from "./errors.js";
 import {
   GATEWAY_SETTINGS,
@@ -24,6 +25,11 @@ export interface ConfigSources {
   /** Path of a config file, if any. */
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
+  /**
+   * A dotenv file whose variables fill in what the environment lacks: a variable set in the real
+   * environment wins over the file. Read again at every load, so a reload sees its edits.
+   */
+  envFile?: EnvFileSource | undefined;
   /** Values given on the command line, keyed like the config (`health_interval`). */
   flags?: Partial<Record<GatewaySettingKey, unknown>>;
   /** Backends given with `--backend [name=]url` (models are discovered from each one's /v1/models). */
@@ -31,7 +37,7 @@ export interface ConfigSources {
 }
 
 export function loadGatewayConfig(sources: ConfigSources = {}): GatewayConfig {
-  const env = sources.env ?? process.env;
+  const env = effectiveEnv(sources);
   const file = sources.file ?? env.SWITCHYARD_CONFIG;
   const merged: Record<string, unknown> = file ? readConfigFile(file) : {};
   for (const setting of GATEWAY_SETTINGS) {
@@ -57,6 +63,17 @@ export function loadGatewayConfig(sources: ConfigSources = {}): GatewayConfig {
   if (!result.success) throw new ConfigError(describeIssues(result.error, file));
   assertUniqueBackendNames(result.data);
   return result.data;
+}
+
+/** The environment the configuration is read from: the env file's variables under the real ones. */
+export function effectiveEnv(sources: ConfigSources): NodeJS.ProcessEnv {
+  const real = sources.env ?? process.env;
+  return sources.envFile ? { ...readEnvFile(sources.envFile), ...real } : real;
+}
+
+/** The config file a load reads, if any: `--config`, else `SWITCHYARD_CONFIG` (env or env file). */
+export function configFilePath(sources: ConfigSources): string | undefined {
+  return sources.file ?? (effectiveEnv(sources).SWITCHYARD_CONFIG || undefined);
 }
 
 /**
@@ -126,15 +143,18 @@ function assertUniqueBackendNames(config: GatewayConfig): void {
 }
 
 /**
- * Seed 002's `REDIS_HOST` / `REDIS_PORT` (port 6379 unless set) as a URL, or undefined when
- * `REDIS_HOST` is not set. `SWITCHYARD_REDIS_URL` and `--redis` take precedence over it.
+ * The ai-lb variables `REDIS_HOST` (default `localhost`) and `REDIS_PORT` (default 6379) as a URL,
+ * or undefined when neither is set. `REDIS_PORT` alone counts only as a plain number: Docker links
+ * and Kubernetes service links set `REDIS_PORT=tcp://…` for any service named redis, which must not
+ * turn shared state on by accident. `SWITCHYARD_REDIS_URL` and `--redis` take precedence.
  */
 export function redisUrlFromHost(env: NodeJS.ProcessEnv): string | undefined {
   const host = env.REDIS_HOST?.trim();
-  if (!host) return undefined;
-  const port = env.REDIS_PORT?.trim() || "6379";
-  const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return `redis://${bracketed}:${port}`;
+  const port = env.REDIS_PORT?.trim();
+  if (!host && !(port && /^\d+$/.test(port))) return undefined;
+  const hostname = host || "localhost";
+  const bracketed = hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
+  return `redis://${bracketed}:${port || "6379"}`;
 }
 
 /** A backend's stable id: its name if given, else `host:port` of its URL. */

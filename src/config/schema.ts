@@ -143,7 +143,7 @@ export type ClientKeyConfig = z.infer<typeof clientKeySchema>;
 export const gatewayConfigSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
-  strategy: strategyName.default("round_robin"),
+  strategy: strategyName.default("least_connections"),
   model_strategies: textMap(strategyName).default({}),
   health_interval: seconds.default(30),
   health_timeout: seconds.default(5),

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { backendId, ConfigError, loadGatewayConfig, parseBackendSpec } from "../../src/config/load.js";
+import {
+  backendId,
+  ConfigError,
+  configFilePath,
+  loadGatewayConfig,
+  parseBackendSpec,
+} from "../../src/config/load.js";
 import { defaultGatewayConfig } from "../../src/config/schema.js";
 
 const dir = mkdtempSync(join(tmpdir(), "switchyard-config-"));
@@ -21,7 +27,7 @@ describe("loadGatewayConfig", () => {
     expect(config).toMatchObject({
       host: "127.0.0.1",
       port: 8080,
-      strategy: "round_robin",
+      strategy: "least_connections",
       health_interval: 30,
       max_retries: 2,
       backends: [],
@@ -111,6 +117,25 @@ describe("loadGatewayConfig", () => {
     expect(config.backends.map(backendId)).toEqual(["127.0.0.1:1", "b", "c"]);
   });
 
+  it("reads an env file under the real environment, which wins, and takes SWITCHYARD_CONFIG from it", () => {
+    const config = file("from-env-file.json", { max_retries: 7 });
+    const envFile = file(
+      "gateway.env",
+      `LOG_LEVEL=debug\nSWITCHYARD_PORT=9000\nSWITCHYARD_CONFIG=${config}\nOPENAI_API_KEYS="k1,k2"\nSERVICE_ENDPOINTS={\n  "openai": ["http://127.0.0.1:1/v1"]\n}\n`,
+    );
+    const sources = { env: { SWITCHYARD_PORT: "9100" }, envFile: { path: envFile, optional: false } };
+    const loaded = loadGatewayConfig(sources);
+    expect(loaded).toMatchObject({ log_level: "debug", port: 9100, max_retries: 7 });
+    expect(loaded.backends).toMatchObject([{ name: "openai-1", api_keys: ["k1", "k2"] }]);
+    expect(configFilePath(sources)).toBe(config);
+    expect(loadGatewayConfig({ env: {}, envFile: { path: join(dir, "none.env"), optional: true } })).toEqual(
+      defaultGatewayConfig(),
+    );
+    expect(() =>
+      loadGatewayConfig({ env: {}, envFile: { path: join(dir, "none.env"), optional: false } }),
+    ).toThrow(ConfigError);
+  });
+
   it("accepts seed 002's reserved AUTO_MODEL_STRATEGY and rejects other values", () => {
     expect(loadGatewayConfig({ env: { AUTO_MODEL_STRATEGY: "any_first" } }).auto_model_strategy).toBe(
       "any_first",
@@ -163,7 +188,12 @@ describe("shared state settings", () => {
     expect(loadGatewayConfig({ env: { REDIS_HOST: "::1", REDIS_PORT: "7000" } }).redis).toBe(
       "redis://[::1]:7000",
     );
-    expect(loadGatewayConfig({ env: { REDIS_PORT: "6380" } }).redis).toBeUndefined();
+  });
+
+  it("takes REDIS_PORT alone as Redis on localhost, but not a service link's tcp:// value", () => {
+    expect(loadGatewayConfig({ env: { REDIS_PORT: "6380" } }).redis).toBe("redis://localhost:6380");
+    expect(loadGatewayConfig({ env: { REDIS_PORT: "tcp://10.0.0.7:6379" } }).redis).toBeUndefined();
+    expect(loadGatewayConfig({ env: { REDIS_PORT: "" } }).redis).toBeUndefined();
   });
 
   it("prefers SWITCHYARD_REDIS_URL, a file's redis and --redis over REDIS_HOST", () => {

@@ -3,7 +3,10 @@
  * are parsed and the fields that decide whether a deployment works are checked: probes, ports, env
  * wiring to Redis, the Secret and the ConfigMap, resources, non-root.
  */
+import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -314,21 +317,56 @@ describe("Dockerfile", () => {
     const uid = gatewayPod.securityContext?.runAsUser;
     if (uid !== undefined && /^\d+$/.test(name)) expect(Number(name)).toBe(uid);
     expect(lastStage).toContain("EXPOSE 8080");
-    const healthcheck = lastStage.find((line) => /^HEALTHCHECK\s/i.test(line));
-    expect(healthcheck).toMatch(/fetch\(.*127\.0\.0\.1:8080\/(health)?'/);
+    expect(lastStage).toContain("ENV SWITCHYARD_PORT=8080");
+    expect(healthcheckCommand[0]).toBe("node");
+  });
+
+  // The check itself, run against a local server: it must probe the port the gateway listens on,
+  // chosen by the same variables in the same order, not a pinned 8080.
+  const healthcheckCommand = JSON.parse(
+    lastStage.find((line) => /^HEALTHCHECK\s/i.test(line))!.replace(/^HEALTHCHECK\s.*?\bCMD\s+/i, ""),
+  ) as string[];
+  const runHealthcheck = (env: Record<string, string>) => {
+    const inherited = { ...process.env };
+    delete inherited.LOAD_BALANCER_PORT;
+    delete inherited.SWITCHYARD_PORT;
+    return new Promise<number>((resolve) => {
+      execFile(
+        healthcheckCommand[0] === "node" ? process.execPath : healthcheckCommand[0]!,
+        healthcheckCommand.slice(1),
+        {
+          env: { ...inherited, ...env },
+          timeout: 10_000,
+        },
+        (error) => resolve(error ? Number(error.code ?? 1) : 0),
+      );
+    });
+  };
+
+  it("health-checks the port the gateway was given through the environment", async () => {
+    const server = createHttpServer((_request, response) => response.end("ok"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const closedPort = String((closed.address() as AddressInfo).port);
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    try {
+      const port = String((server.address() as AddressInfo).port);
+      expect(await runHealthcheck({ SWITCHYARD_PORT: port })).toBe(0);
+      expect(await runHealthcheck({ LOAD_BALANCER_PORT: port, SWITCHYARD_PORT: closedPort })).toBe(0);
+      // LOAD_BALANCER_PORT comes first for the gateway, so for its check too.
+      expect(await runHealthcheck({ LOAD_BALANCER_PORT: closedPort, SWITCHYARD_PORT: port })).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it("starts the CLI's gateway", () => {
     const entrypoint = lastStage.find((line) => /^ENTRYPOINT\s/i.test(line));
     expect(JSON.parse(entrypoint!.replace(/^ENTRYPOINT\s+/i, ""))).toEqual(["node", "dist/src/cli/index.js"]);
     const cmd = lastStage.find((line) => /^CMD\s/i.test(line));
-    expect(JSON.parse(cmd!.replace(/^CMD\s+/i, ""))).toEqual([
-      "gateway",
-      "--host",
-      "0.0.0.0",
-      "--port",
-      "8080",
-    ]);
+    // No --port: it would beat SWITCHYARD_PORT, and the health check follows the variable.
+    expect(JSON.parse(cmd!.replace(/^CMD\s+/i, ""))).toEqual(["gateway", "--host", "0.0.0.0"]);
     expect(existsSync(join(root, "src", "cli", "index.ts"))).toBe(true);
   });
 

@@ -75,9 +75,9 @@ describe("switchyard cluster", () => {
   });
 });
 
-describe("switchyard gateway with nothing configured", () => {
-  it("starts its embedded default of four local mocks", async () => {
-    const gateway = await startCli(["gateway", "--port", "0", "--log-level", "warn"], {
+describe("switchyard gateway --demo", () => {
+  it("starts four local mocks and stops them with itself", async () => {
+    const gateway = await startCli(["gateway", "--port", "0", "--log-level", "warn", "--demo"], {
       env: { SWITCHYARD_CONFIG: "", SWITCHYARD_BACKENDS: "" },
     });
     const { status, body } = await hello(gateway.ready[0]!.url);

@@ -24,6 +24,8 @@ describe("drain", () => {
       "0",
       "--log-level",
       "error",
+      "--strategy",
+      "round_robin",
       "--backend",
       `a=${url(a!)}`,
       "--backend",

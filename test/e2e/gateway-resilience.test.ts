@@ -176,7 +176,7 @@ describe("model selection", () => {
     for (let i = 0; i < 3; i++) {
       const response = await chat(`${url(gateway)}`, "mock-model", "hi", { "x-switchyard-debug": "1" });
       expect(response.headers.get("x-switchyard-route")).toMatch(
-        /strategy=round_robin; picked=n[12]; candidates=/,
+        /strategy=least_connections; picked=n[12]; candidates=/,
       );
       expect(response.body._routing).toEqual({
         backend: response.headers.get("x-routed-node"),

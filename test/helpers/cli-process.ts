@@ -23,6 +23,8 @@ export interface StartOptions {
   /** How many READY lines to wait for (a cluster prints one per backend plus the gateway). */
   readyCount?: number;
   env?: NodeJS.ProcessEnv;
+  /** Working directory of the process (where a gateway looks for its .env); default: this one. */
+  cwd?: string;
   timeoutMs?: number;
 }
 
@@ -30,6 +32,7 @@ export async function startCli(args: string[], options: StartOptions = {}): Prom
   const readyCount = options.readyCount ?? 1;
   const child = spawn(process.execPath, [CLI_PATH, ...args], {
     env: { ...process.env, ...options.env },
+    cwd: options.cwd,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

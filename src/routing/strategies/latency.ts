@@ -57,7 +57,7 @@ export class LatencyStrategy implements Strategy {
     this.#now = options.now ?? (() => performance.now());
   }
 
-  pick(candidates: readonly BackendView[], _request: RoutingRequest): BackendView | undefined {
+  pick(candidates: readonly BackendView[], request: RoutingRequest): BackendView | undefined {
     if (candidates.length === 0) return undefined;
     this.#pickAt = this.#now();
     let best = Number.POSITIVE_INFINITY;
@@ -66,7 +66,7 @@ export class LatencyStrategy implements Strategy {
       if (estimate !== undefined) best = Math.min(best, this.#current(estimate));
     }
     this.#bestKnownMs = best === Number.POSITIVE_INFINITY ? 1 : best;
-    return this.#lowest.pick(candidates, this.#score);
+    return this.#lowest.pick(candidates, this.#score, request.model);
   }
 
   onResult(backendId: string, outcome: Outcome, latencyMs: number): void {

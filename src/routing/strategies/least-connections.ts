@@ -17,7 +17,7 @@ export class LeastConnectionsStrategy implements Strategy {
   readonly name = "least_connections";
   readonly #lowest = new LowestScore();
 
-  pick(candidates: readonly BackendView[], _request: RoutingRequest): BackendView | undefined {
-    return this.#lowest.pick(candidates, inflight);
+  pick(candidates: readonly BackendView[], request: RoutingRequest): BackendView | undefined {
+    return this.#lowest.pick(candidates, inflight, request.model);
   }
 }

@@ -38,6 +38,16 @@ describe("least_connections", () => {
     expect(picks).toEqual(["b0", "b1", "b2", "b3", "b0", "b1", "b2", "b3"]);
   });
 
+  it("keeps each model's rotation, so requests for other models in between do not skew it", () => {
+    const strategy = new LeastConnectionsStrategy();
+    const picks: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      picks.push(strategy.pick(candidates(2), { model: "a" })!.id);
+      strategy.pick(candidates(1), { model: "b" });
+    }
+    expect(picks).toEqual(["b0", "b1", "b0", "b1", "b0", "b1"]);
+  });
+
   it("balances when the gateway counts its own leases", () => {
     const strategy = new LeastConnectionsStrategy();
     const inflight = [0, 0, 0];
