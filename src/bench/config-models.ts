@@ -5,7 +5,7 @@
  * @module
  */
 import { readConfigFile } from "../config/load.js";
-import { isSeedRouterConfig } from "../config/seed-router.js";
+import { isRouterFileConfig } from "../config/router-file.js";
 
 function backendModels(backends: unknown): string[] {
   if (!Array.isArray(backends)) return [];
@@ -22,7 +22,7 @@ function backendModels(backends: unknown): string[] {
 /** The distinct model names a config lists, in the order it lists them. */
 export function modelsFromConfig(value: unknown): string[] {
   if (typeof value !== "object" || value === null) throw new Error("the config file must hold an object");
-  const models = isSeedRouterConfig(value)
+  const models = isRouterFileConfig(value)
     ? Object.keys((value as { models: Record<string, unknown> }).models)
     : backendModels((value as { backends?: unknown }).backends);
   const distinct = [...new Set(models)];

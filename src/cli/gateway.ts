@@ -39,7 +39,7 @@ export function registerGatewayCommand(program: Command): void {
     .description("Route OpenAI-compatible requests by model to healthy backends")
     .option(
       "--config <file>",
-      "config file: native JSON/YAML or seed 003's router format (env SWITCHYARD_CONFIG)",
+      "config file: native JSON/YAML or a two_models_config.json router file (env SWITCHYARD_CONFIG)",
     )
     // Not `--env-file`: Node 20 claims that flag anywhere on its command line, even after the script.
     .addOption(

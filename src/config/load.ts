@@ -1,5 +1,5 @@
 /**
- * Builds the gateway's configuration from a file (native JSON/YAML or seed 003's router format),
+ * Builds the gateway's configuration from a file (native JSON/YAML or the two-model router's format),
  * the environment (with a `.env` file under it) and command-line flags, and validates the result
  * once. Errors name the bad field and where it came from.
  * @module
@@ -10,13 +10,13 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { type EnvFileSource, readEnvFile } from "./env-file.js";
 import { ConfigError } from "./errors.js";
+import { isRouterFileConfig, routerFileBackends } from "./router-file.js";
 import {
   GATEWAY_SETTINGS,
   type GatewayConfig,
   type GatewaySettingKey,
   gatewayConfigSchema,
 } from "./schema.js";
-import { isSeedRouterConfig, seedRouterBackends } from "./seed-router.js";
 import { serviceBackends } from "./services.js";
 
 export { ConfigError };
@@ -82,7 +82,7 @@ export function configFilePath(sources: ConfigSources): string | undefined {
  */
 export const MAX_CONFIG_FILE_BYTES = 10 * 1024 * 1024;
 
-/** Reads a JSON or YAML file; seed 003's router format is converted to native backends. */
+/** Reads a JSON or YAML file; the two-model router's format is converted to native backends. */
 export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
@@ -106,10 +106,10 @@ export function readConfigFile(path: string): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ConfigError(`config file ${path} must hold an object`);
   }
-  if (!isSeedRouterConfig(value)) return value as Record<string, unknown>;
+  if (!isRouterFileConfig(value)) return value as Record<string, unknown>;
   try {
     const { models: _models, ...rest } = value as Record<string, unknown>;
-    return { ...rest, backends: seedRouterBackends(value) };
+    return { ...rest, backends: routerFileBackends(value) };
   } catch (error) {
     if (error instanceof z.ZodError) throw new ConfigError(describeIssues(error, path));
     throw error;

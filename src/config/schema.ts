@@ -1,6 +1,6 @@
 /**
  * The gateway's configuration: every option once, with its default, the flag and the environment
- * variables that set it. Files (native or seed formats), env and flags are all validated here.
+ * variables that set it. Files (native, or the formats of the tools Switchyard replaces), env and flags are all validated here.
  * Precedence, lowest first: defaults, config file, environment, command-line flags.
  * @module
  */
@@ -99,7 +99,7 @@ export const backendSchema = z.strictObject({
   model_patterns: z.array(z.string().min(1)).default([]),
   /** Separate reasoning from answers in every chat response of this backend, asked or not. */
   separate_reasoning: z.boolean().default(false),
-  /** Seed 003: how to start this backend (a shell command); `switchyard cluster --config` runs it. */
+  /** From the two-model router's file: how to start this backend (a shell command); `switchyard cluster --config` runs it. */
   start_command: z.string().optional(),
   /** A `switchyard serve` process for this backend, started by `switchyard cluster --config` on the URL's port. */
   serve: z
@@ -182,7 +182,7 @@ export const gatewayConfigSchema = z.strictObject({
   model_sentinels: list.default(["auto", "default"]),
   lm_model: z.string().default("auto"),
   preferred_models: list.default([]),
-  /** Seed 002 reserves this; `any_first` (the only value) takes the first preferred, else the first listed. */
+  /** ai-lb reserves this; `any_first` (the only value) takes the first preferred, else the first listed. */
   auto_model_strategy: z.enum(["any_first"]).default("any_first"),
   aliases: textMap(z.string().min(1)).default({}),
   admin_token: z.string().optional(),
@@ -232,7 +232,7 @@ export interface SettingSpec {
   key: GatewaySettingKey;
   /** Commander flag syntax, e.g. `--port <port>`. */
   flag: string;
-  /** Environment variables, first match wins; seed names come first where a seed defined one. */
+  /** Environment variables, first match wins; the names of the tools Switchyard replaces come first where one defined them. */
   env: readonly string[];
   description: string;
 }
@@ -250,7 +250,7 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     key: "strategy",
     flag: "--strategy <name>",
     env: ["ROUTING_STRATEGY", "SWITCHYARD_STRATEGY"],
-    description: "load-balancing strategy (seed spellings such as ROUND_ROBIN accepted)",
+    description: "load-balancing strategy (other spellings such as ROUND_ROBIN accepted)",
   },
   {
     key: "model_strategies",
@@ -399,7 +399,7 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     key: "auto_model_strategy",
     flag: "--auto-model-strategy <name>",
     env: ["AUTO_MODEL_STRATEGY"],
-    description: "how a sentinel picks its model; seed 002 reserves it and defines only any_first",
+    description: "how a sentinel picks its model; ai-lb reserves it and defines only any_first",
   },
   {
     key: "aliases",

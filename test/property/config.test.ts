@@ -1,6 +1,6 @@
 /**
  * `loadGatewayConfig` on hostile input (issue 10, "Hostile input"): arbitrary environment maps,
- * flag values, `--backend` specs and config files (JSON, YAML, seed 003's router format, bytes).
+ * flag values, `--backend` specs and config files (JSON, YAML, the two-model router's format, bytes).
  * It either returns a configuration or throws a `ConfigError` naming the problem — never a
  * TypeError or a YAML/zod error of its own — and a configuration it accepts builds a gateway.
  */

@@ -1,12 +1,12 @@
 /**
- * Seed 003's router file (`two_models_config.json`):
+ * The two-model router's file (`two_models_config.json`):
  *   { "models": { "<model>": { "endpoint": { "host", "port", "health_check_path"? }, "start_command"? } } }
  * becomes native backends. Models that share an endpoint share one backend.
  * @module
  */
 import { z } from "zod";
 
-const seedRouterSchema = z.object({
+const routerFileSchema = z.object({
   models: z.record(
     z.string().min(1),
     z.object({
@@ -21,8 +21,8 @@ const seedRouterSchema = z.object({
   ),
 });
 
-/** A file is in seed 003's format when its `models` is an object of entries with an `endpoint`. */
-export function isSeedRouterConfig(value: unknown): boolean {
+/** A file is in the two-model router's format when its `models` is an object of entries with an `endpoint`. */
+export function isRouterFileConfig(value: unknown): boolean {
   if (typeof value !== "object" || value === null || !("models" in value)) return false;
   const models = (value as { models: unknown }).models;
   if (typeof models !== "object" || models === null || Array.isArray(models)) return false;
@@ -31,7 +31,7 @@ export function isSeedRouterConfig(value: unknown): boolean {
   );
 }
 
-export interface SeedBackend {
+export interface RouterFileBackend {
   name: string;
   url: string;
   models: string[];
@@ -39,9 +39,9 @@ export interface SeedBackend {
   start_command?: string;
 }
 
-export function seedRouterBackends(value: unknown): SeedBackend[] {
-  const parsed = seedRouterSchema.parse(value);
-  const byEndpoint = new Map<string, SeedBackend>();
+export function routerFileBackends(value: unknown): RouterFileBackend[] {
+  const parsed = routerFileSchema.parse(value);
+  const byEndpoint = new Map<string, RouterFileBackend>();
   for (const [model, { endpoint, start_command }] of Object.entries(parsed.models)) {
     const name = `${endpoint.host}:${endpoint.port}`;
     const existing = byEndpoint.get(name);
