@@ -14,7 +14,7 @@ import { IpcStateHost } from "../../src/state/ipc-host.js";
 import { channelPort, type IpcPort } from "../../src/state/ipc-port.js";
 import type { Lease, StoreStatus } from "../../src/state/store.js";
 import { eventually } from "../helpers/http.js";
-import { runStateStoreConformance } from "./conformance.js";
+import { manualClock, runStateStoreConformance } from "./conformance.js";
 import { unexpectedErrors } from "./store-errors.js";
 
 const PEER = fileURLToPath(new URL("../fixtures/ipc-state-peer.mjs", import.meta.url));
@@ -43,9 +43,17 @@ function fixtureMessage(child: ChildProcess, name: string): Promise<Record<strin
   });
 }
 
-/** Forks a peer; `beforeReady` runs at once, before the peer can send anything. */
-async function forkPeer(role: "host" | "client", beforeReady?: (child: ChildProcess) => void) {
-  const child = fork(PEER, [role], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+/**
+ * Forks a peer; `beforeReady` runs at once, before the peer can send anything. A host given
+ * `clockAt` runs its store on a clock that stands there until moved (see the peer).
+ */
+async function forkPeer(
+  role: "host" | "client",
+  beforeReady?: (child: ChildProcess) => void,
+  clockAt?: number,
+) {
+  const args = clockAt === undefined ? [role] : [role, String(clockAt)];
+  const child = fork(PEER, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   peers.add(child);
   beforeReady?.(child);
   await fixtureMessage(child, "ready");
@@ -61,16 +69,30 @@ async function stopPeer(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM")
 }
 
 runStateStoreConformance("ipc (host in a forked process)", async () => {
-  const host = await forkPeer("host");
+  // The primary's store and the worker's local view (which recomputes what it mirrors) share
+  // one time: the host's copy of the clock is moved before `advance` resolves.
+  const local = manualClock();
+  const host = await forkPeer("host", undefined, local.now());
+  const clock = {
+    now: local.now,
+    async advance(ms: number) {
+      await local.advance(ms);
+      const moved = fixtureMessage(host, "clock");
+      host.send({ fixture: "clock", now: local.now() });
+      await moved;
+    },
+  };
   const errors: unknown[] = [];
   // A generous deadline: on a loaded machine a late answer must not turn a case into an outage.
   const store = await IpcStore.connect({
     port: channelPort(host),
     callTimeoutMs: 5_000,
+    now: clock.now,
     onError: (error) => errors.push(error),
   });
   return {
     store,
+    clock,
     cleanup: async () => {
       await store.close();
       await stopPeer(host);
