@@ -1,8 +1,9 @@
 /**
  * The behaviour every {@link StateStore} must show, run against each implementation
- * (`memory.test.ts`, `redis.test.ts`, `ipc.test.ts`). Each store runs on a clock the suite moves
- * by hand (the stores' `now` option), so expiry, cooldown and window cases take no time and do
- * not depend on how busy the machine is: between two moves the store's time stands still.
+ * (`memory.test.ts`, `redis.test.ts`, `ipc.test.ts`, `ipc-process.test.ts`). Each store runs on a
+ * clock the suite moves by hand (the stores' `now` option), so expiry, cooldown and window cases
+ * take no time and do not depend on how busy the machine is: between two moves the store's time
+ * stands still.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
