@@ -37,7 +37,7 @@ import {
 } from "./ipc-messages.js";
 import { channelPort, type IpcPort } from "./ipc-port.js";
 import { MemoryStore } from "./memory.js";
-import type { CircuitSnapshot, Lease, StateStore, StoreStatus } from "./store.js";
+import type { CircuitSnapshot, Clock, Lease, StateStore, StoreStatus } from "./store.js";
 
 export interface IpcStoreOptions {
   /** The channel to the primary; see {@link primaryStatePort}. */
@@ -46,6 +46,11 @@ export interface IpcStoreOptions {
   callTimeoutMs?: number;
   /** Pause between attempts to reach the primary again while degraded (default 250). */
   recoverIntervalMs?: number;
+  /**
+   * The local view's clock (default `Date.now`); a test that drives the primary's store's clock
+   * drives this one alike. Call deadlines stay on the real clock.
+   */
+  now?: Clock;
   /** Errors nobody awaits: a primary that went silent, a call its store refused, a subscriber that threw. */
   onError?: (error: unknown) => void;
   onStatusChange?: (status: StoreStatus) => void;
@@ -131,7 +136,7 @@ export class IpcStore implements StateStore {
     this.#port = options.port;
     this.#onError = options.onError ?? warnOnError;
     this.#onStatusChange = options.onStatusChange;
-    this.#local = new MemoryStore({ onError: this.#onError });
+    this.#local = new MemoryStore({ now: options.now, onError: this.#onError });
     this.#callTimeoutMs = options.callTimeoutMs ?? 1_000;
     this.#recoverIntervalMs = options.recoverIntervalMs ?? 250;
     this.#stopListening = this.#port.listen(

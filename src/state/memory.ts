@@ -7,11 +7,19 @@ import { CLOSED_CIRCUIT, circuitSnapshot, openedUntilAfterFailure } from "./circ
 import { ListenerSet, type StateEvent, type StateListener, warnOnError } from "./events.js";
 import { leaseIdSource } from "./lease-id.js";
 import { LeaseTable } from "./lease-table.js";
-import type { CircuitSnapshot, KeyState, Lease, StateStore, StoreStatus, WindowResult } from "./store.js";
+import type {
+  CircuitSnapshot,
+  Clock,
+  KeyState,
+  Lease,
+  StateStore,
+  StoreStatus,
+  WindowResult,
+} from "./store.js";
 
 export interface MemoryStoreOptions {
-  /** Clock in epoch ms (tests may drive it). */
-  now?: () => number;
+  /** Default `Date.now`; tests drive their own. */
+  now?: Clock;
   /** Receives errors thrown by subscribers. */
   onError?: (error: unknown) => void;
 }
@@ -48,17 +56,10 @@ class MemoryLease implements Lease {
   readonly inflight: number;
   readonly #table: LeaseTable;
   readonly #ttlMs: number;
-  readonly #now: () => number;
+  readonly #now: Clock;
   #released = false;
 
-  constructor(
-    table: LeaseTable,
-    backendId: string,
-    id: string,
-    inflight: number,
-    ttlMs: number,
-    now: () => number,
-  ) {
+  constructor(table: LeaseTable, backendId: string, id: string, inflight: number, ttlMs: number, now: Clock) {
     this.#table = table;
     this.backendId = backendId;
     this.id = id;
@@ -87,7 +88,7 @@ class MemoryLease implements Lease {
  */
 export class MemoryStore implements StateStore {
   readonly kind = "memory";
-  readonly #now: () => number;
+  readonly #now: Clock;
   readonly #listeners: ListenerSet;
   readonly #leases = new LeaseTable();
   readonly #nextLeaseId = leaseIdSource();

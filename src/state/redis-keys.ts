@@ -7,7 +7,7 @@
  * |-------------------------------|--------|-------------------------------------------------------|
  * | `<p>lease:<backendId>`        | zset   | member = lease id, score = expiry (ms, Redis clock)    |
  * | `<p>circuit:<backendId>`      | hash   | `failures`, `openedUntil`, `openMs`                   |
- * | `<p>probe:<backendId>`        | string | the half-open probe reservation (SET NX PX openMs)    |
+ * | `<p>probe:<backendId>`        | string | when the half-open probe reservation lapses (ms)      |
  * | `<p>health`                   | hash   | backendId → `1` / `0`                                 |
  * | `<p>key:<fingerprint>`        | hash   | `until` (expires with it), `disabled` (reason)        |
  * | `<p>window:<key>`             | hash   | `start` (window start ms), `total`                    |

@@ -32,6 +32,7 @@ export class RedisLease implements Lease {
     id: string,
     inflight: number,
     ttlMs: number,
+    expiresAt: number,
     local: Lease,
     inRedis: boolean,
   ) {
@@ -42,7 +43,7 @@ export class RedisLease implements Lease {
     this.ttlMs = ttlMs;
     this.local = local;
     this.inRedis = inRedis;
-    this.expiresAt = Date.now() + ttlMs;
+    this.expiresAt = expiresAt;
   }
 
   get released(): boolean {

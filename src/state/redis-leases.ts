@@ -13,7 +13,7 @@ import { RedisLease, type RedisLeaseOwner } from "./redis-lease.js";
 import { type RedisLink, RedisReplyError } from "./redis-link.js";
 import { integer } from "./redis-replies.js";
 import { ACQUIRE, ADOPT, INFLIGHT, RENEW } from "./redis-scripts.js";
-import type { Lease } from "./store.js";
+import type { Clock, Lease } from "./store.js";
 
 /** Held leases kept before expired ones (taken and never released: a caller's bug) are swept. */
 const FIRST_HELD_SWEEP = 1_024;
@@ -24,6 +24,7 @@ export interface RedisLeasesOptions {
   local: MemoryStore;
   replay: ReplayQueue;
   onError: (error: unknown) => void;
+  now: Clock;
 }
 
 export class RedisLeases implements RedisLeaseOwner {
@@ -32,6 +33,7 @@ export class RedisLeases implements RedisLeaseOwner {
   readonly #local: MemoryStore;
   readonly #replay: ReplayQueue;
   readonly #onError: (error: unknown) => void;
+  readonly #now: Clock;
   readonly #nextId = leaseIdSource();
   /** Unreleased leases of this process: put back into Redis after every reconnection. */
   readonly #held = new Set<RedisLease>();
@@ -43,6 +45,7 @@ export class RedisLeases implements RedisLeaseOwner {
     this.#local = options.local;
     this.#replay = options.replay;
     this.#onError = options.onError;
+    this.#now = options.now;
   }
 
   async acquire(backendId: string, max: number, ttlMs: number): Promise<Lease | undefined> {
@@ -103,7 +106,7 @@ export class RedisLeases implements RedisLeaseOwner {
       () => Promise.resolve(alive),
       this.#onError,
     );
-    if (renewed) lease.expiresAt = Date.now() + ttlMs;
+    if (renewed) lease.expiresAt = this.#now() + ttlMs;
     return renewed;
   }
 
@@ -112,7 +115,7 @@ export class RedisLeases implements RedisLeaseOwner {
    * after a restart Redis has none of them, and leases taken during the outage were never there.
    */
   async adoptAll(): Promise<void> {
-    const now = Date.now();
+    const now = this.#now();
     const adoptions: Promise<void>[] = [];
     for (const lease of this.#held) {
       if (lease.expiresAt <= now) {
@@ -137,9 +140,9 @@ export class RedisLeases implements RedisLeaseOwner {
     local: Lease,
     inRedis: boolean,
   ): RedisLease {
-    const lease = new RedisLease(this, backendId, id, inflight, ttlMs, local, inRedis);
+    const now = this.#now();
+    const lease = new RedisLease(this, backendId, id, inflight, ttlMs, now + ttlMs, local, inRedis);
     if (this.#held.size >= this.#sweepAt) {
-      const now = Date.now();
       for (const held of this.#held) if (held.expiresAt <= now) this.#held.delete(held);
       this.#sweepAt = Math.max(FIRST_HELD_SWEEP, this.#held.size * 2);
     }

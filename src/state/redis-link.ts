@@ -13,6 +13,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, ErrorReply } from "redis";
 import type { Script } from "./redis-scripts.js";
+import type { Clock } from "./store.js";
 
 type Client = ReturnType<typeof createClient>;
 
@@ -27,6 +28,8 @@ export interface RedisLinkOptions {
   /** Deadline of the whole `resync` after a reconnection. */
   resyncTimeoutMs: number;
   channel: string;
+  /** A clock for the scripts to use instead of the server's (see redis-scripts.ts); tests only. */
+  now?: Clock;
   /** Receives every message on `channel`. */
   onMessage: (message: string) => void;
   /** Runs after each (re)connection, before the link says online; a failure is retried. */
@@ -117,7 +120,12 @@ export class RedisLink {
 
   /** Runs a script by SHA, loading it on the way when the server does not know it (after a restart). */
   async script(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    const tail = [String(keys.length), ...keys, ...args];
+    const tail = [
+      String(keys.length),
+      ...keys,
+      ...args,
+      this.#options.now ? String(this.#options.now()) : "",
+    ];
     try {
       return await this.command<unknown>(["EVALSHA", script.sha, ...tail]);
     } catch (error) {

@@ -5,6 +5,12 @@
  * and skew between gateway hosts does not matter. Scripts that change announced state publish
  * the event themselves: the change and its announcement cannot be separated.
  *
+ * Every script takes one ARGV more than it lists, the last: empty for the server's clock, or the
+ * epoch ms of a clock the store was given (tests drive time that way instead of sleeping). So
+ * that such a clock is followed everywhere, expiry is decided by comparing stored times with
+ * `now`; Redis's own key expiry, set relative to `now`, only removes what is over by then (on
+ * the server's clock that is the same moment).
+ *
  * Script replies are integers or arrays of integers (Lua numbers become Redis integers).
  * @module
  */
@@ -22,9 +28,13 @@ function script(name: string, body: string): Script {
   return { name, source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
-/** Every script starts with `now` in epoch ms from the server's clock. */
-const NOW =
-  "local clock = redis.call('TIME')\nlocal now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)";
+/** Every script starts with `now` in epoch ms: the given clock's, else the server's. */
+const NOW = `
+local now = tonumber(ARGV[#ARGV])
+if not now then
+  local clock = redis.call('TIME')
+  now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+end`.trim();
 
 /**
  * Keeps a lease set alive at least as long as the lease just given the TTL in ARGV[ttlArg], so
@@ -35,7 +45,7 @@ const NOW =
 function expireAfterLease(ttlArg: number): string {
   return `
 local keep = tonumber(ARGV[${ttlArg}])
-if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIREAT', KEYS[1], now + 2 * keep) end`;
+if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], 2 * keep) end`;
 }
 
 /**
@@ -146,8 +156,8 @@ return {tonumber(fields[1] or '0'), tonumber(fields[2] or '0'), now}`,
 );
 
 /**
- * KEYS: circuit hash, probe key. ARGV: holder token. SET NX PX on the probe key, which every
- * reopening and every success deletes, so there is one reservation per half-open period; it
+ * KEYS: circuit hash, probe key. The probe key holds when the reservation lapses; every
+ * reopening and every success deletes it, so there is one reservation per half-open period; it
  * lapses after the circuit's open time in case its holder never reports. Returns 1 or 0.
  */
 export const TRY_PROBE = script(
@@ -156,10 +166,13 @@ export const TRY_PROBE = script(
 local fields = redis.call('HMGET', KEYS[1], 'openedUntil', 'openMs')
 local openedUntil = tonumber(fields[1] or '0')
 if openedUntil <= 0 or now < openedUntil then return 0 end
+local held = redis.call('GET', KEYS[2])
+-- A reservation without a time (made by an older version) holds until Redis expires it.
+if held and (tonumber(held) or math.huge) > now then return 0 end
 local lapse = tonumber(fields[2] or '0')
 if lapse <= 0 then lapse = 10000 end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', lapse) then return 1 end
-return 0`,
+redis.call('SET', KEYS[2], string.format('%d', now + lapse), 'PX', lapse)
+return 1`,
 );
 
 /** KEYS: health hash. ARGV: backend id, '1' | '0', channel, message. Returns 1 when it changed. */
@@ -194,7 +207,7 @@ local fields = redis.call('HMGET', KEYS[1], 'until', 'disabled')
 local untilMs = tonumber(ARGV[1])
 if tonumber(fields[1] or '0') >= untilMs then return 0 end
 redis.call('HSET', KEYS[1], 'until', untilMs)
-if not fields[2] then redis.call('PEXPIREAT', KEYS[1], untilMs) end
+if not fields[2] then redis.call('PEXPIRE', KEYS[1], untilMs - now) end
 publishKey(ARGV[2], ARGV[3], untilMs, fields[2])
 return 1`,
 );
@@ -227,7 +240,7 @@ local limit = tonumber(ARGV[3])
 if limit > 0 and total + amount > limit then return {0, total, start + windowMs - now} end
 total = total + amount
 redis.call('HSET', KEYS[1], 'start', start, 'total', total)
-redis.call('PEXPIREAT', KEYS[1], start + windowMs)
+redis.call('PEXPIRE', KEYS[1], start + windowMs - now)
 return {1, total, start + windowMs - now}`,
 );
 

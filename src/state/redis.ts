@@ -45,7 +45,15 @@ import { circuitMessagePrefix, decodeMessage, encodeMessage, keyMessagePrefix } 
 import { RedisRegistrations } from "./redis-registrations.js";
 import { hashEntries, integers } from "./redis-replies.js";
 import * as scripts from "./redis-scripts.js";
-import type { CircuitSnapshot, KeyState, Lease, StateStore, StoreStatus, WindowResult } from "./store.js";
+import type {
+  CircuitSnapshot,
+  Clock,
+  KeyState,
+  Lease,
+  StateStore,
+  StoreStatus,
+  WindowResult,
+} from "./store.js";
 
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]`. */
@@ -60,6 +68,11 @@ export interface RedisStoreOptions {
   resyncTimeoutMs?: number;
   /** How long {@link RedisStore.connect} waits for the first connection before it returns degraded (default 2000). */
   connectWaitMs?: number;
+  /**
+   * For tests: the store, its scripts included, measures time with this clock instead of the
+   * Redis server's (and this host's for its local view). Replicas sharing a server must share it.
+   */
+  now?: Clock;
   /** Errors nobody awaits: a lost connection, a malformed event, a subscriber that threw. */
   onError?: (error: unknown) => void;
   onStatusChange?: (status: StoreStatus) => void;
@@ -78,6 +91,7 @@ export class RedisStore implements StateStore {
   readonly #leases: RedisLeases;
   readonly #registrations: RedisRegistrations;
   readonly #onError: (error: unknown) => void;
+  readonly #now: Clock;
   /** Tells this store's messages apart from other replicas' on the shared channel. */
   readonly #origin = randomBytes(9).toString("base64url");
   #epoch: string | undefined;
@@ -87,14 +101,16 @@ export class RedisStore implements StateStore {
     const onError = options.onError ?? warnOnError;
     const onStatusChange = options.onStatusChange;
     this.#onError = onError;
+    this.#now = options.now ?? Date.now;
     this.#keys = new RedisKeys(options.namespace);
-    this.#local = new MemoryStore({ onError });
+    this.#local = new MemoryStore({ now: this.#now, onError });
     this.#link = new RedisLink({
       url: options.url,
       commandTimeoutMs: options.commandTimeoutMs ?? 250,
       recoverIntervalMs: options.recoverIntervalMs ?? 250,
       resyncTimeoutMs: options.resyncTimeoutMs ?? 2_000,
       channel: this.#keys.channel,
+      now: options.now,
       onMessage: (message) => this.#onMessage(message),
       resync: () => this.#resync(),
       onStatus: (online) => onStatusChange?.(online ? "ok" : "degraded"),
@@ -102,7 +118,7 @@ export class RedisStore implements StateStore {
     });
     this.#replay = new ReplayQueue(this.#link, onError);
     const parts = { link: this.#link, keys: this.#keys, local: this.#local, replay: this.#replay, onError };
-    this.#leases = new RedisLeases(parts);
+    this.#leases = new RedisLeases({ ...parts, now: this.#now });
     this.#registrations = new RedisRegistrations({ ...parts, origin: this.#origin });
   }
 
@@ -183,7 +199,7 @@ export class RedisStore implements StateStore {
     return this.#attempt(
       async () => {
         const keys = [this.#keys.circuit(backendId), this.#keys.probe(backendId)];
-        return (await this.#link.script(scripts.TRY_PROBE, keys, [this.#origin])) === 1;
+        return (await this.#link.script(scripts.TRY_PROBE, keys, [])) === 1;
       },
       () => this.#local.tryProbe(backendId),
     );
@@ -249,7 +265,7 @@ export class RedisStore implements StateStore {
             ]),
           ),
         );
-        const now = Date.now();
+        const now = this.#now();
         const states = new Map<string, KeyState>();
         fingerprints.forEach((fingerprint, index) => {
           const [until, disabled] = replies[index] ?? [];

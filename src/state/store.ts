@@ -15,6 +15,12 @@
  */
 import type { StateListener } from "./events.js";
 
+/**
+ * Epoch milliseconds, like `Date.now` (the default of every store). Each store takes one as its
+ * `now` option so tests can move expiry, cooldowns and windows forward without sleeping.
+ */
+export type Clock = () => number;
+
 /** A circuit's state as of the moment it was read. Spelled like the metrics label values. */
 export type CircuitState = "closed" | "open" | "half_open";
 

@@ -1,19 +1,46 @@
 /**
  * The behaviour every {@link StateStore} must show, run against each implementation
- * (`memory.test.ts`, `redis.test.ts`, `ipc.test.ts`). Timing-based cases use short TTLs and assert
- * with slack, so they hold on a loaded machine: expiry is checked well after it, liveness well
- * before it.
+ * (`memory.test.ts`, `redis.test.ts`, `ipc.test.ts`, `ipc-process.test.ts`). Each store runs on a
+ * clock the suite moves by hand (the stores' `now` option), so expiry, cooldown and window cases
+ * take no time and do not depend on how busy the machine is: between two moves the store's time
+ * stands still.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StateEvent } from "../../src/state/events.js";
-import type { Lease, StateStore } from "../../src/state/store.js";
+import type { Clock, Lease, StateStore } from "../../src/state/store.js";
 import { eventually } from "../helpers/http.js";
+
+/** The clock a store under test was given. */
+export interface FixtureClock {
+  readonly now: Clock;
+  /** Moves time on; resolves once every part of the store (another process included) sees it. */
+  advance(ms: number): Promise<void>;
+}
 
 export interface StoreFixture {
   store: StateStore;
+  clock: FixtureClock;
   cleanup: () => Promise<void>;
 }
+
+/** A clock that only moves when told to, starting at the real time so its readings look real. */
+export function manualClock(start = Date.now()): FixtureClock {
+  let now = start;
+  return {
+    now: () => now,
+    advance: (ms) => {
+      now += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * How long to listen for events that must not come. Delivery is real I/O (pub/sub, IPC), so this
+ * one wait is on the real clock; an extra event would arrive within it on any machine we run on.
+ */
+const QUIET_MS = 30;
 
 function isLease(value: Lease | undefined): value is Lease {
   return value !== undefined;
@@ -23,10 +50,12 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
   describe(`StateStore conformance: ${name}`, () => {
     let fixture: StoreFixture;
     let store: StateStore;
+    let clock: FixtureClock;
 
     beforeEach(async () => {
       fixture = await create();
       store = fixture.store;
+      clock = fixture.clock;
     });
 
     afterEach(async () => {
@@ -99,17 +128,16 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
         await store.acquire("crashy", 1, 600); // never released
         expect(await store.inflight("crashy")).toBe(1);
         expect(await store.acquire("crashy", 1, 600)).toBeUndefined();
-        await sleep(900);
+        await clock.advance(900);
         expect(await store.inflight("crashy")).toBe(0);
         expect(await store.acquire("crashy", 1, 10_000)).toBeDefined();
       });
 
       it("renew extends a live lease and refuses a released or expired one", async () => {
-        // Margins of 300 ms either side: a loaded CI machine may overshoot a sleep by that much.
         const lease = await store.acquire("long", 0, 1_200);
-        await sleep(600);
-        expect(await lease?.renew()).toBe(true);
-        await sleep(900); // past the first expiry, before the renewed one
+        await clock.advance(600);
+        expect(await lease?.renew()).toBe(true); // now expires at 1 800
+        await clock.advance(900); // 1 500: past the first expiry, before the renewed one
         expect(await store.inflight("long")).toBe(1);
         expect(await lease?.renew(1_000)).toBe(true);
         await lease?.release();
@@ -117,7 +145,7 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
         expect(await store.inflight("long")).toBe(0);
 
         const lapsed = await store.acquire("long", 0, 100);
-        await sleep(250);
+        await clock.advance(250);
         expect(await lapsed?.renew()).toBe(false);
         expect(await store.inflight("long")).toBe(0);
       });
@@ -144,20 +172,19 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
       });
 
       it("opens at the threshold, goes half-open after openMs, and lets one probe through", async () => {
-        const before = Date.now();
-        // Open periods of 800 ms: a loaded CI machine may delay a call by a few hundred.
+        const before = clock.now();
         await store.recordFailure("c", 2, 800);
         const opened = await store.recordFailure("c", 2, 800);
         expect(opened.state).toBe("open");
         expect(opened.consecutiveFailures).toBe(2);
-        expect(opened.openedUntil).toBeGreaterThanOrEqual(before + 800);
-        expect(opened.openedUntil).toBeLessThanOrEqual(Date.now() + 800 + 50);
+        // Exact: the store measured the open period on the clock it was given.
+        expect(opened.openedUntil).toBe(before + 800);
         expect((await store.circuit("c")).state).toBe("open");
         expect(await store.tryProbe("c")).toBe(false);
         // A failure while open (a request sent before it opened) does not push the reopening.
         expect((await store.recordFailure("c", 2, 800)).openedUntil).toBe(opened.openedUntil);
 
-        await sleep(1_000);
+        await clock.advance(1_000);
         expect((await store.circuit("c")).state).toBe("half_open");
         const probes = await Promise.all(Array.from({ length: 10 }, () => store.tryProbe("c")));
         expect(probes.filter(Boolean)).toHaveLength(1);
@@ -168,7 +195,7 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
         expect(reopened.state).toBe("open");
         expect(reopened.openedUntil).toBeGreaterThan(opened.openedUntil);
         expect(await store.tryProbe("c")).toBe(false);
-        await sleep(1_000);
+        await clock.advance(1_000);
         const again = await Promise.all(Array.from({ length: 5 }, () => store.tryProbe("c")));
         expect(again.filter(Boolean)).toHaveLength(1);
 
@@ -195,7 +222,7 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
         await store.recordSuccess("c");
         await store.recordSuccess("c");
         await eventually(() => events.length >= 3, 2_000);
-        await sleep(30);
+        await sleep(QUIET_MS);
         const counts = events.flatMap((event) =>
           event.type === "circuit" ? [[event.snapshot.state, event.snapshot.consecutiveFailures]] : [],
         );
@@ -219,7 +246,7 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
         await store.setHealth("h", true);
         expect(await store.health("h")).toBe(true);
         await eventually(() => events.length >= 2, 2_000);
-        await sleep(30);
+        await sleep(QUIET_MS);
         expect(events).toEqual([
           { type: "health", backendId: "h", healthy: false },
           { type: "health", backendId: "h", healthy: true },
@@ -229,7 +256,7 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
 
     describe("keys", () => {
       it("cools keys down (never shorter), disables them, and reports unknown keys as usable", async () => {
-        const until = Date.now() + 800;
+        const until = clock.now() + 800;
         await store.coolDownKey("k1", until);
         await store.coolDownKey("k1", until - 100);
         await store.disableKey("k2", "401 from upstream");
@@ -239,16 +266,16 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
         expect(states.get("k3")).toEqual({ coolingDownUntil: 0 });
         expect([...states.keys()]).toEqual(["k1", "k2", "k3"]);
 
-        await sleep(1_000);
+        await clock.advance(1_000);
         expect((await store.keyStates(["k1"])).get("k1")).toEqual({ coolingDownUntil: 0 });
-        await store.coolDownKey("k2", Date.now() + 60_000);
+        await store.coolDownKey("k2", clock.now() + 60_000);
         expect((await store.keyStates(["k2"])).get("k2")?.disabledReason).toBe("401 from upstream");
       });
 
       it("announces key changes", async () => {
         const events: StateEvent[] = [];
         store.subscribe((event) => events.push(event));
-        const until = Date.now() + 60_000;
+        const until = clock.now() + 60_000;
         await store.coolDownKey("k", until);
         await store.disableKey("k", "403");
         await eventually(() => events.length >= 2, 2_000);
@@ -263,7 +290,7 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
 
     describe("windows", () => {
       it("counts up to the limit and refuses without counting past it", async () => {
-        // A minute-long window: the case runs in milliseconds, far from a boundary.
+        // The clock stands still, so the case cannot straddle a window boundary.
         const results = [];
         for (let index = 0; index < 4; index++) results.push(await store.addToWindow("w", 60_000, 1, 3));
         expect(results.map((result) => [result.allowed, result.total])).toEqual([
@@ -296,7 +323,7 @@ export function runStateStoreConformance(name: string, create: () => Promise<Sto
       it("starts again from zero in the next window", async () => {
         const first = await store.addToWindow("ws", 200, 1, 1);
         expect(first.allowed).toBe(true);
-        await sleep(first.resetMs + 20);
+        await clock.advance(first.resetMs + 20);
         expect(await store.addToWindow("ws", 200, 1, 1)).toMatchObject({ allowed: true, total: 1 });
       });
     });

@@ -1,83 +1,19 @@
 /**
- * The IPC store: the conformance suite against a host in a forked process (a real `process.send`
- * channel), then what only this store promises — every change reaches every worker, a dead
- * worker's leases are released at once, and a silent or vanished primary is answered for from
- * the local view. Forked peers run the built code (test/fixtures/ipc-state-peer.mjs).
+ * The IPC store with its host in this process, over a channel that behaves like IPC (messages
+ * cross as JSON, in order, on a later turn): the conformance suite, then what only this store
+ * promises — every change reaches every worker, and a silent or vanished primary is answered for
+ * from the local view. ipc-process.test.ts runs the same store across a real process boundary.
  */
-import { type ChildProcess, fork } from "node:child_process";
-import { once } from "node:events";
-import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { StateEvent } from "../../src/state/events.js";
 import { IpcStore, type IpcStoreOptions } from "../../src/state/ipc-client.js";
 import { IpcStateHost } from "../../src/state/ipc-host.js";
-import { channelPort, type IpcPort } from "../../src/state/ipc-port.js";
+import type { IpcPort } from "../../src/state/ipc-port.js";
+import { MemoryStore } from "../../src/state/memory.js";
 import type { Lease, StoreStatus } from "../../src/state/store.js";
 import { eventually } from "../helpers/http.js";
-import { runStateStoreConformance } from "./conformance.js";
+import { manualClock, runStateStoreConformance } from "./conformance.js";
 import { unexpectedErrors } from "./store-errors.js";
-
-const PEER = fileURLToPath(new URL("../fixtures/ipc-state-peer.mjs", import.meta.url));
-const peers = new Set<ChildProcess>();
-
-afterAll(async () => {
-  await Promise.all([...peers].map((peer) => stopPeer(peer)));
-});
-
-/** The next `{fixture: name}` message from `child`; rejects if it exits first. */
-function fixtureMessage(child: ChildProcess, name: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: unknown) => {
-      const fields = message as Record<string, unknown> | null;
-      if (fields?.fixture !== name) return;
-      child.off("exit", onExit);
-      child.off("message", onMessage);
-      resolve(fields);
-    };
-    const onExit = (code: number | null) => {
-      child.off("message", onMessage);
-      reject(new Error(`ipc peer exited (${code}) before sending ${name}`));
-    };
-    child.on("message", onMessage);
-    child.once("exit", onExit);
-  });
-}
-
-/** Forks a peer; `beforeReady` runs at once, before the peer can send anything. */
-async function forkPeer(role: "host" | "client", beforeReady?: (child: ChildProcess) => void) {
-  const child = fork(PEER, [role], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  peers.add(child);
-  beforeReady?.(child);
-  await fixtureMessage(child, "ready");
-  return child;
-}
-
-async function stopPeer(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-  peers.delete(child);
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill(signal);
-  await exited;
-}
-
-runStateStoreConformance("ipc (host in a forked process)", async () => {
-  const host = await forkPeer("host");
-  const errors: unknown[] = [];
-  // A generous deadline: on a loaded machine a late answer must not turn a case into an outage.
-  const store = await IpcStore.connect({
-    port: channelPort(host),
-    callTimeoutMs: 5_000,
-    onError: (error) => errors.push(error),
-  });
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      await stopPeer(host);
-      expect(unexpectedErrors(errors)).toEqual([]);
-    },
-  };
-});
 
 /**
  * A channel inside this process: messages cross as JSON, in order, on a later turn, as over IPC.
@@ -138,6 +74,29 @@ class LoopbackChannel {
     };
   }
 }
+runStateStoreConformance("ipc (host in this process)", async () => {
+  const clock = manualClock();
+  const errors: unknown[] = [];
+  const host = new IpcStateHost(new MemoryStore({ now: clock.now }), (error) => errors.push(error));
+  const channel = new LoopbackChannel();
+  host.serve(channel.primary);
+  // A generous deadline: on a loaded machine a late answer must not turn a case into an outage.
+  const store = await IpcStore.connect({
+    port: channel.worker,
+    callTimeoutMs: 5_000,
+    now: clock.now,
+    onError: (error) => errors.push(error),
+  });
+  return {
+    store,
+    clock,
+    cleanup: async () => {
+      await store.close();
+      await host.close();
+      expect(unexpectedErrors(errors)).toEqual([]);
+    },
+  };
+});
 
 describe("IpcStore with an IpcStateHost", () => {
   const closers: (() => Promise<void>)[] = [];
@@ -199,19 +158,6 @@ describe("IpcStore with an IpcStateHost", () => {
     c.subscribe((event) => heardByC.push(event));
     await b.deleteRegistration("gpu-1");
     await eventually(() => heardByC.some((event) => event.type === "delete" && event.id === "gpu-1"), 2_000);
-  });
-
-  it("releases a worker's leases as soon as its process dies, long before their TTL", async () => {
-    const host = newHost();
-    const client = await forkPeer("client", (child) => host.serve(channelPort(child)));
-    const acquired = fixtureMessage(client, "acquired");
-    client.send({ fixture: "acquire", backendId: "capped", max: 3, count: 5, ttlMs: 600_000 });
-    expect((await acquired).granted).toBe(3);
-    expect(await host.store.inflight("capped")).toBe(3);
-
-    await stopPeer(client, "SIGKILL");
-    await eventually(async () => (await host.store.inflight("capped")) === 0, 5_000);
-    expect(await host.store.acquire("capped", 3, 1_000)).toBeDefined();
   });
 
   it("answers from its local view while the primary is silent, then catches up", async () => {

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../src/state/memory.js";
-import { runStateStoreConformance } from "./conformance.js";
+import { manualClock, runStateStoreConformance } from "./conformance.js";
 import { unexpectedErrors } from "./store-errors.js";
 
 runStateStoreConformance("memory", async () => {
   const errors: unknown[] = [];
-  const store = new MemoryStore({ onError: (error) => errors.push(error) });
+  const clock = manualClock();
+  const store = new MemoryStore({ now: clock.now, onError: (error) => errors.push(error) });
   return {
     store,
+    clock,
     cleanup: async () => {
       await store.close();
       expect(unexpectedErrors(errors)).toEqual([]);

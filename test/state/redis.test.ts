@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { StateEvent } from "../../src/state/events.js";
 import { RedisStore, type RedisStoreOptions } from "../../src/state/redis.js";
 import type { Lease, StateStore } from "../../src/state/store.js";
 import { eventually } from "../helpers/http.js";
 import { freePort, RedisServer, redisServerAvailable, startRedisServer } from "../helpers/redis-server.js";
-import { runStateStoreConformance } from "./conformance.js";
+import { manualClock, runStateStoreConformance } from "./conformance.js";
 import { unexpectedErrors } from "./store-errors.js";
 
 const hasRedis = redisServerAvailable();
@@ -28,14 +27,17 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
 
   runStateStoreConformance("redis", async () => {
     const errors: unknown[] = [];
+    const clock = manualClock();
     const store = await RedisStore.connect({
       url: server.url,
       namespace: namespace(),
+      now: clock.now,
       onError: (e) => errors.push(e),
     });
     expect(store.status()).toBe("ok");
     return {
       store,
+      clock,
       cleanup: async () => {
         await store.close();
         expect(unexpectedErrors(errors)).toEqual([]);
@@ -46,12 +48,14 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
   describe("two replicas on one server", () => {
     let a: RedisStore;
     let b: RedisStore;
+    // Replicas of one server share its clock; here they share one the cases move by hand.
+    const clock = manualClock();
 
     beforeAll(async () => {
       const shared = namespace();
       [a, b] = await Promise.all([
-        RedisStore.connect({ url: server.url, namespace: shared }),
-        RedisStore.connect({ url: server.url, namespace: shared }),
+        RedisStore.connect({ url: server.url, namespace: shared, now: clock.now }),
+        RedisStore.connect({ url: server.url, namespace: shared, now: clock.now }),
       ]);
     });
 
@@ -119,9 +123,9 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
     });
 
     it("give the half-open probe to exactly one replica", async () => {
-      // The reservation lapses after openMs: 1 s keeps all 20 calls inside one reservation.
+      // The reservation lapses after openMs; the clock stands still while the 20 calls run.
       await a.recordFailure("probe", 1, 1_000);
-      await sleep(1_100);
+      await clock.advance(1_100);
       const probes = await Promise.all(
         Array.from({ length: 20 }, (_, index) => (index % 2 ? a : b).tryProbe("probe")),
       );
@@ -133,7 +137,7 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
       const unsubscribe = b.subscribe((event) => seen.push(event));
       await a.setHealth("node", false);
       expect(await b.health("node")).toBe(false);
-      const until = Date.now() + 60_000;
+      const until = clock.now() + 60_000;
       await a.coolDownKey("fp1", until);
       await a.disableKey("fp2", "401");
       const states = await b.keyStates(["fp1", "fp2"]);
@@ -152,15 +156,14 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
 
     it("lets a crashed replica's leases expire", async () => {
       const shared = namespace();
-      const dying = await RedisStore.connect({ url: server.url, namespace: shared });
-      const watcher = await RedisStore.connect({ url: server.url, namespace: shared });
-      // A second of TTL: room for a loaded machine between taking the leases and checking them.
+      const dying = await RedisStore.connect({ url: server.url, namespace: shared, now: clock.now });
+      const watcher = await RedisStore.connect({ url: server.url, namespace: shared, now: clock.now });
       await dying.acquire("x", 2, 1_000);
       await dying.acquire("x", 2, 1_000);
       await dying.close(); // gone without releasing
       expect(await watcher.inflight("x")).toBe(2);
       expect(await watcher.acquire("x", 2, 10_000)).toBeUndefined();
-      await sleep(1_300);
+      await clock.advance(1_300);
       expect(await watcher.inflight("x")).toBe(0);
       expect(await watcher.acquire("x", 2, 10_000)).toBeDefined();
       await watcher.close();
