@@ -5,6 +5,7 @@
  * the tiny generated model, whose direct answer is the reference shape.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reasoningWorkflowBody, type SeparatedBody } from "../fixtures/reasoning-request.js";
 import { type ServeProcess, startTinyServe } from "../fixtures/serve-process.js";
 import { TINY_MODEL } from "../fixtures/tiny-gguf.js";
 import { startCli, stopAll } from "../helpers/cli-process.js";
@@ -12,45 +13,10 @@ import { postJson } from "../helpers/http.js";
 import { validateOpenAI } from "../helpers/openapi.js";
 import { writeTempConfig } from "../helpers/temp-config.js";
 
-/** The workflow's own request, as its README sends it. */
-function seedBody(model: string, extra: Record<string, unknown> = {}) {
-  return {
-    model,
-    messages: [
-      { role: "system", content: "Always answer in just single word." },
-      { role: "user", content: "What is the capital of the US?" },
-    ],
-    max_tokens: 1000,
-    temperature: 0.7,
-    reasoning: "medium",
-    separate_thinking: true,
-    include_channels: ["analysis", "commentary", "final"],
-    ...extra,
-  };
-}
-
-interface SeedBody {
-  reasoning_level?: string;
-  choices: {
-    message: {
-      content: string;
-      reasoning_content?: string;
-      thinking?: { analysis: string; commentary: string; raw: string };
-      channels?: Record<string, string>;
-    };
-    finish_reason: string;
-  }[];
-  usage: {
-    completion_tokens: number;
-    thinking_tokens?: number;
-    channel_tokens?: { analysis: number; commentary: number; final: number };
-  };
-}
-
 interface StreamResult {
   content: string;
   reasoning: string;
-  usage: SeedBody["usage"] | undefined;
+  usage: SeparatedBody["usage"] | undefined;
   chunks: Record<string, unknown>[];
 }
 
@@ -77,7 +43,7 @@ async function streamSeed(url: string, body: Record<string, unknown>): Promise<S
       reasoning += choice.delta.reasoning_content ?? "";
     }
   }
-  const usage = chunks.at(-1)?.usage as SeedBody["usage"] | undefined;
+  const usage = chunks.at(-1)?.usage as SeparatedBody["usage"] | undefined;
   return { content, reasoning, usage, chunks };
 }
 
@@ -121,7 +87,10 @@ afterAll(async () => {
 
 describe("gateway in front of a backend that returns reasoning_content (the seed workflow's request)", () => {
   it("answers JSON with thinking, channels, reasoning_level and the usage fields", async () => {
-    const response = await postJson<SeedBody>(`${gatewayUrl}/v1/chat/completions`, seedBody("split-model"));
+    const response = await postJson<SeparatedBody>(
+      `${gatewayUrl}/v1/chat/completions`,
+      reasoningWorkflowBody("split-model"),
+    );
     expect(response.status).toBe(200);
     validateOpenAI("CreateChatCompletionResponse", response.body);
     expect(response.body.reasoning_level).toBe("medium");
@@ -139,7 +108,7 @@ describe("gateway in front of a backend that returns reasoning_content (the seed
   });
 
   it("streams reasoning_content deltas and ends with the usage fields", async () => {
-    const { content, reasoning, usage } = await streamSeed(gatewayUrl, seedBody("split-model"));
+    const { content, reasoning, usage } = await streamSeed(gatewayUrl, reasoningWorkflowBody("split-model"));
     expect(content).toBe(MOCK_ANSWER);
     expect(reasoning).toBe(THOUGHT);
     expect(usage?.thinking_tokens).toBeGreaterThan(0);
@@ -147,7 +116,7 @@ describe("gateway in front of a backend that returns reasoning_content (the seed
   });
 
   it("adds nothing the client did not ask for", async () => {
-    const response = await postJson<SeedBody>(`${gatewayUrl}/v1/chat/completions`, {
+    const response = await postJson<SeparatedBody>(`${gatewayUrl}/v1/chat/completions`, {
       model: "split-model",
       messages: [{ role: "user", content: "hello" }],
     });
@@ -161,8 +130,8 @@ describe("gateway in front of a backend that returns reasoning_content (the seed
 describe("gateway in front of switchyard serve (the seed workflow's request)", () => {
   it("answers JSON in the shape serve gives directly", async () => {
     const [direct, through] = await Promise.all([
-      postJson<SeedBody>(`${serve.url}/v1/chat/completions`, seedBody("tiny")),
-      postJson<SeedBody>(`${gatewayUrl}/v1/chat/completions`, seedBody("tiny")),
+      postJson<SeparatedBody>(`${serve.url}/v1/chat/completions`, reasoningWorkflowBody("tiny")),
+      postJson<SeparatedBody>(`${gatewayUrl}/v1/chat/completions`, reasoningWorkflowBody("tiny")),
     ]);
     expect(direct.status).toBe(200);
     expect(through.status).toBe(200);
@@ -201,8 +170,8 @@ describe("gateway in front of switchyard serve (the seed workflow's request)", (
 
   it("streams in the shape serve gives directly", async () => {
     const [direct, through] = await Promise.all([
-      streamSeed(serve.url, seedBody("tiny")),
-      streamSeed(gatewayUrl, seedBody("tiny")),
+      streamSeed(serve.url, reasoningWorkflowBody("tiny")),
+      streamSeed(gatewayUrl, reasoningWorkflowBody("tiny")),
     ]);
     expect(through.content).toBe(TINY_MODEL.answer);
     expect(through.reasoning).toBe(TINY_MODEL.thought);

@@ -6,6 +6,7 @@
  * ends with `finish_reason: "length"`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reasoningWorkflowBody } from "../fixtures/reasoning-request.js";
 import { type ServeProcess, startTinyServe } from "../fixtures/serve-process.js";
 import { stopAll } from "../helpers/cli-process.js";
 import { postJson } from "../helpers/http.js";
@@ -20,22 +21,6 @@ beforeAll(async () => {
 
 afterAll(stopAll);
 
-function seedBody(extra: Record<string, unknown> = {}) {
-  return {
-    model: "tiny",
-    messages: [
-      { role: "system", content: "Always answer in just single word." },
-      { role: "user", content: "What is the capital of the US?" },
-    ],
-    max_tokens: 1000,
-    temperature: 0.7,
-    reasoning: "medium",
-    separate_thinking: true,
-    include_channels: ["analysis", "commentary", "final"],
-    ...extra,
-  };
-}
-
 interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string };
 }
@@ -49,7 +34,7 @@ interface CompletionBody {
 async function promptTokens(): Promise<number> {
   const response = await postJson<CompletionBody>(
     `${serve.url}/v1/chat/completions`,
-    seedBody({ max_tokens: 1 }),
+    reasoningWorkflowBody("tiny", { max_tokens: 1 }),
   );
   expect(response.status).toBe(200);
   return response.body.usage.prompt_tokens;
@@ -72,7 +57,10 @@ describe("switchyard serve: the seed workflow's body on a small context", () => 
   it("answers 400 context_length_exceeded naming the limits when max_tokens cannot fit", async () => {
     const prompt = await promptTokens();
     expect(prompt).toBeLessThan(CONTEXT);
-    const response = await postJson<ErrorBody>(`${serve.url}/v1/chat/completions`, seedBody());
+    const response = await postJson<ErrorBody>(
+      `${serve.url}/v1/chat/completions`,
+      reasoningWorkflowBody("tiny"),
+    );
     expect(response.status).toBe(400);
     validateOpenAI("ErrorResponse", response.body);
     expect(response.body.error).toMatchObject({
@@ -86,7 +74,7 @@ describe("switchyard serve: the seed workflow's body on a small context", () => 
   });
 
   it("answers the same 400 before a stream starts", async () => {
-    const { status, type, text } = await postStream(seedBody({ stream: true }));
+    const { status, type, text } = await postStream(reasoningWorkflowBody("tiny", { stream: true }));
     expect(status).toBe(400);
     expect(type).toMatch(/^application\/json/);
     expect(JSON.parse(text)).toMatchObject({
@@ -98,7 +86,7 @@ describe("switchyard serve: the seed workflow's body on a small context", () => 
     const long = "word ".repeat(CONTEXT);
     const response = await postJson<ErrorBody>(
       `${serve.url}/v1/chat/completions`,
-      seedBody({ messages: [{ role: "user", content: long }] }),
+      reasoningWorkflowBody("tiny", { messages: [{ role: "user", content: long }] }),
     );
     expect(response.status).toBe(400);
     expect(response.body.error).toMatchObject({ param: "messages", code: "context_length_exceeded" });
@@ -107,7 +95,7 @@ describe("switchyard serve: the seed workflow's body on a small context", () => 
   it("ends a generation that fills the context with finish_reason length, JSON and streamed", async () => {
     const prompt = await promptTokens();
     for (const maxTokens of [CONTEXT - prompt, undefined]) {
-      const body = seedBody({ max_tokens: maxTokens });
+      const body = reasoningWorkflowBody("tiny", { max_tokens: maxTokens });
       const response = await postJson<CompletionBody>(`${serve.url}/v1/chat/completions`, body);
       expect(response.status).toBe(200);
       expect(response.body.choices[0]!.finish_reason).toBe("length");
@@ -120,7 +108,7 @@ describe("switchyard serve: the seed workflow's body on a small context", () => 
     // The sequence is still good for the next request.
     const after = await postJson<CompletionBody>(
       `${serve.url}/v1/chat/completions`,
-      seedBody({ max_tokens: 5 }),
+      reasoningWorkflowBody("tiny", { max_tokens: 5 }),
     );
     expect(after.status).toBe(200);
   });

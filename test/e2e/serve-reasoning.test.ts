@@ -5,6 +5,7 @@
  * max_tokens); the analysis-then-final flow is covered by unit tests of the markup (test/serve).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SeparatedBody } from "../fixtures/reasoning-request.js";
 import { type ServeProcess, startTinyServe } from "../fixtures/serve-process.js";
 import { TINY_MODEL } from "../fixtures/tiny-gguf.js";
 import { stopAll } from "../helpers/cli-process.js";
@@ -19,20 +20,6 @@ beforeAll(async () => {
 });
 
 afterAll(stopAll);
-
-interface SeparatedBody {
-  reasoning_level?: string;
-  choices: {
-    message: {
-      content: string;
-      reasoning_content?: string;
-      thinking?: { analysis: string; commentary: string; raw: string };
-      channels?: Record<string, string>;
-    };
-    finish_reason: string;
-  }[];
-  usage: { completion_tokens: number; thinking_tokens?: number; channel_tokens?: Record<string, number> };
-}
 
 describe("switchyard serve: gpt-oss channels", () => {
   it("puts the analysis channel in thinking and reports the reasoning level", async () => {
