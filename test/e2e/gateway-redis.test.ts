@@ -59,6 +59,25 @@ describe.runIf(available)("gateway replicas sharing state through Redis", () => 
     servers.push(redis);
   });
 
+  it("takes ai-lb's REDIS_PORT alone as Redis on localhost", async () => {
+    const mock = await startMock("port-only");
+    const gateway = await startCli(
+      [
+        "gateway",
+        "--port",
+        "0",
+        "--log-level",
+        "error",
+        "--redis-namespace",
+        namespace(),
+        ...backendFlag(mock),
+      ],
+      { env: { REDIS_PORT: String(redis.port), REDIS_HOST: "", SWITCHYARD_REDIS_URL: "" } },
+    );
+    expect(await stateOf(gateway)).toBe("redis");
+    expect((await chat(url(gateway), "mock-model")).status).toBe(200);
+  });
+
   it("serves through replica B a backend registered on replica A within a second", async () => {
     const [base, extra] = await Promise.all([
       startMock("base", "--models", "base-model"),
