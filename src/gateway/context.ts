@@ -15,8 +15,17 @@ import type { UpstreamPools } from "../upstream/pools.js";
 import type { ClientKeys } from "./client-keys.js";
 import type { HostedModels } from "./hosted-models.js";
 import type { RegistrationSecrets } from "./registration-secrets.js";
-import type { ReloadSummary } from "./reload.js";
 import type { ModelResolver } from "./resolve-model.js";
+
+/** What a reload did, by backend id. */
+export interface ReloadSummary {
+  added: string[];
+  removed: string[];
+  replaced: string[];
+  kept: string[];
+  /** Changed settings that only take effect after a restart (`START_UP_SETTINGS` in reload.ts). */
+  needsRestart: string[];
+}
 
 export interface GatewayContext {
   /** Replaced as a whole by a reload; read it per request, never keep a copy. */

@@ -11,17 +11,11 @@ import { backendId } from "../config/load.js";
 import type { GatewayConfig, GatewaySettingKey } from "../config/schema.js";
 import { StrategySet } from "../routing/strategy-set.js";
 import { ClientKeys } from "./client-keys.js";
-import type { GatewayContext } from "./context.js";
-import { ModelResolver } from "./resolve-model.js";
+import type { GatewayContext, ReloadSummary } from "./context.js";
 
-export interface ReloadSummary {
-  added: string[];
-  removed: string[];
-  replaced: string[];
-  kept: string[];
-  /** Changed settings that only take effect after a restart ({@link START_UP_SETTINGS}). */
-  needsRestart: string[];
-}
+export type { ReloadSummary } from "./context.js";
+
+import { ModelResolver } from "./resolve-model.js";
 
 /**
  * Settings read only when the gateway starts: the server and what was built from them at start
