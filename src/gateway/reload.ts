@@ -52,9 +52,12 @@ export async function applyConfig(ctx: GatewayContext, next: GatewayConfig): Pro
   const previous = ctx.config;
   // Build what can fail first, so a bad strategy name leaves the gateway as it was.
   const strategies =
-    previous.strategy === next.strategy && isDeepStrictEqual(previous.model_strategies, next.model_strategies)
+    previous.strategy === next.strategy &&
+    isDeepStrictEqual(previous.model_strategies, next.model_strategies) &&
+    previous.latency_decay === next.latency_decay &&
+    previous.hash_ring_points === next.hash_ring_points
       ? ctx.strategies
-      : new StrategySet(next.strategy, next.model_strategies);
+      : StrategySet.fromConfig(next);
 
   ctx.registry.setOptions({
     circuit: { threshold: next.circuit_breaker_threshold, openMs: next.circuit_breaker_ttl * 1000 },
