@@ -119,7 +119,6 @@ const KNOWN_CYCLES: readonly (readonly string[])[] = [
   ["gateway/attempt.ts", "gateway/pipeline.ts"],
 ];
 const KNOWN_BREAKS: ReadonlySet<string> = new Set([
-  "metrics/metrics.ts → routing/backend.ts",
   "mock/server.ts → cluster/ready-line.ts",
   "serve/server.ts → cluster/ready-line.ts",
 ]);
