@@ -3,7 +3,6 @@
  * @module
  */
 import type { Logger } from "pino";
-import type { WorkerFigures } from "../cluster/figures-client.js";
 import type { GatewayConfig } from "../config/schema.js";
 import type { GatewayMetrics } from "../metrics/metrics.js";
 import type { CapacityQueue } from "../routing/capacity-queue.js";
@@ -12,6 +11,7 @@ import type { Registry } from "../routing/registry.js";
 import type { StrategySet } from "../routing/strategy-set.js";
 import type { StateStore } from "../state/store.js";
 import type { UpstreamPools } from "../upstream/pools.js";
+import type { WorkerFigures } from "../worker-figures/client.js";
 import type { ClientKeys } from "./client-keys.js";
 import type { HostedModels } from "./hosted-models.js";
 import type { RegistrationSecrets } from "./registration-secrets.js";

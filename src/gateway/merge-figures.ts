@@ -7,8 +7,9 @@
  * A `workers` list shows how requests spread, and workers that did not answer in time are named.
  * @module
  */
-import type { Gathered, WorkerName, WorkerReport } from "../cluster/figures-messages.js";
+
 import type { KeyView } from "../upstream/key-pool.js";
+import type { Gathered, WorkerName, WorkerReport } from "../worker-figures/messages.js";
 import type { ServiceStats, StatsView, StatusView } from "./local-figures.js";
 
 /** What a merged view adds: each worker's share, and which workers are missing. */

@@ -4,7 +4,7 @@
  * its request totals. Computed only when asked.
  * @module
  */
-import type { FiguresReporter } from "../cluster/figures-client.js";
+import type { FiguresReporter } from "../worker-figures/client.js";
 import type { GatewayContext } from "./context.js";
 import { localStats, localStatus } from "./local-figures.js";
 
