@@ -13,7 +13,7 @@ import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders } from
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { type Dispatcher, Pool } from "undici";
-import { clientUrl, formatReadyLine } from "../src/cluster/ready-line.js";
+import { clientUrl, formatReadyLine } from "../src/process/ready-line.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { parseReadyLine } from "../src/cluster/ready-line.js";
+import { parseReadyLine } from "../src/process/ready-line.js";
 
 export interface BenchProcess {
   name: string;

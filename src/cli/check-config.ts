@@ -6,7 +6,6 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { DEMO_BACKEND_COUNT, DEMO_MODEL } from "../cluster/demo-backends.js";
 import {
   backendId,
   type ConfigSources,
@@ -16,7 +15,8 @@ import {
 } from "../config/load.js";
 import type { GatewayConfig } from "../config/schema.js";
 import { serviceKeys } from "../config/services.js";
-import { hasNoBackendSource } from "./no-backends-hint.js";
+import { DEMO_BACKEND_COUNT, DEMO_MODEL } from "../gateway-process/demo-backends.js";
+import { hasNoBackendSource } from "../gateway-process/no-backends-hint.js";
 
 export interface CheckOptions {
   demo: boolean;

@@ -6,7 +6,7 @@
  *
  * `--workers N|auto` (env SWITCHYARD_WORKERS; default 1) is a process option, not a config
  * setting: with N > 1 a `node:cluster` primary runs N gateway workers on one port (see
- * cluster/workers.ts), which shares exact state with them over IPC, or through `--redis`.
+ * gateway-process/workers.ts), which shares exact state with them over IPC, or through `--redis`.
  * @module
  */
 import { availableParallelism } from "node:os";
@@ -97,7 +97,7 @@ export function registerGatewayCommand(program: Command): void {
       process.stdout.write(checkGatewayConfig(sources, { demo, workers: flags.workers ?? 1 }));
       return;
     }
-    const workers = await import("../cluster/workers.js");
+    const workers = await import("../gateway-process/workers.js");
     if (workers.isGatewayWorker()) {
       const { runGateway } = await import("./run-gateway.js");
       await runGateway(workers.workerGatewaySources(sources), {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { exitWithParent } from "../cluster/spawn-server.js";
+import { exitWithParent } from "../process/spawn-server.js";
 import { buildProgram } from "./program.js";
 
 // A child of `switchyard cluster` (or of the gateway's embedded cluster) dies with its parent.

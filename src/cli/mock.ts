@@ -5,7 +5,6 @@
  * @module
  */
 import { type Command, Option } from "commander";
-import { formatReadyLine } from "../cluster/ready-line.js";
 import {
   LOG_LEVELS,
   type MockOptions,
@@ -14,6 +13,7 @@ import {
   parseMockOptions,
   REASONING_MODES,
 } from "../mock/options.js";
+import { formatReadyLine } from "../process/ready-line.js";
 import { parseInteger, parseList, parseNonNegative, parsePort, parseRate } from "./parse.js";
 
 type OptionKey = keyof MockOptions;

@@ -6,17 +6,17 @@
  */
 import { watch } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { DEMO_MODEL, launchDemoBackends } from "../cluster/demo-backends.js";
-import type { FiguresReporter, WorkerFigures } from "../cluster/figures-client.js";
-import { mockId } from "../cluster/mocks.js";
-import { clientUrl, formatReadyLine } from "../cluster/ready-line.js";
 import { type ConfigSources, configFilePath, loadGatewayConfig } from "../config/load.js";
 import { type BackendConfig, backendSchema, type GatewayConfig } from "../config/schema.js";
 import { buildGateway } from "../gateway/app.js";
 import { createLogger } from "../gateway/logger.js";
 import { ownFigures } from "../gateway/own-figures.js";
 import { applyConfig, type ReloadSummary } from "../gateway/reload.js";
-import { hasNoBackendSource, noBackendsHint } from "./no-backends-hint.js";
+import { DEMO_MODEL, launchDemoBackends } from "../gateway-process/demo-backends.js";
+import { hasNoBackendSource, noBackendsHint } from "../gateway-process/no-backends-hint.js";
+import { mockId } from "../process/mocks.js";
+import { clientUrl, formatReadyLine } from "../process/ready-line.js";
+import type { FiguresReporter, WorkerFigures } from "../worker-figures/client.js";
 
 const RELOAD_DEBOUNCE_MS = 200;
 

@@ -9,7 +9,7 @@
  * @module
  */
 import { type Command, Option } from "commander";
-import { formatReadyLine } from "../cluster/ready-line.js";
+import { formatReadyLine } from "../process/ready-line.js";
 import {
   DEVICE_MAPS,
   MODEL_TYPES,

@@ -11,10 +11,10 @@
  * @module
  */
 import { backendId, loadGatewayConfig } from "../config/load.js";
+import { launchMocks } from "../process/mocks.js";
+import { formatReadyLine } from "../process/ready-line.js";
+import { spawnServer } from "../process/spawn-server.js";
 import { type StartedBackend, startConfiguredBackends } from "./configured.js";
-import { launchMocks } from "./mocks.js";
-import { formatReadyLine } from "./ready-line.js";
-import { spawnServer } from "./spawn-server.js";
 
 export interface ClusterOptions {
   /** A gateway config file: its backends with `start_command` or `serve` are started, no mocks. */

@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import type { BackendConfig } from "../config/schema.js";
-import { type ChildServer, spawnServer } from "./spawn-server.js";
+import { type ChildServer, spawnServer } from "../process/spawn-server.js";
 
 export interface StartedBackend {
   name: string;

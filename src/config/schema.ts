@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { isKnownStrategy, strategyNames } from "../routing/strategies/strategy.js";
+import { isKnownStrategy, unknownStrategyMessage } from "./strategy-names.js";
 
 /** Longest duration any setting takes: a week, well inside Node's timer range (2^31-1 ms). */
 const MAX_SECONDS = 7 * 86_400;
@@ -22,8 +22,7 @@ const strategyName = z
   .string()
   .min(1)
   .refine(isKnownStrategy, {
-    error: (issue) =>
-      `unknown strategy "${String(issue.input)}" (choose from: ${strategyNames().join(", ")})`,
+    error: (issue) => unknownStrategyMessage(String(issue.input)),
   });
 
 /** A boolean given as one, or as text (`true`/`false`, `1`/`0`, `yes`/`no`) from env vars and flags. */
@@ -145,6 +144,14 @@ export const gatewayConfigSchema = z.strictObject({
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   strategy: strategyName.default("least_connections"),
   model_strategies: textMap(strategyName).default({}),
+  /** Seconds: the time constant of the `latency` strategy's peak-EWMA decay. */
+  latency_decay: z.coerce
+    .number()
+    .min(0.001, "must be at least 0.001 seconds")
+    .max(MAX_SECONDS, `must be at most ${MAX_SECONDS} seconds (a week)`)
+    .default(10),
+  /** Points per backend on the `sticky` and `prefix_cache` consistent-hash rings. */
+  hash_ring_points: z.coerce.number().int().min(1).max(10_000).default(160),
   health_interval: seconds.default(30),
   health_timeout: seconds.default(5),
   request_timeout: seconds.default(300),
@@ -257,6 +264,19 @@ export const GATEWAY_SETTINGS: readonly SettingSpec[] = [
     flag: "--model-strategies <map>",
     env: ["SWITCHYARD_MODEL_STRATEGIES"],
     description: "per-model strategy overrides: `model=least_loaded,…` or a JSON object",
+  },
+  {
+    key: "latency_decay",
+    flag: "--latency-decay <seconds>",
+    env: ["SWITCHYARD_LATENCY_DECAY"],
+    description:
+      "time constant of the latency strategy's peak-EWMA: how fast an old time to first byte fades",
+  },
+  {
+    key: "hash_ring_points",
+    flag: "--hash-ring-points <n>",
+    env: ["SWITCHYARD_HASH_RING_POINTS"],
+    description: "points per backend on the sticky and prefix_cache hash rings (more: a more even spread)",
   },
   {
     key: "health_interval",

@@ -91,7 +91,7 @@ export function buildGateway(
   const context: GatewayContext = {
     config,
     registry,
-    strategies: new StrategySet(config.strategy, config.model_strategies),
+    strategies: StrategySet.fromConfig(config),
     pools,
     health: new HealthChecker(
       registry,

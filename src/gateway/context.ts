@@ -3,7 +3,6 @@
  * @module
  */
 import type { Logger } from "pino";
-import type { WorkerFigures } from "../cluster/figures-client.js";
 import type { GatewayConfig } from "../config/schema.js";
 import type { GatewayMetrics } from "../metrics/metrics.js";
 import type { CapacityQueue } from "../routing/capacity-queue.js";
@@ -12,11 +11,21 @@ import type { Registry } from "../routing/registry.js";
 import type { StrategySet } from "../routing/strategy-set.js";
 import type { StateStore } from "../state/store.js";
 import type { UpstreamPools } from "../upstream/pools.js";
+import type { WorkerFigures } from "../worker-figures/client.js";
 import type { ClientKeys } from "./client-keys.js";
 import type { HostedModels } from "./hosted-models.js";
 import type { RegistrationSecrets } from "./registration-secrets.js";
-import type { ReloadSummary } from "./reload.js";
 import type { ModelResolver } from "./resolve-model.js";
+
+/** What a reload did, by backend id. */
+export interface ReloadSummary {
+  added: string[];
+  removed: string[];
+  replaced: string[];
+  kept: string[];
+  /** Changed settings that only take effect after a restart (`START_UP_SETTINGS` in reload.ts). */
+  needsRestart: string[];
+}
 
 export interface GatewayContext {
   /** Replaced as a whole by a reload; read it per request, never keep a copy. */

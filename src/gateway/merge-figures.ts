@@ -7,10 +7,10 @@
  * A `workers` list shows how requests spread, and workers that did not answer in time are named.
  * @module
  */
-import type { Gathered, WorkerName, WorkerReport } from "../cluster/figures-messages.js";
+
 import type { KeyView } from "../upstream/key-pool.js";
-import type { StatusView } from "./routes/health.js";
-import type { ServiceStats, StatsView } from "./routes/service-status.js";
+import type { Gathered, WorkerName, WorkerReport } from "../worker-figures/messages.js";
+import type { ServiceStats, StatsView, StatusView } from "./local-figures.js";
 
 /** What a merged view adds: each worker's share, and which workers are missing. */
 export interface WorkersSection {

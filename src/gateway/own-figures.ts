@@ -4,10 +4,9 @@
  * its request totals. Computed only when asked.
  * @module
  */
-import type { FiguresReporter } from "../cluster/figures-client.js";
+import type { FiguresReporter } from "../worker-figures/client.js";
 import type { GatewayContext } from "./context.js";
-import { localStatus } from "./routes/health.js";
-import { localStats } from "./routes/service-status.js";
+import { localStats, localStatus } from "./local-figures.js";
 
 export function ownFigures(ctx: GatewayContext): FiguresReporter {
   return async (of) => {

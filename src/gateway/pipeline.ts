@@ -135,7 +135,7 @@ export async function proxy(
     for (;;) {
       const { available } = select(serving, tried);
       if (available.length === 0) return undefined;
-      const next = (strategy.pick(available, routing) ?? available[0]) as BackendState;
+      const next = (strategy.pick(available, routing) ?? available[0])!;
       tried.add(next.id);
       if (next.circuit.state !== "closed" && !(await claimProbe(ctx, next))) continue;
       const continuation = await startContinuation(
@@ -190,7 +190,7 @@ export async function proxy(
       if (outcome !== "woken") throw capacityError(model, ctx.config.queue_timeout, outcome);
       continue;
     }
-    const backend = (strategy.pick(selection.available, routing) ?? selection.available[0]) as BackendState;
+    const backend = (strategy.pick(selection.available, routing) ?? selection.available[0])!;
     tried.add(backend.id);
     // A half-open backend whose one probe is someone else's is passed by, like a tried one. The
     // check keeps the happy path (closed circuit) free of an await.

@@ -11,17 +11,11 @@ import { backendId } from "../config/load.js";
 import type { GatewayConfig, GatewaySettingKey } from "../config/schema.js";
 import { StrategySet } from "../routing/strategy-set.js";
 import { ClientKeys } from "./client-keys.js";
-import type { GatewayContext } from "./context.js";
-import { ModelResolver } from "./resolve-model.js";
+import type { GatewayContext, ReloadSummary } from "./context.js";
 
-export interface ReloadSummary {
-  added: string[];
-  removed: string[];
-  replaced: string[];
-  kept: string[];
-  /** Changed settings that only take effect after a restart ({@link START_UP_SETTINGS}). */
-  needsRestart: string[];
-}
+export type { ReloadSummary } from "./context.js";
+
+import { ModelResolver } from "./resolve-model.js";
 
 /**
  * Settings read only when the gateway starts: the server and what was built from them at start
@@ -58,9 +52,12 @@ export async function applyConfig(ctx: GatewayContext, next: GatewayConfig): Pro
   const previous = ctx.config;
   // Build what can fail first, so a bad strategy name leaves the gateway as it was.
   const strategies =
-    previous.strategy === next.strategy && isDeepStrictEqual(previous.model_strategies, next.model_strategies)
+    previous.strategy === next.strategy &&
+    isDeepStrictEqual(previous.model_strategies, next.model_strategies) &&
+    previous.latency_decay === next.latency_decay &&
+    previous.hash_ring_points === next.hash_ring_points
       ? ctx.strategies
-      : new StrategySet(next.strategy, next.model_strategies);
+      : StrategySet.fromConfig(next);
 
   ctx.registry.setOptions({
     circuit: { threshold: next.circuit_breaker_threshold, openMs: next.circuit_breaker_ttl * 1000 },

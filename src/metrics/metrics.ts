@@ -6,7 +6,6 @@
  * @module
  */
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import type { BackendState } from "../routing/backend.js";
 import { FastCounter, FastHistogram } from "./fast-metrics.js";
 
 /**
@@ -46,8 +45,21 @@ export interface GatewayMetrics {
   configReloads: FastCounter;
 }
 
+/**
+ * What the backend gauges read from each backend when `/metrics` is scraped. Declared here so that
+ * metrics depends on no routing code; the registry's backends have these fields.
+ */
+export interface BackendGaugeSource {
+  readonly id: string;
+  /** Requests in flight from this process. */
+  readonly inflight: number;
+  /** Whether the backend passes health checks. */
+  readonly healthy: boolean;
+  readonly circuit: { readonly state: "closed" | "open" | "half_open" };
+}
+
 export function createGatewayMetrics(
-  backends: () => readonly BackendState[],
+  backends: () => readonly BackendGaugeSource[],
   queueLength: () => number = () => 0,
 ): GatewayMetrics {
   const registry = new Registry();

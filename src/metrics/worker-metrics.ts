@@ -5,12 +5,12 @@
  * metrics of fast-metrics.ts declare `sum`) and the process metrics merge as prom-client defines
  * them. prom-client's `clusterMetrics()` is not used: it asks workers over its own untagged
  * messages from the primary and fails the whole scrape when one worker is late, where here the
- * answering worker gathers through the primary (cluster/figures-relay.ts) and a late worker is
+ * answering worker gathers through the primary (worker-figures/relay.ts) and a late worker is
  * only left out, which `switchyard_workers{state="unanswered"}` shows.
  * @module
  */
 import { AggregatorRegistry, Gauge } from "prom-client";
-import type { Gathered, WorkerReport } from "../cluster/figures-messages.js";
+import type { Gathered, WorkerReport } from "../worker-figures/messages.js";
 import { PER_WORKER_METRICS } from "./metrics.js";
 
 /** A metric as `Registry.getMetricsAsJSON()` gives it, as far as merging needs. */

@@ -10,7 +10,7 @@
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
-import { clientUrl } from "../cluster/ready-line.js";
+import { clientUrl } from "../process/ready-line.js";
 import { buildMockApp } from "./app.js";
 import { defaultMockId, type MockOptionsInput, parseMockOptions } from "./options.js";
 

@@ -3,18 +3,38 @@
  * that per-strategy state (cursors, EWMAs, rings) is never shared between models that differ.
  * @module
  */
-import { createStrategy, type Strategy } from "./strategies/strategy.js";
+import type { GatewayConfig } from "../config/schema.js";
+import { createStrategy, type StrategyOptions } from "./strategies/factory.js";
+import type { Strategy } from "./strategies/strategy.js";
+
+/** The settings a {@link StrategySet} is built from. */
+export type StrategySettings = Pick<
+  GatewayConfig,
+  "strategy" | "model_strategies" | "latency_decay" | "hash_ring_points"
+>;
 
 export class StrategySet {
   readonly default: Strategy;
   readonly #byModel: ReadonlyMap<string, Strategy>;
 
-  constructor(defaultName: string, perModel: Readonly<Record<string, string>> = {}) {
-    this.default = createStrategy(defaultName);
+  /** The strategies a configuration asks for, tuned by its strategy settings. */
+  static fromConfig(config: StrategySettings): StrategySet {
+    return new StrategySet(config.strategy, config.model_strategies, {
+      latencyDecayMs: config.latency_decay * 1000,
+      hashRingPoints: config.hash_ring_points,
+    });
+  }
+
+  constructor(
+    defaultName: string,
+    perModel: Readonly<Record<string, string>> = {},
+    options: StrategyOptions = {},
+  ) {
+    this.default = createStrategy(defaultName, options);
     this.#byModel = new Map(
       Object.entries(perModel).map(([model, name]) => {
         try {
-          return [model, createStrategy(name)] as const;
+          return [model, createStrategy(name, options)] as const;
         } catch (error) {
           throw new Error(`model_strategies.${model}: ${(error as Error).message}`);
         }

@@ -17,7 +17,7 @@
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
-import { clientUrl } from "../cluster/ready-line.js";
+import { clientUrl } from "../process/ready-line.js";
 import { buildServeApp } from "./app.js";
 import { ServeContext } from "./context.js";
 import type { ServeEngine } from "./engine.js";

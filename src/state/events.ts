@@ -4,7 +4,7 @@
  * (which a replicated store may do after a reconnect) changes nothing.
  * @module
  */
-import type { CircuitSnapshot, KeyState } from "./store.js";
+import type { CircuitSnapshot, KeyState } from "./values.js";
 
 /** A registration was stored (or stored again) under `id`. */
 export interface RegistrationPut {

@@ -136,6 +136,19 @@ describe("loadGatewayConfig", () => {
     ).toThrow(ConfigError);
   });
 
+  it("reads the strategies' tuning: latency_decay and hash_ring_points", () => {
+    const config = loadGatewayConfig({
+      env: { SWITCHYARD_LATENCY_DECAY: "2.5" },
+      flags: { hash_ring_points: "40" },
+    });
+    expect(config.latency_decay).toBe(2.5);
+    expect(config.hash_ring_points).toBe(40);
+    expect(() => loadGatewayConfig({ env: { SWITCHYARD_LATENCY_DECAY: "0" } })).toThrow(/latency_decay/);
+    expect(() => loadGatewayConfig({ env: { SWITCHYARD_HASH_RING_POINTS: "0" } })).toThrow(
+      /hash_ring_points/,
+    );
+  });
+
   it("accepts seed 002's reserved AUTO_MODEL_STRATEGY and rejects other values", () => {
     expect(loadGatewayConfig({ env: { AUTO_MODEL_STRATEGY: "any_first" } }).auto_model_strategy).toBe(
       "any_first",

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseReadyLine } from "../../src/cluster/ready-line.js";
+import { parseReadyLine } from "../../src/process/ready-line.js";
 import { ensureTinyModel } from "../fixtures/tiny-gguf.js";
 import { CLI_PATH } from "../helpers/cli-process.js";
 import { getJson } from "../helpers/http.js";

@@ -4,10 +4,9 @@
  * worker's share listed and a missing worker named.
  */
 import { describe, expect, it } from "vitest";
-import type { Gathered, WorkerReport } from "../../src/cluster/figures-messages.js";
+import type { StatsView, StatusView } from "../../src/gateway/local-figures.js";
 import { mergeStats, mergeStatus, ownFiguresOnly } from "../../src/gateway/merge-figures.js";
-import type { StatusView } from "../../src/gateway/routes/health.js";
-import type { StatsView } from "../../src/gateway/routes/service-status.js";
+import type { Gathered, WorkerReport } from "../../src/worker-figures/messages.js";
 
 const key = (
   name: string,

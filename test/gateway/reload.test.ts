@@ -35,6 +35,21 @@ describe("applyConfig", () => {
     expect(context.config.max_retries).toBe(7);
   });
 
+  it("rebuilds the strategies when their tuning changes, and keeps them otherwise", async () => {
+    const { context } = gateway({ strategy: "latency" });
+    const first = context.strategies;
+    await applyConfig(context, gatewayConfigSchema.parse({ strategy: "latency" }));
+    expect(context.strategies).toBe(first);
+    await applyConfig(context, gatewayConfigSchema.parse({ strategy: "latency", latency_decay: 2 }));
+    expect(context.strategies).not.toBe(first);
+    const second = context.strategies;
+    await applyConfig(
+      context,
+      gatewayConfigSchema.parse({ strategy: "latency", latency_decay: 2, hash_ring_points: 40 }),
+    );
+    expect(context.strategies).not.toBe(second);
+  });
+
   it("reports nothing when no start-up setting changed", async () => {
     const { context } = gateway({ state_secret: "kept", redis: "redis://127.0.0.1:6390" });
     const next = gatewayConfigSchema.parse({

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { parseReadyLine, type ReadyLine } from "../../src/cluster/ready-line.js";
+import { parseReadyLine, type ReadyLine } from "../../src/process/ready-line.js";
 
 export const CLI_PATH = fileURLToPath(new URL("../../dist/src/cli/index.js", import.meta.url));
 

@@ -3,14 +3,13 @@
  * gauges whose sum means nothing kept per worker, and the workers answered and missing counted.
  */
 import { describe, expect, it } from "vitest";
-import type { WorkerReport } from "../../src/cluster/figures-messages.js";
-import { createGatewayMetrics } from "../../src/metrics/metrics.js";
+import { type BackendGaugeSource, createGatewayMetrics } from "../../src/metrics/metrics.js";
 import { mergeWorkerMetrics } from "../../src/metrics/worker-metrics.js";
-import type { BackendState } from "../../src/routing/backend.js";
+import type { WorkerReport } from "../../src/worker-figures/messages.js";
 import { parsePrometheusText, sumSamples } from "../helpers/prometheus.js";
 
 function workerMetrics(inflight: number, healthy: boolean) {
-  const backend = { id: "a", inflight, healthy, circuit: { state: "closed" } } as unknown as BackendState;
+  const backend: BackendGaugeSource = { id: "a", inflight, healthy, circuit: { state: "closed" } };
   return createGatewayMetrics(() => [backend]);
 }
 

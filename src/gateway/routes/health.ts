@@ -8,6 +8,7 @@ import type { FastifyInstance } from "fastify";
 import { mergeWorkerMetrics } from "../../metrics/worker-metrics.js";
 import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
+import { localStatus } from "../local-figures.js";
 import { mergeStatus, ownFiguresOnly } from "../merge-figures.js";
 import { loadBalancerSummary } from "./service-status.js";
 
@@ -66,24 +67,6 @@ export function healthRoutes(ctx: GatewayContext) {
     });
   };
 }
-
-/** `/status` as this process alone sees it. */
-export function localStatus(ctx: GatewayContext) {
-  const backends = ctx.registry.list();
-  return {
-    strategy: ctx.strategies.default.name,
-    model_strategies: ctx.strategies.describe().models,
-    uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
-    health_interval_s: ctx.config.health_interval,
-    total_inflight: backends.reduce((sum, backend) => sum + backend.inflight, 0),
-    backends: backends.map((backend) => backend.snapshot()),
-    models: Object.fromEntries(
-      ctx.registry.models().map((model) => [model, ctx.registry.serving(model).map((backend) => backend.id)]),
-    ),
-  };
-}
-
-export type StatusView = ReturnType<typeof localStatus>;
 
 /**
  * Where shared state lives: `memory` (this process only), `redis`, `ipc` (a `--workers` worker

@@ -6,9 +6,9 @@
  * @module
  */
 import type { FastifyInstance } from "fastify";
-import type { BackendKind } from "../../routing/backend.js";
 import type { Registry } from "../../routing/registry.js";
 import type { GatewayContext } from "../context.js";
+import { localStats } from "../local-figures.js";
 import { mergeStats, ownFiguresOnly } from "../merge-figures.js";
 
 /** Keys configured and endpoints used per service, as the key-pool proxy's /health shows them. */
@@ -25,27 +25,6 @@ export function loadBalancerSummary(registry: Registry) {
   for (const backend of registry.list())
     if (backend.keyPool) summary.endpoints[backend.kind].push(backend.url);
   return summary;
-}
-
-export type ServiceStats = ReturnType<typeof serviceStats>;
-
-function serviceStats(registry: Registry, kind: BackendKind) {
-  const backends = registry.list().filter((backend) => backend.kind === kind && backend.keyPool);
-  const pools = registry.keyPools().filter(({ backends: users }) => registry.get(users[0]!)?.kind === kind);
-  return {
-    keys_count: pools.reduce((sum, { pool }) => sum + pool.size, 0),
-    endpoints: backends.map((backend) => backend.url),
-    keys: pools.flatMap(({ pool }) => pool.views()),
-    endpoint_stats: backends.map((backend) => ({
-      name: backend.id,
-      url: backend.url,
-      requests: backend.requests,
-      failures: backend.failures,
-      inflight: backend.inflight,
-      circuit: backend.circuit.state,
-      last_error: backend.lastError ?? null,
-    })),
-  };
 }
 
 export function serviceStatusRoutes(ctx: GatewayContext) {
@@ -66,15 +45,3 @@ export function serviceStatusRoutes(ctx: GatewayContext) {
     });
   };
 }
-
-/** `/stats` as this process alone sees it. */
-export function localStats(registry: Registry) {
-  return {
-    load_balancer_stats: {
-      openai: serviceStats(registry, "openai"),
-      anthropic: serviceStats(registry, "anthropic"),
-    },
-  };
-}
-
-export type StatsView = ReturnType<typeof localStats>;

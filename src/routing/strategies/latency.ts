@@ -57,7 +57,7 @@ export class LatencyStrategy implements Strategy {
     this.#now = options.now ?? (() => performance.now());
   }
 
-  pick(candidates: readonly BackendView[], request: RoutingRequest): BackendView | undefined {
+  pick<T extends BackendView>(candidates: readonly T[], request: RoutingRequest): T | undefined {
     if (candidates.length === 0) return undefined;
     this.#pickAt = this.#now();
     let best = Number.POSITIVE_INFINITY;

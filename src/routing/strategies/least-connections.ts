@@ -17,7 +17,7 @@ export class LeastConnectionsStrategy implements Strategy {
   readonly name = "least_connections";
   readonly #lowest = new LowestScore();
 
-  pick(candidates: readonly BackendView[], request: RoutingRequest): BackendView | undefined {
+  pick<T extends BackendView>(candidates: readonly T[], request: RoutingRequest): T | undefined {
     return this.#lowest.pick(candidates, inflight, request.model);
   }
 }

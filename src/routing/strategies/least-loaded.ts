@@ -28,7 +28,7 @@ export class LeastLoadedStrategy implements Strategy {
   readonly name = "least_loaded";
   readonly #lowest = new LowestScore();
 
-  pick(candidates: readonly BackendView[], request: RoutingRequest): BackendView | undefined {
+  pick<T extends BackendView>(candidates: readonly T[], request: RoutingRequest): T | undefined {
     return this.#lowest.pick(candidates, loadRatio, request.model);
   }
 }

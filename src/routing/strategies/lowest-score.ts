@@ -25,11 +25,11 @@ export class LowestScore {
    * @param score - lower is better; pass a long-lived function, not a fresh closure per call.
    * @param model - whose rotation breaks the ties.
    */
-  pick(
-    candidates: readonly BackendView[],
+  pick<T extends BackendView>(
+    candidates: readonly T[],
     score: (backend: BackendView) => number,
     model: string,
-  ): BackendView | undefined {
+  ): T | undefined {
     const count = candidates.length;
     if (count === 0) return undefined;
     const turn = this.#turns.get(model) ?? 0;

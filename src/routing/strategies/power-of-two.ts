@@ -28,7 +28,7 @@ export class PowerOfTwoStrategy implements Strategy {
     this.#random = options.random ?? Math.random;
   }
 
-  pick(candidates: readonly BackendView[], _request: RoutingRequest): BackendView | undefined {
+  pick<T extends BackendView>(candidates: readonly T[], _request: RoutingRequest): T | undefined {
     const count = candidates.length;
     if (count <= 1) return candidates[0];
     const first = Math.min(count - 1, Math.floor(this.#random() * count));

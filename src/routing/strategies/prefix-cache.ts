@@ -52,7 +52,7 @@ export class PrefixCacheStrategy implements Strategy {
     this.#rings = new RingCache(options.virtualNodes ?? DEFAULT_VIRTUAL_NODES);
   }
 
-  pick(candidates: readonly BackendView[], request: RoutingRequest): BackendView | undefined {
+  pick<T extends BackendView>(candidates: readonly T[], request: RoutingRequest): T | undefined {
     if (candidates.length === 0) return undefined;
     const prefix = request.promptPrefix;
     if (prefix === undefined || prefix === "") return this.#fallback.pick(candidates, request);

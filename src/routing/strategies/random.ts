@@ -22,7 +22,7 @@ export class RandomStrategy implements Strategy {
     this.#random = options.random ?? Math.random;
   }
 
-  pick(candidates: readonly BackendView[], _request: RoutingRequest): BackendView | undefined {
+  pick<T extends BackendView>(candidates: readonly T[], _request: RoutingRequest): T | undefined {
     const count = candidates.length;
     if (count === 0) return undefined;
     // min() guards against a generator that returns exactly 1.

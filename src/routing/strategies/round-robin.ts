@@ -9,7 +9,7 @@ export class RoundRobinStrategy implements Strategy {
   readonly name = "round_robin";
   #cursors = new Map<string, number>();
 
-  pick(candidates: readonly BackendView[], request: RoutingRequest): BackendView | undefined {
+  pick<T extends BackendView>(candidates: readonly T[], request: RoutingRequest): T | undefined {
     if (candidates.length === 0) return undefined;
     const cursor = this.#cursors.get(request.model) ?? 0;
     this.#cursors.set(request.model, (cursor + 1) % 1_000_000_007);

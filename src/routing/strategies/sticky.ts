@@ -28,7 +28,7 @@ export class StickyStrategy implements Strategy {
     this.#rings = new RingCache(options.virtualNodes ?? DEFAULT_VIRTUAL_NODES);
   }
 
-  pick(candidates: readonly BackendView[], request: RoutingRequest): BackendView | undefined {
+  pick<T extends BackendView>(candidates: readonly T[], request: RoutingRequest): T | undefined {
     if (candidates.length === 0) return undefined;
     const key = request.sessionKey;
     if (key === undefined || key === "") return this.#fallback.pick(candidates, request);

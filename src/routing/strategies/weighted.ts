@@ -28,7 +28,7 @@ export class WeightedStrategy implements Strategy {
   /** model → backend id → running value. */
   readonly #current = new Map<string, Map<string, number>>();
 
-  pick(candidates: readonly BackendView[], request: RoutingRequest): BackendView | undefined {
+  pick<T extends BackendView>(candidates: readonly T[], request: RoutingRequest): T | undefined {
     if (candidates.length === 0) return undefined;
     let values = this.#current.get(request.model);
     if (values === undefined) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { normalizeStrategyName } from "../../../src/config/strategy-names.js";
+import { createStrategy } from "../../../src/routing/strategies/factory.js";
 import { RoundRobinStrategy } from "../../../src/routing/strategies/round-robin.js";
-import { createStrategy, normalizeStrategyName } from "../../../src/routing/strategies/strategy.js";
 import { candidates, runStrategyConformance } from "./conformance.js";
 
 runStrategyConformance("round_robin", () => new RoundRobinStrategy());

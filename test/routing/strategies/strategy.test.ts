@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import {
-  createStrategy,
-  normalizeStrategyName,
-  strategyNames,
-} from "../../../src/routing/strategies/strategy.js";
+import { defaultGatewayConfig } from "../../../src/config/schema.js";
+import { normalizeStrategyName, strategyNames } from "../../../src/config/strategy-names.js";
+import { createStrategy } from "../../../src/routing/strategies/factory.js";
+import { DEFAULT_VIRTUAL_NODES } from "../../../src/routing/strategies/hash-ring.js";
+import { DEFAULT_DECAY_MS } from "../../../src/routing/strategies/latency.js";
+import { candidates } from "./conformance.js";
 
 describe("the strategy factory", () => {
   it("offers every strategy in the design", () => {
@@ -58,5 +59,47 @@ describe("the strategy factory", () => {
   it("lists canonical names, not aliases, when a name is unknown", () => {
     expect(() => createStrategy("fastest")).toThrow(/least_loaded.*prefix_cache/);
     expect(() => createStrategy("fastest")).not.toThrow(/p2c/);
+  });
+
+  it("takes the hash-ring size and the latency decay as options, defaulting as the settings do", () => {
+    const defaults = defaultGatewayConfig();
+    expect(defaults.hash_ring_points).toBe(DEFAULT_VIRTUAL_NODES);
+    expect(defaults.latency_decay * 1000).toBe(DEFAULT_DECAY_MS);
+    for (const name of strategyNames()) {
+      expect(createStrategy(name, { hashRingPoints: 3, latencyDecayMs: 50 }).name).toBe(name);
+    }
+  });
+});
+
+describe("the strategy options", () => {
+  const backends = candidates(4);
+
+  /** Largest over smallest share of 4,000 sessions among the four backends. */
+  const unevenness = (points: number): number => {
+    const sticky = createStrategy("sticky", { hashRingPoints: points });
+    const counts = new Map(backends.map((backend) => [backend.id, 0]));
+    for (let index = 0; index < 4000; index++) {
+      const chosen = sticky.pick(backends, { model: "m", sessionKey: `user-${index}` })!;
+      counts.set(chosen.id, counts.get(chosen.id)! + 1);
+    }
+    return Math.max(...counts.values()) / Math.max(1, Math.min(...counts.values()));
+  };
+
+  it("spreads sessions more evenly with more ring points", () => {
+    expect(unevenness(400)).toBeLessThan(1.5);
+    expect(unevenness(1)).toBeGreaterThan(unevenness(400));
+  });
+
+  it("lets a slow backend's estimate fade after the latency decay, and not before", async () => {
+    const picksAfterSpike = async (decayMs: number): Promise<string[]> => {
+      const latency = createStrategy("latency", { latencyDecayMs: decayMs });
+      latency.onResult?.(backends[0]!.id, "success", 5000);
+      latency.onResult?.(backends[1]!.id, "success", 100);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return [1, 2, 3, 4].map(() => latency.pick(backends.slice(0, 2), { model: "m" })!.id);
+    };
+    // An hour's decay: 5 s against 0.1 s still decides. A millisecond's: both faded to nothing, ties rotate.
+    expect(await picksAfterSpike(3_600_000)).not.toContain(backends[0]!.id);
+    expect(await picksAfterSpike(1)).toContain(backends[0]!.id);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The `--workers` primary's side of the figures exchange (figures-messages.ts): when a worker asks
+ * The `--workers` primary's side of the figures exchange (messages.ts): when a worker asks
  * for every worker's figures, ask each joined worker for its own and hand back whatever arrived
  * before the deadline. The primary neither computes nor merges figures; it only fans the question
  * out, so it costs nothing until someone calls `/stats`, `/status` or `/metrics`.
@@ -15,7 +15,7 @@ import {
   type LocalReport,
   type WorkerName,
   type WorkerReport,
-} from "./figures-messages.js";
+} from "./messages.js";
 
 /** Long enough for a busy worker to render its metrics, short enough that the endpoint never hangs. */
 export const DEFAULT_FIGURES_DEADLINE_MS = 1_000;

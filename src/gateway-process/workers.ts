@@ -15,23 +15,23 @@
  * is shared through `--redis` when set; without it the primary holds it and serves it to the
  * workers over IPC (state/ipc-host.ts). Strategy state (round-robin cursors) stays per worker.
  * `/stats`, `/status` and `/metrics` show every worker's figures merged: the worker that answers
- * gathers them through the primary (figures-relay.ts) only when one of them is called.
+ * gathers them through the primary (worker-figures/relay.ts) only when one of them is called.
  * @module
  */
 import cluster, { type Worker } from "node:cluster";
 import { once } from "node:events";
 import { createServer } from "node:net";
-import { hasNoBackendSource, noBackendsHint } from "../cli/no-backends-hint.js";
 import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
 import { createLogger } from "../gateway/logger.js";
+import { clientUrl, formatReadyLine } from "../process/ready-line.js";
+import { EXIT_WITH_PARENT_ENV } from "../process/spawn-server.js";
 import { hostStateForWorkers } from "../state/ipc-host.js";
 import { channelPort } from "../state/ipc-port.js";
+import { type FiguresReporter, joinWorkerFigures, type WorkerFigures } from "../worker-figures/client.js";
+import { relayFiguresForWorkers } from "../worker-figures/relay.js";
 import { launchDemoBackends } from "./demo-backends.js";
-import { type FiguresReporter, joinWorkerFigures, type WorkerFigures } from "./figures-client.js";
-import { relayFiguresForWorkers } from "./figures-relay.js";
-import { clientUrl, formatReadyLine } from "./ready-line.js";
+import { hasNoBackendSource, noBackendsHint } from "./no-backends-hint.js";
 import { rollWorkers } from "./rolling-restart.js";
-import { EXIT_WITH_PARENT_ENV } from "./spawn-server.js";
 
 /** Set by the primary in each worker's environment: the port every worker listens on. */
 export const WORKER_PORT_ENV = "SWITCHYARD_WORKER_PORT";

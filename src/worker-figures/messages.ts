@@ -1,7 +1,7 @@
 /**
  * The wire format of the `--workers` figures exchange: how the worker that answers `/stats`,
- * `/status` or `/metrics` gets every worker's own figures through the primary (figures-relay.ts in
- * the primary, figures-client.ts in each worker). Every message is tagged `switchyard:figures`, so
+ * `/status` or `/metrics` gets every worker's own figures through the primary (relay.ts in
+ * the primary, client.ts in each worker). Every message is tagged `switchyard:figures`, so
  * it never mixes with the shared-state messages or the cluster's own on the same channel:
  * - `join` (worker → primary): this worker answers figure requests from now on;
  * - `gather` (worker → primary): send me every worker's figures of this kind;

@@ -4,13 +4,13 @@
  * instead, and a silent primary leaves the asking worker with nothing rather than a hang.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import type { IpcPort } from "../../src/state/ipc-port.js";
 import {
   type FiguresReporter,
   joinWorkerFigures,
   type WorkerFigures,
-} from "../../src/cluster/figures-client.js";
-import { FiguresRelay } from "../../src/cluster/figures-relay.js";
-import type { IpcPort } from "../../src/state/ipc-port.js";
+} from "../../src/worker-figures/client.js";
+import { FiguresRelay } from "../../src/worker-figures/relay.js";
 
 /** Both ends of one channel: messages cross as JSON, in order, on a later turn, as over IPC. */
 function channel() {

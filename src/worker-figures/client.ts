@@ -1,5 +1,5 @@
 /**
- * A `--workers` worker's side of the figures exchange (figures-messages.ts): it answers the
+ * A `--workers` worker's side of the figures exchange (messages.ts): it answers the
  * primary's requests for its own figures, and gathers every worker's when one of its clients asks
  * `/stats`, `/status` or `/metrics`. Nothing here runs on the request path of proxied requests.
  * @module
@@ -11,8 +11,8 @@ import {
   type FiguresKind,
   type Gathered,
   type LocalReport,
-} from "./figures-messages.js";
-import { DEFAULT_FIGURES_DEADLINE_MS } from "./figures-relay.js";
+} from "./messages.js";
+import { DEFAULT_FIGURES_DEADLINE_MS } from "./relay.js";
 
 /** What the gateway's routes see of the other workers. */
 export interface WorkerFigures {

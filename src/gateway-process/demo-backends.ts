@@ -4,8 +4,8 @@
  * a production gateway must not answer with made-up completions because its configuration is empty.
  * @module
  */
-import { launchMocks, mockId } from "./mocks.js";
-import type { ChildServer } from "./spawn-server.js";
+import { launchMocks, mockId } from "../process/mocks.js";
+import type { ChildServer } from "../process/spawn-server.js";
 
 export const DEMO_BACKEND_COUNT = 4;
 export const DEMO_MODEL = "mock-model";
