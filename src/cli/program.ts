@@ -6,6 +6,7 @@
  * @module
  */
 import { Command } from "commander";
+import type { MockOptions } from "../mock/options.js";
 import { registerBenchCommand } from "./bench.js";
 import { registerClusterCommand } from "./cluster.js";
 import { type GatewayRun, registerGatewayCommand } from "./gateway.js";
@@ -14,6 +15,7 @@ import { registerServeCommand } from "./serve.js";
 
 export interface Runners {
   gateway: (input: GatewayRun) => Promise<void>;
+  mock: (options: MockOptions) => Promise<void>;
 }
 
 export interface ProgramOptions {
@@ -30,7 +32,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .showHelpAfterError()
     .enablePositionalOptions();
   registerGatewayCommand(program, options.run?.gateway, env);
-  registerMockCommand(program);
+  registerMockCommand(program, options.run?.mock, env);
   registerClusterCommand(program);
   registerServeCommand(program);
   registerBenchCommand(program);

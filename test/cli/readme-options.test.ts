@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { GATEWAY_PROCESS_OPTIONS } from "../../src/cli/gateway.js";
 import { GATEWAY_OPTIONS } from "../../src/config/schema.js";
+import { MOCK_OPTIONS } from "../../src/mock/options.js";
 import type { DeclaredOptions, OptionEntry, OptionTable } from "../../src/options/declare.js";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8").split("\n");
@@ -18,6 +19,7 @@ const COMMANDS: { command: string; heading: string; tables: Declared[] }[] = [
     heading: "### Configuration",
     tables: [GATEWAY_OPTIONS, GATEWAY_PROCESS_OPTIONS] as unknown as Declared[],
   },
+  { command: "mock", heading: "## The mock backend", tables: [MOCK_OPTIONS] as unknown as Declared[] },
 ];
 
 /** The lines under a heading, up to the next heading outside a code block. */
