@@ -7,6 +7,7 @@
  */
 import { Command } from "commander";
 import type { MockOptions } from "../mock/options.js";
+import type { ServeOptions } from "../serve/options.js";
 import { registerBenchCommand } from "./bench.js";
 import { registerClusterCommand } from "./cluster.js";
 import { type GatewayRun, registerGatewayCommand } from "./gateway.js";
@@ -16,6 +17,7 @@ import { registerServeCommand } from "./serve.js";
 export interface Runners {
   gateway: (input: GatewayRun) => Promise<void>;
   mock: (options: MockOptions) => Promise<void>;
+  serve: (options: ServeOptions) => Promise<void>;
 }
 
 export interface ProgramOptions {
@@ -34,7 +36,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
   registerGatewayCommand(program, options.run?.gateway, env);
   registerMockCommand(program, options.run?.mock, env);
   registerClusterCommand(program);
-  registerServeCommand(program);
+  registerServeCommand(program, options.run?.serve, env);
   registerBenchCommand(program);
   return program;
 }

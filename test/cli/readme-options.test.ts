@@ -8,6 +8,7 @@ import { GATEWAY_PROCESS_OPTIONS } from "../../src/cli/gateway.js";
 import { GATEWAY_OPTIONS } from "../../src/config/schema.js";
 import { MOCK_OPTIONS } from "../../src/mock/options.js";
 import type { DeclaredOptions, OptionEntry, OptionTable } from "../../src/options/declare.js";
+import { SERVE_OPTIONS } from "../../src/serve/options.js";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8").split("\n");
 
@@ -20,6 +21,11 @@ const COMMANDS: { command: string; heading: string; tables: Declared[] }[] = [
     tables: [GATEWAY_OPTIONS, GATEWAY_PROCESS_OPTIONS] as unknown as Declared[],
   },
   { command: "mock", heading: "## The mock backend", tables: [MOCK_OPTIONS] as unknown as Declared[] },
+  {
+    command: "serve",
+    heading: "## Serving a local model: `switchyard serve`",
+    tables: [SERVE_OPTIONS] as unknown as Declared[],
+  },
 ];
 
 /** The lines under a heading, up to the next heading outside a code block. */
