@@ -6,6 +6,7 @@
  * @module
  */
 import { Command } from "commander";
+import type { ClusterOptions } from "../cluster/cluster.js";
 import type { MockOptions } from "../mock/options.js";
 import type { ServeOptions } from "../serve/options.js";
 import { registerBenchCommand } from "./bench.js";
@@ -18,6 +19,7 @@ export interface Runners {
   gateway: (input: GatewayRun) => Promise<void>;
   mock: (options: MockOptions) => Promise<void>;
   serve: (options: ServeOptions) => Promise<void>;
+  cluster: (options: ClusterOptions) => Promise<void>;
 }
 
 export interface ProgramOptions {
@@ -35,7 +37,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .enablePositionalOptions();
   registerGatewayCommand(program, options.run?.gateway, env);
   registerMockCommand(program, options.run?.mock, env);
-  registerClusterCommand(program);
+  registerClusterCommand(program, options.run?.cluster, env);
   registerServeCommand(program, options.run?.serve, env);
   registerBenchCommand(program);
   return program;

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { GATEWAY_PROCESS_OPTIONS } from "../../src/cli/gateway.js";
+import { CLUSTER_OPTIONS } from "../../src/cluster/options.js";
 import { GATEWAY_OPTIONS } from "../../src/config/schema.js";
 import { MOCK_OPTIONS } from "../../src/mock/options.js";
 import type { DeclaredOptions, OptionEntry, OptionTable } from "../../src/options/declare.js";
@@ -20,6 +21,7 @@ const COMMANDS: { command: string; heading: string; tables: Declared[] }[] = [
     heading: "### Configuration",
     tables: [GATEWAY_OPTIONS, GATEWAY_PROCESS_OPTIONS] as unknown as Declared[],
   },
+  { command: "cluster", heading: "## A local cluster", tables: [CLUSTER_OPTIONS] as unknown as Declared[] },
   { command: "mock", heading: "## The mock backend", tables: [MOCK_OPTIONS] as unknown as Declared[] },
   {
     command: "serve",
