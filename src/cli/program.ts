@@ -6,6 +6,7 @@
  * @module
  */
 import { Command } from "commander";
+import type { BenchCommandInput } from "../bench/command.js";
 import type { ClusterOptions } from "../cluster/cluster.js";
 import type { MockOptions } from "../mock/options.js";
 import type { ServeOptions } from "../serve/options.js";
@@ -20,6 +21,7 @@ export interface Runners {
   mock: (options: MockOptions) => Promise<void>;
   serve: (options: ServeOptions) => Promise<void>;
   cluster: (options: ClusterOptions) => Promise<void>;
+  bench: (input: BenchCommandInput) => Promise<void>;
 }
 
 export interface ProgramOptions {
@@ -39,6 +41,6 @@ export function buildProgram(options: ProgramOptions = {}): Command {
   registerMockCommand(program, options.run?.mock, env);
   registerClusterCommand(program, options.run?.cluster, env);
   registerServeCommand(program, options.run?.serve, env);
-  registerBenchCommand(program);
+  registerBenchCommand(program, options.run?.bench, env);
   return program;
 }

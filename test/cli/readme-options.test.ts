@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { BENCH_OPTIONS } from "../../src/bench/options.js";
 import { GATEWAY_PROCESS_OPTIONS } from "../../src/cli/gateway.js";
 import { CLUSTER_OPTIONS } from "../../src/cluster/options.js";
 import { GATEWAY_OPTIONS } from "../../src/config/schema.js";
@@ -27,6 +28,11 @@ const COMMANDS: { command: string; heading: string; tables: Declared[] }[] = [
     command: "serve",
     heading: "## Serving a local model: `switchyard serve`",
     tables: [SERVE_OPTIONS] as unknown as Declared[],
+  },
+  {
+    command: "bench",
+    heading: "## Load testing: `switchyard bench`",
+    tables: [BENCH_OPTIONS] as unknown as Declared[],
   },
 ];
 
