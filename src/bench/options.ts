@@ -1,9 +1,11 @@
 /**
- * A bench run's options: the defaults (declared once, shown by `--help`), the flags as the CLI
- * parses them, and `resolveBenchOptions`, which turns flags into one validated plan: the target, the
- * model mix, the load mode, the workload and the outputs. Pure; the caller reads files first.
+ * A bench run's options: the defaults, the flags declared once (src/options/: type, default, flag,
+ * help), and `resolveBenchOptions`, which turns validated flags into one plan: the target, the model
+ * mix, the load mode, the workload and the outputs. Pure; the caller reads files first.
  * @module
  */
+import { z } from "zod";
+import { defineOptions, splitList } from "../options/declare.js";
 import { type LengthDistribution, parseLength } from "./llm/lengths.js";
 import { type ModelShare, normaliseShares } from "./llm/model-mix.js";
 import { PROTOCOLS, type Protocol } from "./llm/token-events.js";
@@ -28,35 +30,150 @@ export const BENCH_DEFAULTS = {
   seed: 1,
 };
 
-/** The flags as commander hands them over (parsers already applied). */
-export interface BenchFlags {
-  host: string;
-  url?: string;
-  config?: string;
-  model?: string[];
-  share?: number[];
-  protocol: string;
-  apiKey?: string;
-  concurrency?: number;
-  rate?: number;
-  arrivals: string;
-  duration?: number;
-  requests?: number;
-  warmup: number;
-  stream: boolean;
-  promptTokens: string;
-  outputTokens?: string;
-  maxTokens: number;
-  prompts?: string;
-  sloTtftMs?: number;
-  sloLatencyMs?: number;
-  out?: string;
-  tui: boolean;
-  curses: boolean;
-  interval: number;
-  timeout: number;
-  seed: number;
-}
+const positive = z.number().positive();
+
+/** Every option of `switchyard bench`: type and default, flag and help (src/options/). */
+export const BENCH_OPTIONS = defineOptions({
+  port: {
+    type: z.string().optional(),
+    flag: "[port]",
+    help: "port of the gateway on --host (the two-model router's form: bench PORT --config FILE)",
+  },
+  config: {
+    type: z.string().optional(),
+    flag: "--config <file>",
+    help: "bench every model of this config (a two_models_config.json router file or a gateway config)",
+  },
+  host: { type: z.string().default(BENCH_DEFAULTS.host), flag: "--host <host>", help: "host of PORT" },
+  url: {
+    type: z.string().optional(),
+    flag: "--url <url>",
+    help: "target base URL instead of PORT, e.g. http://127.0.0.1:8080",
+  },
+  model: {
+    type: z.array(z.string()).optional(),
+    flag: "--model <name>",
+    repeatable: true,
+    help: "model to bench (repeatable; default: the target's /v1/models)",
+  },
+  share: {
+    type: z.array(z.number().min(0)).optional(),
+    flag: "--share <list>",
+    repeatable: true,
+    fromText: (text) => splitList(text).map(Number),
+    help: "relative share of each --model, in order (e.g. 3,1; default equal)",
+  },
+  protocol: {
+    type: z.enum(PROTOCOLS).default(BENCH_DEFAULTS.protocol),
+    flag: "--protocol <name>",
+    help: "openai (chat completions) or anthropic (messages)",
+  },
+  apiKey: {
+    type: z.string().optional(),
+    flag: "--api-key <key>",
+    help: "sent as Authorization: Bearer (openai) or x-api-key (anthropic)",
+  },
+  concurrency: {
+    type: z.number().int().min(1).optional(),
+    flag: "--concurrency <n>",
+    help: `closed loop: workers (default ${BENCH_DEFAULTS.concurrency}); with --rate: most in flight (default ${BENCH_DEFAULTS.openLoopMaxInflight})`,
+  },
+  rate: {
+    type: positive.optional(),
+    flag: "--rate <per-second>",
+    help: "open loop: requests per second (default: closed loop)",
+  },
+  arrivals: {
+    type: z.enum(["poisson", "constant"]).default(BENCH_DEFAULTS.arrivals),
+    flag: "--arrivals <law>",
+    help: "open-loop arrivals: poisson or constant",
+  },
+  duration: {
+    type: positive.optional(),
+    flag: "--duration <seconds>",
+    help: `measured window (default ${BENCH_DEFAULTS.durationS}; ${BENCH_DEFAULTS.durationWithRequestsS} with --requests)`,
+  },
+  requests: {
+    type: z.number().int().positive().optional(),
+    flag: "--requests <n>",
+    help: "stop after this many measured requests",
+  },
+  warmup: {
+    type: z.number().min(0).default(BENCH_DEFAULTS.warmupS),
+    flag: "--warmup <seconds>",
+    help: "unmeasured warm-up before the window",
+  },
+  stream: {
+    type: z.boolean().default(true),
+    flag: "--no-stream",
+    help: "ask for whole JSON replies instead of SSE streams (no TTFT then)",
+  },
+  promptTokens: {
+    type: z.string().default(BENCH_DEFAULTS.promptTokens),
+    flag: "--prompt-tokens <n|a-b>",
+    help: "prompt length: fixed or uniform range",
+  },
+  outputTokens: {
+    type: z.string().optional(),
+    flag: "--output-tokens <n|a-b>",
+    help: "output length asked with max_tokens: fixed or uniform (default: --max-tokens)",
+  },
+  maxTokens: {
+    type: z.number().int().positive().default(BENCH_DEFAULTS.maxTokens),
+    flag: "--max-tokens <n>",
+    help: "upper bound on every request's max_tokens",
+  },
+  prompts: {
+    type: z.string().optional(),
+    flag: "--prompts <file.jsonl>",
+    help: "draw prompts from a JSONL file (string, {prompt} or {messages}, optional max_tokens)",
+  },
+  sloTtftMs: {
+    type: positive.optional(),
+    flag: "--slo-ttft-ms <ms>",
+    help: "goodput: time to first token at most this",
+  },
+  sloLatencyMs: {
+    type: positive.optional(),
+    flag: "--slo-latency-ms <ms>",
+    help: "goodput: end-to-end latency at most this",
+  },
+  out: {
+    type: z.string().optional(),
+    flag: "--out <dir>",
+    help: "write report.json and report.html here (compare.html with --compare)",
+  },
+  tui: {
+    type: z.boolean().default(true),
+    flag: "--no-tui",
+    // The two-model router's spelling.
+    aliases: ["--no-curses"],
+    help: "plain lines instead of the live view (automatic when stdout is not a terminal)",
+  },
+  interval: {
+    type: positive.default(BENCH_DEFAULTS.intervalS),
+    flag: "--interval <seconds>",
+    help: "plain lines: seconds between updates",
+  },
+  timeout: {
+    type: positive.default(BENCH_DEFAULTS.timeoutS),
+    flag: "--timeout <seconds>",
+    help: "per-request timeout (headers, and between body chunks)",
+  },
+  seed: {
+    type: z.number().int().default(BENCH_DEFAULTS.seed),
+    flag: "--seed <n>",
+    help: "seed of prompts, lengths, model picks and Poisson arrivals",
+  },
+  compare: {
+    type: z.array(z.string()).optional(),
+    flag: "--compare <files...>",
+    help: "compare two report.json files (A B) instead of running",
+  },
+});
+
+/** The validated flags of a run (the `PORT` argument and `--compare` are handed over apart). */
+export type BenchFlags = Omit<ReturnType<typeof BENCH_OPTIONS.parse>, "port" | "compare">;
 
 export interface BenchOptions {
   /** The target, e.g. `http://127.0.0.1:8080` (a path prefix is kept for the API paths). */
@@ -117,13 +234,8 @@ function modelShares(flags: BenchFlags, configModels: readonly string[] | undefi
 }
 
 function loadMode(flags: BenchFlags): LoadMode {
-  if (flags.concurrency !== undefined && !(flags.concurrency >= 1))
-    throw new Error("--concurrency must be at least 1");
   if (flags.rate === undefined)
     return { kind: "closed", concurrency: flags.concurrency ?? BENCH_DEFAULTS.concurrency };
-  if (!(flags.rate > 0)) throw new Error("--rate must be more than 0");
-  if (flags.arrivals !== "poisson" && flags.arrivals !== "constant")
-    throw new Error(`--arrivals must be poisson or constant, got "${flags.arrivals}"`);
   return {
     kind: "open",
     rate: flags.rate,
@@ -132,44 +244,31 @@ function loadMode(flags: BenchFlags): LoadMode {
   };
 }
 
-function positive(name: string, value: number | undefined): number | undefined {
-  if (value !== undefined && !(value > 0)) throw new Error(`${name} must be more than 0`);
-  return value;
-}
-
-/** Validates the flags and resolves every default; throws one readable error per problem. */
+/** Resolves what depends on more than one flag (the flags themselves are validated by BENCH_OPTIONS). */
 export function resolveBenchOptions(flags: BenchFlags, context: BenchContext): BenchOptions {
-  if (!(PROTOCOLS as readonly string[]).includes(flags.protocol))
-    throw new Error(`--protocol must be one of ${PROTOCOLS.join(", ")}, got "${flags.protocol}"`);
-  const requests = positive("--requests", flags.requests);
-  const maxTokens = positive("--max-tokens", flags.maxTokens) ?? BENCH_DEFAULTS.maxTokens;
   const durationS =
-    positive("--duration", flags.duration) ??
-    (requests === undefined ? BENCH_DEFAULTS.durationS : BENCH_DEFAULTS.durationWithRequestsS);
-  if (!(flags.warmup >= 0)) throw new Error("--warmup must be ≥ 0");
+    flags.duration ??
+    (flags.requests === undefined ? BENCH_DEFAULTS.durationS : BENCH_DEFAULTS.durationWithRequestsS);
   return {
     url: targetUrl(flags, context.port),
     models: modelShares(flags, context.configModels),
-    protocol: flags.protocol as Protocol,
+    protocol: flags.protocol,
     stream: flags.stream,
     mode: loadMode(flags),
     durationS,
-    requests: requests === undefined ? undefined : Math.floor(requests),
+    requests: flags.requests,
     warmupS: flags.warmup,
     promptTokens: parseLength(flags.promptTokens),
-    outputTokens: parseLength(flags.outputTokens ?? String(maxTokens)),
-    maxTokens: Math.floor(maxTokens),
+    outputTokens: parseLength(flags.outputTokens ?? String(flags.maxTokens)),
+    maxTokens: flags.maxTokens,
     promptsFile: flags.prompts,
     apiKey: flags.apiKey,
-    slo: {
-      ttftMs: positive("--slo-ttft-ms", flags.sloTtftMs),
-      latencyMs: positive("--slo-latency-ms", flags.sloLatencyMs),
-    },
+    slo: { ttftMs: flags.sloTtftMs, latencyMs: flags.sloLatencyMs },
     outDir: flags.out,
-    view: flags.tui && flags.curses && context.isTty ? "tui" : "plain",
-    intervalS: positive("--interval", flags.interval) ?? BENCH_DEFAULTS.intervalS,
-    timeoutS: positive("--timeout", flags.timeout) ?? BENCH_DEFAULTS.timeoutS,
-    seed: Math.floor(flags.seed),
+    view: flags.tui && context.isTty ? "tui" : "plain",
+    intervalS: flags.interval,
+    timeoutS: flags.timeout,
+    seed: flags.seed,
     configFile: flags.config,
   };
 }

@@ -1,73 +1,17 @@
 /**
  * `switchyard serve`: a local model server running a GGUF model in-process (node-llama-cpp) behind an
- * OpenAI-compatible API, with the flags of the Python model server it replaces. Flags map one to one onto the option schema
- * (`--max-concurrent` ↔ `maxConcurrent`); their help and defaults come from it. The server — and
- * node-llama-cpp with it — is imported only when the command runs.
+ * OpenAI-compatible API, with the flags of the Python model server it replaces. Its options are
+ * declared in serve/options.ts (SERVE_OPTIONS). The server — and node-llama-cpp with it — is imported
+ * only when the command runs.
  *
  * READY comes after the model is loaded: the server listens first (`/health` answers 503 `loading`),
  * and the READY line on stdout means requests are served.
  * @module
  */
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
+import { addOptions, readOptions } from "../options/commander.js";
 import { formatReadyLine } from "../process/ready-line.js";
-import {
-  DEVICE_MAPS,
-  MODEL_TYPES,
-  parseServeOptions,
-  SERVE_LOG_LEVELS,
-  type ServeOptions,
-  type ServeOptionsInput,
-  serveOptionsSchema,
-} from "../serve/options.js";
-import { parseInteger, parsePort } from "./parse.js";
-
-type OptionKey = keyof ServeOptions;
-
-interface FlagSpec {
-  key: OptionKey;
-  flags: string;
-  parse?: (text: string) => unknown;
-  choices?: readonly string[];
-}
-
-/** Every flag of `switchyard serve`; the option key is commander's camelCase of the long flag. */
-export const SERVE_FLAGS: readonly FlagSpec[] = [
-  { key: "modelPath", flags: "--model-path <path>" },
-  { key: "modelName", flags: "--model-name <name>" },
-  { key: "modelType", flags: "--model-type <type>", choices: MODEL_TYPES },
-  { key: "host", flags: "--host <host>" },
-  { key: "port", flags: "--port <port>", parse: parsePort },
-  { key: "deviceMap", flags: "--device-map <device>", choices: DEVICE_MAPS },
-  { key: "maxConcurrent", flags: "--max-concurrent <n>", parse: parseInteger },
-  { key: "maxQueue", flags: "--max-queue <n>", parse: parseInteger },
-  { key: "contextSize", flags: "--context-size <tokens>", parse: parseInteger },
-  { key: "threads", flags: "--threads <n>", parse: parseInteger },
-  { key: "bodyLimit", flags: "--body-limit <bytes>", parse: parseInteger },
-  { key: "logLevel", flags: "--log-level <level>", choices: SERVE_LOG_LEVELS },
-];
-
-function toOption(spec: FlagSpec): Option {
-  const field = serveOptionsSchema.shape[spec.key];
-  const description = field.description ?? "";
-  // Defaults are shown here but applied by the schema (one source of defaults).
-  const parsed = field.safeParse(undefined);
-  const fallback = parsed.success ? parsed.data : undefined;
-  const shown = fallback === undefined ? "" : ` (default: ${String(fallback)})`;
-  const option = new Option(spec.flags, description + shown);
-  if (spec.key === "modelPath") option.makeOptionMandatory();
-  if (spec.parse) option.argParser(spec.parse);
-  if (spec.choices) option.choices(spec.choices);
-  return option;
-}
-
-/** Commander's parsed flags → validated options (throws one readable line). */
-export function toServeOptions(flags: Record<string, unknown>): ServeOptions {
-  const input: Record<string, unknown> = {};
-  for (const spec of SERVE_FLAGS) {
-    if (flags[spec.key] !== undefined) input[spec.key] = flags[spec.key];
-  }
-  return parseServeOptions(input as ServeOptionsInput);
-}
+import { SERVE_OPTIONS, type ServeOptions } from "../serve/options.js";
 
 /** How long a graceful stop may take before the process ends anyway. */
 const STOP_DEADLINE_MS = 10_000;
@@ -111,12 +55,15 @@ async function runServe(options: ServeOptions): Promise<void> {
   process.stdout.write(`${formatReadyLine("backend", serve.modelName, serve.url)}\n`);
 }
 
-export function registerServeCommand(program: Command): void {
+export function registerServeCommand(
+  program: Command,
+  run: (options: ServeOptions) => Promise<void> = runServe,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   const command = program
     .command("serve")
     .description("Serve a local GGUF model (llama.cpp, in-process) behind an OpenAI-compatible API");
-  for (const spec of SERVE_FLAGS) command.addOption(toOption(spec));
-  command.action(async (flags: Record<string, unknown>) => {
-    await runServe(toServeOptions(flags));
+  addOptions(command, SERVE_OPTIONS).action(async (_flags: unknown, self: Command) => {
+    await run(readOptions(self, SERVE_OPTIONS, env));
   });
 }

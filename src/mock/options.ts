@@ -1,10 +1,11 @@
 /**
- * The mock backend's options: one zod schema, the single source of truth for names, defaults and
- * descriptions. The CLI derives its flags' help from it (`--first-token-delay-ms` ↔ `firstTokenDelayMs`),
- * `startMock()` parses programmatic input with it, and `POST /mock/faults` accepts a subset of it.
+ * The mock backend's options, declared once (src/options/): each with its type, default, flag and
+ * help. The CLI builds its flags from the table, `startMock()` parses programmatic input with its
+ * schema, and `POST /mock/faults` accepts a subset of it.
  * @module
  */
 import { z } from "zod";
+import { defineOptions } from "../options/declare.js";
 
 /**
  * `think` and `harmony` write the reasoning into the text as a model does; `split` returns it apart
@@ -15,44 +16,102 @@ export type ReasoningMode = (typeof REASONING_MODES)[number];
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
-const rate = (description: string) => z.number().min(0).max(1).default(0).describe(description);
-const milliseconds = (description: string) => z.number().min(0).default(0).describe(description);
-const seconds = (description: string) => z.number().min(0).default(0).describe(description);
-
-export const mockOptionsSchema = z.object({
-  host: z.string().min(1).default("127.0.0.1").describe("interface to listen on"),
-  port: z.number().int().min(0).max(65535).default(8000).describe("port to listen on (0 = any free port)"),
-  id: z.string().min(1).optional().describe("backend id in replies and READY (default: mock-<bound port>)"),
-  version: z.string().default("0").describe("version string in replies and /health"),
-  models: z.array(z.string().min(1)).min(1).default(["mock-model"]).describe("comma-separated model names"),
-  firstTokenDelayMs: milliseconds("latency before the first token, or before a JSON reply"),
-  tokenDelayMs: milliseconds("delay between streamed tokens"),
-  failRate: rate("fraction of inference requests answered with --fail-status"),
-  failStatus: z.number().int().min(400).max(599).default(500).describe("status of injected failures"),
-  hangRate: rate("fraction of inference requests accepted and never answered"),
-  dropRate: rate("fraction of inference requests whose connection is cut (streams: after the first token)"),
-  unavailableFor: seconds("answer 503 'model is loading' on every route for this many seconds after start"),
-  refuseFor: seconds("do not listen (connections refused) for this many seconds after start"),
-  reasoning: z
-    .enum(REASONING_MODES)
-    .default("none")
-    .describe("reasoning before the answer: in the text (think, harmony) or apart (split)"),
-  embeddingDim: z.number().int().min(1).max(65_536).default(16).describe("default embedding dimensions"),
-  seed: z.number().int().default(1).describe("seed of the fault-injection PRNG (reproducible runs)"),
-  maxInflight: z
-    .number()
-    .int()
-    .min(0)
-    .default(0)
-    .describe("answer 429 above this many inference requests in flight (0 = no limit)"),
-  bodyLimit: z
-    .number()
-    .int()
-    .min(1)
-    .default(16 * 1024 * 1024)
-    .describe("largest request body in bytes (larger: 413)"),
-  logLevel: z.enum(LOG_LEVELS).default("warn").describe("pino log level"),
+const rate = (help: string, flag: string) => ({
+  type: z.number().min(0).max(1).default(0),
+  flag,
+  help,
 });
+const nonNegative = (help: string, flag: string) => ({ type: z.number().min(0).default(0), flag, help });
+
+/** Every option of `switchyard mock`: type and default, flag and help (src/options/). */
+export const MOCK_OPTIONS = defineOptions({
+  host: {
+    type: z.string().min(1).default("127.0.0.1"),
+    flag: "--host <host>",
+    help: "interface to listen on",
+  },
+  port: {
+    type: z.number().int().min(0).max(65535).default(8000),
+    flag: "--port <port>",
+    help: "port to listen on (0 = any free port)",
+  },
+  id: {
+    type: z.string().min(1).optional(),
+    flag: "--id <id>",
+    shownDefault: "mock-<port>",
+    help: "backend id in replies and READY (the port it really bound)",
+  },
+  version: {
+    type: z.string().default("0"),
+    flag: "--version <version>",
+    help: "version string in replies and /health",
+  },
+  models: {
+    type: z.array(z.string().min(1)).min(1).default(["mock-model"]),
+    flag: "--models <list>",
+    help: "comma-separated model names",
+  },
+  firstTokenDelayMs: nonNegative(
+    "latency before the first token, or before a JSON reply",
+    "--first-token-delay-ms <ms>",
+  ),
+  tokenDelayMs: nonNegative("delay between streamed tokens", "--token-delay-ms <ms>"),
+  failRate: rate("fraction of inference requests answered with --fail-status", "--fail-rate <rate>"),
+  failStatus: {
+    type: z.number().int().min(400).max(599).default(500),
+    flag: "--fail-status <status>",
+    help: "status of injected failures",
+  },
+  hangRate: rate("fraction of inference requests accepted and never answered", "--hang-rate <rate>"),
+  dropRate: rate(
+    "fraction of inference requests whose connection is cut (streams: after the first token)",
+    "--drop-rate <rate>",
+  ),
+  unavailableFor: nonNegative(
+    "answer 503 'model is loading' on every route for this many seconds after start",
+    "--unavailable-for <seconds>",
+  ),
+  refuseFor: nonNegative(
+    "do not listen (connections refused) for this many seconds after start",
+    "--refuse-for <seconds>",
+  ),
+  reasoning: {
+    type: z.enum(REASONING_MODES).default("none"),
+    flag: "--reasoning <mode>",
+    help: `reasoning before the answer: in the text (think, harmony) or apart (split); one of ${REASONING_MODES.join(", ")}`,
+  },
+  embeddingDim: {
+    type: z.number().int().min(1).max(65_536).default(16),
+    flag: "--embedding-dim <n>",
+    help: "default embedding dimensions",
+  },
+  seed: {
+    type: z.number().int().default(1),
+    flag: "--seed <n>",
+    help: "seed of the fault-injection PRNG (reproducible runs)",
+  },
+  maxInflight: {
+    type: z.number().int().min(0).default(0),
+    flag: "--max-inflight <n>",
+    help: "answer 429 above this many inference requests in flight (0 = no limit)",
+  },
+  bodyLimit: {
+    type: z
+      .number()
+      .int()
+      .min(1)
+      .default(16 * 1024 * 1024),
+    flag: "--body-limit <bytes>",
+    help: "largest request body in bytes (larger: 413)",
+  },
+  logLevel: {
+    type: z.enum(LOG_LEVELS).default("warn"),
+    flag: "--log-level <level>",
+    help: `pino log level: ${LOG_LEVELS.join(", ")}`,
+  },
+});
+
+export const mockOptionsSchema = MOCK_OPTIONS.schema;
 
 /** What callers may pass (every field optional, defaults applied by the schema). */
 export type MockOptionsInput = z.input<typeof mockOptionsSchema>;

@@ -1,11 +1,12 @@
 /**
- * `switchyard serve`'s options: one zod schema, the single source of names, defaults and descriptions.
- * The CLI derives its flags' help from it (`--max-concurrent` ↔ `maxConcurrent`) and `startServe()`
- * parses programmatic input with it. Spellings follow the Python model server it replaces.
+ * `switchyard serve`'s options, declared once (src/options/): each with its type, default, flag and
+ * help. The CLI builds its flags from the table and `startServe()` parses programmatic input with
+ * its schema. Spellings follow the Python model server it replaces.
  * @module
  */
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { defineOptions } from "../options/declare.js";
 
 /** The Python model server's model types plus the reasoning families serve knows. */
 export const MODEL_TYPES = [
@@ -25,43 +26,75 @@ export type DeviceMap = (typeof DEVICE_MAPS)[number];
 
 export const SERVE_LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
-const positive = (fallback: number, description: string) =>
-  z.number().int().min(1).default(fallback).describe(description);
+const positive = (fallback: number) => z.number().int().min(1).default(fallback);
 
-export const serveOptionsSchema = z.object({
-  modelPath: z.string().min(1).describe("a .gguf file, or a directory holding one"),
-  modelName: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("the model id clients send and /v1/models lists (default: the file name without .gguf)"),
-  modelType: z
-    .enum(MODEL_TYPES)
-    .default("generic")
-    .describe("chat format and reasoning markup: picks the chat wrapper and how thinking is separated"),
-  host: z.string().min(1).default("127.0.0.1").describe("interface to listen on"),
-  port: z.number().int().min(0).max(65535).default(8000).describe("port to listen on (0 = any free port)"),
-  deviceMap: z
-    .enum(DEVICE_MAPS)
-    .default("auto")
-    .describe("auto: GPU when found; cpu; gpu (fail without one)"),
-  maxConcurrent: positive(2, "generations run at once, one context sequence each (they batch)"),
-  maxQueue: z
-    .number()
-    .int()
-    .min(0)
-    .default(32)
-    .describe("requests that may wait for a free slot; beyond this, 429 with Retry-After"),
-  contextSize: z
-    .number()
-    .int()
-    .min(64)
-    .optional()
-    .describe("tokens per sequence (default: the model's training size, at most 8192, shrunk to fit memory)"),
-  threads: positive(availableParallelism(), "CPU threads for inference"),
-  bodyLimit: positive(16 * 1024 * 1024, "largest request body in bytes (larger: 413)"),
-  logLevel: z.enum(SERVE_LOG_LEVELS).default("info").describe("pino log level (logs go to stderr)"),
+/** Every option of `switchyard serve`: type and default, flag and help (src/options/). */
+export const SERVE_OPTIONS = defineOptions({
+  modelPath: {
+    type: z.string().min(1),
+    flag: "--model-path <path>",
+    help: "a .gguf file, or a directory holding one (required)",
+  },
+  modelName: {
+    type: z.string().min(1).optional(),
+    flag: "--model-name <name>",
+    help: "the model id clients send and /v1/models lists (default: the file name without .gguf)",
+  },
+  modelType: {
+    type: z.enum(MODEL_TYPES).default("generic"),
+    flag: "--model-type <type>",
+    help: `chat format and reasoning markup: picks the chat wrapper and how thinking is separated; one of ${MODEL_TYPES.join(", ")}`,
+  },
+  host: {
+    type: z.string().min(1).default("127.0.0.1"),
+    flag: "--host <host>",
+    help: "interface to listen on",
+  },
+  port: {
+    type: z.number().int().min(0).max(65535).default(8000),
+    flag: "--port <port>",
+    help: "port to listen on (0 = any free port)",
+  },
+  deviceMap: {
+    type: z.enum(DEVICE_MAPS).default("auto"),
+    flag: "--device-map <device>",
+    help: `auto: GPU when found; cpu; gpu (fail without one); one of ${DEVICE_MAPS.join(", ")}`,
+  },
+  maxConcurrent: {
+    type: positive(2),
+    flag: "--max-concurrent <n>",
+    help: "generations run at once, one context sequence each (they batch)",
+  },
+  maxQueue: {
+    type: z.number().int().min(0).default(32),
+    flag: "--max-queue <n>",
+    help: "requests that may wait for a free slot; beyond this, 429 with Retry-After",
+  },
+  contextSize: {
+    type: z.number().int().min(64).optional(),
+    flag: "--context-size <tokens>",
+    help: "tokens per sequence (default: the model's training size, at most 8192, shrunk to fit memory)",
+  },
+  threads: {
+    type: positive(availableParallelism()),
+    flag: "--threads <n>",
+    // The real default depends on the machine, so help and README name it rather than show a number.
+    shownDefault: "one per core",
+    help: "CPU threads for inference",
+  },
+  bodyLimit: {
+    type: positive(16 * 1024 * 1024),
+    flag: "--body-limit <bytes>",
+    help: "largest request body in bytes (larger: 413)",
+  },
+  logLevel: {
+    type: z.enum(SERVE_LOG_LEVELS).default("info"),
+    flag: "--log-level <level>",
+    help: `pino log level (logs go to stderr); one of ${SERVE_LOG_LEVELS.join(", ")}`,
+  },
 });
+
+export const serveOptionsSchema = SERVE_OPTIONS.schema;
 
 /** What callers may pass (defaults applied by the schema). */
 export type ServeOptionsInput = z.input<typeof serveOptionsSchema>;

@@ -11,7 +11,6 @@ function flags(overrides: Partial<BenchFlags> = {}): BenchFlags {
     promptTokens: "128",
     maxTokens: 128,
     tui: true,
-    curses: true,
     interval: 2,
     timeout: 120,
     seed: 1,
@@ -33,9 +32,8 @@ describe("resolveBenchOptions", () => {
     expect(options.outputTokens).toEqual({ kind: "fixed", value: 128 });
   });
 
-  it("turns the live view off for --no-curses, --no-tui and a non-TTY stdout", () => {
+  it("turns the live view off for --no-tui (or --no-curses) and a non-TTY stdout", () => {
     const context = { port: "8080", configModels: ["a"], isTty: true };
-    expect(resolveBenchOptions(flags({ curses: false }), context).view).toBe("plain");
     expect(resolveBenchOptions(flags({ tui: false }), context).view).toBe("plain");
     expect(resolveBenchOptions(flags(), { ...context, isTty: false }).view).toBe("plain");
   });
@@ -72,12 +70,6 @@ describe("resolveBenchOptions", () => {
     expect(() =>
       resolveBenchOptions(flags({ url: "http://h:1", model: ["m"], share: [1, 2] }), context),
     ).toThrow(/--share/);
-    expect(() =>
-      resolveBenchOptions(flags({ url: "http://h:1", model: ["m"], protocol: "grpc" }), context),
-    ).toThrow(/--protocol/);
-    expect(() =>
-      resolveBenchOptions(flags({ url: "http://h:1", model: ["m"], rate: 1, arrivals: "bursty" }), context),
-    ).toThrow(/--arrivals/);
     expect(() => resolveBenchOptions(flags({ model: ["m"] }), { ...context, port: "99999" })).toThrow(/PORT/);
   });
 });
