@@ -4,8 +4,8 @@
  * `ChatChunkSeparator` (held-back text is flushed before `[DONE]`).
  * @module
  */
-import { openAIError } from "../protocol/openai/errors.js";
-import { SSE_DONE, sseData, sseRawData } from "../protocol/sse.js";
+import { SSE_DONE, sseRawData } from "../protocol/sse.js";
+import { streamErrorFrame, UPSTREAM_FAILED } from "../protocol/stream-error.js";
 import type { SseMessage, StreamConverter } from "../protocol/translate/translator.js";
 import {
   ChatChunkSeparator,
@@ -70,7 +70,10 @@ export class ReasoningStreamConverter implements StreamConverter {
   fail(status: number, message: string): string[] {
     // After [DONE] (or end()) the client's stream is complete: an error frame there would follow it.
     if (this.#finished) return [];
-    return [...this.flushMessages().map(toFrame), sseData(openAIError(status, message, "upstream_failed"))];
+    return [
+      ...this.flushMessages().map(toFrame),
+      streamErrorFrame("openai", status, message, UPSTREAM_FAILED),
+    ];
   }
 }
 

@@ -10,7 +10,8 @@ import { createParser } from "eventsource-parser";
 import type { Dispatcher } from "undici";
 import { anthropicError } from "../protocol/anthropic/errors.js";
 import { openAIError } from "../protocol/openai/errors.js";
-import { SSE_HEADERS, sseData, sseEvent } from "../protocol/sse.js";
+import { SSE_HEADERS } from "../protocol/sse.js";
+import { streamErrorFrame, UPSTREAM_FAILED } from "../protocol/stream-error.js";
 import type { Protocol, StreamConverter } from "../protocol/translate/translator.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
@@ -171,11 +172,7 @@ function pipeStream(options: RelayOptions, contentType: string): Promise<RelayOu
       if (isEventStream) {
         const status = classifyUpstreamError(error) === "body" ? 504 : 502;
         const message = `The backend failed mid-stream: ${describeUpstreamError(error)}`;
-        raw.end(
-          options.protocol === "anthropic"
-            ? sseEvent("error", anthropicError(status, message))
-            : sseData(openAIError(status, message, "upstream_failed")),
-        );
+        raw.end(streamErrorFrame(options.protocol ?? "openai", status, message, UPSTREAM_FAILED));
       } else {
         raw.destroy();
       }

@@ -11,8 +11,8 @@ import type { ServerResponse } from "node:http";
 import { StringDecoder } from "node:string_decoder";
 import { createParser } from "eventsource-parser";
 import type { Dispatcher } from "undici";
-import { openAIError } from "../protocol/openai/errors.js";
 import { SSE_DONE, SSE_HEADERS, sseData, sseRawData } from "../protocol/sse.js";
+import { streamErrorFrame, UPSTREAM_FAILED } from "../protocol/stream-error.js";
 import { describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
 import { MAX_PENDING_SSE_BYTES, pendingSseOverflow, type RelayOutcome } from "./relay.js";
@@ -173,7 +173,7 @@ export async function relayResumable(options: ResumableRelayOptions): Promise<Re
       tracker.resumable && resumes < MAX_RESUMES ? await options.continueStream(tracker.text) : undefined;
     if (!next) {
       const message = `The backend failed mid-stream: ${describeUpstreamError(outcome.error)}`;
-      raw.end(sseData(openAIError(502, message, "upstream_failed")));
+      raw.end(streamErrorFrame("openai", 502, message, UPSTREAM_FAILED));
       return "upstream_broke";
     }
     continuation = next;

@@ -5,7 +5,7 @@
  * @module
  */
 import { sseRawData } from "../sse.js";
-import { errorFrame } from "./stream-errors.js";
+import { streamErrorFrame } from "../stream-error.js";
 import type { Protocol, RequestTranslation, SseMessage, StreamConverter, Translator } from "./translator.js";
 
 /** Writes each event back as the frame it came from. */
@@ -30,7 +30,7 @@ class PassthroughStream implements StreamConverter {
   fail(status: number, message: string): string[] {
     if (this.#done) return [];
     this.#done = true;
-    return [errorFrame(this.#protocol, status, message)];
+    return [streamErrorFrame(this.#protocol, status, message)];
   }
 }
 
