@@ -5,8 +5,7 @@
  * from); otherwise it ends with the converter's error frame in the client's protocol.
  * @module
  */
-import type { ServerResponse } from "node:http";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { createParser } from "eventsource-parser";
 import type { StreamConverter } from "../protocol/translate/translator.js";
@@ -40,7 +39,8 @@ export interface StreamRecovery {
 }
 
 export interface PumpOptions {
-  raw: ServerResponse;
+  /** The client's response (a ServerResponse whose head is written). */
+  raw: Writable;
   body: Readable;
   converter: StreamConverter;
   recovery?: StreamRecovery | undefined;
@@ -96,7 +96,7 @@ function failure(drained: Extract<Drained, { error: Error }>): [number, string] 
 
 /** Writes one upstream body's events to the client until it ends, breaks, or the client leaves. */
 function drain(
-  raw: ServerResponse,
+  raw: Writable,
   body: Readable,
   converter: StreamConverter,
   onUsage: PumpOptions["onUsage"],
