@@ -38,8 +38,7 @@ export interface RespondOptions extends Omit<RelayOptions, "protocol"> {
 }
 
 export function respond(options: RespondOptions): Promise<RelayOutcome> {
-  const { response, translator, separation } = options;
-  const relay: RelayOptions = { ...options, protocol: translator.client };
+  const { response, translator } = options;
   if (response.statusCode >= 400 && !translator.pipesBytes) return sendTranslatedError(options);
   const contentType = String(response.headers["content-type"] ?? "");
   const isEventStream = contentType.startsWith("text/event-stream");
@@ -50,18 +49,26 @@ export function respond(options: RespondOptions): Promise<RelayOutcome> {
         : undefined;
     const layers: StreamLayer[] = [];
     if (resume) layers.push(resume);
-    if (separation) layers.push(new ReasoningLayer(separation));
-    if (layers.length > 0 || !translator.pipesBytes) {
-      const { raw } = options;
-      const headers = clientResponseHeaders(response.headers, { ...SSE_HEADERS, ...options.headers });
-      delete headers["content-length"];
-      raw.writeHead(response.statusCode, headers);
-      const converter = stack(layers, translator.stream());
-      return pumpEvents({ ...options, body: response.body, converter, recovery: resume });
-    }
+    if (options.separation) layers.push(new ReasoningLayer(options.separation));
+    // Nothing must read the stream: it goes as bytes, unparsed (the fast path).
+    if (layers.length > 0 || !translator.pipesBytes) return pumpStream(options, layers, resume);
   }
+  const relay: RelayOptions = { ...options, protocol: translator.client };
   if (isEventStream || !contentType.includes("json")) return pipeBytes(relay, isEventStream);
-  return sendJson(relay, jsonTransform(translator, separation));
+  return sendJson(relay, jsonTransform(translator, options.separation));
+}
+
+function pumpStream(
+  options: RespondOptions,
+  layers: StreamLayer[],
+  resume: StreamResume | undefined,
+): Promise<RelayOutcome> {
+  const { raw, response } = options;
+  const headers = clientResponseHeaders(response.headers, { ...SSE_HEADERS, ...options.headers });
+  delete headers["content-length"];
+  raw.writeHead(response.statusCode, headers);
+  const converter = stack(layers, options.translator.stream());
+  return pumpEvents({ ...options, body: response.body, converter, recovery: resume });
 }
 
 /** Undefined when the backend's JSON can go as it is (`_routing` aside). */

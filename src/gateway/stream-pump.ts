@@ -8,7 +8,7 @@
 import type { Readable, Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { createParser } from "eventsource-parser";
-import type { StreamConverter } from "../protocol/translate/translator.js";
+import type { SseMessage, StreamConverter } from "../protocol/translate/translator.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { findUsage, type TokenUsage } from "../upstream/usage.js";
 import type { RelayOutcome } from "./relay.js";
@@ -124,23 +124,8 @@ function drain(
       onEvent: (event) => {
         pendingBytes = 0;
         if (settled) return;
-        if (onUsage !== undefined && event.data.includes('"usage"')) {
-          const usage = findUsage(Buffer.from(event.data));
-          if (usage) onUsage(usage);
-        }
-        let frames: string[];
-        try {
-          frames = converter.event(event);
-        } catch (error) {
-          // A converter that cannot read the backend's event ends this stream, not the process.
-          return stop({ kind: "unconvertible", error: error as Error });
-        }
-        for (const frame of frames) {
-          if (!raw.write(frame) && !body.isPaused()) {
-            body.pause();
-            raw.once("drain", () => body.resume());
-          }
-        }
+        const error = writeEvent(event, raw, body, converter, onUsage);
+        if (error) stop({ kind: "unconvertible", error });
       },
     });
     const decoder = new StringDecoder("utf8");
@@ -162,4 +147,32 @@ function drain(
       settle(raw.destroyed ? { kind: "client_gone" } : { kind: "broken", error }),
     );
   });
+}
+
+/** Writes what the converter makes of one event, pausing the body while the client is full. */
+function writeEvent(
+  event: SseMessage,
+  raw: Writable,
+  body: Readable,
+  converter: StreamConverter,
+  onUsage: PumpOptions["onUsage"],
+): Error | undefined {
+  if (onUsage !== undefined && event.data.includes('"usage"')) {
+    const usage = findUsage(Buffer.from(event.data));
+    if (usage) onUsage(usage);
+  }
+  let frames: string[];
+  try {
+    frames = converter.event(event);
+  } catch (error) {
+    // A converter that cannot read the backend's event ends this stream, not the process.
+    return error as Error;
+  }
+  for (const frame of frames) {
+    if (!raw.write(frame) && !body.isPaused()) {
+      body.pause();
+      raw.once("drain", () => body.resume());
+    }
+  }
+  return undefined;
 }
