@@ -25,7 +25,8 @@ class PassthroughStream implements StreamConverter {
     if (this.#protocol === "openai" ? message.data === "[DONE]" : message.event === "message_stop") {
       this.#complete = true;
     }
-    return [sseRawData(message.data, message.event)];
+    // OpenAI streams are unnamed events (as the gateway's converters have always written them).
+    return [sseRawData(message.data, this.#protocol === "openai" ? undefined : message.event)];
   }
 
   end(): string[] {
