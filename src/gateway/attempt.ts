@@ -7,9 +7,9 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Dispatcher } from "undici";
+import { OPENAI_CHAT_PATH } from "../protocol/translate/anthropic-to-openai.js";
 import { ANTHROPIC_VERSION } from "../protocol/translate/openai-to-anthropic.js";
-import type { Translator } from "../protocol/translate/translator.js";
-import { type ResponseSeparationOptions, separateChatCompletion } from "../reasoning/openai-response.js";
+import type { ResponseSeparationOptions } from "../reasoning/openai-response.js";
 import type { BackendState } from "../routing/backend.js";
 import type { Lease } from "../state/store.js";
 import type { ClientGone } from "../upstream/client-gone.js";
@@ -19,16 +19,13 @@ import { noteAttempt, noteUsage } from "./access-log.js";
 import { forwardedModel } from "./backend-model.js";
 import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
+import { continuationBody } from "./continuation-body.js";
 import { AttemptSignal, continuationBudgetMs, type RequestDeadline, undiciTimeout } from "./deadline.js";
 import { logBrokenAnswer } from "./failure-log.js";
 import type { ProxyRequest } from "./pipeline.js";
-import {
-  ReasoningStreamConverter,
-  reasoningTransform,
-  separateThenTranslate,
-} from "./reasoning-transform.js";
-import { type ResponseTransform, relay, writeJsonResponse } from "./relay.js";
-import { type Continuation, type ContinueStream, relayResumable } from "./stream-resume.js";
+import { writeJsonResponse } from "./relay.js";
+import { respond } from "./respond.js";
+import type { Continuation, ContinueStream } from "./stream-resume.js";
 import { translateCredentials, translatorFor } from "./translation.js";
 
 export type AttemptResult =
@@ -95,13 +92,13 @@ export async function attemptOnce(
     ctx.metrics.upstreamFailures.inc(1, backend.id, reason);
   };
   try {
-    const translator = translatorFor(proxied.protocol, backend.kind);
+    const translator = translatorFor(proxied.protocol, backend.kind, proxied.path);
     let path = proxied.path;
     const forwarded = forwardedModel(backend, model, attempt.body, proxied.parsedBody);
     let body = forwarded.body;
     let headers = upstreamRequestHeaders(request.headers, request.id);
     if (attempt.client) headers = withoutCredentials(headers);
-    if (translator) {
+    if (!translator.pipesBytes) {
       const translated = translator.request({ ...proxied.parsedBody, model: forwarded.model });
       if (!translated.ok) {
         verdict = undefined;
@@ -186,56 +183,28 @@ export async function attemptOnce(
       "x-selected-model": model,
     };
     if (attempt.debugHeader) extraHeaders["x-switchyard-route"] = attempt.debugHeader;
-    if (translator && response.statusCode >= 400) {
-      // The backend refused the request: its error goes back in the client's protocol.
-      const text = await response.body.text();
-      sendJson(
-        reply,
-        response.statusCode,
-        translator.error(response.statusCode, parseOrText(text)),
-        request.id,
-        extraHeaders,
-      );
-      ctx.metrics.requests.inc(1, proxied.route, model, backend.id, statusText(response.statusCode));
-      return { kind: "relayed" };
-    }
     reply.hijack();
-    const transform = transformFor(proxied, backend, translator);
-    const contentType = String(response.headers["content-type"] ?? "");
-    const outcome =
-      attempt.continueStream && !translator && !transform && contentType.startsWith("text/event-stream")
-        ? await relayResumable({
-            raw: reply.raw,
-            response,
-            headers: extraHeaders,
-            continueStream: attempt.continueStream,
-            onBroken: (error) => {
-              fail("body");
-              logBrokenAnswer(ctx.logger, request.id, backend.id, error);
-            },
-          })
-        : await relay({
-            raw: reply.raw,
-            response,
-            headers: extraHeaders,
-            protocol: proxied.protocol,
-            transform,
-            // The `_routing` object belongs to OpenAI-shaped answers only.
-            routing:
-              proxied.protocol === "openai" && proxied.route !== "embeddings"
-                ? backend.routingJson
-                : undefined,
-            onUsage: (usage) => {
-              ctx.metrics.tokens.inc(usage.prompt, model, backend.id, "prompt");
-              ctx.metrics.tokens.inc(usage.completion, model, backend.id, "completion");
-              noteUsage(request, usage);
-              if (attempt.client) recordTokens(ctx.state, attempt.client, usage.prompt + usage.completion);
-            },
-            onBroken: (error) => {
-              fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body");
-              logBrokenAnswer(ctx.logger, request.id, backend.id, error);
-            },
-          });
+    const outcome = await respond({
+      raw: reply.raw,
+      response,
+      headers: extraHeaders,
+      translator,
+      separation: separationOptions(proxied, backend),
+      continueStream: attempt.continueStream,
+      // The `_routing` object belongs to OpenAI-shaped answers only.
+      routing:
+        proxied.protocol === "openai" && proxied.route !== "embeddings" ? backend.routingJson : undefined,
+      onUsage: (usage) => {
+        ctx.metrics.tokens.inc(usage.prompt, model, backend.id, "prompt");
+        ctx.metrics.tokens.inc(usage.completion, model, backend.id, "completion");
+        noteUsage(request, usage);
+        if (attempt.client) recordTokens(ctx.state, attempt.client, usage.prompt + usage.completion);
+      },
+      onBroken: (error) => {
+        fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body");
+        logBrokenAnswer(ctx.logger, request.id, backend.id, error);
+      },
+    });
     ctx.metrics.requests.inc(1, proxied.route, model, backend.id, statusText(response.statusCode));
     ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, proxied.route, model);
     if (outcome === "client_gone" && verdict === "success") verdict = undefined;
@@ -299,14 +268,15 @@ export async function startContinuation(
     if (ctx.sharedState) shareVerdict(ctx, backend.id, outcome === "abandoned" ? undefined : outcome);
     ctx.capacityQueue.released(backend);
   };
-  const messages = Array.isArray(proxied.parsedBody.messages) ? proxied.parsedBody.messages : [];
-  const body = JSON.stringify({
-    ...proxied.parsedBody,
-    model: backend.upstreamModel(model),
-    messages: [...messages, { role: "assistant", content: prefill }],
-    continue_final_message: true,
-    add_generation_prompt: false,
-  });
+  // Resume reads OpenAI chat chunks, so only an OpenAI-compatible backend can go on with the stream.
+  const body =
+    backend.kind === "openai"
+      ? continuationBody(proxied.protocol, proxied.parsedBody, backend.upstreamModel(model), prefill)
+      : undefined;
+  if (body === undefined) {
+    release("abandoned");
+    return undefined;
+  }
   let headers = upstreamRequestHeaders(request.headers, request.id);
   if (client) headers = withoutCredentials(headers);
   const key = backend.keyPool?.next();
@@ -314,7 +284,7 @@ export async function startContinuation(
   try {
     const response = await ctx.pools.for(backend.origin).request({
       method: "POST",
-      path: backend.pathFor(proxied.path),
+      path: backend.pathFor(OPENAI_CHAT_PATH),
       headers,
       body,
       signal,
@@ -340,26 +310,7 @@ export async function startContinuation(
   }
 }
 
-/**
- * What rewrites a successful answer: reasoning separation (asked for, or configured on the backend)
- * and protocol translation, in that order. Undefined: the bytes pass through untouched.
- */
-function transformFor(
-  proxied: ProxyRequest,
-  backend: BackendState,
-  translator: Translator | undefined,
-): ResponseTransform | undefined {
-  const separation = separationOptions(proxied, backend);
-  if (!translator) return separation ? reasoningTransform(separation) : undefined;
-  if (!separation || backend.kind !== "openai") {
-    return { json: (body) => translator.response(body), stream: () => translator.stream() };
-  }
-  return {
-    json: (body) => translator.response(separateChatCompletion(body as never, separation)),
-    stream: () => separateThenTranslate(new ReasoningStreamConverter(separation), translator.stream()),
-  };
-}
-
+/** Reasoning separation of the answer: asked for, or configured on the backend. */
 function separationOptions(
   proxied: ProxyRequest,
   backend: BackendState,
@@ -417,14 +368,6 @@ function sendJson(
     clientResponseHeaders({ "content-type": "application/json" }, { ...extra, "x-request-id": requestId }),
     body,
   );
-}
-
-function parseOrText(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 const STATUS_TEXT = new Map<number, string>();

@@ -130,7 +130,10 @@ export async function proxy(
   let overheadObserved = false;
   /** Backends whose global cap (shared state) refused this request; only ever set with Redis. */
   let globallyFull: Set<string> | undefined;
-  const resumable = proxied.resume === true && proxied.fields.stream && proxied.route === "chat";
+  const resumable =
+    proxied.resume === true &&
+    proxied.fields.stream &&
+    (proxied.route === "chat" || proxied.route === "messages");
   const continueStream: ContinueStream = async (prefill) => {
     for (;;) {
       const { available } = select(serving, tried);

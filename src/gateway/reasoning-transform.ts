@@ -1,12 +1,11 @@
 /**
- * Reasoning separation applied to an OpenAI backend's chat responses, as a relay transform: JSON
- * bodies through `separateChatCompletion`, event streams chunk by chunk through a
- * `ChatChunkSeparator` (held-back text is flushed before `[DONE]`).
+ * Reasoning separation applied to an OpenAI backend's chat responses: JSON bodies through
+ * `separateChatCompletion`, event streams chunk by chunk through a `ChatChunkSeparator`, as a layer
+ * of the converter stack (held-back text is flushed before `[DONE]`; a translator above it turns the
+ * separated chunks into thinking blocks for an Anthropic client).
  * @module
  */
-import { openAIError } from "../protocol/openai/errors.js";
-import { SSE_DONE, sseData, sseRawData } from "../protocol/sse.js";
-import type { SseMessage, StreamConverter } from "../protocol/translate/translator.js";
+import type { SseMessage } from "../protocol/translate/translator.js";
 import {
   ChatChunkSeparator,
   type ChatCompletion,
@@ -14,23 +13,19 @@ import {
   type ResponseSeparationOptions,
   separateChatCompletion,
 } from "../reasoning/openai-response.js";
-import type { ResponseTransform } from "./relay.js";
+import type { StreamLayer } from "./stream-stack.js";
 
-export function reasoningTransform(options: ResponseSeparationOptions): ResponseTransform {
-  return {
-    json: (body) =>
-      isObject(body) && Array.isArray(body.choices)
-        ? separateChatCompletion(body as ChatCompletion, options)
-        : body,
-    stream: () => new ReasoningStreamConverter(options),
-  };
+/** A chat completion with its reasoning separated; any other body as it is. */
+export function separateJson(body: unknown, options: ResponseSeparationOptions): unknown {
+  return isObject(body) && Array.isArray(body.choices)
+    ? separateChatCompletion(body as ChatCompletion, options)
+    : body;
 }
 
-/**
- * Separates reasoning in an OpenAI chunk stream. `messages` works on parsed SSE messages so that a
- * translator can follow it (Anthropic clients get thinking blocks); `event` writes frames.
- */
-export class ReasoningStreamConverter implements StreamConverter {
+const DONE: SseMessage = { data: "[DONE]" };
+
+/** Separates reasoning in an OpenAI chunk stream. */
+export class ReasoningLayer implements StreamLayer {
   readonly #separator: ChatChunkSeparator;
   #finished = false;
 
@@ -38,9 +33,9 @@ export class ReasoningStreamConverter implements StreamConverter {
     this.#separator = new ChatChunkSeparator(options);
   }
 
-  messages(message: SseMessage): SseMessage[] {
+  event(message: SseMessage): SseMessage[] {
     if (this.#finished) return [];
-    if (message.data === "[DONE]") return [...this.flushMessages(), message];
+    if (message.data === "[DONE]") return [...this.#flush(), message];
     let chunk: unknown;
     try {
       chunk = JSON.parse(message.data);
@@ -51,53 +46,25 @@ export class ReasoningStreamConverter implements StreamConverter {
     return this.#separator.transform(chunk as ChatCompletionChunk).map(toMessage);
   }
 
-  /** What is still held back, as messages; nothing after the first call. */
-  flushMessages(): SseMessage[] {
+  end(): SseMessage[] {
+    if (this.#finished) return [];
+    return [...this.#flush(), DONE];
+  }
+
+  fail(): SseMessage[] {
+    return this.#flush();
+  }
+
+  /** What is still held back; nothing after the first call. */
+  #flush(): SseMessage[] {
     if (this.#finished) return [];
     this.#finished = true;
     return this.#separator.flush().map(toMessage);
   }
-
-  event(message: SseMessage): string[] {
-    return this.messages(message).map(toFrame);
-  }
-
-  end(): string[] {
-    if (this.#finished) return [];
-    return [...this.flushMessages().map(toFrame), SSE_DONE];
-  }
-
-  fail(status: number, message: string): string[] {
-    // After [DONE] (or end()) the client's stream is complete: an error frame there would follow it.
-    if (this.#finished) return [];
-    return [...this.flushMessages().map(toFrame), sseData(openAIError(status, message, "upstream_failed"))];
-  }
-}
-
-/** Reasoning separation first, then protocol translation, over one stream. */
-export function separateThenTranslate(
-  reasoning: ReasoningStreamConverter,
-  translated: StreamConverter,
-): StreamConverter {
-  return {
-    event: (message) => reasoning.messages(message).flatMap((separated) => translated.event(separated)),
-    end: () => [
-      ...reasoning.flushMessages().flatMap((separated) => translated.event(separated)),
-      ...translated.end(),
-    ],
-    fail: (status, message) => [
-      ...reasoning.flushMessages().flatMap((separated) => translated.event(separated)),
-      ...translated.fail(status, message),
-    ],
-  };
 }
 
 function toMessage(chunk: ChatCompletionChunk): SseMessage {
   return { data: JSON.stringify(chunk) };
-}
-
-function toFrame(message: SseMessage): string {
-  return message.data === "[DONE]" ? SSE_DONE : sseRawData(message.data);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,163 +1,42 @@
 /**
- * Writes an upstream response to the client. Event streams are piped as they arrive, with
- * backpressure; a stream that breaks mid-way ends with an OpenAI error event. JSON bodies (small)
- * are collected so `_routing` (which backend answered) can be spliced in without re-serialising them.
+ * Writes an upstream response to the client as bytes: a body piped as it arrives, with backpressure
+ * (a stream that breaks mid-way ends with an error event in the client's protocol), or a JSON body
+ * (small), collected so `_routing` (which backend answered) can be spliced in without re-serialising
+ * it. Streams that must be parsed go through the pump instead (stream-pump.ts); respond.ts chooses.
  * @module
  */
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { StringDecoder } from "node:string_decoder";
-import { createParser } from "eventsource-parser";
 import type { Dispatcher } from "undici";
 import { anthropicError } from "../protocol/anthropic/errors.js";
 import { openAIError } from "../protocol/openai/errors.js";
-import { SSE_HEADERS, sseData, sseEvent } from "../protocol/sse.js";
-import type { Protocol, StreamConverter } from "../protocol/translate/translator.js";
+import { streamErrorFrame, UPSTREAM_FAILED } from "../protocol/stream-error.js";
+import type { Protocol } from "../protocol/translate/translator.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
 import { findUsage, type TokenUsage } from "../upstream/usage.js";
 
 export type RelayOutcome = "complete" | "client_gone" | "upstream_broke";
 
-/**
- * Most bytes an upstream event stream may send without completing an event. The SSE parser holds an
- * unterminated line, and an event's data lines until the blank line that ends it, so an upstream that
- * never sends one would grow that buffer without bound; real events are a few KiB at most.
- */
-export const MAX_PENDING_SSE_BYTES = 1024 * 1024;
-
-/** Why a stream that outgrew MAX_PENDING_SSE_BYTES counts as broken. */
-export function pendingSseOverflow(bytes: number): Error {
-  return new Error(
-    `the backend sent ${bytes} bytes without completing an event (the limit is ${MAX_PENDING_SSE_BYTES})`,
-  );
-}
-
 export interface RelayOptions {
   raw: ServerResponse;
   response: Dispatcher.ResponseData;
   headers: Record<string, string>;
-  /** The client's protocol, for the error event that ends a stream broken mid-way. */
-  protocol?: Protocol;
+  /** The client's protocol, for the error that ends an answer broken mid-way. */
+  protocol: Protocol;
   /** Appended to a JSON object body as `"_routing": …` (these bytes, a JSON object) when set and the status is 2xx. */
   routing?: Buffer | undefined;
-  onBroken?: (error: Error) => void;
+  onBroken?: ((error: Error) => void) | undefined;
   /** Told the token counts when the response carries `usage`. */
-  onUsage?: (usage: TokenUsage) => void;
-  /**
-   * Rewrites a successful response (reasoning separation, protocol translation). Without it the
-   * bytes pass through untouched.
-   */
-  transform?: ResponseTransform | undefined;
+  onUsage?: ((usage: TokenUsage) => void) | undefined;
 }
 
-export interface ResponseTransform {
-  /** A JSON body, parsed; returns the body to send. */
-  json(body: unknown): unknown;
-  /** A converter for an event-stream body. */
-  stream(): StreamConverter;
-}
+/** Rewrites a successful JSON answer (reasoning separation, protocol translation): parsed body in, body to send out. */
+export type JsonTransform = (body: unknown) => unknown;
 
-export function relay(options: RelayOptions): Promise<RelayOutcome> {
-  const { response } = options;
-  const contentType = String(response.headers["content-type"] ?? "");
-  const isEventStream = contentType.startsWith("text/event-stream");
-  if (options.transform && isEventStream && response.statusCode < 300) {
-    return convertStream(options, options.transform.stream());
-  }
-  if (isEventStream || !contentType.includes("json")) return pipeStream(options, contentType);
-  return sendJson(options);
-}
-
-/** Parses the upstream event stream and writes what the converter makes of each event. */
-function convertStream(options: RelayOptions, converter: StreamConverter): Promise<RelayOutcome> {
-  const { raw, response } = options;
-  const headers = clientResponseHeaders(response.headers, { ...SSE_HEADERS, ...options.headers });
-  delete headers["content-length"];
-  raw.writeHead(response.statusCode, headers);
-  const body = response.body;
-  const write = (frames: string[]) => {
-    for (const frame of frames) {
-      if (!raw.write(frame) && !body.isPaused()) {
-        body.pause();
-        raw.once("drain", () => body.resume());
-      }
-    }
-  };
-  let failed = false;
-  /** Drops the upstream (destroying the body aborts its request) and ends the client's stream with an error. */
-  const fail = (status: number, message: string) => {
-    failed = true;
-    body.destroy();
-    write(converter.fail(status, message));
-    raw.end();
-  };
-  // Bytes fed since the parser last completed an event: a bound on what it holds, give or take the
-  // tail of the chunk that completed one.
-  let pendingBytes = 0;
-  const parser = createParser({
-    onEvent: (event) => {
-      pendingBytes = 0;
-      if (failed) return;
-      if (options.onUsage && event.data.includes('"usage"')) {
-        const usage = findUsage(Buffer.from(event.data));
-        if (usage) options.onUsage(usage);
-      }
-      try {
-        write(converter.event({ event: event.event, data: event.data }));
-      } catch (error) {
-        // A converter that cannot read the backend's event ends this stream, not the process.
-        fail(502, `The gateway could not convert the backend's stream: ${(error as Error).message}`);
-      }
-    },
-  });
-  const decoder = new StringDecoder("utf8");
-  return new Promise<RelayOutcome>((resolve) => {
-    let settled = false;
-    const settle = (outcome: RelayOutcome) => {
-      if (settled) return;
-      settled = true;
-      resolve(outcome);
-    };
-    body.on("data", (chunk: Buffer) => {
-      pendingBytes += chunk.length;
-      parser.feed(decoder.write(chunk));
-      if (pendingBytes <= MAX_PENDING_SSE_BYTES || failed) return;
-      const error = pendingSseOverflow(pendingBytes);
-      options.onBroken?.(error);
-      fail(502, `The backend failed mid-stream: ${error.message}`);
-    });
-    body.once("close", () => {
-      if (failed) settle("upstream_broke");
-    });
-    body.once("end", () => {
-      parser.feed(decoder.end());
-      if (failed) return settle("upstream_broke");
-      if (raw.destroyed) return settle("client_gone");
-      write(converter.end());
-      raw.end();
-      settle("complete");
-    });
-    body.once("error", (error: Error) => {
-      if (raw.destroyed || raw.writableEnded) return settle("client_gone");
-      options.onBroken?.(error);
-      const status = classifyUpstreamError(error) === "body" ? 504 : 502;
-      write(converter.fail(status, `The backend failed mid-stream: ${describeUpstreamError(error)}`));
-      raw.end();
-      settle("upstream_broke");
-    });
-    raw.once("close", () => {
-      if (!raw.writableFinished) {
-        body.destroy();
-        settle("client_gone");
-      }
-    });
-  });
-}
-
-function pipeStream(options: RelayOptions, contentType: string): Promise<RelayOutcome> {
+/** Pipes the body untouched; only an event stream's bytes are looked at, for `usage`. */
+export function pipeBytes(options: RelayOptions, isEventStream: boolean): Promise<RelayOutcome> {
   const { raw, response } = options;
   raw.writeHead(response.statusCode, clientResponseHeaders(response.headers, options.headers));
-  const isEventStream = contentType.startsWith("text/event-stream");
   return new Promise<RelayOutcome>((resolve) => {
     let settled = false;
     const settle = (outcome: RelayOutcome) => {
@@ -171,11 +50,7 @@ function pipeStream(options: RelayOptions, contentType: string): Promise<RelayOu
       if (isEventStream) {
         const status = classifyUpstreamError(error) === "body" ? 504 : 502;
         const message = `The backend failed mid-stream: ${describeUpstreamError(error)}`;
-        raw.end(
-          options.protocol === "anthropic"
-            ? sseEvent("error", anthropicError(status, message))
-            : sseData(openAIError(status, message, "upstream_failed")),
-        );
+        raw.end(streamErrorFrame(options.protocol, status, message, UPSTREAM_FAILED));
       } else {
         raw.destroy();
       }
@@ -199,7 +74,8 @@ function pipeStream(options: RelayOptions, contentType: string): Promise<RelayOu
   });
 }
 
-async function sendJson(options: RelayOptions): Promise<RelayOutcome> {
+/** Collects a JSON body, rewrites a successful one with `transform` when given, and sends it. */
+export async function sendJson(options: RelayOptions, transform?: JsonTransform): Promise<RelayOutcome> {
   const { raw, response } = options;
   let body: Buffer;
   try {
@@ -215,9 +91,9 @@ async function sendJson(options: RelayOptions): Promise<RelayOutcome> {
       ? findUsage(body.length > 65_536 ? body.subarray(-4_096) : body)
       : undefined;
     if (usage) options.onUsage!(usage);
-    if (options.transform) {
+    if (transform) {
       try {
-        body = transformJson(body, options.transform);
+        body = transformJson(body, transform);
       } catch (error) {
         // The response is already the gateway's to answer (hijacked): a 502 in the client's format.
         return sendConversionFailure(options, error as Error);
@@ -241,7 +117,7 @@ function sendConversionFailure(options: RelayOptions, error: Error): RelayOutcom
     options.headers,
     options.protocol === "anthropic"
       ? anthropicError(502, message)
-      : openAIError(502, message, "upstream_failed"),
+      : openAIError(502, message, UPSTREAM_FAILED),
   );
   return "upstream_broke";
 }
@@ -259,14 +135,14 @@ export function writeJsonResponse(
 }
 
 /** A body that is not JSON is passed on as it is: the client gets what the backend said. */
-function transformJson(body: Buffer, transform: ResponseTransform): Buffer {
+function transformJson(body: Buffer, transform: JsonTransform): Buffer {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString("utf8"));
   } catch {
     return body;
   }
-  return Buffer.from(JSON.stringify(transform.json(parsed)));
+  return Buffer.from(JSON.stringify(transform(parsed)));
 }
 
 /** Inserts `"_routing":{…}` before the closing brace of a JSON object; anything else is left as is. */

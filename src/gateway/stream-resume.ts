@@ -1,21 +1,19 @@
 /**
- * Opt-in mid-stream failover for OpenAI chat streams. The stream is watched as it passes (text so
- * far, tool calls, finish); if its backend fails after the first byte, the request is sent to another
- * backend with the text produced so far as an assistant prefill (`continue_final_message`, as vLLM
- * names it), and the continuation's chunks are appended to the client's stream under the original
- * chunk id, without a second role chunk. A stream that was inside a tool call, or already finished,
- * is never resumed: it ends with an error event as usual.
+ * Opt-in mid-stream failover for OpenAI chat streams, as the bottom layer of a converter stack (so it
+ * sees the backend's own chunks, before translation or reasoning separation). The stream is watched
+ * as it passes (text so far, tool calls, finish); if its backend fails after the first byte, the
+ * request is sent to another backend with the text produced so far as an assistant prefill
+ * (`continue_final_message`, as vLLM names it), and the continuation's chunks go on up the stack
+ * under the original chunk id, without a second role chunk. A stream that was inside a tool call, or
+ * already finished, is never resumed: it ends with an error event as usual.
  * @module
  */
-import type { ServerResponse } from "node:http";
-import { StringDecoder } from "node:string_decoder";
-import { createParser } from "eventsource-parser";
+import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { openAIError } from "../protocol/openai/errors.js";
-import { SSE_DONE, SSE_HEADERS, sseData, sseRawData } from "../protocol/sse.js";
-import { describeUpstreamError } from "../upstream/errors.js";
-import { clientResponseHeaders } from "../upstream/headers.js";
-import { MAX_PENDING_SSE_BYTES, pendingSseOverflow, type RelayOutcome } from "./relay.js";
+import type { SseMessage } from "../protocol/translate/translator.js";
+import type { RelayOutcome } from "./relay.js";
+import type { StreamRecovery } from "./stream-pump.js";
+import type { StreamLayer } from "./stream-stack.js";
 
 /** At most this many resumptions per request: a second failure in a row says more than luck. */
 export const MAX_RESUMES = 2;
@@ -31,152 +29,95 @@ export type ContinueStream = (prefill: string) => Promise<Continuation | undefin
 
 interface StreamChunk {
   id?: unknown;
-  choices?: {
-    delta?: { content?: unknown; role?: unknown; tool_calls?: unknown };
-    finish_reason?: unknown;
-  }[];
+  choices?: unknown;
 }
 
-/** What has passed so far, and whether the stream may still be resumed. */
-export class ResumeTracker {
-  id: string | undefined;
-  text = "";
-  sawToolCall = false;
-  finished = false;
-  sawDone = false;
+interface ChunkChoice {
+  delta?: { content?: unknown; role?: unknown; tool_calls?: unknown } | null;
+  finish_reason?: unknown;
+}
 
-  get resumable(): boolean {
-    return !this.sawToolCall && !this.finished && !this.sawDone;
+export class StreamResume implements StreamLayer, StreamRecovery {
+  readonly #continueStream: ContinueStream;
+  readonly #onBroken: (error: Error) => void;
+  #id: string | undefined;
+  #text = "";
+  #sawToolCall = false;
+  #finished = false;
+  #sawDone = false;
+  #resumes = 0;
+  #continuation: Continuation | undefined;
+
+  /**
+   * @param continueStream starts the continuation on another backend, prefilled with the text so far
+   * @param onBroken the first backend broke: count it against that backend
+   */
+  constructor(continueStream: ContinueStream, onBroken: (error: Error) => void) {
+    this.#continueStream = continueStream;
+    this.#onBroken = onBroken;
   }
 
-  /** The frame to write for one upstream event; undefined drops it (a continuation's role chunk). */
-  frame(data: string, continuing: boolean): string | undefined {
-    if (data === "[DONE]") {
-      this.sawDone = true;
-      return SSE_DONE;
+  /** The text the backends produced so far: the next continuation's prefill. */
+  get text(): string {
+    return this.#text;
+  }
+
+  get resumable(): boolean {
+    return !this.#sawToolCall && !this.#finished && !this.#sawDone;
+  }
+
+  event(message: SseMessage): SseMessage[] {
+    if (message.data === "[DONE]") {
+      this.#sawDone = true;
+      return [message];
     }
     let chunk: StreamChunk;
     try {
-      chunk = JSON.parse(data) as StreamChunk;
+      chunk = JSON.parse(message.data) as StreamChunk;
     } catch {
-      return sseRawData(data);
+      return [message];
     }
-    if (typeof chunk !== "object" || chunk === null) return sseRawData(data);
-    const first = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
-    const choice = typeof first === "object" && first !== null ? first : undefined;
-    const content = typeof choice?.delta?.content === "string" ? choice.delta.content : "";
-    if (choice?.delta?.tool_calls !== undefined) this.sawToolCall = true;
-    if (choice?.finish_reason !== undefined && choice.finish_reason !== null) this.finished = true;
-    if (!continuing) {
-      if (this.id === undefined && typeof chunk.id === "string") this.id = chunk.id;
-      this.text += content;
-      return sseRawData(data);
+    if (typeof chunk !== "object" || chunk === null) return [message];
+    const first: unknown = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    const choice = typeof first === "object" && first !== null ? (first as ChunkChoice) : undefined;
+    const delta = typeof choice?.delta === "object" && choice.delta !== null ? choice.delta : undefined;
+    const content = typeof delta?.content === "string" ? delta.content : "";
+    if (delta?.tool_calls !== undefined) this.#sawToolCall = true;
+    if (choice?.finish_reason !== undefined && choice.finish_reason !== null) this.#finished = true;
+    if (this.#continuation === undefined) {
+      if (this.#id === undefined && typeof chunk.id === "string") this.#id = chunk.id;
+      this.#text += content;
+      return [message];
     }
-    const onlyRole =
-      choice !== undefined && content === "" && choice.delta?.role !== undefined && !this.finished;
-    if (onlyRole && choice.delta?.tool_calls === undefined) return undefined;
-    this.text += content;
-    if (this.id !== undefined) chunk.id = this.id;
-    return sseData(chunk);
+    // A continuation's first chunk names the role again: the client already had it.
+    const onlyRole = delta !== undefined && content === "" && delta.role !== undefined && !this.#finished;
+    if (onlyRole && delta.tool_calls === undefined) return [];
+    this.#text += content;
+    if (this.#id !== undefined) chunk.id = this.#id;
+    return [{ data: JSON.stringify(chunk) }];
   }
-}
 
-type PumpOutcome = { kind: "ended" } | { kind: "client_gone" } | { kind: "broken"; error: Error };
+  end(): SseMessage[] {
+    return [];
+  }
 
-/** Writes one upstream body's events to the client until it ends, breaks, or the client leaves. */
-function pump(
-  raw: ServerResponse,
-  body: Dispatcher.ResponseData["body"],
-  tracker: ResumeTracker,
-  continuing: boolean,
-): Promise<PumpOutcome> {
-  let pendingBytes = 0;
-  const parser = createParser({
-    onEvent: (event) => {
-      pendingBytes = 0;
-      let frame: string | undefined;
-      try {
-        frame = tracker.frame(event.data, continuing);
-      } catch {
-        // Unreadable chunks pass as they came: watching the stream must never break it.
-        frame = sseRawData(event.data);
-      }
-      if (frame !== undefined && !raw.write(frame) && !body.isPaused()) {
-        body.pause();
-        raw.once("drain", () => body.resume());
-      }
-    },
-  });
-  const decoder = new StringDecoder("utf8");
-  return new Promise<PumpOutcome>((resolve) => {
-    let settled = false;
-    const settle = (outcome: PumpOutcome) => {
-      if (settled) return;
-      settled = true;
-      raw.off("close", onClose);
-      resolve(outcome);
-    };
-    const onClose = () => {
-      if (!raw.writableFinished) {
-        body.destroy();
-        settle({ kind: "client_gone" });
-      }
-    };
-    raw.once("close", onClose);
-    body.on("data", (chunk: Buffer) => {
-      pendingBytes += chunk.length;
-      parser.feed(decoder.write(chunk));
-      // An upstream that never completes an event is broken: resume elsewhere or end with an error.
-      if (pendingBytes > MAX_PENDING_SSE_BYTES) {
-        body.destroy();
-        settle({ kind: "broken", error: pendingSseOverflow(pendingBytes) });
-      }
-    });
-    body.once("end", () => {
-      parser.feed(decoder.end());
-      settle({ kind: "ended" });
-    });
-    body.once("error", (error: Error) =>
-      settle(raw.destroyed ? { kind: "client_gone" } : { kind: "broken", error }),
-    );
-  });
-}
+  fail(): SseMessage[] {
+    return [];
+  }
 
-export interface ResumableRelayOptions {
-  raw: ServerResponse;
-  response: Dispatcher.ResponseData;
-  headers: Record<string, string>;
-  continueStream: ContinueStream;
-  /** The first backend broke: count it against that backend. */
-  onBroken: (error: Error) => void;
-}
+  async recover(error: Error): Promise<Readable | undefined> {
+    if (this.#continuation) this.#continuation.release("failure");
+    else this.#onBroken(error);
+    this.#continuation = undefined;
+    if (!this.resumable || this.#resumes >= MAX_RESUMES) return undefined;
+    this.#resumes++;
+    const next = await this.#continueStream(this.#text);
+    this.#continuation = next;
+    return next?.response.body;
+  }
 
-export async function relayResumable(options: ResumableRelayOptions): Promise<RelayOutcome> {
-  const { raw } = options;
-  const headers = clientResponseHeaders(options.response.headers, { ...SSE_HEADERS, ...options.headers });
-  delete headers["content-length"];
-  raw.writeHead(options.response.statusCode, headers);
-  const tracker = new ResumeTracker();
-  let body = options.response.body;
-  let continuation: Continuation | undefined;
-  for (let resumes = 0; ; resumes++) {
-    const outcome = await pump(raw, body, tracker, resumes > 0);
-    if (outcome.kind !== "broken") {
-      continuation?.release(outcome.kind === "ended" ? "success" : "abandoned");
-      if (outcome.kind === "client_gone") return "client_gone";
-      raw.end();
-      return "complete";
-    }
-    if (continuation) continuation.release("failure");
-    else options.onBroken(outcome.error);
-    const next =
-      tracker.resumable && resumes < MAX_RESUMES ? await options.continueStream(tracker.text) : undefined;
-    if (!next) {
-      const message = `The backend failed mid-stream: ${describeUpstreamError(outcome.error)}`;
-      raw.end(sseData(openAIError(502, message, "upstream_failed")));
-      return "upstream_broke";
-    }
-    continuation = next;
-    body = next.response.body;
+  close(outcome: RelayOutcome): void {
+    this.#continuation?.release(outcome === "complete" ? "success" : "abandoned");
+    this.#continuation = undefined;
   }
 }

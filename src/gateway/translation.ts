@@ -1,17 +1,18 @@
 /**
- * Where the client's protocol and the backend's kind differ, the request goes through a translator
- * (src/protocol/translate) and so does the answer. Same protocol: no translator, bytes pass through.
+ * Every request goes through a translator (src/protocol/translate), and so does its answer. Where the
+ * client's protocol and the backend's kind are the same it is a passthrough, which pipes bytes.
  * @module
  */
 
 import { createAnthropicToOpenAI } from "../protocol/translate/anthropic-to-openai.js";
 import { createOpenAIToAnthropic } from "../protocol/translate/openai-to-anthropic.js";
+import { createPassthrough } from "../protocol/translate/passthrough.js";
 import type { Protocol, Translator } from "../protocol/translate/translator.js";
 import type { BackendKind } from "../routing/backend.js";
 
-/** A fresh translator for one request, or undefined when client and backend speak alike. */
-export function translatorFor(client: Protocol, backend: BackendKind): Translator | undefined {
-  if (client === backend) return undefined;
+/** A fresh translator for one request; `path` is where a passthrough sends it (the client's path). */
+export function translatorFor(client: Protocol, backend: BackendKind, path: string): Translator {
+  if (client === backend) return createPassthrough(client, path);
   return client === "anthropic" ? createAnthropicToOpenAI() : createOpenAIToAnthropic();
 }
 

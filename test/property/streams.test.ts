@@ -5,7 +5,7 @@
  * Unit level: eventsource-parser over random splits; each StreamConverter the gateway uses (both
  * translators' `stream()`, reasoning separation, separation then translation) fed random events
  * (protocol-shaped chunks with wrong types in known fields, truncated JSON, garbage, `[DONE]`
- * anywhere); `StreamSeparator`, `ChatChunkSeparator` and `ResumeTracker`; translators' `request()`,
+ * anywhere); `StreamSeparator`, `ChatChunkSeparator` and `StreamResume`; translators' `request()`,
  * `response()` and `error()` on arbitrary JSON. Nothing may throw, and every frame written must be
  * one well-formed SSE event a client can parse.
  *
@@ -13,16 +13,20 @@
  * content type) and the gateway relays them to OpenAI and Anthropic clients: every request resolves,
  * never with a 500, and transformed streams stay well formed.
  */
+import { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import fc from "fast-check";
+import type { Dispatcher } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatewayConfigSchema } from "../../src/config/schema.js";
 import { buildGateway, type Gateway } from "../../src/gateway/app.js";
-import { ReasoningStreamConverter, separateThenTranslate } from "../../src/gateway/reasoning-transform.js";
-import { ResumeTracker } from "../../src/gateway/stream-resume.js";
+import { ReasoningLayer } from "../../src/gateway/reasoning-transform.js";
+import { StreamResume } from "../../src/gateway/stream-resume.js";
+import { stack } from "../../src/gateway/stream-stack.js";
 import { createAnthropicToOpenAI } from "../../src/protocol/translate/anthropic-to-openai.js";
 import { createOpenAIToAnthropic } from "../../src/protocol/translate/openai-to-anthropic.js";
+import { createPassthrough } from "../../src/protocol/translate/passthrough.js";
 import type {
   Protocol,
   SseMessage,
@@ -69,6 +73,22 @@ import {
 } from "./upstream.js";
 
 // ---- Helpers ---------------------------------------------------------------------------------------
+
+/** Reasoning separation for an OpenAI client: its layer under a passthrough, as the gateway stacks it. */
+function separated(options: ResponseSeparationOptions): StreamConverter {
+  return stack([new ReasoningLayer(options)], createPassthrough("openai", "/v1/chat/completions").stream());
+}
+
+/** Stream resume under a passthrough; `continuing`: after a break, reading a continuation's chunks. */
+async function resumed(continuing: boolean): Promise<{ resume: StreamResume; converter: StreamConverter }> {
+  const response = { body: Readable.from([]) } as unknown as Dispatcher.ResponseData;
+  const resume = new StreamResume(
+    async () => ({ response, backendId: "b", release: () => {} }),
+    () => {},
+  );
+  if (continuing) await resume.recover(new Error("cut"));
+  return { resume, converter: stack([resume], createPassthrough("openai", "/v1/chat/completions").stream()) };
+}
 
 /** Events as eventsource-parser delivers them from `pieces` fed in order. */
 function parsePieces(pieces: readonly string[]): EventSourceMessage[] {
@@ -140,10 +160,10 @@ const SUBJECTS: readonly Subject[] = [
     converter: requestOrJunk(chatBody).map((body) => () => translated("openai-client", body).stream()),
   },
   {
-    name: "reasoning separation (ReasoningStreamConverter over ChatChunkSeparator)",
+    name: "reasoning separation (ReasoningLayer over ChatChunkSeparator, under a passthrough)",
     client: "openai",
     upstream: openAIStream,
-    converter: reasoningOptionsArb.map((options) => () => new ReasoningStreamConverter(options)),
+    converter: reasoningOptionsArb.map((options) => () => separated(options)),
     passThrough: true,
   },
   {
@@ -153,10 +173,7 @@ const SUBJECTS: readonly Subject[] = [
     converter: fc.tuple(reasoningOptionsArb, requestOrJunk(messagesBody)).map(
       ([options, body]) =>
         () =>
-          separateThenTranslate(
-            new ReasoningStreamConverter(options),
-            translated("anthropic-client", body).stream(),
-          ),
+          stack([new ReasoningLayer(options)], translated("anthropic-client", body).stream()),
     ),
   },
 ];
@@ -412,24 +429,24 @@ describe("ChatChunkSeparator", () => {
   );
 });
 
-describe("ResumeTracker (mid-stream failover)", () => {
+describe("StreamResume (mid-stream failover)", () => {
   it(
-    "frame() never throws and writes one event carrying the upstream's data",
-    () => {
-      fc.assert(
-        fc.property(openAIStream, fc.boolean(), (messages, continuing) => {
-          const tracker = new ResumeTracker();
+    "event() never throws and writes events carrying the upstream's data",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(openAIStream, fc.boolean(), async (messages, continuing) => {
+          const { resume, converter } = await resumed(continuing);
           for (const message of messages) {
-            const frame = tracker.frame(message.data, continuing);
-            if (frame === undefined) continue;
-            const problems = frameProblems(frame).filter(
-              (problem) => !problem.startsWith("frame data is not JSON"),
-            );
-            expect(problems).toEqual([]);
-            const [event] = parseSse(frame).events;
-            if (!continuing) expect(event!.data).toBe(message.data);
+            for (const frame of converter.event(message)) {
+              const problems = frameProblems(frame).filter(
+                (problem) => !problem.startsWith("frame data is not JSON"),
+              );
+              expect(problems).toEqual([]);
+              const [event] = parseSse(frame).events;
+              if (!continuing) expect(event!.data).toBe(message.data);
+            }
           }
-          expect(typeof tracker.text).toBe("string");
+          expect(typeof resume.text).toBe("string");
         }),
         runs(150),
       );
@@ -731,7 +748,7 @@ describe("bugs found", () => {
   // exception that takes down the gateway process (any backend with separate_reasoning, or any chat
   // request with reasoning fields). Input: data `{"choices":[null]}`.
   it("a streamed chunk with a null choice does not throw (ReasoningStreamConverter)", () => {
-    const converter = new ReasoningStreamConverter({ modelType: "qwen3" });
+    const converter = separated({ modelType: "qwen3" });
     expect(() => converter.event({ data: '{"choices":[null]}' })).not.toThrow();
   });
 
@@ -831,7 +848,7 @@ describe("bugs found", () => {
   // event (the second line becomes an unknown field). ReasoningStreamConverter does it for data that
   // is not JSON. Input: an event with data "not json\nsecond line".
   it("reasoning pass-through keeps multi-line event data intact", () => {
-    const converter = new ReasoningStreamConverter({ modelType: "qwen3" });
+    const converter = separated({ modelType: "qwen3" });
     for (const frame of converter.event({ data: "not json\nsecond line" })) {
       expect(parseSse(frame).events.map((event) => event.data)).toEqual(["not json\nsecond line"]);
     }
@@ -842,7 +859,7 @@ describe("bugs found", () => {
   // then its connection breaks, the client reads an error after `[DONE]`. The translators' fail()
   // writes nothing once done. Input: event({data:"[DONE]"}), then fail(502, "x").
   it("reasoning separation writes nothing after [DONE], not even on fail()", () => {
-    const converter = new ReasoningStreamConverter({ modelType: "qwen3" });
+    const converter = separated({ modelType: "qwen3" });
     converter.event({ data: "[DONE]" });
     expect(converter.fail(502, "x")).toEqual([]);
   });
@@ -851,14 +868,16 @@ describe("bugs found", () => {
   // reads `choice.delta` of the first choice without a null check: a chunk `{"choices":[null]}`
   // throws inside the relay's parser callback, an uncaught exception in the gateway process.
   // Input: frame('{"choices":[null]}', true).
-  it("a continuation chunk with a null choice does not throw (ResumeTracker)", () => {
-    expect(() => new ResumeTracker().frame('{"choices":[null]}', true)).not.toThrow();
+  it("a continuation chunk with a null choice does not throw (StreamResume)", async () => {
+    const { converter } = await resumed(true);
+    expect(() => converter.event({ data: '{"choices":[null]}' })).not.toThrow();
   });
 
   // BUG: the same in ResumeTracker.frame (x-switchyard-stream-resume / stream_resume), for every
   // multi-line event of the first backend, JSON or not. Input: data "{\n\"id\":\"c\"}".
-  it("stream-resume pass-through keeps multi-line event data intact", () => {
-    const frame = new ResumeTracker().frame('{\n"id":"c"}', false);
+  it("stream-resume pass-through keeps multi-line event data intact", async () => {
+    const { converter } = await resumed(false);
+    const [frame] = converter.event({ data: '{\n"id":"c"}' });
     expect(parseSse(frame ?? "").events.map((event) => event.data)).toEqual(['{\n"id":"c"}']);
   });
 });

@@ -12,7 +12,7 @@ import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
 import { proxy } from "../pipeline.js";
 import { assertMessageCount } from "./message-limit.js";
-import { routingHints } from "./routing-hints.js";
+import { routingHints, wantsResume } from "./routing-hints.js";
 
 /** An Anthropic client that enables thinking wants reasoning as thinking blocks. */
 const THINKING_AS_BLOCKS: ReasoningRequest = {
@@ -63,6 +63,7 @@ async function handleMessages(
     reasoning: thinking?.type === "enabled" ? { request: THINKING_AS_BLOCKS, separate: true } : undefined,
     forcedNode: hints.forcedNode,
     debug: hints.debug,
+    resume: wantsResume(request, ctx.config.stream_resume),
     sessionKey: userId ?? hints.sessionHeader,
   });
 }

@@ -20,7 +20,7 @@ import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
 import { type ProxyRequest, proxy } from "../pipeline.js";
 import { assertMessageCount } from "./message-limit.js";
-import { routingHints } from "./routing-hints.js";
+import { routingHints, wantsResume } from "./routing-hints.js";
 
 interface InferenceRoute {
   route: string;
@@ -109,14 +109,7 @@ async function handleInference(
     reasoning,
     forcedNode: hints.forcedNode,
     debug: hints.debug,
-    resume: wantsResume(ctx, request),
+    resume: wantsResume(request, ctx.config.stream_resume),
     sessionKey: check.fields.user ?? hints.sessionHeader,
   });
-}
-
-function wantsResume(ctx: GatewayContext, request: FastifyRequest): boolean {
-  const header = request.headers["x-switchyard-stream-resume"];
-  if (header === "true" || header === "1") return true;
-  if (header === "false" || header === "0") return false;
-  return ctx.config.stream_resume;
 }

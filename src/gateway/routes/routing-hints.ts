@@ -1,7 +1,7 @@
 /**
  * What a client can say about its own routing, read the same way by every inference route:
- * `?node=` to force a backend, `x-switchyard-debug: 1` to see the decision, and the affinity key
- * sticky routing uses when the body names no user.
+ * `?node=` to force a backend, `x-switchyard-debug: 1` to see the decision, the affinity key
+ * sticky routing uses when the body names no user, and `x-switchyard-stream-resume`.
  * @module
  */
 import type { FastifyRequest } from "fastify";
@@ -27,4 +27,12 @@ function sessionHeader(request: FastifyRequest): string | undefined {
   if (typeof session === "string" && session.length > 0) return session;
   const key = request.headers["x-api-key"] ?? request.headers.authorization;
   return typeof key === "string" && key.length > 0 ? key : undefined;
+}
+
+/** Whether a broken stream may resume on another backend: the client's header, else the config. */
+export function wantsResume(request: FastifyRequest, configured: boolean): boolean {
+  const header = request.headers["x-switchyard-stream-resume"];
+  if (header === "true" || header === "1") return true;
+  if (header === "false" || header === "0") return false;
+  return configured;
 }

@@ -16,7 +16,6 @@
  * `stream_options.include_usage` the usage arrives in a chunk after the finish reason.
  * @module
  */
-import { anthropicError } from "../anthropic/errors.js";
 import type {
   AnthropicBlockDelta,
   AnthropicDeltaUsage,
@@ -25,6 +24,7 @@ import type {
   AnthropicStreamEvent,
 } from "../anthropic/types.js";
 import { sseEvent } from "../sse.js";
+import { streamErrorFrame } from "../stream-error.js";
 import { prefixedId, toolCallId } from "./ids.js";
 import { isJsonObject, parseJson } from "./json.js";
 import type { OpenAIChatChunk, OpenAIChunkChoice, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
@@ -129,7 +129,7 @@ export class AnthropicToOpenAIStream implements StreamConverter {
   fail(status: number, message: string): string[] {
     if (this.#done) return [];
     this.#done = true;
-    return [frame(anthropicError(status, message))];
+    return [streamErrorFrame("anthropic", status, message)];
   }
 
   #start(chunk: Partial<OpenAIChatChunk>): string[] {

@@ -38,6 +38,7 @@ export const OPENAI_CHAT_PATH = "/v1/chat/completions";
 export class AnthropicToOpenAI implements Translator {
   readonly client = "anthropic";
   readonly backend = "openai";
+  readonly pipesBytes = false;
   readonly #newId: () => string;
   #model = "";
 

@@ -17,11 +17,11 @@ import type {
   JsonObject,
 } from "../anthropic/types.js";
 import { SSE_DONE, sseData } from "../sse.js";
+import { streamErrorFrame } from "../stream-error.js";
 import { prefixedId } from "./ids.js";
 import { isJsonObject, parseJson } from "./json.js";
 import type { OpenAIChatChunk, OpenAIChunkChoice, OpenAIChunkDelta } from "./openai-types.js";
 import { finishReasonFor } from "./stop-reasons.js";
-import { errorFrame } from "./stream-errors.js";
 import { copyReasoningBlock } from "./thinking-blocks.js";
 import { argumentsFromInput } from "./tool-arguments.js";
 import type { SseMessage, StreamConverter } from "./translator.js";
@@ -108,7 +108,7 @@ export class OpenAIToAnthropicStream implements StreamConverter {
   fail(status: number, message: string, code: string | null = null): string[] {
     if (this.#done) return [];
     this.#done = true;
-    return [errorFrame("openai", status, message, code)];
+    return [streamErrorFrame("openai", status, message, code)];
   }
 
   #envelope(): Omit<OpenAIChatChunk, "choices"> {

@@ -48,6 +48,7 @@ export const UNTRANSLATABLE_CODE = "untranslatable_request";
 export class OpenAIToAnthropic implements Translator {
   readonly client = "openai";
   readonly backend = "anthropic";
+  readonly pipesBytes = false;
   readonly #now: () => number;
   readonly #newId: () => string;
   #model = "";

@@ -1,17 +1,20 @@
 /**
- * The identity translator, for a backend that speaks the client's protocol. The gateway normally
- * pipes such bytes without parsing them; this exists so that every request has a translator, and so
- * that a stream the gateway did parse is written back unchanged.
+ * The identity translator, for a backend that speaks the client's protocol. Every request has a
+ * translator; this one says it pipes bytes, so the gateway sends such an answer without parsing it.
+ * Its stream converter is the top of a stack whose lower layers did have to parse the stream
+ * (reasoning separation, stream resume): it writes each event back as the frame it came from.
  * @module
  */
 import { sseRawData } from "../sse.js";
-import { errorFrame } from "./stream-errors.js";
+import { streamErrorFrame, UPSTREAM_FAILED } from "../stream-error.js";
 import type { Protocol, RequestTranslation, SseMessage, StreamConverter, Translator } from "./translator.js";
 
 /** Writes each event back as the frame it came from. */
 class PassthroughStream implements StreamConverter {
   readonly #protocol: Protocol;
   #done = false;
+  /** The backend's own end of stream passed (`[DONE]`, `message_stop`): no error may follow it. */
+  #complete = false;
 
   constructor(protocol: Protocol) {
     this.#protocol = protocol;
@@ -19,7 +22,11 @@ class PassthroughStream implements StreamConverter {
 
   event(message: SseMessage): string[] {
     if (this.#done) return [];
-    return [sseRawData(message.data, message.event)];
+    if (this.#protocol === "openai" ? message.data === "[DONE]" : message.event === "message_stop") {
+      this.#complete = true;
+    }
+    // OpenAI streams are unnamed events (as the gateway's converters have always written them).
+    return [sseRawData(message.data, this.#protocol === "openai" ? undefined : message.event)];
   }
 
   end(): string[] {
@@ -28,9 +35,9 @@ class PassthroughStream implements StreamConverter {
   }
 
   fail(status: number, message: string): string[] {
-    if (this.#done) return [];
+    if (this.#done || this.#complete) return [];
     this.#done = true;
-    return [errorFrame(this.#protocol, status, message)];
+    return [streamErrorFrame(this.#protocol, status, message, UPSTREAM_FAILED)];
   }
 }
 
@@ -38,6 +45,7 @@ class PassthroughStream implements StreamConverter {
 export class Passthrough implements Translator {
   readonly client: Protocol;
   readonly backend: Protocol;
+  readonly pipesBytes = true;
   readonly #path: string;
 
   /**

@@ -67,6 +67,11 @@ export interface StreamConverter {
 export interface Translator {
   readonly client: Protocol;
   readonly backend: Protocol;
+  /**
+   * The backend's answer is already in the client's protocol: its bytes may go to the client as they
+   * came, unparsed, unless something else (reasoning separation, stream resume) must read them.
+   */
+  readonly pipesBytes: boolean;
   /** Translates the client's request body (parsed JSON) into the upstream request. */
   request(body: unknown): RequestTranslation;
   /** Translates a successful upstream response body (parsed JSON) into the client's protocol. */

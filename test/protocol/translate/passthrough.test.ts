@@ -23,7 +23,10 @@ describe("passthrough", () => {
   });
 
   it.each([
-    ["openai", 'data: {"error":{"message":"gone","type":"server_error","param":null,"code":null}}\n\n'],
+    [
+      "openai",
+      'data: {"error":{"message":"gone","type":"server_error","param":null,"code":"upstream_failed"}}\n\n',
+    ],
     ["anthropic", 'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"gone"}}\n\n'],
   ] as const)("fail() speaks %s", (protocol, frame) => {
     expect(new Passthrough(protocol, "/").stream().fail(502, "gone")).toEqual([frame]);

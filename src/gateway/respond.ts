@@ -1,0 +1,111 @@
+/**
+ * The one way an upstream answer reaches the client, once the attempt has it (the reply is
+ * hijacked). Every request has a translator; what else must read the answer decides its shape:
+ *
+ * - an event stream that something must read (translation, reasoning separation, stream resume) goes
+ *   through the pump, converted by a stack: resume nearest the upstream (its prefill is the backend's
+ *   own text), then reasoning separation, then the translator's converter;
+ * - any other event stream, and any body that is not JSON, is piped as bytes, unparsed;
+ * - a JSON body is collected, rewritten when something must (reasoning, translation), `_routing`
+ *   spliced in; a refusal (4xx/5xx) crossing protocols goes back as the client's error body.
+ * @module
+ */
+
+import { SSE_HEADERS } from "../protocol/sse.js";
+import type { Translator } from "../protocol/translate/translator.js";
+import type { ResponseSeparationOptions } from "../reasoning/openai-response.js";
+import { clientResponseHeaders } from "../upstream/headers.js";
+import { ReasoningLayer, separateJson } from "./reasoning-transform.js";
+import {
+  type JsonTransform,
+  pipeBytes,
+  type RelayOptions,
+  type RelayOutcome,
+  sendJson,
+  writeJsonResponse,
+} from "./relay.js";
+import { pumpEvents } from "./stream-pump.js";
+import { type ContinueStream, StreamResume } from "./stream-resume.js";
+import { type StreamLayer, stack } from "./stream-stack.js";
+
+export interface RespondOptions extends Omit<RelayOptions, "protocol"> {
+  /** Between the backend's protocol and the client's; a passthrough pipes bytes. */
+  translator: Translator;
+  /** Reasoning separation of an OpenAI backend's chat answer, when asked for or configured. */
+  separation?: ResponseSeparationOptions | undefined;
+  /** Set when the client opted into resuming a broken stream on another backend. */
+  continueStream?: ContinueStream | undefined;
+}
+
+export function respond(options: RespondOptions): Promise<RelayOutcome> {
+  const { response, translator } = options;
+  if (response.statusCode >= 400 && !translator.pipesBytes) return sendTranslatedError(options);
+  const contentType = String(response.headers["content-type"] ?? "");
+  const isEventStream = contentType.startsWith("text/event-stream");
+  if (isEventStream && response.statusCode < 300) {
+    const resume =
+      options.continueStream && translator.backend === "openai"
+        ? new StreamResume(options.continueStream, (error) => options.onBroken?.(error))
+        : undefined;
+    const layers: StreamLayer[] = [];
+    if (resume) layers.push(resume);
+    if (options.separation) layers.push(new ReasoningLayer(options.separation));
+    // Nothing must read the stream: it goes as bytes, unparsed (the fast path).
+    if (layers.length > 0 || !translator.pipesBytes) return pumpStream(options, layers, resume);
+  }
+  const relay: RelayOptions = { ...options, protocol: translator.client };
+  if (isEventStream || !contentType.includes("json")) return pipeBytes(relay, isEventStream);
+  return sendJson(relay, jsonTransform(translator, options.separation));
+}
+
+function pumpStream(
+  options: RespondOptions,
+  layers: StreamLayer[],
+  resume: StreamResume | undefined,
+): Promise<RelayOutcome> {
+  const { raw, response } = options;
+  const headers = clientResponseHeaders(response.headers, { ...SSE_HEADERS, ...options.headers });
+  delete headers["content-length"];
+  raw.writeHead(response.statusCode, headers);
+  const converter = stack(layers, options.translator.stream());
+  return pumpEvents({ ...options, body: response.body, converter, recovery: resume });
+}
+
+/** Undefined when the backend's JSON can go as it is (`_routing` aside). */
+function jsonTransform(
+  translator: Translator,
+  separation: ResponseSeparationOptions | undefined,
+): JsonTransform | undefined {
+  if (separation) return (body) => translator.response(separateJson(body, separation));
+  return translator.pipesBytes ? undefined : (body) => translator.response(body);
+}
+
+/** The backend refused the request: its error goes back in the client's protocol. */
+async function sendTranslatedError(options: RespondOptions): Promise<RelayOutcome> {
+  const { raw, response, translator } = options;
+  let text: string;
+  try {
+    text = await response.body.text();
+  } catch (error) {
+    if (raw.destroyed) return "client_gone";
+    options.onBroken?.(error as Error);
+    raw.destroy();
+    return "upstream_broke";
+  }
+  const headers = clientResponseHeaders({ "content-type": "application/json" }, options.headers);
+  writeJsonResponse(
+    raw,
+    response.statusCode,
+    headers,
+    translator.error(response.statusCode, parseOrText(text)),
+  );
+  return "complete";
+}
+
+function parseOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The one SSE pump: parses an upstream event stream, writes what the converter (a stack: see
+ * stream-stack.ts) makes of each event, with backpressure, and settles once with how it ended. A
+ * stream that breaks mid-way may be recovered (stream resume hands it another upstream body to go on
+ * from); otherwise it ends with the converter's error frame in the client's protocol.
+ * @module
+ */
+import type { Readable, Writable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import { createParser } from "eventsource-parser";
+import type { SseMessage, StreamConverter } from "../protocol/translate/translator.js";
+import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
+import { findUsage, type TokenUsage } from "../upstream/usage.js";
+import type { RelayOutcome } from "./relay.js";
+
+/**
+ * Most bytes an upstream event stream may send without completing an event. The SSE parser holds an
+ * unterminated line, and an event's data lines until the blank line that ends it, so an upstream that
+ * never sends one would grow that buffer without bound; real events are a few KiB at most.
+ */
+export const MAX_PENDING_SSE_BYTES = 1024 * 1024;
+
+/** Why a stream that outgrew MAX_PENDING_SSE_BYTES counts as broken. */
+export function pendingSseOverflow(bytes: number): Error {
+  return new Error(
+    `the backend sent ${bytes} bytes without completing an event (the limit is ${MAX_PENDING_SSE_BYTES})`,
+  );
+}
+
+/** Goes on with a broken stream from another upstream (stream resume). */
+export interface StreamRecovery {
+  /**
+   * An upstream body broke: a body to go on from, or undefined to end the stream with an error.
+   * Told of every break, so it (not the pump's `onBroken`) blames the upstream that broke.
+   */
+  recover(error: Error): Promise<Readable | undefined>;
+  /** The stream is over; told once. */
+  close(outcome: RelayOutcome): void;
+}
+
+export interface PumpOptions {
+  /** The client's response (a ServerResponse whose head is written). */
+  raw: Writable;
+  body: Readable;
+  converter: StreamConverter;
+  recovery?: StreamRecovery | undefined;
+  /** Told the token counts of each upstream event that carries `usage`. */
+  onUsage?: ((usage: TokenUsage) => void) | undefined;
+  /** The upstream broke (or sent an event that never ends), and there is no recovery. */
+  onBroken?: ((error: Error) => void) | undefined;
+}
+
+type Drained =
+  | { kind: "ended" }
+  | { kind: "client_gone" }
+  | { kind: "broken"; error: Error }
+  /** The converter threw: the stream cannot go on, but the upstream is not to blame. */
+  | { kind: "unconvertible"; error: Error };
+
+export async function pumpEvents(options: PumpOptions): Promise<RelayOutcome> {
+  const { raw, converter, recovery } = options;
+  let body = options.body;
+  for (;;) {
+    const drained = await drain(raw, body, converter, options.onUsage);
+    if (drained.kind === "ended" || drained.kind === "client_gone") {
+      const outcome = drained.kind === "ended" && !raw.destroyed ? "complete" : "client_gone";
+      if (outcome === "complete") raw.end(converter.end().join(""));
+      recovery?.close(outcome);
+      return outcome;
+    }
+    const next = drained.kind === "broken" ? await recoverFrom(drained.error, options) : undefined;
+    if (next) {
+      body = next;
+      continue;
+    }
+    raw.end(converter.fail(...failure(drained)).join(""));
+    recovery?.close("upstream_broke");
+    return "upstream_broke";
+  }
+}
+
+function recoverFrom(error: Error, options: PumpOptions): Promise<Readable | undefined> | undefined {
+  if (options.recovery) return options.recovery.recover(error);
+  options.onBroken?.(error);
+  return undefined;
+}
+
+/** The status and message of the error event that ends a stream the gateway could not finish. */
+function failure(drained: Extract<Drained, { error: Error }>): [number, string] {
+  if (drained.kind === "unconvertible") {
+    return [502, `The gateway could not convert the backend's stream: ${drained.error.message}`];
+  }
+  const status = classifyUpstreamError(drained.error) === "body" ? 504 : 502;
+  return [status, `The backend failed mid-stream: ${describeUpstreamError(drained.error)}`];
+}
+
+/** Writes one upstream body's events to the client until it ends, breaks, or the client leaves. */
+function drain(
+  raw: Writable,
+  body: Readable,
+  converter: StreamConverter,
+  onUsage: PumpOptions["onUsage"],
+): Promise<Drained> {
+  return new Promise<Drained>((resolve) => {
+    let settled = false;
+    const settle = (outcome: Drained) => {
+      if (settled) return;
+      settled = true;
+      raw.off("close", onClose);
+      resolve(outcome);
+    };
+    /** Destroying the body aborts its upstream request. */
+    const stop = (outcome: Drained) => {
+      settle(outcome);
+      body.destroy();
+    };
+    const onClose = () => {
+      if (!raw.writableFinished) stop({ kind: "client_gone" });
+    };
+    // Bytes fed since the parser last completed an event: a bound on what it holds, give or take
+    // the tail of the chunk that completed one.
+    let pendingBytes = 0;
+    const parser = createParser({
+      onEvent: (event) => {
+        pendingBytes = 0;
+        if (settled) return;
+        const error = writeEvent(event, raw, body, converter, onUsage);
+        if (error) stop({ kind: "unconvertible", error });
+      },
+    });
+    const decoder = new StringDecoder("utf8");
+    if (raw.destroyed) return stop({ kind: "client_gone" });
+    raw.once("close", onClose);
+    body.on("data", (chunk: Buffer) => {
+      pendingBytes += chunk.length;
+      parser.feed(decoder.write(chunk));
+      if (pendingBytes > MAX_PENDING_SSE_BYTES) {
+        stop({ kind: "broken", error: pendingSseOverflow(pendingBytes) });
+      }
+    });
+    body.once("end", () => {
+      parser.feed(decoder.end());
+      settle({ kind: "ended" });
+    });
+    // `on`, not `once`: destroying the body later may emit another error, which must not go unheard.
+    body.on("error", (error: Error) =>
+      settle(raw.destroyed ? { kind: "client_gone" } : { kind: "broken", error }),
+    );
+  });
+}
+
+/** Writes what the converter makes of one event, pausing the body while the client is full. */
+function writeEvent(
+  event: SseMessage,
+  raw: Writable,
+  body: Readable,
+  converter: StreamConverter,
+  onUsage: PumpOptions["onUsage"],
+): Error | undefined {
+  if (onUsage !== undefined && event.data.includes('"usage"')) {
+    const usage = findUsage(Buffer.from(event.data));
+    if (usage) onUsage(usage);
+  }
+  let frames: string[];
+  try {
+    frames = converter.event(event);
+  } catch (error) {
+    // A converter that cannot read the backend's event ends this stream, not the process.
+    return error as Error;
+  }
+  for (const frame of frames) {
+    if (!raw.write(frame) && !body.isPaused()) {
+      body.pause();
+      raw.once("drain", () => body.resume());
+    }
+  }
+  return undefined;
+}
