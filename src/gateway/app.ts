@@ -31,6 +31,7 @@ import { createClientErrorHandler } from "./client-error.js";
 import { ClientKeys } from "./client-keys.js";
 import { ConnectionDrain } from "./connection-drain.js";
 import type { GatewayContext } from "./context.js";
+import { decorateEndpoint } from "./endpoint.js";
 import { sendError } from "./error-reply.js";
 import { GatewayError } from "./errors.js";
 import { HostedModels } from "./hosted-models.js";
@@ -161,6 +162,7 @@ export function buildGateway(
   });
   const drain = new ConnectionDrain(app.server);
   decorateAccessLog(app);
+  decorateEndpoint(app);
   if (accessLogEnabled(config)) registerAccessLog(app, logger);
   registerJsonBodyParser(app);
   if (config.max_url_bytes > 0) rejectLongUrls(app, config.max_url_bytes);

@@ -95,8 +95,8 @@ export async function attemptOnce(
     ctx.metrics.upstreamFailures.inc(1, backend.id, reason);
   };
   try {
-    const translator = translatorFor(proxied.protocol, backend.kind);
-    let path = proxied.path;
+    const translator = translatorFor(proxied.endpoint.protocol, backend.kind);
+    let path = proxied.endpoint.path;
     const forwarded = forwardedModel(backend, model, attempt.body, proxied.parsedBody);
     let body = forwarded.body;
     let headers = upstreamRequestHeaders(request.headers, request.id);
@@ -196,7 +196,7 @@ export async function attemptOnce(
         request.id,
         extraHeaders,
       );
-      ctx.metrics.requests.inc(1, proxied.route, model, backend.id, statusText(response.statusCode));
+      ctx.metrics.requests.inc(1, proxied.endpoint.name, model, backend.id, statusText(response.statusCode));
       return { kind: "relayed" };
     }
     reply.hijack();
@@ -218,13 +218,10 @@ export async function attemptOnce(
             raw: reply.raw,
             response,
             headers: extraHeaders,
-            protocol: proxied.protocol,
+            protocol: proxied.endpoint.protocol,
             transform,
             // The `_routing` object belongs to OpenAI-shaped answers only.
-            routing:
-              proxied.protocol === "openai" && proxied.route !== "embeddings"
-                ? backend.routingJson
-                : undefined,
+            routing: proxied.endpoint.routingJson ? backend.routingJson : undefined,
             onUsage: (usage) => {
               ctx.metrics.tokens.inc(usage.prompt, model, backend.id, "prompt");
               ctx.metrics.tokens.inc(usage.completion, model, backend.id, "completion");
@@ -236,8 +233,8 @@ export async function attemptOnce(
               logBrokenAnswer(ctx.logger, request.id, backend.id, error);
             },
           });
-    ctx.metrics.requests.inc(1, proxied.route, model, backend.id, statusText(response.statusCode));
-    ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, proxied.route, model);
+    ctx.metrics.requests.inc(1, proxied.endpoint.name, model, backend.id, statusText(response.statusCode));
+    ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, proxied.endpoint.name, model);
     if (outcome === "client_gone" && verdict === "success") verdict = undefined;
     return { kind: "relayed" };
   } finally {
@@ -314,7 +311,7 @@ export async function startContinuation(
   try {
     const response = await ctx.pools.for(backend.origin).request({
       method: "POST",
-      path: backend.pathFor(proxied.path),
+      path: backend.pathFor(proxied.endpoint.path),
       headers,
       body,
       signal,
@@ -364,7 +361,7 @@ function separationOptions(
   proxied: ProxyRequest,
   backend: BackendState,
 ): ResponseSeparationOptions | undefined {
-  if (proxied.route !== "chat" && proxied.route !== "messages") return undefined;
+  if (!proxied.endpoint.reasoning) return undefined;
   if (backend.kind !== "openai") return undefined;
   const asked = proxied.reasoning?.separate === true;
   if (!asked && !backend.separateReasoning) return undefined;

@@ -11,7 +11,6 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { RoutingFields } from "../protocol/openai/requests.js";
-import type { Protocol } from "../protocol/translate/translator.js";
 import type { ReasoningRequest } from "../reasoning/request-options.js";
 import type { BackendState } from "../routing/backend.js";
 import { ClientGone } from "../upstream/client-gone.js";
@@ -20,16 +19,15 @@ import { attemptOnce, startContinuation } from "./attempt.js";
 import { admitRequest, assertModelAllowed } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { RequestDeadline } from "./deadline.js";
+import type { Endpoint } from "./endpoint.js";
 import { GatewayError } from "./errors.js";
 import { logAttemptFailure } from "./failure-log.js";
 import { claimProbe } from "./half-open-probe.js";
 import type { ContinueStream } from "./stream-resume.js";
 
 export interface ProxyRequest {
-  /** Metrics label of the route: chat, completions, embeddings. */
-  route: string;
-  /** The OpenAI path the backend is asked for, e.g. `/v1/chat/completions`. */
-  path: string;
+  /** What the route is: its name, path, client protocol and what it allows. */
+  endpoint: Endpoint;
   fields: RoutingFields;
   /** The client's body: forwarded byte for byte unless the model name must change. */
   rawBody: Buffer;
@@ -40,8 +38,6 @@ export interface ProxyRequest {
   debug: boolean;
   /** Affinity key for sticky routing: `user`, else `x-session-id`, else the client's API key. */
   sessionKey?: string | undefined;
-  /** The client's protocol: errors, stream failures and translation follow it. */
-  protocol: Protocol;
   /** The client opted into resuming a broken stream elsewhere (`x-switchyard-stream-resume: true` or config). */
   resume?: boolean | undefined;
   /** The reasoning extension fields, when the request carried any (chat only). */
@@ -82,13 +78,12 @@ export async function proxy(
       },
     );
   }
-  if (proxied.route !== "chat" && proxied.route !== "messages") {
-    // Anthropic's API has only Messages: completions and embeddings need an OpenAI-compatible backend.
+  if (!proxied.endpoint.anthropicBackends) {
     serving = serving.filter((backend) => backend.kind === "openai");
     if (serving.length === 0) {
       throw new GatewayError(
         "SWY_ERR_INVALID_REQUEST",
-        `The model '${model}' is served only by Anthropic backends, which have no ${proxied.path}.`,
+        `The model '${model}' is served only by Anthropic backends, which have no ${proxied.endpoint.path}.`,
         { param: "model" },
       );
     }
@@ -130,7 +125,7 @@ export async function proxy(
   let overheadObserved = false;
   /** Backends whose global cap (shared state) refused this request; only ever set with Redis. */
   let globallyFull: Set<string> | undefined;
-  const resumable = proxied.resume === true && proxied.fields.stream && proxied.route === "chat";
+  const resumable = proxied.resume === true && proxied.fields.stream && proxied.endpoint.resumes;
   const continueStream: ContinueStream = async (prefill) => {
     for (;;) {
       const { available } = select(serving, tried);
@@ -195,14 +190,14 @@ export async function proxy(
     // A half-open backend whose one probe is someone else's is passed by, like a tried one. The
     // check keeps the happy path (closed circuit) free of an await.
     if (backend.circuit.state !== "closed" && !(await claimProbe(ctx, backend))) continue;
-    if (tried.size > 1) ctx.metrics.retries.inc(1, proxied.route);
+    if (tried.size > 1) ctx.metrics.retries.inc(1, proxied.endpoint.name);
     ctx.metrics.routingDecisions.inc(1, strategy.name, tried.size > 1 ? "retry" : "picked");
     const debugHeader = proxied.debug
       ? describeRoute(strategy.name, selection, backend, failures)
       : undefined;
     if (!overheadObserved) {
       overheadObserved = true;
-      ctx.metrics.gatewayOverhead.observe((reply.elapsedTime - queuedMs) / 1000, proxied.route);
+      ctx.metrics.gatewayOverhead.observe((reply.elapsedTime - queuedMs) / 1000, proxied.endpoint.name);
     }
     const result = await attemptOnce(ctx, request, reply, {
       client,
