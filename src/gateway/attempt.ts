@@ -28,14 +28,16 @@ import {
   separateThenTranslate,
 } from "./reasoning-transform.js";
 import { type ResponseTransform, relay, writeJsonResponse } from "./relay.js";
+import { retryLater } from "./retry-later.js";
+import { type AttemptFailure, isRefusal, isRetryableStatus, retryAfterOf } from "./retry-policy.js";
 import { type Continuation, type ContinueStream, relayResumable } from "./stream-resume.js";
 import { translateCredentials, translatorFor } from "./translation.js";
 
 export type AttemptResult =
   | { kind: "relayed" }
   | { kind: "aborted" }
-  | { kind: "retry"; reason: string }
-  | { kind: "timeout"; reason: string }
+  /** Nothing reached the client: another backend may take the request (retry-policy.ts). */
+  | { kind: "failed"; failure: AttemptFailure }
   /** The backend's global cap (shared state) is reached: nothing was sent, try again later. */
   | { kind: "full" };
 
@@ -122,11 +124,19 @@ export async function attemptOnce(
       const key = pool?.next(triedKeys);
       if (pool && key === undefined) {
         const wait = pool.retryAfterMs();
-        const reason =
-          wait === undefined
-            ? "every API key was refused (401/403)"
-            : `every API key is rate limited for ${Math.ceil(wait / 1000)} s`;
-        return { kind: "retry", reason };
+        return {
+          kind: "failed",
+          failure:
+            wait === undefined
+              ? { kind: "keys", backend: backend.id, cause: "every API key was refused (401/403)" }
+              : {
+                  kind: "status",
+                  backend: backend.id,
+                  status: 429,
+                  retryAfterMs: wait,
+                  cause: `every API key is rate limited for ${Math.ceil(wait / 1000)} s`,
+                },
+        };
       }
       if (key !== undefined) {
         triedKeys.add(key);
@@ -145,13 +155,14 @@ export async function attemptOnce(
       } catch (error) {
         const failure = signal.timedOut ? "timeout" : classifyUpstreamError(error);
         if (failure === "aborted" || attempt.signal.aborted) return { kind: "aborted" };
-        const reason = signal.timedOut
+        const cause = signal.timedOut
           ? `no response within ${formatSeconds(budgetMs)} s`
           : describeUpstreamError(error);
         fail(failure);
         strategy.onResult?.(backend.id, "failure", performance.now() - sentAt);
-        if (failure === "connect") ctx.health.markUnreachable(backend, reason);
-        return failure === "timeout" ? { kind: "timeout", reason } : { kind: "retry", reason };
+        if (failure === "connect") ctx.health.markUnreachable(backend, cause);
+        const kind = failure === "timeout" || failure === "connect" ? failure : "error";
+        return { kind: "failed", failure: { kind, backend: backend.id, cause } };
       }
       if (key === undefined || !pool) break;
       pool.report(key, response.statusCode, response.headers);
@@ -161,20 +172,31 @@ export async function attemptOnce(
         if (status === 429) break;
         // The client's own credentials were fine: every refused key is the operator's problem, a 502.
         await response.body.dump();
-        return { kind: "retry", reason: `every API key was refused (${status})` };
+        return {
+          kind: "failed",
+          failure: { kind: "keys", backend: backend.id, cause: `every API key was refused (${status})` },
+        };
       }
       ctx.metrics.keyRotations.inc(1, backend.id, statusText(status));
       await response.body.dump();
     }
     const ttfbMs = performance.now() - sentAt;
     ctx.metrics.upstreamTtfb.observe(ttfbMs / 1000, backend.id);
-    if (response.statusCode >= 500 || response.statusCode === 429) {
+    const status = response.statusCode;
+    if (isRetryableStatus(status)) {
       const detail = await errorSnippet(response.body);
       // A 429 is the backend's capacity, not its failure: retry elsewhere but leave its circuit alone.
-      if (response.statusCode === 429) verdict = "success";
-      else fail("status_5xx");
+      if (status === 429) verdict = "success";
+      else fail(status === 408 ? "status_408" : "status_5xx");
       strategy.onResult?.(backend.id, verdict === "failure" ? "failure" : "success", ttfbMs);
-      return { kind: "retry", reason: `HTTP ${response.statusCode}${detail ? ` ${detail}` : ""}` };
+      const retryAfterMs = isRefusal(status) ? retryAfterOf(response.headers) : undefined;
+      // A pooled backend's keys cool down in the pool; only a backend without one is passed by.
+      if (retryAfterMs !== undefined && isRefusal(status) && !pool) retryLater(backend, status, retryAfterMs);
+      const cause = `HTTP ${status}${detail ? ` ${detail}` : ""}`;
+      return {
+        kind: "failed",
+        failure: { kind: "status", backend: backend.id, status, retryAfterMs, cause },
+      };
     }
     signal.disarm();
     verdict = "success";

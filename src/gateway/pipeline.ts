@@ -23,6 +23,14 @@ import type { Endpoint } from "./endpoint.js";
 import { GatewayError } from "./errors.js";
 import { logAttemptFailure } from "./failure-log.js";
 import { claimProbe } from "./half-open-probe.js";
+import { waitingFor } from "./retry-later.js";
+import {
+  type AttemptFailure,
+  describeFailure,
+  isRetryable,
+  refusalOf,
+  retryAfterSeconds,
+} from "./retry-policy.js";
 import type { ContinueStream } from "./stream-resume.js";
 
 export interface ProxyRequest {
@@ -108,7 +116,7 @@ export async function proxy(
   const strategy = ctx.strategies.for(model);
   const routing = { model, sessionKey: proxied.sessionKey, promptPrefix: proxied.fields.promptPrefix };
   const tried = new Set<string>();
-  const failures: string[] = [];
+  const failures: AttemptFailure[] = [];
   const deadline = RequestDeadline.start(ctx.config);
   // A wait for capacity ends at queue_timeout (429), or earlier at the request's deadline (504).
   const queueTimeoutAt = performance.now() + ctx.config.queue_timeout * 1000;
@@ -219,13 +227,14 @@ export async function proxy(
       globallyFull.add(backend.id);
       continue;
     }
-    failures.push(`${backend.id}: ${result.reason}`);
+    const { failure } = result;
+    failures.push(failure);
     const next = select(serving, tried, globallyFull);
     logAttemptFailure(ctx.logger, {
       reqId: request.id,
       backend: backend.id,
       attempt: failures.length,
-      reason: result.reason,
+      reason: failure.cause,
       retrying:
         failures.length <= ctx.config.max_retries &&
         next.available.length + next.full.length > 0 &&
@@ -233,34 +242,68 @@ export async function proxy(
     });
     // A hung backend is retried elsewhere like a failed one, while the deadline leaves time; when
     // every attempt failed and the last one timed out, or time ran out, the client gets a 504.
-    lastTimedOut = result.kind === "timeout";
+    lastTimedOut = failure.kind === "timeout";
+    if (!isRetryable(failure)) break;
   }
   if (lastTimedOut || outOfTime) throw timeoutError(ctx.config, failures);
   if (failures.length === 0) {
     ctx.metrics.routingDecisions.inc(1, strategy.name, "no_backend");
-    const waits = serving.map((backend) => backend.circuit.retryAfterMs).filter((ms) => ms > 0);
-    const retryAfter = waits.length > 0 ? Math.ceil(Math.min(...waits) / 1000) : 1;
-    const why = lastSelection?.excluded.length ? ` (${lastSelection.excluded.join(", ")})` : "";
-    throw new GatewayError(
-      "SWY_ERR_NO_HEALTHY_BACKEND",
-      `No healthy backend is available for model '${model}'${why}.`,
-      {
-        headers: { "retry-after": String(retryAfter) },
-      },
-    );
+    throw noBackendError(model, serving, lastSelection);
   }
-  if (failures.every((failure) => failure.includes(": HTTP 429"))) {
-    throw new GatewayError(
+  throw failedError(model, failures);
+}
+
+/** Nothing was attempted: every backend was excluded (unhealthy, circuit open, said to come back later). */
+function noBackendError(
+  model: string,
+  serving: readonly BackendState[],
+  selection: Selection | undefined,
+): GatewayError {
+  const now = performance.now();
+  const later = serving.map((backend) => waitingFor(backend, now)).filter((entry) => entry !== undefined);
+  const waits = serving.map((backend) => backend.circuit.retryAfterMs).filter((ms) => ms > 0);
+  for (const entry of later) waits.push(entry.until - now);
+  const retryAfter = retryAfterSeconds(waits.length > 0 ? Math.min(...waits) : undefined);
+  const why = selection?.excluded.length ? ` (${selection.excluded.join(", ")})` : "";
+  if (later.length > 0 && later.every((entry) => entry.status === 429)) {
+    return new GatewayError(
       "SWY_ERR_CAPACITY",
-      `Every backend of model '${model}' is rate limited: ${failures.join("; ")}.`,
-      {
-        headers: { "retry-after": "1" },
-      },
+      `Every backend of model '${model}' asked to be retried later${why}.`,
+      { headers: { "retry-after": retryAfter } },
     );
   }
-  throw new GatewayError(
+  return new GatewayError(
+    "SWY_ERR_NO_HEALTHY_BACKEND",
+    `No healthy backend is available for model '${model}'${why}.`,
+    { headers: { "retry-after": retryAfter } },
+  );
+}
+
+/** Every attempt failed: 429/503 when each was refused with "come back later", else 502. */
+function failedError(model: string, failures: readonly AttemptFailure[]): GatewayError {
+  const attempts = failures.map(describeFailure).join("; ");
+  const refusal = refusalOf(failures);
+  if (refusal) {
+    const headers = { "retry-after": retryAfterSeconds(refusal.retryAfterMs) };
+    return refusal.status === 429
+      ? new GatewayError(
+          "SWY_ERR_CAPACITY",
+          `Every backend of model '${model}' is rate limited: ${attempts}.`,
+          {
+            headers,
+          },
+        )
+      : new GatewayError(
+          "SWY_ERR_NO_HEALTHY_BACKEND",
+          `Every backend of model '${model}' is unavailable: ${attempts}.`,
+          {
+            headers,
+          },
+        );
+  }
+  return new GatewayError(
     "SWY_ERR_UPSTREAM_FAILED",
-    `All ${failures.length} attempt(s) for model '${model}' failed: ${failures.join("; ")}.`,
+    `All ${failures.length} attempt(s) for model '${model}' failed: ${attempts}.`,
   );
 }
 
@@ -273,8 +316,10 @@ function select(
   globallyFull?: ReadonlySet<string>,
 ): Selection {
   const selection: Selection = { available: [], full: [], excluded: [] };
+  const now = performance.now();
   for (const backend of serving) {
     if (tried.has(backend.id)) selection.excluded.push(`${backend.id}: tried`);
+    else if (waitingFor(backend, now)) selection.excluded.push(`${backend.id}: retry later`);
     else if (backend.draining) selection.excluded.push(`${backend.id}: draining`);
     else if (!backend.healthy) selection.excluded.push(`${backend.id}: unhealthy`);
     else if (!backend.circuit.canAttempt())
@@ -288,8 +333,9 @@ function select(
 }
 
 /** The 504 of a request whose answer did not start in time, naming each attempt and why it failed. */
-function timeoutError(config: GatewayContext["config"], failures: readonly string[]): GatewayError {
-  const attempts = failures.length > 0 ? `: ${failures.join("; ")}` : " (no attempt finished)";
+function timeoutError(config: GatewayContext["config"], failures: readonly AttemptFailure[]): GatewayError {
+  const attempts =
+    failures.length > 0 ? `: ${failures.map(describeFailure).join("; ")}` : " (no attempt finished)";
   return new GatewayError(
     "SWY_ERR_UPSTREAM_TIMEOUT",
     `No backend answered within the request_timeout of ${config.request_timeout} s${attempts}.`,
@@ -308,7 +354,7 @@ function describeRoute(
   strategyName: string,
   selection: Selection,
   picked: BackendState,
-  failures: string[],
+  failures: readonly AttemptFailure[],
 ): string {
   const parts = [
     `strategy=${strategyName}`,
