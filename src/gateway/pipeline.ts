@@ -151,6 +151,11 @@ export async function proxy(
         clientGone,
         client,
       );
+      if (continuation === "full") {
+        // Another replica holds the backend's last slot: a probe reserved here is given back.
+        next.circuit.onAbandon();
+        continue;
+      }
       if (continuation || clientGone.aborted) return continuation;
     }
   };
