@@ -12,7 +12,7 @@ import { type ResponseSeparationOptions, separateChatCompletion } from "../reaso
 import type { BackendState } from "../routing/backend.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
-import { noteUsage } from "./access-log.js";
+import { noteAnswer, noteUsage } from "./access-log.js";
 import { forwardedModel } from "./backend-model.js";
 import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
@@ -25,7 +25,6 @@ import {
 } from "./reasoning-transform.js";
 import { type ResponseTransform, writeJsonResponse } from "./relay.js";
 import type { AttemptFailure } from "./retry-policy.js";
-import { statusLabel } from "./status-label.js";
 import type { Continuation, ContinueStream } from "./stream-resume.js";
 import { translateCredentials, translatorFor } from "./translation.js";
 import { UpstreamAttempt, type UpstreamCall, withoutCredentials } from "./upstream-attempt.js";
@@ -98,6 +97,7 @@ export async function attemptOnce(
       // The backend refused the request: its error goes back in the client's protocol.
       const text = await response.body.text();
       upstream.settle("success");
+      noteAnswer(request, backend.id);
       sendJson(
         reply,
         response.statusCode,
@@ -105,10 +105,10 @@ export async function attemptOnce(
         request.id,
         extraHeaders,
       );
-      ctx.metrics.requests.inc(1, proxied.endpoint.name, model, backend.id, statusLabel(response.statusCode));
       return { kind: "relayed" };
     }
     const transform = transformFor(proxied, backend, translator);
+    noteAnswer(request, backend.id);
     await upstream.respond(reply, response, {
       headers: extraHeaders,
       protocol: proxied.endpoint.protocol,
@@ -123,8 +123,6 @@ export async function attemptOnce(
       // Resume watches an OpenAI chat stream as the backend sends it: not one that is rewritten.
       continueStream: !translator && !transform ? attempt.continueStream : undefined,
     });
-    ctx.metrics.requests.inc(1, proxied.endpoint.name, model, backend.id, statusLabel(response.statusCode));
-    ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, proxied.endpoint.name, model);
     return { kind: "relayed" };
   } finally {
     // Whatever threw, the slot goes back (a no-op when the attempt settled already).

@@ -6,7 +6,7 @@
  * the same facts instead of comparing route names or sniffing the URL.
  * @module
  */
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Protocol } from "../protocol/translate/translator.js";
 
 export type EndpointName = "chat" | "completions" | "embeddings" | "messages";
@@ -82,17 +82,6 @@ declare module "fastify" {
 /** Decorated on every request (null), so requests keep one shape whatever route they reach. */
 export function decorateEndpoint(app: FastifyInstance): void {
   app.decorateRequest("endpoint", null);
-}
-
-/**
- * The route-level hook that puts `endpoint` on the request. It runs first (onRequest), so a body
- * fastify refuses while parsing is answered in the route's protocol too.
- */
-export function markEndpoint(endpoint: Endpoint): onRequestHookHandler {
-  return (request, _reply, done) => {
-    request.endpoint = endpoint;
-    done();
-  };
 }
 
 /**

@@ -14,15 +14,15 @@ import type { RoutingFields } from "../protocol/openai/requests.js";
 import type { ReasoningRequest } from "../reasoning/request-options.js";
 import type { BackendState } from "../routing/backend.js";
 import { ClientGone } from "../upstream/client-gone.js";
-import { noteClient } from "./access-log.js";
+import { noteModel } from "./access-log.js";
 import { attemptOnce, startContinuation } from "./attempt.js";
-import { admitRequest, assertModelAllowed } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { RequestDeadline } from "./deadline.js";
 import type { Endpoint } from "./endpoint.js";
 import { GatewayError } from "./errors.js";
 import { logAttemptFailure } from "./failure-log.js";
 import { claimProbe } from "./half-open-probe.js";
+import { countAnswer } from "./request-metrics.js";
 import { waitingFor } from "./retry-later.js";
 import {
   type AttemptFailure,
@@ -66,16 +66,11 @@ export async function proxy(
   reply: FastifyReply,
   proxied: ProxyRequest,
 ): Promise<void> {
-  // With gateway keys configured, the client is known (401 otherwise) before anything else happens.
-  const client = ctx.clientKeys.required ? ctx.clientKeys.authenticate(request.headers) : undefined;
+  // With gateway keys configured, the client was authenticated and admitted (client-auth.ts).
+  const client = request.gatewayClient ?? undefined;
   const resolved = ctx.models.resolve(proxied.fields.model);
   if (!resolved) throw new GatewayError("SWY_ERR_NO_HEALTHY_BACKEND", "No backend lists any model yet.");
   const { model } = resolved;
-  if (client) {
-    noteClient(request, client);
-    assertModelAllowed(client, model);
-    await admitRequest(ctx.state, client);
-  }
   let serving = ctx.registry.serving(model);
   if (serving.length === 0) {
     throw new GatewayError(
@@ -86,6 +81,7 @@ export async function proxy(
       },
     );
   }
+  noteModel(request, model);
   if (!proxied.endpoint.anthropicBackends) {
     serving = serving.filter((backend) => backend.kind === "openai");
     if (serving.length === 0) {
@@ -111,7 +107,10 @@ export async function proxy(
 
   const clientGone = new ClientGone();
   reply.raw.once("close", () => {
-    if (!reply.raw.writableFinished) clientGone.abort();
+    if (reply.raw.writableFinished) return;
+    clientGone.abort();
+    // fastify's onResponse runs only for answers that finish: an answer the client left is counted here.
+    if (reply.raw.headersSent) countAnswer(ctx.metrics, request, reply);
   });
   const strategy = ctx.strategies.for(model);
   const routing = { model, sessionKey: proxied.sessionKey, promptPrefix: proxied.fields.promptPrefix };

@@ -9,8 +9,9 @@ import { messagesRequestSchema } from "../../protocol/anthropic/requests.js";
 import { promptPrefix } from "../../protocol/prompt-prefix.js";
 import type { ReasoningRequest } from "../../reasoning/request-options.js";
 import type { GatewayContext } from "../context.js";
-import { ENDPOINTS, markEndpoint } from "../endpoint.js";
+import { ENDPOINTS } from "../endpoint.js";
 import { GatewayError } from "../errors.js";
+import { inferenceRouteHooks } from "../inference-route.js";
 import { proxy } from "../pipeline.js";
 import { assertMessageCount } from "./message-limit.js";
 import { routingHints } from "./routing-hints.js";
@@ -25,7 +26,7 @@ const THINKING_AS_BLOCKS: ReasoningRequest = {
 
 export function anthropicRoutes(ctx: GatewayContext) {
   return async function anthropicRoutesPlugin(app: FastifyInstance): Promise<void> {
-    app.post(ENDPOINTS.messages.path, { onRequest: markEndpoint(ENDPOINTS.messages) }, (request, reply) =>
+    app.post(ENDPOINTS.messages.path, inferenceRouteHooks(ctx, ENDPOINTS.messages), (request, reply) =>
       handleMessages(ctx, request, reply),
     );
   };

@@ -17,8 +17,9 @@ import {
   stripReasoningFields,
 } from "../../reasoning/request-options.js";
 import type { GatewayContext } from "../context.js";
-import { ENDPOINTS, type Endpoint, markEndpoint } from "../endpoint.js";
+import { ENDPOINTS, type Endpoint } from "../endpoint.js";
 import { GatewayError } from "../errors.js";
+import { inferenceRouteHooks } from "../inference-route.js";
 import { type ProxyRequest, proxy } from "../pipeline.js";
 import { assertMessageCount } from "./message-limit.js";
 import { routingHints } from "./routing-hints.js";
@@ -37,7 +38,7 @@ const INFERENCE_ROUTES: readonly InferenceRoute[] = [
 export function openAIRoutes(ctx: GatewayContext) {
   return async function openAIRoutesPlugin(app: FastifyInstance): Promise<void> {
     for (const inference of INFERENCE_ROUTES) {
-      app.post(inference.endpoint.path, { onRequest: markEndpoint(inference.endpoint) }, (request, reply) =>
+      app.post(inference.endpoint.path, inferenceRouteHooks(ctx, inference.endpoint), (request, reply) =>
         handleInference(ctx, inference, request, reply),
       );
     }
