@@ -32,6 +32,8 @@ export interface AccessLogEntry {
   /** Milliseconds from the request's arrival to its first byte written to the client. */
   firstByteMs: number | undefined;
   written: boolean;
+  /** The answer is in the request metrics (request-metrics.ts): they count it once. */
+  counted: boolean;
 }
 
 /** The fields of one access-log line; undefined ones are left out of the JSON. */
@@ -79,6 +81,7 @@ export function newAccessLogEntry(): AccessLogEntry {
     completionTokens: undefined,
     firstByteMs: undefined,
     written: false,
+    counted: false,
   };
 }
 

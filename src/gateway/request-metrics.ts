@@ -12,11 +12,13 @@ import { statusLabel } from "./status-label.js";
 export const UNKNOWN_MODEL = "unknown";
 export const NO_BACKEND = "none";
 
-/** Counts the answer `reply` carries; call once per request, when it finished or the client left. */
+/** Counts the answer `reply` carries, when it finished or the client left; a second call is a no-op. */
 export function countAnswer(metrics: GatewayMetrics, request: FastifyRequest, reply: FastifyReply): void {
   const endpoint = request.endpoint;
   if (endpoint === null) return;
   const entry = request.accessLog;
+  if (entry?.counted) return;
+  if (entry) entry.counted = true;
   const model = entry?.model ?? UNKNOWN_MODEL;
   const backend = entry?.answeredBy ?? NO_BACKEND;
   metrics.requests.inc(1, endpoint.name, model, backend, statusLabel(reply.raw.statusCode));
