@@ -11,7 +11,10 @@ import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.js";
 import type { TokenUsage } from "../upstream/usage.js";
 
-/** What the pipeline learns about one request while serving it. */
+/**
+ * What the pipeline learns about one request while serving it. Every inference request has one (the
+ * request metrics read it, request-metrics.ts); other routes have one while the access log is on.
+ */
 export interface AccessLogEntry {
   /** The name of the client key the request authenticated with (never the key). */
   client: string | undefined;
@@ -19,12 +22,18 @@ export interface AccessLogEntry {
   sentModel: string | undefined;
   /** The backend of the last attempt: the one that answered, or the last that failed. */
   backend: string | undefined;
+  /** The resolved model, once a backend is known to serve it (a bounded metrics label). */
+  model: string | undefined;
+  /** The backend whose answer the client got; undefined when the gateway answered itself. */
+  answeredBy: string | undefined;
   attempts: number;
   promptTokens: number | undefined;
   completionTokens: number | undefined;
   /** Milliseconds from the request's arrival to its first byte written to the client. */
   firstByteMs: number | undefined;
   written: boolean;
+  /** The answer is in the request metrics (request-metrics.ts): they count it once. */
+  counted: boolean;
 }
 
 /** The fields of one access-log line; undefined ones are left out of the JSON. */
@@ -48,7 +57,7 @@ export interface AccessLogRecord {
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** Set per request only while the access log is on. */
+    /** Set on inference requests, and on every request while the access log is on. */
     accessLog: AccessLogEntry | null;
   }
 }
@@ -65,11 +74,14 @@ export function newAccessLogEntry(): AccessLogEntry {
     client: undefined,
     sentModel: undefined,
     backend: undefined,
+    model: undefined,
+    answeredBy: undefined,
     attempts: 0,
     promptTokens: undefined,
     completionTokens: undefined,
     firstByteMs: undefined,
     written: false,
+    counted: false,
   };
 }
 
@@ -158,6 +170,18 @@ export function noteAttempt(request: FastifyRequest, backendId: string, model: s
   entry.attempts++;
   entry.backend = backendId;
   entry.sentModel = model;
+}
+
+/** The request's model is served here: from now on it may label metrics. */
+export function noteModel(request: FastifyRequest, model: string): void {
+  const entry = request.accessLog;
+  if (entry) entry.model = model;
+}
+
+/** The client gets `backendId`'s answer (not one the gateway made after the attempts failed). */
+export function noteAnswer(request: FastifyRequest, backendId: string): void {
+  const entry = request.accessLog;
+  if (entry) entry.answeredBy = backendId;
 }
 
 /** Summed like the token metrics: a stream may report usage in more than one event. */

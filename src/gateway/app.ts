@@ -27,10 +27,12 @@ import { getWithDeadline, modelIds, parseJsonOrUndefined } from "../upstream/get
 import { UpstreamPools } from "../upstream/pools.js";
 import { accessLogEnabled, decorateAccessLog, registerAccessLog } from "./access-log.js";
 import { isLoopbackHost } from "./admin-guard.js";
+import { decorateGatewayClient } from "./client-auth.js";
 import { createClientErrorHandler } from "./client-error.js";
 import { ClientKeys } from "./client-keys.js";
 import { ConnectionDrain } from "./connection-drain.js";
 import type { GatewayContext } from "./context.js";
+import { decorateEndpoint } from "./endpoint.js";
 import { sendError } from "./error-reply.js";
 import { GatewayError } from "./errors.js";
 import { HostedModels } from "./hosted-models.js";
@@ -161,6 +163,8 @@ export function buildGateway(
   });
   const drain = new ConnectionDrain(app.server);
   decorateAccessLog(app);
+  decorateEndpoint(app);
+  decorateGatewayClient(app);
   if (accessLogEnabled(config)) registerAccessLog(app, logger);
   registerJsonBodyParser(app);
   if (config.max_url_bytes > 0) rejectLongUrls(app, config.max_url_bytes);

@@ -1,38 +1,35 @@
 /**
- * One attempt of a proxied request on one backend: lease, send, classify the answer, relay it.
- * Client and backend may speak different protocols; then the request and the answer go through a
- * translator. The lease taken here is released exactly once, in `finally`, with the breaker told
- * the verdict (success, failure, or none when the client left first).
+ * One attempt of a proxied request on one backend, as the pipeline sees it: prepare what the backend
+ * is asked (the model it knows the request by, a translation when client and backend speak different
+ * protocols), run it as an UpstreamAttempt (upstream-attempt.ts: the slot, the call, the verdict),
+ * and hand the answer to the response path (respond.ts). A stream continuation is started the same way, on another
+ * backend, with the text so far as a prefill.
  * @module
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Dispatcher } from "undici";
 import { OPENAI_CHAT_PATH } from "../protocol/translate/anthropic-to-openai.js";
-import { ANTHROPIC_VERSION } from "../protocol/translate/openai-to-anthropic.js";
 import type { ResponseSeparationOptions } from "../reasoning/openai-response.js";
 import type { BackendState } from "../routing/backend.js";
-import type { Lease } from "../state/store.js";
 import type { ClientGone } from "../upstream/client-gone.js";
-import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
-import { noteAttempt, noteUsage } from "./access-log.js";
+import { noteAnswer, noteUsage } from "./access-log.js";
 import { forwardedModel } from "./backend-model.js";
 import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { continuationBody } from "./continuation-body.js";
-import { AttemptSignal, continuationBudgetMs, type RequestDeadline, undiciTimeout } from "./deadline.js";
-import { logBrokenAnswer } from "./failure-log.js";
+import { continuationBudgetMs, type RequestDeadline } from "./deadline.js";
 import type { ProxyRequest } from "./pipeline.js";
 import { writeJsonResponse } from "./relay.js";
-import { respond } from "./respond.js";
+import type { AttemptFailure } from "./retry-policy.js";
 import type { Continuation, ContinueStream } from "./stream-resume.js";
 import { translateCredentials, translatorFor } from "./translation.js";
+import { UpstreamAttempt, type UpstreamCall, withoutCredentials } from "./upstream-attempt.js";
 
 export type AttemptResult =
   | { kind: "relayed" }
   | { kind: "aborted" }
-  | { kind: "retry"; reason: string }
-  | { kind: "timeout"; reason: string }
+  /** Nothing reached the client: another backend may take the request (retry-policy.ts). */
+  | { kind: "failed"; failure: AttemptFailure }
   /** The backend's global cap (shared state) is reached: nothing was sent, try again later. */
   | { kind: "full" };
 
@@ -60,187 +57,70 @@ export async function attemptOnce(
   attempt: Attempt,
 ): Promise<AttemptResult> {
   const { proxied, model, backend } = attempt;
-  const strategy = ctx.strategies.for(model);
-  // With shared state, a capped backend's cap holds across replicas: one atomic acquire (the only
-  // round trip a request waits on). Without it, nothing here is awaited: the local count decides.
-  let lease: Lease | undefined;
-  let renewal: NodeJS.Timeout | undefined;
-  if (ctx.sharedState && backend.maxConnections > 0) {
-    const ttlMs = ctx.config.lease_ttl * 1000;
-    lease = await ctx.state.acquire(backend.id, backend.maxConnections, ttlMs);
-    if (!lease) return { kind: "full" };
-    const held = lease;
-    renewal = setInterval(() => void held.renew(ttlMs), ttlMs / 2);
-    renewal.unref();
-  }
-  noteAttempt(request, backend.id, model);
-  backend.inflight++;
-  backend.requests++;
-  backend.circuit.onAttempt();
-  let verdict: "success" | "failure" | undefined;
-  // Key rotation, connecting and waiting for headers all count against the budget: the signal
-  // aborts whichever is under way when it runs out.
-  const budgetMs = attempt.deadline.attemptBudgetMs();
-  const signal = new AttemptSignal(attempt.signal, budgetMs);
-  const headersTimeout = undiciTimeout(budgetMs);
-  // A started body may fall silent between chunks this long (a stream is not cut by the deadline).
-  const bodyTimeout = undiciTimeout(ctx.config.request_timeout * 1000);
-  const sentAt = performance.now();
-  const fail = (reason: string) => {
-    verdict = "failure";
-    backend.failures++;
-    ctx.metrics.upstreamFailures.inc(1, backend.id, reason);
-  };
+  const upstream = new UpstreamAttempt(ctx, request, backend, model, attempt.signal);
+  const taken = upstream.take();
+  if (taken !== true && !(await taken)) return { kind: "full" };
   try {
-    const translator = translatorFor(proxied.protocol, backend.kind, proxied.path);
-    let path = proxied.path;
+    const translator = translatorFor(proxied.endpoint.protocol, backend.kind, proxied.endpoint.path);
     const forwarded = forwardedModel(backend, model, attempt.body, proxied.parsedBody);
-    let body = forwarded.body;
-    let headers = upstreamRequestHeaders(request.headers, request.id);
-    if (attempt.client) headers = withoutCredentials(headers);
+    const call: UpstreamCall = {
+      path: proxied.endpoint.path,
+      headers: forwardHeaders(request, attempt.client),
+      body: forwarded.body,
+      budgetMs: attempt.deadline.attemptBudgetMs(),
+    };
     if (!translator.pipesBytes) {
       const translated = translator.request({ ...proxied.parsedBody, model: forwarded.model });
       if (!translated.ok) {
-        verdict = undefined;
+        upstream.settle("abandoned");
         sendJson(reply, translated.status, translated.body, request.id);
         return { kind: "relayed" };
       }
-      path = translated.path;
-      body = Buffer.from(JSON.stringify(translated.body));
-      headers = translateCredentials(headers, backend.kind, translated.headers);
+      call.path = translated.path;
+      call.body = Buffer.from(JSON.stringify(translated.body));
+      call.headers = translateCredentials(call.headers, backend.kind, translated.headers);
     }
-
-    // With a key pool, a key that is rate limited or refused is swapped for the next one, on this
-    // backend, before anything reaches the client; without one the client's credentials go through.
-    const pool = backend.keyPool;
-    const triedKeys = new Set<string>();
-    let response: Dispatcher.ResponseData;
-    for (;;) {
-      const key = pool?.next(triedKeys);
-      if (pool && key === undefined) {
-        const wait = pool.retryAfterMs();
-        const reason =
-          wait === undefined
-            ? "every API key was refused (401/403)"
-            : `every API key is rate limited for ${Math.ceil(wait / 1000)} s`;
-        return { kind: "retry", reason };
-      }
-      if (key !== undefined) {
-        triedKeys.add(key);
-        headers = withKey(headers, backend.kind, key);
-      }
-      try {
-        response = await ctx.pools.for(backend.origin).request({
-          method: "POST",
-          path: backend.pathFor(path),
-          headers,
-          body,
-          signal,
-          headersTimeout,
-          bodyTimeout,
-        });
-      } catch (error) {
-        const failure = signal.timedOut ? "timeout" : classifyUpstreamError(error);
-        if (failure === "aborted" || attempt.signal.aborted) return { kind: "aborted" };
-        const reason = signal.timedOut
-          ? `no response within ${formatSeconds(budgetMs)} s`
-          : describeUpstreamError(error);
-        fail(failure);
-        strategy.onResult?.(backend.id, "failure", performance.now() - sentAt);
-        if (failure === "connect") ctx.health.markUnreachable(backend, reason);
-        return failure === "timeout" ? { kind: "timeout", reason } : { kind: "retry", reason };
-      }
-      if (key === undefined || !pool) break;
-      pool.report(key, response.statusCode, response.headers);
-      const status = response.statusCode;
-      if (status !== 429 && status !== 401 && status !== 403) break;
-      if (triedKeys.size >= pool.size) {
-        if (status === 429) break;
-        // The client's own credentials were fine: every refused key is the operator's problem, a 502.
-        await response.body.dump();
-        return { kind: "retry", reason: `every API key was refused (${status})` };
-      }
-      ctx.metrics.keyRotations.inc(1, backend.id, statusText(status));
-      await response.body.dump();
-    }
-    const ttfbMs = performance.now() - sentAt;
-    ctx.metrics.upstreamTtfb.observe(ttfbMs / 1000, backend.id);
-    if (response.statusCode >= 500 || response.statusCode === 429) {
-      const detail = await errorSnippet(response.body);
-      // A 429 is the backend's capacity, not its failure: retry elsewhere but leave its circuit alone.
-      if (response.statusCode === 429) verdict = "success";
-      else fail("status_5xx");
-      strategy.onResult?.(backend.id, verdict === "failure" ? "failure" : "success", ttfbMs);
-      return { kind: "retry", reason: `HTTP ${response.statusCode}${detail ? ` ${detail}` : ""}` };
-    }
-    signal.disarm();
-    verdict = "success";
-    strategy.onResult?.(backend.id, "success", ttfbMs);
-    ctx.health.markReachable(backend);
+    const sent = await upstream.send(call);
+    if (sent.kind !== "answered") return sent;
+    const { response } = sent;
     const extraHeaders: Record<string, string> = {
       "x-request-id": request.id,
       "x-routed-node": backend.id,
       "x-selected-model": model,
     };
     if (attempt.debugHeader) extraHeaders["x-switchyard-route"] = attempt.debugHeader;
-    reply.hijack();
-    const outcome = await respond({
-      raw: reply.raw,
-      response,
+    noteAnswer(request, backend.id);
+    await upstream.respond(reply, response, {
       headers: extraHeaders,
       translator,
       separation: separationOptions(proxied, backend),
-      continueStream: attempt.continueStream,
-      // The `_routing` object belongs to OpenAI-shaped answers only.
-      routing:
-        proxied.protocol === "openai" && proxied.route !== "embeddings" ? backend.routingJson : undefined,
+      routing: proxied.endpoint.routingJson ? backend.routingJson : undefined,
       onUsage: (usage) => {
         ctx.metrics.tokens.inc(usage.prompt, model, backend.id, "prompt");
         ctx.metrics.tokens.inc(usage.completion, model, backend.id, "completion");
         noteUsage(request, usage);
         if (attempt.client) recordTokens(ctx.state, attempt.client, usage.prompt + usage.completion);
       },
-      onBroken: (error) => {
-        fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body");
-        logBrokenAnswer(ctx.logger, request.id, backend.id, error);
-      },
+      continueStream: attempt.continueStream,
     });
-    ctx.metrics.requests.inc(1, proxied.route, model, backend.id, statusText(response.statusCode));
-    ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, proxied.route, model);
-    if (outcome === "client_gone" && verdict === "success") verdict = undefined;
     return { kind: "relayed" };
   } finally {
-    signal.dispose();
-    backend.inflight--;
-    if (verdict === "success") backend.circuit.onSuccess();
-    else if (verdict === "failure") backend.circuit.onFailure();
-    else backend.circuit.onAbandon();
-    if (ctx.sharedState) {
-      clearInterval(renewal);
-      if (lease) void lease.release();
-      shareVerdict(ctx, backend.id, verdict);
-    }
-    ctx.capacityQueue.released(backend);
+    // Whatever threw, the slot goes back (a no-op when the attempt settled already).
+    upstream.settle("abandoned");
   }
 }
 
-/** Tells the shared store a verdict, without waiting: other replicas mirror the circuit it yields. */
-function shareVerdict(
-  ctx: GatewayContext,
-  backendId: string,
-  verdict: "success" | "failure" | undefined,
-): void {
-  if (verdict === "success") void ctx.state.recordSuccess(backendId);
-  else if (verdict === "failure") {
-    const { circuit_breaker_threshold: threshold, circuit_breaker_ttl: ttl } = ctx.config;
-    void ctx.state.recordFailure(backendId, threshold, ttl * 1000);
-  }
+/** The client's headers as a backend gets them: never the gateway key a client authenticated with. */
+function forwardHeaders(request: FastifyRequest, client: Client | undefined): Record<string, string> {
+  const headers = upstreamRequestHeaders(request.headers, request.id);
+  return client ? withoutCredentials(headers) : headers;
 }
 
 /**
- * Starts the continuation of a broken OpenAI chat stream on `backend`: the original request with the
- * text so far as an assistant prefill. Undefined when the backend cannot take it; the lease taken
- * here is released by the continuation's `release`, exactly once.
+ * Starts the continuation of a broken stream on `backend`, an OpenAI-compatible one: the original
+ * request (in OpenAI chat form) with the text so far, as the backend sent it, as an assistant prefill, as an attempt like any other (the same slot, global cap
+ * included, and the same verdicts). "full": the backend's global cap is reached. Undefined: the
+ * backend could not take it. Otherwise the continuation's `release` settles the attempt.
  */
 export async function startContinuation(
   ctx: GatewayContext,
@@ -251,71 +131,44 @@ export async function startContinuation(
   prefill: string,
   signal: ClientGone,
   client?: Client,
-): Promise<Continuation | undefined> {
-  backend.inflight++;
-  backend.requests++;
-  backend.circuit.onAttempt();
-  let released = false;
-  const release = (outcome: "success" | "failure" | "abandoned") => {
-    if (released) return;
-    released = true;
-    backend.inflight--;
-    if (outcome === "success") backend.circuit.onSuccess();
-    else if (outcome === "failure") {
-      backend.failures++;
-      backend.circuit.onFailure();
-    } else backend.circuit.onAbandon();
-    if (ctx.sharedState) shareVerdict(ctx, backend.id, outcome === "abandoned" ? undefined : outcome);
-    ctx.capacityQueue.released(backend);
-  };
+): Promise<Continuation | "full" | undefined> {
+  const upstream = new UpstreamAttempt(ctx, request, backend, model, signal);
+  const taken = upstream.take();
+  if (taken !== true && !(await taken)) return "full";
   // Resume reads OpenAI chat chunks, so only an OpenAI-compatible backend can go on with the stream.
   const body =
     backend.kind === "openai"
-      ? continuationBody(proxied.protocol, proxied.parsedBody, backend.upstreamModel(model), prefill)
+      ? continuationBody(proxied.endpoint.protocol, proxied.parsedBody, backend.upstreamModel(model), prefill)
       : undefined;
   if (body === undefined) {
-    release("abandoned");
+    upstream.settle("abandoned");
     return undefined;
   }
-  let headers = upstreamRequestHeaders(request.headers, request.id);
-  if (client) headers = withoutCredentials(headers);
-  const key = backend.keyPool?.next();
-  if (key !== undefined) headers = withKey(headers, backend.kind, key);
-  try {
-    const response = await ctx.pools.for(backend.origin).request({
-      method: "POST",
-      path: backend.pathFor(OPENAI_CHAT_PATH),
-      headers,
-      body,
-      signal,
-      headersTimeout: undiciTimeout(continuationBudgetMs(ctx.config)),
-      bodyTimeout: undiciTimeout(ctx.config.request_timeout * 1000),
-    });
-    if (key !== undefined) backend.keyPool?.report(key, response.statusCode, response.headers);
-    if (
-      response.statusCode !== 200 ||
-      !String(response.headers["content-type"] ?? "").startsWith("text/event-stream")
-    ) {
-      await response.body.dump();
-      release(response.statusCode >= 500 ? "failure" : "abandoned");
-      return undefined;
-    }
-    ctx.metrics.streamResumes.inc(1, backend.id);
-    return { response, backendId: backend.id, release };
-  } catch (error) {
-    const failure = classifyUpstreamError(error);
-    release(failure === "aborted" || signal.aborted ? "abandoned" : "failure");
-    if (failure === "connect") ctx.health.markUnreachable(backend, describeUpstreamError(error));
+  const sent = await upstream.send({
+    path: OPENAI_CHAT_PATH,
+    headers: forwardHeaders(request, client),
+    body,
+    budgetMs: continuationBudgetMs(ctx.config),
+  });
+  if (sent.kind !== "answered") return undefined;
+  const { response } = sent;
+  if (
+    response.statusCode !== 200 ||
+    !String(response.headers["content-type"] ?? "").startsWith("text/event-stream")
+  ) {
+    await response.body.dump();
+    upstream.settle("abandoned");
     return undefined;
   }
+  ctx.metrics.streamResumes.inc(1, backend.id);
+  return { response, backendId: backend.id, release: (outcome) => upstream.settle(outcome) };
 }
 
-/** Reasoning separation of the answer: asked for, or configured on the backend. */
 function separationOptions(
   proxied: ProxyRequest,
   backend: BackendState,
 ): ResponseSeparationOptions | undefined {
-  if (proxied.route !== "chat" && proxied.route !== "messages") return undefined;
+  if (!proxied.endpoint.reasoning) return undefined;
   if (backend.kind !== "openai") return undefined;
   const asked = proxied.reasoning?.separate === true;
   if (!asked && !backend.separateReasoning) return undefined;
@@ -326,32 +179,6 @@ function separationOptions(
     ...(request ? { includeChannels: request.includeChannels } : {}),
     ...(request?.effort ? { reasoningLevel: request.effort } : {}),
   };
-}
-
-/** The request's headers without the client's credentials (a gateway key stays at the gateway). */
-function withoutCredentials(headers: Record<string, string>): Record<string, string> {
-  const out = { ...headers };
-  delete out.authorization;
-  delete out["x-api-key"];
-  return out;
-}
-
-/** The request's headers with the pool's key in the backend's own spelling, the client's removed. */
-function withKey(
-  headers: Record<string, string>,
-  kind: BackendState["kind"],
-  key: string,
-): Record<string, string> {
-  const out = { ...headers };
-  delete out.authorization;
-  delete out["x-api-key"];
-  if (kind === "anthropic") {
-    out["x-api-key"] = key;
-    out["anthropic-version"] ??= ANTHROPIC_VERSION;
-  } else {
-    out.authorization = `Bearer ${key}`;
-  }
-  return out;
 }
 
 function sendJson(
@@ -368,36 +195,4 @@ function sendJson(
     clientResponseHeaders({ "content-type": "application/json" }, { ...extra, "x-request-id": requestId }),
     body,
   );
-}
-
-const STATUS_TEXT = new Map<number, string>();
-/** Status codes as label values, without a new string per request. */
-function statusText(status: number): string {
-  let text = STATUS_TEXT.get(status);
-  if (text === undefined) {
-    text = String(status);
-    STATUS_TEXT.set(status, text);
-  }
-  return text;
-}
-
-function formatSeconds(ms: number): string {
-  return String(Math.round(ms) / 1000);
-}
-
-/** The start of an upstream error body, for the 502 message; never more than 200 characters. */
-async function errorSnippet(body: Dispatcher.ResponseData["body"]): Promise<string> {
-  try {
-    const text = (await body.text()).trim();
-    if (!text) return "";
-    try {
-      const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
-      if (typeof message === "string") return `(${message.slice(0, 200)})`;
-    } catch {
-      // Not JSON: quote the text itself.
-    }
-    return `(${text.slice(0, 200)})`;
-  } catch {
-    return "";
-  }
 }

@@ -8,6 +8,7 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
+import { protocolOfPath } from "./endpoint.js";
 import { errorBody } from "./error-reply.js";
 import { GatewayError } from "./errors.js";
 
@@ -58,7 +59,7 @@ export function createClientErrorHandler(
     const refusal = refusalFor(code, target, limits);
     // A request whose headers were read (then cut off for its slow body) names its own route.
     const url = inFlight?.req?.url ?? target?.start ?? "/";
-    const body = JSON.stringify(errorBody(url, refusal));
+    const body = JSON.stringify(errorBody(protocolOfPath(url), refusal));
     const answer =
       `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +
       "Content-Type: application/json\r\n" +

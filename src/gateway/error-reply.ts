@@ -6,6 +6,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { anthropicError } from "../protocol/anthropic/errors.js";
 import { openAIError } from "../protocol/openai/errors.js";
+import type { Protocol } from "../protocol/translate/translator.js";
+import { clientProtocol } from "./endpoint.js";
 import { GatewayError, type GatewayErrorCode } from "./errors.js";
 
 const FASTIFY_CODES: Record<string, GatewayErrorCode> = {
@@ -31,13 +33,9 @@ export function toGatewayError(error: unknown): GatewayError {
   return new GatewayError("SWY_ERR_INTERNAL", "The gateway hit an unexpected error.", { cause: error });
 }
 
-/** Anthropic's routes answer in Anthropic's format; everything else speaks OpenAI's. */
-export function speaksAnthropic(url: string): boolean {
-  return url.startsWith("/v1/messages");
-}
-
-export function errorBody(url: string, error: GatewayError): unknown {
-  return speaksAnthropic(url)
+/** The error body in the client's protocol (endpoint.ts says which that is). */
+export function errorBody(protocol: Protocol, error: GatewayError): unknown {
+  return protocol === "anthropic"
     ? anthropicError(error.status, error.message)
     : openAIError(error.status, error.message, error.clientCode, error.param);
 }
@@ -54,5 +52,5 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: 
     .code(error.status)
     .headers({ ...error.headers, "x-request-id": request.id })
     .type("application/json")
-    .send(errorBody(request.url, error));
+    .send(errorBody(clientProtocol(request), error));
 }

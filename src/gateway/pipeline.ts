@@ -11,25 +11,31 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { RoutingFields } from "../protocol/openai/requests.js";
-import type { Protocol } from "../protocol/translate/translator.js";
 import type { ReasoningRequest } from "../reasoning/request-options.js";
 import type { BackendState } from "../routing/backend.js";
 import { ClientGone } from "../upstream/client-gone.js";
-import { noteClient } from "./access-log.js";
+import { noteModel } from "./access-log.js";
 import { attemptOnce, startContinuation } from "./attempt.js";
-import { admitRequest, assertModelAllowed } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { RequestDeadline } from "./deadline.js";
+import type { Endpoint } from "./endpoint.js";
 import { GatewayError } from "./errors.js";
 import { logAttemptFailure } from "./failure-log.js";
 import { claimProbe } from "./half-open-probe.js";
+import { countAnswer } from "./request-metrics.js";
+import { waitingFor } from "./retry-later.js";
+import {
+  type AttemptFailure,
+  describeFailure,
+  isRetryable,
+  refusalOf,
+  retryAfterSeconds,
+} from "./retry-policy.js";
 import type { ContinueStream } from "./stream-resume.js";
 
 export interface ProxyRequest {
-  /** Metrics label of the route: chat, completions, embeddings. */
-  route: string;
-  /** The OpenAI path the backend is asked for, e.g. `/v1/chat/completions`. */
-  path: string;
+  /** What the route is: its name, path, client protocol and what it allows. */
+  endpoint: Endpoint;
   fields: RoutingFields;
   /** The client's body: forwarded byte for byte unless the model name must change. */
   rawBody: Buffer;
@@ -40,8 +46,6 @@ export interface ProxyRequest {
   debug: boolean;
   /** Affinity key for sticky routing: `user`, else `x-session-id`, else the client's API key. */
   sessionKey?: string | undefined;
-  /** The client's protocol: errors, stream failures and translation follow it. */
-  protocol: Protocol;
   /** The client opted into resuming a broken stream elsewhere (`x-switchyard-stream-resume: true` or config). */
   resume?: boolean | undefined;
   /** The reasoning extension fields, when the request carried any (chat only). */
@@ -62,16 +66,11 @@ export async function proxy(
   reply: FastifyReply,
   proxied: ProxyRequest,
 ): Promise<void> {
-  // With gateway keys configured, the client is known (401 otherwise) before anything else happens.
-  const client = ctx.clientKeys.required ? ctx.clientKeys.authenticate(request.headers) : undefined;
+  // With gateway keys configured, the client was authenticated and admitted (client-auth.ts).
+  const client = request.gatewayClient ?? undefined;
   const resolved = ctx.models.resolve(proxied.fields.model);
   if (!resolved) throw new GatewayError("SWY_ERR_NO_HEALTHY_BACKEND", "No backend lists any model yet.");
   const { model } = resolved;
-  if (client) {
-    noteClient(request, client);
-    assertModelAllowed(client, model);
-    await admitRequest(ctx.state, client);
-  }
   let serving = ctx.registry.serving(model);
   if (serving.length === 0) {
     throw new GatewayError(
@@ -82,13 +81,13 @@ export async function proxy(
       },
     );
   }
-  if (proxied.route !== "chat" && proxied.route !== "messages") {
-    // Anthropic's API has only Messages: completions and embeddings need an OpenAI-compatible backend.
+  noteModel(request, model);
+  if (!proxied.endpoint.anthropicBackends) {
     serving = serving.filter((backend) => backend.kind === "openai");
     if (serving.length === 0) {
       throw new GatewayError(
         "SWY_ERR_INVALID_REQUEST",
-        `The model '${model}' is served only by Anthropic backends, which have no ${proxied.path}.`,
+        `The model '${model}' is served only by Anthropic backends, which have no ${proxied.endpoint.path}.`,
         { param: "model" },
       );
     }
@@ -108,12 +107,15 @@ export async function proxy(
 
   const clientGone = new ClientGone();
   reply.raw.once("close", () => {
-    if (!reply.raw.writableFinished) clientGone.abort();
+    if (reply.raw.writableFinished) return;
+    clientGone.abort();
+    // fastify's onResponse runs only for answers that finish: an answer the client left is counted here.
+    if (reply.raw.headersSent) countAnswer(ctx.metrics, request, reply);
   });
   const strategy = ctx.strategies.for(model);
   const routing = { model, sessionKey: proxied.sessionKey, promptPrefix: proxied.fields.promptPrefix };
   const tried = new Set<string>();
-  const failures: string[] = [];
+  const failures: AttemptFailure[] = [];
   const deadline = RequestDeadline.start(ctx.config);
   // A wait for capacity ends at queue_timeout (429), or earlier at the request's deadline (504).
   const queueTimeoutAt = performance.now() + ctx.config.queue_timeout * 1000;
@@ -130,10 +132,7 @@ export async function proxy(
   let overheadObserved = false;
   /** Backends whose global cap (shared state) refused this request; only ever set with Redis. */
   let globallyFull: Set<string> | undefined;
-  const resumable =
-    proxied.resume === true &&
-    proxied.fields.stream &&
-    (proxied.route === "chat" || proxied.route === "messages");
+  const resumable = proxied.resume === true && proxied.fields.stream && proxied.endpoint.resumes;
   const continueStream: ContinueStream = async (prefill) => {
     for (;;) {
       const { available } = select(serving, tried);
@@ -151,6 +150,11 @@ export async function proxy(
         clientGone,
         client,
       );
+      if (continuation === "full") {
+        // Another replica holds the backend's last slot: a probe reserved here is given back.
+        next.circuit.onAbandon();
+        continue;
+      }
       if (continuation || clientGone.aborted) return continuation;
     }
   };
@@ -198,14 +202,14 @@ export async function proxy(
     // A half-open backend whose one probe is someone else's is passed by, like a tried one. The
     // check keeps the happy path (closed circuit) free of an await.
     if (backend.circuit.state !== "closed" && !(await claimProbe(ctx, backend))) continue;
-    if (tried.size > 1) ctx.metrics.retries.inc(1, proxied.route);
+    if (tried.size > 1) ctx.metrics.retries.inc(1, proxied.endpoint.name);
     ctx.metrics.routingDecisions.inc(1, strategy.name, tried.size > 1 ? "retry" : "picked");
     const debugHeader = proxied.debug
       ? describeRoute(strategy.name, selection, backend, failures)
       : undefined;
     if (!overheadObserved) {
       overheadObserved = true;
-      ctx.metrics.gatewayOverhead.observe((reply.elapsedTime - queuedMs) / 1000, proxied.route);
+      ctx.metrics.gatewayOverhead.observe((reply.elapsedTime - queuedMs) / 1000, proxied.endpoint.name);
     }
     const result = await attemptOnce(ctx, request, reply, {
       client,
@@ -227,13 +231,14 @@ export async function proxy(
       globallyFull.add(backend.id);
       continue;
     }
-    failures.push(`${backend.id}: ${result.reason}`);
+    const { failure } = result;
+    failures.push(failure);
     const next = select(serving, tried, globallyFull);
     logAttemptFailure(ctx.logger, {
       reqId: request.id,
       backend: backend.id,
       attempt: failures.length,
-      reason: result.reason,
+      reason: failure.cause,
       retrying:
         failures.length <= ctx.config.max_retries &&
         next.available.length + next.full.length > 0 &&
@@ -241,34 +246,68 @@ export async function proxy(
     });
     // A hung backend is retried elsewhere like a failed one, while the deadline leaves time; when
     // every attempt failed and the last one timed out, or time ran out, the client gets a 504.
-    lastTimedOut = result.kind === "timeout";
+    lastTimedOut = failure.kind === "timeout";
+    if (!isRetryable(failure)) break;
   }
   if (lastTimedOut || outOfTime) throw timeoutError(ctx.config, failures);
   if (failures.length === 0) {
     ctx.metrics.routingDecisions.inc(1, strategy.name, "no_backend");
-    const waits = serving.map((backend) => backend.circuit.retryAfterMs).filter((ms) => ms > 0);
-    const retryAfter = waits.length > 0 ? Math.ceil(Math.min(...waits) / 1000) : 1;
-    const why = lastSelection?.excluded.length ? ` (${lastSelection.excluded.join(", ")})` : "";
-    throw new GatewayError(
-      "SWY_ERR_NO_HEALTHY_BACKEND",
-      `No healthy backend is available for model '${model}'${why}.`,
-      {
-        headers: { "retry-after": String(retryAfter) },
-      },
-    );
+    throw noBackendError(model, serving, lastSelection);
   }
-  if (failures.every((failure) => failure.includes(": HTTP 429"))) {
-    throw new GatewayError(
+  throw failedError(model, failures);
+}
+
+/** Nothing was attempted: every backend was excluded (unhealthy, circuit open, said to come back later). */
+function noBackendError(
+  model: string,
+  serving: readonly BackendState[],
+  selection: Selection | undefined,
+): GatewayError {
+  const now = performance.now();
+  const later = serving.map((backend) => waitingFor(backend, now)).filter((entry) => entry !== undefined);
+  const waits = serving.map((backend) => backend.circuit.retryAfterMs).filter((ms) => ms > 0);
+  for (const entry of later) waits.push(entry.until - now);
+  const retryAfter = retryAfterSeconds(waits.length > 0 ? Math.min(...waits) : undefined);
+  const why = selection?.excluded.length ? ` (${selection.excluded.join(", ")})` : "";
+  if (later.length > 0 && later.every((entry) => entry.status === 429)) {
+    return new GatewayError(
       "SWY_ERR_CAPACITY",
-      `Every backend of model '${model}' is rate limited: ${failures.join("; ")}.`,
-      {
-        headers: { "retry-after": "1" },
-      },
+      `Every backend of model '${model}' asked to be retried later${why}.`,
+      { headers: { "retry-after": retryAfter } },
     );
   }
-  throw new GatewayError(
+  return new GatewayError(
+    "SWY_ERR_NO_HEALTHY_BACKEND",
+    `No healthy backend is available for model '${model}'${why}.`,
+    { headers: { "retry-after": retryAfter } },
+  );
+}
+
+/** Every attempt failed: 429/503 when each was refused with "come back later", else 502. */
+function failedError(model: string, failures: readonly AttemptFailure[]): GatewayError {
+  const attempts = failures.map(describeFailure).join("; ");
+  const refusal = refusalOf(failures);
+  if (refusal) {
+    const headers = { "retry-after": retryAfterSeconds(refusal.retryAfterMs) };
+    return refusal.status === 429
+      ? new GatewayError(
+          "SWY_ERR_CAPACITY",
+          `Every backend of model '${model}' is rate limited: ${attempts}.`,
+          {
+            headers,
+          },
+        )
+      : new GatewayError(
+          "SWY_ERR_NO_HEALTHY_BACKEND",
+          `Every backend of model '${model}' is unavailable: ${attempts}.`,
+          {
+            headers,
+          },
+        );
+  }
+  return new GatewayError(
     "SWY_ERR_UPSTREAM_FAILED",
-    `All ${failures.length} attempt(s) for model '${model}' failed: ${failures.join("; ")}.`,
+    `All ${failures.length} attempt(s) for model '${model}' failed: ${attempts}.`,
   );
 }
 
@@ -281,8 +320,10 @@ function select(
   globallyFull?: ReadonlySet<string>,
 ): Selection {
   const selection: Selection = { available: [], full: [], excluded: [] };
+  const now = performance.now();
   for (const backend of serving) {
     if (tried.has(backend.id)) selection.excluded.push(`${backend.id}: tried`);
+    else if (waitingFor(backend, now)) selection.excluded.push(`${backend.id}: retry later`);
     else if (backend.draining) selection.excluded.push(`${backend.id}: draining`);
     else if (!backend.healthy) selection.excluded.push(`${backend.id}: unhealthy`);
     else if (!backend.circuit.canAttempt())
@@ -296,8 +337,9 @@ function select(
 }
 
 /** The 504 of a request whose answer did not start in time, naming each attempt and why it failed. */
-function timeoutError(config: GatewayContext["config"], failures: readonly string[]): GatewayError {
-  const attempts = failures.length > 0 ? `: ${failures.join("; ")}` : " (no attempt finished)";
+function timeoutError(config: GatewayContext["config"], failures: readonly AttemptFailure[]): GatewayError {
+  const attempts =
+    failures.length > 0 ? `: ${failures.map(describeFailure).join("; ")}` : " (no attempt finished)";
   return new GatewayError(
     "SWY_ERR_UPSTREAM_TIMEOUT",
     `No backend answered within the request_timeout of ${config.request_timeout} s${attempts}.`,
@@ -316,7 +358,7 @@ function describeRoute(
   strategyName: string,
   selection: Selection,
   picked: BackendState,
-  failures: string[],
+  failures: readonly AttemptFailure[],
 ): string {
   const parts = [
     `strategy=${strategyName}`,

@@ -1,7 +1,7 @@
 /**
  * Anthropic's Messages API in front: `POST /v1/messages`, answered by Anthropic backends as they
  * are and by OpenAI-compatible ones through the translator. Errors come back in Anthropic's format
- * (the error handler picks it by path).
+ * (the route's endpoint descriptor says so).
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -9,7 +9,9 @@ import { messagesRequestSchema } from "../../protocol/anthropic/requests.js";
 import { promptPrefix } from "../../protocol/prompt-prefix.js";
 import type { ReasoningRequest } from "../../reasoning/request-options.js";
 import type { GatewayContext } from "../context.js";
+import { ENDPOINTS } from "../endpoint.js";
 import { GatewayError } from "../errors.js";
+import { inferenceRouteHooks } from "../inference-route.js";
 import { proxy } from "../pipeline.js";
 import { assertMessageCount } from "./message-limit.js";
 import { routingHints, wantsResume } from "./routing-hints.js";
@@ -24,7 +26,9 @@ const THINKING_AS_BLOCKS: ReasoningRequest = {
 
 export function anthropicRoutes(ctx: GatewayContext) {
   return async function anthropicRoutesPlugin(app: FastifyInstance): Promise<void> {
-    app.post("/v1/messages", (request, reply) => handleMessages(ctx, request, reply));
+    app.post(ENDPOINTS.messages.path, inferenceRouteHooks(ctx, ENDPOINTS.messages), (request, reply) =>
+      handleMessages(ctx, request, reply),
+    );
   };
 }
 
@@ -49,9 +53,7 @@ async function handleMessages(
   const userId = parsed.metadata?.user_id;
   const hints = routingHints(request);
   await proxy(ctx, request, reply, {
-    route: "messages",
-    path: "/v1/messages",
-    protocol: "anthropic",
+    endpoint: ENDPOINTS.messages,
     fields: {
       model: parsed.model,
       stream: parsed.stream === true,
@@ -63,7 +65,7 @@ async function handleMessages(
     reasoning: thinking?.type === "enabled" ? { request: THINKING_AS_BLOCKS, separate: true } : undefined,
     forcedNode: hints.forcedNode,
     debug: hints.debug,
-    resume: wantsResume(request, ctx.config.stream_resume),
+    resume: ENDPOINTS.messages.resumes && wantsResume(request, ctx.config.stream_resume),
     sessionKey: userId ?? hints.sessionHeader,
   });
 }

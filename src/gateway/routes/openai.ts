@@ -17,27 +17,30 @@ import {
   stripReasoningFields,
 } from "../../reasoning/request-options.js";
 import type { GatewayContext } from "../context.js";
+import { ENDPOINTS, type Endpoint } from "../endpoint.js";
 import { GatewayError } from "../errors.js";
+import { inferenceRouteHooks } from "../inference-route.js";
 import { type ProxyRequest, proxy } from "../pipeline.js";
 import { assertMessageCount } from "./message-limit.js";
 import { routingHints, wantsResume } from "./routing-hints.js";
 
 interface InferenceRoute {
-  route: string;
-  path: string;
+  endpoint: Endpoint;
   schema: z.ZodType;
 }
 
 const INFERENCE_ROUTES: readonly InferenceRoute[] = [
-  { route: "chat", path: "/v1/chat/completions", schema: chatRequestSchema },
-  { route: "completions", path: "/v1/completions", schema: completionRequestSchema },
-  { route: "embeddings", path: "/v1/embeddings", schema: embeddingRequestSchema },
+  { endpoint: ENDPOINTS.chat, schema: chatRequestSchema },
+  { endpoint: ENDPOINTS.completions, schema: completionRequestSchema },
+  { endpoint: ENDPOINTS.embeddings, schema: embeddingRequestSchema },
 ];
 
 export function openAIRoutes(ctx: GatewayContext) {
   return async function openAIRoutesPlugin(app: FastifyInstance): Promise<void> {
     for (const inference of INFERENCE_ROUTES) {
-      app.post(inference.path, (request, reply) => handleInference(ctx, inference, request, reply));
+      app.post(inference.endpoint.path, inferenceRouteHooks(ctx, inference.endpoint), (request, reply) =>
+        handleInference(ctx, inference, request, reply),
+      );
     }
 
     app.get("/v1/models", async () => {
@@ -72,7 +75,8 @@ async function handleInference(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
-  if (inference.route === "chat") assertMessageCount(request.body, ctx.config.max_messages);
+  const { endpoint } = inference;
+  if (endpoint.name === "chat") assertMessageCount(request.body, ctx.config.max_messages);
   const check = checkRequest(inference.schema, request.body);
   if (!check.ok) {
     throw new GatewayError(
@@ -85,7 +89,7 @@ async function handleInference(
   let body = request.body as Record<string, unknown>;
   let rawBody = request.rawBody ?? Buffer.from(JSON.stringify(body));
   let reasoning: ProxyRequest["reasoning"];
-  if (inference.route === "chat" && REASONING_EXTENSION_FIELDS.some((field) => field in body)) {
+  if (endpoint.reasoning && REASONING_EXTENSION_FIELDS.some((field) => field in body)) {
     const parsed = parseReasoningRequest(body);
     if (!parsed.ok) {
       const { message, param } = parsed.error;
@@ -100,16 +104,14 @@ async function handleInference(
     rawBody = Buffer.from(JSON.stringify(body));
   }
   await proxy(ctx, request, reply, {
-    route: inference.route,
-    path: inference.path,
-    protocol: "openai",
+    endpoint,
     fields: check.fields,
     rawBody,
     parsedBody: body,
     reasoning,
     forcedNode: hints.forcedNode,
     debug: hints.debug,
-    resume: wantsResume(request, ctx.config.stream_resume),
+    resume: endpoint.resumes && wantsResume(request, ctx.config.stream_resume),
     sessionKey: check.fields.user ?? hints.sessionHeader,
   });
 }

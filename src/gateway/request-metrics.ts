@@ -1,0 +1,26 @@
+/**
+ * `switchyard_requests_total` and `switchyard_request_duration_seconds`, counted once per answered
+ * inference request whoever made the answer: a backend, or the gateway itself (400, 401, 404, 429,
+ * 502, 503, 504). Labels stay bounded: the route is the endpoint's name, the model is one a backend
+ * serves (else "unknown", never the client's string), the backend "none" when the gateway answered.
+ * @module
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { GatewayMetrics } from "../metrics/metrics.js";
+import { statusLabel } from "./status-label.js";
+
+export const UNKNOWN_MODEL = "unknown";
+export const NO_BACKEND = "none";
+
+/** Counts the answer `reply` carries, when it finished or the client left; a second call is a no-op. */
+export function countAnswer(metrics: GatewayMetrics, request: FastifyRequest, reply: FastifyReply): void {
+  const endpoint = request.endpoint;
+  if (endpoint === null) return;
+  const entry = request.accessLog;
+  if (entry?.counted) return;
+  if (entry) entry.counted = true;
+  const model = entry?.model ?? UNKNOWN_MODEL;
+  const backend = entry?.answeredBy ?? NO_BACKEND;
+  metrics.requests.inc(1, endpoint.name, model, backend, statusLabel(reply.raw.statusCode));
+  metrics.requestDuration.observe(reply.elapsedTime / 1000, endpoint.name, model);
+}

@@ -1,0 +1,396 @@
+/**
+ * One upstream attempt on one backend, from taking its slot to giving it back: first attempts,
+ * retries and stream continuations all go through here, so there is one place where a lease is
+ * taken and one where it is released.
+ *
+ * Lifecycle: `take()` (the slot: the local count, and with shared state a capped backend's lease in
+ * the store), then `send()` (the upstream call, written once: key-pool rotation, the attempt's
+ * budget, the client leaving), then `respond()` (the relay, the one place the response side meets
+ * the attempt), and `settle(verdict)` exactly once. `send` settles a failed call itself and
+ * `respond` settles when the answer ends, so a caller settles only what it ends on its own (an
+ * answer it writes itself, an answer it does not want). A second `settle` is a no-op; `send` or
+ * `respond` after it is a programming error and throws, as undici's decorator handler asserts that
+ * nothing follows the end of a request.
+ * @module
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Dispatcher } from "undici";
+import { ANTHROPIC_VERSION } from "../protocol/translate/openai-to-anthropic.js";
+import type { Translator } from "../protocol/translate/translator.js";
+import type { ResponseSeparationOptions } from "../reasoning/openai-response.js";
+import type { BackendState } from "../routing/backend.js";
+import type { Lease } from "../state/store.js";
+import type { ClientGone } from "../upstream/client-gone.js";
+import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
+import type { KeyPool } from "../upstream/key-pool.js";
+import type { TokenUsage } from "../upstream/usage.js";
+import { noteAttempt } from "./access-log.js";
+import type { GatewayContext } from "./context.js";
+import { AttemptSignal, undiciTimeout } from "./deadline.js";
+import { logBrokenAnswer } from "./failure-log.js";
+import type { RelayOutcome } from "./relay.js";
+import { respond } from "./respond.js";
+import { retryLater } from "./retry-later.js";
+import { type AttemptFailure, isRefusal, isRetryableStatus, retryAfterOf } from "./retry-policy.js";
+import { statusLabel } from "./status-label.js";
+import type { ContinueStream } from "./stream-resume.js";
+
+/** How an attempt ended for its backend: the circuit, the strategy and the store hear it. */
+export type Verdict = "success" | "failure" | "abandoned";
+
+/** What `upstream_failures_total` counts a failure as. */
+export type FailureReason =
+  | "connect"
+  | "timeout"
+  | "other"
+  | "body"
+  | "body_timeout"
+  | "status_408"
+  | "status_5xx";
+
+export interface UpstreamCall {
+  /** The path in the backend's protocol, before the backend's own base path. */
+  path: string;
+  /** The request's headers, the client's credentials already handled (forwardHeaders). */
+  headers: Record<string, string>;
+  body: Buffer | string;
+  /** Longest wait for the answer to start, in milliseconds; Infinity: no limit. */
+  budgetMs: number;
+}
+
+export type Sent =
+  /** The backend answered with a status that is its answer (2xx, or a 4xx that is the client's). */
+  | { kind: "answered"; response: Dispatcher.ResponseData }
+  /** The client left while the call was under way: no verdict. */
+  | { kind: "aborted" }
+  /** Nothing reached the client; another backend may take the request (retry-policy.ts). */
+  | { kind: "failed"; failure: AttemptFailure };
+
+/** How the answer reaches the client; `respond.ts` does the writing. */
+export interface Answer {
+  /** Headers the gateway adds (x-request-id, x-routed-node, …). */
+  headers: Record<string, string>;
+  /** Between the backend's protocol and the client's (a passthrough pipes bytes). */
+  translator: Translator;
+  /** Reasoning separation, when asked for or configured on the backend. */
+  separation?: ResponseSeparationOptions | undefined;
+  routing?: Buffer | undefined;
+  onUsage?: ((usage: TokenUsage) => void) | undefined;
+  /** Set when a broken event stream may continue on another backend. */
+  continueStream?: ContinueStream | undefined;
+}
+
+type Phase = "new" | "held" | "settled";
+
+export class UpstreamAttempt {
+  readonly backend: BackendState;
+  readonly #ctx: GatewayContext;
+  readonly #request: FastifyRequest;
+  readonly #model: string;
+  readonly #clientGone: ClientGone;
+  #phase: Phase = "new";
+  #lease: Lease | undefined;
+  #renewal: NodeJS.Timeout | undefined;
+  #signal: AttemptSignal | undefined;
+  #failureCounted = false;
+
+  constructor(
+    ctx: GatewayContext,
+    request: FastifyRequest,
+    backend: BackendState,
+    model: string,
+    clientGone: ClientGone,
+  ) {
+    this.#ctx = ctx;
+    this.#request = request;
+    this.backend = backend;
+    this.#model = model;
+    this.#clientGone = clientGone;
+  }
+
+  get settled(): boolean {
+    return this.#phase === "settled";
+  }
+
+  /**
+   * Takes the backend's slot. With shared state a capped backend's cap holds across replicas: one
+   * atomic acquire in the store, the only round trip a request waits on, hence the promise. Without
+   * it nothing is awaited (`true` at once): the local count, checked when the backend was selected,
+   * decides. False: the global cap is reached; nothing was taken and the attempt is over.
+   */
+  take(): true | Promise<boolean> {
+    if (this.#phase !== "new") throw new Error(`take() on a ${this.#phase} attempt`);
+    const { backend } = this;
+    if (this.#ctx.sharedState && backend.maxConnections > 0) return this.#acquire();
+    this.#hold();
+    return true;
+  }
+
+  async #acquire(): Promise<boolean> {
+    const ttlMs = this.#ctx.config.lease_ttl * 1000;
+    const lease = await this.#ctx.state.acquire(this.backend.id, this.backend.maxConnections, ttlMs);
+    if (!lease) {
+      this.#phase = "settled";
+      return false;
+    }
+    this.#lease = lease;
+    this.#renewal = setInterval(() => void lease.renew(ttlMs), ttlMs / 2);
+    this.#renewal.unref();
+    this.#hold();
+    return true;
+  }
+
+  #hold(): void {
+    const { backend } = this;
+    this.#phase = "held";
+    noteAttempt(this.#request, backend.id, this.#model);
+    backend.inflight++;
+    backend.requests++;
+    backend.circuit.onAttempt();
+  }
+
+  /**
+   * The upstream call. A pooled key that is rate limited or refused is swapped for the next one, on
+   * this backend, before anything reaches the client. Key rotation, connecting and waiting for
+   * headers all count against `budgetMs`. Settles the attempt unless the backend answered.
+   */
+  async send(call: UpstreamCall): Promise<Sent> {
+    this.#assertHeld("send");
+    const { backend } = this;
+    const signal = new AttemptSignal(this.#clientGone, call.budgetMs);
+    this.#signal = signal;
+    const headersTimeout = undiciTimeout(call.budgetMs);
+    // A started body may fall silent between chunks this long (a stream is not cut by the deadline).
+    const bodyTimeout = undiciTimeout(this.#ctx.config.request_timeout * 1000);
+    const sentAt = performance.now();
+    const pool = backend.keyPool;
+    const triedKeys = new Set<string>();
+    let headers = call.headers;
+    for (;;) {
+      const key = pool?.next(triedKeys);
+      if (pool && key === undefined) return this.#keysExhausted(pool);
+      if (key !== undefined) {
+        triedKeys.add(key);
+        headers = withKey(headers, backend.kind, key);
+      }
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await this.#ctx.pools.for(backend.origin).request({
+          method: "POST",
+          path: backend.pathFor(call.path),
+          headers,
+          body: call.body,
+          signal,
+          headersTimeout,
+          bodyTimeout,
+        });
+      } catch (error) {
+        return this.#thrown(error, signal, call.budgetMs, sentAt);
+      }
+      if (key === undefined || !pool) return this.#answered(response, signal, sentAt);
+      pool.report(key, response.statusCode, response.headers);
+      const status = response.statusCode;
+      if (status !== 429 && status !== 401 && status !== 403) return this.#answered(response, signal, sentAt);
+      if (triedKeys.size >= pool.size) {
+        if (status === 429) return this.#answered(response, signal, sentAt);
+        // The client's own credentials were fine: every refused key is the operator's problem, a 502.
+        await response.body.dump();
+        return this.#failedWithoutVerdict({
+          kind: "keys",
+          backend: backend.id,
+          cause: `every API key was refused (${status})`,
+        });
+      }
+      this.#ctx.metrics.keyRotations.inc(1, backend.id, statusLabel(status));
+      await response.body.dump();
+    }
+  }
+
+  #keysExhausted(pool: KeyPool): Sent {
+    const wait = pool.retryAfterMs();
+    const backend = this.backend.id;
+    return this.#failedWithoutVerdict(
+      wait === undefined
+        ? { kind: "keys", backend, cause: "every API key was refused (401/403)" }
+        : {
+            kind: "status",
+            backend,
+            status: 429,
+            retryAfterMs: wait,
+            cause: `every API key is rate limited for ${Math.ceil(wait / 1000)} s`,
+          },
+    );
+  }
+
+  /** Nothing was sent that says anything about the backend itself. */
+  #failedWithoutVerdict(failure: AttemptFailure): Sent {
+    this.settle("abandoned");
+    return { kind: "failed", failure };
+  }
+
+  #thrown(error: unknown, signal: AttemptSignal, budgetMs: number, sentAt: number): Sent {
+    const failure = signal.timedOut ? "timeout" : classifyUpstreamError(error);
+    if (failure === "aborted" || this.#clientGone.aborted) {
+      this.settle("abandoned");
+      return { kind: "aborted" };
+    }
+    const { backend } = this;
+    const cause = signal.timedOut
+      ? `no response within ${formatSeconds(budgetMs)} s`
+      : describeUpstreamError(error);
+    this.fail(failure);
+    this.#ctx.strategies.for(this.#model).onResult?.(backend.id, "failure", performance.now() - sentAt);
+    if (failure === "connect") this.#ctx.health.markUnreachable(backend, cause);
+    this.settle("failure");
+    const kind = failure === "timeout" || failure === "connect" ? failure : "error";
+    return { kind: "failed", failure: { kind, backend: backend.id, cause } };
+  }
+
+  async #answered(response: Dispatcher.ResponseData, signal: AttemptSignal, sentAt: number): Promise<Sent> {
+    const { backend } = this;
+    const ttfbMs = performance.now() - sentAt;
+    this.#ctx.metrics.upstreamTtfb.observe(ttfbMs / 1000, backend.id);
+    const strategy = this.#ctx.strategies.for(this.#model);
+    const status = response.statusCode;
+    if (!isRetryableStatus(status)) {
+      signal.disarm();
+      strategy.onResult?.(backend.id, "success", ttfbMs);
+      this.#ctx.health.markReachable(backend);
+      return { kind: "answered", response };
+    }
+    const detail = await errorSnippet(response.body);
+    // A 429 is the backend's capacity, not its failure: retry elsewhere but leave its circuit alone.
+    const verdict = status === 429 ? "success" : "failure";
+    if (verdict === "failure") this.fail(status === 408 ? "status_408" : "status_5xx");
+    strategy.onResult?.(backend.id, verdict, ttfbMs);
+    const retryAfterMs = isRefusal(status) ? retryAfterOf(response.headers) : undefined;
+    // A pooled backend's keys cool down in the pool; only a backend without one is passed by.
+    if (retryAfterMs !== undefined && isRefusal(status) && !backend.keyPool) {
+      retryLater(backend, status, retryAfterMs);
+    }
+    this.settle(verdict);
+    const cause = `HTTP ${status}${detail ? ` ${detail}` : ""}`;
+    return { kind: "failed", failure: { kind: "status", backend: backend.id, status, retryAfterMs, cause } };
+  }
+
+  /**
+   * Writes the backend's answer to the client (respond.ts: bytes, JSON or the SSE pump; with
+   * `continueStream`, an event stream that may continue elsewhere) and settles when it ends. A break settles at once, as a failure,
+   * so a continuation never waits on the broken backend's slot.
+   */
+  async respond(
+    reply: FastifyReply,
+    response: Dispatcher.ResponseData,
+    answer: Answer,
+  ): Promise<RelayOutcome> {
+    this.#assertHeld("respond");
+    reply.hijack();
+    const onBroken = (error: Error) => {
+      this.fail(classifyUpstreamError(error) === "body" ? "body_timeout" : "body");
+      logBrokenAnswer(this.#ctx.logger, this.#request.id, this.backend.id, error);
+      this.settle("failure");
+    };
+    const outcome = await respond({
+      raw: reply.raw,
+      response,
+      headers: answer.headers,
+      translator: answer.translator,
+      separation: answer.separation,
+      continueStream: answer.continueStream,
+      routing: answer.routing,
+      onUsage: answer.onUsage,
+      onBroken,
+    });
+    this.settle(outcome === "complete" ? "success" : outcome === "client_gone" ? "abandoned" : "failure");
+    return outcome;
+  }
+
+  /** Counts this attempt as a failure of its backend, once, whatever else reports it. */
+  fail(reason: FailureReason): void {
+    if (this.#failureCounted || this.#phase === "settled") return;
+    this.#failureCounted = true;
+    this.backend.failures++;
+    this.#ctx.metrics.upstreamFailures.inc(1, this.backend.id, reason);
+  }
+
+  /**
+   * Ends the attempt: the slot is given back (local count, store lease, its renewal), the circuit
+   * and the store hear the verdict, and a request waiting for capacity is woken. Runs once.
+   */
+  settle(verdict: Verdict): void {
+    if (this.#phase !== "held") {
+      this.#phase = "settled";
+      return;
+    }
+    if (verdict === "failure") this.fail("body");
+    this.#phase = "settled";
+    const { backend } = this;
+    this.#signal?.dispose();
+    backend.inflight--;
+    if (verdict === "success") backend.circuit.onSuccess();
+    else if (verdict === "failure") backend.circuit.onFailure();
+    else backend.circuit.onAbandon();
+    clearInterval(this.#renewal);
+    if (this.#lease) void this.#lease.release();
+    if (this.#ctx.sharedState) shareVerdict(this.#ctx, backend.id, verdict);
+    this.#ctx.capacityQueue.released(backend);
+  }
+
+  #assertHeld(step: string): void {
+    if (this.#phase !== "held") throw new Error(`${step}() on a ${this.#phase} upstream attempt`);
+  }
+}
+
+/** Tells the shared store a verdict, without waiting: other replicas mirror the circuit it yields. */
+function shareVerdict(ctx: GatewayContext, backendId: string, verdict: Verdict): void {
+  if (verdict === "success") void ctx.state.recordSuccess(backendId);
+  else if (verdict === "failure") {
+    const { circuit_breaker_threshold: threshold, circuit_breaker_ttl: ttl } = ctx.config;
+    void ctx.state.recordFailure(backendId, threshold, ttl * 1000);
+  }
+}
+
+/** The request's headers without the client's credentials (a gateway key stays at the gateway). */
+export function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  const out = { ...headers };
+  delete out.authorization;
+  delete out["x-api-key"];
+  return out;
+}
+
+/** The request's headers with the pool's key in the backend's own spelling, the client's removed. */
+function withKey(
+  headers: Record<string, string>,
+  kind: BackendState["kind"],
+  key: string,
+): Record<string, string> {
+  const out = withoutCredentials(headers);
+  if (kind === "anthropic") {
+    out["x-api-key"] = key;
+    out["anthropic-version"] ??= ANTHROPIC_VERSION;
+  } else {
+    out.authorization = `Bearer ${key}`;
+  }
+  return out;
+}
+
+function formatSeconds(ms: number): string {
+  return String(Math.round(ms) / 1000);
+}
+
+/** The start of an upstream error body, for the 502 message; never more than 200 characters. */
+async function errorSnippet(body: Dispatcher.ResponseData["body"]): Promise<string> {
+  try {
+    const text = (await body.text()).trim();
+    if (!text) return "";
+    try {
+      const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+      if (typeof message === "string") return `(${message.slice(0, 200)})`;
+    } catch {
+      // Not JSON: quote the text itself.
+    }
+    return `(${text.slice(0, 200)})`;
+  } catch {
+    return "";
+  }
+}
