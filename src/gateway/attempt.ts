@@ -18,7 +18,7 @@ import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { continuationBody } from "./continuation-body.js";
 import { continuationBudgetMs, type RequestDeadline } from "./deadline.js";
-import type { ProxyRequest } from "./pipeline.js";
+import type { ProxyRequest } from "./proxy-request.js";
 import { writeJsonResponse } from "./relay.js";
 import type { AttemptFailure } from "./retry-policy.js";
 import type { Continuation, ContinueStream } from "./stream-resume.js";

@@ -10,18 +10,16 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { RoutingFields } from "../protocol/openai/requests.js";
-import type { ReasoningRequest } from "../reasoning/request-options.js";
 import type { BackendState } from "../routing/backend.js";
 import { ClientGone } from "../upstream/client-gone.js";
 import { noteModel } from "./access-log.js";
 import { attemptOnce, startContinuation } from "./attempt.js";
 import type { GatewayContext } from "./context.js";
 import { RequestDeadline } from "./deadline.js";
-import type { Endpoint } from "./endpoint.js";
 import { GatewayError } from "./errors.js";
 import { logAttemptFailure } from "./failure-log.js";
 import { claimProbe } from "./half-open-probe.js";
+import type { ProxyRequest } from "./proxy-request.js";
 import { countAnswer } from "./request-metrics.js";
 import { waitingFor } from "./retry-later.js";
 import {
@@ -32,25 +30,6 @@ import {
   retryAfterSeconds,
 } from "./retry-policy.js";
 import type { ContinueStream } from "./stream-resume.js";
-
-export interface ProxyRequest {
-  /** What the route is: its name, path, client protocol and what it allows. */
-  endpoint: Endpoint;
-  fields: RoutingFields;
-  /** The client's body: forwarded byte for byte unless the model name must change. */
-  rawBody: Buffer;
-  parsedBody: Record<string, unknown>;
-  /** `?node=` — only this backend (name or host:port) may serve the request. */
-  forcedNode?: string | undefined;
-  /** The client asked for `x-switchyard-route` (header `x-switchyard-debug: 1`). */
-  debug: boolean;
-  /** Affinity key for sticky routing: `user`, else `x-session-id`, else the client's API key. */
-  sessionKey?: string | undefined;
-  /** The client opted into resuming a broken stream elsewhere (`x-switchyard-stream-resume: true` or config). */
-  resume?: boolean | undefined;
-  /** The reasoning extension fields, when the request carried any (chat only). */
-  reasoning?: { request: ReasoningRequest; separate: boolean } | undefined;
-}
 
 interface Selection {
   /** Healthy, circuit closed, not yet tried, under cap. */

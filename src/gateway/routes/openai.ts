@@ -20,7 +20,8 @@ import type { GatewayContext } from "../context.js";
 import { ENDPOINTS, type Endpoint } from "../endpoint.js";
 import { GatewayError } from "../errors.js";
 import { inferenceRouteHooks } from "../inference-route.js";
-import { type ProxyRequest, proxy } from "../pipeline.js";
+import { proxy } from "../pipeline.js";
+import type { ProxyRequest } from "../proxy-request.js";
 import { assertMessageCount } from "./message-limit.js";
 import { routingHints, wantsResume } from "./routing-hints.js";
 

@@ -1,0 +1,27 @@
+/**
+ * What a route hands the pipeline: the parsed request with the fields routing needs, and what the
+ * client asked of the gateway. Its own file so the pipeline and the attempt can both name it.
+ * @module
+ */
+import type { RoutingFields } from "../protocol/openai/requests.js";
+import type { ReasoningRequest } from "../reasoning/request-options.js";
+import type { Endpoint } from "./endpoint.js";
+
+export interface ProxyRequest {
+  /** What the route is: its name, path, client protocol and what it allows. */
+  endpoint: Endpoint;
+  fields: RoutingFields;
+  /** The client's body: forwarded byte for byte unless the model name must change. */
+  rawBody: Buffer;
+  parsedBody: Record<string, unknown>;
+  /** `?node=` — only this backend (name or host:port) may serve the request. */
+  forcedNode?: string | undefined;
+  /** The client asked for `x-switchyard-route` (header `x-switchyard-debug: 1`). */
+  debug: boolean;
+  /** Affinity key for sticky routing: `user`, else `x-session-id`, else the client's API key. */
+  sessionKey?: string | undefined;
+  /** The client opted into resuming a broken stream elsewhere (`x-switchyard-stream-resume: true` or config). */
+  resume?: boolean | undefined;
+  /** The reasoning extension fields, when the request carried any (chat only). */
+  reasoning?: { request: ReasoningRequest; separate: boolean } | undefined;
+}
