@@ -2,6 +2,7 @@
  * The error table: every code's status, client code and types, pinned here so a change to the wire
  * is a deliberate edit in two places, and the bodies gateway and serve build from it.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { errorBody, toGatewayError } from "../../src/gateway/error-reply.js";
 import { GatewayError } from "../../src/gateway/errors.js";
@@ -137,5 +138,16 @@ describe("serve error bodies", () => {
       param: null,
       code: "internal_error",
     });
+  });
+});
+
+describe("README", () => {
+  it("lists every gateway client code in its Errors table", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("### Errors"), readme.indexOf("## The mock backend"));
+    const missing = CODES.filter((c) => !c.startsWith("SWY_ERR_SERVE_"))
+      .map((c) => ERROR_TABLE[c].code)
+      .filter((clientCode) => !section.includes(`\`${clientCode}\``));
+    expect(missing).toEqual([]);
   });
 });
