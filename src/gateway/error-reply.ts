@@ -4,8 +4,8 @@
  * @module
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { anthropicError } from "../protocol/anthropic/errors.js";
-import { openAIError } from "../protocol/openai/errors.js";
+import { anthropicCodedError } from "../protocol/anthropic/errors.js";
+import { openAICodedError } from "../protocol/openai/errors.js";
 import type { Protocol } from "../protocol/translate/translator.js";
 import { clientProtocol } from "./endpoint.js";
 import { GatewayError, type GatewayErrorCode } from "./errors.js";
@@ -30,14 +30,14 @@ export function toGatewayError(error: unknown): GatewayError {
       cause: error,
     });
   }
-  return new GatewayError("SWY_ERR_INTERNAL", "The gateway hit an unexpected error.", { cause: error });
+  return new GatewayError("SWY_ERR_INTERNAL", undefined, { cause: error });
 }
 
 /** The error body in the client's protocol (endpoint.ts says which that is). */
 export function errorBody(protocol: Protocol, error: GatewayError): unknown {
   return protocol === "anthropic"
-    ? anthropicError(error.status, error.message)
-    : openAIError(error.status, error.message, error.clientCode, error.param);
+    ? anthropicCodedError(error.code, error.message)
+    : openAICodedError(error.code, error.message, error.param);
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: unknown): void {

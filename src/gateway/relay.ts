@@ -7,8 +7,9 @@
  */
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
-import { anthropicError } from "../protocol/anthropic/errors.js";
-import { openAIError } from "../protocol/openai/errors.js";
+import { anthropicCodedError } from "../protocol/anthropic/errors.js";
+import { ERROR_TABLE } from "../protocol/error-codes.js";
+import { openAICodedError } from "../protocol/openai/errors.js";
 import { streamErrorFrame, UPSTREAM_FAILED } from "../protocol/stream-error.js";
 import type { Protocol } from "../protocol/translate/translator.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
@@ -111,13 +112,12 @@ export async function sendJson(options: RelayOptions, transform?: JsonTransform)
 function sendConversionFailure(options: RelayOptions, error: Error): RelayOutcome {
   const message = `The gateway could not convert the backend's answer: ${error.message}`;
   options.onBroken?.(error);
+  const code = "SWY_ERR_UPSTREAM_FAILED";
   writeJsonResponse(
     options.raw,
-    502,
+    ERROR_TABLE[code].status,
     options.headers,
-    options.protocol === "anthropic"
-      ? anthropicError(502, message)
-      : openAIError(502, message, UPSTREAM_FAILED),
+    options.protocol === "anthropic" ? anthropicCodedError(code, message) : openAICodedError(code, message),
   );
   return "upstream_broke";
 }

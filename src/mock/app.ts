@@ -12,7 +12,7 @@ import Fastify, { type FastifyError, type FastifyInstance, LogController } from 
 import { registerAnthropicRoutes } from "./anthropic-routes.js";
 import { MockContext } from "./context.js";
 import { registerControlRoutes } from "./control-routes.js";
-import { protocolOf, sendError } from "./errors.js";
+import { protocolOf, sendCodedError, sendError } from "./errors.js";
 import { registerOpenAIRoutes } from "./openai-routes.js";
 import { defaultMockId, type MockOptionsInput, parseMockOptions } from "./options.js";
 
@@ -45,16 +45,18 @@ export function buildMockApp(input: MockOptionsInput = {}): FastifyInstance {
       done();
       return;
     }
-    sendError(reply, protocolOf(request.url), 503, "model is loading", {
-      code: "model_loading",
+    sendCodedError(reply, protocolOf(request.url), "SWY_ERR_SERVE_LOADING", "model is loading", {
       retryAfter: String(Math.ceil(remainingMs / 1000)),
     });
   });
 
   app.setNotFoundHandler((request, reply) => {
-    sendError(reply, "openai", 404, `Invalid URL (${request.method} ${request.url})`, {
-      code: "unknown_url",
-    });
+    sendCodedError(
+      reply,
+      "openai",
+      "SWY_ERR_SERVE_ROUTE_NOT_FOUND",
+      `Invalid URL (${request.method} ${request.url})`,
+    );
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -1,12 +1,15 @@
 /**
- * Error replies in the protocol of the route that failed. Bodies come from the shared builders
- * (`openAIError`, `anthropicError`); this file only picks the protocol and adds `retry-after` where a
- * client should come back (429 and 503).
+ * Error replies in the protocol of the route that failed. Bodies come from the shared builders in
+ * `protocol/`; this file only picks the protocol and adds `retry-after` where a client should come
+ * back (429 and 503). Injected failures have any status a test asks for, so they are built from the
+ * status; the mock's fixed answers (unknown model, unknown URL, loading, busy) are error-table codes
+ * and answer exactly as Switchyard's own servers do.
  * @module
  */
 import type { FastifyReply } from "fastify";
-import { anthropicError } from "../protocol/anthropic/errors.js";
-import { openAIError } from "../protocol/openai/errors.js";
+import { anthropicCodedError, anthropicError } from "../protocol/anthropic/errors.js";
+import { ERROR_TABLE, type ErrorCode } from "../protocol/error-codes.js";
+import { openAICodedError, openAIError } from "../protocol/openai/errors.js";
 import { retryAfterFor } from "./faults.js";
 
 export type Protocol = "openai" | "anthropic";
@@ -41,4 +44,24 @@ export function sendError(
   const retryAfter = details.retryAfter ?? retryAfterFor(status);
   if (retryAfter !== undefined) reply.header("retry-after", retryAfter);
   return reply.code(status).send(errorBody(protocol, status, message, details));
+}
+
+/** Sends a table code's body, with the status, types and client code the table gives it. */
+export function sendCodedError(
+  reply: FastifyReply,
+  protocol: Protocol,
+  code: ErrorCode,
+  message: string,
+  details: Omit<ErrorDetails, "code"> = {},
+): FastifyReply {
+  const { status } = ERROR_TABLE[code];
+  const retryAfter = details.retryAfter ?? retryAfterFor(status);
+  if (retryAfter !== undefined) reply.header("retry-after", retryAfter);
+  return reply
+    .code(status)
+    .send(
+      protocol === "anthropic"
+        ? anthropicCodedError(code, message)
+        : openAICodedError(code, message, details.param ?? null),
+    );
 }

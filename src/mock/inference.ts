@@ -11,7 +11,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { MockContext } from "./context.js";
 import { cutAfter, sendStream, waitUnlessClosed } from "./delivery.js";
-import { type Protocol, sendError } from "./errors.js";
+import { type Protocol, sendCodedError, sendError } from "./errors.js";
 import { retryAfterFor } from "./faults.js";
 import type { Parsed } from "./requests.js";
 import { apiKeyOf, type CountedRoute } from "./stats.js";
@@ -60,8 +60,7 @@ export async function serveInference<T extends { model: string }>(
   const model = parsed.value.model;
   if (!context.models.has(model)) {
     stats.recordFailure();
-    sendError(reply, protocol, 404, notFoundMessage(protocol, model), {
-      code: "model_not_found",
+    sendCodedError(reply, protocol, "SWY_ERR_MODEL_NOT_FOUND", notFoundMessage(protocol, model), {
       param: "model",
     });
     return;
@@ -70,7 +69,7 @@ export async function serveInference<T extends { model: string }>(
   if (settings.maxInflight > 0 && stats.inflight >= settings.maxInflight) {
     stats.recordFailure();
     const message = `the mock is at its --max-inflight limit (${settings.maxInflight})`;
-    sendError(reply, protocol, 429, message, { code: "rate_limit_exceeded" });
+    sendCodedError(reply, protocol, "SWY_ERR_RATE_LIMITED", message);
     return;
   }
 

@@ -5,12 +5,16 @@
  * @module
  */
 import { anthropicError } from "./anthropic/errors.js";
+import { ERROR_TABLE } from "./error-codes.js";
 import { openAIError } from "./openai/errors.js";
 import { sseData, sseEvent } from "./sse.js";
 import type { Protocol } from "./translate/translator.js";
 
-/** OpenAI's `error.code` for a stream the gateway ends because its backend failed. */
-export const UPSTREAM_FAILED = "upstream_failed";
+/**
+ * OpenAI's `error.code` for a stream the gateway ends because its backend failed. The frame keeps
+ * the status of the failure (502, or 504 for a body that stalled), so it is not a table entry's body.
+ */
+export const UPSTREAM_FAILED = ERROR_TABLE.SWY_ERR_UPSTREAM_FAILED.code;
 
 /** One frame that reports an error to a client of `protocol`; `code` is OpenAI's `error.code`. */
 export function streamErrorFrame(

@@ -1,15 +1,17 @@
 /**
- * Anthropic's error envelope: `{type:"error", error:{type, message}}`, with the error types the
- * Messages API documents for each status.
+ * Anthropic's error envelope: `{type:"error", error:{type, message}}`. Switchyard's own errors take
+ * their type from the error table; a backend's error, relayed or translated, has only a status, and
+ * gets the type the Messages API documents for that status.
  * @module
  */
+import { type AnthropicErrorType, ERROR_TABLE, type ErrorCode } from "../error-codes.js";
 
 export interface AnthropicErrorBody {
   type: "error";
   error: { type: string; message: string };
 }
 
-export function anthropicErrorType(status: number): string {
+export function anthropicErrorType(status: number): AnthropicErrorType {
   switch (status) {
     case 401:
       return "authentication_error";
@@ -31,4 +33,12 @@ export function anthropicErrorType(status: number): string {
 
 export function anthropicError(status: number, message: string): AnthropicErrorBody {
   return { type: "error", error: { type: anthropicErrorType(status), message } };
+}
+
+/** The body for one of Switchyard's own errors (the error table's `code`). */
+export function anthropicCodedError(
+  code: ErrorCode,
+  message: string = ERROR_TABLE[code].message,
+): AnthropicErrorBody {
+  return { type: "error", error: { type: ERROR_TABLE[code].anthropic, message } };
 }
