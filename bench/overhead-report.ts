@@ -1,6 +1,6 @@
 /**
  * The figures of `bench:overhead` and how they are judged: per-phase rows, the ratios against the
- * targets of DESIGN.md ("Performance targets"), and the text report. Pure functions.
+ * targets of docs/performance.md, and the text report. Pure functions.
  * @module
  */
 import type { LoadSummary } from "../src/bench/load.js";
@@ -83,7 +83,7 @@ export function judge(verdict: Verdict): Verdict {
   return { ...verdict, met };
 }
 
-/** The ratios of DESIGN.md's targets, plus the minimal proxy's own cost for reference. */
+/** The ratios of docs/performance.md's targets, plus the minimal proxy's own cost for reference. */
 export function computeVerdicts(reports: readonly TargetReport[]): Verdict[] {
   const verdicts: Verdict[] = [];
   for (const payload of ["json", "stream"] as const) {

@@ -1,7 +1,7 @@
 /**
  * The gateway's variants in `bench:overhead`: memory or Redis state (`--redis`), one or N worker
  * processes (`--workers`), access log off or on (`--access-log`), and the comparisons between
- * variants of one run — what shared state costs (Redis ÷ memory, DESIGN.md: ≤ 15 % of throughput),
+ * variants of one run — what shared state costs (Redis ÷ memory, docs/performance.md: ≤ 15 % of throughput),
  * what more workers buy (N ÷ 1) and what a line per request costs (on ÷ off).
  * Pure functions.
  * @module
@@ -27,7 +27,7 @@ export interface GatewayVariant {
   accessLog: boolean;
 }
 
-/** Redis-backed state must keep at least this share of memory state's throughput (DESIGN.md). */
+/** Redis-backed state must keep at least this share of memory state's throughput (docs/performance.md). */
 export const REDIS_THROUGHPUT_TARGET = 0.85;
 
 /**

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:overhead`: what the gateway costs over calling the backend directly and over the
- * least a Node proxy can do, in one run on one machine (DESIGN.md, "Performance targets").
+ * least a Node proxy can do, in one run on one machine (docs/performance.md).
  *
  * Starts the zero-delay mock, then for each target in turn (direct → the mock itself, proxy →
  * bench/baseline-proxy.ts, gateway → `switchyard gateway`) runs four phases: JSON and streaming chat

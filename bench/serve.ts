@@ -1,6 +1,6 @@
 /**
  * `npm run bench:serve`: tokens per second of `switchyard serve` against calling node-llama-cpp directly,
- * in one run on one machine (DESIGN.md target: serve within 5 % of direct).
+ * in one run on one machine (docs/performance.md: serve within 5 % of direct).
  *
  * For each model — the generated tiny model always, and `--model-path` when given — it measures, one
  * after the other so they never share the CPU or GPU:

@@ -1,6 +1,6 @@
 /**
  * In-process gateways for the route properties, in front of in-process mocks, answered through
- * fastify's `inject` (no sockets). Each response is checked against the rules of DESIGN.md's
+ * fastify's `inject` (no sockets). Each response is checked against the rules of the README's
  * "Errors": never a 500, errors in the client's protocol, and nothing that hangs.
  */
 import type { InjectOptions } from "fastify";
@@ -139,7 +139,7 @@ export async function send(gateway: Gateway, options: InjectOptions): Promise<An
   return { status: response.statusCode, headers: response.headers, body: response.body };
 }
 
-/** Which protocol's error envelope a path's errors come in (DESIGN.md: one error module per protocol). */
+/** Which protocol's error envelope a path's errors come in (one error body per protocol: protocol/openai/errors.ts, protocol/anthropic/errors.ts). */
 export function protocolOf(url: string): "anthropic" | "openai" | "either" {
   const raw = url.split("?")[0] ?? url;
   let resolved = raw;

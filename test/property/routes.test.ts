@@ -3,7 +3,7 @@
  * mixing valid and invalid fields, mutated valid requests, bytes that are not JSON or not UTF-8, any
  * content type, random paths, methods, query strings and headers. Whatever comes in, the gateway
  * answers (no hang), never with a 500, and every error body is in the route's protocol
- * (DESIGN.md, "Errors"). The gateways run in-process in front of in-process mocks (see gateway.ts).
+ * (README, "Errors"). The gateways run in-process in front of in-process mocks (see gateway.ts).
  */
 import fc from "fast-check";
 import type { InjectOptions } from "fastify";
