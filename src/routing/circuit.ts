@@ -2,7 +2,7 @@
  * A per-backend circuit breaker. `threshold` consecutive failures open the circuit for
  * `openMs`; after that one half-open probe request is let through, and its outcome decides:
  * success closes the circuit, failure opens it again for another `openMs`. With shared state the
- * probe is also reserved across replicas (gateway/half-open-probe.ts); a replica that loses that
+ * probe is also reserved across replicas (state/replication/half-open-probe.ts); a replica that loses that
  * race waits as if the circuit had stayed open ({@link CircuitBreaker.probeHeldElsewhere}).
  * @module
  */
