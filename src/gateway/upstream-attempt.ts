@@ -36,9 +36,6 @@ import { type AttemptFailure, isRefusal, isRetryableStatus, retryAfterOf } from 
 import { statusLabel } from "./status-label.js";
 import type { ContinueStream } from "./stream-resume.js";
 
-/** How an attempt ended for its backend: the circuit, the strategy and replication hear it. */
-export type { Verdict } from "../state/replication/replication.js";
-
 /** What `upstream_failures_total` counts a failure as. */
 export type FailureReason =
   | "connect"
