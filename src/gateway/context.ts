@@ -9,12 +9,12 @@ import type { CapacityQueue } from "../routing/capacity-queue.js";
 import type { HealthChecker } from "../routing/health.js";
 import type { Registry } from "../routing/registry.js";
 import type { StrategySet } from "../routing/strategy-set.js";
+import type { Replication } from "../state/replication/replication.js";
 import type { StateStore } from "../state/store.js";
 import type { UpstreamPools } from "../upstream/pools.js";
 import type { WorkerFigures } from "../worker-figures/client.js";
 import type { ClientKeys } from "./client-keys.js";
 import type { HostedModels } from "./hosted-models.js";
-import type { RegistrationSecrets } from "./registration-secrets.js";
 import type { ModelResolver } from "./resolve-model.js";
 
 /** What a reload did, by backend id. */
@@ -44,15 +44,16 @@ export interface GatewayContext {
   readonly logger: Logger;
   readonly startedAt: number;
   /**
-   * State shared with other replicas: a `MemoryStore` (unused by the hot path) unless `redis` is
-   * set, then the `RedisStore` connected by `start()`, which also sets {@link sharedState}; in a
-   * `--workers` worker without Redis, the `IpcStore` that shares its primary's store.
+   * The store: a `MemoryStore` (client-key windows only) unless `redis` is set, then the
+   * `RedisStore` connected by `start()`; in a `--workers` worker without Redis, the `IpcStore` that
+   * shares its primary's store.
    */
   state: StateStore;
-  /** True once `state` is shared with other replicas; the hot path calls the store only then. */
-  sharedState: boolean;
-  /** Seals and opens the api_keys of registrations shared through Redis; fixed at start. */
-  readonly registrationSecrets: RegistrationSecrets;
+  /**
+   * Keeps the local view (breakers, health, key pools, runtime registrations) in line with the
+   * other replicas through `state`; a no-op `LocalReplication` in a single process.
+   */
+  replication: Replication;
   /**
    * Set in a `--workers` worker: gathers every worker's figures, so `/stats`, `/status` and
    * `/metrics` show the whole gateway rather than the worker that happened to answer.

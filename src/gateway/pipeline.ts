@@ -18,7 +18,6 @@ import type { GatewayContext } from "./context.js";
 import { RequestDeadline } from "./deadline.js";
 import { GatewayError } from "./errors.js";
 import { logAttemptFailure } from "./failure-log.js";
-import { claimProbe } from "./half-open-probe.js";
 import type { ProxyRequest } from "./proxy-request.js";
 import { countAnswer } from "./request-metrics.js";
 import { waitingFor } from "./retry-later.js";
@@ -118,7 +117,8 @@ export async function proxy(
       if (available.length === 0) return undefined;
       const next = (strategy.pick(available, routing) ?? available[0])!;
       tried.add(next.id);
-      if (next.circuit.state !== "closed" && !(await claimProbe(ctx, next))) continue;
+      if (next.circuit.state !== "closed" && !(await ctx.replication.claimProbe(next.id, next.circuit)))
+        continue;
       const continuation = await startContinuation(
         ctx,
         request,
@@ -180,7 +180,11 @@ export async function proxy(
     tried.add(backend.id);
     // A half-open backend whose one probe is someone else's is passed by, like a tried one. The
     // check keeps the happy path (closed circuit) free of an await.
-    if (backend.circuit.state !== "closed" && !(await claimProbe(ctx, backend))) continue;
+    if (
+      backend.circuit.state !== "closed" &&
+      !(await ctx.replication.claimProbe(backend.id, backend.circuit))
+    )
+      continue;
     if (tried.size > 1) ctx.metrics.retries.inc(1, proxied.endpoint.name);
     ctx.metrics.routingDecisions.inc(1, strategy.name, tried.size > 1 ? "retry" : "picked");
     const debugHeader = proxied.debug

@@ -3,7 +3,7 @@
  * retries and stream continuations all go through here, so there is one place where a lease is
  * taken and one where it is released.
  *
- * Lifecycle: `take()` (the slot: the local count, and with shared state a capped backend's lease in
+ * Lifecycle: `take()` (the slot: the local count, and with replication a capped backend's lease in
  * the store), then `send()` (the upstream call, written once: key-pool rotation, the attempt's
  * budget, the client leaving), then `respond()` (the relay, the one place the response side meets
  * the attempt), and `settle(verdict)` exactly once. `send` settles a failed call itself and
@@ -19,6 +19,7 @@ import { ANTHROPIC_VERSION } from "../protocol/translate/openai-to-anthropic.js"
 import type { Translator } from "../protocol/translate/translator.js";
 import type { ResponseSeparationOptions } from "../reasoning/openai-response.js";
 import type { BackendState } from "../routing/backend.js";
+import type { Verdict } from "../state/replication/replication.js";
 import type { Lease } from "../state/store.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
@@ -34,9 +35,6 @@ import { retryLater } from "./retry-later.js";
 import { type AttemptFailure, isRefusal, isRetryableStatus, retryAfterOf } from "./retry-policy.js";
 import { statusLabel } from "./status-label.js";
 import type { ContinueStream } from "./stream-resume.js";
-
-/** How an attempt ended for its backend: the circuit, the strategy and the store hear it. */
-export type Verdict = "success" | "failure" | "abandoned";
 
 /** What `upstream_failures_total` counts a failure as. */
 export type FailureReason =
@@ -113,22 +111,23 @@ export class UpstreamAttempt {
   }
 
   /**
-   * Takes the backend's slot. With shared state a capped backend's cap holds across replicas: one
-   * atomic acquire in the store, the only round trip a request waits on, hence the promise. Without
-   * it nothing is awaited (`true` at once): the local count, checked when the backend was selected,
+   * Takes the backend's slot. With replication a capped backend's cap holds across replicas: one
+   * atomic acquire in the store, the only round trip a request waits on, hence the promise. Otherwise
+   * nothing is awaited (`true` at once): the local count, checked when the backend was selected,
    * decides. False: the global cap is reached; nothing was taken and the attempt is over.
    */
   take(): true | Promise<boolean> {
     if (this.#phase !== "new") throw new Error(`take() on a ${this.#phase} attempt`);
     const { backend } = this;
-    if (this.#ctx.sharedState && backend.maxConnections > 0) return this.#acquire();
+    const ttlMs = this.#ctx.config.lease_ttl * 1000;
+    const acquired = this.#ctx.replication.acquire(backend.id, backend.maxConnections, ttlMs);
+    if (acquired !== true) return this.#acquired(acquired, ttlMs);
     this.#hold();
     return true;
   }
 
-  async #acquire(): Promise<boolean> {
-    const ttlMs = this.#ctx.config.lease_ttl * 1000;
-    const lease = await this.#ctx.state.acquire(this.backend.id, this.backend.maxConnections, ttlMs);
+  async #acquired(acquiring: Promise<Lease | undefined>, ttlMs: number): Promise<boolean> {
+    const lease = await acquiring;
     if (!lease) {
       this.#phase = "settled";
       return false;
@@ -332,21 +331,13 @@ export class UpstreamAttempt {
     else backend.circuit.onAbandon();
     clearInterval(this.#renewal);
     if (this.#lease) void this.#lease.release();
-    if (this.#ctx.sharedState) shareVerdict(this.#ctx, backend.id, verdict);
+    const { circuit_breaker_threshold: threshold, circuit_breaker_ttl: ttl } = this.#ctx.config;
+    this.#ctx.replication.shareVerdict(backend.id, verdict, threshold, ttl * 1000);
     this.#ctx.capacityQueue.released(backend);
   }
 
   #assertHeld(step: string): void {
     if (this.#phase !== "held") throw new Error(`${step}() on a ${this.#phase} upstream attempt`);
-  }
-}
-
-/** Tells the shared store a verdict, without waiting: other replicas mirror the circuit it yields. */
-function shareVerdict(ctx: GatewayContext, backendId: string, verdict: Verdict): void {
-  if (verdict === "success") void ctx.state.recordSuccess(backendId);
-  else if (verdict === "failure") {
-    const { circuit_breaker_threshold: threshold, circuit_breaker_ttl: ttl } = ctx.config;
-    void ctx.state.recordFailure(backendId, threshold, ttl * 1000);
   }
 }
 

@@ -1,9 +1,14 @@
 /**
  * A per-backend circuit breaker. `threshold` consecutive failures open the circuit for
  * `openMs`; after that one half-open probe request is let through, and its outcome decides:
- * success closes the circuit, failure opens it again for another `openMs`. With shared state the
- * probe is also reserved across replicas (gateway/half-open-probe.ts); a replica that loses that
- * race waits as if the circuit had stayed open ({@link CircuitBreaker.probeHeldElsewhere}).
+ * success closes the circuit, failure opens it again for another `openMs`.
+ *
+ * This breaker is the one owner of a backend's circuit state: the hot path reads and changes only
+ * it. With shared state the store holds a replica of it for the fleet (state/replication/shared.ts):
+ * verdicts go out to the store, and a circuit opened or reset elsewhere comes back through
+ * {@link CircuitBreaker.openUntil} and {@link CircuitBreaker.closeNow}. The half-open probe is also
+ * reserved across replicas (state/replication/half-open-probe.ts); a replica that loses that race
+ * waits as if the circuit had stayed open ({@link CircuitBreaker.probeHeldElsewhere}).
  * @module
  */
 

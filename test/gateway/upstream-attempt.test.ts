@@ -10,6 +10,9 @@ import { buildGateway, type Gateway } from "../../src/gateway/app.js";
 import { UpstreamAttempt } from "../../src/gateway/upstream-attempt.js";
 import type { BackendState } from "../../src/routing/backend.js";
 import { MemoryStore } from "../../src/state/memory.js";
+import { LocalReplication } from "../../src/state/replication/local.js";
+import { RegistrationSecrets } from "../../src/state/replication/registration-secrets.js";
+import { SharedReplication } from "../../src/state/replication/shared.js";
 import { ClientGone } from "../../src/upstream/client-gone.js";
 import {
   chatCompletion,
@@ -71,8 +74,13 @@ function fresh(shared = false): { attempt: UpstreamAttempt; clientGone: ClientGo
     arrive = resolve;
   });
   const ctx = gateway.context;
-  ctx.sharedState = shared;
   if (shared && !(ctx.state instanceof MemoryStore)) throw new Error("the test expects the memory store");
+  ctx.replication = shared
+    ? new SharedReplication(ctx.state, {
+        secrets: new RegistrationSecrets(undefined, false),
+        log: ctx.logger,
+      })
+    : new LocalReplication();
   const clientGone = new ClientGone();
   return { attempt: new UpstreamAttempt(ctx, request, backend, "m", clientGone), clientGone };
 }

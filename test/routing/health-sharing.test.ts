@@ -37,7 +37,7 @@ function replica(options: Partial<HealthOptions> = {}, healthPath = "/health") {
   return { backend, checker, probe, published };
 }
 
-/** Wires replicas to one store the way gateway/shared-state.ts does. */
+/** Wires replicas to one store the way state/replication/shared.ts does. */
 function share(store: MemoryStore, ...replicas: ReturnType<typeof replica>[]) {
   for (const { checker, backend } of replicas) {
     const own = checker.onOwnVerdict;

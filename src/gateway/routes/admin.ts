@@ -55,12 +55,14 @@ export function adminRoutes(ctx: GatewayContext) {
         checkRegistrableUrl(parsed.data.url, ctx.config.register_allowlist);
         const id = backendId(parsed.data);
         // Sealed (or refused, when its keys would reach Redis in clear) before anything changes.
-        const stored = ctx.registrationSecrets.toStored(id, parsed.data);
+        const sealed = ctx.replication.sealRegistration(id, parsed.data);
+        if (!sealed.ok)
+          throw new GatewayError("SWY_ERR_INVALID_REQUEST", sealed.reason, { param: "api_keys" });
         const replaced = ctx.registry.get(id) !== undefined;
         const backend = ctx.registry.add(id, parsed.data, "runtime");
         ctx.strategies.forget(id);
         // Other replicas add it from the store's event; this one's own event finds it in place.
-        if (ctx.sharedState) await ctx.state.putRegistration(id, stored);
+        await ctx.replication.putRegistration(id, sealed.stored);
         await ctx.health.probe(backend);
         ctx.logger.info({ backend: id, url: backend.url, replaced }, "backend registered");
         return { status: replaced ? "updated" : "registered", backend: backend.snapshot() };
@@ -79,7 +81,7 @@ export function adminRoutes(ctx: GatewayContext) {
           });
         }
         ctx.strategies.forget(name);
-        if (ctx.sharedState && backend.source === "runtime") await ctx.state.deleteRegistration(name);
+        if (backend.source === "runtime") await ctx.replication.deleteRegistration(name);
         if (!ctx.registry.list().some((other) => other.origin === backend.origin)) {
           // Closing waits for requests in flight on the pool, so nothing accepted is cut.
           void ctx.pools.release(backend.origin);

@@ -26,7 +26,7 @@ export function healthRoutes(ctx: GatewayContext) {
         timestamp: Math.floor(Date.now() / 1000),
         uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
         backends: { total: backends.length, healthy },
-        state: stateView(ctx),
+        state: ctx.replication.view(),
         models: ctx.registry.models(),
         load_balancer: loadBalancerSummary(ctx.registry),
       };
@@ -66,15 +66,6 @@ export function healthRoutes(ctx: GatewayContext) {
       return gathered ? mergeWorkerMetrics(gathered) : ctx.metrics.registry.metrics();
     });
   };
-}
-
-/**
- * Where shared state lives: `memory` (this process only), `redis`, `ipc` (a `--workers` worker
- * sharing its primary's store), or `degraded` while the shared store is unreachable.
- */
-function stateView(ctx: GatewayContext): string {
-  if (!ctx.sharedState) return "memory";
-  return ctx.state.status() === "degraded" ? "degraded" : ctx.state.kind;
 }
 
 function modelHealth(ctx: GatewayContext, model: string) {

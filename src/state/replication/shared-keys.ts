@@ -7,14 +7,13 @@
  * never waits on the store.
  * @module
  */
-import type { KeyState, StateStore } from "../state/store.js";
-import type { KeyPool } from "../upstream/key-pool.js";
-import type { GatewayContext } from "./context.js";
+import type { KeyState, StateStore } from "../store.js";
+import type { LocalView, ReplicatedKeyPool, ReplicationLog } from "./replication.js";
 
 /** Connects every key pool, present and future, to `store`. Returns the disconnect function. */
-export function shareKeyPools(ctx: GatewayContext, store: StateStore): () => void {
-  const onError = warnWith(ctx, "key state not shared");
-  ctx.registry.watchKeyPools((pool) => {
+export function shareKeyPools(view: LocalView, store: StateStore, log: ReplicationLog): () => void {
+  const onError = warnWith(log, "key state not shared");
+  view.watchKeyPools((pool) => {
     pool.onDecision = (fingerprint, state) => {
       const written =
         state.disabledReason !== undefined
@@ -25,25 +24,26 @@ export function shareKeyPools(ctx: GatewayContext, store: StateStore): () => voi
     loadKeyStates(store, [pool]).catch(onError);
   });
   return () => {
-    ctx.registry.watchKeyPools(undefined);
-    for (const { pool } of ctx.registry.keyPools()) pool.onDecision = undefined;
+    view.watchKeyPools(undefined);
+    for (const pool of view.keyPools()) pool.onDecision = undefined;
   };
 }
 
 /** Reads the states of every key in use once (after a reconnection: what was missed meanwhile). Never rejects. */
-export async function reloadKeyStates(ctx: GatewayContext, store: StateStore): Promise<void> {
-  await loadKeyStates(
-    store,
-    ctx.registry.keyPools().map(({ pool }) => pool),
-  ).catch(warnWith(ctx, "key states not reloaded"));
+export async function reloadKeyStates(
+  view: LocalView,
+  store: StateStore,
+  log: ReplicationLog,
+): Promise<void> {
+  await loadKeyStates(store, view.keyPools()).catch(warnWith(log, "key states not reloaded"));
 }
 
 /** A key state announced by the store (decided here or elsewhere): every pool with the key adopts it. */
-export function adoptKeyState(ctx: GatewayContext, fingerprint: string, state: KeyState): void {
-  for (const { pool } of ctx.registry.keyPools()) pool.adopt(fingerprint, state);
+export function adoptKeyState(view: LocalView, fingerprint: string, state: KeyState): void {
+  for (const pool of view.keyPools()) pool.adopt(fingerprint, state);
 }
 
-async function loadKeyStates(store: StateStore, pools: readonly KeyPool[]): Promise<void> {
+async function loadKeyStates(store: StateStore, pools: readonly ReplicatedKeyPool[]): Promise<void> {
   const fingerprints = [...new Set(pools.flatMap((pool) => pool.storeFingerprints()))];
   if (fingerprints.length === 0) return;
   const states = await store.keyStates(fingerprints);
@@ -51,6 +51,6 @@ async function loadKeyStates(store: StateStore, pools: readonly KeyPool[]): Prom
 }
 
 /** Logs a failed store call as a warning: sharing key states is best effort, serving goes on. */
-function warnWith(ctx: GatewayContext, message: string): (error: unknown) => void {
-  return (error) => ctx.logger.warn({ err: error instanceof Error ? error.message : String(error) }, message);
+function warnWith(log: ReplicationLog, message: string): (error: unknown) => void {
+  return (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, message);
 }

@@ -6,9 +6,8 @@
  * Built once at start from the start-up config: a secret changed by a reload waits for a restart.
  * @module
  */
-import type { BackendConfig } from "../config/schema.js";
-import { SecretSealer } from "../state/sealed-secrets.js";
-import { GatewayError } from "./errors.js";
+import { SecretSealer } from "../sealed-secrets.js";
+import type { SealedRegistration } from "./replication.js";
 
 /** The field of a stored registration that holds its sealed `api_keys`. */
 export const SEALED_KEYS_FIELD = "sealed_api_keys";
@@ -25,21 +24,21 @@ export class RegistrationSecrets {
     this.#sealing = sealing;
   }
 
-  /**
-   * The record to store for a registration. Throws a client error when it has keys that would have
-   * to be stored in clear.
-   */
-  toStored(id: string, config: BackendConfig): unknown {
-    if (!this.#sealing || config.api_keys.length === 0) return config;
+  /** The record to store for a registration; a reason when its keys would be stored in clear. */
+  toStored(id: string, config: { api_keys: readonly string[] }): SealedRegistration {
+    if (!this.#sealing || config.api_keys.length === 0) return { ok: true, stored: config };
     if (!this.#sealer) {
-      throw new GatewayError(
-        "SWY_ERR_INVALID_REQUEST",
-        "This gateway shares registrations through Redis and has no state secret, so it will not store api_keys: set SWITCHYARD_STATE_SECRET (the same on every replica) or register without api_keys.",
-        { param: "api_keys" },
-      );
+      return {
+        ok: false,
+        reason:
+          "This gateway shares registrations through Redis and has no state secret, so it will not store api_keys: set SWITCHYARD_STATE_SECRET (the same on every replica) or register without api_keys.",
+      };
     }
     const { api_keys: keys, ...rest } = config;
-    return { ...rest, [SEALED_KEYS_FIELD]: this.#sealer.seal(JSON.stringify(keys), context(id)) };
+    return {
+      ok: true,
+      stored: { ...rest, [SEALED_KEYS_FIELD]: this.#sealer.seal(JSON.stringify(keys), context(id)) },
+    };
   }
 
   /** A stored record as a backend config candidate, its keys opened; a reason when they do not open. */

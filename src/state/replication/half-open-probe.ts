@@ -3,13 +3,12 @@
  * request in the whole fleet tests it. The local breaker reserves the probe first, synchronously,
  * so this replica's own concurrent requests pass the backend by meanwhile; with shared state the
  * store then decides between replicas (`tryProbe`). That round trip is paid only by a request that
- * picked a half-open backend, never on the happy path. Without shared state (the memory store, one
- * process) the local reservation alone decides, as it always has.
+ * picked a half-open backend, never on the happy path. Without shared state (one process) the
+ * local reservation alone decides.
  * @module
  */
-import type { BackendState } from "../routing/backend.js";
-import type { CircuitState } from "../routing/circuit.js";
-import type { GatewayContext } from "./context.js";
+import type { StateStore } from "../store.js";
+import type { ReplicatedCircuit, ReplicationLog } from "./replication.js";
 
 /**
  * Longest wait for the store's answer. The store itself never hangs (it falls back to its local
@@ -19,21 +18,29 @@ import type { GatewayContext } from "./context.js";
 const PROBE_DEADLINE_MS = 1_000;
 
 /**
- * Call right after a strategy picked `backend`, before anything is sent. True: go ahead (the
- * circuit is closed, or this request is the probe). False: another request (here or on another
- * replica) is the probe, so this one must pick another backend.
+ * The local half: true when the circuit is closed or this request took the probe, false when it is
+ * open or this replica's probe is already out.
  */
-export async function claimProbe(ctx: GatewayContext, backend: BackendState): Promise<boolean> {
-  const circuit = backend.circuit;
+export function reserveProbeLocally(circuit: ReplicatedCircuit): boolean {
   if (circuit.state === "closed") return true;
-  // Open, or half-open with this replica's probe already out.
   if (!circuit.canAttempt()) return false;
   circuit.onAttempt();
-  if (!ctx.sharedState) return true;
-  const won = await answerWithin(ctx.state.tryProbe(backend.id), PROBE_DEADLINE_MS);
+  return true;
+}
+
+/** The local reservation, then the store's decision between replicas. */
+export async function claimProbeAcross(
+  store: StateStore,
+  backendId: string,
+  circuit: ReplicatedCircuit,
+  log: ReplicationLog,
+): Promise<boolean> {
+  if (circuit.state === "closed") return true;
+  if (!reserveProbeLocally(circuit)) return false;
+  const won = await answerWithin(store.tryProbe(backendId), PROBE_DEADLINE_MS);
   // A verdict from elsewhere may have closed or reopened the circuit while the store answered
   // (the compiler cannot know that a getter's value changes across an await).
-  const state = circuit.state as CircuitState;
+  const state = circuit.state as ReplicatedCircuit["state"];
   if (state === "closed") return true;
   if (state === "open") {
     circuit.onAbandon();
@@ -41,7 +48,7 @@ export async function claimProbe(ctx: GatewayContext, backend: BackendState): Pr
   }
   if (won === undefined) {
     // The store did not answer: decide locally, as the store's own degraded mode does.
-    ctx.logger.warn({ backend: backend.id }, "the shared store did not answer the probe reservation");
+    log.warn({ backend: backendId }, "the shared store did not answer the probe reservation");
     return true;
   }
   if (!won) circuit.probeHeldElsewhere();

@@ -5,12 +5,13 @@
  */
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { backendSchema } from "../../src/config/schema.js";
-import type { GatewayContext } from "../../src/gateway/context.js";
-import { claimProbe } from "../../src/gateway/half-open-probe.js";
-import { BackendState } from "../../src/routing/backend.js";
-import { MemoryStore } from "../../src/state/memory.js";
-import type { StateStore } from "../../src/state/store.js";
+import { backendSchema } from "../../../src/config/schema.js";
+import { BackendState } from "../../../src/routing/backend.js";
+import { MemoryStore } from "../../../src/state/memory.js";
+import { LocalReplication } from "../../../src/state/replication/local.js";
+import { RegistrationSecrets } from "../../../src/state/replication/registration-secrets.js";
+import { SharedReplication } from "../../../src/state/replication/shared.js";
+import type { StateStore } from "../../../src/state/store.js";
 
 const OPEN_MS = 1_000;
 const silent = pino({ level: "silent" });
@@ -25,8 +26,10 @@ function fleet() {
       openMs: OPEN_MS,
       now,
     });
-    const ctx = { sharedState, state, logger: silent } as unknown as GatewayContext;
-    return { backend, claim: () => claimProbe(ctx, backend) };
+    const replication = sharedState
+      ? new SharedReplication(state, { secrets: new RegistrationSecrets(undefined, false), log: silent })
+      : new LocalReplication();
+    return { backend, claim: async () => replication.claimProbe(backend.id, backend.circuit) };
   };
   return { store, replica, advance: (ms: number) => (time += ms), now };
 }
@@ -37,7 +40,7 @@ async function openEverywhere(store: MemoryStore, ...backends: BackendState[]) {
   for (const backend of backends) backend.circuit.openUntil(snapshot.openedUntil);
 }
 
-describe("claimProbe", () => {
+describe("Replication.claimProbe", () => {
   it("goes ahead without a store call while the circuit is closed", async () => {
     const { replica } = fleet();
     const { claim } = replica({} as StateStore);

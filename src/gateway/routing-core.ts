@@ -1,0 +1,126 @@
+/**
+ * The gateway's routing core, without HTTP: the registry of configured backends, the strategies,
+ * upstream pools, health checks, engine-load scraping, discovery, the capacity queue and metrics,
+ * gathered in the context every route reads. State starts local (a `MemoryStore`, no replication);
+ * joining replication (join-replication.ts) replaces both when the gateway starts.
+ * @module
+ */
+import type { Logger } from "pino";
+import { Client } from "undici";
+import { backendId } from "../config/load.js";
+import type { GatewayConfig } from "../config/schema.js";
+import { createGatewayMetrics } from "../metrics/metrics.js";
+import { sumByMetric } from "../metrics/prometheus-text.js";
+import type { BackendState } from "../routing/backend.js";
+import { CapacityQueue } from "../routing/capacity-queue.js";
+import { Discovery } from "../routing/discovery.js";
+import { EngineLoadScraper } from "../routing/engine-load.js";
+import { HealthChecker, type ProbeFetch } from "../routing/health.js";
+import { Registry } from "../routing/registry.js";
+import { StrategySet } from "../routing/strategy-set.js";
+import { MemoryStore } from "../state/memory.js";
+import { LocalReplication } from "../state/replication/local.js";
+import { getWithDeadline, modelIds, parseJsonOrUndefined } from "../upstream/get.js";
+import { UpstreamPools } from "../upstream/pools.js";
+import { ClientKeys } from "./client-keys.js";
+import type { GatewayContext } from "./context.js";
+import { HostedModels } from "./hosted-models.js";
+import { ModelResolver } from "./resolve-model.js";
+
+export interface RoutingCore {
+  context: GatewayContext;
+  /** Started with the gateway, after the first health round. */
+  engineLoad: EngineLoadScraper;
+  discovery: Discovery;
+}
+
+export function buildRoutingCore(config: GatewayConfig, logger: Logger): RoutingCore {
+  const registry = new Registry({
+    circuit: { threshold: config.circuit_breaker_threshold, openMs: config.circuit_breaker_ttl * 1000 },
+    defaultMaxConnections: config.default_max_connections,
+    maxConnectionsMap: config.max_connections_map,
+  });
+  const capacityQueue = new CapacityQueue(config.queue_size);
+  for (const backend of config.backends) registry.add(backendId(backend), backend);
+  const pools = new UpstreamPools({ connectTimeoutMs: config.connect_timeout * 1000 });
+  const probe: ProbeFetch = async (backend: BackendState, path, timeoutMs) => {
+    const { status, text } = await getWithDeadline(
+      pools.for(backend.origin),
+      backend.pathFor(path),
+      timeoutMs,
+    );
+    return { status, json: parseJsonOrUndefined(text) };
+  };
+  const engineLoad = new EngineLoadScraper(
+    registry,
+    (backend, timeoutMs) =>
+      getWithDeadline(pools.for(backend.origin), backend.pathFor("/metrics"), timeoutMs),
+    sumByMetric,
+    { intervalMs: config.load_interval * 1000, timeoutMs: config.health_timeout * 1000 },
+  );
+  const context: GatewayContext = {
+    config,
+    registry,
+    strategies: StrategySet.fromConfig(config),
+    pools,
+    health: new HealthChecker(
+      registry,
+      probe,
+      {
+        intervalMs: config.health_interval * 1000,
+        timeoutMs: config.health_timeout * 1000,
+        healthyThreshold: config.healthy_threshold,
+        unhealthyThreshold: config.unhealthy_threshold,
+      },
+      logger,
+    ),
+    models: new ModelResolver(registry, config),
+    hostedModels: new HostedModels(
+      registry,
+      (backend, path, headers, timeoutMs) =>
+        getWithDeadline(pools.for(backend.origin), path, timeoutMs, headers),
+      { timeoutMs: config.health_timeout * 1000 },
+    ),
+    clientKeys: new ClientKeys(config.client_keys),
+    capacityQueue,
+    metrics: createGatewayMetrics(
+      () => registry.list(),
+      () => capacityQueue.length,
+    ),
+    logger,
+    startedAt: Date.now(),
+    state: new MemoryStore(),
+    replication: new LocalReplication(),
+  };
+
+  const discovery = new Discovery(
+    {
+      hosts: config.scan_hosts,
+      ports: config.scan_ports,
+      intervalMs: config.scan_interval * 1000,
+      timeoutMs: config.health_timeout * 1000,
+    },
+    async (baseUrl, timeoutMs) => {
+      // A throwaway connection: most scanned addresses are not backends and never will be.
+      const client = new Client(baseUrl, { connect: { timeout: timeoutMs } });
+      try {
+        const { status, text } = await getWithDeadline(client, "/v1/models", timeoutMs);
+        return status === 200 ? modelIds(parseJsonOrUndefined(text)) : undefined;
+      } catch {
+        return undefined;
+      } finally {
+        void client.destroy();
+      }
+    },
+    {
+      has: (id) => registry.get(id) !== undefined,
+      register: async (id, backend) => {
+        const state = registry.add(id, backend, "discovery");
+        await context.health.probe(state);
+        logger.info({ backend: id, models: state.models }, "backend discovered");
+      },
+    },
+  );
+
+  return { context, engineLoad, discovery };
+}
