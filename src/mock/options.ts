@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { defineOptions } from "../options/declare.js";
+import { LISTEN_HOST, listenPort } from "../options/listen.js";
 
 /**
  * `think` and `harmony` write the reasoning into the text as a model does; `split` returns it apart
@@ -25,16 +26,8 @@ const nonNegative = (help: string, flag: string) => ({ type: z.number().min(0).d
 
 /** Every option of `switchyard mock`: type and default, flag and help (src/options/). */
 export const MOCK_OPTIONS = defineOptions({
-  host: {
-    type: z.string().min(1).default("127.0.0.1"),
-    flag: "--host <host>",
-    help: "interface to listen on",
-  },
-  port: {
-    type: z.number().int().min(0).max(65535).default(8000),
-    flag: "--port <port>",
-    help: "port to listen on (0 = any free port)",
-  },
+  host: LISTEN_HOST,
+  port: listenPort(8000),
   id: {
     type: z.string().min(1).optional(),
     flag: "--id <id>",

@@ -7,6 +7,7 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { defineOptions } from "../options/declare.js";
+import { LISTEN_HOST, listenPort } from "../options/listen.js";
 
 /** The Python model server's model types plus the reasoning families serve knows. */
 export const MODEL_TYPES = [
@@ -45,16 +46,8 @@ export const SERVE_OPTIONS = defineOptions({
     flag: "--model-type <type>",
     help: `chat format and reasoning markup: picks the chat wrapper and how thinking is separated; one of ${MODEL_TYPES.join(", ")}`,
   },
-  host: {
-    type: z.string().min(1).default("127.0.0.1"),
-    flag: "--host <host>",
-    help: "interface to listen on",
-  },
-  port: {
-    type: z.number().int().min(0).max(65535).default(8000),
-    flag: "--port <port>",
-    help: "port to listen on (0 = any free port)",
-  },
+  host: LISTEN_HOST,
+  port: listenPort(8000),
   deviceMap: {
     type: z.enum(DEVICE_MAPS).default("auto"),
     flag: "--device-map <device>",
