@@ -77,6 +77,8 @@ export function undiciTimeout(ms: number): number {
  * The abort signal of one attempt's upstream calls: fires when the client leaves, or when the
  * attempt's budget runs out before its answer started (then `timedOut` is set). undici takes it like
  * the request's ClientGone.
+ * undici's own headers timeout cannot stand in for it: undici runs that on coarse timers (about
+ * half a second to a second late), and it does not cover opening the connection.
  */
 export class AttemptSignal extends ClientGone {
   timedOut = false;
@@ -88,7 +90,9 @@ export class AttemptSignal extends ClientGone {
     super();
     this.#client = client;
     if (client.aborted) this.aborted = true;
-    else client.once("abort", this.#forward);
+    // `on`, not `once`: abort() runs once by itself, and dispose() removes the listener without
+    // the wrapper `once` would allocate on every attempt.
+    else client.on("abort", this.#forward);
     if (Number.isFinite(budgetMs)) {
       this.#timer = setTimeout(
         () => {

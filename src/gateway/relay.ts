@@ -22,8 +22,6 @@ export interface RelayOptions {
   raw: ServerResponse;
   response: Dispatcher.ResponseData;
   headers: Record<string, string>;
-  /** The client's protocol, for the error that ends an answer broken mid-way. */
-  protocol: Protocol;
   /** Appended to a JSON object body as `"_routing": …` (these bytes, a JSON object) when set and the status is 2xx. */
   routing?: Buffer | undefined;
   onBroken?: ((error: Error) => void) | undefined;
@@ -34,8 +32,15 @@ export interface RelayOptions {
 /** Rewrites a successful JSON answer (reasoning separation, protocol translation): parsed body in, body to send out. */
 export type JsonTransform = (body: unknown) => unknown;
 
-/** Pipes the body untouched; only an event stream's bytes are looked at, for `usage`. */
-export function pipeBytes(options: RelayOptions, isEventStream: boolean): Promise<RelayOutcome> {
+/**
+ * Pipes the body untouched; only an event stream's bytes are looked at, for `usage`. `protocol` is the
+ * client's, for the error event that ends a stream broken mid-way.
+ */
+export function pipeBytes(
+  options: RelayOptions,
+  protocol: Protocol,
+  isEventStream: boolean,
+): Promise<RelayOutcome> {
   const { raw, response } = options;
   raw.writeHead(response.statusCode, clientResponseHeaders(response.headers, options.headers));
   return new Promise<RelayOutcome>((resolve) => {
@@ -51,7 +56,7 @@ export function pipeBytes(options: RelayOptions, isEventStream: boolean): Promis
       if (isEventStream) {
         const status = classifyUpstreamError(error) === "body" ? 504 : 502;
         const message = `The backend failed mid-stream: ${describeUpstreamError(error)}`;
-        raw.end(streamErrorFrame(options.protocol, status, message, UPSTREAM_FAILED));
+        raw.end(streamErrorFrame(protocol, status, message, UPSTREAM_FAILED));
       } else {
         raw.destroy();
       }
@@ -76,7 +81,11 @@ export function pipeBytes(options: RelayOptions, isEventStream: boolean): Promis
 }
 
 /** Collects a JSON body, rewrites a successful one with `transform` when given, and sends it. */
-export async function sendJson(options: RelayOptions, transform?: JsonTransform): Promise<RelayOutcome> {
+export async function sendJson(
+  options: RelayOptions,
+  protocol: Protocol,
+  transform?: JsonTransform,
+): Promise<RelayOutcome> {
   const { raw, response } = options;
   let body: Buffer;
   try {
@@ -97,7 +106,7 @@ export async function sendJson(options: RelayOptions, transform?: JsonTransform)
         body = transformJson(body, transform);
       } catch (error) {
         // The response is already the gateway's to answer (hijacked): a 502 in the client's format.
-        return sendConversionFailure(options, error as Error);
+        return sendConversionFailure(options, protocol, error as Error);
       }
     }
     if (options.routing) body = spliceRouting(body, options.routing);
@@ -109,7 +118,7 @@ export async function sendJson(options: RelayOptions, transform?: JsonTransform)
   return "complete";
 }
 
-function sendConversionFailure(options: RelayOptions, error: Error): RelayOutcome {
+function sendConversionFailure(options: RelayOptions, protocol: Protocol, error: Error): RelayOutcome {
   const message = `The gateway could not convert the backend's answer: ${error.message}`;
   options.onBroken?.(error);
   const code = "SWY_ERR_UPSTREAM_FAILED";
@@ -117,7 +126,7 @@ function sendConversionFailure(options: RelayOptions, error: Error): RelayOutcom
     options.raw,
     ERROR_TABLE[code].status,
     options.headers,
-    options.protocol === "anthropic" ? anthropicCodedError(code, message) : openAICodedError(code, message),
+    protocol === "anthropic" ? anthropicCodedError(code, message) : openAICodedError(code, message),
   );
   return "upstream_broke";
 }

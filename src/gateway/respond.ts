@@ -28,7 +28,7 @@ import { pumpEvents } from "./stream-pump.js";
 import { type ContinueStream, StreamResume } from "./stream-resume.js";
 import { type StreamLayer, stack } from "./stream-stack.js";
 
-export interface RespondOptions extends Omit<RelayOptions, "protocol"> {
+export interface RespondOptions extends RelayOptions {
   /** Between the backend's protocol and the client's; a passthrough pipes bytes. */
   translator: Translator;
   /** Reasoning separation of an OpenAI backend's chat answer, when asked for or configured. */
@@ -53,9 +53,10 @@ export function respond(options: RespondOptions): Promise<RelayOutcome> {
     // Nothing must read the stream: it goes as bytes, unparsed (the fast path).
     if (layers.length > 0 || !translator.pipesBytes) return pumpStream(options, layers, resume);
   }
-  const relay: RelayOptions = { ...options, protocol: translator.client };
-  if (isEventStream || !contentType.includes("json")) return pipeBytes(relay, isEventStream);
-  return sendJson(relay, jsonTransform(translator, options.separation));
+  if (isEventStream || !contentType.includes("json")) {
+    return pipeBytes(options, translator.client, isEventStream);
+  }
+  return sendJson(options, translator.client, jsonTransform(translator, options.separation));
 }
 
 function pumpStream(

@@ -163,13 +163,14 @@ export class UpstreamAttempt {
     const bodyTimeout = undiciTimeout(this.#ctx.config.request_timeout * 1000);
     const sentAt = performance.now();
     const pool = backend.keyPool;
-    const triedKeys = new Set<string>();
+    // Only a pooled backend rotates keys: the common case allocates no set.
+    const triedKeys = pool ? new Set<string>() : undefined;
     let headers = call.headers;
     for (;;) {
       const key = pool?.next(triedKeys);
       if (pool && key === undefined) return this.#keysExhausted(pool);
       if (key !== undefined) {
-        triedKeys.add(key);
+        triedKeys?.add(key);
         headers = withKey(headers, backend.kind, key);
       }
       let response: Dispatcher.ResponseData;
@@ -190,7 +191,7 @@ export class UpstreamAttempt {
       pool.report(key, response.statusCode, response.headers);
       const status = response.statusCode;
       if (status !== 429 && status !== 401 && status !== 403) return this.#answered(response, signal, sentAt);
-      if (triedKeys.size >= pool.size) {
+      if ((triedKeys?.size ?? 0) >= pool.size) {
         if (status === 429) return this.#answered(response, signal, sentAt);
         // The client's own credentials were fine: every refused key is the operator's problem, a 502.
         await response.body.dump();
@@ -245,7 +246,8 @@ export class UpstreamAttempt {
     return { kind: "failed", failure: { kind, backend: backend.id, cause } };
   }
 
-  async #answered(response: Dispatcher.ResponseData, signal: AttemptSignal, sentAt: number): Promise<Sent> {
+  /** An answer that is the client's (no await: the hot path), or a refusal to read and retry on. */
+  #answered(response: Dispatcher.ResponseData, signal: AttemptSignal, sentAt: number): Sent | Promise<Sent> {
     const { backend } = this;
     const ttfbMs = performance.now() - sentAt;
     this.#ctx.metrics.upstreamTtfb.observe(ttfbMs / 1000, backend.id);
@@ -257,6 +259,13 @@ export class UpstreamAttempt {
       this.#ctx.health.markReachable(backend);
       return { kind: "answered", response };
     }
+    return this.#refused(response, ttfbMs);
+  }
+
+  async #refused(response: Dispatcher.ResponseData, ttfbMs: number): Promise<Sent> {
+    const { backend } = this;
+    const strategy = this.#ctx.strategies.for(this.#model);
+    const status = response.statusCode;
     const detail = await errorSnippet(response.body);
     // A 429 is the backend's capacity, not its failure: retry elsewhere but leave its circuit alone.
     const verdict = status === 429 ? "success" : "failure";
