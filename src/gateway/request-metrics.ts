@@ -7,14 +7,19 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { GatewayMetrics } from "../metrics/metrics.js";
+import type { Endpoint } from "./endpoint.js";
 import { statusLabel } from "./status-label.js";
 
 export const UNKNOWN_MODEL = "unknown";
 export const NO_BACKEND = "none";
 
 /** Counts the answer `reply` carries, when it finished or the client left; a second call is a no-op. */
-export function countAnswer(metrics: GatewayMetrics, request: FastifyRequest, reply: FastifyReply): void {
-  const endpoint = request.endpoint;
+export function countAnswer(
+  metrics: GatewayMetrics,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  endpoint: Endpoint | null = request.endpoint,
+): void {
   if (endpoint === null) return;
   const entry = request.accessLog;
   if (entry?.counted) return;
