@@ -181,18 +181,13 @@ function separationOptions(
   };
 }
 
-function sendJson(
-  reply: FastifyReply,
-  status: number,
-  body: unknown,
-  requestId: string,
-  extra: Record<string, string> = {},
-): void {
+/** An answer the gateway writes itself, as JSON, before any backend was asked. */
+function sendJson(reply: FastifyReply, status: number, body: unknown, requestId: string): void {
   reply.hijack();
   writeJsonResponse(
     reply.raw,
     status,
-    clientResponseHeaders({ "content-type": "application/json" }, { ...extra, "x-request-id": requestId }),
+    clientResponseHeaders({ "content-type": "application/json" }, { "x-request-id": requestId }),
     body,
   );
 }

@@ -98,10 +98,6 @@ export async function proxy(
   // A wait for capacity ends at queue_timeout (429), or earlier at the request's deadline (504).
   const queueTimeoutAt = performance.now() + ctx.config.queue_timeout * 1000;
   const queueDeadline = Math.min(queueTimeoutAt, deadline.at);
-  const waitTimedOut = () =>
-    deadline.at <= queueTimeoutAt
-      ? timeoutError(ctx.config, failures)
-      : capacityError(model, ctx.config.queue_timeout, "timeout");
   let lastSelection: Selection | undefined;
   let queuedMs = 0;
   let lastTimedOut = false;
@@ -150,7 +146,7 @@ export async function proxy(
         // Slots held by other replicas free without a local wake-up: wait a short while (or for a
         // local release), then ask the store again.
         const remaining = queueDeadline - performance.now();
-        if (remaining <= 0) throw waitTimedOut();
+        if (remaining <= 0) throw waitTimedOut(ctx.config, model, failures, deadline.at <= queueTimeoutAt);
         const waitStart = performance.now();
         const outcome = await ctx.capacityQueue.wait(
           (backend) => serving.includes(backend),
@@ -164,7 +160,8 @@ export async function proxy(
         continue;
       }
       const waitStart = performance.now();
-      if (queueDeadline <= waitStart) throw waitTimedOut();
+      if (queueDeadline <= waitStart)
+        throw waitTimedOut(ctx.config, model, failures, deadline.at <= queueTimeoutAt);
       const outcome = await ctx.capacityQueue.wait(
         (backend) => serving.includes(backend),
         queueDeadline - waitStart,
@@ -172,7 +169,8 @@ export async function proxy(
       );
       queuedMs += performance.now() - waitStart;
       if (outcome === "aborted") return;
-      if (outcome === "timeout") throw waitTimedOut();
+      if (outcome === "timeout")
+        throw waitTimedOut(ctx.config, model, failures, deadline.at <= queueTimeoutAt);
       if (outcome !== "woken") throw capacityError(model, ctx.config.queue_timeout, outcome);
       continue;
     }
@@ -327,6 +325,18 @@ function timeoutError(config: GatewayContext["config"], failures: readonly Attem
     "SWY_ERR_UPSTREAM_TIMEOUT",
     `No backend answered within the request_timeout of ${config.request_timeout} s${attempts}.`,
   );
+}
+
+/** A wait for capacity ran out: the request's deadline came first (504), or queue_timeout did (429). */
+function waitTimedOut(
+  config: GatewayContext["config"],
+  model: string,
+  failures: readonly AttemptFailure[],
+  deadlineFirst: boolean,
+): GatewayError {
+  return deadlineFirst
+    ? timeoutError(config, failures)
+    : capacityError(model, config.queue_timeout, "timeout");
 }
 
 function capacityError(model: string, timeoutSeconds: number, outcome: "full" | "timeout"): GatewayError {
