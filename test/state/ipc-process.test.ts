@@ -8,12 +8,11 @@ import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { IpcStore } from "../../src/state/ipc-client.js";
 import { IpcStateHost } from "../../src/state/ipc-host.js";
 import { channelPort } from "../../src/state/ipc-port.js";
 import { eventually } from "../helpers/http.js";
 import { manualClock, runStateStoreConformance } from "./conformance.js";
-import { unexpectedErrors } from "./store-errors.js";
+import { connectIpcWorker } from "./ipc-worker-fixture.js";
 
 const PEER = fileURLToPath(new URL("../fixtures/ipc-state-peer.mjs", import.meta.url));
 const peers = new Set<ChildProcess>();
@@ -81,22 +80,7 @@ runStateStoreConformance("ipc (host in a forked process)", async () => {
     },
   };
   const errors: unknown[] = [];
-  // A generous deadline: on a loaded machine a late answer must not turn a case into an outage.
-  const store = await IpcStore.connect({
-    port: channelPort(host),
-    callTimeoutMs: 5_000,
-    now: clock.now,
-    onError: (error) => errors.push(error),
-  });
-  return {
-    store,
-    clock,
-    cleanup: async () => {
-      await store.close();
-      await stopPeer(host);
-      expect(unexpectedErrors(errors)).toEqual([]);
-    },
-  };
+  return connectIpcWorker(channelPort(host), clock, errors, () => stopPeer(host));
 });
 
 describe("IpcStateHost with a worker in a forked process", () => {

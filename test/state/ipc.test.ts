@@ -13,7 +13,7 @@ import { MemoryStore } from "../../src/state/memory.js";
 import type { Lease, StoreStatus } from "../../src/state/store.js";
 import { eventually } from "../helpers/http.js";
 import { manualClock, runStateStoreConformance } from "./conformance.js";
-import { unexpectedErrors } from "./store-errors.js";
+import { connectIpcWorker } from "./ipc-worker-fixture.js";
 
 /**
  * A channel inside this process: messages cross as JSON, in order, on a later turn, as over IPC.
@@ -80,22 +80,7 @@ runStateStoreConformance("ipc (host in this process)", async () => {
   const host = new IpcStateHost(new MemoryStore({ now: clock.now }), (error) => errors.push(error));
   const channel = new LoopbackChannel();
   host.serve(channel.primary);
-  // A generous deadline: on a loaded machine a late answer must not turn a case into an outage.
-  const store = await IpcStore.connect({
-    port: channel.worker,
-    callTimeoutMs: 5_000,
-    now: clock.now,
-    onError: (error) => errors.push(error),
-  });
-  return {
-    store,
-    clock,
-    cleanup: async () => {
-      await store.close();
-      await host.close();
-      expect(unexpectedErrors(errors)).toEqual([]);
-    },
-  };
+  return connectIpcWorker(channel.worker, clock, errors, () => host.close());
 });
 
 describe("IpcStore with an IpcStateHost", () => {
