@@ -13,6 +13,7 @@ import {
   effectiveEnv,
   loadGatewayConfig,
 } from "../config/load.js";
+import { redactUrl } from "../config/redact-url.js";
 import type { GatewayConfig } from "../config/schema.js";
 import { serviceKeys } from "../config/services.js";
 import { DEMO_BACKEND_COUNT, DEMO_MODEL } from "../gateway-process/demo-backends.js";
@@ -80,9 +81,7 @@ function describeBackends(config: GatewayConfig, demo: boolean): string[] {
           ? `models matching ${backend.model_patterns.join(", ")}`
           : "models read from its /v1/models";
     const keys = backend.api_keys.length > 0 ? `, ${backend.api_keys.length} api keys` : "";
-    lines.push(
-      `    ${backendId(backend)}  ${maskCredentials(backend.url)}  ${backend.kind}, ${models}${keys}`,
-    );
+    lines.push(`    ${backendId(backend)}  ${redactUrl(backend.url)}  ${backend.kind}, ${models}${keys}`);
   }
   if (demo)
     lines.push(
@@ -109,18 +108,5 @@ function describeState(config: GatewayConfig): string {
   if (!config.redis) return "in memory (no redis)";
   const namespace = config.redis_namespace ? `, namespace ${config.redis_namespace}` : "";
   const secret = config.state_secret ? ", state secret set" : "";
-  return `redis ${maskCredentials(config.redis)}${namespace}${secret}`;
-}
-
-/** A URL with any user and password replaced, so a report can be pasted into an issue. */
-function maskCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.username && !parsed.password) return url;
-    parsed.username = parsed.username ? "***" : "";
-    parsed.password = parsed.password ? "***" : "";
-    return parsed.toString();
-  } catch {
-    return url;
-  }
+  return `redis ${redactUrl(config.redis)}${namespace}${secret}`;
 }

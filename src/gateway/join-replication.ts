@@ -7,6 +7,7 @@
  * @module
  */
 
+import { redactUrl } from "../config/redact-url.js";
 import { IpcStore, primaryStatePort } from "../state/ipc-client.js";
 import type { IpcPort } from "../state/ipc-port.js";
 import { RedisStore } from "../state/redis.js";
@@ -86,11 +87,4 @@ export async function joinReplication(ctx: GatewayContext): Promise<LeaveReplica
     await adopt(store);
   }
   return leave;
-}
-
-/** A Redis URL without its password, for logs. */
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = "***";
-  return parsed.toString();
 }
