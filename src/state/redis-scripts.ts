@@ -23,7 +23,8 @@ export interface Script {
   readonly sha: string;
 }
 
-function script(name: string, body: string): Script {
+/** A script with the `now` prelude below; the response store's scripts are made with it too. */
+export function script(name: string, body: string): Script {
   const source = `${NOW}\n${body.trim()}\n`;
   return { name, source, sha: createHash("sha1").update(source).digest("hex") };
 }
