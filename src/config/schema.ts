@@ -494,6 +494,47 @@ export const GATEWAY_OPTIONS = defineOptions({
     envReadByCaller: true,
     help: "seconds a global inflight lease lives unless renewed (with --redis and a cap)",
   },
+  /** Responses kept for `previous_response_id` and `GET /v1/responses/{id}` (`store: true`). */
+  response_store_max_entries: {
+    type: z.coerce.number().int().positive().max(10_000_000).default(10_000),
+    flag: "--response-store-max-entries <n>",
+    env: ["SWITCHYARD_RESPONSE_STORE_MAX_ENTRIES"],
+    envReadByCaller: true,
+    help: "most stored responses (store: true) kept at once; the oldest go first",
+  },
+  response_store_max_bytes: {
+    type: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024 * 1024),
+    flag: "--response-store-max-bytes <bytes>",
+    env: ["SWITCHYARD_RESPONSE_STORE_MAX_BYTES"],
+    envReadByCaller: true,
+    help: "most bytes (JSON) of stored responses kept at once, in memory or in Redis; the oldest go first",
+  },
+  response_store_max_entry_bytes: {
+    type: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(8 * 1024 * 1024),
+    flag: "--response-store-max-entry-bytes <bytes>",
+    env: ["SWITCHYARD_RESPONSE_STORE_MAX_ENTRY_BYTES"],
+    envReadByCaller: true,
+    help: "largest stored response, its whole conversation included; a larger one is answered but not kept",
+  },
+  response_store_ttl: {
+    type: z.coerce
+      .number()
+      .positive()
+      .max(MAX_SECONDS, `must be at most ${MAX_SECONDS} seconds (a week)`)
+      .default(86_400),
+    flag: "--response-store-ttl <seconds>",
+    env: ["SWITCHYARD_RESPONSE_STORE_TTL"],
+    envReadByCaller: true,
+    help: "seconds a stored response is kept after it was made",
+  },
   log_level: {
     type: z
       .string()

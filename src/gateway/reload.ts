@@ -46,6 +46,10 @@ export const START_UP_SETTINGS = [
   "redis",
   "redis_namespace",
   "state_secret",
+  "response_store_max_entries",
+  "response_store_max_bytes",
+  "response_store_max_entry_bytes",
+  "response_store_ttl",
 ] as const satisfies readonly GatewaySettingKey[];
 
 export async function applyConfig(ctx: GatewayContext, next: GatewayConfig): Promise<ReloadSummary> {
