@@ -192,6 +192,30 @@ export const ERROR_TABLE = {
     code: "unsupported_media_type",
     message: "Unsupported media type.",
   },
+  /** `GET`/`DELETE /v1/responses/{id}` for a response the store does not hold (never, expired, evicted, deleted). */
+  SWY_ERR_RESPONSE_NOT_FOUND: {
+    status: 404,
+    openai: "invalid_request_error",
+    anthropic: "not_found_error",
+    code: "response_not_found",
+    message: "No stored response has this id.",
+  },
+  /** A `previous_response_id` the store does not hold; OpenAI's own code for it. */
+  SWY_ERR_PREVIOUS_RESPONSE_NOT_FOUND: {
+    status: 404,
+    openai: "invalid_request_error",
+    anthropic: "not_found_error",
+    code: "previous_response_not_found",
+    message: "No stored response has the previous_response_id.",
+  },
+  /** The response store's Redis did not answer: a stored response can be neither read nor ruled out. */
+  SWY_ERR_RESPONSE_STORE_UNAVAILABLE: {
+    status: 503,
+    openai: "server_error",
+    anthropic: "overloaded_error",
+    code: "response_store_unavailable",
+    message: "The response store is unreachable.",
+  },
   SWY_ERR_UPSTREAM_FAILED: {
     status: 502,
     openai: "server_error",
