@@ -27,6 +27,8 @@ import { clientUrl, formatReadyLine } from "../process/ready-line.js";
 import { EXIT_WITH_PARENT_ENV } from "../process/spawn-server.js";
 import { hostStateForWorkers } from "../state/ipc-host.js";
 import { channelPort } from "../state/ipc-port.js";
+import { responseStoreLimits } from "../state/response-store/factory.js";
+import { hostResponsesForWorkers } from "../state/response-store/ipc-host.js";
 import { type FiguresReporter, joinWorkerFigures, type WorkerFigures } from "../worker-figures/client.js";
 import { relayFiguresForWorkers } from "../worker-figures/relay.js";
 import { launchDemoBackends } from "./demo-backends.js";
@@ -91,6 +93,12 @@ export async function runGatewayPrimary(
   const stateEnv = config.redis
     ? {}
     : hostStateForWorkers((error) => logger.warn({ err: error }, "shared state error"));
+  // Likewise the stored responses (store: true), so a chain may continue on any worker.
+  const responsesEnv = config.redis
+    ? {}
+    : hostResponsesForWorkers(responseStoreLimits(config), {
+        onError: (error) => logger.warn({ err: error }, "response store error"),
+      });
   // Any worker may answer /stats, /status or /metrics: it gathers the others' figures through here.
   relayFiguresForWorkers();
   const port = config.port === 0 ? await pickFreePort(config.host) : config.port;
@@ -101,6 +109,7 @@ export async function runGatewayPrimary(
     [EXIT_WITH_PARENT_ENV]: "0",
     [WORKER_BACKENDS_ENV]: JSON.stringify(mocks.map((mock) => `${mock.ready.id}=${mock.ready.url}`)),
     ...stateEnv,
+    ...responsesEnv,
   };
 
   const url = clientUrl(config.host, port);

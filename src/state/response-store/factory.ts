@@ -1,12 +1,15 @@
 /**
- * Picks the response store the gateway's settings call for: Redis when replicas share state through
- * Redis (`redis` set), so any replica can continue a chain; memory otherwise.
+ * Picks the response store the gateway's settings call for, so that any process that may receive
+ * a chain's next request can continue it: Redis when replicas share state through Redis (`redis`
+ * set); in a `--workers` worker without Redis, the store its primary hosts
+ * (`hostResponsesForWorkers`); memory otherwise.
  *
  * The settings are named as in the gateway's config (config/schema.ts) but declared here, so a
  * `GatewayConfig` fits without `state` importing `config` (state is a leaf layer).
  * @module
  */
 import type { Clock } from "../store.js";
+import { IpcResponseStore, primaryResponsesPort } from "./ipc-client.js";
 import { MemoryResponseStore } from "./memory.js";
 import { RedisResponseStore } from "./redis.js";
 import type { ResponseStore, ResponseStoreLimits } from "./response-store.js";
@@ -51,7 +54,10 @@ export async function createResponseStore(
 ): Promise<ResponseStore> {
   const limits = responseStoreLimits(settings);
   const now = options.now ? { now: options.now } : {};
-  if (!settings.redis) return new MemoryResponseStore({ ...limits, ...now });
+  if (!settings.redis) {
+    const port = primaryResponsesPort();
+    return port ? new IpcResponseStore({ port }) : new MemoryResponseStore({ ...limits, ...now });
+  }
   return RedisResponseStore.connect({
     ...limits,
     ...now,

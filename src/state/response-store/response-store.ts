@@ -2,7 +2,8 @@
  * The `ResponseStore`: where the gateway keeps the responses of `POST /v1/responses` requests made
  * with `store: true`, so a later request's `previous_response_id` continues the conversation and
  * `GET`/`DELETE /v1/responses/{id}` find them. `memory.ts` is the single-process default, `redis.ts`
- * shares one store between replicas; both pass `test/state/response-store/conformance.ts`.
+ * shares one store between replicas, and `ipc-client.ts` shares a `--workers` primary's memory
+ * store with its workers; all pass `test/state/response-store/conformance.ts`.
  *
  * Each entry holds the whole conversation that produced its response (earlier turns' input and
  * output items, then this request's input), not a link to its parent plus its own items:
@@ -65,7 +66,7 @@ export interface ResponseStoreLimits {
  *   rather than pretending an entry does not exist.
  */
 export interface ResponseStore {
-  readonly kind: "memory" | "redis";
+  readonly kind: "memory" | "redis" | "ipc";
   get(id: string): Promise<StoredResponse | undefined>;
   put(entry: StoredResponse): Promise<PutResult>;
   /** Resolves true when there was an entry to delete. */
