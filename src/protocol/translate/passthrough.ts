@@ -7,14 +7,27 @@
  */
 import { sseRawData } from "../sse.js";
 import { streamErrorFrame, UPSTREAM_FAILED } from "../stream-error.js";
+import { isJsonObject, parseJson } from "./json.js";
 import type { Protocol, RequestTranslation, SseMessage, StreamConverter, Translator } from "./translator.js";
+
+/** The events after which a Responses stream is over: nothing, not even an error, may follow. */
+const RESPONSES_FINAL_EVENTS: ReadonlySet<string> = new Set([
+  "response.completed",
+  "response.incomplete",
+  "response.failed",
+]);
+
+/** The last top-level `sequence_number` in an event's JSON (escaped copies in strings never match). */
+const SEQUENCE_NUMBER = /"sequence_number":\s*(\d+)/g;
 
 /** Writes each event back as the frame it came from. */
 class PassthroughStream implements StreamConverter {
   readonly #protocol: Protocol;
   #done = false;
-  /** The backend's own end of stream passed (`[DONE]`, `message_stop`): no error may follow it. */
+  /** The backend's own end of stream passed (`[DONE]`, `message_stop`, `response.completed`…). */
   #complete = false;
+  /** Responses only: the last `sequence_number` seen, so that an error event can follow it. */
+  #sequence = -1;
 
   constructor(protocol: Protocol) {
     this.#protocol = protocol;
@@ -22,6 +35,7 @@ class PassthroughStream implements StreamConverter {
 
   event(message: SseMessage): string[] {
     if (this.#done) return [];
+    if (this.#protocol === "responses") return [this.#responsesEvent(message)];
     if (this.#protocol === "openai" ? message.data === "[DONE]" : message.event === "message_stop") {
       this.#complete = true;
     }
@@ -37,8 +51,21 @@ class PassthroughStream implements StreamConverter {
   fail(status: number, message: string): string[] {
     if (this.#done || this.#complete) return [];
     this.#done = true;
-    return [streamErrorFrame(this.#protocol, status, message, UPSTREAM_FAILED)];
+    return [streamErrorFrame(this.#protocol, status, message, UPSTREAM_FAILED, this.#sequence + 1)];
   }
+
+  /** Responses events are named; a backend that left the name out gets it from the payload's `type`. */
+  #responsesEvent(message: SseMessage): string {
+    const name = message.event ?? eventType(message.data);
+    if (name !== undefined && RESPONSES_FINAL_EVENTS.has(name)) this.#complete = true;
+    for (const match of message.data.matchAll(SEQUENCE_NUMBER)) this.#sequence = Number(match[1]);
+    return sseRawData(message.data, name);
+  }
+}
+
+function eventType(data: string): string | undefined {
+  const payload = parseJson(data);
+  return isJsonObject(payload) && typeof payload.type === "string" ? payload.type : undefined;
 }
 
 /** Request, response and error bodies unchanged; streams re-framed event for event. */

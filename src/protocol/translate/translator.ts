@@ -10,8 +10,11 @@
  * @module
  */
 
-/** Which protocol a side speaks. */
-export type Protocol = "openai" | "anthropic";
+/**
+ * Which protocol a side speaks. `responses` is OpenAI's Responses API (`POST /v1/responses`) as a
+ * client speaks it; its error bodies are OpenAI's, its streams are named events with sequence numbers.
+ */
+export type Protocol = "openai" | "anthropic" | "responses";
 
 /** One parsed server-sent event, as eventsource-parser delivers it. */
 export interface SseMessage {
@@ -23,7 +26,7 @@ export interface SseMessage {
 export interface UpstreamRequest {
   readonly ok: true;
   readonly body: unknown;
-  /** `/v1/chat/completions` or `/v1/messages`, to join to the backend's base URL. */
+  /** `/v1/chat/completions`, `/v1/messages` or `/v1/responses`, to join to the backend's base URL. */
   readonly path: string;
   /** Protocol headers the backend needs besides authentication (e.g. `anthropic-version`). */
   readonly headers: Readonly<Record<string, string>>;

@@ -1,0 +1,416 @@
+/**
+ * A chat chunk stream as the Responses API's event stream.
+ *
+ * Events, each a named frame with a `sequence_number` counting from 0:
+ * - `response.created` and `response.in_progress` (status `in_progress`, no output) first;
+ * - reasoning deltas open a `reasoning` item: `output_item.added`, `content_part.added`
+ *   (`reasoning_text`), `reasoning_text.delta`…, then `reasoning_text.done`, `content_part.done`,
+ *   `output_item.done` (with the sealed blob when asked for) once other output starts;
+ * - content opens a `message` item: `output_item.added`, `content_part.added` (`output_text`),
+ *   `output_text.delta`…, `output_text.done`, `content_part.done`, `output_item.done`; a refusal
+ *   is a `refusal` part with `refusal.delta`/`.done`;
+ * - each tool call index opens a `function_call` item: `output_item.added`,
+ *   `function_call_arguments.delta`…, `.done`, `output_item.done`. Calls may stream in parallel, so
+ *   several call items can be open at once; each event names its `output_index`.
+ * - The finish reason closes every open item; the closing `response.completed` (or
+ *   `response.incomplete` for `length`/`content_filter`) waits for `[DONE]` or the end of the body,
+ *   because the usage chunk comes after the finish.
+ * An upstream error event, or `fail()`, ends the stream with `response.failed` holding the output so
+ * far; nothing follows it.
+ * @module
+ */
+import type { AnthropicReasoningBlock } from "../anthropic/types.js";
+import type { ResponsesOutputItem, ResponsesOutputPart, ResponsesResponse } from "../responses/types.js";
+import { sseEvent } from "../sse.js";
+import { toolCallId } from "./ids.js";
+import { isJsonObject, parseJson } from "./json.js";
+import type { OpenAIChatChunk, OpenAIChunkDelta, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
+import {
+  functionCallItem,
+  incompleteReason,
+  markLastIncomplete,
+  messageItem,
+  outputText,
+  type ResponseContext,
+  reasoningItem,
+  responseObject,
+  responsesUsage,
+} from "./responses-to-chat-response.js";
+import { copyReasoningBlock, reasoningText } from "./thinking-blocks.js";
+import type { SseMessage, StreamConverter } from "./translator.js";
+import { isStreamedError, readUpstreamError, statusForError } from "./upstream-error.js";
+
+interface ReasoningState {
+  readonly index: number;
+  readonly id: string;
+  text: string;
+  readonly blocks: AnthropicReasoningBlock[];
+}
+
+interface MessageState {
+  readonly index: number;
+  readonly id: string;
+  readonly parts: ResponsesOutputPart[];
+  /** The part receiving deltas. */
+  open: ResponsesOutputPart | undefined;
+}
+
+interface CallState {
+  readonly key: number;
+  readonly index: number;
+  readonly id: string;
+  callId: string;
+  name: string;
+  args: string;
+  closed: boolean;
+}
+
+/** What the stream needs besides the shared context. */
+export interface ResponsesStreamOptions {
+  /** Seconds now, for `completed_at`. */
+  readonly now: () => number;
+  /** Called once with the final `Response` (completed, incomplete or failed). */
+  readonly onResponse: ((response: ResponsesResponse) => void) | undefined;
+}
+
+/** Converts one chat stream for a Responses client; see the module comment for the events. */
+export class ResponsesToChatStream implements StreamConverter {
+  readonly #context: ResponseContext;
+  readonly #options: ResponsesStreamOptions;
+  #sequence = 0;
+  #nextIndex = 0;
+  #started = false;
+  #done = false;
+  #model: string;
+  readonly #output: ResponsesOutputItem[] = [];
+  #reasoning: ReasoningState | undefined;
+  #message: MessageState | undefined;
+  readonly #calls = new Map<number, CallState>();
+  #lastCallKey: number | undefined;
+  #finish: unknown;
+  #usage: OpenAIUsage | undefined;
+
+  constructor(context: ResponseContext, options: ResponsesStreamOptions) {
+    this.#context = context;
+    this.#options = options;
+    this.#model = context.echo.model;
+  }
+
+  event(message: SseMessage): string[] {
+    if (this.#done) return [];
+    if (message.data.trim() === "[DONE]") return this.end();
+    const payload = parseJson(message.data);
+    if (message.event === "error" || isStreamedError(payload)) {
+      const error = readUpstreamError(payload ?? message.data, 500);
+      return [...this.#start({}), ...this.fail(statusForError(error), error.message)];
+    }
+    if (!isJsonObject(payload)) return [];
+    const chunk = payload as Partial<OpenAIChatChunk>;
+    const frames = this.#start(chunk);
+    if (isJsonObject(chunk.usage)) this.#usage = chunk.usage;
+    const choice = Array.isArray(chunk.choices)
+      ? chunk.choices.find((c) => (c?.index ?? 0) === 0)
+      : undefined;
+    if (!isJsonObject(choice)) return frames;
+    if (isJsonObject(choice.delta)) frames.push(...this.#delta(choice.delta));
+    if (choice.finish_reason !== null && choice.finish_reason !== undefined && this.#finish === undefined) {
+      this.#finish = choice.finish_reason;
+      frames.push(...this.#closeAll());
+    }
+    return frames;
+  }
+
+  end(): string[] {
+    if (this.#done) return [];
+    const frames = [...this.#start({}), ...this.#closeAll()];
+    const reason = incompleteReason(this.#finish);
+    if (reason !== undefined) markLastIncomplete(this.#output);
+    const response = responseObject(this.#context, {
+      status: reason === undefined ? "completed" : "incomplete",
+      model: this.#model,
+      output: this.#output.filter(Boolean),
+      usage: responsesUsage(this.#usage),
+      completedAt: reason === undefined ? this.#options.now() : null,
+      ...(reason === undefined ? {} : { incompleteReason: reason }),
+    });
+    frames.push(
+      this.#emit(reason === undefined ? "response.completed" : "response.incomplete", { response }),
+    );
+    this.#finishWith(response);
+    return frames;
+  }
+
+  fail(status: number, message: string): string[] {
+    if (this.#done) return [];
+    const output = [...this.#output];
+    for (const [index, item] of this.#openItems()) output[index] = item;
+    const code = status === 429 ? "rate_limit_exceeded" : "server_error";
+    const response = responseObject(this.#context, {
+      status: "failed",
+      model: this.#model,
+      output: output.filter(Boolean),
+      usage: responsesUsage(this.#usage),
+      error: { code, message },
+    });
+    const frame = this.#emit("response.failed", { response });
+    this.#finishWith(response);
+    return [frame];
+  }
+
+  #finishWith(response: ResponsesResponse): void {
+    this.#done = true;
+    this.#options.onResponse?.(response);
+  }
+
+  #emit(type: string, fields: Record<string, unknown>): string {
+    return sseEvent(type, { type, sequence_number: this.#sequence++, ...fields });
+  }
+
+  #start(chunk: Partial<OpenAIChatChunk>): string[] {
+    if (this.#started) return [];
+    this.#started = true;
+    if (typeof chunk.model === "string" && chunk.model !== "") this.#model = chunk.model;
+    const response = responseObject(this.#context, { status: "in_progress", model: this.#model, output: [] });
+    return [this.#emit("response.created", { response }), this.#emit("response.in_progress", { response })];
+  }
+
+  #delta(delta: OpenAIChunkDelta): string[] {
+    const frames: string[] = [];
+    const reasoning = reasoningText(delta);
+    if (reasoning !== "") frames.push(...this.#reasoningDelta(reasoning));
+    if (Array.isArray(delta.thinking_blocks)) {
+      for (const entry of delta.thinking_blocks) {
+        const block = copyReasoningBlock(entry);
+        if (block !== undefined) frames.push(...this.#reasoningBlock(block));
+      }
+    }
+    if (typeof delta.content === "string" && delta.content !== "")
+      frames.push(...this.#text("output_text", delta.content));
+    if (typeof delta.refusal === "string" && delta.refusal !== "")
+      frames.push(...this.#text("refusal", delta.refusal));
+    if (Array.isArray(delta.tool_calls)) {
+      for (const call of delta.tool_calls) if (isJsonObject(call)) frames.push(...this.#toolCall(call));
+    }
+    return frames;
+  }
+
+  // ── reasoning ──
+
+  #openReasoning(): string[] {
+    const frames = this.#closeMessage();
+    const index = this.#nextIndex++;
+    const state: ReasoningState = { index, id: `rs_${this.#context.newId()}`, text: "", blocks: [] };
+    this.#reasoning = state;
+    const item = reasoningItem(this.#context, state.id, "", [], "in_progress");
+    frames.push(this.#emit("response.output_item.added", { output_index: index, item }));
+    frames.push(
+      this.#emit("response.content_part.added", {
+        ...this.#at(state),
+        part: { type: "reasoning_text", text: "" },
+      }),
+    );
+    return frames;
+  }
+
+  #reasoningDelta(text: string): string[] {
+    const frames = this.#reasoning === undefined ? this.#openReasoning() : [];
+    const state = this.#reasoning!;
+    state.text += text;
+    frames.push(this.#emit("response.reasoning_text.delta", { ...this.#at(state), delta: text }));
+    return frames;
+  }
+
+  /** A complete block from `thinking_blocks`; its text has usually streamed already. */
+  #reasoningBlock(block: AnthropicReasoningBlock): string[] {
+    const frames: string[] = [];
+    if (this.#reasoning === undefined) {
+      frames.push(...this.#openReasoning());
+      if (block.type === "thinking" && block.thinking !== "")
+        frames.push(...this.#reasoningDelta(block.thinking));
+    }
+    this.#reasoning!.blocks.push(block);
+    return frames;
+  }
+
+  #closeReasoning(status: "completed" | "incomplete" = "completed"): string[] {
+    const state = this.#reasoning;
+    if (state === undefined) return [];
+    this.#reasoning = undefined;
+    const part = { type: "reasoning_text", text: state.text };
+    const item = reasoningItem(this.#context, state.id, state.text, state.blocks, status);
+    this.#output[state.index] = item;
+    return [
+      this.#emit("response.reasoning_text.done", { ...this.#at(state), text: state.text }),
+      this.#emit("response.content_part.done", { ...this.#at(state), part }),
+      this.#emit("response.output_item.done", { output_index: state.index, item }),
+    ];
+  }
+
+  // ── message ──
+
+  #text(kind: "output_text" | "refusal", text: string): string[] {
+    const frames = this.#closeReasoning();
+    if (this.#message === undefined) {
+      const index = this.#nextIndex++;
+      this.#message = { index, id: `msg_${this.#context.newId()}`, parts: [], open: undefined };
+      const item = messageItem(this.#message.id, [], "in_progress");
+      frames.push(this.#emit("response.output_item.added", { output_index: index, item }));
+    }
+    const state = this.#message;
+    if (state.open?.type !== kind) {
+      frames.push(...this.#closePart(state));
+      state.open = kind === "output_text" ? outputText("") : { type: "refusal", refusal: "" };
+      const empty = kind === "output_text" ? outputText("") : { type: "refusal", refusal: "" };
+      frames.push(this.#emit("response.content_part.added", { ...this.#part(state), part: empty }));
+    }
+    const open = state.open!;
+    if (open.type === "output_text") {
+      open.text += text;
+      frames.push(
+        this.#emit("response.output_text.delta", { ...this.#part(state), delta: text, logprobs: [] }),
+      );
+    } else {
+      open.refusal += text;
+      frames.push(this.#emit("response.refusal.delta", { ...this.#part(state), delta: text }));
+    }
+    return frames;
+  }
+
+  #closePart(state: MessageState): string[] {
+    const part = state.open;
+    if (part === undefined) return [];
+    const at = this.#part(state);
+    state.parts.push(part);
+    state.open = undefined;
+    const done =
+      part.type === "output_text"
+        ? this.#emit("response.output_text.done", { ...at, text: part.text, logprobs: [] })
+        : this.#emit("response.refusal.done", { ...at, refusal: part.refusal });
+    return [done, this.#emit("response.content_part.done", { ...at, part })];
+  }
+
+  #closeMessage(status: "completed" | "incomplete" = "completed"): string[] {
+    const state = this.#message;
+    if (state === undefined) return [];
+    const frames = this.#closePart(state);
+    this.#message = undefined;
+    const item = messageItem(state.id, state.parts, status);
+    this.#output[state.index] = item;
+    frames.push(this.#emit("response.output_item.done", { output_index: state.index, item }));
+    return frames;
+  }
+
+  // ── tool calls ──
+
+  #toolCall(delta: OpenAIToolCallDelta): string[] {
+    const frames = [...this.#closeReasoning(), ...this.#closeMessage()];
+    let call = this.#callFor(delta);
+    if (call === undefined) {
+      const key = this.#keyFor(delta);
+      const callId = toolCallId("call_", delta.id, this.#context.newId);
+      const name = typeof delta.function?.name === "string" ? delta.function.name : "";
+      const id = `fc_${this.#context.newId()}`;
+      call = { key, index: this.#nextIndex++, id, callId, name, args: "", closed: false };
+      this.#calls.set(key, call);
+      this.#lastCallKey = key;
+      const item = functionCallItem(this.#context, call.id, call.callId, call.name, "", "in_progress");
+      frames.push(this.#emit("response.output_item.added", { output_index: call.index, item }));
+    } else if (typeof delta.function?.name === "string") call.name += delta.function.name;
+    const fragment = typeof delta.function?.arguments === "string" ? delta.function.arguments : "";
+    // Fragments after the finish closed the call cannot be delivered any more.
+    if (fragment === "" || call.closed) return frames;
+    call.args += fragment;
+    frames.push(
+      this.#emit("response.function_call_arguments.delta", {
+        item_id: call.id,
+        output_index: call.index,
+        delta: fragment,
+      }),
+    );
+    return frames;
+  }
+
+  #keyFor(delta: OpenAIToolCallDelta): number {
+    if (typeof delta.index === "number") return delta.index;
+    return typeof delta.id === "string" && delta.id !== "" ? this.#calls.size : (this.#lastCallKey ?? 0);
+  }
+
+  /** The call a fragment continues; some servers leave out `index`, then the id (or the last call) decides. */
+  #callFor(delta: OpenAIToolCallDelta): CallState | undefined {
+    if (typeof delta.index === "number") return this.#calls.get(delta.index);
+    if (typeof delta.id === "string" && delta.id !== "") {
+      return [...this.#calls.values()].find((call) => call.callId === delta.id);
+    }
+    const last = this.#lastCallKey === undefined ? undefined : this.#calls.get(this.#lastCallKey);
+    return last ?? undefined;
+  }
+
+  #closeCall(call: CallState, status: "completed" | "incomplete"): string[] {
+    call.closed = true;
+    const item = functionCallItem(this.#context, call.id, call.callId, call.name, call.args, status);
+    this.#output[call.index] = item;
+    return [
+      this.#emit("response.function_call_arguments.done", {
+        item_id: call.id,
+        output_index: call.index,
+        name: item.name,
+        arguments: call.args,
+      }),
+      this.#emit("response.output_item.done", { output_index: call.index, item }),
+    ];
+  }
+
+  // ── bookkeeping ──
+
+  /** Closes every open item in output order; the last is `incomplete` when output was cut short. */
+  #closeAll(): string[] {
+    const last = Math.max(
+      -1,
+      this.#reasoning?.index ?? -1,
+      this.#message?.index ?? -1,
+      ...this.#openCalls().map((c) => c.index),
+    );
+    const cut = incompleteReason(this.#finish) !== undefined;
+    const statusOf = (index: number) => (cut && index === last ? "incomplete" : "completed");
+    const frames = [
+      ...this.#closeReasoning(statusOf(this.#reasoning?.index ?? -1)),
+      ...this.#closeMessage(statusOf(this.#message?.index ?? -1)),
+    ];
+    for (const call of this.#openCalls().sort((a, b) => a.index - b.index)) {
+      frames.push(...this.#closeCall(call, statusOf(call.index)));
+    }
+    return frames;
+  }
+
+  #openCalls(): CallState[] {
+    return [...this.#calls.values()].filter((call) => !call.closed);
+  }
+
+  /** Items still open, as they stand, with their output index, for a failed response. */
+  #openItems(): Array<[number, ResponsesOutputItem]> {
+    const items: Array<[number, ResponsesOutputItem]> = [];
+    const reasoning = this.#reasoning;
+    if (reasoning !== undefined) {
+      const item = reasoningItem(this.#context, reasoning.id, reasoning.text, reasoning.blocks, "incomplete");
+      items.push([reasoning.index, item]);
+    }
+    const message = this.#message;
+    if (message !== undefined) {
+      const parts = message.open === undefined ? message.parts : [...message.parts, message.open];
+      items.push([message.index, messageItem(message.id, parts, "incomplete")]);
+    }
+    for (const call of this.#openCalls()) {
+      const item = functionCallItem(this.#context, call.id, call.callId, call.name, call.args, "incomplete");
+      items.push([call.index, item]);
+    }
+    return items;
+  }
+
+  #at(state: { readonly index: number; readonly id: string }): Record<string, unknown> {
+    return { item_id: state.id, output_index: state.index, content_index: 0 };
+  }
+
+  #part(state: MessageState): Record<string, unknown> {
+    return { item_id: state.id, output_index: state.index, content_index: state.parts.length };
+  }
+}
