@@ -74,6 +74,10 @@ function textMap<T extends z.ZodType>(valueSchema: T) {
   );
 }
 
+/** APIs a backend can declare it serves natively (`native_apis`). */
+export const NATIVE_APIS = ["responses", "messages"] as const;
+export type NativeApi = (typeof NATIVE_APIS)[number];
+
 export const backendSchema = z.strictObject({
   /** Stable id; defaults to `host:port` of the URL. */
   name: z.string().min(1).optional(),
@@ -99,6 +103,12 @@ export const backendSchema = z.strictObject({
   model_patterns: z.array(z.string().min(1)).default([]),
   /** Separate reasoning from answers in every chat response of this backend, asked or not. */
   separate_reasoning: z.boolean().default(false),
+  /**
+   * APIs an OpenAI-kind backend serves itself besides chat completions (vLLM, SGLang, Ollama and
+   * llama.cpp serve `/v1/messages`; vLLM, SGLang, Ollama and LM Studio `/v1/responses`): requests
+   * of those APIs are piped to it untranslated.
+   */
+  native_apis: z.array(z.enum(NATIVE_APIS)).default([]),
   /** From the two-model router's file: how to start this backend (a shell command); `switchyard cluster --config` runs it. */
   start_command: z.string().optional(),
   /** A `switchyard serve` process for this backend, started by `switchyard cluster --config` on the URL's port. */
@@ -534,6 +544,14 @@ export const GATEWAY_OPTIONS = defineOptions({
     env: ["SWITCHYARD_RESPONSE_STORE_TTL"],
     envReadByCaller: true,
     help: "seconds a stored response is kept after it was made",
+  },
+  /** What a Responses request's hosted tools (web_search, file_search, …) meet on a backend that cannot run them. */
+  responses_hosted_tools: {
+    type: z.enum(["drop", "reject"]).default("drop"),
+    flag: "--responses-hosted-tools <policy>",
+    env: ["SWITCHYARD_RESPONSES_HOSTED_TOOLS"],
+    envReadByCaller: true,
+    help: "hosted tools of a Responses request bridged to a chat backend: drop (named in x-switchyard-dropped-tools) or reject (400)",
   },
   log_level: {
     type: z

@@ -23,6 +23,7 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
 import { createLogger } from "../gateway/logger.js";
+import { newWorkersSealKey, WORKERS_SEAL_KEY_ENV } from "../gateway/reasoning-seal-key.js";
 import { clientUrl, formatReadyLine } from "../process/ready-line.js";
 import { EXIT_WITH_PARENT_ENV } from "../process/spawn-server.js";
 import { hostStateForWorkers } from "../state/ipc-host.js";
@@ -110,6 +111,8 @@ export async function runGatewayPrimary(
     [WORKER_BACKENDS_ENV]: JSON.stringify(mocks.map((mock) => `${mock.ready.id}=${mock.ready.url}`)),
     ...stateEnv,
     ...responsesEnv,
+    // Reasoning sealed by one worker must open on whichever worker gets the next turn.
+    [WORKERS_SEAL_KEY_ENV]: newWorkersSealKey(),
   };
 
   const url = clientUrl(config.host, port);

@@ -7,12 +7,14 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.js";
+import { createResponseStore } from "../state/response-store/factory.js";
 import { isLoopbackHost } from "./admin-guard.js";
 import type { GatewayContext } from "./context.js";
 import { buildHttpApp } from "./http-app.js";
 import { joinReplication, type LeaveReplication } from "./join-replication.js";
 import { createLogger } from "./logger.js";
 import { buildRoutingCore } from "./routing-core.js";
+import { StoredResponses } from "./stored-responses.js";
 
 /**
  * How long a kept-alive connection must have been idle before a draining gateway closes it: long
@@ -43,6 +45,13 @@ export function buildGateway(
     context,
     async start() {
       leaveReplication = await joinReplication(context);
+      await context.responses.store.close();
+      context.responses = new StoredResponses(
+        await createResponseStore(config, {
+          onError: (error) => logger.warn({ err: error }, "response store: connection trouble"),
+        }),
+        logger,
+      );
       let address: string;
       try {
         address = await app.listen({ host: config.host, port: config.port });
@@ -74,6 +83,7 @@ export function buildGateway(
       await app.close();
       await context.pools.closeAll();
       await leaveReplication();
+      await context.responses.store.close();
     },
   };
 }

@@ -8,6 +8,11 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { OPENAI_CHAT_PATH } from "../protocol/translate/anthropic-to-openai.js";
+import type {
+  ResponsesTranslator,
+  ResponsesTranslatorOptions,
+} from "../protocol/translate/responses-to-chat.js";
+import type { Translator } from "../protocol/translate/translator.js";
 import type { ResponseSeparationOptions } from "../reasoning/openai-response.js";
 import type { BackendState } from "../routing/backend.js";
 import type { ClientGone } from "../upstream/client-gone.js";
@@ -61,7 +66,12 @@ export async function attemptOnce(
   const taken = upstream.take();
   if (taken !== true && !(await taken)) return { kind: "full" };
   try {
-    const translator = translatorFor(proxied.endpoint.protocol, backend.kind, proxied.endpoint.path);
+    const translator = translatorFor(
+      proxied.endpoint.protocol,
+      backend,
+      proxied.endpoint.path,
+      responsesOptions(ctx, proxied),
+    );
     const forwarded = forwardedModel(backend, model, attempt.body, proxied.parsedBody);
     const call: UpstreamCall = {
       path: proxied.endpoint.path,
@@ -89,11 +99,13 @@ export async function attemptOnce(
       "x-selected-model": model,
     };
     if (attempt.debugHeader) extraHeaders["x-switchyard-route"] = attempt.debugHeader;
+    const dropped = droppedToolsOf(translator);
+    if (dropped) extraHeaders["x-switchyard-dropped-tools"] = dropped;
     noteAnswer(request, backend.id);
     await upstream.respond(reply, response, {
       headers: extraHeaders,
       translator,
-      separation: separationOptions(proxied, backend),
+      separation: translator.backend === "openai" ? separationOptions(proxied, backend) : undefined,
       routing: proxied.endpoint.routingJson ? backend.routingJson : undefined,
       onUsage: (usage) => {
         ctx.metrics.tokens.inc(usage.prompt, model, backend.id, "prompt");
@@ -102,6 +114,8 @@ export async function attemptOnce(
         if (attempt.client) recordTokens(ctx.state, attempt.client, usage.prompt + usage.completion);
       },
       continueStream: attempt.continueStream,
+      // A backend serving the Responses API itself is piped: the gateway still keeps what it answered.
+      onNativeResponse: translator.pipesBytes ? proxied.responses?.onResponse : undefined,
     });
     return { kind: "relayed" };
   } finally {
@@ -162,6 +176,28 @@ export async function startContinuation(
   }
   ctx.metrics.streamResumes.inc(1, backend.id);
   return { response, backendId: backend.id, release: (outcome) => upstream.settle(outcome) };
+}
+
+/** What a Responses bridge needs besides the request: the gateway's policies and the turn's echo and store hook. */
+function responsesOptions(
+  ctx: GatewayContext,
+  proxied: ProxyRequest,
+): ResponsesTranslatorOptions | undefined {
+  const turn = proxied.responses;
+  if (!turn) return undefined;
+  return {
+    hostedTools: ctx.config.responses_hosted_tools,
+    sealer: ctx.reasoningSealer,
+    store: turn.store,
+    ...(turn.previousResponseId ? { previousResponseId: turn.previousResponseId } : {}),
+    ...(turn.onResponse ? { onResponse: turn.onResponse } : {}),
+  };
+}
+
+/** The hosted tools a Responses bridge left out, for the header that names them; undefined when none. */
+function droppedToolsOf(translator: Translator): string | undefined {
+  const dropped = (translator as Partial<ResponsesTranslator>).droppedTools;
+  return dropped && dropped.length > 0 ? dropped.join(", ") : undefined;
 }
 
 function separationOptions(

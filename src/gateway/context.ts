@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.js";
 import type { GatewayMetrics } from "../metrics/metrics.js";
+import type { ReasoningSealer } from "../protocol/responses/sealed-reasoning.js";
 import type { CapacityQueue } from "../routing/capacity-queue.js";
 import type { HealthChecker } from "../routing/health.js";
 import type { Registry } from "../routing/registry.js";
@@ -16,6 +17,7 @@ import type { WorkerFigures } from "../worker-figures/client.js";
 import type { ClientKeys } from "./client-keys.js";
 import type { HostedModels } from "./hosted-models.js";
 import type { ModelResolver } from "./resolve-model.js";
+import type { StoredResponses } from "./stored-responses.js";
 
 /** What a reload did, by backend id. */
 export interface ReloadSummary {
@@ -59,6 +61,13 @@ export interface GatewayContext {
    * `/metrics` show the whole gateway rather than the worker that happened to answer.
    */
   workers?: WorkerFigures;
+  /**
+   * Responses kept for `previous_response_id` (`store: true`): in memory until `start()` puts the
+   * store the settings call for in its place (Redis, or a `--workers` primary's).
+   */
+  responses: StoredResponses;
+  /** Seals the reasoning a stateless Responses client carries between turns (reasoning-seal-key.ts). */
+  readonly reasoningSealer: ReasoningSealer;
   /** Re-reads the configuration sources and applies them; set by the process that owns them. */
   reloadConfig?: () => Promise<ReloadSummary>;
 }

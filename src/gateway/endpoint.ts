@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Protocol } from "../protocol/translate/translator.js";
 
-export type EndpointName = "chat" | "completions" | "embeddings" | "messages";
+export type EndpointName = "chat" | "completions" | "embeddings" | "messages" | "responses";
 
 export interface Endpoint {
   readonly name: EndpointName;
@@ -66,6 +66,17 @@ export const ENDPOINTS = {
     protocol: "anthropic",
     streams: true,
     resumes: true,
+    anthropicBackends: true,
+    reasoning: true,
+    routingJson: false,
+  },
+  responses: {
+    name: "responses",
+    path: "/v1/responses",
+    protocol: "responses",
+    streams: true,
+    // Resume continues OpenAI chat text; a Responses stream has items, so it is not resumed (yet).
+    resumes: false,
     anthropicBackends: true,
     reasoning: true,
     routingJson: false,

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { accessLogEnabled, decorateAccessLog, registerAccessLog } from "./access-log.js";
-import { decorateGatewayClient } from "./client-auth.js";
+import { authenticateClient, decorateGatewayClient } from "./client-auth.js";
 import { createClientErrorHandler } from "./client-error.js";
 import { ConnectionDrain } from "./connection-drain.js";
 import type { GatewayContext } from "./context.js";
@@ -19,6 +19,8 @@ import { adminRoutes } from "./routes/admin.js";
 import { anthropicRoutes } from "./routes/anthropic.js";
 import { healthRoutes } from "./routes/health.js";
 import { openAIRoutes } from "./routes/openai.js";
+import { responseStoreRoutes } from "./routes/response-store.js";
+import { responsesRoutes } from "./routes/responses.js";
 import { serviceStatusRoutes } from "./routes/service-status.js";
 
 export interface HttpApp {
@@ -86,6 +88,10 @@ export function buildHttpApp(context: GatewayContext): HttpApp {
   });
   app.register(openAIRoutes(context));
   app.register(anthropicRoutes(context));
+  app.register(responsesRoutes(context));
+  app.register(
+    responseStoreRoutes(() => context.responses.store, { preHandler: authenticateClient(context) }),
+  );
   app.register(healthRoutes(context));
   app.register(adminRoutes(context));
   app.register(serviceStatusRoutes(context));

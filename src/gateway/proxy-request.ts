@@ -24,4 +24,16 @@ export interface ProxyRequest {
   resume?: boolean | undefined;
   /** The reasoning extension fields, when the request carried any (chat only). */
   reasoning?: { request: ReasoningRequest; separate: boolean } | undefined;
+  /** What a Responses API answer needs beyond translation (responses route only). */
+  responses?: ResponsesTurn | undefined;
+}
+
+/** One turn of a Responses API conversation, as the bridge and the response store see it. */
+export interface ResponsesTurn {
+  /** The response this one continues, echoed in the answer. */
+  previousResponseId: string | undefined;
+  /** `store` as the client sent it (on unless false), echoed in the answer. */
+  store: boolean;
+  /** Told the final Response object once, to keep it; undefined when nothing is kept. */
+  onResponse: ((response: Record<string, unknown>) => void) | undefined;
 }

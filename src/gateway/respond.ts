@@ -24,6 +24,7 @@ import {
   sendJson,
   writeJsonResponse,
 } from "./relay.js";
+import { captureResponseJson, ResponseCaptureLayer } from "./response-capture.js";
 import { pumpEvents } from "./stream-pump.js";
 import { type ContinueStream, StreamResume } from "./stream-resume.js";
 import { type StreamLayer, stack } from "./stream-stack.js";
@@ -35,6 +36,11 @@ export interface RespondOptions extends RelayOptions {
   separation?: ResponseSeparationOptions | undefined;
   /** Set when the client opted into resuming a broken stream on another backend. */
   continueStream?: ContinueStream | undefined;
+  /**
+   * Told the final Response object of a Responses API answer piped from a backend that serves the
+   * API itself (a bridged one is told by its translator).
+   */
+  onNativeResponse?: ((response: Record<string, unknown>) => void) | undefined;
 }
 
 export function respond(options: RespondOptions): Promise<RelayOutcome> {
@@ -50,13 +56,15 @@ export function respond(options: RespondOptions): Promise<RelayOutcome> {
     const layers: StreamLayer[] = [];
     if (resume) layers.push(resume);
     if (options.separation) layers.push(new ReasoningLayer(options.separation));
+    if (options.onNativeResponse) layers.push(new ResponseCaptureLayer(options.onNativeResponse));
     // Nothing must read the stream: it goes as bytes, unparsed (the fast path).
     if (layers.length > 0 || !translator.pipesBytes) return pumpStream(options, layers, resume);
   }
   if (isEventStream || !contentType.includes("json")) {
     return pipeBytes(options, translator.client, isEventStream);
   }
-  return sendJson(options, translator.client, jsonTransform(translator, options.separation));
+  const capture = options.onNativeResponse && captureResponseJson(options.onNativeResponse);
+  return sendJson(options, translator.client, capture ?? jsonTransform(translator, options.separation));
 }
 
 function pumpStream(

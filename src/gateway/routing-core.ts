@@ -11,6 +11,7 @@ import { backendId } from "../config/load.js";
 import type { GatewayConfig } from "../config/schema.js";
 import { createGatewayMetrics } from "../metrics/metrics.js";
 import { sumByMetric } from "../metrics/prometheus-text.js";
+import { createReasoningSealer } from "../protocol/responses/sealed-reasoning.js";
 import type { BackendState } from "../routing/backend.js";
 import { CapacityQueue } from "../routing/capacity-queue.js";
 import { Discovery } from "../routing/discovery.js";
@@ -20,12 +21,16 @@ import { Registry } from "../routing/registry.js";
 import { StrategySet } from "../routing/strategy-set.js";
 import { MemoryStore } from "../state/memory.js";
 import { LocalReplication } from "../state/replication/local.js";
+import { responseStoreLimits } from "../state/response-store/factory.js";
+import { MemoryResponseStore } from "../state/response-store/memory.js";
 import { getWithDeadline, modelIds, parseJsonOrUndefined } from "../upstream/get.js";
 import { UpstreamPools } from "../upstream/pools.js";
 import { ClientKeys } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { HostedModels } from "./hosted-models.js";
+import { reasoningSealKey } from "./reasoning-seal-key.js";
 import { ModelResolver } from "./resolve-model.js";
+import { StoredResponses } from "./stored-responses.js";
 
 export interface RoutingCore {
   context: GatewayContext;
@@ -91,6 +96,8 @@ export function buildRoutingCore(config: GatewayConfig, logger: Logger): Routing
     startedAt: Date.now(),
     state: new MemoryStore(),
     replication: new LocalReplication(),
+    reasoningSealer: createReasoningSealer(reasoningSealKey(config.state_secret)),
+    responses: new StoredResponses(new MemoryResponseStore(responseStoreLimits(config)), logger),
   };
 
   const discovery = new Discovery(

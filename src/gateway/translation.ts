@@ -4,16 +4,42 @@
  * @module
  */
 
+import type { NativeApi } from "../config/schema.js";
 import { createAnthropicToOpenAI } from "../protocol/translate/anthropic-to-openai.js";
 import { createOpenAIToAnthropic } from "../protocol/translate/openai-to-anthropic.js";
 import { createPassthrough } from "../protocol/translate/passthrough.js";
+import { createResponsesToAnthropic } from "../protocol/translate/responses-to-anthropic.js";
+import {
+  createResponsesToChat,
+  type ResponsesTranslatorOptions,
+} from "../protocol/translate/responses-to-chat.js";
 import type { Protocol, Translator } from "../protocol/translate/translator.js";
-import type { BackendKind } from "../routing/backend.js";
+import type { BackendKind, BackendView } from "../routing/backend.js";
 
-/** A fresh translator for one request; `path` is where a passthrough sends it (the client's path). */
-export function translatorFor(client: Protocol, backend: BackendKind, path: string): Translator {
-  if (client === backend) return createPassthrough(client, path);
-  return client === "anthropic" ? createAnthropicToOpenAI() : createOpenAIToAnthropic();
+/** What decides a request's translator: the backend's protocol, and the APIs it serves itself. */
+export type TranslationTarget = Pick<BackendView, "kind"> & { readonly nativeApis: ReadonlySet<NativeApi> };
+
+/**
+ * A fresh translator for one request; `path` is where a passthrough sends it (the client's path). A
+ * backend that serves the client's API itself (`native_apis`) gets the request untranslated.
+ */
+export function translatorFor(
+  client: Protocol,
+  backend: TranslationTarget,
+  path: string,
+  responses?: ResponsesTranslatorOptions,
+): Translator {
+  if (client === backend.kind) return createPassthrough(client, path);
+  if (client === "anthropic") {
+    return backend.nativeApis.has("messages") ? createPassthrough(client, path) : createAnthropicToOpenAI();
+  }
+  if (client === "responses") {
+    if (backend.kind === "anthropic") return createResponsesToAnthropic(responses);
+    return backend.nativeApis.has("responses")
+      ? createPassthrough(client, path)
+      : createResponsesToChat(responses);
+  }
+  return createOpenAIToAnthropic();
 }
 
 /**

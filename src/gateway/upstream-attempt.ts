@@ -16,25 +16,21 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Dispatcher } from "undici";
 import { ANTHROPIC_VERSION } from "../protocol/translate/openai-to-anthropic.js";
-import type { Translator } from "../protocol/translate/translator.js";
-import type { ResponseSeparationOptions } from "../reasoning/openai-response.js";
 import type { BackendState } from "../routing/backend.js";
 import type { Verdict } from "../state/replication/replication.js";
 import type { Lease } from "../state/store.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import type { KeyPool } from "../upstream/key-pool.js";
-import type { TokenUsage } from "../upstream/usage.js";
 import { noteAttempt } from "./access-log.js";
 import type { GatewayContext } from "./context.js";
 import { AttemptSignal, undiciTimeout } from "./deadline.js";
 import { logBrokenAnswer } from "./failure-log.js";
 import type { RelayOutcome } from "./relay.js";
-import { respond } from "./respond.js";
+import { type RespondOptions, respond } from "./respond.js";
 import { retryLater } from "./retry-later.js";
 import { type AttemptFailure, isRefusal, isRetryableStatus, retryAfterOf } from "./retry-policy.js";
 import { statusLabel } from "./status-label.js";
-import type { ContinueStream } from "./stream-resume.js";
 
 /** What `upstream_failures_total` counts a failure as. */
 export type FailureReason =
@@ -65,18 +61,8 @@ export type Sent =
   | { kind: "failed"; failure: AttemptFailure };
 
 /** How the answer reaches the client; `respond.ts` does the writing. */
-export interface Answer {
-  /** Headers the gateway adds (x-request-id, x-routed-node, …). */
-  headers: Record<string, string>;
-  /** Between the backend's protocol and the client's (a passthrough pipes bytes). */
-  translator: Translator;
-  /** Reasoning separation, when asked for or configured on the backend. */
-  separation?: ResponseSeparationOptions | undefined;
-  routing?: Buffer | undefined;
-  onUsage?: ((usage: TokenUsage) => void) | undefined;
-  /** Set when a broken event stream may continue on another backend. */
-  continueStream?: ContinueStream | undefined;
-}
+/** What the response path needs besides the reply and the upstream response (respond.ts). */
+export type Answer = Omit<RespondOptions, "raw" | "response" | "onBroken">;
 
 type Phase = "new" | "held" | "settled";
 
@@ -298,17 +284,7 @@ export class UpstreamAttempt {
       logBrokenAnswer(this.#ctx.logger, this.#request.id, this.backend.id, error);
       this.settle("failure");
     };
-    const outcome = await respond({
-      raw: reply.raw,
-      response,
-      headers: answer.headers,
-      translator: answer.translator,
-      separation: answer.separation,
-      continueStream: answer.continueStream,
-      routing: answer.routing,
-      onUsage: answer.onUsage,
-      onBroken,
-    });
+    const outcome = await respond({ ...answer, raw: reply.raw, response, onBroken });
     this.settle(outcome === "complete" ? "success" : outcome === "client_gone" ? "abandoned" : "failure");
     return outcome;
   }

@@ -2,7 +2,7 @@
  * A backend as the router sees it: its fixed description plus the live figures strategies read.
  * @module
  */
-import type { BackendConfig } from "../config/schema.js";
+import type { BackendConfig, NativeApi } from "../config/schema.js";
 import type { KeyPool } from "../upstream/key-pool.js";
 import { CircuitBreaker, type CircuitOptions } from "./circuit.js";
 
@@ -44,6 +44,8 @@ export class BackendState implements BackendView {
   readonly healthPath: string;
   readonly startCommand: string | undefined;
   readonly separateReasoning: boolean;
+  /** APIs besides chat completions the backend serves itself (config `native_apis`). */
+  readonly nativeApis: ReadonlySet<NativeApi>;
   /** `gpt-*`-style patterns of models this backend takes when no backend lists them by name. */
   readonly modelPatterns: readonly string[];
   /** Upstream keys used in place of the client's credentials; shared by backends with the same keys. */
@@ -89,6 +91,7 @@ export class BackendState implements BackendView {
     this.healthPath = config.health_path;
     this.startCommand = config.start_command;
     this.separateReasoning = config.separate_reasoning;
+    this.nativeApis = new Set(config.native_apis);
     this.modelPatterns = config.model_patterns;
     this.config = config;
     this.configuredModels = config.models;
@@ -148,6 +151,7 @@ export class BackendState implements BackendView {
       source: this.source,
       kind: this.kind,
       model_type: this.modelType,
+      native_apis: [...this.nativeApis],
       models: this.models,
       served_models: this.ownModels ?? null,
       healthy: this.healthy,

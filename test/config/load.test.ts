@@ -51,6 +51,7 @@ describe("loadGatewayConfig", () => {
       max_connections: 0,
       health_path: "/health",
       separate_reasoning: false,
+      native_apis: [],
       api_keys: [],
       model_patterns: [],
     });
