@@ -310,11 +310,15 @@ export interface ScriptOptions {
 }
 
 /**
- * Runs one of test/agent-clients/*.mjs with Node, from that folder so the script resolves the
+ * Runs one of test/agent-clients/*.mjs with Node (`clients` proves the package is installed), from that folder so the script resolves the
  * package's own node_modules. The script reads OPENAI_BASE_URL and MODEL and prints one JSON object
  * on stdout, which is returned parsed.
  */
-export async function runClientScript<T>(script: string, options: ScriptOptions): Promise<T> {
+export async function runClientScript<T>(
+  _clients: AgentClients,
+  script: string,
+  options: ScriptOptions,
+): Promise<T> {
   const sandbox = makeSandbox();
   try {
     const env = {

@@ -92,14 +92,14 @@ describe.runIf(enabled && clients)("capture agent-client requests", () => {
 
   it("Agents SDK, default API, one function tool", async () => {
     server = await startCaptureServer();
-    await runClientScript("agents-sdk.mjs", { baseUrl: `${server.url}/v1`, model: "local-coder" });
+    await runClientScript(c, "agents-sdk.mjs", { baseUrl: `${server.url}/v1`, model: "local-coder" });
     console.log(`agents sdk: ${trail()}`);
     save("agents-sdk-responses", first("/v1/responses"));
   }, 60_000);
 
   it("AI SDK, default OpenAI model", async () => {
     server = await startCaptureServer();
-    await runClientScript("ai-sdk.mjs", { baseUrl: `${server.url}/v1`, model: "local-coder" });
+    await runClientScript(c, "ai-sdk.mjs", { baseUrl: `${server.url}/v1`, model: "local-coder" });
     console.log(`ai sdk: ${trail()}`);
     save("ai-sdk-responses", first("/v1/responses"));
   }, 60_000);
