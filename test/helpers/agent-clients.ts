@@ -21,20 +21,20 @@ export interface AgentClients {
   codexLauncher: string;
 }
 
-function modulePath(relative: string): string {
-  return join(AGENT_CLIENTS_DIR, "node_modules", relative);
+function modulePath(relative: string, dir = AGENT_CLIENTS_DIR): string {
+  return join(dir, "node_modules", relative);
 }
 
 /**
  * Claude Code's npm package copies its platform binary over a placeholder in a postinstall script,
  * which an install that skips scripts never runs; the platform package's binary is there either way.
  */
-function claudeBinary(): string | undefined {
+function claudeBinary(dir: string): string | undefined {
   const platform = `${process.platform}-${process.arch}`;
   const candidates = [
-    modulePath(`@anthropic-ai/claude-code-${platform}/claude`),
-    modulePath(`@anthropic-ai/claude-code-${platform}-musl/claude`),
-    modulePath("@anthropic-ai/claude-code/bin/claude.exe"),
+    modulePath(`@anthropic-ai/claude-code-${platform}/claude`, dir),
+    modulePath(`@anthropic-ai/claude-code-${platform}-musl/claude`, dir),
+    modulePath("@anthropic-ai/claude-code/bin/claude.exe", dir),
   ];
   // The placeholder is a few bytes; the real binary hundreds of megabytes.
   return candidates.find((path) => existsSync(path) && statSync(path).size > 1_000_000);
@@ -44,15 +44,18 @@ function claudeBinary(): string | undefined {
  * Where the clients are. When they are missing, tests skip with how to install them, except under CI,
  * where this throws: a suite that silently skips its agent tests there proves nothing.
  */
-export function locateAgentClients(): AgentClients | undefined {
-  const claude = claudeBinary();
-  const codexLauncher = modulePath("@openai/codex/bin/codex.js");
+export function locateAgentClients(
+  dir = AGENT_CLIENTS_DIR,
+  env: NodeJS.ProcessEnv = process.env,
+): AgentClients | undefined {
+  const claude = claudeBinary(dir);
+  const codexLauncher = modulePath("@openai/codex/bin/codex.js", dir);
   const sdks = ["@openai/agents", "ai", "@ai-sdk/openai", "openai"].every((name) =>
-    existsSync(modulePath(`${name}/package.json`)),
+    existsSync(modulePath(`${name}/package.json`, dir)),
   );
   if (claude && existsSync(codexLauncher) && sdks) return { claude, codexLauncher };
   const message = `the agent clients are not installed in test/agent-clients: run \`${INSTALL_HINT}\``;
-  if (process.env.CI) throw new Error(message);
+  if (env.CI) throw new Error(message);
   console.warn(`skipping the agent-client tests: ${message}`);
   return undefined;
 }
