@@ -13,7 +13,7 @@ export type BackendShape = "bridge" | "native";
 export const MODELS = {
   /** A name no client knows: Claude Code treats it as a third-party model. */
   local: "local-coder",
-  /** A name Claude Code knows, pointed at the same local backend. */
+  /** A name Claude Code knows: a gateway alias of the local model, as docs/agent-clients.md suggests. */
   claudeAlias: "claude-sonnet-4-5",
 } as const;
 
@@ -31,19 +31,28 @@ export interface AgentGateway {
 }
 
 export async function startAgentGateway(shape: BackendShape): Promise<AgentGateway> {
-  const models = Object.values(MODELS).join(",");
   const nativeFlags = shape === "native" ? ["--native-apis", "responses,messages"] : [];
-  const mock = await startCli(["mock", "--port", "0", "--id", shape, "--models", models, ...nativeFlags]);
+  const mock = await startCli([
+    "mock",
+    "--port",
+    "0",
+    "--id",
+    shape,
+    "--models",
+    MODELS.local,
+    ...nativeFlags,
+  ]);
   const config = writeTempConfig({
     backends: [
       {
         name: shape,
         url: mock.ready[0]!.url,
-        models: Object.values(MODELS),
+        models: [MODELS.local],
         kind: "openai",
         ...(shape === "native" ? { native_apis: ["responses", "messages"] } : {}),
       },
     ],
+    aliases: { [MODELS.claudeAlias]: MODELS.local },
   });
   const gateway = await startCli(["gateway", "--port", "0", "--config", config.path, "--log-level", "error"]);
   const url = gateway.ready[0]!.url;
