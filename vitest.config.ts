@@ -1,8 +1,10 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The agent clients' own package holds third-party code with tests of its own; never collect them.
+    exclude: [...configDefaults.exclude, "test/agent-clients/**"],
     // Whole-process tests spawn servers; two cores cannot run many of them at once.
     maxWorkers: 2,
     testTimeout: 20_000,
