@@ -61,7 +61,6 @@ function responsesSuite(shape: BackendShape) {
   };
 }
 
-// enable when /v1/responses lands
-describe.skip("openai.responses through the Responses bridge", responsesSuite("bridge"));
+describe("openai.responses through the Responses bridge", responsesSuite("bridge"));
 // enable when /v1/responses lands (with the mock's --native-apis and the backends' native_apis)
 describe.skip("openai.responses through pass-through", responsesSuite("native"));
