@@ -23,7 +23,7 @@ import { inferenceRouteHooks } from "../inference-route.js";
 import { proxy } from "../pipeline.js";
 import type { ProxyRequest } from "../proxy-request.js";
 import { assertMessageCount } from "./message-limit.js";
-import { routingHints, wantsResume } from "./routing-hints.js";
+import { promptCacheKey, routingHints, wantsResume } from "./routing-hints.js";
 
 interface InferenceRoute {
   endpoint: Endpoint;
@@ -113,6 +113,7 @@ async function handleInference(
     forcedNode: hints.forcedNode,
     debug: hints.debug,
     resume: endpoint.resumes && wantsResume(request, ctx.config.stream_resume),
-    sessionKey: check.fields.user ?? hints.sessionHeader,
+    // The client's own cache key names the prefix it wants kept warm: the best affinity there is.
+    sessionKey: promptCacheKey(body) ?? check.fields.user ?? hints.sessionHeader,
   });
 }
