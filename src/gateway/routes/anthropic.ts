@@ -1,7 +1,8 @@
 /**
  * Anthropic's Messages API in front: `POST /v1/messages`, answered by Anthropic backends as they
- * are and by OpenAI-compatible ones through the translator. Errors come back in Anthropic's format
- * (the route's endpoint descriptor says so).
+ * are and by OpenAI-compatible ones through the translator, and `POST /v1/messages/count_tokens`
+ * (count-tokens.ts). Errors come back in Anthropic's format (the route's endpoint descriptor says
+ * so). Routes match on the path: Claude Code's `?beta=true` changes nothing.
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -13,6 +14,7 @@ import { ENDPOINTS } from "../endpoint.js";
 import { GatewayError } from "../errors.js";
 import { inferenceRouteHooks } from "../inference-route.js";
 import { proxy } from "../pipeline.js";
+import { registerCountTokens } from "./count-tokens.js";
 import { assertMessageCount } from "./message-limit.js";
 import { routingHints, wantsResume } from "./routing-hints.js";
 
@@ -29,6 +31,7 @@ export function anthropicRoutes(ctx: GatewayContext) {
     app.post(ENDPOINTS.messages.path, inferenceRouteHooks(ctx, ENDPOINTS.messages), (request, reply) =>
       handleMessages(ctx, request, reply),
     );
+    registerCountTokens(app, ctx);
   };
 }
 
