@@ -79,7 +79,10 @@ function engine(name: "tokenizer" | "plain") {
 }
 
 beforeAll(async () => {
-  const mock = await startCli(["mock", "--port", "0", "--id", "mk", "--models", "mock-oa,mock-an"]);
+  const [mock, thinker] = await Promise.all([
+    startCli(["mock", "--port", "0", "--id", "mk", "--models", "mock-oa,mock-an"]),
+    startCli(["mock", "--port", "0", "--id", "th", "--models", "thinker", "--reasoning", "think"]),
+  ]);
   fakes.push(
     await startFakeUpstream(anthropicApi),
     await startFakeUpstream(engine("tokenizer")),
@@ -92,6 +95,7 @@ beforeAll(async () => {
     backends: [
       { name: "mock-oa", url: mockUrl, models: ["mock-oa"], kind: "openai" },
       { name: "mock-an", url: mockUrl, models: ["mock-an"], kind: "anthropic" },
+      { name: "th", url: thinker.ready[0]!.url, models: ["thinker"], kind: "openai", model_type: "qwen3" },
       { name: "api", url: api, models: ["claude-fake"], kind: "anthropic" },
       { name: "tokenizer", url: `${tokenizer}/v1`, models: ["engine-tok"], kind: "openai" },
       { name: "plain", url: plain, models: ["engine-plain"], kind: "openai" },
@@ -205,6 +209,20 @@ describe("translation to an OpenAI backend", () => {
   });
 });
 
+describe("adaptive thinking", () => {
+  it("gets a <think> model's reasoning as a thinking block, as enabled thinking does", async () => {
+    const message = await anthropic.messages.create({
+      model: "thinker",
+      max_tokens: 2048,
+      thinking: { type: "adaptive" },
+      output_config: { effort: "high" },
+      messages: [{ role: "user", content: "hello" }],
+    });
+    expect(message.content.map((block) => block.type)).toEqual(["thinking", "text"]);
+    expect(message.content[1]).toMatchObject({ text: "[backend=th version=0] hello" });
+  });
+});
+
 describe("errors from an Anthropic backend", () => {
   it("reach the client byte for byte", async () => {
     const response = await fetch(`${base}/v1/messages?beta=true`, {
@@ -313,7 +331,14 @@ describe("discovery", () => {
     expect(new Date(first.data[0]!.created_at).toISOString()).toBe(first.data[0]!.created_at);
     const ids: string[] = [];
     for await (const model of anthropic.models.list({ limit: 2 })) ids.push(model.id);
-    expect(ids.sort()).toEqual(["claude-fake", "engine-plain", "engine-tok", "mock-an", "mock-oa"]);
+    expect(ids.sort()).toEqual([
+      "claude-fake",
+      "engine-plain",
+      "engine-tok",
+      "mock-an",
+      "mock-oa",
+      "thinker",
+    ]);
     const before = await getJson<{ data: { id: string }[]; first_id: string }>(
       `${base}/v1/models?limit=1&before_id=${encodeURIComponent(first.data[1]!.id)}`,
       { headers: { "anthropic-version": "2023-06-01" } },

@@ -26,6 +26,11 @@ const THINKING_AS_BLOCKS: ReasoningRequest = {
   developerInstructions: undefined,
 };
 
+/** Adaptive thinking (Claude Code on newer models) asks for thinking as much as a fixed budget does. */
+function wantsThinking(type: unknown): boolean {
+  return type === "enabled" || type === "adaptive";
+}
+
 export function anthropicRoutes(ctx: GatewayContext) {
   return async function anthropicRoutesPlugin(app: FastifyInstance): Promise<void> {
     app.post(ENDPOINTS.messages.path, inferenceRouteHooks(ctx, ENDPOINTS.messages), (request, reply) =>
@@ -65,7 +70,7 @@ async function handleMessages(
     },
     rawBody: request.rawBody ?? Buffer.from(JSON.stringify(body)),
     parsedBody: body as Record<string, unknown>,
-    reasoning: thinking?.type === "enabled" ? { request: THINKING_AS_BLOCKS, separate: true } : undefined,
+    reasoning: wantsThinking(thinking?.type) ? { request: THINKING_AS_BLOCKS, separate: true } : undefined,
     forcedNode: hints.forcedNode,
     debug: hints.debug,
     resume: ENDPOINTS.messages.resumes && wantsResume(request, ctx.config.stream_resume),
