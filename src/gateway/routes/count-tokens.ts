@@ -26,7 +26,7 @@ import { openAIRequest } from "../../protocol/translate/anthropic-to-openai-requ
 import { describeRefusal } from "../../protocol/translate/untranslatable.js";
 import type { BackendState } from "../../routing/backend.js";
 import { upstreamRequestHeaders } from "../../upstream/headers.js";
-import { postWithDeadline } from "../../upstream/post.js";
+import { type PostResult, postWithDeadline } from "../../upstream/post.js";
 import { countWithTokenizer } from "../../upstream/tokenize.js";
 import { noteAnswer, noteModel } from "../access-log.js";
 import type { GatewayContext } from "../context.js";
@@ -45,8 +45,6 @@ export const COUNT_TIMEOUT_MS = 5_000;
 export const NO_TOKENIZER_RETRY_MS = 60_000;
 /** Where an Anthropic backend counts tokens. */
 export const COUNT_TOKENS_PATH = ENDPOINTS.count_tokens.path;
-
-export type CountSource = "backend" | "tokenizer" | "estimate";
 
 /** Engines that answered without a tokenizer, until when they are left alone (performance.now()). */
 const noTokenizerUntil = new WeakMap<BackendState, number>();
@@ -80,28 +78,47 @@ async function handleCountTokens(
   }
   noteModel(request, counting.model);
   const backend = pickBackend(ctx, request, counting, serving);
-  const headers: Record<string, string> = { "x-request-id": request.id };
+  sendCount(request, reply, await count(ctx, request, counting, backend));
+}
+
+/** Who counted, and the count (or, from an Anthropic backend, its whole answer). */
+type CountAnswer =
+  | { source: "backend"; backend: BackendState; answer: PostResult }
+  | { source: "tokenizer"; backend: BackendState; tokens: number }
+  | { source: "estimate"; tokens: number };
+
+async function count(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  counting: CountRequest,
+  backend: BackendState | undefined,
+): Promise<CountAnswer> {
   if (backend?.kind === "anthropic") {
-    const relayed = await countOnAnthropic(ctx, request, backend, counting);
-    if (relayed) {
-      noteAnswer(request, backend.id);
-      const type = String(relayed.headers["content-type"] ?? "application/json");
-      Object.assign(headers, { "x-routed-node": backend.id, "x-switchyard-token-count": "backend" });
-      reply.code(relayed.status).headers(headers).type(type).send(relayed.body);
-      return;
-    }
+    const answer = await countOnAnthropic(ctx, request, backend, counting);
+    if (answer) return { source: "backend", backend, answer };
+  } else if (backend) {
+    const tokens = await countOnEngine(ctx, request, backend, counting);
+    if (tokens !== undefined) return { source: "tokenizer", backend, tokens };
   }
-  const counted =
-    backend?.kind === "openai" ? await countOnEngine(ctx, request, backend, counting) : undefined;
-  if (counted !== undefined && backend) {
-    noteAnswer(request, backend.id);
-    headers["x-routed-node"] = backend.id;
+  return { source: "estimate", tokens: estimateInputTokens(counting.body) };
+}
+
+function sendCount(request: FastifyRequest, reply: FastifyReply, counted: CountAnswer): void {
+  const headers: Record<string, string> = {
+    "x-request-id": request.id,
+    "x-switchyard-token-count": counted.source,
+  };
+  if (counted.source !== "estimate") {
+    noteAnswer(request, counted.backend.id);
+    headers["x-routed-node"] = counted.backend.id;
   }
-  headers["x-switchyard-token-count"] = counted === undefined ? "estimate" : "tokenizer";
-  reply
-    .code(200)
-    .headers(headers)
-    .send({ input_tokens: counted ?? estimateInputTokens(counting.body) });
+  if (counted.source === "backend") {
+    const { status, headers: upstream, body } = counted.answer;
+    const type = String(upstream["content-type"] ?? "application/json");
+    reply.code(status).headers(headers).type(type).send(body);
+    return;
+  }
+  reply.code(200).headers(headers).send({ input_tokens: counted.tokens });
 }
 
 /** The client's body checked as Anthropic checks it, with the model it is routed by. */
@@ -157,13 +174,17 @@ function pickBackend(
   return ctx.strategies.for(counting.model).pick(candidates, routing) ?? candidates[0];
 }
 
-/** The client's headers for `backend`: never a gateway key; the backend's own key when it has a pool. */
-function backendHeaders(request: FastifyRequest, backend: BackendState): Record<string, string> {
+/**
+ * The client's headers for `backend`: never a gateway key; the backend's own key when it has a
+ * pool. Undefined when every key of the pool is resting: the gateway estimates rather than wait.
+ */
+function backendHeaders(request: FastifyRequest, backend: BackendState): Record<string, string> | undefined {
   let headers = upstreamRequestHeaders(request.headers, request.id);
   if (request.gatewayClient) headers = withoutCredentials(headers);
   if (backend.kind === "openai") headers = translateCredentials(headers, "openai", {});
-  const key = backend.keyPool?.next();
-  return key === undefined ? headers : withKey(headers, backend.kind, key);
+  if (!backend.keyPool) return headers;
+  const key = backend.keyPool.next();
+  return key === undefined ? undefined : withKey(headers, backend.kind, key);
 }
 
 function countTimeoutMs(ctx: GatewayContext): number {
@@ -179,13 +200,14 @@ async function countOnAnthropic(
   request: FastifyRequest,
   backend: BackendState,
   counting: CountRequest,
-): Promise<Awaited<ReturnType<typeof postWithDeadline>> | undefined> {
+): Promise<PostResult | undefined> {
   const upstreamModel = backend.upstreamModel(counting.model);
   const body =
     counting.rewritten || upstreamModel !== counting.model
       ? JSON.stringify({ ...counting.body, model: upstreamModel })
       : counting.raw;
   const headers = backendHeaders(request, backend);
+  if (!headers) return undefined;
   try {
     const answer = await postWithDeadline(
       ctx.pools.for(backend.origin),
@@ -222,8 +244,9 @@ async function countOnEngine(
     const { message, param } = describeRefusal(error);
     throw new GatewayError("SWY_ERR_INVALID_REQUEST", message, param ? { param } : {});
   }
-  if ((noTokenizerUntil.get(backend) ?? 0) > performance.now()) return undefined;
-  const count = await countWithTokenizer(
+  const headers = backendHeaders(request, backend);
+  if (!headers || (noTokenizerUntil.get(backend) ?? 0) > performance.now()) return undefined;
+  const tokens = await countWithTokenizer(
     ctx.pools.for(backend.origin),
     backend.basePath,
     {
@@ -231,10 +254,10 @@ async function countOnEngine(
       messages: translated.messages,
       tools: translated.tools,
       text: requestText(counting.body).text,
-      headers: backendHeaders(request, backend),
+      headers,
     },
     countTimeoutMs(ctx),
   );
-  if (count === undefined) noTokenizerUntil.set(backend, performance.now() + NO_TOKENIZER_RETRY_MS);
-  return count;
+  if (tokens === undefined) noTokenizerUntil.set(backend, performance.now() + NO_TOKENIZER_RETRY_MS);
+  return tokens;
 }
