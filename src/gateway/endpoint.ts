@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Protocol } from "../protocol/translate/translator.js";
 
-export type EndpointName = "chat" | "completions" | "embeddings" | "messages" | "responses";
+export type EndpointName = "chat" | "completions" | "embeddings" | "messages" | "count_tokens" | "responses";
 
 export interface Endpoint {
   readonly name: EndpointName;
@@ -79,6 +79,17 @@ export const ENDPOINTS = {
     resumes: false,
     anthropicBackends: true,
     reasoning: true,
+    routingJson: false,
+  },
+  /** Anthropic's token count: answered by any backend kind, but never queued (routes/count-tokens.ts). */
+  count_tokens: {
+    name: "count_tokens",
+    path: "/v1/messages/count_tokens",
+    protocol: "anthropic",
+    streams: false,
+    resumes: false,
+    anthropicBackends: true,
+    reasoning: false,
     routingJson: false,
   },
 } as const satisfies Record<EndpointName, Endpoint>;

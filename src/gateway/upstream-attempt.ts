@@ -335,7 +335,7 @@ export function withoutCredentials(headers: Record<string, string>): Record<stri
 }
 
 /** The request's headers with the pool's key in the backend's own spelling, the client's removed. */
-function withKey(
+export function withKey(
   headers: Record<string, string>,
   kind: BackendState["kind"],
   key: string,

@@ -53,7 +53,9 @@ const anthropicContent = z.union([z.string(), z.array(anthropicBlock)]);
 const messagesSchema = z.object({
   model: z.string().min(1),
   max_tokens: z.number().int().min(1),
-  messages: z.array(z.looseObject({ role: z.enum(["user", "assistant"]), content: anthropicContent })).min(1),
+  messages: z
+    .array(z.looseObject({ role: z.enum(["user", "assistant", "system"]), content: anthropicContent }))
+    .min(1),
   system: anthropicContent.optional(),
   stream: z.boolean().optional(),
   tools: z.array(z.looseObject({ name: z.string().min(1) })).optional(),

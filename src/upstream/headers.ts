@@ -1,6 +1,7 @@
 /**
  * Which headers cross the gateway. Requests carry only what backends need (auth, protocol
- * versions, tracing); responses carry everything but hop-by-hop headers.
+ * versions, tracing), and every `anthropic-*` header as the client sent it; responses carry
+ * everything but hop-by-hop headers.
  * @module
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
@@ -8,8 +9,6 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 const FORWARDED_REQUEST_HEADERS = [
   "authorization",
   "x-api-key",
-  "anthropic-version",
-  "anthropic-beta",
   "openai-organization",
   "openai-project",
   "openai-beta",
@@ -27,6 +26,15 @@ export function upstreamRequestHeaders(
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = client[name];
     if (typeof value === "string") headers[name] = value;
+  }
+  // An open list: Anthropic adds headers (and `anthropic-beta` values) with every release, and
+  // clients such as Claude Code depend on them arriving; a translated request drops them
+  // (gateway/translation.ts), since OpenAI backends have no use for them.
+  for (const name in client) {
+    if (!name.startsWith("anthropic-")) continue;
+    const value = client[name];
+    if (typeof value === "string") headers[name] = value;
+    else if (Array.isArray(value)) headers[name] = value.join(", ");
   }
   return headers;
 }

@@ -153,6 +153,8 @@ export function protocolOf(url: string): "anthropic" | "openai" | "either" {
     if (path === "/v1/messages") return "anthropic";
     // Unknown routes under the Messages prefix: either envelope is defensible.
     if (path.startsWith("/v1/messages")) return "either";
+    // The model list answers in Anthropic's shape when the request carries `anthropic-version`.
+    if (path.startsWith("/v1/models")) return "either";
     return "openai";
   };
   return of(raw) === of(resolved) ? of(raw) : "either";

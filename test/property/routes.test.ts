@@ -379,6 +379,7 @@ const KNOWN_PATHS = [
   "/v1/completions",
   "/v1/embeddings",
   "/v1/messages",
+  "/v1/messages/count_tokens",
   "/v1/models",
   "/v1/models/mock-model",
   "/models",

@@ -1,7 +1,8 @@
 /**
  * Anthropic's Messages API in front: `POST /v1/messages`, answered by Anthropic backends as they
- * are and by OpenAI-compatible ones through the translator. Errors come back in Anthropic's format
- * (the route's endpoint descriptor says so).
+ * are and by OpenAI-compatible ones through the translator, and `POST /v1/messages/count_tokens`
+ * (count-tokens.ts). Errors come back in Anthropic's format (the route's endpoint descriptor says
+ * so). Routes match on the path: Claude Code's `?beta=true` changes nothing.
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -13,6 +14,7 @@ import { ENDPOINTS } from "../endpoint.js";
 import { GatewayError } from "../errors.js";
 import { inferenceRouteHooks } from "../inference-route.js";
 import { proxy } from "../pipeline.js";
+import { registerCountTokens } from "./count-tokens.js";
 import { assertMessageCount } from "./message-limit.js";
 import { routingHints, wantsResume } from "./routing-hints.js";
 
@@ -24,11 +26,17 @@ const THINKING_AS_BLOCKS: ReasoningRequest = {
   developerInstructions: undefined,
 };
 
+/** Adaptive thinking (Claude Code on newer models) asks for thinking as much as a fixed budget does. */
+function wantsThinking(type: unknown): boolean {
+  return type === "enabled" || type === "adaptive";
+}
+
 export function anthropicRoutes(ctx: GatewayContext) {
   return async function anthropicRoutesPlugin(app: FastifyInstance): Promise<void> {
     app.post(ENDPOINTS.messages.path, inferenceRouteHooks(ctx, ENDPOINTS.messages), (request, reply) =>
       handleMessages(ctx, request, reply),
     );
+    registerCountTokens(app, ctx);
   };
 }
 
@@ -62,7 +70,7 @@ async function handleMessages(
     },
     rawBody: request.rawBody ?? Buffer.from(JSON.stringify(body)),
     parsedBody: body as Record<string, unknown>,
-    reasoning: thinking?.type === "enabled" ? { request: THINKING_AS_BLOCKS, separate: true } : undefined,
+    reasoning: wantsThinking(thinking?.type) ? { request: THINKING_AS_BLOCKS, separate: true } : undefined,
     forcedNode: hints.forcedNode,
     debug: hints.debug,
     resume: ENDPOINTS.messages.resumes && wantsResume(request, ctx.config.stream_resume),

@@ -1,6 +1,7 @@
 /**
  * The OpenAI-compatible surface: inference routes are proxied; the model list is the gateway's own
- * (every backend's models and what hosted services say they serve, de-duplicated).
+ * (every backend's models and what hosted services say they serve, de-duplicated), in Anthropic's
+ * shape for a client that sends `anthropic-version` (anthropic-models.ts).
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -22,8 +23,9 @@ import { GatewayError } from "../errors.js";
 import { inferenceRouteHooks } from "../inference-route.js";
 import { proxy } from "../pipeline.js";
 import type { ProxyRequest } from "../proxy-request.js";
+import { anthropicModel, anthropicModelList, wantsAnthropicShape } from "./anthropic-models.js";
 import { assertMessageCount } from "./message-limit.js";
-import { routingHints, wantsResume } from "./routing-hints.js";
+import { promptCacheKey, routingHints, wantsResume } from "./routing-hints.js";
 
 interface InferenceRoute {
   endpoint: Endpoint;
@@ -44,15 +46,18 @@ export function openAIRoutes(ctx: GatewayContext) {
       );
     }
 
-    app.get("/v1/models", async () => {
+    app.get("/v1/models", async (request, reply) => {
       const ids = new Set(ctx.registry.models());
       for (const id of await ctx.hostedModels.models()) ids.add(id);
+      if (wantsAnthropicShape(request)) return anthropicModelList(request, reply, [...ids], ctx.startedAt);
       return { object: "list", data: [...ids].map((id) => modelEntry(ctx, id)) };
     });
 
-    app.get<{ Params: { "*": string } }>("/v1/models/*", async (request) => {
+    app.get<{ Params: { "*": string } }>("/v1/models/*", async (request, reply) => {
       const id = request.params["*"];
-      if (ctx.registry.serving(id).length === 0 && !ctx.models.isSentinel(id)) {
+      const known = ctx.registry.serving(id).length > 0 || ctx.models.isSentinel(id);
+      if (wantsAnthropicShape(request)) return anthropicModel(request, reply, id, known, ctx.startedAt);
+      if (!known) {
         throw new GatewayError(
           "SWY_ERR_MODEL_NOT_FOUND",
           `The model '${id}' does not exist or no backend serves it.`,
@@ -113,6 +118,7 @@ async function handleInference(
     forcedNode: hints.forcedNode,
     debug: hints.debug,
     resume: endpoint.resumes && wantsResume(request, ctx.config.stream_resume),
-    sessionKey: check.fields.user ?? hints.sessionHeader,
+    // The client's own cache key names the prefix it wants kept warm: the best affinity there is.
+    sessionKey: promptCacheKey(body) ?? check.fields.user ?? hints.sessionHeader,
   });
 }

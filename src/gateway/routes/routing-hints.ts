@@ -2,6 +2,9 @@
  * What a client can say about its own routing, read the same way by every inference route:
  * `?node=` to force a backend, `x-switchyard-debug: 1` to see the decision, the affinity key
  * sticky routing uses when the body names no user, and `x-switchyard-stream-resume`.
+ *
+ * Agent clients name their session themselves: Claude Code in `x-claude-code-session-id`, Codex in
+ * `session-id` and `prompt_cache_key`. Keeping a session on one backend keeps its prompt cache warm.
  * @module
  */
 import type { FastifyRequest } from "fastify";
@@ -9,7 +12,10 @@ import type { FastifyRequest } from "fastify";
 export interface RoutingHints {
   forcedNode: string | undefined;
   debug: boolean;
-  /** `x-session-id`, else the client's API key: either keeps a client on one backend. */
+  /**
+   * A session header (`x-session-id`, `x-claude-code-session-id`, `session-id`), else the client's
+   * API key: either keeps a client on one backend.
+   */
   sessionHeader: string | undefined;
 }
 
@@ -22,10 +28,21 @@ export function routingHints(request: FastifyRequest): RoutingHints {
   };
 }
 
+/** In order of preference: the gateway's own header first, then the agents' spellings. */
+const SESSION_HEADERS = ["x-session-id", "x-claude-code-session-id", "session-id"] as const;
+
 function sessionHeader(request: FastifyRequest): string | undefined {
-  const session = request.headers["x-session-id"];
-  if (typeof session === "string" && session.length > 0) return session;
+  for (const name of SESSION_HEADERS) {
+    const session = request.headers[name];
+    if (typeof session === "string" && session.length > 0) return session;
+  }
   const key = request.headers["x-api-key"] ?? request.headers.authorization;
+  return typeof key === "string" && key.length > 0 ? key : undefined;
+}
+
+/** The body's `prompt_cache_key` (OpenAI's name for "requests sharing a prefix"), when it has one. */
+export function promptCacheKey(body: Readonly<Record<string, unknown>>): string | undefined {
+  const key = body.prompt_cache_key;
   return typeof key === "string" && key.length > 0 ? key : undefined;
 }
 

@@ -89,6 +89,18 @@ export interface AnthropicMessageParam {
   content: string | AnthropicRequestBlock[];
 }
 
+/**
+ * A system instruction among the messages, where it stands in the conversation (Anthropic accepts
+ * these since mid-2026; Claude Code sends them for models it does not know).
+ */
+export interface AnthropicSystemMessageParam {
+  role: "system";
+  content: string | AnthropicTextBlock[];
+}
+
+/** Any entry of a request's `messages`. */
+export type AnthropicInputMessage = AnthropicMessageParam | AnthropicSystemMessageParam;
+
 /** A client tool. Server tools (`web_search_…`, `bash_…`) carry another `type` and are not translated. */
 export interface AnthropicTool {
   type?: "custom";
@@ -112,10 +124,21 @@ export type AnthropicThinkingConfig =
 
 export type AnthropicEffort = "low" | "medium" | "high" | "xhigh" | "max";
 
+/** Structured output: the answer's text is JSON that satisfies `schema`. */
+export interface AnthropicJsonOutputFormat {
+  type: "json_schema";
+  schema: JsonObject;
+}
+
+export interface AnthropicOutputConfig {
+  effort?: AnthropicEffort | null;
+  format?: AnthropicJsonOutputFormat | null;
+}
+
 /** A `POST /v1/messages` request body. */
 export interface AnthropicMessagesRequest {
   model: string;
-  messages: AnthropicMessageParam[];
+  messages: AnthropicInputMessage[];
   max_tokens: number;
   system?: string | AnthropicTextBlock[];
   stop_sequences?: string[];
@@ -126,8 +149,12 @@ export interface AnthropicMessagesRequest {
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   thinking?: AnthropicThinkingConfig;
-  output_config?: { effort?: AnthropicEffort | null };
+  output_config?: AnthropicOutputConfig;
   stream?: boolean;
+  /** Server-side context editing; no OpenAI equivalent (dropped in translation). */
+  context_management?: unknown;
+  /** Top-level prompt-caching hint; no OpenAI equivalent (dropped in translation). */
+  cache_control?: AnthropicCacheControl | null;
 }
 
 export type AnthropicStopReason =

@@ -3,6 +3,8 @@
  *
  * Blocks and their messages:
  * - `system` → one system message (a string stays a string; text blocks become text parts).
+ * - a `role: "system"` entry among the messages → a system message in the same place (engines'
+ *   chat templates take system turns mid-conversation; moving it would change what it applies to).
  * - user text/image blocks → content parts (a base64 image becomes a `data:` URL).
  * - user `tool_result` blocks → `role: "tool"` messages placed before the rest of that user turn,
  *   their content flattened to text (text blocks joined by newlines) and `is_error` kept as an
@@ -17,13 +19,20 @@
  * models refuse `max_tokens`, and Anthropic's limit includes thinking like OpenAI's completion limit
  * does); `stop_sequences` → `stop`; `temperature`, `top_p` as is; `top_k` as the extension vLLM and
  * SGLang read; `metadata.user_id` → `user`; thinking → `reasoning_effort` (see
- * `reasoning-effort.ts`); `stream` → `stream` with `stream_options.include_usage` so that the final
- * usage reaches the client.
+ * `reasoning-effort.ts`); `output_config.effort` → `reasoning_effort` with adaptive thinking, and
+ * alone (effort steers how much the model spends, reasoning included), but not with thinking
+ * disabled; `output_config.format` (structured output) → `response_format` json_schema, strict as
+ * Anthropic's is; `stream` → `stream` with `stream_options.include_usage` so that the final usage
+ * reaches the client.
+ *
+ * Dropped, having no OpenAI meaning: `cache_control` (top level and on blocks), `context_management`
+ * (Anthropic edits the context server-side; an OpenAI backend gets the whole conversation), and any
+ * other field not named here (`service_tier`, `container`, `mcp_servers`, …).
  * @module
  */
 import type {
   AnthropicImageBlock,
-  AnthropicMessageParam,
+  AnthropicInputMessage,
   AnthropicMessagesRequest,
   AnthropicReasoningBlock,
   AnthropicRequestBlock,
@@ -39,6 +48,8 @@ import type {
   OpenAIImagePart,
   OpenAIMessage,
   OpenAIReasoningEffort,
+  OpenAIResponseFormat,
+  OpenAISystemMessage,
   OpenAITextPart,
   OpenAIToolCall,
   OpenAIToolChoice,
@@ -49,6 +60,9 @@ import { effortForAdaptive, effortForBudget } from "./reasoning-effort.js";
 import { reasoningFields } from "./thinking-blocks.js";
 import { argumentsFromInput } from "./tool-arguments.js";
 import { Untranslatable } from "./untranslatable.js";
+
+/** The `json_schema.name` that `output_config.format` travels under (Anthropic's format has none). */
+export const STRUCTURED_OUTPUT_NAME = "structured_output";
 
 /** Translates a request; throws {@link Untranslatable} for what OpenAI cannot express. */
 export function openAIRequest(request: AnthropicMessagesRequest): OpenAIChatRequest {
@@ -76,6 +90,8 @@ export function openAIRequest(request: AnthropicMessagesRequest): OpenAIChatRequ
     if (request.tool_choice !== undefined) applyToolChoice(body, request.tool_choice);
   }
   if (effort !== undefined) body.reasoning_effort = effort;
+  const format = responseFormat(request.output_config);
+  if (format !== undefined) body.response_format = format;
   if (typeof request.stream === "boolean") body.stream = request.stream;
   if (request.stream === true) body.stream_options = { include_usage: true };
   return body;
@@ -84,22 +100,49 @@ export function openAIRequest(request: AnthropicMessagesRequest): OpenAIChatRequ
 function reasoningEffort(request: AnthropicMessagesRequest): OpenAIReasoningEffort | undefined {
   const thinking = request.thinking;
   if (thinking?.type === "enabled") return effortForBudget(thinking.budget_tokens);
-  if (thinking?.type === "adaptive") return effortForAdaptive(request.output_config?.effort);
-  return undefined;
+  if (thinking?.type === "disabled") return undefined;
+  const effort = request.output_config?.effort;
+  if (thinking?.type === "adaptive") return effortForAdaptive(effort);
+  return typeof effort === "string" ? effortForAdaptive(effort) : undefined;
+}
+
+function responseFormat(config: unknown): OpenAIResponseFormat | undefined {
+  const format = isJsonObject(config) ? config.format : undefined;
+  if (format === undefined || format === null) return undefined;
+  if (!isJsonObject(format) || format.type !== "json_schema" || !isJsonObject(format.schema)) {
+    throw new Untranslatable(
+      'output_config.format must be {"type": "json_schema", "schema": {…}}.',
+      "output_config.format",
+    );
+  }
+  return {
+    type: "json_schema",
+    json_schema: { name: STRUCTURED_OUTPUT_NAME, schema: format.schema, strict: true },
+  };
 }
 
 function systemMessages(system: AnthropicMessagesRequest["system"]): OpenAIMessage[] {
   if (typeof system === "string") return [{ role: "system", content: system }];
-  if (!Array.isArray(system)) return [];
-  const parts = system.map((block, i): OpenAITextPart => {
-    if (block.type !== "text") throw new Untranslatable("System blocks must be text blocks.", `system.${i}`);
-    return { type: "text", text: block.text };
-  });
-  return [{ role: "system", content: parts }];
+  return Array.isArray(system) ? [systemMessage(system, "system")] : [];
 }
 
-function openAIMessages(message: AnthropicMessageParam, at: number): OpenAIMessage[] {
+function systemMessage(content: unknown, path: string): OpenAISystemMessage {
+  if (typeof content === "string") return { role: "system", content };
+  if (!Array.isArray(content)) {
+    throw new Untranslatable("System content must be a string or an array of text blocks.", path);
+  }
+  const parts = content.map((block: unknown, i): OpenAITextPart => {
+    if (!isJsonObject(block) || block.type !== "text" || typeof block.text !== "string") {
+      throw new Untranslatable("System blocks must be text blocks.", `${path}.${i}`);
+    }
+    return { type: "text", text: block.text };
+  });
+  return { role: "system", content: parts };
+}
+
+function openAIMessages(message: AnthropicInputMessage, at: number): OpenAIMessage[] {
   const { role, content } = message;
+  if (role === "system") return [systemMessage(content, `messages.${at}.content`)];
   if (role !== "user" && role !== "assistant") {
     throw new Untranslatable(`Unknown message role "${textOf(role)}".`, `messages.${at}.role`);
   }

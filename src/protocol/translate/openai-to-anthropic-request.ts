@@ -3,7 +3,10 @@
  *
  * Messages:
  * - system and developer messages, wherever they stand, → `system` (one string message stays a
- *   string; otherwise each message's text becomes text blocks, in order).
+ *   string; otherwise each message's text becomes text blocks, in order). One in the middle of the
+ *   conversation is hoisted too rather than kept in place as a `role: "system"` message: Anthropic
+ *   takes those only on models from mid-2026 on (older ones answer 400), and the gateway cannot tell
+ *   which model a backend runs. Hoisted, the instruction still applies; only its position is lost.
  * - user text/image parts → blocks (a base64 `data:` URL → base64 source, an http(s) URL → url
  *   source; `detail` has no Anthropic meaning). Audio and file parts are refused.
  * - assistant `tool_calls` → `tool_use` blocks (arguments parsed, see `tool-arguments.ts`);
@@ -22,7 +25,9 @@
  *   `top_p` only from 0.95, `top_k` never.
  * - `temperature` is capped at 1 (Anthropic's maximum; OpenAI allows 2). `top_k` (extension) passes.
  * - `stop` → `stop_sequences`; `user` → `metadata.user_id`; tools, `tool_choice`,
- *   `parallel_tool_calls` and `response_format` as `openai-to-anthropic-tools.ts` describes.
+ *   `parallel_tool_calls` and `response_format` as `openai-to-anthropic-tools.ts` describes (a tool,
+ *   not `output_config.format`, which only recent models accept). `reasoning_effort` becomes a
+ *   thinking budget rather than `output_config.effort` for the same reason.
  * - Refused (400): `n` > 1, `logprobs`, audio output, legacy `functions`/`function_call`.
  * - Dropped: `frequency_penalty`, `presence_penalty`, `logit_bias`, `seed`, `service_tier`, `store`,
  *   `metadata`, `prediction`, `top_logprobs` and anything else Anthropic has no field for.

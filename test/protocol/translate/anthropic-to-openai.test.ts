@@ -282,7 +282,7 @@ describe("request: refusals are Anthropic 400s, never exceptions", () => {
       "a tool_use block from the user",
       request({ messages: [{ role: "user", content: [{ type: "tool_use" } as never] }] }),
     ],
-    ["an unknown role", request({ messages: [{ role: "system" as never, content: "x" }] })],
+    ["an unknown role", request({ messages: [{ role: "tool" as never, content: "x" }] })],
     ["a null message", request({ messages: [null as never] })],
     ["no messages", { model: "m", max_tokens: 1 }],
     ["a non-object body", "hello"],
