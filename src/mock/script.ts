@@ -9,6 +9,8 @@
  */
 import { seededRandom } from "../random/seeded-random.js";
 import type { ReasoningMode } from "./options.js";
+import { sampleArguments } from "./schema-sample.js";
+import type { ToolDecision } from "./tool-choice.js";
 
 const TOKEN_PATTERN = /\S+\s*|\s+/g;
 
@@ -68,19 +70,26 @@ export interface ReplyPlan {
   readonly toolCall?: ToolCallPlan;
 }
 
-/** A tool call the mock makes: the first (or the forced) tool, with the user's text as its argument. */
+/** A tool call the mock makes (which tool: see tool-choice.ts). */
 export interface ToolCallPlan {
   readonly id: string;
   readonly name: string;
-  /** JSON text of the arguments, `{"text": <last user text>}`. */
+  /** JSON text of the arguments: an object that satisfies the tool's schema (see schema-sample.ts). */
   readonly arguments: string;
 }
 
-export function toolCallFor(name: string, userText: string): ToolCallPlan {
-  const args = JSON.stringify({ text: userText });
+/**
+ * The call for a decided tool: arguments generated from its schema, the first free string taking the
+ * user's text, seeded from the tool and the text (the same request gives the same call), with the
+ * arguments the user spelled out laid over them.
+ */
+export function toolCallFor(decision: ToolDecision): ToolCallPlan {
+  const seed = hash32(`${decision.name}\n${decision.text}`, 0x27d4eb2d);
+  const sampled = sampleArguments(decision.schema, { text: decision.text, seed });
+  const args = JSON.stringify(decision.given ? { ...sampled, ...decision.given } : sampled);
   return {
-    id: `call_${hash32(`${name}:${args}`, 0x5bd1e995).toString(16).padStart(8, "0")}`,
-    name,
+    id: `call_${hash32(`${decision.name}:${args}`, 0x5bd1e995).toString(16).padStart(8, "0")}`,
+    name: decision.name,
     arguments: args,
   };
 }
