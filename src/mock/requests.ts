@@ -218,12 +218,18 @@ export interface MessagesRequest extends GenerationRequest {
   thinking: boolean;
 }
 
+/** The texts a Messages request's input tokens are counted over: each message's, then the system's. */
+function messagesPromptTexts(messages: ReadonlyArray<{ content: Content }>, system: Content): string[] {
+  const texts = messages.map((message) => contentText(message.content));
+  if (system !== undefined) texts.push(contentText(system));
+  return texts;
+}
+
 export function parseMessagesRequest(body: unknown): Parsed<MessagesRequest> {
   const parsed = parseWith(messagesSchema, body);
   if (!parsed.ok) return parsed;
   const request = parsed.value;
-  const promptTexts = request.messages.map((message) => contentText(message.content));
-  if (request.system !== undefined) promptTexts.push(contentText(request.system));
+  const promptTexts = messagesPromptTexts(request.messages, request.system);
   const userText = lastUserText(request.messages);
   return {
     ok: true,
@@ -256,4 +262,50 @@ function anthropicToolOf(request: z.infer<typeof messagesSchema>, userText: stri
   const offered = (request.tools ?? []).map((tool) => ({ name: tool.name, schema: tool.input_schema }));
   const tool = chooseTool(offered, anthropicChoice(request.tool_choice), userText);
   return tool ? { tool } : {};
+}
+
+/** What `/tokenize` counts, and which server's answer shape the body asked for. */
+export interface TokenizeRequest {
+  model?: string | undefined;
+  /** `vllm`: `{model, prompt}` or `{model, messages}`; `llama.cpp`: `{content}`. */
+  shape: "vllm" | "llama.cpp";
+  /** The texts counted: the prompt, each message's content, or the content. */
+  texts: string[];
+}
+
+const tokenizeSchema = z.object({
+  model: z.string().min(1).optional(),
+  prompt: z.string().optional(),
+  messages: z.array(openAIMessage).min(1).optional(),
+  content: z.string().optional(),
+});
+
+/** vLLM's and llama.cpp's `/tokenize` bodies; `messages` wins over `prompt`, which wins over `content`. */
+export function parseTokenizeRequest(body: unknown): Parsed<TokenizeRequest> {
+  const parsed = parseWith(tokenizeSchema, body);
+  if (!parsed.ok) return parsed;
+  const { model, prompt, messages, content } = parsed.value;
+  if (messages !== undefined) {
+    return {
+      ok: true,
+      value: { model, shape: "vllm", texts: messages.map((item) => contentText(item.content)) },
+    };
+  }
+  if (prompt !== undefined) return { ok: true, value: { model, shape: "vllm", texts: [prompt] } };
+  if (content !== undefined) return { ok: true, value: { model, shape: "llama.cpp", texts: [content] } };
+  return { ok: false, message: "one of 'prompt', 'messages' or 'content' is required", param: "prompt" };
+}
+
+export interface CountTokensRequest {
+  model: string;
+  /** Every text the matching Messages request counts as input (the same as its usage). */
+  promptTexts: string[];
+}
+
+/** `POST /v1/messages/count_tokens`: a Messages body without `max_tokens`. */
+export function parseCountTokensRequest(body: unknown): Parsed<CountTokensRequest> {
+  const parsed = parseWith(messagesSchema.omit({ max_tokens: true }), body);
+  if (!parsed.ok) return parsed;
+  const { model, messages, system } = parsed.value;
+  return { ok: true, value: { model, promptTexts: messagesPromptTexts(messages, system) } };
 }

@@ -47,6 +47,23 @@ export function countPromptTokens(texts: readonly string[]): number {
   return Math.max(1, total);
 }
 
+/** The context length the mock reports (`/tokenize`'s `max_model_len`); it enforces none. */
+export const MOCK_MAX_MODEL_LEN = 32_768;
+const VOCABULARY = 32_000;
+/** The id a prompt with no tokens counts as (see countPromptTokens): a beginning-of-sequence token. */
+const BOS_ID = 1;
+
+/** Ids of `text`'s tokens: each token's text hashed into the vocabulary (0 and 1 are never words). */
+export function tokenIds(text: string): number[] {
+  return tokenize(text).map((token) => 2 + (hash32(token, 0x1b873593) % (VOCABULARY - 2)));
+}
+
+/** Ids of a prompt's tokens: as many as countPromptTokens counts, so `/tokenize` agrees with usage. */
+export function promptTokenIds(texts: readonly string[]): number[] {
+  const ids = texts.flatMap(tokenIds);
+  return ids.length > 0 ? ids : [BOS_ID];
+}
+
 /** The answer every mock gives: who answered, which version, and what the user said. */
 export function answerText(id: string, version: string, userText: string): string {
   return `[backend=${id} version=${version}] ${userText}`;
