@@ -193,8 +193,8 @@ class Sampler {
     let target: unknown = this.#root;
     for (const raw of ref.slice(1).split("/").slice(1)) {
       const key = decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~");
-      if (!isSchema(target) || !Object.hasOwn(target, key)) return {};
-      target = target[key];
+      if (typeof target !== "object" || target === null || !Object.hasOwn(target, key)) return {};
+      target = (target as Record<string, unknown>)[key];
     }
     return target;
   }
@@ -216,7 +216,7 @@ class Sampler {
     // Declared order first (the order a tool's author wrote), then required names nobody declared.
     const keys = [
       ...declared.filter((key) => chosen.has(key)),
-      ...required.filter((key) => !(key in properties)),
+      ...required.filter((key) => !Object.hasOwn(properties, key)),
     ];
     const wanted = count(schema.minProperties, 0);
     for (const key of declared) if (keys.length < wanted && !keys.includes(key)) keys.push(key);
@@ -225,8 +225,14 @@ class Sampler {
     }
     const result: Record<string, unknown> = {};
     for (const key of new Set(keys)) {
-      const propertySchema = key in properties ? properties[key] : isSchema(extra) ? extra : {};
-      result[key] = this.value(propertySchema, key, depth + 1);
+      const propertySchema = Object.hasOwn(properties, key) ? properties[key] : isSchema(extra) ? extra : {};
+      // Defined, not assigned: a property named `__proto__` is a property like any other.
+      Object.defineProperty(result, key, {
+        value: this.value(propertySchema, key, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return result;
   }
@@ -269,7 +275,7 @@ class Sampler {
     const format = typeof schema.format === "string" ? schema.format : undefined;
     let text: string;
     if (format === "uuid") text = this.#uuid();
-    else if (format !== undefined && FORMATS[format] !== undefined) text = FORMATS[format];
+    else if (format !== undefined && Object.hasOwn(FORMATS, format)) text = FORMATS[format]!;
     else if (this.#text !== undefined) {
       text = this.#text;
       this.#text = undefined;

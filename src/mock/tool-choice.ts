@@ -43,12 +43,26 @@ interface Directive {
   readonly rest: string;
 }
 
-const REMINDER = /<system-reminder>[\s\S]*?<\/system-reminder>/g;
+const REMINDER_OPEN = "<system-reminder>";
+const REMINDER_CLOSE = "</system-reminder>";
 const DIRECTIVE = /\b(?:use|call)\s+(?:the\s+)?[`"'*]*([\w.:/-]+)/gi;
+
+/** `text` without its `<system-reminder>` blocks (one pass: hostile text cannot make it quadratic). */
+function withoutReminders(text: string): string {
+  let visible = "";
+  let from = 0;
+  for (;;) {
+    const open = text.indexOf(REMINDER_OPEN, from);
+    const close = open < 0 ? -1 : text.indexOf(REMINDER_CLOSE, open);
+    if (close < 0) return visible + text.slice(from);
+    visible += `${text.slice(from, open)} `;
+    from = close + REMINDER_CLOSE.length;
+  }
+}
 
 /** The first `use NAME` / `call NAME` whose NAME is an offered tool. */
 function findDirective(text: string, tools: readonly OfferedTool[]): Directive | undefined {
-  const visible = text.replace(REMINDER, " ");
+  const visible = withoutReminders(text);
   for (const match of visible.matchAll(DIRECTIVE)) {
     const word = match[1]!;
     // A sentence may end right after the name: "use get_weather."
@@ -65,8 +79,10 @@ function findDirective(text: string, tools: readonly OfferedTool[]): Directive |
 /** The JSON object at the start of `text`, if it holds one. */
 function givenArguments(text: string): Record<string, unknown> | undefined {
   if (!text.startsWith("{")) return undefined;
-  // The object may be followed by more words: try each closing brace from the last one back.
-  for (let end = text.lastIndexOf("}"); end > 0; end = text.lastIndexOf("}", end - 1)) {
+  // The object may be followed by more words: try the closing braces from the last one back (a few:
+  // each try parses the text again).
+  let tries = 0;
+  for (let end = text.lastIndexOf("}"); end > 0 && tries++ < 16; end = text.lastIndexOf("}", end - 1)) {
     try {
       const value: unknown = JSON.parse(text.slice(0, end + 1));
       if (typeof value === "object" && value !== null && !Array.isArray(value))

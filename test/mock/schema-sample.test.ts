@@ -194,6 +194,23 @@ describe("sampleArguments: hostile schemas", () => {
     expect(Object.keys(value.keys).length).toBeLessThanOrEqual(64);
   });
 
+  it("treats __proto__ and constructor as plain names", () => {
+    const schema = JSON.parse(
+      '{"type":"object","properties":{"__proto__":{"type":"integer","minimum":5,"maximum":5}},' +
+        '"required":["__proto__","constructor"],"additionalProperties":{"type":"boolean"}}',
+    );
+    const value = sampleArguments(schema, options);
+    expect(JSON.parse(JSON.stringify(value))).toEqual(JSON.parse('{"__proto__":5,"constructor":false}'));
+    expect(
+      sampleArguments(
+        { type: "object", properties: { a: { type: "string", format: "constructor" } } },
+        options,
+      ),
+    ).toEqual({
+      a: "list the files",
+    });
+  });
+
   it("resolves only local refs, and unknown ones to anything", () => {
     const schema = {
       type: "object",
