@@ -1,5 +1,6 @@
 /**
- * The mock backend as a fastify instance: OpenAI and Anthropic routes, control routes, and the hooks that
+ * The mock backend as a fastify instance: OpenAI and Anthropic routes, `/tokenize` (unless
+ * `--no-tokenize`), `/v1/responses` with `--native-apis responses`, control routes, and the hooks that
  * keep every answer in a protocol's error format (unknown route, bad JSON, body too large, `--unavailable-for`).
  *
  * Built for speed at zero delay and zero faults: no request logging, no per-request timers, replies built
@@ -13,8 +14,11 @@ import { registerAnthropicRoutes } from "./anthropic-routes.js";
 import { MockContext } from "./context.js";
 import { registerControlRoutes } from "./control-routes.js";
 import { protocolOf, sendCodedError, sendError } from "./errors.js";
+import { servesNatively } from "./native.js";
 import { registerOpenAIRoutes } from "./openai-routes.js";
 import { defaultMockId, type MockOptionsInput, parseMockOptions } from "./options.js";
+import { registerResponsesRoutes } from "./responses-routes.js";
+import { registerTokenizeRoute } from "./tokenize-route.js";
 
 /** Builds (does not start) a mock. Use `app.inject()` in tests, or `startMock()` to listen. */
 export function buildMockApp(input: MockOptionsInput = {}): FastifyInstance {
@@ -70,6 +74,8 @@ export function buildMockApp(input: MockOptionsInput = {}): FastifyInstance {
 
   registerOpenAIRoutes(app, context);
   registerAnthropicRoutes(app, context);
+  if (options.tokenize) registerTokenizeRoute(app, context);
+  if (servesNatively(context, "responses")) registerResponsesRoutes(app, context);
   registerControlRoutes(app, context);
   return app;
 }

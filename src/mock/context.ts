@@ -50,12 +50,12 @@ export class MockContext {
     });
     const skip = request.continueAfterTokens ?? 0;
     let continued = skip > 0 ? { ...plan, text: plan.text.slice(skip) } : plan;
-    if (request.toolName !== undefined) {
+    if (request.tool !== undefined) {
       continued = {
         thinking: continued.thinking,
         text: [],
         truncated: false,
-        toolCall: toolCallFor(request.toolName, request.userText),
+        toolCall: toolCallFor(request.tool),
       };
     }
     return { plan: continued, promptTokens: countPromptTokens(request.promptTexts) };

@@ -3,7 +3,7 @@
  *
  * - `GET /health` → `{status: "ok", id, version, models}` (this one *is* covered by `--unavailable-for`).
  * - `GET /mock/stats` → {@link StatsSnapshot}: `{id, version, requests: {total, chat, completions,
- *   embeddings, messages, models, failed}, inflight, max_inflight_seen, keys: {<api key>: count},
+ *   embeddings, messages, count_tokens, tokenize, models, failed}, inflight, max_inflight_seen, keys: {<api key>: count},
  *   recent: [{route, model, stream, key, at}]}` (last 100). `total` counts the routes listed in `requests`
  *   (not /health or /mock/*); `failed` counts inference requests answered with an error status or dropped.
  * - `GET /mock/faults` → the current fault settings (camelCase) plus `unavailableForMs` left.

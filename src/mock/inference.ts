@@ -17,7 +17,7 @@ import type { Parsed } from "./requests.js";
 import { apiKeyOf, type CountedRoute } from "./stats.js";
 import type { StreamFrames } from "./stream-frames.js";
 
-export type InferenceRoute = Exclude<CountedRoute, "models">;
+export type InferenceRoute = Exclude<CountedRoute, "models" | "count_tokens" | "tokenize">;
 
 /** What a route answers once admitted: a JSON body, or pre-rendered stream frames. */
 export type Delivery = { json: unknown; stream?: undefined } | { stream: StreamFrames; json?: undefined };
@@ -30,7 +30,8 @@ export interface InferenceCall<T extends { model: string }> {
   build(request: T): Delivery;
 }
 
-function notFoundMessage(protocol: Protocol, model: string): string {
+/** The message of a 404 for a model the mock does not serve, worded as each API words it. */
+export function notFoundMessage(protocol: Protocol, model: string): string {
   return protocol === "anthropic"
     ? `model: ${model}`
     : `The model \`${model}\` does not exist or you do not have access to it.`;

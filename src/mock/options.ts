@@ -15,6 +15,14 @@ import { LISTEN_HOST, listenPort } from "../options/listen.js";
 export const REASONING_MODES = ["none", "think", "harmony", "split"] as const;
 export type ReasoningMode = (typeof REASONING_MODES)[number];
 
+/**
+ * APIs a mock standing in for an OpenAI-kind engine also serves natively, as vLLM or llama.cpp do:
+ * `messages` marks its `/v1/messages` answers (`x-mock-native: messages`), `responses` adds
+ * `/v1/responses` (see responses-routes.ts).
+ */
+export const NATIVE_APIS = ["messages", "responses"] as const;
+export type NativeApi = (typeof NATIVE_APIS)[number];
+
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const rate = (help: string, flag: string) => ({
@@ -72,6 +80,17 @@ export const MOCK_OPTIONS = defineOptions({
     type: z.enum(REASONING_MODES).default("none"),
     flag: "--reasoning <mode>",
     help: `reasoning before the answer: in the text (think, harmony) or apart (split); one of ${REASONING_MODES.join(", ")}`,
+  },
+  nativeApis: {
+    type: z.array(z.enum(NATIVE_APIS)).default([]),
+    flag: "--native-apis <list>",
+    shownDefault: "none",
+    help: `APIs served natively besides chat, marked with x-mock-native: ${NATIVE_APIS.join(", ")}`,
+  },
+  tokenize: {
+    type: z.boolean().default(true),
+    flag: "--no-tokenize",
+    help: "do not serve POST /tokenize (an engine without a tokenizer endpoint)",
   },
   embeddingDim: {
     type: z.number().int().min(1).max(65_536).default(16),

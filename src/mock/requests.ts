@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { countTokens } from "./script.js";
+import { chooseTool, type OfferedTool, type ToolChoice, type ToolDecision } from "./tool-choice.js";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; param: string | null };
 
@@ -108,14 +109,15 @@ export interface GenerationRequest {
    * has, so a resumed stream reads as one reply.
    */
   continueAfterTokens?: number;
-  /** The tool to call instead of answering: the request offers tools and ends with a user turn. */
-  toolName?: string;
+  /** The tool to call instead of answering (see tool-choice.ts); absent for a text answer. */
+  tool?: ToolDecision;
 }
 
 export function parseChatRequest(body: unknown): Parsed<GenerationRequest> {
   const parsed = parseWith(chatSchema, body);
   if (!parsed.ok) return parsed;
   const request = parsed.value;
+  const userText = lastUserText(request.messages);
   return {
     ok: true,
     value: {
@@ -123,28 +125,34 @@ export function parseChatRequest(body: unknown): Parsed<GenerationRequest> {
       stream: request.stream === true,
       includeUsage: request.stream_options?.include_usage === true,
       maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
-      userText: lastUserText(request.messages),
+      userText,
       promptTexts: request.messages.map((message) => contentText(message.content)),
       ...prefillOf(request.messages),
-      ...openAIToolOf(request),
+      ...openAIToolOf(request, userText),
     },
   };
 }
 
-/** OpenAI: call the forced tool, else the first, unless tool_choice is "none" or a tool just answered. */
-function openAIToolOf(request: z.infer<typeof chatSchema>): { toolName?: string } {
-  const tools = request.tools ?? [];
-  if (tools.length === 0 || request.tool_choice === "none" || request.messages.at(-1)?.role !== "user")
-    return {};
-  const forced = (request.tool_choice as { function?: { name?: unknown } } | undefined)?.function?.name;
-  const name = typeof forced === "string" ? forced : tools[0]!.function?.name;
-  return name ? { toolName: name } : {};
+/** OpenAI's `tool_choice`: "none" | "auto" | "required" | `{type: "function", function: {name}}`. */
+function openAIChoice(choice: unknown): ToolChoice {
+  if (choice === "none" || choice === "required") return { kind: choice };
+  const name = (choice as { function?: { name?: unknown } } | null | undefined)?.function?.name;
+  return typeof name === "string" ? { kind: "named", name } : { kind: "auto" };
+}
+
+/** OpenAI: only a request that ends with a user turn may get a tool call. */
+function openAIToolOf(request: z.infer<typeof chatSchema>, userText: string): { tool?: ToolDecision } {
+  if (request.messages.at(-1)?.role !== "user") return {};
+  const offered: OfferedTool[] = [];
+  for (const tool of request.tools ?? []) {
+    if (tool.function) offered.push({ name: tool.function.name, schema: tool.function.parameters });
+  }
+  const tool = chooseTool(offered, openAIChoice(request.tool_choice), userText);
+  return tool ? { tool } : {};
 }
 
 function prefillOf(messages: ReadonlyArray<{ role: string; content?: Content }>): {
   continueAfterTokens?: number;
-  /** The tool to call instead of answering: the request offers tools and ends with a user turn. */
-  toolName?: string;
 } {
   const last = messages.at(-1);
   if (last?.role !== "assistant") return {};
@@ -212,12 +220,19 @@ export interface MessagesRequest extends GenerationRequest {
   thinking: boolean;
 }
 
+/** The texts a Messages request's input tokens are counted over: each message's, then the system's. */
+function messagesPromptTexts(messages: ReadonlyArray<{ content: Content }>, system: Content): string[] {
+  const texts = messages.map((message) => contentText(message.content));
+  if (system !== undefined) texts.push(contentText(system));
+  return texts;
+}
+
 export function parseMessagesRequest(body: unknown): Parsed<MessagesRequest> {
   const parsed = parseWith(messagesSchema, body);
   if (!parsed.ok) return parsed;
   const request = parsed.value;
-  const promptTexts = request.messages.map((message) => contentText(message.content));
-  if (request.system !== undefined) promptTexts.push(contentText(request.system));
+  const promptTexts = messagesPromptTexts(request.messages, request.system);
+  const userText = lastUserText(request.messages);
   return {
     ok: true,
     value: {
@@ -225,19 +240,74 @@ export function parseMessagesRequest(body: unknown): Parsed<MessagesRequest> {
       stream: request.stream === true,
       includeUsage: true,
       maxTokens: request.max_tokens,
-      userText: lastUserText(request.messages),
+      userText,
       promptTexts,
       thinking: request.thinking?.type === "enabled" || request.thinking?.type === "adaptive",
-      ...anthropicToolOf(request),
+      ...anthropicToolOf(request, userText),
     },
   };
 }
 
+/** Anthropic's `tool_choice`: `{type: "auto" | "any" | "none" | "tool", name?}`. */
+function anthropicChoice(choice: z.infer<typeof messagesSchema>["tool_choice"]): ToolChoice {
+  if (choice?.type === "none") return { kind: "none" };
+  if (choice?.type === "any") return { kind: "required" };
+  if (choice?.type === "tool" && choice.name !== undefined) return { kind: "named", name: choice.name };
+  return { kind: "auto" };
+}
+
 /** Anthropic: the same rule; a user turn that carries tool results is a tool answering. */
-function anthropicToolOf(request: z.infer<typeof messagesSchema>): { toolName?: string } {
-  const tools = request.tools ?? [];
+function anthropicToolOf(request: z.infer<typeof messagesSchema>, userText: string): { tool?: ToolDecision } {
   const last = request.messages.at(-1);
-  if (tools.length === 0 || request.tool_choice?.type === "none" || last?.role !== "user") return {};
+  if (last?.role !== "user") return {};
   if (Array.isArray(last.content) && last.content.some((block) => block.type === "tool_result")) return {};
-  return { toolName: request.tool_choice?.name ?? tools[0]!.name };
+  const offered = (request.tools ?? []).map((tool) => ({ name: tool.name, schema: tool.input_schema }));
+  const tool = chooseTool(offered, anthropicChoice(request.tool_choice), userText);
+  return tool ? { tool } : {};
+}
+
+/** What `/tokenize` counts, and which server's answer shape the body asked for. */
+export interface TokenizeRequest {
+  model?: string | undefined;
+  /** `vllm`: `{model, prompt}` or `{model, messages}`; `llama.cpp`: `{content}`. */
+  shape: "vllm" | "llama.cpp";
+  /** The texts counted: the prompt, each message's content, or the content. */
+  texts: string[];
+}
+
+const tokenizeSchema = z.object({
+  model: z.string().min(1).optional(),
+  prompt: z.string().optional(),
+  messages: z.array(openAIMessage).min(1).optional(),
+  content: z.string().optional(),
+});
+
+/** vLLM's and llama.cpp's `/tokenize` bodies; `messages` wins over `prompt`, which wins over `content`. */
+export function parseTokenizeRequest(body: unknown): Parsed<TokenizeRequest> {
+  const parsed = parseWith(tokenizeSchema, body);
+  if (!parsed.ok) return parsed;
+  const { model, prompt, messages, content } = parsed.value;
+  if (messages !== undefined) {
+    return {
+      ok: true,
+      value: { model, shape: "vllm", texts: messages.map((item) => contentText(item.content)) },
+    };
+  }
+  if (prompt !== undefined) return { ok: true, value: { model, shape: "vllm", texts: [prompt] } };
+  if (content !== undefined) return { ok: true, value: { model, shape: "llama.cpp", texts: [content] } };
+  return { ok: false, message: "one of 'prompt', 'messages' or 'content' is required", param: "prompt" };
+}
+
+export interface CountTokensRequest {
+  model: string;
+  /** Every text the matching Messages request counts as input (the same as its usage). */
+  promptTexts: string[];
+}
+
+/** `POST /v1/messages/count_tokens`: a Messages body without `max_tokens`. */
+export function parseCountTokensRequest(body: unknown): Parsed<CountTokensRequest> {
+  const parsed = parseWith(messagesSchema.omit({ max_tokens: true }), body);
+  if (!parsed.ok) return parsed;
+  const { model, messages, system } = parsed.value;
+  return { ok: true, value: { model, promptTexts: messagesPromptTexts(messages, system) } };
 }

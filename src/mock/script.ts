@@ -9,6 +9,8 @@
  */
 import { seededRandom } from "../random/seeded-random.js";
 import type { ReasoningMode } from "./options.js";
+import { sampleArguments } from "./schema-sample.js";
+import type { ToolDecision } from "./tool-choice.js";
 
 const TOKEN_PATTERN = /\S+\s*|\s+/g;
 
@@ -45,6 +47,23 @@ export function countPromptTokens(texts: readonly string[]): number {
   return Math.max(1, total);
 }
 
+/** The context length the mock reports (`/tokenize`'s `max_model_len`); it enforces none. */
+export const MOCK_MAX_MODEL_LEN = 32_768;
+const VOCABULARY = 32_000;
+/** The id a prompt with no tokens counts as (see countPromptTokens): a beginning-of-sequence token. */
+const BOS_ID = 1;
+
+/** Ids of `text`'s tokens: each token's text hashed into the vocabulary (0 and 1 are never words). */
+export function tokenIds(text: string): number[] {
+  return tokenize(text).map((token) => 2 + (hash32(token, 0x1b873593) % (VOCABULARY - 2)));
+}
+
+/** Ids of a prompt's tokens: as many as countPromptTokens counts, so `/tokenize` agrees with usage. */
+export function promptTokenIds(texts: readonly string[]): number[] {
+  const ids = texts.flatMap(tokenIds);
+  return ids.length > 0 ? ids : [BOS_ID];
+}
+
 /** The answer every mock gives: who answered, which version, and what the user said. */
 export function answerText(id: string, version: string, userText: string): string {
   return `[backend=${id} version=${version}] ${userText}`;
@@ -68,19 +87,26 @@ export interface ReplyPlan {
   readonly toolCall?: ToolCallPlan;
 }
 
-/** A tool call the mock makes: the first (or the forced) tool, with the user's text as its argument. */
+/** A tool call the mock makes (which tool: see tool-choice.ts). */
 export interface ToolCallPlan {
   readonly id: string;
   readonly name: string;
-  /** JSON text of the arguments, `{"text": <last user text>}`. */
+  /** JSON text of the arguments: an object that satisfies the tool's schema (see schema-sample.ts). */
   readonly arguments: string;
 }
 
-export function toolCallFor(name: string, userText: string): ToolCallPlan {
-  const args = JSON.stringify({ text: userText });
+/**
+ * The call for a decided tool: arguments generated from its schema, the first free string taking the
+ * user's text, seeded from the tool and the text (the same request gives the same call), with the
+ * arguments the user spelled out laid over them.
+ */
+export function toolCallFor(decision: ToolDecision): ToolCallPlan {
+  const seed = hash32(`${decision.name}\n${decision.text}`, 0x27d4eb2d);
+  const sampled = sampleArguments(decision.schema, { text: decision.text, seed });
+  const args = JSON.stringify(decision.given ? { ...sampled, ...decision.given } : sampled);
   return {
-    id: `call_${hash32(`${name}:${args}`, 0x5bd1e995).toString(16).padStart(8, "0")}`,
-    name,
+    id: `call_${hash32(`${decision.name}:${args}`, 0x5bd1e995).toString(16).padStart(8, "0")}`,
+    name: decision.name,
     arguments: args,
   };
 }

@@ -5,7 +5,14 @@
  * @module
  */
 
-export type CountedRoute = "chat" | "completions" | "embeddings" | "messages" | "models";
+export type CountedRoute =
+  | "chat"
+  | "completions"
+  | "embeddings"
+  | "messages"
+  | "count_tokens"
+  | "tokenize"
+  | "models";
 
 export interface RecentRequest {
   route: CountedRoute;
@@ -29,7 +36,17 @@ export interface StatsSnapshot {
 const RECENT_LIMIT = 100;
 
 function emptyCounts(): Record<CountedRoute | "total" | "failed", number> {
-  return { total: 0, chat: 0, completions: 0, embeddings: 0, messages: 0, models: 0, failed: 0 };
+  return {
+    total: 0,
+    chat: 0,
+    completions: 0,
+    embeddings: 0,
+    messages: 0,
+    count_tokens: 0,
+    tokenize: 0,
+    models: 0,
+    failed: 0,
+  };
 }
 
 export class MockStats {

@@ -1,5 +1,5 @@
 /**
- * The serve HTTP app: OpenAI routes (chat, completions, embeddings, models), `/health`, `/queue/status`
+ * The serve HTTP app: OpenAI routes (chat, completions, embeddings, models), `/tokenize`, `/health`, `/queue/status`
  * and `/metrics`, and the hooks that keep every error an OpenAI error body with a stable code. Logs go
  * to stderr (stdout carries only the READY line); no per-request logging.
  * @module
@@ -12,6 +12,7 @@ import { registerChatRoute } from "./routes/chat.js";
 import { registerCompletionsRoute } from "./routes/completions.js";
 import { registerEmbeddingsRoute } from "./routes/embeddings.js";
 import { registerStatusRoutes } from "./routes/status.js";
+import { registerTokenizeRoute } from "./routes/tokenize.js";
 
 const INFERENCE_ROUTES: Readonly<Record<string, RequestRoute>> = {
   "/v1/chat/completions": "chat",
@@ -59,6 +60,7 @@ export function buildServeApp(context: ServeContext): FastifyInstance {
   registerChatRoute(app, context);
   registerCompletionsRoute(app, context);
   registerEmbeddingsRoute(app, context);
+  registerTokenizeRoute(app, context);
   registerStatusRoutes(app, context);
   return app;
 }

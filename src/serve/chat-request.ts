@@ -80,35 +80,51 @@ function hasItems(value: unknown): boolean {
   return Array.isArray(value) && value.length > 0;
 }
 
-/** Checks a chat body (an object parsed from JSON). */
-export function parseChatRequest(body: unknown): ChatRequest {
-  const check = checkRequest(chatRequestSchema, body);
-  if (!check.ok) throw invalid(check.message, check.param);
-  const fields = body as Record<string, unknown>;
+/** What a chat's prompt is rendered from: its history and the reasoning fields that shape the template. */
+export interface ChatPrompt {
+  readonly history: ChatHistoryItem[];
+  readonly reasoning: ReasoningRequest;
+}
+
+/**
+ * The prompt part of a chat body (`messages`, tools refused, the reasoning fields), with `messages`
+ * already checked to be an array of messages: shared by the chat route and `/tokenize`, so both render
+ * the same prompt.
+ */
+export function parseChatPrompt(fields: Record<string, unknown>): ChatPrompt {
   if (hasItems(fields.tools) || hasItems(fields.functions)) {
     throw unsupported(
       "Tool calling is not supported by serve.",
       hasItems(fields.tools) ? "tools" : "functions",
     );
   }
-  const sampling = checkSampling(fields);
   const reasoning = parseReasoningRequest(fields);
   if (!reasoning.ok) throw invalid(reasoning.error.message, reasoning.error.param);
-  const format = parseResponseFormat(fields.response_format);
-  if (!format.ok) throw invalid(format.error.message, format.error.param);
   // developer_instructions become a developer message after the system messages.
   const messages = stripReasoningFields(fields).messages as unknown[];
   const history = toChatHistory(messages);
   if (!history.ok) throw invalid(history.error.message, history.error.param);
+  return { history: history.history, reasoning: reasoning.request };
+}
+
+/** Checks a chat body (an object parsed from JSON). */
+export function parseChatRequest(body: unknown): ChatRequest {
+  const check = checkRequest(chatRequestSchema, body);
+  if (!check.ok) throw invalid(check.message, check.param);
+  const fields = body as Record<string, unknown>;
+  const prompt = parseChatPrompt(fields);
+  const sampling = checkSampling(fields);
+  const format = parseResponseFormat(fields.response_format);
+  if (!format.ok) throw invalid(format.error.message, format.error.param);
   return {
     model: check.fields.model,
     stream: check.fields.stream,
     includeUsage: includeUsage(fields),
-    history: history.history,
+    history: prompt.history,
     sampling,
     maxTokensParam: maxTokensParam(fields),
     format: format.format,
-    reasoning: reasoning.request,
+    reasoning: prompt.reasoning,
   };
 }
 

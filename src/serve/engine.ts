@@ -90,6 +90,13 @@ export interface ServeEngine {
     format: OutputFormat,
   ): Promise<PreparedChat>;
   generateChat(prepared: PreparedChat, job: GenerationJob): Promise<GenerationOutcome>;
+  /**
+   * The tokens of the prompt `prepareChat` renders for `history` (the same chat template and effort),
+   * for `/tokenize`: their count is the chat's `prompt_tokens`.
+   */
+  tokenizeChat(history: readonly ChatHistoryItem[], effort: ReasoningEffort | undefined): readonly number[];
+  /** The tokens of a raw prompt as `prepareCompletion` reads it (special tokens parsed). */
+  tokenizePrompt(prompt: string): readonly number[];
   /** Tokenizes a raw prompt (special tokens parsed) and builds the output grammar. */
   prepareCompletion(prompt: string | readonly number[], format: OutputFormat): Promise<PreparedCompletion>;
   generateCompletion(prepared: PreparedCompletion, job: GenerationJob): Promise<GenerationOutcome>;

@@ -226,10 +226,16 @@ export class LlamaEngine implements ServeEngine {
     effort: ReasoningEffort | undefined,
     format: OutputFormat,
   ): Promise<PreparedChat> {
-    const wrapper = chatWrapperFor(this.#modelType, effort, this.#resolvedWrapper);
-    const state = wrapper.generateContextState({ chatHistory: [...history] });
-    const promptTokens = state.contextText.tokenize(this.#model.tokenizer).length;
-    return new LlamaPreparedChat(promptTokens, history, wrapper, await this.#grammarFor(format));
+    const { wrapper, tokens } = this.#renderChat(history, effort);
+    return new LlamaPreparedChat(tokens.length, history, wrapper, await this.#grammarFor(format));
+  }
+
+  tokenizeChat(history: readonly ChatHistoryItem[], effort: ReasoningEffort | undefined): readonly Token[] {
+    return this.#renderChat(history, effort).tokens;
+  }
+
+  tokenizePrompt(prompt: string): readonly Token[] {
+    return LlamaText(new SpecialTokensText(prompt)).tokenize(this.#model.tokenizer);
   }
 
   async generateChat(prepared: PreparedChat, job: GenerationJob): Promise<GenerationOutcome> {
@@ -274,10 +280,7 @@ export class LlamaEngine implements ServeEngine {
   ): Promise<PreparedCompletion> {
     // Special tokens in a raw prompt are parsed, as llama.cpp's server does: completion clients send
     // already-templated prompts.
-    const tokens =
-      typeof prompt === "string"
-        ? LlamaText(new SpecialTokensText(prompt)).tokenize(this.#model.tokenizer)
-        : (prompt as readonly Token[]);
+    const tokens = typeof prompt === "string" ? this.tokenizePrompt(prompt) : (prompt as readonly Token[]);
     return new LlamaPreparedCompletion(tokens, await this.#grammarFor(format));
   }
 
@@ -351,6 +354,16 @@ export class LlamaEngine implements ServeEngine {
         );
       });
     return this.#embedding;
+  }
+
+  /** The chat template applied to `history`, and the prompt's tokens. */
+  #renderChat(
+    history: readonly ChatHistoryItem[],
+    effort: ReasoningEffort | undefined,
+  ): { wrapper: ChatWrapper; tokens: readonly Token[] } {
+    const wrapper = chatWrapperFor(this.#modelType, effort, this.#resolvedWrapper);
+    const state = wrapper.generateContextState({ chatHistory: [...history] });
+    return { wrapper, tokens: state.contextText.tokenize(this.#model.tokenizer) };
   }
 
   #grammarFor(format: OutputFormat): Promise<LlamaGrammar | undefined> {

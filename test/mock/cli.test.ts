@@ -33,6 +33,8 @@ describe("switchyard mock flags", () => {
       unavailableFor: 0,
       refuseFor: 0,
       reasoning: "none",
+      nativeApis: [],
+      tokenize: true,
       embeddingDim: 16,
       seed: 1,
       maxInflight: 0,
@@ -63,6 +65,8 @@ describe("switchyard mock flags", () => {
       "--unavailable-for=2",
       "--refuse-for=1",
       "--reasoning=harmony",
+      "--native-apis=messages,responses",
+      "--no-tokenize",
       "--embedding-dim=8",
       "--seed=9",
       "--max-inflight=4",
@@ -84,6 +88,8 @@ describe("switchyard mock flags", () => {
       unavailableFor: 2,
       refuseFor: 1,
       reasoning: "harmony",
+      nativeApis: ["messages", "responses"],
+      tokenize: false,
       embeddingDim: 8,
       seed: 9,
       maxInflight: 4,
@@ -98,6 +104,10 @@ describe("switchyard mock flags", () => {
     [["--port", "-1"], /--port: Too small/],
     [["--fail-status", "200"], /--fail-status: Too small/],
     [["--seed", "x"], /--seed: .*expected number/],
+    [
+      ["--native-apis", "messages,chat"],
+      /--native-apis: Invalid option: expected one of "messages"\|"responses"/,
+    ],
   ])("rejects bad values naming the flag: %j", async (args, message) => {
     const { options, error } = await parse(["mock", ...args]);
     expect(options).toBeUndefined();

@@ -15,6 +15,8 @@ describe("MockStats", () => {
       completions: 0,
       embeddings: 0,
       messages: 0,
+      count_tokens: 0,
+      tokenize: 0,
       models: 1,
       failed: 1,
     });

@@ -66,6 +66,17 @@ export class FakeEngine implements ServeEngine {
     return this.#play(job);
   }
 
+  /** As many tokens as `promptTokens`, numbered from 1. */
+  tokenizeChat(history: readonly ChatHistoryItem[]): readonly number[] {
+    this.histories.push(history);
+    return Array.from({ length: this.promptTokens }, (_, index) => index + 1);
+  }
+
+  /** One token per character: its code. */
+  tokenizePrompt(prompt: string): readonly number[] {
+    return Array.from(prompt, (char) => char.codePointAt(0)!);
+  }
+
   async prepareCompletion(): Promise<PreparedCompletion> {
     return { promptTokens: this.promptTokens };
   }
