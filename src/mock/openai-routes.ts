@@ -34,7 +34,8 @@ function meta(context: MockContext, prefix: string, model: string): ResponseMeta
   };
 }
 
-function buildChat(context: MockContext, request: GenerationRequest): Delivery {
+/** The chat reply to a parsed chat request: its JSON body, or its stream frames. */
+export function buildChat(context: MockContext, request: GenerationRequest): Delivery {
   const { plan, promptTokens } = context.plan(request);
   const usage = usageOf(promptTokens, plannedTokens(plan));
   const response = meta(context, "chatcmpl-", request.model);

@@ -140,9 +140,21 @@ function openAIChoice(choice: unknown): ToolChoice {
   return typeof name === "string" ? { kind: "named", name } : { kind: "auto" };
 }
 
+/**
+ * The last turn of a conversation, instructions aside: agents put system entries after the user's
+ * turn (Claude Code's environment block with a model name it does not know), which end no turn.
+ */
+function lastTurn<M extends { role: string }>(messages: readonly M[]): M | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const role = messages[i]!.role;
+    if (role !== "system" && role !== "developer") return messages[i];
+  }
+  return undefined;
+}
+
 /** OpenAI: only a request that ends with a user turn may get a tool call. */
 function openAIToolOf(request: z.infer<typeof chatSchema>, userText: string): { tool?: ToolDecision } {
-  if (request.messages.at(-1)?.role !== "user") return {};
+  if (lastTurn(request.messages)?.role !== "user") return {};
   const offered: OfferedTool[] = [];
   for (const tool of request.tools ?? []) {
     if (tool.function) offered.push({ name: tool.function.name, schema: tool.function.parameters });
@@ -258,7 +270,7 @@ function anthropicChoice(choice: z.infer<typeof messagesSchema>["tool_choice"]):
 
 /** Anthropic: the same rule; a user turn that carries tool results is a tool answering. */
 function anthropicToolOf(request: z.infer<typeof messagesSchema>, userText: string): { tool?: ToolDecision } {
-  const last = request.messages.at(-1);
+  const last = lastTurn(request.messages);
   if (last?.role !== "user") return {};
   if (Array.isArray(last.content) && last.content.some((block) => block.type === "tool_result")) return {};
   const offered = (request.tools ?? []).map((tool) => ({ name: tool.name, schema: tool.input_schema }));

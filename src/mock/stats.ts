@@ -10,6 +10,7 @@ export type CountedRoute =
   | "completions"
   | "embeddings"
   | "messages"
+  | "responses"
   | "count_tokens"
   | "tokenize"
   | "models";
@@ -42,6 +43,7 @@ function emptyCounts(): Record<CountedRoute | "total" | "failed", number> {
     completions: 0,
     embeddings: 0,
     messages: 0,
+    responses: 0,
     count_tokens: 0,
     tokenize: 0,
     models: 0,

@@ -151,10 +151,13 @@ describe("/tokenize and /v1/responses", () => {
     expect(llama.body.tokens).toEqual(tokenized.body.tokens);
   });
 
-  it("keeps /v1/responses as a marked 501 until the translator is wired", async () => {
+  it("serves /v1/responses natively, marked, in the shape OpenAI's schema describes", async () => {
     const response = await postJson(`${url}/v1/responses`, { model: "local-model", input: "hi" });
-    expect(response.status).toBe(501);
+    expect(response.status).toBe(200);
     expect(response.headers.get("x-mock-native")).toBe("responses");
-    validateOpenAI("ErrorResponse", response.body);
+    validateOpenAI("Response", response.body);
+    const refused = await postJson(`${url}/v1/responses`, { model: "local-model", input: 7 });
+    expect(refused.status).toBe(400);
+    validateOpenAI("ErrorResponse", refused.body);
   });
 });

@@ -5,6 +5,7 @@
  * (`native_apis`), so the gateway passes those requests through untouched.
  */
 import { type CliProcess, startCli } from "./cli-process.js";
+import { getJson } from "./http.js";
 import { writeTempConfig } from "./temp-config.js";
 
 export type BackendShape = "bridge" | "native";
@@ -26,6 +27,8 @@ export interface AgentGateway {
   backendId: string;
   mock: CliProcess;
   gateway: CliProcess;
+  /** Requests the mock has served, by route (`chat`, `responses`, `messages`, …): which path the gateway took. */
+  backendRoutes(): Promise<Record<string, number>>;
   /** Removes the config; the processes are stopped by cli-process's `stopAll()`. */
   remove(): void;
 }
@@ -56,7 +59,19 @@ export async function startAgentGateway(shape: BackendShape): Promise<AgentGatew
   });
   const gateway = await startCli(["gateway", "--port", "0", "--config", config.path, "--log-level", "error"]);
   const url = gateway.ready[0]!.url;
-  return { url, openaiBaseUrl: `${url}/v1`, backendId: shape, mock, gateway, remove: config.remove };
+  const backendRoutes = async () => {
+    const stats = await getJson<{ requests: Record<string, number> }>(`${mock.ready[0]!.url}/mock/stats`);
+    return stats.body.requests;
+  };
+  return {
+    url,
+    openaiBaseUrl: `${url}/v1`,
+    backendId: shape,
+    mock,
+    gateway,
+    backendRoutes,
+    remove: config.remove,
+  };
 }
 
 /** The start of every answer the backend's mock writes. */

@@ -67,14 +67,23 @@ describe("--native-apis messages", () => {
 });
 
 describe("--native-apis responses", () => {
-  it("registers /v1/responses, which answers 501 in OpenAI's shape until the translator is wired", async () => {
+  it("answers /v1/responses with a Response from the chat reply's plan, marked native", async () => {
     const response = await post(mock({ nativeApis: ["responses"] }), "/v1/responses", {
       model: "mock-model",
       input: "hello",
     });
-    expect(response.statusCode).toBe(501);
+    expect(response.statusCode).toBe(200);
     expect(response.headers["x-mock-native"]).toBe("responses");
-    expect(response.json()).toMatchObject({ error: { code: "not_implemented" } });
+    expect(response.json()).toMatchObject({ object: "response", status: "completed" });
+  });
+
+  it("refuses a Responses request it cannot read in OpenAI's shape, naming the parameter", async () => {
+    const response = await post(mock({ nativeApis: ["responses"] }), "/v1/responses", {
+      model: "mock-model",
+      input: [{ type: "item_reference", id: "msg_1" }],
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: { param: expect.stringContaining("input") } });
   });
 
   it("is absent (404) without the flag, as on a chat-only engine", async () => {

@@ -15,6 +15,7 @@ describe("MockStats", () => {
       completions: 0,
       embeddings: 0,
       messages: 0,
+      responses: 0,
       count_tokens: 0,
       tokenize: 0,
       models: 1,

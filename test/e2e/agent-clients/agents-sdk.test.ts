@@ -59,11 +59,13 @@ function agentSuite(shape: BackendShape, api: AgentsApi, validArguments: boolean
 
 describe.skipIf(!clients)(
   "Agents SDK in chat-completions mode through the gateway",
-  agentSuite("bridge", "chat_completions", false),
+  agentSuite("bridge", "chat_completions", true),
 );
 describe.skipIf(!clients)(
   "Agents SDK default (Responses) through the bridge",
-  agentSuite("bridge", "responses", false),
+  agentSuite("bridge", "responses", true),
 );
-// enable when /v1/responses lands (with the mock's --native-apis and the backends' native_apis)
-describe.skip("Agents SDK default (Responses) through pass-through", agentSuite("native", "responses", true));
+describe.skipIf(!clients)(
+  "Agents SDK default (Responses) through pass-through",
+  agentSuite("native", "responses", true),
+);

@@ -89,22 +89,19 @@ describe.skipIf(!clients)("Claude Code through the bridge (chat-only backend)", 
     plainAnswer(() => gateway, MODELS.claudeAlias),
     CLIENT_TIMEOUT,
   );
-  // enable when the mock's schema-valid tool arguments land (today it sends {"text": …}, which Glob refuses)
-  it.skip(
+  it(
     "calls a tool and sends its result back",
     toolTurn(() => gateway, MODELS.claudeAlias),
     CLIENT_TIMEOUT,
   );
-  // enable when the system-role fix lands (role:"system" inside messages for an unknown model name)
-  it.skip(
+  it(
     "answers with a local model's name",
     plainAnswer(() => gateway, MODELS.local),
     CLIENT_TIMEOUT,
   );
 });
 
-// enable when the mock's --native-apis and the backends' native_apis land
-describe.skip("Claude Code through native Messages pass-through", () => {
+describe.skipIf(!clients)("Claude Code through native Messages pass-through", () => {
   let gateway: AgentGateway;
   beforeAll(async () => {
     gateway = await startAgentGateway("native");
@@ -121,4 +118,9 @@ describe.skip("Claude Code through native Messages pass-through", () => {
     toolTurn(() => gateway, MODELS.local),
     CLIENT_TIMEOUT,
   );
+  it("reached the backend's own Messages API, never its chat completions", async () => {
+    const routes = await gateway.backendRoutes();
+    expect(routes.messages).toBeGreaterThan(0);
+    expect(routes.chat).toBe(0);
+  });
 });

@@ -35,6 +35,11 @@ function codexSuite(shape: BackendShape) {
         });
         expect(run.code, describeRun(run)).toBe(0);
         expect(run.lastMessage, describeRun(run)).toContain(`${answerPrefix(gateway)} hello`);
+        // Bridged to chat completions, or piped to the backend's own Responses API.
+        const routes = await gateway.backendRoutes();
+        if (shape === "native") expect(routes).toMatchObject({ responses: expect.any(Number), chat: 0 });
+        else expect(routes).toMatchObject({ responses: 0, chat: expect.any(Number) });
+        expect(routes.responses! + routes.chat!).toBeGreaterThan(0);
       },
       CLIENT_TIMEOUT,
     );
@@ -42,5 +47,4 @@ function codexSuite(shape: BackendShape) {
 }
 
 describe.skipIf(!clients)("Codex CLI through the Responses bridge (chat-only backend)", codexSuite("bridge"));
-// enable when /v1/responses lands (with the mock's --native-apis and the backends' native_apis)
-describe.skip("Codex CLI through native Responses pass-through", codexSuite("native"));
+describe.skipIf(!clients)("Codex CLI through native Responses pass-through", codexSuite("native"));

@@ -62,5 +62,4 @@ function responsesSuite(shape: BackendShape) {
 }
 
 describe("openai.responses through the Responses bridge", responsesSuite("bridge"));
-// enable when /v1/responses lands (with the mock's --native-apis and the backends' native_apis)
-describe.skip("openai.responses through pass-through", responsesSuite("native"));
+describe("openai.responses through pass-through", responsesSuite("native"));
