@@ -339,7 +339,11 @@ export class ResponsesToChatStream implements StreamConverter {
 
   #keyFor(delta: OpenAIToolCallDelta): number {
     if (typeof delta.index === "number") return delta.index;
-    return typeof delta.id === "string" && delta.id !== "" ? this.#calls.size : (this.#lastCallKey ?? 0);
+    if (typeof delta.id !== "string" || delta.id === "") return this.#lastCallKey ?? 0;
+    // A new call without an index gets a key no numbered call holds, so no open call is lost.
+    let key = this.#calls.size;
+    while (this.#calls.has(key)) key++;
+    return key;
   }
 
   /** The call a fragment continues; some servers leave out `index`, then the id (or the last call) decides. */

@@ -2,7 +2,8 @@
  * Shared by the Responses translator tests: a deterministic stand-in for the reasoning sealer (so
  * golden outputs are byte-stable), translator options built on `fixedOptions`, and checks that a
  * Responses event stream is well-formed: every event valid against the OpenAPI `ResponseStreamEvent`
- * schema, named after its `type`, numbered 0, 1, 2… in order, and ended by exactly one final event.
+ * schema, named after its `type`, numbered 0, 1, 2… in order, ended by exactly one final event, and
+ * every item it added done once and present, in order, in the final `Response`.
  */
 import { expect } from "vitest";
 import type { ReasoningSealer, SealedReasoning } from "../../../src/protocol/responses/sealed-reasoning.js";
@@ -66,5 +67,20 @@ export function finalResponse(sse: string): ResponsesResponse {
       "response.in_progress",
     ]);
   }
-  return (finals[0] as unknown as { response: ResponsesResponse }).response;
+  const response = (finals[0] as unknown as { response: ResponsesResponse }).response;
+  expectItemsAccounted(events, response);
+  return response;
+}
+
+/** Every item added is done once (unless the response failed first) and is in the final output, in order. */
+function expectItemsAccounted(events: readonly ResponsesEvent[], response: ResponsesResponse): void {
+  const ids = (type: string) =>
+    events
+      .filter((event) => event.type === type)
+      .map((event) => (event as unknown as { item: { id: string } }).item.id);
+  const added = ids("response.output_item.added");
+  expect(response.output.map((item) => item.id)).toEqual(added);
+  if (response.status !== "failed")
+    expect(ids("response.output_item.done")).toEqual(expect.arrayContaining(added));
+  expect(new Set(ids("response.output_item.done")).size).toBe(ids("response.output_item.done").length);
 }
