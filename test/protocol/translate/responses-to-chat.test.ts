@@ -382,6 +382,8 @@ describe("errors and refusals", () => {
       { model: "m", input: [{ role: "developer", content: [{ type: "input_image", image_url: "x" }] }] },
       "input[0].content[0].type",
     ],
+    [{ model: "m", input: [{ id: "msg_1" }] }, "input[0]"],
+    [{ model: "m", input: [{ content: "no role" }] }, "input[0].type"],
     [{ model: "m", input: "hi", background: true }, "background"],
     [{ model: "m", input: "hi", conversation: "conv_1" }, "conversation"],
     [{ model: "m", input: "hi", text: { format: { type: "json_schema", name: "x" } } }, "text.format.schema"],
