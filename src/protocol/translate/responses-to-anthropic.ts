@@ -5,6 +5,7 @@
  * signatures, so a reasoning item's sealed blob brings Anthropic its signed blocks back.
  * @module
  */
+import type { ResponsesResponse } from "../responses/types.js";
 import { ComposedTranslator } from "./compose.js";
 import { OpenAIToAnthropic } from "./openai-to-anthropic.js";
 import {
@@ -26,6 +27,11 @@ export class ResponsesToAnthropic
 
   get droppedTools(): readonly string[] {
     return this.outer.droppedTools;
+  }
+
+  /** The `Response` object (the outer translator's answer, typed as such). */
+  override response(body: unknown): ResponsesResponse {
+    return this.outer.response(this.inner.response(body));
   }
 }
 

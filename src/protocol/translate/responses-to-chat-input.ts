@@ -68,7 +68,9 @@ class MessageBuilder {
 
   item(item: unknown, path: string): void {
     if (!isJsonObject(item)) throw new Untranslatable("Each input item must be an object.", path);
-    const type = item.type ?? (item.role === undefined ? undefined : "message");
+    const type =
+      item.type ??
+      (item.role !== undefined ? "message" : item.id !== undefined ? "item_reference" : undefined);
     if (type !== "function_call_output") this.#flushImages();
     switch (type) {
       case "message":
@@ -97,6 +99,7 @@ class MessageBuilder {
   }
 
   system(parts: OpenAITextPart[]): void {
+    if (parts.length === 0) return;
     const first = this.#messages[0];
     if (this.#leading && first?.role === "system") {
       const content =

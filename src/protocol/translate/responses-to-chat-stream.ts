@@ -10,8 +10,9 @@
  *   `output_text.delta`…, `output_text.done`, `content_part.done`, `output_item.done`; a refusal
  *   is a `refusal` part with `refusal.delta`/`.done`;
  * - each tool call index opens a `function_call` item: `output_item.added`,
- *   `function_call_arguments.delta`…, `.done`, `output_item.done`. Calls may stream in parallel, so
- *   several call items can be open at once; each event names its `output_index`.
+ *   `function_call_arguments.delta`…, `.done`, `output_item.done`. A call is closed when the next
+ *   one starts if its arguments are complete JSON (servers that stream calls one by one); calls
+ *   that interleave stay open together, each event naming its `output_index`.
  * - The finish reason closes every open item; the closing `response.completed` (or
  *   `response.incomplete` for `length`/`content_filter`) waits for `[DONE]` or the end of the body,
  *   because the usage chunk comes after the finish.
@@ -37,6 +38,7 @@ import {
   responsesUsage,
 } from "./responses-to-chat-response.js";
 import { copyReasoningBlock, reasoningText } from "./thinking-blocks.js";
+import { isCompleteJson } from "./tool-arguments.js";
 import type { SseMessage, StreamConverter } from "./translator.js";
 import { isStreamedError, readUpstreamError, statusForError } from "./upstream-error.js";
 
@@ -306,6 +308,11 @@ export class ResponsesToChatStream implements StreamConverter {
     const frames = [...this.#closeReasoning(), ...this.#closeMessage()];
     let call = this.#callFor(delta);
     if (call === undefined) {
+      // Most servers stream calls one after another: a call whose arguments are complete JSON is
+      // over once the next begins, and its client may run it while the others stream.
+      for (const open of this.#openCalls()) {
+        if (isCompleteJson(open.args)) frames.push(...this.#closeCall(open, "completed"));
+      }
       const key = this.#keyFor(delta);
       const callId = toolCallId("call_", delta.id, this.#context.newId);
       const name = typeof delta.function?.name === "string" ? delta.function.name : "";
@@ -317,7 +324,7 @@ export class ResponsesToChatStream implements StreamConverter {
       frames.push(this.#emit("response.output_item.added", { output_index: call.index, item }));
     } else if (typeof delta.function?.name === "string") call.name += delta.function.name;
     const fragment = typeof delta.function?.arguments === "string" ? delta.function.arguments : "";
-    // Fragments after the finish closed the call cannot be delivered any more.
+    // A closed call's item is final: later fragments (whitespace, unless the backend broke JSON) are dropped.
     if (fragment === "" || call.closed) return frames;
     call.args += fragment;
     frames.push(
@@ -332,7 +339,11 @@ export class ResponsesToChatStream implements StreamConverter {
 
   #keyFor(delta: OpenAIToolCallDelta): number {
     if (typeof delta.index === "number") return delta.index;
-    return typeof delta.id === "string" && delta.id !== "" ? this.#calls.size : (this.#lastCallKey ?? 0);
+    if (typeof delta.id !== "string" || delta.id === "") return this.#lastCallKey ?? 0;
+    // A new call without an index gets a key no numbered call holds, so no open call is lost.
+    let key = this.#calls.size;
+    while (this.#calls.has(key)) key++;
+    return key;
   }
 
   /** The call a fragment continues; some servers leave out `index`, then the id (or the last call) decides. */

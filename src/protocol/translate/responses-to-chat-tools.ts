@@ -116,13 +116,13 @@ export function chatTools(request: ResponsesCreateRequest, policy: HostedToolPol
   const allowed = allowedTools(request.tool_choice);
   const offered = allowed === undefined ? tools : tools.filter((tool) => allowed.has(tool.function.name));
   const plan: ToolPlan = { names, dropped, echo };
+  const choice = toolChoice(request.tool_choice);
   if (offered.length === 0) {
     if (requiresTool(request.tool_choice)) {
       throw new Untranslatable("tool_choice requires a tool, but no function tool is left.", "tool_choice");
     }
     return plan;
   }
-  const choice = toolChoice(request.tool_choice);
   return {
     ...plan,
     tools: offered,

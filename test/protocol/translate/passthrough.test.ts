@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Passthrough } from "../../../src/protocol/translate/passthrough.js";
+import { validateOpenAI } from "../../helpers/openapi.js";
 import { convert, parseSse } from "./helpers.js";
 
 describe("passthrough", () => {
@@ -28,7 +29,47 @@ describe("passthrough", () => {
       'data: {"error":{"message":"gone","type":"server_error","param":null,"code":"upstream_failed"}}\n\n',
     ],
     ["anthropic", 'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"gone"}}\n\n'],
+    [
+      "responses",
+      'event: error\ndata: {"type":"error","code":"upstream_failed","message":"gone","param":null,"sequence_number":0}\n\n',
+    ],
   ] as const)("fail() speaks %s", (protocol, frame) => {
     expect(new Passthrough(protocol, "/").stream().fail(502, "gone")).toEqual([frame]);
+  });
+
+  describe("responses", () => {
+    const created = '{"type":"response.created","sequence_number":0,"response":{"id":"resp_1"}}';
+    const delta =
+      '{"type":"response.output_text.delta","sequence_number":7,"delta":"\\"sequence_number\\":99"}';
+    const completed = '{"type":"response.completed","sequence_number":8,"response":{"id":"resp_1"}}';
+
+    it("writes named events, naming those a backend left unnamed after their type", () => {
+      const converter = new Passthrough("responses", "/v1/responses").stream();
+      expect(converter.event({ event: "response.created", data: created })).toEqual([
+        `event: response.created\ndata: ${created}\n\n`,
+      ]);
+      expect(converter.event({ data: delta })).toEqual([
+        `event: response.output_text.delta\ndata: ${delta}\n\n`,
+      ]);
+    });
+
+    it("numbers its error event after the last event seen (text inside strings does not count)", () => {
+      const converter = new Passthrough("responses", "/v1/responses").stream();
+      converter.event({ event: "response.created", data: created });
+      converter.event({ event: "response.output_text.delta", data: delta });
+      const [frame] = converter.fail(502, "gone");
+      const event = JSON.parse(parseSse([frame!])[0]!.data) as { sequence_number: number };
+      expect(event.sequence_number).toBe(8);
+      validateOpenAI("ResponseStreamEvent", event);
+    });
+
+    it.each(["response.completed", "response.incomplete", "response.failed"])(
+      "adds nothing after %s",
+      (type) => {
+        const converter = new Passthrough("responses", "/v1/responses").stream();
+        converter.event({ event: type, data: completed.replace("response.completed", type) });
+        expect(converter.fail(502, "gone")).toEqual([]);
+      },
+    );
   });
 });
