@@ -18,12 +18,19 @@ let config: ReturnType<typeof writeTempConfig>;
 
 beforeAll(async () => {
   let anthropicKind: CliProcess;
-  [chatKind, anthropicKind] = await Promise.all([
+  let stickyOne: CliProcess;
+  let stickyTwo: CliProcess;
+  [chatKind, anthropicKind, stickyOne, stickyTwo] = await Promise.all([
     startCli(["mock", "--port", "0", "--id", "oa", "--models", "oa-model", "--reasoning", "none"]),
     startCli(["mock", "--port", "0", "--id", "an", "--models", "claude-mock"]),
+    startCli(["mock", "--port", "0", "--id", "s1", "--models", "sticky-model"]),
+    startCli(["mock", "--port", "0", "--id", "s2", "--models", "sticky-model"]),
   ]);
   config = writeTempConfig({
+    strategy: "sticky",
     backends: [
+      { name: "s1", url: stickyOne.ready[0]!.url, models: ["sticky-model"] },
+      { name: "s2", url: stickyTwo.ready[0]!.url, models: ["sticky-model"] },
       { name: "oa", url: chatKind.ready[0]!.url, models: ["oa-model"], kind: "openai" },
       { name: "an", url: anthropicKind.ready[0]!.url, models: ["claude-mock"], kind: "anthropic" },
     ],
@@ -142,6 +149,22 @@ describe("a stored conversation", () => {
       `${base}/v1/responses/${right.id}/input_items?order=asc`,
     );
     expect(items.body.data).toHaveLength(3);
+  });
+
+  it("sends every turn of a chain to the same backend under sticky routing", async () => {
+    const nodes = new Set<string | null>();
+    let previous: string | undefined;
+    for (let turn = 0; turn < 6; turn++) {
+      const answer = await postJson<{ id: string }>(`${base}/v1/responses`, {
+        model: "sticky-model",
+        input: `turn ${turn}`,
+        ...(previous ? { previous_response_id: previous } : {}),
+      });
+      expect(answer.status).toBe(200);
+      nodes.add(answer.headers.get("x-routed-node"));
+      previous = answer.body.id;
+    }
+    expect(nodes.size).toBe(1);
   });
 
   it("keeps nothing with store: false", async () => {

@@ -80,8 +80,9 @@ async function handleResponses(
     forcedNode: hints.forcedNode,
     debug: hints.debug,
     resume: false,
-    // The prompt-cache key names a conversation: its turns land where its prefix is warm.
-    sessionKey: body.prompt_cache_key ?? body.user ?? hints.sessionHeader,
+    // The prompt-cache key names a conversation, and so does a stored chain's first item: its
+    // turns land where its prefix is warm.
+    sessionKey: body.prompt_cache_key ?? chainKey(stored) ?? body.user ?? hints.sessionHeader,
     responses: {
       previousResponseId: previousId,
       store: keep,
@@ -94,6 +95,12 @@ async function handleResponses(
         : undefined,
     },
   });
+}
+
+/** The id of a stored conversation's first item: the same on every turn of one chain. */
+function chainKey(conversation: readonly ResponseItem[]): string | undefined {
+  const first = conversation[0]?.id;
+  return typeof first === "string" ? first : undefined;
 }
 
 /** The conversation `previous_response_id` continues: 404 in OpenAI's shape when it is not stored. */
