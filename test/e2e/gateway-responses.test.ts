@@ -20,17 +20,20 @@ beforeAll(async () => {
   let anthropicKind: CliProcess;
   let stickyOne: CliProcess;
   let stickyTwo: CliProcess;
-  [chatKind, anthropicKind, stickyOne, stickyTwo] = await Promise.all([
+  let thinker: CliProcess;
+  [chatKind, anthropicKind, stickyOne, stickyTwo, thinker] = await Promise.all([
     startCli(["mock", "--port", "0", "--id", "oa", "--models", "oa-model", "--reasoning", "none"]),
     startCli(["mock", "--port", "0", "--id", "an", "--models", "claude-mock"]),
     startCli(["mock", "--port", "0", "--id", "s1", "--models", "sticky-model"]),
     startCli(["mock", "--port", "0", "--id", "s2", "--models", "sticky-model"]),
+    startCli(["mock", "--port", "0", "--id", "th", "--models", "thinker", "--reasoning", "think"]),
   ]);
   config = writeTempConfig({
     strategy: "sticky",
     backends: [
       { name: "s1", url: stickyOne.ready[0]!.url, models: ["sticky-model"] },
       { name: "s2", url: stickyTwo.ready[0]!.url, models: ["sticky-model"] },
+      { name: "th", url: thinker.ready[0]!.url, models: ["thinker"], model_type: "qwen3" },
       { name: "oa", url: chatKind.ready[0]!.url, models: ["oa-model"], kind: "openai" },
       { name: "an", url: anthropicKind.ready[0]!.url, models: ["claude-mock"], kind: "anthropic" },
     ],
@@ -106,6 +109,42 @@ describe.each([
     const stream = openai.responses.stream({ model, input: "hello", store: false });
     const final = await stream.finalResponse();
     expect(final.output_text).toBe(`[backend=${id} version=0] hello`);
+  });
+});
+
+describe("reasoning", () => {
+  it("of a <think> model comes as a reasoning item before the answer, never inside it", async () => {
+    const response = await openai.responses.create({ model: "thinker", input: "hello", store: false });
+    expect(response.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+    expect(response.output_text).toBe("[backend=th version=0] hello");
+    const reasoning = response.output[0] as { content?: Array<{ text: string }> };
+    expect(reasoning.content?.[0]?.text.length).toBeGreaterThan(0);
+  });
+
+  it("goes to a stateless client sealed, and comes back accepted; a tampered blob is ignored", async () => {
+    const first = await openai.responses.create({
+      model: "thinker",
+      input: "hello",
+      store: false,
+      include: ["reasoning.encrypted_content"],
+    });
+    const reasoning = first.output[0] as { type: string; encrypted_content?: string };
+    expect(reasoning.type).toBe("reasoning");
+    expect(reasoning.encrypted_content).toMatch(/^[\w-]+$/);
+    const tampered = { ...reasoning, encrypted_content: `${reasoning.encrypted_content!.slice(0, -2)}xx` };
+    for (const item of [reasoning, tampered]) {
+      const next = await openai.responses.create({
+        model: "thinker",
+        store: false,
+        input: [
+          { role: "user", content: "hello" },
+          item as never,
+          ...first.output.slice(1),
+          { role: "user", content: "and again" },
+        ] as never,
+      });
+      expect(next.output_text).toBe("[backend=th version=0] and again");
+    }
   });
 });
 
