@@ -3,8 +3,14 @@
  * answer starts (response headers accepted from a backend), however many attempts it takes;
  * `attempt_timeout` caps each attempt within it, so a hung backend can be left for another one in
  * time. Each attempt gets `min(attempt_timeout, time left)`, and a retry starts only with at least
- * MIN_RETRY_MS left. Once an answer has started, the deadline no longer applies: a stream is limited
- * by the idle gap allowed between body chunks, not by its length.
+ * MIN_RETRY_MS left. A streaming request's attempts are tightened further by `first_byte_timeout`:
+ * a live backend sends a stream's headers as soon as it starts it, so a longer silence is a stall,
+ * not a long answer. It tightens the one attempt budget rather than adding a deadline of its own, so
+ * an attempt still costs one timer, and since the budget ends when the headers come, a started
+ * stream is never cut by it. A non-streamed answer starts only when it is complete, so there
+ * silence says nothing and only `attempt_timeout` applies. Once an answer has started, the deadline
+ * no longer applies: a stream is limited by the idle gap allowed between body chunks, not by its
+ * length.
  * @module
  */
 import type { GatewayConfig } from "../config/schema.js";
@@ -34,12 +40,13 @@ export class RequestDeadline {
     this.#attemptLimitMs = attemptLimitMs;
   }
 
-  /** The deadline of a request arriving now, from the settings (seconds, 0 meaning none). */
-  static start(
-    config: Pick<GatewayConfig, "request_timeout" | "attempt_timeout">,
-    clock: Clock = monotonic,
-  ): RequestDeadline {
-    return new RequestDeadline(limitMs(config.request_timeout), limitMs(config.attempt_timeout), clock);
+  /**
+   * The deadline of a request arriving now, from the settings (seconds, 0 meaning none); a
+   * streaming request's attempts are also held to `first_byte_timeout`.
+   */
+  static start(config: TimeoutSettings, stream = false, clock: Clock = monotonic): RequestDeadline {
+    const attemptLimitMs = stream ? streamAttemptLimitMs(config) : limitMs(config.attempt_timeout);
+    return new RequestDeadline(limitMs(config.request_timeout), attemptLimitMs, clock);
   }
 
   remainingMs(): number {
@@ -61,11 +68,22 @@ export class RequestDeadline {
   }
 }
 
-/** The wait for a continuation's answer (stream resume): past the deadline, only the attempt limit. */
-export function continuationBudgetMs(
-  config: Pick<GatewayConfig, "request_timeout" | "attempt_timeout">,
-): number {
-  return limitMs(config.attempt_timeout > 0 ? config.attempt_timeout : config.request_timeout);
+/**
+ * The wait for a continuation's answer (stream resume): past the deadline, only the attempt limit
+ * of a streaming attempt, else `request_timeout`.
+ */
+export function continuationBudgetMs(config: TimeoutSettings): number {
+  const limit = streamAttemptLimitMs(config);
+  return Number.isFinite(limit) ? limit : limitMs(config.request_timeout);
+}
+
+/** The settings a deadline reads; `first_byte_timeout` absent reads as off. */
+export type TimeoutSettings = Pick<GatewayConfig, "request_timeout" | "attempt_timeout"> &
+  Partial<Pick<GatewayConfig, "first_byte_timeout">>;
+
+/** A streaming attempt's own limit: the smaller of `attempt_timeout` and `first_byte_timeout`. */
+function streamAttemptLimitMs(config: TimeoutSettings): number {
+  return Math.min(limitMs(config.attempt_timeout), limitMs(config.first_byte_timeout ?? 0));
 }
 
 /** undici's spelling of a timeout: milliseconds, 0 for none. */

@@ -94,7 +94,7 @@ export async function proxy(
   const routing = { model, sessionKey: proxied.sessionKey, promptPrefix: proxied.fields.promptPrefix };
   const tried = new Set<string>();
   const failures: AttemptFailure[] = [];
-  const deadline = RequestDeadline.start(ctx.config);
+  const deadline = RequestDeadline.start(ctx.config, proxied.fields.stream);
   // A wait for capacity ends at queue_timeout (429), or earlier at the request's deadline (504).
   const queueTimeoutAt = performance.now() + ctx.config.queue_timeout * 1000;
   const queueDeadline = Math.min(queueTimeoutAt, deadline.at);

@@ -17,7 +17,7 @@ function manualClock(start = 1_000) {
 describe("RequestDeadline", () => {
   it("gives each attempt the smaller of attempt_timeout and the time left", () => {
     const clock = manualClock();
-    const deadline = RequestDeadline.start({ request_timeout: 2, attempt_timeout: 0.5 }, clock.now);
+    const deadline = RequestDeadline.start({ request_timeout: 2, attempt_timeout: 0.5 }, false, clock.now);
     expect(deadline.attemptBudgetMs()).toBe(500);
     clock.advance(500);
     expect(deadline.attemptBudgetMs()).toBe(500);
@@ -28,7 +28,7 @@ describe("RequestDeadline", () => {
 
   it("without attempt_timeout, the first attempt may use the whole deadline, and a retry only what is left", () => {
     const clock = manualClock();
-    const deadline = RequestDeadline.start({ request_timeout: 2, attempt_timeout: 0 }, clock.now);
+    const deadline = RequestDeadline.start({ request_timeout: 2, attempt_timeout: 0 }, false, clock.now);
     expect(deadline.attemptBudgetMs()).toBe(2_000);
     clock.advance(1_900);
     expect(deadline.attemptBudgetMs()).toBe(100);
@@ -36,7 +36,7 @@ describe("RequestDeadline", () => {
 
   it("starts no retry with less than MIN_RETRY_MS left, and is expired at the deadline", () => {
     const clock = manualClock();
-    const deadline = RequestDeadline.start({ request_timeout: 1, attempt_timeout: 0 }, clock.now);
+    const deadline = RequestDeadline.start({ request_timeout: 1, attempt_timeout: 0 }, false, clock.now);
     clock.advance(1_000 - MIN_RETRY_MS);
     expect(deadline.allowsRetry()).toBe(true);
     expect(deadline.expired()).toBe(false);
@@ -50,13 +50,32 @@ describe("RequestDeadline", () => {
 
   it("a request_timeout of 0 means no deadline: attempts are limited by attempt_timeout alone", () => {
     const clock = manualClock();
-    const unbounded = RequestDeadline.start({ request_timeout: 0, attempt_timeout: 0 }, clock.now);
+    const unbounded = RequestDeadline.start({ request_timeout: 0, attempt_timeout: 0 }, false, clock.now);
     clock.advance(10 ** 9);
     expect(unbounded.attemptBudgetMs()).toBe(Number.POSITIVE_INFINITY);
     expect(unbounded.allowsRetry()).toBe(true);
     expect(unbounded.expired()).toBe(false);
-    const perAttempt = RequestDeadline.start({ request_timeout: 0, attempt_timeout: 3 }, clock.now);
+    const perAttempt = RequestDeadline.start({ request_timeout: 0, attempt_timeout: 3 }, false, clock.now);
     expect(perAttempt.attemptBudgetMs()).toBe(3_000);
+  });
+
+  it("holds a streaming request's attempts to first_byte_timeout, and only those", () => {
+    const clock = manualClock();
+    const settings = { request_timeout: 10, attempt_timeout: 0, first_byte_timeout: 0.5 };
+    const streamed = RequestDeadline.start(settings, true, clock.now);
+    expect(streamed.attemptBudgetMs()).toBe(500);
+    clock.advance(9_800);
+    expect(streamed.attemptBudgetMs()).toBe(200);
+    // A non-streamed answer starts only when complete: its wait for headers says nothing.
+    expect(RequestDeadline.start(settings, false, clock.now).attemptBudgetMs()).toBe(10_000);
+  });
+
+  it("takes the smaller of attempt_timeout and first_byte_timeout; 0 turns first_byte_timeout off", () => {
+    const clock = manualClock();
+    const tighter = { request_timeout: 10, attempt_timeout: 0.3, first_byte_timeout: 0.5 };
+    expect(RequestDeadline.start(tighter, true, clock.now).attemptBudgetMs()).toBe(300);
+    const off = { request_timeout: 10, attempt_timeout: 0, first_byte_timeout: 0 };
+    expect(RequestDeadline.start(off, true, clock.now).attemptBudgetMs()).toBe(10_000);
   });
 });
 
@@ -67,10 +86,16 @@ describe("timeouts handed to undici", () => {
     expect(undiciTimeout(1_234.2)).toBe(1_235);
   });
 
-  it("a continuation waits attempt_timeout, else request_timeout", () => {
+  it("a continuation waits the smaller of attempt_timeout and first_byte_timeout, else request_timeout", () => {
     expect(continuationBudgetMs({ request_timeout: 5, attempt_timeout: 2 })).toBe(2_000);
     expect(continuationBudgetMs({ request_timeout: 5, attempt_timeout: 0 })).toBe(5_000);
     expect(continuationBudgetMs({ request_timeout: 0, attempt_timeout: 0 })).toBe(Number.POSITIVE_INFINITY);
+    expect(continuationBudgetMs({ request_timeout: 5, attempt_timeout: 2, first_byte_timeout: 1 })).toBe(
+      1_000,
+    );
+    expect(continuationBudgetMs({ request_timeout: 5, attempt_timeout: 0, first_byte_timeout: 1 })).toBe(
+      1_000,
+    );
   });
 });
 
