@@ -247,6 +247,8 @@ function noBackendError(
   const now = performance.now();
   const later = serving.map((backend) => waitingFor(backend, now)).filter((entry) => entry !== undefined);
   const waits = serving.map((backend) => backend.circuit.retryAfterMs).filter((ms) => ms > 0);
+  for (const backend of serving)
+    if (backend.outlier.ejected(now)) waits.push(backend.outlier.ejectedForMs(now));
   for (const entry of later) waits.push(entry.until - now);
   const retryAfter = retryAfterSeconds(waits.length > 0 ? Math.min(...waits) : undefined);
   const why = selection?.excluded.length ? ` (${selection.excluded.join(", ")})` : "";
@@ -309,6 +311,7 @@ function select(
     else if (!backend.healthy) selection.excluded.push(`${backend.id}: unhealthy`);
     else if (!backend.circuit.canAttempt())
       selection.excluded.push(`${backend.id}: circuit ${backend.circuit.state}`);
+    else if (backend.outlier.ejected(now)) selection.excluded.push(`${backend.id}: ejected`);
     else if (!backend.hasCapacity || globallyFull?.has(backend.id)) {
       selection.full.push(backend);
       selection.excluded.push(`${backend.id}: full`);

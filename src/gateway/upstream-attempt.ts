@@ -225,17 +225,33 @@ export class UpstreamAttempt {
       ? `no response within ${formatSeconds(budgetMs)} s`
       : describeUpstreamError(error);
     this.fail(failure);
-    this.#ctx.strategies.for(this.#model).onResult?.(backend.id, "failure", performance.now() - sentAt);
+    const now = performance.now();
+    this.#ctx.strategies.for(this.#model).onResult?.(backend.id, "failure", now - sentAt);
     if (failure === "connect") this.#ctx.health.markUnreachable(backend, cause);
+    if (signal.timedOut) this.#stalled(sentAt, now);
     this.settle("failure");
     const kind = failure === "timeout" || failure === "connect" ? failure : "error";
     return { kind: "failed", failure: { kind, backend: backend.id, cause } };
   }
 
+  /** No headers within the budget: an outlier while its peers answer (routing/outlier.ts). */
+  #stalled(sentAt: number, now: number): void {
+    const { backend } = this;
+    if (!backend.outlier.onStall(sentAt, now, this.#ctx.registry.serving(this.#model))) return;
+    this.#ctx.metrics.ejections.inc(1, backend.id);
+    this.#ctx.logger.warn(
+      { backend: backend.id, ejectedForMs: Math.round(backend.outlier.ejectedForMs(now)) },
+      "backend ejected: its requests stall while its peers answer",
+    );
+  }
+
   /** An answer that is the client's (no await: the hot path), or a refusal to read and retry on. */
   #answered(response: Dispatcher.ResponseData, signal: AttemptSignal, sentAt: number): Sent | Promise<Sent> {
     const { backend } = this;
-    const ttfbMs = performance.now() - sentAt;
+    const now = performance.now();
+    // Any status is the backend answering: whatever stalled before, its inference path is alive.
+    backend.outlier.onAnswer(now);
+    const ttfbMs = now - sentAt;
     this.#ctx.metrics.upstreamTtfb.observe(ttfbMs / 1000, backend.id);
     const strategy = this.#ctx.strategies.for(this.#model);
     const status = response.statusCode;
