@@ -235,7 +235,7 @@ export const GATEWAY_OPTIONS = defineOptions({
     flag: "--first-byte-timeout <seconds>",
     env: ["SWITCHYARD_FIRST_BYTE_TIMEOUT"],
     envReadByCaller: true,
-    help: "longest a streaming attempt waits for the backend's response headers before retrying on another, within request_timeout; a started stream is never cut by it (0: off)",
+    help: "longest a streaming attempt waits for the backend's response headers before retrying on another, within request_timeout; a started stream is never cut by it, a longer non-streamed wait only counts towards ejecting the backend (0: off)",
   },
   connect_timeout: {
     type: seconds.default(10),

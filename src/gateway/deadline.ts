@@ -7,8 +7,9 @@
  * a live backend sends a stream's headers as soon as it starts it, so a longer silence is a stall,
  * not a long answer. It tightens the one attempt budget rather than adding a deadline of its own, so
  * an attempt still costs one timer, and since the budget ends when the headers come, a started
- * stream is never cut by it. A non-streamed answer starts only when it is complete, so there
- * silence says nothing and only `attempt_timeout` applies. Once an answer has started, the deadline
+ * stream is never cut by it. A non-streamed answer starts only when it is complete, so there a
+ * silence that long does not end the attempt (only `attempt_timeout` does); it is reported as a
+ * stall for outlier detection (routing/outlier.ts) on the same timer. Once an answer has started, the deadline
  * no longer applies: a stream is limited by the idle gap allowed between body chunks, not by its
  * length.
  * @module
@@ -33,11 +34,23 @@ export class RequestDeadline {
   readonly #clock: Clock;
   /** Most milliseconds one attempt may wait for its answer to start; Infinity: only the deadline. */
   readonly #attemptLimitMs: number;
+  /**
+   * After how many milliseconds without an answer an attempt that goes on waiting is reported as a
+   * stall (a non-streamed request's `first_byte_timeout`); Infinity: never, as when the budget
+   * itself ends at the stall.
+   */
+  readonly stallMs: number;
 
-  constructor(requestTimeoutMs: number, attemptLimitMs: number, clock: Clock = monotonic) {
+  constructor(
+    requestTimeoutMs: number,
+    attemptLimitMs: number,
+    clock: Clock = monotonic,
+    stallMs = Number.POSITIVE_INFINITY,
+  ) {
     this.#clock = clock;
     this.at = clock() + requestTimeoutMs;
     this.#attemptLimitMs = attemptLimitMs;
+    this.stallMs = stallMs;
   }
 
   /**
@@ -45,8 +58,10 @@ export class RequestDeadline {
    * streaming request's attempts are also held to `first_byte_timeout`.
    */
   static start(config: TimeoutSettings, stream = false, clock: Clock = monotonic): RequestDeadline {
-    const attemptLimitMs = stream ? streamAttemptLimitMs(config) : limitMs(config.attempt_timeout);
-    return new RequestDeadline(limitMs(config.request_timeout), attemptLimitMs, clock);
+    const requestMs = limitMs(config.request_timeout);
+    if (stream) return new RequestDeadline(requestMs, streamAttemptLimitMs(config), clock);
+    const stallMs = limitMs(config.first_byte_timeout ?? 0);
+    return new RequestDeadline(requestMs, limitMs(config.attempt_timeout), clock, stallMs);
   }
 
   remainingMs(): number {
@@ -91,10 +106,16 @@ export function undiciTimeout(ms: number): number {
   return Number.isFinite(ms) ? Math.max(1, Math.ceil(ms)) : 0;
 }
 
+/** Told when an attempt that goes on waiting has waited `stallMs` for its answer to start. */
+export interface StallWatcher {
+  onStall(): void;
+}
+
 /**
  * The abort signal of one attempt's upstream calls: fires when the client leaves, or when the
  * attempt's budget runs out before its answer started (then `timedOut` is set). undici takes it like
- * the request's ClientGone.
+ * the request's ClientGone. With a `stallMs` below the budget, the same timer first tells the
+ * watcher of the stall, then runs on to the budget.
  * undici's own headers timeout cannot stand in for it: undici runs that on coarse timers (about
  * half a second to a second late), and it does not cover opening the connection.
  */
@@ -103,25 +124,43 @@ export class AttemptSignal extends ClientGone {
   readonly #client: ClientGone;
   readonly #forward = () => this.abort();
   #timer: NodeJS.Timeout | undefined;
+  /** Set while the timer runs to the stall: what is left of the budget after it, and who to tell. */
+  #watcher: StallWatcher | undefined;
+  #afterStallMs = 0;
 
-  constructor(client: ClientGone, budgetMs: number) {
+  constructor(
+    client: ClientGone,
+    budgetMs: number,
+    stallMs = Number.POSITIVE_INFINITY,
+    watcher?: StallWatcher,
+  ) {
     super();
     this.#client = client;
     if (client.aborted) this.aborted = true;
     // `on`, not `once`: abort() runs once by itself, and dispose() removes the listener without
     // the wrapper `once` would allocate on every attempt.
     else client.on("abort", this.#forward);
-    if (Number.isFinite(budgetMs)) {
-      this.#timer = setTimeout(
-        () => {
-          if (this.aborted) return;
-          this.timedOut = true;
-          this.abort();
-        },
-        Math.max(0, budgetMs),
-      );
+    let firstMs = budgetMs;
+    if (watcher && stallMs < budgetMs) {
+      this.#watcher = watcher;
+      this.#afterStallMs = budgetMs - stallMs;
+      firstMs = stallMs;
     }
+    if (Number.isFinite(firstMs)) this.#timer = setTimeout(this.#expire, Math.max(0, firstMs));
   }
+
+  readonly #expire = () => {
+    if (this.aborted) return;
+    const watcher = this.#watcher;
+    if (watcher) {
+      this.#watcher = undefined;
+      if (Number.isFinite(this.#afterStallMs)) this.#timer = setTimeout(this.#expire, this.#afterStallMs);
+      watcher.onStall();
+      return;
+    }
+    this.timedOut = true;
+    this.abort();
+  };
 
   /** The answer started: from now on only the client leaving aborts it. */
   disarm(): void {

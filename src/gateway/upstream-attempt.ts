@@ -24,7 +24,7 @@ import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors
 import type { KeyPool } from "../upstream/key-pool.js";
 import { noteAttempt } from "./access-log.js";
 import type { GatewayContext } from "./context.js";
-import { AttemptSignal, undiciTimeout } from "./deadline.js";
+import { AttemptSignal, type StallWatcher, undiciTimeout } from "./deadline.js";
 import { logBrokenAnswer } from "./failure-log.js";
 import type { RelayOutcome } from "./relay.js";
 import { type RespondOptions, respond } from "./respond.js";
@@ -50,6 +50,11 @@ export interface UpstreamCall {
   body: Buffer | string;
   /** Longest wait for the answer to start, in milliseconds; Infinity: no limit. */
   budgetMs: number;
+  /**
+   * A wait this long for the answer to start is a stall for outlier detection even though the
+   * attempt goes on (RequestDeadline.stallMs); absent or Infinity: only the budget running out is.
+   */
+  stallMs?: number;
 }
 
 export type Sent =
@@ -66,7 +71,7 @@ export type Answer = Omit<RespondOptions, "raw" | "response" | "onBroken">;
 
 type Phase = "new" | "held" | "settled";
 
-export class UpstreamAttempt {
+export class UpstreamAttempt implements StallWatcher {
   readonly backend: BackendState;
   readonly #ctx: GatewayContext;
   readonly #request: FastifyRequest;
@@ -77,6 +82,8 @@ export class UpstreamAttempt {
   #renewal: NodeJS.Timeout | undefined;
   #signal: AttemptSignal | undefined;
   #failureCounted = false;
+  /** When the upstream call went out (performance.now()). */
+  #sentAt = 0;
 
   constructor(
     ctx: GatewayContext,
@@ -142,12 +149,13 @@ export class UpstreamAttempt {
   async send(call: UpstreamCall): Promise<Sent> {
     this.#assertHeld("send");
     const { backend } = this;
-    const signal = new AttemptSignal(this.#clientGone, call.budgetMs);
+    const signal = new AttemptSignal(this.#clientGone, call.budgetMs, call.stallMs, this);
     this.#signal = signal;
     const headersTimeout = undiciTimeout(call.budgetMs);
     // A started body may fall silent between chunks this long (a stream is not cut by the deadline).
     const bodyTimeout = undiciTimeout(this.#ctx.config.request_timeout * 1000);
     const sentAt = performance.now();
+    this.#sentAt = sentAt;
     const pool = backend.keyPool;
     // Only a pooled backend rotates keys: the common case allocates no set.
     const triedKeys = pool ? new Set<string>() : undefined;
@@ -234,7 +242,12 @@ export class UpstreamAttempt {
     return { kind: "failed", failure: { kind, backend: backend.id, cause } };
   }
 
-  /** No headers within the budget: an outlier while its peers answer (routing/outlier.ts). */
+  /** The call goes on waiting for its answer past `stallMs` (AttemptSignal). */
+  onStall(): void {
+    if (this.#phase === "held") this.#stalled(this.#sentAt, performance.now());
+  }
+
+  /** No headers within the budget or `stallMs`: an outlier while its peers answer (routing/outlier.ts). */
   #stalled(sentAt: number, now: number): void {
     const { backend } = this;
     if (!backend.outlier.onStall(sentAt, now, this.#ctx.registry.serving(this.#model))) return;

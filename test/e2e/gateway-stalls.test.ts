@@ -1,12 +1,13 @@
 /**
  * A frozen backend (accepts requests, never answers) among three for one model: streaming clients
- * are moved off it after `first_byte_timeout`, and once its stalls are seen next to answering peers
- * it is ejected and gets no new requests. Real gateway and mock processes; the assertions are on
- * outcomes and counts (which backend served what, how many attempts timed out), not on timings.
+ * are moved off it after `first_byte_timeout`, non-streamed ones after `attempt_timeout` (their
+ * answer starts only when complete), and once its stalls are seen next to answering peers it is
+ * ejected and gets no new requests. Real gateway and mock processes; the assertions are on outcomes
+ * and counts (which backend served what, how many attempts timed out), not on timings.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliProcess, startCli, stopAll } from "../helpers/cli-process.js";
-import { getJson } from "../helpers/http.js";
+import { eventually, getJson } from "../helpers/http.js";
 import { parsePrometheusText, sumSamples } from "../helpers/prometheus.js";
 
 afterAll(stopAll);
@@ -27,30 +28,39 @@ interface StatusBody {
   backends: { name: string; ejected: boolean; ejected_for_s: number; ejections: number; inflight: number }[];
 }
 
-/** One streaming chat request, read to its end. */
-async function streamedChat(gateway: CliProcess) {
+/** One chat request, read to its end. */
+async function chat(gateway: CliProcess, stream: boolean) {
   const response = await fetch(`${url(gateway)}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      model: "mock-model",
-      stream: true,
-      messages: [{ role: "user", content: "hello" }],
-    }),
+    body: JSON.stringify({ model: "mock-model", stream, messages: [{ role: "user", content: "hello" }] }),
   });
   const text = await response.text();
   return { status: response.status, node: response.headers.get("x-routed-node"), text };
 }
 
-const wave = (gateway: CliProcess) =>
-  Promise.all(Array.from({ length: CLIENTS }, () => streamedChat(gateway)));
+const wave = (gateway: CliProcess, stream: boolean) =>
+  Promise.all(Array.from({ length: CLIENTS }, () => chat(gateway, stream)));
+
+const modes = [
+  { clients: "streaming", stream: true, args: [] as string[], complete: "data: [DONE]", waits: false },
+  // Not cut at first_byte_timeout (a long answer would be), but reported as a stall at it: the
+  // backend is ejected while its requests still wait for attempt_timeout.
+  {
+    clients: "non-streamed",
+    stream: false,
+    args: ["--attempt-timeout", "3"],
+    complete: '"chat.completion"',
+    waits: true,
+  },
+];
 
 async function metrics(gateway: CliProcess) {
   const response = await fetch(`${url(gateway)}/metrics`);
   return parsePrometheusText(await response.text());
 }
 
-describe("one frozen backend of three, streaming clients", () => {
+describe.each(modes)("one frozen backend of three, $clients clients", ({ stream, args, complete, waits }) => {
   let good: CliProcess[];
   let frozen: CliProcess;
   let gateway: CliProcess;
@@ -79,22 +89,32 @@ describe("one frozen backend of three, streaming clients", () => {
       "600",
       "--health-interval",
       "0",
+      ...args,
       ...[...good, frozen].flatMap(backendFlag),
     ]);
   });
 
   it("answers every client from the good backends, each stalled attempt retried once elsewhere", async () => {
-    const answers = await wave(gateway);
+    const answering = wave(gateway, stream);
+    if (waits) {
+      const frozenNow = async () =>
+        (await getJson<StatusBody>(`${url(gateway)}/status`)).body.backends.find(
+          (backend) => backend.name === "frozen",
+        )!;
+      await eventually(async () => (await frozenNow()).ejected);
+      expect((await frozenNow()).inflight).toBeGreaterThan(0);
+    }
+    const answers = await answering;
     expect(answers.map((answer) => answer.status)).toEqual(Array(CLIENTS).fill(200));
     for (const answer of answers) {
       expect(answer.node).toMatch(/^g[12]$/);
-      expect(answer.text).toContain("data: [DONE]");
+      expect(answer.text).toContain(complete);
     }
     const stalled = await chatRequests(frozen);
     // Round robin sent the frozen backend its share before anything was known about it.
     expect(stalled).toBeGreaterThan(0);
     const samples = await metrics(gateway);
-    // Each request the frozen backend took timed out once (first_byte_timeout) and was retried.
+    // Each request the frozen backend took timed out once and was retried.
     expect(
       sumSamples(samples, "switchyard_upstream_failures_total", { backend: "frozen", reason: "timeout" }),
     ).toBe(stalled);
@@ -121,7 +141,7 @@ describe("one frozen backend of three, streaming clients", () => {
   it("sends no new request to the ejected backend: the next clients are answered at the first attempt", async () => {
     const stalledBefore = await chatRequests(frozen);
     const retriesBefore = sumSamples(await metrics(gateway), "switchyard_retries_total");
-    const answers = await wave(gateway);
+    const answers = await wave(gateway, stream);
     expect(answers.map((answer) => answer.status)).toEqual(Array(CLIENTS).fill(200));
     expect(new Set(answers.map((answer) => answer.node))).toEqual(new Set(["g1", "g2"]));
     expect(await chatRequests(frozen)).toBe(stalledBefore);

@@ -66,8 +66,11 @@ describe("RequestDeadline", () => {
     expect(streamed.attemptBudgetMs()).toBe(500);
     clock.advance(9_800);
     expect(streamed.attemptBudgetMs()).toBe(200);
-    // A non-streamed answer starts only when complete: its wait for headers says nothing.
-    expect(RequestDeadline.start(settings, false, clock.now).attemptBudgetMs()).toBe(10_000);
+    expect(streamed.stallMs).toBe(Number.POSITIVE_INFINITY);
+    // A non-streamed answer starts only when complete: its wait is not cut, only reported as a stall.
+    const whole = RequestDeadline.start(settings, false, clock.now);
+    expect(whole.attemptBudgetMs()).toBe(10_000);
+    expect(whole.stallMs).toBe(500);
   });
 
   it("takes the smaller of attempt_timeout and first_byte_timeout; 0 turns first_byte_timeout off", () => {
@@ -141,6 +144,49 @@ describe("AttemptSignal", () => {
     vi.advanceTimersByTime(200);
     expect(signal.timedOut).toBe(false);
     signal.dispose();
+  });
+
+  it("tells the watcher of a stall, then runs on to the budget", () => {
+    vi.useFakeTimers();
+    const onStall = vi.fn();
+    const signal = new AttemptSignal(new ClientGone(), 1_000, 300, { onStall });
+    vi.advanceTimersByTime(299);
+    expect(onStall).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(onStall).toHaveBeenCalledOnce();
+    expect(signal.aborted).toBe(false);
+    vi.advanceTimersByTime(699);
+    expect(signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(signal.timedOut).toBe(true);
+    expect(onStall).toHaveBeenCalledOnce();
+    signal.dispose();
+  });
+
+  it("without a budget, reports the stall and sets no timer after it", () => {
+    vi.useFakeTimers();
+    const onStall = vi.fn();
+    const signal = new AttemptSignal(new ClientGone(), Number.POSITIVE_INFINITY, 300, { onStall });
+    vi.advanceTimersByTime(300);
+    expect(onStall).toHaveBeenCalledOnce();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(signal.aborted).toBe(false);
+    signal.dispose();
+  });
+
+  it("reports no stall once disarmed, nor one at or past the budget (the timeout says it)", () => {
+    vi.useFakeTimers();
+    const onStall = vi.fn();
+    const answered = new AttemptSignal(new ClientGone(), 1_000, 300, { onStall });
+    vi.advanceTimersByTime(100);
+    answered.disarm();
+    vi.advanceTimersByTime(2_000);
+    const late = new AttemptSignal(new ClientGone(), 200, 300, { onStall });
+    vi.advanceTimersByTime(500);
+    expect(late.timedOut).toBe(true);
+    expect(onStall).not.toHaveBeenCalled();
+    answered.dispose();
+    late.dispose();
   });
 
   it("sets no timer without a budget", () => {
