@@ -230,6 +230,13 @@ export const GATEWAY_OPTIONS = defineOptions({
     envReadByCaller: true,
     help: "longest one attempt waits for a backend's answer to start before retrying on another, within request_timeout (0: all the time left)",
   },
+  first_byte_timeout: {
+    type: seconds.default(30),
+    flag: "--first-byte-timeout <seconds>",
+    env: ["SWITCHYARD_FIRST_BYTE_TIMEOUT"],
+    envReadByCaller: true,
+    help: "longest a streaming attempt waits for the backend's response headers before retrying on another, within request_timeout; a started stream is never cut by it, a longer non-streamed wait only counts towards ejecting the backend (0: off)",
+  },
   connect_timeout: {
     type: seconds.default(10),
     flag: "--connect-timeout <seconds>",

@@ -78,6 +78,7 @@ export async function attemptOnce(
       headers: forwardHeaders(request, attempt.client),
       body: forwarded.body,
       budgetMs: attempt.deadline.attemptBudgetMs(),
+      stallMs: attempt.deadline.stallMs,
     };
     if (!translator.pipesBytes) {
       const translated = translator.request({ ...proxied.parsedBody, model: forwarded.model });

@@ -3,8 +3,15 @@
  * answer starts (response headers accepted from a backend), however many attempts it takes;
  * `attempt_timeout` caps each attempt within it, so a hung backend can be left for another one in
  * time. Each attempt gets `min(attempt_timeout, time left)`, and a retry starts only with at least
- * MIN_RETRY_MS left. Once an answer has started, the deadline no longer applies: a stream is limited
- * by the idle gap allowed between body chunks, not by its length.
+ * MIN_RETRY_MS left. A streaming request's attempts are tightened further by `first_byte_timeout`:
+ * a live backend sends a stream's headers as soon as it starts it, so a longer silence is a stall,
+ * not a long answer. It tightens the one attempt budget rather than adding a deadline of its own, so
+ * an attempt still costs one timer, and since the budget ends when the headers come, a started
+ * stream is never cut by it. A non-streamed answer starts only when it is complete, so there a
+ * silence that long does not end the attempt (only `attempt_timeout` does); it is reported as a
+ * stall for outlier detection (routing/outlier.ts) on the same timer. Once an answer has started, the deadline
+ * no longer applies: a stream is limited by the idle gap allowed between body chunks, not by its
+ * length.
  * @module
  */
 import type { GatewayConfig } from "../config/schema.js";
@@ -27,19 +34,34 @@ export class RequestDeadline {
   readonly #clock: Clock;
   /** Most milliseconds one attempt may wait for its answer to start; Infinity: only the deadline. */
   readonly #attemptLimitMs: number;
+  /**
+   * After how many milliseconds without an answer an attempt that goes on waiting is reported as a
+   * stall (a non-streamed request's `first_byte_timeout`); Infinity: never, as when the budget
+   * itself ends at the stall.
+   */
+  readonly stallMs: number;
 
-  constructor(requestTimeoutMs: number, attemptLimitMs: number, clock: Clock = monotonic) {
+  constructor(
+    requestTimeoutMs: number,
+    attemptLimitMs: number,
+    clock: Clock = monotonic,
+    stallMs = Number.POSITIVE_INFINITY,
+  ) {
     this.#clock = clock;
     this.at = clock() + requestTimeoutMs;
     this.#attemptLimitMs = attemptLimitMs;
+    this.stallMs = stallMs;
   }
 
-  /** The deadline of a request arriving now, from the settings (seconds, 0 meaning none). */
-  static start(
-    config: Pick<GatewayConfig, "request_timeout" | "attempt_timeout">,
-    clock: Clock = monotonic,
-  ): RequestDeadline {
-    return new RequestDeadline(limitMs(config.request_timeout), limitMs(config.attempt_timeout), clock);
+  /**
+   * The deadline of a request arriving now, from the settings (seconds, 0 meaning none); a
+   * streaming request's attempts are also held to `first_byte_timeout`.
+   */
+  static start(config: TimeoutSettings, stream = false, clock: Clock = monotonic): RequestDeadline {
+    const requestMs = limitMs(config.request_timeout);
+    if (stream) return new RequestDeadline(requestMs, streamAttemptLimitMs(config), clock);
+    const stallMs = limitMs(config.first_byte_timeout ?? 0);
+    return new RequestDeadline(requestMs, limitMs(config.attempt_timeout), clock, stallMs);
   }
 
   remainingMs(): number {
@@ -61,11 +83,22 @@ export class RequestDeadline {
   }
 }
 
-/** The wait for a continuation's answer (stream resume): past the deadline, only the attempt limit. */
-export function continuationBudgetMs(
-  config: Pick<GatewayConfig, "request_timeout" | "attempt_timeout">,
-): number {
-  return limitMs(config.attempt_timeout > 0 ? config.attempt_timeout : config.request_timeout);
+/**
+ * The wait for a continuation's answer (stream resume): past the deadline, only the attempt limit
+ * of a streaming attempt, else `request_timeout`.
+ */
+export function continuationBudgetMs(config: TimeoutSettings): number {
+  const limit = streamAttemptLimitMs(config);
+  return Number.isFinite(limit) ? limit : limitMs(config.request_timeout);
+}
+
+/** The settings a deadline reads; `first_byte_timeout` absent reads as off. */
+export type TimeoutSettings = Pick<GatewayConfig, "request_timeout" | "attempt_timeout"> &
+  Partial<Pick<GatewayConfig, "first_byte_timeout">>;
+
+/** A streaming attempt's own limit: the smaller of `attempt_timeout` and `first_byte_timeout`. */
+function streamAttemptLimitMs(config: TimeoutSettings): number {
+  return Math.min(limitMs(config.attempt_timeout), limitMs(config.first_byte_timeout ?? 0));
 }
 
 /** undici's spelling of a timeout: milliseconds, 0 for none. */
@@ -73,10 +106,16 @@ export function undiciTimeout(ms: number): number {
   return Number.isFinite(ms) ? Math.max(1, Math.ceil(ms)) : 0;
 }
 
+/** Told when an attempt that goes on waiting has waited `stallMs` for its answer to start. */
+export interface StallWatcher {
+  onStall(): void;
+}
+
 /**
  * The abort signal of one attempt's upstream calls: fires when the client leaves, or when the
  * attempt's budget runs out before its answer started (then `timedOut` is set). undici takes it like
- * the request's ClientGone.
+ * the request's ClientGone. With a `stallMs` below the budget, the same timer first tells the
+ * watcher of the stall, then runs on to the budget.
  * undici's own headers timeout cannot stand in for it: undici runs that on coarse timers (about
  * half a second to a second late), and it does not cover opening the connection.
  */
@@ -85,25 +124,43 @@ export class AttemptSignal extends ClientGone {
   readonly #client: ClientGone;
   readonly #forward = () => this.abort();
   #timer: NodeJS.Timeout | undefined;
+  /** Set while the timer runs to the stall: what is left of the budget after it, and who to tell. */
+  #watcher: StallWatcher | undefined;
+  #afterStallMs = 0;
 
-  constructor(client: ClientGone, budgetMs: number) {
+  constructor(
+    client: ClientGone,
+    budgetMs: number,
+    stallMs = Number.POSITIVE_INFINITY,
+    watcher?: StallWatcher,
+  ) {
     super();
     this.#client = client;
     if (client.aborted) this.aborted = true;
     // `on`, not `once`: abort() runs once by itself, and dispose() removes the listener without
     // the wrapper `once` would allocate on every attempt.
     else client.on("abort", this.#forward);
-    if (Number.isFinite(budgetMs)) {
-      this.#timer = setTimeout(
-        () => {
-          if (this.aborted) return;
-          this.timedOut = true;
-          this.abort();
-        },
-        Math.max(0, budgetMs),
-      );
+    let firstMs = budgetMs;
+    if (watcher && stallMs < budgetMs) {
+      this.#watcher = watcher;
+      this.#afterStallMs = budgetMs - stallMs;
+      firstMs = stallMs;
     }
+    if (Number.isFinite(firstMs)) this.#timer = setTimeout(this.#expire, Math.max(0, firstMs));
   }
+
+  readonly #expire = () => {
+    if (this.aborted) return;
+    const watcher = this.#watcher;
+    if (watcher) {
+      this.#watcher = undefined;
+      if (Number.isFinite(this.#afterStallMs)) this.#timer = setTimeout(this.#expire, this.#afterStallMs);
+      watcher.onStall();
+      return;
+    }
+    this.timedOut = true;
+    this.abort();
+  };
 
   /** The answer started: from now on only the client leaving aborts it. */
   disarm(): void {

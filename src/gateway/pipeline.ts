@@ -94,7 +94,7 @@ export async function proxy(
   const routing = { model, sessionKey: proxied.sessionKey, promptPrefix: proxied.fields.promptPrefix };
   const tried = new Set<string>();
   const failures: AttemptFailure[] = [];
-  const deadline = RequestDeadline.start(ctx.config);
+  const deadline = RequestDeadline.start(ctx.config, proxied.fields.stream);
   // A wait for capacity ends at queue_timeout (429), or earlier at the request's deadline (504).
   const queueTimeoutAt = performance.now() + ctx.config.queue_timeout * 1000;
   const queueDeadline = Math.min(queueTimeoutAt, deadline.at);
@@ -247,6 +247,8 @@ function noBackendError(
   const now = performance.now();
   const later = serving.map((backend) => waitingFor(backend, now)).filter((entry) => entry !== undefined);
   const waits = serving.map((backend) => backend.circuit.retryAfterMs).filter((ms) => ms > 0);
+  for (const backend of serving)
+    if (backend.outlier.ejected(now)) waits.push(backend.outlier.ejectedForMs(now));
   for (const entry of later) waits.push(entry.until - now);
   const retryAfter = retryAfterSeconds(waits.length > 0 ? Math.min(...waits) : undefined);
   const why = selection?.excluded.length ? ` (${selection.excluded.join(", ")})` : "";
@@ -309,6 +311,7 @@ function select(
     else if (!backend.healthy) selection.excluded.push(`${backend.id}: unhealthy`);
     else if (!backend.circuit.canAttempt())
       selection.excluded.push(`${backend.id}: circuit ${backend.circuit.state}`);
+    else if (backend.outlier.ejected(now)) selection.excluded.push(`${backend.id}: ejected`);
     else if (!backend.hasCapacity || globallyFull?.has(backend.id)) {
       selection.full.push(backend);
       selection.excluded.push(`${backend.id}: full`);

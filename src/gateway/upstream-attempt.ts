@@ -24,7 +24,7 @@ import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors
 import type { KeyPool } from "../upstream/key-pool.js";
 import { noteAttempt } from "./access-log.js";
 import type { GatewayContext } from "./context.js";
-import { AttemptSignal, undiciTimeout } from "./deadline.js";
+import { AttemptSignal, type StallWatcher, undiciTimeout } from "./deadline.js";
 import { logBrokenAnswer } from "./failure-log.js";
 import type { RelayOutcome } from "./relay.js";
 import { type RespondOptions, respond } from "./respond.js";
@@ -50,6 +50,11 @@ export interface UpstreamCall {
   body: Buffer | string;
   /** Longest wait for the answer to start, in milliseconds; Infinity: no limit. */
   budgetMs: number;
+  /**
+   * A wait this long for the answer to start is a stall for outlier detection even though the
+   * attempt goes on (RequestDeadline.stallMs); absent or Infinity: only the budget running out is.
+   */
+  stallMs?: number;
 }
 
 export type Sent =
@@ -66,7 +71,7 @@ export type Answer = Omit<RespondOptions, "raw" | "response" | "onBroken">;
 
 type Phase = "new" | "held" | "settled";
 
-export class UpstreamAttempt {
+export class UpstreamAttempt implements StallWatcher {
   readonly backend: BackendState;
   readonly #ctx: GatewayContext;
   readonly #request: FastifyRequest;
@@ -77,6 +82,8 @@ export class UpstreamAttempt {
   #renewal: NodeJS.Timeout | undefined;
   #signal: AttemptSignal | undefined;
   #failureCounted = false;
+  /** When the upstream call went out (performance.now()). */
+  #sentAt = 0;
 
   constructor(
     ctx: GatewayContext,
@@ -142,12 +149,13 @@ export class UpstreamAttempt {
   async send(call: UpstreamCall): Promise<Sent> {
     this.#assertHeld("send");
     const { backend } = this;
-    const signal = new AttemptSignal(this.#clientGone, call.budgetMs);
+    const signal = new AttemptSignal(this.#clientGone, call.budgetMs, call.stallMs, this);
     this.#signal = signal;
     const headersTimeout = undiciTimeout(call.budgetMs);
     // A started body may fall silent between chunks this long (a stream is not cut by the deadline).
     const bodyTimeout = undiciTimeout(this.#ctx.config.request_timeout * 1000);
     const sentAt = performance.now();
+    this.#sentAt = sentAt;
     const pool = backend.keyPool;
     // Only a pooled backend rotates keys: the common case allocates no set.
     const triedKeys = pool ? new Set<string>() : undefined;
@@ -225,17 +233,38 @@ export class UpstreamAttempt {
       ? `no response within ${formatSeconds(budgetMs)} s`
       : describeUpstreamError(error);
     this.fail(failure);
-    this.#ctx.strategies.for(this.#model).onResult?.(backend.id, "failure", performance.now() - sentAt);
+    const now = performance.now();
+    this.#ctx.strategies.for(this.#model).onResult?.(backend.id, "failure", now - sentAt);
     if (failure === "connect") this.#ctx.health.markUnreachable(backend, cause);
+    if (signal.timedOut) this.#stalled(sentAt, now);
     this.settle("failure");
     const kind = failure === "timeout" || failure === "connect" ? failure : "error";
     return { kind: "failed", failure: { kind, backend: backend.id, cause } };
   }
 
+  /** The call goes on waiting for its answer past `stallMs` (AttemptSignal). */
+  onStall(): void {
+    if (this.#phase === "held") this.#stalled(this.#sentAt, performance.now());
+  }
+
+  /** No headers within the budget or `stallMs`: an outlier while its peers answer (routing/outlier.ts). */
+  #stalled(sentAt: number, now: number): void {
+    const { backend } = this;
+    if (!backend.outlier.onStall(sentAt, now, this.#ctx.registry.serving(this.#model))) return;
+    this.#ctx.metrics.ejections.inc(1, backend.id);
+    this.#ctx.logger.warn(
+      { backend: backend.id, ejectedForMs: Math.round(backend.outlier.ejectedForMs(now)) },
+      "backend ejected: its requests stall while its peers answer",
+    );
+  }
+
   /** An answer that is the client's (no await: the hot path), or a refusal to read and retry on. */
   #answered(response: Dispatcher.ResponseData, signal: AttemptSignal, sentAt: number): Sent | Promise<Sent> {
     const { backend } = this;
-    const ttfbMs = performance.now() - sentAt;
+    const now = performance.now();
+    // Any status is the backend answering: whatever stalled before, its inference path is alive.
+    backend.outlier.onAnswer(now);
+    const ttfbMs = now - sentAt;
     this.#ctx.metrics.upstreamTtfb.observe(ttfbMs / 1000, backend.id);
     const strategy = this.#ctx.strategies.for(this.#model);
     const status = response.statusCode;

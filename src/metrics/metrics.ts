@@ -15,6 +15,7 @@ import { FastCounter, FastHistogram } from "./fast-metrics.js";
 export const PER_WORKER_METRICS: ReadonlySet<string> = new Set([
   "switchyard_backend_up",
   "switchyard_backend_circuit_state",
+  "switchyard_backend_ejected",
 ]);
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -35,6 +36,8 @@ export interface GatewayMetrics {
   upstreamFailures: FastCounter;
   /** Labels: route. */
   retries: FastCounter;
+  /** Labels: backend. */
+  ejections: FastCounter;
   /** Labels: strategy, outcome. */
   routingDecisions: FastCounter;
   /** Labels: backend, status (429, 401, 403). */
@@ -56,6 +59,8 @@ export interface BackendGaugeSource {
   /** Whether the backend passes health checks. */
   readonly healthy: boolean;
   readonly circuit: { readonly state: "closed" | "open" | "half_open" };
+  /** Passed by for now after stalling while its peers answered. */
+  readonly ejected: boolean;
 }
 
 export function createGatewayMetrics(
@@ -97,6 +102,16 @@ export function createGatewayMetrics(
           this.set({ backend: backend.id, state }, backend.circuit.state === state ? 1 : 0);
         }
       }
+    },
+  });
+  new Gauge({
+    name: "switchyard_backend_ejected",
+    help: "1 while a backend is ejected: its requests stalled while its peers answered",
+    labelNames: ["backend"],
+    registers,
+    collect() {
+      this.reset();
+      for (const backend of backends()) this.set({ backend: backend.id }, backend.ejected ? 1 : 0);
     },
   });
   new Gauge({
@@ -146,6 +161,12 @@ export function createGatewayMetrics(
       "switchyard_upstream_failures_total",
       "Failed upstream attempts, by backend and reason (connect, timeout, body, status_5xx)",
       ["backend", "reason"],
+      registry,
+    ),
+    ejections: new FastCounter(
+      "switchyard_backend_ejections_total",
+      "Backends passed by for a while because their requests stalled (no response headers in time) while their peers answered",
+      ["backend"],
       registry,
     ),
     retries: new FastCounter(

@@ -5,6 +5,7 @@
 import type { BackendConfig, NativeApi } from "../config/schema.js";
 import type { KeyPool } from "../upstream/key-pool.js";
 import { CircuitBreaker, type CircuitOptions } from "./circuit.js";
+import { OutlierDetector } from "./outlier.js";
 
 export type BackendKind = "openai" | "anthropic";
 
@@ -62,6 +63,8 @@ export class BackendState implements BackendView {
    */
   ownModels: readonly string[] | undefined;
   readonly circuit: CircuitBreaker;
+  /** Stalls while peers answer eject the backend for a while (outlier.ts); as long as a circuit opens, at first. */
+  readonly outlier: OutlierDetector;
   inflight = 0;
   queueDepth = 0;
   healthy = true;
@@ -79,6 +82,7 @@ export class BackendState implements BackendView {
 
   constructor(id: string, config: BackendConfig, circuit: CircuitOptions = { threshold: 0, openMs: 0 }) {
     this.circuit = new CircuitBreaker(circuit);
+    this.outlier = new OutlierDetector(circuit.openMs);
     this.id = id;
     this.url = config.url.replace(/\/+$/, "");
     const parsed = new URL(this.url);
@@ -138,9 +142,14 @@ export class BackendState implements BackendView {
   }
   #routingJson: Buffer | undefined;
 
-  /** Healthy, circuit letting requests through, and below its cap. */
+  /** Passed by for now: its requests stalled while its peers answered (outlier.ts). */
+  get ejected(): boolean {
+    return this.outlier.ejected(performance.now());
+  }
+
+  /** Healthy, circuit letting requests through, not ejected, and below its cap. */
   get routable(): boolean {
-    return this.healthy && this.circuit.canAttempt() && this.hasCapacity;
+    return this.healthy && this.circuit.canAttempt() && !this.ejected && this.hasCapacity;
   }
 
   /** A JSON-friendly snapshot for /status and operator routes. */
@@ -161,6 +170,9 @@ export class BackendState implements BackendView {
       draining: this.draining,
       circuit: this.circuit.state,
       consecutive_failures: this.circuit.consecutiveFailures,
+      ejected: this.ejected,
+      ejected_for_s: Math.ceil(this.outlier.ejectedForMs(performance.now()) / 1000),
+      ejections: this.outlier.ejections,
       requests: this.requests,
       failures: this.failures,
       last_error: this.lastError ?? null,

@@ -3,7 +3,7 @@
  * tokens a Messages request would cost on the model's backend, without generating.
  *
  * One backend is chosen as for inference (the model's backends, healthy, not draining, circuit
- * closed, then the model's strategy), but a count takes no slot and never waits in the capacity
+ * closed, not ejected, then the model's strategy), but a count takes no slot and never waits in the capacity
  * queue: it is cheap for the backend and a client asks it many times (`/context` in Claude Code
  * asks 18). What answers, named in `x-switchyard-token-count`:
  *
@@ -160,6 +160,7 @@ function pickBackend(
       backend.healthy &&
       !backend.draining &&
       backend.circuit.state === "closed" &&
+      !backend.outlier.ejected(now) &&
       waitingFor(backend, now) === undefined,
   );
   if (candidates.length === 0) return undefined;
