@@ -262,6 +262,17 @@ export const GATEWAY_OPTIONS = defineOptions({
     envReadByCaller: true,
     help: "largest request body accepted (413 above)",
   },
+  max_upstream_body_bytes: {
+    type: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
+    flag: "--max-upstream-body-bytes <bytes>",
+    env: ["SWITCHYARD_MAX_UPSTREAM_BODY_BYTES"],
+    envReadByCaller: true,
+    help: "largest non-streamed answer read from a backend (above: that attempt fails, retried elsewhere, else 502)",
+  },
   max_header_bytes: {
     type: z.coerce
       .number()
