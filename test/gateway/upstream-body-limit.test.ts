@@ -2,7 +2,8 @@
  * `max_upstream_body_bytes`: a backend's non-streamed answer over the cap fails its attempt before
  * anything reaches the client, so it is counted against that backend, retried on another, and is
  * finally a 502 in the client's protocol; a cap exceeded by the running count (no content-length)
- * holds as well as a declared length over it.
+ * holds as well as a declared length over it, and a backend that would send a gigabyte is hung up
+ * on at the cap.
  */
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,7 +35,32 @@ function hugeCompletion(response: ServerResponse, declared: boolean): void {
   response.end();
 }
 
+/** Bytes the endless backend got written before the gateway hung up on it. */
+let endlessWritten = 0;
+let endlessClosed: Promise<void>;
+
+/** A JSON answer that would go on for a gigabyte, written only as fast as the gateway reads it. */
+function gigabyteCompletion(response: ServerResponse, onClose: () => void): void {
+  response.writeHead(200, { "content-type": "application/json" });
+  response.once("close", onClose);
+  const chunk = Buffer.alloc(64 * 1024, 0x78);
+  response.write('{"id":"chatcmpl-endless","choices":[{"message":{"content":"');
+  const write = () => {
+    while (!response.destroyed && endlessWritten < 1024 ** 3) {
+      endlessWritten += chunk.length;
+      if (!response.write(chunk)) return void response.once("drain", write);
+    }
+    response.end('"}}]}');
+  };
+  write();
+}
+
 beforeAll(async () => {
+  let closed!: () => void;
+  endlessClosed = new Promise((resolve) => {
+    closed = resolve;
+  });
+  upstreams.endless = await startFakeUpstream((_req, res) => gigabyteCompletion(res, closed));
   upstreams.chunked = await startFakeUpstream((_req, res) => hugeCompletion(res, false));
   upstreams.declared = await startFakeUpstream((_req, res) => hugeCompletion(res, true));
   upstreams.ok = await startFakeUpstream((_req, res) => chatCompletion(res));
@@ -54,6 +80,7 @@ beforeAll(async () => {
         { name: "chunked", url: url("chunked"), models: ["m-huge", "m-mixed"] },
         { name: "declared", url: url("declared"), models: ["m-huge"] },
         { name: "ok", url: url("ok"), models: ["m-mixed"] },
+        { name: "endless", url: url("endless"), models: ["m-endless"] },
       ],
     }),
   );
@@ -111,5 +138,17 @@ describe("an upstream answer over max_upstream_body_bytes", () => {
     expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200]);
     for (const answer of answers) expect(answer.json()).toMatchObject({ id: "chatcmpl-fake" });
     expect(upstreams.chunked!.hits).toBeGreaterThan(before);
+  });
+
+  it("stops reading a gigabyte answer at the cap and hangs up on its backend", async () => {
+    const answer = await gateway.app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      payload: { model: "m-endless", messages: [{ role: "user", content: "hi" }] },
+    });
+    expect(answer.statusCode).toBe(502);
+    await endlessClosed;
+    // What the backend got written is the cap plus what the sockets' buffers held, not a gigabyte.
+    expect(endlessWritten).toBeLessThan(64 * 1024 * 1024);
   });
 });
