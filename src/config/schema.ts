@@ -269,6 +269,17 @@ export const GATEWAY_OPTIONS = defineOptions({
     envReadByCaller: true,
     help: "largest request body accepted (413 above)",
   },
+  max_upstream_body_bytes: {
+    type: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
+    flag: "--max-upstream-body-bytes <bytes>",
+    env: ["SWITCHYARD_MAX_UPSTREAM_BODY_BYTES"],
+    envReadByCaller: true,
+    help: "largest non-streamed answer read from a backend (above: that attempt fails, retried elsewhere, else 502)",
+  },
   max_header_bytes: {
     type: z.coerce
       .number()
@@ -457,6 +468,20 @@ export const GATEWAY_OPTIONS = defineOptions({
     env: ["SWITCHYARD_CLIENT_TIMEOUT"],
     envReadByCaller: true,
     help: "longest a client may take to send its whole request (slow senders are cut off)",
+  },
+  send_timeout: {
+    type: seconds.default(60),
+    flag: "--send-timeout <seconds>",
+    env: ["SWITCHYARD_SEND_TIMEOUT"],
+    envReadByCaller: true,
+    help: "longest an answer may wait to be written to a client that stops reading; the connection is closed after (0: never)",
+  },
+  max_connections_per_ip: {
+    type: z.coerce.number().int().nonnegative().default(0),
+    flag: "--max-connections-per-ip <n>",
+    env: ["SWITCHYARD_MAX_CONNECTIONS_PER_IP"],
+    envReadByCaller: true,
+    help: "open client connections accepted from one address (more are closed at once; 0: no cap)",
   },
   max_client_connections: {
     type: z.coerce.number().int().nonnegative().default(10_000),

@@ -25,6 +25,7 @@ import { continuationBody } from "./continuation-body.js";
 import { continuationBudgetMs, type RequestDeadline } from "./deadline.js";
 import type { ProxyRequest } from "./proxy-request.js";
 import { writeJsonResponse } from "./relay.js";
+import { collectsWhole } from "./respond.js";
 import type { AttemptFailure } from "./retry-policy.js";
 import type { Continuation, ContinueStream } from "./stream-resume.js";
 import { translateCredentials, translatorFor } from "./translation.js";
@@ -79,6 +80,7 @@ export async function attemptOnce(
       body: forwarded.body,
       budgetMs: attempt.deadline.attemptBudgetMs(),
       stallMs: attempt.deadline.stallMs,
+      collects: (response) => collectsWhole(response, translator),
     };
     if (!translator.pipesBytes) {
       const translated = translator.request({ ...proxied.parsedBody, model: forwarded.model });
@@ -93,7 +95,7 @@ export async function attemptOnce(
     }
     const sent = await upstream.send(call);
     if (sent.kind !== "answered") return sent;
-    const { response } = sent;
+    const { response, body } = sent;
     const extraHeaders: Record<string, string> = {
       "x-request-id": request.id,
       "x-routed-node": backend.id,
@@ -105,6 +107,8 @@ export async function attemptOnce(
     noteAnswer(request, backend.id);
     await upstream.respond(reply, response, {
       headers: extraHeaders,
+      body,
+      maxBodyBytes: ctx.config.max_upstream_body_bytes,
       translator,
       separation: translator.backend === "openai" ? separationOptions(proxied, backend) : undefined,
       routing: proxied.endpoint.routingJson ? backend.routingJson : undefined,

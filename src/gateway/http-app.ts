@@ -10,6 +10,7 @@ import { accessLogEnabled, decorateAccessLog, registerAccessLog } from "./access
 import { authenticateClient, decorateGatewayClient } from "./client-auth.js";
 import { createClientErrorHandler } from "./client-error.js";
 import { ConnectionDrain } from "./connection-drain.js";
+import { capConnectionsPerIp } from "./connections-per-ip.js";
 import type { GatewayContext } from "./context.js";
 import { decorateEndpoint } from "./endpoint.js";
 import { sendError } from "./error-reply.js";
@@ -22,6 +23,7 @@ import { openAIRoutes } from "./routes/openai.js";
 import { responseStoreRoutes } from "./routes/response-store.js";
 import { responsesRoutes } from "./routes/responses.js";
 import { serviceStatusRoutes } from "./routes/service-status.js";
+import { enforceSendTimeout } from "./send-timeout.js";
 
 export interface HttpApp {
   app: FastifyInstance;
@@ -68,6 +70,8 @@ export function buildHttpApp(context: GatewayContext): HttpApp {
     },
   });
   const drain = new ConnectionDrain(app.server);
+  enforceSendTimeout(app.server, config.send_timeout * 1000);
+  capConnectionsPerIp(app.server, config.max_connections_per_ip);
   decorateAccessLog(app);
   decorateEndpoint(app);
   decorateGatewayClient(app);

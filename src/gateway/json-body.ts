@@ -1,10 +1,12 @@
 /**
  * The gateway's body parser: keeps the raw bytes (forwarded untouched when the gateway does not
  * change the body) and parses them once for routing. Any content type is read as JSON, since
- * clients such as `curl -d` often send none or the wrong one.
+ * clients such as `curl -d` often send none or the wrong one. A routing field sent twice is refused
+ * (duplicate-keys.ts): the gateway and a backend could read different values.
  * @module
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { duplicateRoutingField } from "./duplicate-keys.js";
 import { GatewayError } from "./errors.js";
 
 declare module "fastify" {
@@ -19,8 +21,10 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
   app.addContentTypeParser("*", { parseAs: "buffer" }, (request: FastifyRequest, body: Buffer, done) => {
     request.rawBody = body;
     if (body.length === 0) return done(null, undefined);
+    const text = body.toString("utf8");
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(body.toString("utf8")));
+      parsed = JSON.parse(text);
     } catch (error) {
       done(
         new GatewayError(
@@ -32,6 +36,21 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
         ),
         undefined,
       );
+      return;
     }
+    const duplicate = isObject(parsed) ? duplicateRoutingField(text) : undefined;
+    if (duplicate === undefined) return done(null, parsed);
+    done(
+      new GatewayError(
+        "SWY_ERR_DUPLICATE_FIELD",
+        `The request body has the field '${duplicate}' more than once; send it once.`,
+        { param: duplicate },
+      ),
+      undefined,
+    );
   });
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

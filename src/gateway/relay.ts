@@ -2,7 +2,10 @@
  * Writes an upstream response to the client as bytes: a body piped as it arrives, with backpressure
  * (a stream that breaks mid-way ends with an error event in the client's protocol), or a JSON body
  * (small), collected so `_routing` (which backend answered) can be spliced in without re-serialising
- * it. Streams that must be parsed go through the pump instead (stream-pump.ts); respond.ts chooses.
+ * it (or copying it: the splice is written as chunks of its own). A JSON body is collected before
+ * the answer counts as started (upstream-attempt.ts), bounded by `max_upstream_body_bytes`, so that
+ * one too large is retried elsewhere. Streams that must be parsed go through the pump instead
+ * (stream-pump.ts); respond.ts chooses.
  * @module
  */
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
@@ -14,6 +17,7 @@ import { streamErrorFrame, UPSTREAM_FAILED } from "../protocol/stream-error.js";
 import type { Protocol } from "../protocol/translate/translator.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
+import { BodyTooLargeError, readBounded } from "../upstream/read-bounded.js";
 import { findUsage, type TokenUsage } from "../upstream/usage.js";
 
 export type RelayOutcome = "complete" | "client_gone" | "upstream_broke";
@@ -22,6 +26,10 @@ export interface RelayOptions {
   raw: ServerResponse;
   response: Dispatcher.ResponseData;
   headers: Record<string, string>;
+  /** The body, when it was collected already (upstream-attempt.ts `collects`); else read here. */
+  body?: Buffer | undefined;
+  /** The most bytes read from a body not collected already; 64 MiB when unset. */
+  maxBodyBytes?: number | undefined;
   /** Appended to a JSON object body as `"_routing": …` (these bytes, a JSON object) when set and the status is 2xx. */
   routing?: Buffer | undefined;
   onBroken?: ((error: Error) => void) | undefined;
@@ -87,15 +95,9 @@ export async function sendJson(
   transform?: JsonTransform,
 ): Promise<RelayOutcome> {
   const { raw, response } = options;
-  let body: Buffer;
-  try {
-    body = Buffer.from(await response.body.arrayBuffer());
-  } catch (error) {
-    if (raw.destroyed) return "client_gone";
-    options.onBroken?.(error as Error);
-    raw.destroy();
-    return "upstream_broke";
-  }
+  const collected = await collectBody(options, protocol);
+  if (typeof collected === "string") return collected;
+  let body = collected;
   if (response.statusCode < 300) {
     const usage = options.onUsage
       ? findUsage(body.length > 65_536 ? body.subarray(-4_096) : body)
@@ -109,17 +111,61 @@ export async function sendJson(
         return sendConversionFailure(options, protocol, error as Error);
       }
     }
-    if (options.routing) body = spliceRouting(body, options.routing);
   }
+  const parts = options.routing && response.statusCode < 300 ? routingParts(body, options.routing) : [body];
   const headers = clientResponseHeaders(response.headers, options.headers);
-  headers["content-length"] = body.length;
+  headers["content-length"] = parts.reduce((sum, part) => sum + part.length, 0);
   raw.writeHead(response.statusCode, headers);
-  raw.end(body);
+  raw.cork();
+  for (const part of parts) raw.write(part);
+  raw.end();
+  raw.uncork();
   return "complete";
+}
+
+/** Most bytes read from a body nobody collected and bounded before (a caller without the setting). */
+const FALLBACK_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The body, collected before or read now; after the reply was hijacked a body too large can no
+ * longer be retried elsewhere: a 502 in the client's format. A string: the outcome, when it failed.
+ */
+export async function collectBody(options: RelayOptions, protocol: Protocol): Promise<Buffer | RelayOutcome> {
+  if (options.body) return options.body;
+  const { raw, response } = options;
+  try {
+    return await readBounded(
+      response.body,
+      response.headers,
+      options.maxBodyBytes ?? FALLBACK_MAX_BODY_BYTES,
+    );
+  } catch (error) {
+    if (raw.destroyed) return "client_gone";
+    if (error instanceof BodyTooLargeError) {
+      return sendUpstreamFailure(
+        options,
+        protocol,
+        `The backend's answer is too large: ${error.message}`,
+        error,
+      );
+    }
+    options.onBroken?.(error as Error);
+    raw.destroy();
+    return "upstream_broke";
+  }
 }
 
 function sendConversionFailure(options: RelayOptions, protocol: Protocol, error: Error): RelayOutcome {
   const message = `The gateway could not convert the backend's answer: ${error.message}`;
+  return sendUpstreamFailure(options, protocol, message, error);
+}
+
+function sendUpstreamFailure(
+  options: RelayOptions,
+  protocol: Protocol,
+  message: string,
+  error: Error,
+): RelayOutcome {
   options.onBroken?.(error);
   const code = "SWY_ERR_UPSTREAM_FAILED";
   writeJsonResponse(
@@ -154,20 +200,22 @@ function transformJson(body: Buffer, transform: JsonTransform): Buffer {
   return Buffer.from(JSON.stringify(transform(parsed)));
 }
 
-/** Inserts `"_routing":{…}` before the closing brace of a JSON object; anything else is left as is. */
-export function spliceRouting(body: Buffer, routing: Buffer): Buffer {
+/**
+ * The body with `"_routing":{…}` before the closing brace of a JSON object, as chunks to write one
+ * after the other (views of `body`, not a copy); anything else is left as is.
+ */
+export function routingParts(body: Buffer, routing: Buffer): Buffer[] {
   let end = body.length - 1;
   while (end >= 0 && isWhitespace(body[end]!)) end--;
-  if (end < 1 || body[end] !== 0x7d) return body;
+  if (end < 1 || body[end] !== 0x7d) return [body];
   let before = end - 1;
   while (before >= 0 && isWhitespace(body[before]!)) before--;
-  const parts = [
+  return [
     body.subarray(0, end),
     body[before] === 0x7b ? ROUTING_KEY : COMMA_ROUTING_KEY,
     routing,
     body.subarray(end),
   ];
-  return Buffer.concat(parts);
 }
 
 const ROUTING_KEY = Buffer.from('"_routing":');

@@ -31,6 +31,8 @@ export const START_UP_SETTINGS = [
   "max_url_bytes",
   "client_timeout",
   "max_client_connections",
+  "send_timeout",
+  "max_connections_per_ip",
   "connect_timeout",
   "health_interval",
   "health_timeout",

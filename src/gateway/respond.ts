@@ -11,12 +11,14 @@
  * @module
  */
 
+import type { Dispatcher } from "undici";
 import { SSE_HEADERS } from "../protocol/sse.js";
 import type { Translator } from "../protocol/translate/translator.js";
 import type { ResponseSeparationOptions } from "../reasoning/openai-response.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
 import { ReasoningLayer, separateJson } from "./reasoning-transform.js";
 import {
+  collectBody,
   type JsonTransform,
   pipeBytes,
   type RelayOptions,
@@ -41,6 +43,16 @@ export interface RespondOptions extends RelayOptions {
    * API itself (a bridged one is told by its translator).
    */
   onNativeResponse?: ((response: Record<string, unknown>) => void) | undefined;
+}
+
+/**
+ * Whether respond() reads this answer whole (a JSON body, or a refusal it translates), so the caller
+ * may collect it, bounded, before the answer counts as started (upstream-attempt.ts `collects`).
+ */
+export function collectsWhole(response: Dispatcher.ResponseData, translator: Translator): boolean {
+  if (response.statusCode >= 400 && !translator.pipesBytes) return true;
+  const contentType = String(response.headers["content-type"] ?? "");
+  return !contentType.startsWith("text/event-stream") && contentType.includes("json");
 }
 
 export function respond(options: RespondOptions): Promise<RelayOutcome> {
@@ -92,15 +104,9 @@ function jsonTransform(
 /** The backend refused the request: its error goes back in the client's protocol. */
 async function sendTranslatedError(options: RespondOptions): Promise<RelayOutcome> {
   const { raw, response, translator } = options;
-  let text: string;
-  try {
-    text = await response.body.text();
-  } catch (error) {
-    if (raw.destroyed) return "client_gone";
-    options.onBroken?.(error as Error);
-    raw.destroy();
-    return "upstream_broke";
-  }
+  const collected = await collectBody(options, translator.client);
+  if (typeof collected === "string") return collected;
+  const text = collected.toString("utf8");
   const headers = clientResponseHeaders({ "content-type": "application/json" }, options.headers);
   writeJsonResponse(
     raw,

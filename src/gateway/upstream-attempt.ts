@@ -22,6 +22,7 @@ import type { Lease } from "../state/store.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import type { KeyPool } from "../upstream/key-pool.js";
+import { BodyTooLargeError, readBounded } from "../upstream/read-bounded.js";
 import { noteAttempt } from "./access-log.js";
 import type { GatewayContext } from "./context.js";
 import { AttemptSignal, type StallWatcher, undiciTimeout } from "./deadline.js";
@@ -39,6 +40,7 @@ export type FailureReason =
   | "other"
   | "body"
   | "body_timeout"
+  | "body_too_large"
   | "status_408"
   | "status_5xx";
 
@@ -55,11 +57,22 @@ export interface UpstreamCall {
    * attempt goes on (RequestDeadline.stallMs); absent or Infinity: only the budget running out is.
    */
   stallMs?: number;
+  /**
+   * Says which answers are read whole before they count as answered (a JSON body: respond.ts),
+   * bounded by `max_upstream_body_bytes`: one that is too large, or breaks while read, is a failure
+   * of the backend that another backend may retry, since nothing reached the client yet.
+   */
+  collects?: ((response: Dispatcher.ResponseData) => boolean) | undefined;
 }
 
 export type Sent =
   /** The backend answered with a status that is its answer (2xx, or a 4xx that is the client's). */
-  | { kind: "answered"; response: Dispatcher.ResponseData }
+  | {
+      kind: "answered";
+      response: Dispatcher.ResponseData;
+      /** The whole body, when the call `collects` this answer. */
+      body?: Buffer | undefined;
+    }
   /** The client left while the call was under way: no verdict. */
   | { kind: "aborted" }
   /** Nothing reached the client; another backend may take the request (retry-policy.ts). */
@@ -181,12 +194,13 @@ export class UpstreamAttempt implements StallWatcher {
       } catch (error) {
         return this.#thrown(error, signal, call.budgetMs, sentAt);
       }
-      if (key === undefined || !pool) return this.#answered(response, signal, sentAt);
+      if (key === undefined || !pool) return this.#answered(response, signal, sentAt, call.collects);
       pool.report(key, response.statusCode, response.headers);
       const status = response.statusCode;
-      if (status !== 429 && status !== 401 && status !== 403) return this.#answered(response, signal, sentAt);
+      if (status !== 429 && status !== 401 && status !== 403)
+        return this.#answered(response, signal, sentAt, call.collects);
       if ((triedKeys?.size ?? 0) >= pool.size) {
-        if (status === 429) return this.#answered(response, signal, sentAt);
+        if (status === 429) return this.#answered(response, signal, sentAt, call.collects);
         // The client's own credentials were fine: every refused key is the operator's problem, a 502.
         await response.body.dump();
         return this.#failedWithoutVerdict({
@@ -259,29 +273,59 @@ export class UpstreamAttempt implements StallWatcher {
   }
 
   /** An answer that is the client's (no await: the hot path), or a refusal to read and retry on. */
-  #answered(response: Dispatcher.ResponseData, signal: AttemptSignal, sentAt: number): Sent | Promise<Sent> {
+  #answered(
+    response: Dispatcher.ResponseData,
+    signal: AttemptSignal,
+    sentAt: number,
+    collects: UpstreamCall["collects"],
+  ): Sent | Promise<Sent> {
     const { backend } = this;
     const now = performance.now();
     // Any status is the backend answering: whatever stalled before, its inference path is alive.
     backend.outlier.onAnswer(now);
     const ttfbMs = now - sentAt;
     this.#ctx.metrics.upstreamTtfb.observe(ttfbMs / 1000, backend.id);
-    const strategy = this.#ctx.strategies.for(this.#model);
     const status = response.statusCode;
-    if (!isRetryableStatus(status)) {
-      signal.disarm();
-      strategy.onResult?.(backend.id, "success", ttfbMs);
-      this.#ctx.health.markReachable(backend);
-      return { kind: "answered", response };
+    if (isRetryableStatus(status)) return this.#refused(response, ttfbMs);
+    signal.disarm();
+    if (collects?.(response)) return this.#collected(response, ttfbMs);
+    this.#succeeded(ttfbMs);
+    return { kind: "answered", response };
+  }
+
+  #succeeded(ttfbMs: number): void {
+    this.#ctx.strategies.for(this.#model).onResult?.(this.backend.id, "success", ttfbMs);
+    this.#ctx.health.markReachable(this.backend);
+  }
+
+  /** Reads the answer whole, bounded; a body too large or broken fails the attempt (retryable). */
+  async #collected(response: Dispatcher.ResponseData, ttfbMs: number): Promise<Sent> {
+    let body: Buffer;
+    try {
+      body = await readBounded(response.body, response.headers, this.#ctx.config.max_upstream_body_bytes);
+    } catch (error) {
+      if (this.#clientGone.aborted) {
+        this.settle("abandoned");
+        return { kind: "aborted" };
+      }
+      const tooLarge = error instanceof BodyTooLargeError;
+      this.fail(
+        tooLarge ? "body_too_large" : classifyUpstreamError(error) === "body" ? "body_timeout" : "body",
+      );
+      this.#ctx.strategies.for(this.#model).onResult?.(this.backend.id, "failure", ttfbMs);
+      this.settle("failure");
+      const cause = tooLarge ? error.message : `the answer broke: ${describeUpstreamError(error)}`;
+      return { kind: "failed", failure: { kind: "error", backend: this.backend.id, cause } };
     }
-    return this.#refused(response, ttfbMs);
+    this.#succeeded(ttfbMs);
+    return { kind: "answered", response, body };
   }
 
   async #refused(response: Dispatcher.ResponseData, ttfbMs: number): Promise<Sent> {
     const { backend } = this;
     const strategy = this.#ctx.strategies.for(this.#model);
     const status = response.statusCode;
-    const detail = await errorSnippet(response.body);
+    const detail = await errorSnippet(response);
     // A 429 is the backend's capacity, not its failure: retry elsewhere but leave its circuit alone.
     const verdict = status === 429 ? "success" : "failure";
     if (verdict === "failure") this.fail(status === 408 ? "status_408" : "status_5xx");
@@ -383,10 +427,13 @@ function formatSeconds(ms: number): string {
   return String(Math.round(ms) / 1000);
 }
 
+/** Most of a refusal's body read for its message: an error is a few hundred bytes, not megabytes. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
 /** The start of an upstream error body, for the 502 message; never more than 200 characters. */
-async function errorSnippet(body: Dispatcher.ResponseData["body"]): Promise<string> {
+async function errorSnippet(response: Dispatcher.ResponseData): Promise<string> {
   try {
-    const text = (await body.text()).trim();
+    const text = (await readBounded(response.body, response.headers, ERROR_BODY_LIMIT)).toString().trim();
     if (!text) return "";
     try {
       const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;

@@ -157,6 +157,13 @@ export const ERROR_TABLE = {
     code: "array_above_max_length",
     message: "Too many messages.",
   },
+  SWY_ERR_DUPLICATE_FIELD: {
+    status: 400,
+    openai: "invalid_request_error",
+    anthropic: "invalid_request_error",
+    code: "duplicate_field",
+    message: "A field appears twice in the request body.",
+  },
   SWY_ERR_URL_TOO_LONG: {
     status: 414,
     openai: "invalid_request_error",

@@ -29,6 +29,7 @@ const EXPECTED: Record<ErrorCode, readonly [number, string]> = {
   SWY_ERR_BACKEND_NOT_FOUND: [404, "backend_not_found"],
   SWY_ERR_BODY_TOO_LARGE: [413, "request_too_large"],
   SWY_ERR_TOO_MANY_MESSAGES: [400, "array_above_max_length"],
+  SWY_ERR_DUPLICATE_FIELD: [400, "duplicate_field"],
   SWY_ERR_URL_TOO_LONG: [414, "url_too_long"],
   SWY_ERR_HEADERS_TOO_LARGE: [431, "request_headers_too_large"],
   SWY_ERR_MALFORMED_HTTP: [400, "malformed_http_request"],

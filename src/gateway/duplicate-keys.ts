@@ -1,0 +1,96 @@
+/**
+ * Finds a top-level field the gateway routes by (`model`, `stream`, …) written twice in a request
+ * body. JSON.parse keeps the last one, and so does the gateway's routing and key check, but the
+ * body is forwarded as sent and a backend that keeps the first would serve something else: a key
+ * limited to one model could reach another. Such a body is refused (400 naming the field).
+ *
+ * Cheap for the bodies clients send: the scan of the top level runs only when the text holds one of
+ * the names twice, or a `\u` escape (the only way to spell one of these names differently).
+ * @module
+ */
+
+/** The top-level fields whose value decides where and how a request goes, or what it may use. */
+export const ROUTING_FIELDS: readonly string[] = [
+  "model",
+  "stream",
+  "user",
+  "max_tokens",
+  "max_completion_tokens",
+  "max_output_tokens",
+  "metadata",
+  "previous_response_id",
+  "prompt_cache_key",
+  "store",
+];
+
+const QUOTED = ROUTING_FIELDS.map((field) => `"${field}"`);
+const ROUTING = new Set(ROUTING_FIELDS);
+
+/** The first routing field the object in `text` (valid JSON) has twice at its top level, if any. */
+export function duplicateRoutingField(text: string): string | undefined {
+  if (!mayRepeat(text)) return undefined;
+  const seen = new Set<string>();
+  for (const key of topLevelKeys(text)) {
+    if (!ROUTING.has(key)) continue;
+    if (seen.has(key)) return key;
+    seen.add(key);
+  }
+  return undefined;
+}
+
+function mayRepeat(text: string): boolean {
+  if (text.includes("\\u")) return true;
+  for (const quoted of QUOTED) {
+    const first = text.indexOf(quoted);
+    if (first !== -1 && text.indexOf(quoted, first + quoted.length) !== -1) return true;
+  }
+  return false;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+
+/**
+ * The keys of the top-level object of valid JSON text, decoded, in order. Nested values are
+ * skipped by depth; strings are skipped whole, so braces inside them do not count.
+ */
+function* topLevelKeys(text: string): Generator<string> {
+  let depth = 0;
+  let expectKey = false;
+  for (let at = 0; at < text.length; at++) {
+    const char = text.charCodeAt(at);
+    if (char === QUOTE) {
+      const end = stringEnd(text, at);
+      if (depth === 1 && expectKey) {
+        const raw = text.slice(at, end + 1);
+        yield raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        expectKey = false;
+      }
+      at = end;
+    } else if (char === OPEN_BRACE || char === OPEN_BRACKET) {
+      depth++;
+      expectKey = depth === 1 && char === OPEN_BRACE;
+    } else if (char === CLOSE_BRACE || char === CLOSE_BRACKET) {
+      depth--;
+    } else if (char === COMMA && depth === 1) {
+      expectKey = true;
+    }
+  }
+}
+
+/** The index of the quote that closes the string opening at `start`. */
+function stringEnd(text: string, start: number): number {
+  let at = start + 1;
+  while (at < text.length) {
+    const char = text.charCodeAt(at);
+    if (char === BACKSLASH) at += 2;
+    else if (char === QUOTE) return at;
+    else at++;
+  }
+  return at;
+}

@@ -1,0 +1,56 @@
+/**
+ * Reads an upstream body whole, as a JSON answer must be (to rewrite it, or splice `_routing` in),
+ * but never more than a limit: a backend that answers a gigabyte would otherwise hold it in memory,
+ * twice. The declared length is checked before a byte is read, the running count on every chunk.
+ * @module
+ */
+import type { Readable } from "node:stream";
+
+/** The body is over the limit: a failure of the backend that sent it, not of the request. */
+export class BodyTooLargeError extends Error {
+  readonly code = "SWY_UPSTREAM_BODY_TOO_LARGE";
+
+  constructor(limit: number, declared?: number) {
+    super(
+      declared === undefined
+        ? `the answer is larger than max_upstream_body_bytes (${limit} bytes)`
+        : `the answer declares ${declared} bytes, more than max_upstream_body_bytes (${limit} bytes)`,
+    );
+    this.name = "BodyTooLargeError";
+  }
+}
+
+/**
+ * The body's bytes, in one buffer. Throws BodyTooLargeError (the body destroyed, which aborts its
+ * upstream request) past `limit`, or whatever the body itself throws.
+ */
+export async function readBounded(
+  body: Readable,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  limit: number,
+): Promise<Buffer> {
+  const declared = Number(headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    discard(body);
+    throw new BodyTooLargeError(limit, declared);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    total += bytes.length;
+    if (total > limit) break;
+    chunks.push(bytes);
+  }
+  if (total > limit) {
+    discard(body);
+    throw new BodyTooLargeError(limit);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
+/** Destroys a body nobody will read: undici's says so with an abort error, which must be heard. */
+function discard(body: Readable): void {
+  body.on("error", () => {});
+  body.destroy();
+}

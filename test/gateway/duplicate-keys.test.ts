@@ -1,0 +1,101 @@
+/**
+ * A routing field written twice at the top of a request body is refused before routing, in the
+ * route's protocol, naming the field: the gateway reads the last `model`, a backend may keep the
+ * first, and a key limited to one model must not reach another that way.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gatewayConfigSchema } from "../../src/config/schema.js";
+import { buildGateway, type Gateway } from "../../src/gateway/app.js";
+import { duplicateRoutingField } from "../../src/gateway/duplicate-keys.js";
+import { chatCompletion, type FakeUpstream, startFakeUpstream } from "../helpers/fake-upstream.js";
+
+describe("duplicateRoutingField", () => {
+  it("names a routing field the top level has twice", () => {
+    expect(duplicateRoutingField('{"model":"other","messages":[],"model":"mock-model"}')).toBe("model");
+    expect(duplicateRoutingField('{"stream":false,"x":{"a":"}"},"stream":true}')).toBe("stream");
+    // An escape spells the same name: JSON.parse reads it as `model`.
+    expect(duplicateRoutingField('{"model":"a","mod\\u0065l":"b"}')).toBe("model");
+  });
+
+  it("leaves alone names repeated in nested objects, strings and arrays, and other keys", () => {
+    const nested = JSON.stringify({
+      model: "m",
+      messages: [{ role: "user", content: '{"model":"x","model":"y"}' }],
+      tools: [{ function: { parameters: { properties: { model: {}, stream: {} } } } }],
+      metadata: { model: "inner", user: "u" },
+    });
+    expect(duplicateRoutingField(nested)).toBeUndefined();
+    expect(duplicateRoutingField('{"temperature":1,"temperature":2,"model":"m"}')).toBeUndefined();
+    expect(duplicateRoutingField('{"model":"caf\\u00e9"}')).toBeUndefined();
+  });
+});
+
+let upstream: FakeUpstream;
+let gateway: Gateway;
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream((_req, res) => chatCompletion(res));
+  gateway = buildGateway(
+    gatewayConfigSchema.parse({
+      port: 0,
+      log_level: "silent",
+      health_interval: 0,
+      load_interval: 0,
+      client_keys: [{ name: "team", key: "sk-team-key", models: ["mock-model"] }],
+      backends: [{ name: "a", url: upstream.url, models: ["mock-model", "other"] }],
+    }),
+  );
+  await gateway.app.ready();
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await upstream?.close();
+});
+
+function post(url: string, body: string) {
+  return gateway.app.inject({
+    method: "POST",
+    url,
+    headers: { "content-type": "application/json", authorization: "Bearer sk-team-key" },
+    payload: body,
+  });
+}
+
+describe("a body with a routing field twice", () => {
+  it("is a 400 naming the field on the OpenAI chat route, and reaches no backend", async () => {
+    const answer = await post(
+      "/v1/chat/completions",
+      '{"model":"other","messages":[{"role":"user","content":"hi"}],"model":"mock-model"}',
+    );
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toMatchObject({ error: { code: "duplicate_field", param: "model" } });
+    expect(answer.json().error.message).toContain("'model'");
+    expect(upstream.hits).toBe(0);
+  });
+
+  it("is a 400 in the Anthropic shape on /v1/messages", async () => {
+    const answer = await post(
+      "/v1/messages",
+      '{"model":"mock-model","stream":false,"max_tokens":8,"messages":[{"role":"user","content":"hi"}],"stream":true}',
+    );
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    expect(answer.json().error.message).toContain("'stream'");
+  });
+
+  it("is a 400 naming the field on /v1/responses", async () => {
+    const answer = await post("/v1/responses", '{"model":"other","input":"hi","model":"mock-model"}');
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toMatchObject({ error: { code: "duplicate_field", param: "model" } });
+    expect(upstream.hits).toBe(0);
+  });
+
+  it("leaves a body with each field once alone", async () => {
+    const answer = await post(
+      "/v1/chat/completions",
+      '{"model":"mock-model","messages":[{"role":"user","content":"say \\"model\\" twice: \\"model\\""}]}',
+    );
+    expect(answer.statusCode).toBe(200);
+  });
+});
