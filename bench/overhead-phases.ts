@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout } from "node:timers/promises";
 import { Pool, request } from "undici";
 import { type LoadMode, runLoad, summarize } from "../src/bench/load.js";
-import { type Flavour, probeProblem, protocolRequest } from "./overhead-protocols.js";
+import { type Flavour, nativeMarkProblem, probeProblem, protocolRequest } from "./overhead-protocols.js";
 import {
   type LoadShape,
   OTHER_CPU_WARNING_PERCENT,
@@ -49,18 +49,19 @@ export interface RetryBudget {
 /**
  * One request of each kind and protocol before any load, so a target that answers wrongly is
  * reported, not timed. Chat must answer (else the target is unavailable, thrown); another flavour
- * that fails is returned with why, and its phases are left out. A 503 is retried for a few
- * seconds: a gateway may not have finished its first health check.
+ * that fails is returned with why, and its phases are left out. With `marksNative` (a mock started
+ * with `--native-apis`) a native flavour's answer must carry the mock's mark. A 503 is retried for
+ * a few seconds: a gateway may not have finished its first health check.
  */
 export async function probe(
   url: string,
   flavours: readonly Flavour[] = ["chat"],
-  patienceMs = 10_000,
+  options: { marksNative?: boolean; patienceMs?: number } = {},
 ): Promise<Partial<Record<Flavour, string>>> {
-  const deadline = Date.now() + patienceMs;
+  const deadline = Date.now() + (options.patienceMs ?? 10_000);
   const failures: Partial<Record<Flavour, string>> = {};
   for (const flavour of flavours) {
-    const problem = await probeFlavour(url, flavour, deadline);
+    const problem = await probeFlavour(url, flavour, deadline, options.marksNative ?? false);
     if (problem === undefined) continue;
     if (flavour === "chat") throw new Error(problem);
     failures[flavour] = problem;
@@ -68,7 +69,12 @@ export async function probe(
   return failures;
 }
 
-async function probeFlavour(url: string, flavour: Flavour, deadline: number): Promise<string | undefined> {
+async function probeFlavour(
+  url: string,
+  flavour: Flavour,
+  deadline: number,
+  marksNative: boolean,
+): Promise<string | undefined> {
   for (const stream of [false, true]) {
     const spec = protocolRequest(flavour, stream);
     for (;;) {
@@ -86,7 +92,9 @@ async function probeFlavour(url: string, flavour: Flavour, deadline: number): Pr
       }
       const where = `probe (${flavour === "chat" ? "" : `${flavour}, `}stream=${stream})`;
       if (response.statusCode !== 200) return `${where}: HTTP ${response.statusCode} ${text.slice(0, 300)}`;
-      const problem = probeProblem(flavour, stream, text);
+      const problem =
+        probeProblem(flavour, stream, text) ??
+        (marksNative ? nativeMarkProblem(flavour, response.headers) : undefined);
       if (problem) return `${where}: ${problem}`;
       break;
     }

@@ -128,3 +128,19 @@ export function probeProblem(flavour: Flavour, stream: boolean, text: string): s
     ? undefined
     : `the answer is not a ${api} object (${name}: ${JSON.stringify(found)})`;
 }
+
+/** The header a mock started with `--native-apis` puts on each answer of an API it served natively. */
+export const NATIVE_MARK_HEADER = "x-mock-native";
+
+/**
+ * A native flavour's answer, from a mock that marks native answers, must carry the mark: without it
+ * the gateway translated the request instead of piping it, and the figures would not be native.
+ */
+export function nativeMarkProblem(flavour: Flavour, headers: Record<string, unknown>): string | undefined {
+  if (!isNative(flavour)) return undefined;
+  const api = flavourApi(flavour);
+  const mark = headers[NATIVE_MARK_HEADER];
+  return mark === api
+    ? undefined
+    : `no \`${NATIVE_MARK_HEADER}: ${api}\` on the answer: the gateway translated it instead of piping it`;
+}

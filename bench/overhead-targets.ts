@@ -24,26 +24,34 @@ export class StartError extends Error {}
 
 const MOCK_ARGS = ["mock", "--host", "127.0.0.1", "--port", "0", "--id", "bench-mock"];
 
+export interface StartedMock {
+  mock: BenchProcess;
+  /** It took `--native-apis`, so it marks what it served natively (the probe checks the mark). */
+  marksNative: boolean;
+  /** Why the native flavours may not all run, for the report. */
+  note?: string;
+}
+
 /**
  * Starts the zero-delay mock. For native flavours it serves both model names and is asked to serve
  * the Responses and Messages APIs natively (`--native-apis`); a mock that refuses the flag is started
  * without it and `note` says so: the native flavours then run only on the APIs it serves anyway,
  * and the probe reports the others.
  */
-export async function startMock(
-  flavours: readonly Flavour[],
-): Promise<{ mock: BenchProcess; note?: string }> {
+export async function startMock(flavours: readonly Flavour[]): Promise<StartedMock> {
   const native = needsNative(flavours);
   const args = native ? [...MOCK_ARGS, "--models", `${MODEL},${NATIVE_MODEL}`] : MOCK_ARGS;
   try {
-    if (!native) return { mock: await startProcess("mock", CLI, args) };
+    if (!native) return { mock: await startProcess("mock", CLI, args), marksNative: false };
     try {
-      return { mock: await startProcess("mock", CLI, [...args, "--native-apis", NATIVE_APIS.join(",")]) };
+      const flags = ["--native-apis", NATIVE_APIS.join(",")];
+      return { mock: await startProcess("mock", CLI, [...args, ...flags]), marksNative: true };
     } catch (error) {
       const mock = await startProcess("mock", CLI, args);
       const why = (error instanceof Error ? error.message : String(error)).split("\n")[0];
       return {
         mock,
+        marksNative: false,
         note:
           `the mock refused --native-apis ${NATIVE_APIS.join(",")} (${why}); started without it: ` +
           "a native flavour runs only where the mock serves that API anyway, the probe reports the others",
@@ -115,7 +123,7 @@ export interface TargetContext {
 /** Starts one target, probes each of its protocols, runs the phases of those that answered, stops it. */
 export async function benchTarget(
   target: TargetName,
-  mock: { url: string; pid: number | undefined },
+  mock: { url: string; pid: number | undefined; marksNative: boolean },
   options: Options,
   context: TargetContext,
 ): Promise<TargetReport> {
@@ -131,7 +139,7 @@ export async function benchTarget(
     if (target !== "direct")
       child = await startTarget(target, mock.url, options, { ...context, redisUrl: redis?.url, native });
     const url = child?.url ?? mock.url;
-    const protocolErrors = await probe(url, context.flavours);
+    const protocolErrors = await probe(url, context.flavours, { marksNative: mock.marksNative });
     const flavours = context.flavours.filter((flavour) => protocolErrors[flavour] === undefined);
     const pids: Pids =
       target === "direct"

@@ -36,14 +36,14 @@ import {
   type TargetName,
   type TargetReport,
 } from "./overhead-report.js";
-import { benchTarget, StartError, startMock } from "./overhead-targets.js";
+import { benchTarget, StartError, type StartedMock, startMock } from "./overhead-targets.js";
 import {
   computeVariantVerdicts,
   type GatewayVariant,
   gatewayVariants,
   variantLabel,
 } from "./overhead-variants.js";
-import { type BenchProcess, readMemory, stopAll } from "./processes.js";
+import { readMemory, stopAll } from "./processes.js";
 import { redisServerInstalled } from "./redis-server.js";
 
 /** One target run of the whole benchmark, in order. */
@@ -123,16 +123,19 @@ async function main(): Promise<void> {
   const budget: RetryBudget = { left: options.retries };
   let mockMemory: ReturnType<typeof readMemory>;
   try {
-    let mockProcess: BenchProcess | undefined;
+    let started: StartedMock | undefined;
     if (!options.mockUrl) {
-      const started = await startMock(options.flavours);
-      mockProcess = started.mock;
+      started = await startMock(options.flavours);
       if (started.note) {
         notes.push(`Note: ${started.note}.`);
         process.stderr.write(`${started.note}\n`);
       }
     }
-    const mock = { url: options.mockUrl ?? mockProcess!.url, pid: mockProcess?.pid };
+    const mock = {
+      url: options.mockUrl ?? started!.mock.url,
+      pid: started?.mock.pid,
+      marksNative: started?.marksNative ?? false,
+    };
     for (const { target, variant, selected, flavours } of runs) {
       const labels = target === "gateway" ? { label: variantLabel(variant), variant } : {};
       if (!selected || interrupt.signal.aborted) {

@@ -3,6 +3,7 @@ import { planPhases } from "../../bench/overhead-phases.js";
 import {
   MODEL,
   NATIVE_MODEL,
+  nativeMarkProblem,
   parseFlavours,
   probeProblem,
   protocolRequest,
@@ -90,6 +91,17 @@ describe("probeProblem", () => {
     expect(probeProblem("messages", false, '{"type":"message"}')).toBeUndefined();
     expect(probeProblem("chat", false, '{"object":"chat.completion"}')).toBeUndefined();
     expect(probeProblem("chat", false, "<html>")).toMatch(/not JSON/);
+  });
+});
+
+describe("nativeMarkProblem", () => {
+  it("wants the mock's mark of its API on a native answer, and nothing on the others", () => {
+    expect(nativeMarkProblem("messages-native", { "x-mock-native": "messages" })).toBeUndefined();
+    expect(nativeMarkProblem("responses-native", {})).toMatch(/translated it instead of piping it/);
+    expect(nativeMarkProblem("responses-native", { "x-mock-native": "messages" })).toMatch(
+      /x-mock-native: responses/,
+    );
+    expect(nativeMarkProblem("messages", {})).toBeUndefined();
   });
 });
 
