@@ -186,6 +186,39 @@ export async function runPhases(
   return phases;
 }
 
+/**
+ * Before the first phase of a target with several protocols: each protocol's JSON and streaming
+ * path under closed-loop load for `warmup` seconds, unmeasured. Each phase also has its own warm-up,
+ * but the code behind a protocol the target has not yet served is still cold (not yet optimised)
+ * then, which would flatter whichever protocol runs later.
+ */
+export async function warmTarget(
+  url: string,
+  flavours: readonly Flavour[],
+  options: PhaseOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  if (options.warmup <= 0 || flavours.length < 2) return;
+  const pool = new Pool(url, { connections: options.concurrency, pipelining: 1 });
+  try {
+    for (const flavour of flavours)
+      for (const stream of [false, true]) {
+        if (signal.aborted) return;
+        await runLoad({
+          url,
+          request: protocolRequest(flavour, stream),
+          mode: { kind: "closed", concurrency: options.concurrency },
+          dispatcher: pool,
+          timeoutMs: 10_000,
+          signal,
+          durationMs: options.warmup * 1000,
+        });
+      }
+  } finally {
+    await pool.destroy();
+  }
+}
+
 /** One phase: warm-up, then the measured window on the same warm pool. Undefined when interrupted. */
 async function runPhase(
   plan: PhasePlan,

@@ -9,7 +9,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Options } from "./overhead-options.js";
-import { type Pids, planPhases, probe, type RetryBudget, runPhases } from "./overhead-phases.js";
+import { type Pids, planPhases, probe, type RetryBudget, runPhases, warmTarget } from "./overhead-phases.js";
 import { type Flavour, MODEL, NATIVE_APIS, NATIVE_MODEL, needsNative } from "./overhead-protocols.js";
 import type { TargetName, TargetReport } from "./overhead-report.js";
 import { type GatewayVariant, variantLabel } from "./overhead-variants.js";
@@ -146,6 +146,8 @@ export async function benchTarget(
         ? { target: mock.pid, mock: undefined, complete: mock.pid !== undefined }
         : { target: child?.pid, mock: mock.pid, redis: redis?.pid, complete: mock.pid !== undefined };
     const label = labels.label ?? target;
+    if (flavours.length > 1) process.stderr.write(`  ${label} warming ${flavours.join(", ")} …\n`);
+    await warmTarget(url, flavours, options, context.signal);
     const plans = planPhases(target, options, flavours, options.protocolRate);
     const phases = await runPhases(plans, url, pids, options, context.budget, context.signal, label);
     // The direct target is the mock, whose memory is reported once at the end.
