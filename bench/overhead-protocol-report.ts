@@ -18,6 +18,12 @@ import {
   type Verdict,
 } from "./overhead-report.js";
 
+/**
+ * An open-loop phase that answered less than this share of its rate fell behind: its latency is
+ * queueing on a saturated host, so a difference against it is not judged.
+ */
+export const BEHIND_RATE = 0.95;
+
 /** A bridge may add this much p50 latency, and this much streaming TTFB p50, over chat (ms). */
 export const BRIDGE_ADDED_MS = 0.5;
 /**
@@ -96,34 +102,36 @@ function flavourVerdicts(
     const rate = load === "open" ? protocolRate : undefined;
     return [find(report, "chat", payload, load, rate), find(report, flavour, payload, load, rate)] as const;
   };
-  const added = (payload: Payload, pick: (summary: LoadSummary) => number) => {
+  const bound = addedBound(flavour);
+  const where = `open loop ${protocolRate}/s`;
+  /** Added over chat, open loop; judged against the flavour's bound when `judged`. */
+  const added = (
+    what: string,
+    payload: Payload,
+    pick: (summary: LoadSummary) => number,
+    judged: boolean,
+  ): Verdict => {
     const [chat, over] = pair(payload, "open");
-    return chat && over ? pick(over.summary) - pick(chat.summary) : undefined;
+    const verdict = judge({
+      label: `added ${what} ${flavour} over chat, ${payload}, ${where}`,
+      value: chat && over ? pick(over.summary) - pick(chat.summary) : undefined,
+      unit: "ms",
+      ...(judged && bound ? { target: bound } : {}),
+    });
+    // A latency difference between phases that could not keep up with their rate measures the host.
+    const behind = [chat, over].some(
+      (figures) => figures && figures.summary.throughput < BEHIND_RATE * protocolRate,
+    );
+    if (!verdict.target || !behind) return verdict;
+    return { ...verdict, met: undefined, unjudged: `not judged: behind ${protocolRate}/s` };
   };
   const [chatClosed, overClosed] = pair("json", "closed");
   const chatCpu = chatClosed?.targetCpuMsPerRequest;
   const overCpu = overClosed?.targetCpuMsPerRequest;
-  const bound = addedBound(flavour);
-  const target = bound ? { target: bound } : {};
-  const where = `open loop ${protocolRate}/s`;
-  const verdicts: Verdict[] = [
-    {
-      label: `added p50 ${flavour} over chat, json, ${where}`,
-      value: added("json", (s) => s.latency.p50),
-      unit: "ms",
-      ...target,
-    },
-    {
-      label: `added p99 ${flavour} over chat, json, ${where}`,
-      value: added("json", (s) => s.latency.p99),
-      unit: "ms",
-    },
-    {
-      label: `added TTFB p50 ${flavour} over chat, stream, ${where}`,
-      value: added("stream", (s) => s.ttfb.p50),
-      unit: "ms",
-      ...target,
-    },
+  return [
+    added("p50", "json", (s) => s.latency.p50, true),
+    added("p99", "json", (s) => s.latency.p99, false),
+    added("TTFB p50", "stream", (s) => s.ttfb.p50, true),
     {
       label: `reference: throughput ${flavour} ÷ chat, json, closed loop`,
       value:
@@ -136,7 +144,6 @@ function flavourVerdicts(
       unit: "ratio",
     },
   ];
-  return verdicts.map(judge);
 }
 
 /**
@@ -166,7 +173,9 @@ export function renderProtocolVerdictLines(reports: readonly TargetReport[], pro
         ? "MISSED"
         : verdicts.every((v) => v.met === true)
           ? "met"
-          : "not measured";
+          : verdicts.some((v) => v.unjudged)
+            ? "not judged (open loop behind its rate: the host is saturated)"
+            : "not measured";
       return `${flavour} ${state} (${shown})`;
     });
     lines.push(`${what} at ${protocolRate}/s — ${parts.join("; ")}`);

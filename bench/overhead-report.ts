@@ -60,6 +60,8 @@ export interface Verdict {
   /** Upper bound (`max`) or lower bound (`min`); absent for figures shown for reference only. */
   target?: { min?: number; max?: number };
   met?: boolean;
+  /** Why a figure with a target was not judged (shown instead of the verdict). */
+  unjudged?: string;
 }
 
 /** Chat completions, the protocol every target speaks and the target verdicts compare. */
@@ -264,7 +266,8 @@ export function renderVerdicts(verdicts: readonly Verdict[]): string {
       : target.min !== undefined
         ? `≥ ${target.min}${unit === "ms" ? " ms" : ""}`
         : `≤ ${target.max}${unit === "ms" ? " ms" : ""}`;
-    const mark = met === undefined ? (target ? "not measured" : "") : met ? "met" : "MISSED";
+    const mark =
+      verdict.unjudged ?? (met === undefined ? (target ? "not measured" : "") : met ? "met" : "MISSED");
     return [verdict.label, shown, bound, mark];
   });
   return renderTable(["figure", "value", "target", "verdict"], rows, ["left", "right", "left", "left"]);

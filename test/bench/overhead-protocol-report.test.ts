@@ -101,6 +101,20 @@ describe("computeProtocolVerdicts", () => {
     expect(computeProtocolVerdicts([gateway(phases("chat", 0, [1000]))], 500)).toEqual([]);
   });
 
+  it("does not judge a difference when an open-loop phase fell behind its rate", () => {
+    const saturated = phases("messages", -0.1, [500]).map((figures) =>
+      figures.load === "open" ? { ...figures, summary: summary(400, 0.2) } : figures,
+    );
+    const judged = computeProtocolVerdicts([gateway(phases("chat", 0, [1000, 500]), saturated)], 500);
+    const p50 = find(judged, "added p50 messages over chat, json, open loop 500/s");
+    expect(p50.value).toBeCloseTo(-0.1);
+    expect(p50.met).toBeUndefined();
+    expect(p50.unjudged).toBe("not judged: behind 500/s");
+    expect(
+      renderProtocolVerdictLines([gateway(phases("chat", 0, [1000, 500]), saturated)], 500)[0],
+    ).toContain("messages not judged");
+  });
+
   it("leaves the chat verdicts on the phases at --rate", () => {
     const chat = computeVerdicts([
       {
