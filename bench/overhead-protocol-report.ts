@@ -122,7 +122,7 @@ function flavourVerdicts(
     const behind = [chat, over].some(
       (figures) => figures && figures.summary.throughput < BEHIND_RATE * protocolRate,
     );
-    if (!verdict.target || !behind) return verdict;
+    if (!verdict.target || verdict.value === undefined || !behind) return verdict;
     return { ...verdict, met: undefined, unjudged: `not judged: behind ${protocolRate}/s` };
   };
   const [chatClosed, overClosed] = pair("json", "closed");

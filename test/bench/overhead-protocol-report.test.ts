@@ -91,11 +91,16 @@ describe("computeProtocolVerdicts", () => {
   });
 
   it("reports a flavour whose probe failed as not measured, and nothing without protocols", () => {
+    // Chat fell behind its rate too: a flavour that never ran is still "not measured".
+    const slowChat = phases("chat", 0, [1000, 500]).map((figures) =>
+      figures.rate === 500 ? { ...figures, summary: summary(400, 0.3) } : figures,
+    );
     const failed: TargetReport = {
-      ...gateway(phases("chat", 0, [1000, 500])),
+      ...gateway(slowChat),
       protocolErrors: { "responses-native": "probe: HTTP 404" },
     };
     const missing = computeProtocolVerdicts([failed], 500);
+    expect(missing[0]!.unjudged).toBeUndefined();
     expect(missing.map((verdict) => verdict.value)).toEqual(Array(5).fill(undefined));
     expect(renderProtocolVerdictLines([failed], 500)[0]).toContain("responses-native not measured");
     expect(computeProtocolVerdicts([gateway(phases("chat", 0, [1000]))], 500)).toEqual([]);
