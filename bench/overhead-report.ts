@@ -5,6 +5,7 @@
  */
 import type { LoadSummary } from "../src/bench/load.js";
 import { type Align, formatDeltaMs, formatMicros, formatMs, formatRate, renderTable } from "./format.js";
+import type { Flavour } from "./overhead-protocols.js";
 import type { GatewayVariant } from "./overhead-variants.js";
 
 export const TARGETS = ["direct", "proxy", "gateway"] as const;
@@ -18,6 +19,10 @@ export interface PhaseFigures {
   load: LoadShape;
   /** `64 conn` or `1000/s`. */
   loadLabel: string;
+  /** The client API and flavour (overhead-protocols.ts); absent: chat completions. */
+  protocol?: Flavour;
+  /** Open loop: requests per second. */
+  rate?: number;
   summary: LoadSummary;
   /** CPU the target process (the mock, for `direct`) used per successful request, in ms. */
   targetCpuMsPerRequest?: number;
@@ -42,6 +47,8 @@ export interface TargetReport {
   variant?: GatewayVariant;
   status: "ok" | "unavailable" | "skipped";
   error?: string;
+  /** Flavours whose probe failed, with why: their phases did not run, the others did. */
+  protocolErrors?: Partial<Record<Flavour, string>>;
   phases: PhaseFigures[];
   memory?: { rssMiB: number; peakMiB: number };
 }
@@ -53,9 +60,19 @@ export interface Verdict {
   /** Upper bound (`max`) or lower bound (`min`); absent for figures shown for reference only. */
   target?: { min?: number; max?: number };
   met?: boolean;
+  /** Why a figure with a target was not judged (shown instead of the verdict). */
+  unjudged?: string;
 }
 
-/** The first report of `target` that ran: for the gateway, the baseline variant (memory, fewest workers). */
+/** Chat completions, the protocol every target speaks and the target verdicts compare. */
+export function isChat(figures: PhaseFigures): boolean {
+  return (figures.protocol ?? "chat") === "chat";
+}
+
+/**
+ * The first chat phase of the first report of `target` that ran: for the gateway, the baseline
+ * variant (memory, fewest workers); for open loop, the one at `--rate` (it runs first).
+ */
 function phase(
   reports: readonly TargetReport[],
   target: TargetName,
@@ -64,7 +81,7 @@ function phase(
 ): PhaseFigures | undefined {
   return reports
     .find((report) => report.target === target && report.status === "ok")
-    ?.phases.find((figures) => figures.payload === payload && figures.load === load);
+    ?.phases.find((figures) => isChat(figures) && figures.payload === payload && figures.load === load);
 }
 
 /** The throughput ratio the gateway would reach with a core to itself; robust to other load on the host. */
@@ -164,8 +181,10 @@ function errorCell(summary: LoadSummary): string {
 
 export function renderPhases(reports: readonly TargetReport[]): string {
   const withRedis = reports.some((report) => report.variant?.state === "redis");
+  const withProtocols = reports.some((report) => report.phases.some((figures) => !isChat(figures)));
   const header = [
     "target",
+    ...(withProtocols ? ["protocol"] : []),
     "payload",
     "load",
     "req/s",
@@ -180,7 +199,11 @@ export function renderPhases(reports: readonly TargetReport[]): string {
     "gen CPU",
     "other CPU",
   ];
-  const align: Align[] = ["left", "left", "left", ...Array<Align>(header.length - 3).fill("right")];
+  const leftColumns = withProtocols ? 4 : 3;
+  const align: Align[] = [
+    ...Array<Align>(leftColumns).fill("left"),
+    ...Array<Align>(header.length - leftColumns).fill("right"),
+  ];
   const rows: string[][] = [];
   for (const report of reports) {
     const label = report.label ?? report.target;
@@ -193,6 +216,7 @@ export function renderPhases(reports: readonly TargetReport[]): string {
       const streaming = figures.payload === "stream";
       rows.push([
         label,
+        ...(withProtocols ? [figures.protocol ?? "chat"] : []),
         figures.payload,
         figures.loadLabel,
         formatRate(summary.throughput),
@@ -216,6 +240,11 @@ export function renderPhases(reports: readonly TargetReport[]): string {
       (report) =>
         `${report.label ?? report.target} ${report.status}: ${report.error!.replaceAll("\n", "\n    ")}`,
     );
+  for (const report of reports)
+    for (const [flavour, error] of Object.entries(report.protocolErrors ?? {}))
+      problems.push(
+        `${report.label ?? report.target} ${flavour} not run: ${String(error).replaceAll("\n", "\n    ")}`,
+      );
   const busiest = Math.max(
     0,
     ...reports.flatMap((report) => report.phases.map((p) => p.otherCpuPercent ?? 0)),
@@ -237,7 +266,8 @@ export function renderVerdicts(verdicts: readonly Verdict[]): string {
       : target.min !== undefined
         ? `≥ ${target.min}${unit === "ms" ? " ms" : ""}`
         : `≤ ${target.max}${unit === "ms" ? " ms" : ""}`;
-    const mark = met === undefined ? (target ? "not measured" : "") : met ? "met" : "MISSED";
+    const mark =
+      verdict.unjudged ?? (met === undefined ? (target ? "not measured" : "") : met ? "met" : "MISSED");
     return [verdict.label, shown, bound, mark];
   });
   return renderTable(["figure", "value", "target", "verdict"], rows, ["left", "right", "left", "left"]);

@@ -8,6 +8,7 @@
  */
 import type { LoadSummary } from "../src/bench/load.js";
 import {
+  isChat,
   judge,
   type LoadShape,
   type Payload,
@@ -90,7 +91,7 @@ function variantPhase(
         report.variant.workers === side.workers &&
         (report.variant.accessLog ?? false) === (side.accessLog ?? false),
     )
-    ?.phases.find((figures) => figures.payload === payload && figures.load === load);
+    ?.phases.find((figures) => isChat(figures) && figures.payload === payload && figures.load === load);
 }
 
 interface Side {

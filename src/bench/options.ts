@@ -66,12 +66,12 @@ export const BENCH_OPTIONS = defineOptions({
   protocol: {
     type: z.enum(PROTOCOLS).default(BENCH_DEFAULTS.protocol),
     flag: "--protocol <name>",
-    help: "openai (chat completions) or anthropic (messages)",
+    help: "openai (chat completions), anthropic (messages) or responses (the OpenAI Responses API)",
   },
   apiKey: {
     type: z.string().optional(),
     flag: "--api-key <key>",
-    help: "sent as Authorization: Bearer (openai) or x-api-key (anthropic)",
+    help: "sent as Authorization: Bearer (openai, responses) or x-api-key (anthropic)",
   },
   concurrency: {
     type: z.number().int().min(1).optional(),

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { AnthropicTokenReader } from "../../src/bench/llm/anthropic-events.js";
+import { createTokenReader } from "../../src/bench/llm/observer.js";
 import { OpenAITokenReader } from "../../src/bench/llm/openai-events.js";
+import { ResponsesTokenReader } from "../../src/bench/llm/responses-events.js";
 
 const chunk = (delta: Record<string, unknown>) =>
   JSON.stringify({
@@ -72,5 +74,88 @@ describe("AnthropicTokenReader", () => {
     const json = new AnthropicTokenReader();
     json.onBody({ type: "message", usage: { input_tokens: 1, output_tokens: 33 } });
     expect(json.outputTokens()).toBe(33);
+  });
+});
+
+describe("ResponsesTokenReader", () => {
+  let sequence = 0;
+  const event = (type: string, data: Record<string, unknown> = {}) => ({
+    event: type,
+    data: JSON.stringify({ type, sequence_number: sequence++, ...data }),
+  });
+  const response = (status: string, outputTokens?: number) => ({
+    response: {
+      object: "response",
+      status,
+      ...(outputTokens === undefined ? {} : { usage: { input_tokens: 3, output_tokens: outputTokens } }),
+    },
+  });
+
+  it("times output, reasoning and argument deltas, takes usage, completes at response.completed", () => {
+    const reader = new ResponsesTokenReader();
+    reader.onEvent(event("response.created", response("in_progress")), 1);
+    reader.onEvent(event("response.in_progress", response("in_progress")), 2);
+    reader.onEvent(event("response.output_item.added", { item: { type: "reasoning" } }), 3);
+    reader.onEvent(event("response.reasoning_text.delta", { delta: "hmm" }), 4);
+    reader.onEvent(event("response.content_part.added", { part: { type: "output_text", text: "" } }), 5);
+    reader.onEvent(event("response.output_text.delta", { delta: "Hel" }), 6);
+    reader.onEvent(event("response.output_text.delta", { delta: "" }), 7);
+    reader.onEvent(event("response.output_text.delta", { delta: "lo" }), 8);
+    reader.onEvent(event("response.output_text.done", { text: "Hello" }), 9);
+    reader.onEvent(event("response.function_call_arguments.delta", { delta: '{"a"' }), 10);
+    reader.onEvent(event("response.function_call_arguments.done", { arguments: '{"a":1}' }), 11);
+    expect(reader.complete()).toBe(false);
+    reader.onEvent(event("response.completed", response("completed", 7)), 12);
+    expect(reader.tokenTimes).toEqual([4, 6, 8, 10]);
+    expect(reader.outputTokens()).toBe(7);
+    expect(reader.complete()).toBe(true);
+  });
+
+  it("ends normally at response.incomplete (max_output_tokens reached) with its usage", () => {
+    const reader = new ResponsesTokenReader();
+    reader.onEvent(event("response.output_text.delta", { delta: "a" }), 1);
+    reader.onEvent(event("response.output_text.delta", { delta: "b" }), 2);
+    reader.onEvent(event("response.incomplete", response("incomplete", 2)), 3);
+    expect(reader.complete()).toBe(true);
+    expect(reader.outputTokens()).toBe(2);
+  });
+
+  it("is incomplete after response.failed or an error event, and counts events without usage", () => {
+    const failed = new ResponsesTokenReader();
+    failed.onEvent(event("response.output_text.delta", { delta: "a" }), 1);
+    failed.onEvent(event("response.failed", response("failed")), 2);
+    expect(failed.complete()).toBe(false);
+    expect(failed.outputTokens()).toBe(1);
+    const errored = new ResponsesTokenReader();
+    errored.onEvent(event("error", { code: "server_error", message: "boom" }), 1);
+    errored.onEvent(event("response.completed", response("completed", 1)), 2);
+    expect(errored.complete()).toBe(false);
+    const cut = new ResponsesTokenReader();
+    cut.onEvent({ data: "not json" }, 1);
+    cut.onEvent(event("response.output_text.delta", { delta: "a" }), 2);
+    expect(cut.complete()).toBe(false);
+  });
+
+  it("reads the type from the data when the event line is missing", () => {
+    const reader = new ResponsesTokenReader();
+    reader.onEvent({ data: JSON.stringify({ type: "response.output_text.delta", delta: "x" }) }, 5);
+    reader.onEvent({ data: JSON.stringify({ type: "response.completed", ...response("completed", 1) }) }, 6);
+    expect(reader.tokenTimes).toEqual([5]);
+    expect(reader.complete()).toBe(true);
+  });
+
+  it("reads a whole Response object's usage", () => {
+    const reader = new ResponsesTokenReader();
+    reader.onBody({ object: "response", status: "completed", usage: { input_tokens: 2, output_tokens: 12 } });
+    expect(reader.outputTokens()).toBe(12);
+    expect(reader.complete()).toBe(true);
+  });
+});
+
+describe("createTokenReader", () => {
+  it("has a reader for each protocol", () => {
+    expect(createTokenReader("openai")).toBeInstanceOf(OpenAITokenReader);
+    expect(createTokenReader("anthropic")).toBeInstanceOf(AnthropicTokenReader);
+    expect(createTokenReader("responses")).toBeInstanceOf(ResponsesTokenReader);
   });
 });

@@ -53,6 +53,32 @@ describe("chatRequest", () => {
     });
   });
 
+  it("builds a Responses request with system text as instructions and store: false", () => {
+    const spec = chatRequest({
+      protocol: "responses",
+      model: "gpt-x",
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "hi" },
+      ],
+      maxTokens: 24,
+      stream: true,
+      apiKey: "sk-2",
+      basePath: "/openai",
+    });
+    expect(spec).toMatchObject({ method: "POST", path: "/openai/v1/responses", stream: true });
+    expect(spec.headers).toMatchObject({ authorization: "Bearer sk-2", accept: "text/event-stream" });
+    expect(spec.headers).not.toHaveProperty("anthropic-version");
+    expect(body(spec)).toEqual({
+      model: "gpt-x",
+      input: [{ role: "user", content: "hi" }],
+      max_output_tokens: 24,
+      stream: true,
+      store: false,
+      instructions: "be brief",
+    });
+  });
+
   it("keeps a base path without doubling /v1", () => {
     expect(apiPath("", "/v1/messages")).toBe("/v1/messages");
     expect(apiPath("/openai/", "/v1/chat/completions")).toBe("/openai/v1/chat/completions");

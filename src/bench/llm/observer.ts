@@ -10,6 +10,7 @@ import type { RequestOutcome, ResponseObserver } from "../load-types.js";
 import type { RequestSample } from "../stats/request-sample.js";
 import { AnthropicTokenReader } from "./anthropic-events.js";
 import { OpenAITokenReader } from "./openai-events.js";
+import { ResponsesTokenReader } from "./responses-events.js";
 import type { Protocol, TokenReader } from "./token-events.js";
 
 /** Non-streaming bodies larger than this are not kept (their token count is then unknown). */
@@ -26,8 +27,14 @@ export interface ObserverContext {
   record(sample: RequestSample): void;
 }
 
+const READERS: Record<Protocol, new () => TokenReader> = {
+  openai: OpenAITokenReader,
+  anthropic: AnthropicTokenReader,
+  responses: ResponsesTokenReader,
+};
+
 export function createTokenReader(protocol: Protocol): TokenReader {
-  return protocol === "anthropic" ? new AnthropicTokenReader() : new OpenAITokenReader();
+  return new READERS[protocol]();
 }
 
 export class LlmObserver implements ResponseObserver {

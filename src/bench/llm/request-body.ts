@@ -1,7 +1,9 @@
 /**
  * The request the bench sends for one prompt, in the target's protocol: OpenAI chat completions
- * (`Authorization: Bearer`, `stream_options.include_usage` so the usage chunk gives token counts) or
- * Anthropic messages (`x-api-key`, `anthropic-version`, system text lifted out of the messages).
+ * (`Authorization: Bearer`, `stream_options.include_usage` so the usage chunk gives token counts),
+ * Anthropic messages (`x-api-key`, `anthropic-version`, system text lifted out of the messages) or
+ * the OpenAI Responses API (`Authorization: Bearer`, system text as `instructions`, `store: false` so
+ * a gateway keeps nothing for the bench's throwaway turns).
  * @module
  */
 import type { RequestSpec } from "../load-types.js";
@@ -23,6 +25,13 @@ export interface ChatRequestInput {
   basePath?: string;
 }
 
+/** One protocol's part of a request: its API path, body and auth or version headers. */
+interface ProtocolRequest {
+  path: string;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
 export const ANTHROPIC_VERSION = "2023-06-01";
 
 /** Joins a base path and an API path without doubling `/v1`. */
@@ -31,11 +40,7 @@ export function apiPath(basePath: string, path: string): string {
   return base.endsWith("/v1") && path.startsWith("/v1/") ? base + path.slice(3) : base + path;
 }
 
-function openaiRequest(input: ChatRequestInput): {
-  path: string;
-  body: unknown;
-  headers: Record<string, string>;
-} {
+function openaiRequest(input: ChatRequestInput): ProtocolRequest {
   const body: Record<string, unknown> = {
     model: input.model,
     messages: input.messages,
@@ -48,11 +53,7 @@ function openaiRequest(input: ChatRequestInput): {
   return { path: "/v1/chat/completions", body, headers };
 }
 
-function anthropicRequest(input: ChatRequestInput): {
-  path: string;
-  body: unknown;
-  headers: Record<string, string>;
-} {
+function anthropicRequest(input: ChatRequestInput): ProtocolRequest {
   const system = input.messages.filter((message) => message.role === "system");
   const body: Record<string, unknown> = {
     model: input.model,
@@ -66,10 +67,30 @@ function anthropicRequest(input: ChatRequestInput): {
   return { path: "/v1/messages", body, headers };
 }
 
+function responsesRequest(input: ChatRequestInput): ProtocolRequest {
+  const system = input.messages.filter((message) => message.role === "system");
+  const body: Record<string, unknown> = {
+    model: input.model,
+    input: input.messages.filter((message) => message.role !== "system"),
+    max_output_tokens: input.maxTokens,
+    stream: input.stream,
+    store: false,
+  };
+  if (system.length > 0) body.instructions = system.map((message) => message.content).join("\n\n");
+  const headers: Record<string, string> = {};
+  if (input.apiKey) headers.authorization = `Bearer ${input.apiKey}`;
+  return { path: "/v1/responses", body, headers };
+}
+
+const BUILDERS: Record<Protocol, (input: ChatRequestInput) => ProtocolRequest> = {
+  openai: openaiRequest,
+  anthropic: anthropicRequest,
+  responses: responsesRequest,
+};
+
 /** The HTTP request for one chat turn in `input.protocol`. */
 export function chatRequest(input: ChatRequestInput): RequestSpec {
-  const { path, body, headers } =
-    input.protocol === "anthropic" ? anthropicRequest(input) : openaiRequest(input);
+  const { path, body, headers } = BUILDERS[input.protocol](input);
   return {
     method: "POST",
     path: apiPath(input.basePath ?? "", path),

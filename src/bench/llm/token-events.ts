@@ -6,8 +6,8 @@
  */
 import type { EventSourceMessage } from "eventsource-parser";
 
-/** The wire protocols the bench speaks. */
-export const PROTOCOLS = ["openai", "anthropic"] as const;
+/** The wire protocols the bench speaks: chat completions, Anthropic Messages, the OpenAI Responses API. */
+export const PROTOCOLS = ["openai", "anthropic", "responses"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
 /** One request's token reader; created per request, fed in arrival order. */
@@ -20,7 +20,10 @@ export interface TokenReader {
   readonly tokenTimes: readonly number[];
   /** Output tokens: the server's usage figure when it sent one, else the number of output events. */
   outputTokens(): number;
-  /** The stream ended the protocol's way (`[DONE]`, `message_stop`) and carried no error event. */
+  /**
+   * The stream ended the protocol's way (`[DONE]`, `message_stop`, `response.completed`) and carried
+   * no error event.
+   */
   complete(): boolean;
 }
 

@@ -1,0 +1,164 @@
+/**
+ * The processes `bench:overhead` measures: the mock (asked to serve Responses and Messages natively
+ * when a native flavour runs), the baseline proxy and the gateway (its config, with a second backend
+ * entry declaring `native_apis` for the native flavours), and one target's run: start it, probe each
+ * protocol, run its phases, stop it.
+ * @module
+ */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Options } from "./overhead-options.js";
+import { type Pids, planPhases, probe, type RetryBudget, runPhases, warmTarget } from "./overhead-phases.js";
+import { type Flavour, MODEL, NATIVE_APIS, NATIVE_MODEL, needsNative } from "./overhead-protocols.js";
+import type { TargetName, TargetReport } from "./overhead-report.js";
+import { type GatewayVariant, variantLabel } from "./overhead-variants.js";
+import { type BenchProcess, readTreeMemory, startProcess } from "./processes.js";
+import { BenchRedis } from "./redis-server.js";
+
+const CLI = fileURLToPath(new URL("../src/cli/index.js", import.meta.url));
+const BASELINE_PROXY = fileURLToPath(new URL("./baseline-proxy.js", import.meta.url));
+
+/** A failure to start what the benchmark needs: reported in one message, without a stack. */
+export class StartError extends Error {}
+
+const MOCK_ARGS = ["mock", "--host", "127.0.0.1", "--port", "0", "--id", "bench-mock"];
+
+export interface StartedMock {
+  mock: BenchProcess;
+  /** It took `--native-apis`, so it marks what it served natively (the probe checks the mark). */
+  marksNative: boolean;
+  /** Why the native flavours may not all run, for the report. */
+  note?: string;
+}
+
+/**
+ * Starts the zero-delay mock. For native flavours it serves both model names and is asked to serve
+ * the Responses and Messages APIs natively (`--native-apis`); a mock that refuses the flag is started
+ * without it and `note` says so: the native flavours then run only on the APIs it serves anyway,
+ * and the probe reports the others.
+ */
+export async function startMock(flavours: readonly Flavour[]): Promise<StartedMock> {
+  const native = needsNative(flavours);
+  const args = native ? [...MOCK_ARGS, "--models", `${MODEL},${NATIVE_MODEL}`] : MOCK_ARGS;
+  try {
+    if (!native) return { mock: await startProcess("mock", CLI, args), marksNative: false };
+    try {
+      const flags = ["--native-apis", NATIVE_APIS.join(",")];
+      return { mock: await startProcess("mock", CLI, [...args, ...flags]), marksNative: true };
+    } catch (error) {
+      const mock = await startProcess("mock", CLI, args);
+      const why = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+      return {
+        mock,
+        marksNative: false,
+        note:
+          `the mock refused --native-apis ${NATIVE_APIS.join(",")} (${why}); started without it: ` +
+          "a native flavour runs only where the mock serves that API anyway, the probe reports the others",
+      };
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new StartError(
+      `${message}\n(--mock-url <url> benchmarks against a backend that is already running)`,
+    );
+  }
+}
+
+/** The gateway's config: the chat backend, and the same mock again declaring native APIs when needed. */
+export function gatewayConfig(mockUrl: string, variant: GatewayVariant, native: boolean): unknown {
+  const chat = { name: "bench-mock", url: mockUrl, models: [MODEL], max_connections: variant.cap };
+  const piped = {
+    name: "bench-mock-native",
+    url: mockUrl,
+    models: [NATIVE_MODEL],
+    max_connections: variant.cap,
+    native_apis: [...NATIVE_APIS],
+  };
+  return { strategy: "round_robin", health_interval: 5, backends: native ? [chat, piped] : [chat] };
+}
+
+async function startTarget(
+  target: TargetName,
+  mockUrl: string,
+  options: Options,
+  gateway: { tempDir: string; variant: GatewayVariant; redisUrl: string | undefined; native: boolean },
+) {
+  if (target === "proxy")
+    return startProcess("baseline proxy", BASELINE_PROXY, [
+      mockUrl,
+      "--connections",
+      String(Math.max(options.concurrency, 16)),
+    ]);
+  const { variant, redisUrl } = gateway;
+  const config = join(gateway.tempDir, "gateway.json");
+  await writeFile(config, JSON.stringify(gatewayConfig(mockUrl, variant, gateway.native)));
+  return startProcess(variantLabel(variant), CLI, [
+    "gateway",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--config",
+    config,
+    "--log-level",
+    "warn",
+    "--workers",
+    String(variant.workers),
+    "--access-log",
+    String(variant.accessLog),
+    ...(redisUrl ? ["--redis", redisUrl] : []),
+  ]);
+}
+
+export interface TargetContext {
+  tempDir: string;
+  budget: RetryBudget;
+  signal: AbortSignal;
+  variant: GatewayVariant;
+  /** The protocols this target runs: every selected flavour on the baseline gateway, else chat. */
+  flavours: readonly Flavour[];
+}
+
+/** Starts one target, probes each of its protocols, runs the phases of those that answered, stops it. */
+export async function benchTarget(
+  target: TargetName,
+  mock: { url: string; pid: number | undefined; marksNative: boolean },
+  options: Options,
+  context: TargetContext,
+): Promise<TargetReport> {
+  const { variant } = context;
+  const labels =
+    target === "gateway" ? { label: variantLabel(variant), variant } : ({} as Partial<TargetReport>);
+  let child: BenchProcess | undefined;
+  let redis: BenchRedis | undefined;
+  try {
+    // A fresh Redis per variant: nothing left from an earlier run, and no CPU used outside its phases.
+    if (target === "gateway" && variant.state === "redis") redis = await BenchRedis.start();
+    const native = needsNative(context.flavours);
+    if (target !== "direct")
+      child = await startTarget(target, mock.url, options, { ...context, redisUrl: redis?.url, native });
+    const url = child?.url ?? mock.url;
+    const protocolErrors = await probe(url, context.flavours, { marksNative: mock.marksNative });
+    const flavours = context.flavours.filter((flavour) => protocolErrors[flavour] === undefined);
+    const pids: Pids =
+      target === "direct"
+        ? { target: mock.pid, mock: undefined, complete: mock.pid !== undefined }
+        : { target: child?.pid, mock: mock.pid, redis: redis?.pid, complete: mock.pid !== undefined };
+    const label = labels.label ?? target;
+    if (flavours.length > 1) process.stderr.write(`  ${label} warming ${flavours.join(", ")} …\n`);
+    await warmTarget(url, flavours, options, context.signal);
+    const plans = planPhases(target, options, flavours, options.protocolRate);
+    const phases = await runPhases(plans, url, pids, options, context.budget, context.signal, label);
+    // The direct target is the mock, whose memory is reported once at the end.
+    const memory = child ? readTreeMemory(child.pid) : undefined;
+    const failed = Object.keys(protocolErrors).length > 0 ? { protocolErrors } : {};
+    return { target, ...labels, status: "ok", ...failed, phases, ...(memory ? { memory } : {}) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { target, ...labels, status: "unavailable", error: message, phases: [] };
+  } finally {
+    await child?.stop();
+    await redis?.stop();
+  }
+}
