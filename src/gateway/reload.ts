@@ -32,6 +32,8 @@ export const START_UP_SETTINGS = [
   "client_timeout",
   "max_client_connections",
   "connect_timeout",
+  "upstream_connections",
+  "backend_deny_ranges",
   "health_interval",
   "health_timeout",
   "unhealthy_threshold",
