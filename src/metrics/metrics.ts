@@ -56,6 +56,8 @@ export interface BackendGaugeSource {
   /** Whether the backend passes health checks. */
   readonly healthy: boolean;
   readonly circuit: { readonly state: "closed" | "open" | "half_open" };
+  /** The backend origin's connection pool: requests waiting for a connection, and connections open. */
+  readonly upstream: { readonly queued: number; readonly connected: number };
 }
 
 export function createGatewayMetrics(
@@ -97,6 +99,26 @@ export function createGatewayMetrics(
           this.set({ backend: backend.id, state }, backend.circuit.state === state ? 1 : 0);
         }
       }
+    },
+  });
+  new Gauge({
+    name: "switchyard_backend_upstream_queued",
+    help: "Requests waiting for a connection to each backend's origin (its pool is at upstream_connections)",
+    labelNames: ["backend"],
+    registers,
+    collect() {
+      this.reset();
+      for (const backend of backends()) this.set({ backend: backend.id }, backend.upstream.queued);
+    },
+  });
+  new Gauge({
+    name: "switchyard_backend_upstream_connections",
+    help: "Connections open to each backend's origin",
+    labelNames: ["backend"],
+    registers,
+    collect() {
+      this.reset();
+      for (const backend of backends()) this.set({ backend: backend.id }, backend.upstream.connected);
     },
   });
   new Gauge({

@@ -132,6 +132,7 @@ function backend(extra: Partial<StatusView["backends"][number]> = {}): StatusVie
     failures: 0,
     last_error: null,
     last_check: null,
+    upstream: { queued: 0, running: 0, connected: 0, free: 0 },
     ...extra,
   } as StatusView["backends"][number];
 }
@@ -155,7 +156,12 @@ describe("mergeStatus", () => {
         report(
           1,
           status(100, [
-            backend({ requests: 4, inflight: 2, last_check: "2030-01-01T00:00:01.000Z" }),
+            backend({
+              requests: 4,
+              inflight: 2,
+              last_check: "2030-01-01T00:00:01.000Z",
+              upstream: { queued: 3, running: 2, connected: 2, free: 0 },
+            }),
             backend({ name: "b", requests: 1 }),
           ]),
         ),
@@ -171,6 +177,7 @@ describe("mergeStatus", () => {
               consecutive_failures: 2,
               last_error: "timeout",
               last_check: "2030-01-01T00:00:02.000Z",
+              upstream: { queued: 1, running: 1, connected: 2, free: 1 },
             }),
           ]),
         ),
@@ -189,6 +196,7 @@ describe("mergeStatus", () => {
         consecutive_failures: 2,
         last_error: "timeout",
         last_check: "2030-01-01T00:00:02.000Z",
+        upstream: { queued: 4, running: 3, connected: 4, free: 1 },
       }),
       backend({ name: "b", requests: 1 }),
     ]);

@@ -9,7 +9,13 @@ import type { WorkerReport } from "../../src/worker-figures/messages.js";
 import { parsePrometheusText, sumSamples } from "../helpers/prometheus.js";
 
 function workerMetrics(inflight: number, healthy: boolean) {
-  const backend: BackendGaugeSource = { id: "a", inflight, healthy, circuit: { state: "closed" } };
+  const backend: BackendGaugeSource = {
+    id: "a",
+    inflight,
+    healthy,
+    circuit: { state: "closed" },
+    upstream: { queued: 0, connected: 0 },
+  };
   return createGatewayMetrics(() => [backend]);
 }
 
