@@ -43,6 +43,9 @@ const LINK_LOCAL = new BlockList();
 LINK_LOCAL.addSubnet("169.254.0.0", 16, "ipv4");
 LINK_LOCAL.addSubnet("fe80::", 10, "ipv6");
 
+/** How long registration waits for a name to resolve; connections are checked again anyway. */
+const REGISTRATION_RESOLVE_MS = 5_000;
+
 /** Raised instead of connecting; classified as a connect failure, so the request goes elsewhere. */
 export class AddressRefusedError extends Error {
   readonly code = "SWY_ERR_ADDRESS_REFUSED";
@@ -100,24 +103,32 @@ export class AddressPolicy {
 
   /**
    * Why a backend URL may not be registered: its host, or any address its name resolves to now.
-   * A name that does not resolve yet passes: every connection is checked again when it is made.
+   * A name that does not resolve yet (or not within 5 s) passes: every connection is checked again
+   * when it is made.
    */
   async refusalOfUrl(url: string): Promise<string | undefined> {
     const host = normaliseHost(new URL(url).hostname);
     const direct = this.refusalOfHost(host);
     if (direct) return `${host} is ${direct}`;
     if (isIP(host) !== 0) return undefined;
-    let addresses: ResolvedAddress[];
-    try {
-      addresses = await this.#resolve(host);
-    } catch {
-      return undefined;
-    }
-    for (const { address } of addresses) {
+    for (const { address } of await this.#resolveWithin(host, REGISTRATION_RESOLVE_MS)) {
       const reason = this.refusalOfAddress(address);
       if (reason) return `${host} resolves to ${address}, ${reason}`;
     }
     return undefined;
+  }
+
+  /** The name's addresses, or none when it does not resolve within `limitMs` (slow or broken DNS). */
+  async #resolveWithin(host: string, limitMs: number): Promise<ResolvedAddress[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<ResolvedAddress[]>((resolve) => {
+      timer = setTimeout(() => resolve([]), limitMs);
+    });
+    try {
+      return await Promise.race([this.#resolve(host).catch(() => []), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
