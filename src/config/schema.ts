@@ -4,6 +4,7 @@
  * Precedence, lowest first: defaults, config file, environment, command-line flags.
  * @module
  */
+import { isIP } from "node:net";
 import { z } from "zod";
 import { defineOptions } from "../options/declare.js";
 import { isKnownStrategy, unknownStrategyMessage } from "./strategy-names.js";
@@ -46,6 +47,16 @@ const list = z.preprocess(
       : value,
   z.array(z.string().min(1)),
 );
+
+/** `10.0.0.0/8`, `fd00::/8` or a single address (its own /32 or /128). */
+function isAddressOrCidr(entry: string): boolean {
+  const [base = "", bits] = entry.split("/");
+  const family = isIP(base);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const value = Number(bits);
+  return /^\d+$/.test(bits) && value <= (family === 4 ? 32 : 128);
+}
 
 /** A map given as an object, as JSON text, or as `key=value,key=value` text (env vars, flags). */
 function textMap<T extends z.ZodType>(valueSchema: T) {
@@ -244,6 +255,13 @@ export const GATEWAY_OPTIONS = defineOptions({
     envReadByCaller: true,
     help: "seconds to wait for a TCP connection to an upstream",
   },
+  upstream_connections: {
+    type: z.coerce.number().int().nonnegative().default(1024),
+    flag: "--upstream-connections <n>",
+    env: ["SWITCHYARD_UPSTREAM_CONNECTIONS"],
+    envReadByCaller: true,
+    help: "most connections open to one backend origin; requests beyond wait for one, shown as `queued` in /status (0: no bound)",
+  },
   max_retries: {
     type: z.coerce.number().int().nonnegative().default(2),
     flag: "--max-retries <n>",
@@ -407,6 +425,15 @@ export const GATEWAY_OPTIONS = defineOptions({
     env: ["SWITCHYARD_REGISTER_ALLOWLIST"],
     envReadByCaller: true,
     help: "hosts and CIDRs POST /backends/register may name (empty: any but link-local and metadata)",
+  },
+  backend_deny_ranges: {
+    type: list
+      .refine((entries) => entries.every(isAddressOrCidr), "each entry must be an IP address or CIDR range")
+      .default([]),
+    flag: "--backend-deny-ranges <list>",
+    env: ["SWITCHYARD_BACKEND_DENY_RANGES"],
+    envReadByCaller: true,
+    help: "CIDRs no backend may connect to, checked at registration and on every connection, besides link-local and metadata addresses",
   },
   /** Gateway API keys; when any is set, inference routes require one (JSON text in env and flags). */
   client_keys: {

@@ -1,11 +1,14 @@
 /**
  * Who may use the operator routes, and which backend URLs they may register. Without an admin token,
- * admin routes work only on a gateway bound to loopback; a registered URL must not point at
- * link-local or cloud-metadata addresses, and must match the allow-list when one is set.
+ * admin routes work only on a gateway bound to loopback; a registered URL carries no credentials,
+ * passes the address policy (upstream/address-policy.ts) and matches the allow-list when one is set.
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { BlockList, isIP } from "node:net";
+import { redactUrl } from "../config/redact-url.js";
+import type { AddressPolicy } from "../upstream/address-policy.js";
+import { normaliseHost } from "../upstream/ip-address.js";
 import { GatewayError } from "./errors.js";
 
 export function isLoopbackHost(host: string): boolean {
@@ -34,40 +37,50 @@ export function checkAdminAccess(
   }
 }
 
-/** Link-local (IPv4 169.254/16, where cloud metadata lives, and IPv6 fe80::/10): never a backend. */
-const FORBIDDEN = new BlockList();
-FORBIDDEN.addSubnet("169.254.0.0", 16, "ipv4");
-FORBIDDEN.addSubnet("fe80::", 10, "ipv6");
-
 /**
- * Throws 403 when a backend URL may not be registered: its host is link-local or a metadata name, or
- * an allow-list is set and matches neither the host name nor, for IP literals, a listed address or
- * CIDR (`10.0.0.0/8`, `gpu-host.internal`).
+ * Throws when a backend URL may not be registered: 400 when it carries a user or password (they
+ * would be shown wherever the URL is; keys go in `api_keys`), 403 when the address policy refuses
+ * its host or any address the host resolves to, or an allow-list is set and matches neither the
+ * host name nor, for IP literals, a listed address or CIDR (`10.0.0.0/8`, `gpu-host.internal`).
  */
-export function checkRegistrableUrl(url: string, allowList: readonly string[]): void {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  const family = isIP(host);
+export async function checkRegistrableUrl(
+  url: string,
+  allowList: readonly string[],
+  policy: AddressPolicy,
+): Promise<void> {
+  const parsed = new URL(url);
+  if (parsed.username || parsed.password) {
+    throw new GatewayError(
+      "SWY_ERR_INVALID_REQUEST",
+      "Invalid backend: url: a registered URL may not carry a user or password; give keys in api_keys.",
+      { param: "url" },
+    );
+  }
+  const shown = redactUrl(url);
   const refuse = (why: string) => {
-    throw new GatewayError("SWY_ERR_FORBIDDEN", `Backend URL ${url} is not allowed: ${why}.`, {
+    throw new GatewayError("SWY_ERR_FORBIDDEN", `Backend URL ${shown} is not allowed: ${why}.`, {
       param: "url",
     });
   };
-  if (host === "metadata.google.internal" || host === "metadata") refuse("it names a cloud metadata service");
-  if (family !== 0 && FORBIDDEN.check(host, family === 4 ? "ipv4" : "ipv6"))
-    refuse("it is a link-local address");
-  if (allowList.length === 0) return;
+  const refusal = await policy.refusalOfUrl(url);
+  if (refusal) refuse(refusal);
+  if (allowList.length === 0 || isAllowed(normaliseHost(parsed.hostname), allowList)) return;
+  refuse("it is not in the registration allow-list");
+}
+
+function isAllowed(host: string, allowList: readonly string[]): boolean {
+  const family = isIP(host);
   for (const entry of allowList) {
     if (!entry.includes("/")) {
-      if (entry.toLowerCase() === host) return;
+      if (normaliseHost(entry) === host) return true;
       continue;
     }
     if (family === 0) continue;
     const [base, bits] = entry.split("/");
-    const entryFamily = isIP(base ?? "");
-    if (entryFamily !== family) continue;
+    if (isIP(base ?? "") !== family) continue;
     const list = new BlockList();
     list.addSubnet(base!, Number(bits), family === 4 ? "ipv4" : "ipv6");
-    if (list.check(host, family === 4 ? "ipv4" : "ipv6")) return;
+    if (list.check(host, family === 4 ? "ipv4" : "ipv6")) return true;
   }
-  refuse("it is not in the registration allow-list");
+  return false;
 }

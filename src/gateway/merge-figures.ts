@@ -145,6 +145,12 @@ function mergeBackendSnapshots(views: readonly BackendSnapshot[]): BackendSnapsh
     last_error: firstSet(views.map((view) => view.last_error)),
     // ISO timestamps sort as text: the latest check any worker made.
     last_check: checks.sort().at(-1) ?? null,
+    upstream: {
+      queued: sum(views.map((view) => view.upstream.queued)),
+      running: sum(views.map((view) => view.upstream.running)),
+      connected: sum(views.map((view) => view.upstream.connected)),
+      free: sum(views.map((view) => view.upstream.free)),
+    },
   };
 }
 

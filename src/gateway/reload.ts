@@ -34,6 +34,8 @@ export const START_UP_SETTINGS = [
   "send_timeout",
   "max_connections_per_ip",
   "connect_timeout",
+  "upstream_connections",
+  "backend_deny_ranges",
   "health_interval",
   "health_timeout",
   "unhealthy_threshold",

@@ -23,6 +23,7 @@ import { MemoryStore } from "../state/memory.js";
 import { LocalReplication } from "../state/replication/local.js";
 import { responseStoreLimits } from "../state/response-store/factory.js";
 import { MemoryResponseStore } from "../state/response-store/memory.js";
+import { AddressPolicy } from "../upstream/address-policy.js";
 import { getWithDeadline, modelIds, parseJsonOrUndefined } from "../upstream/get.js";
 import { UpstreamPools } from "../upstream/pools.js";
 import { ClientKeys } from "./client-keys.js";
@@ -40,14 +41,19 @@ export interface RoutingCore {
 }
 
 export function buildRoutingCore(config: GatewayConfig, logger: Logger): RoutingCore {
+  const pools = new UpstreamPools({
+    connectTimeoutMs: config.connect_timeout * 1000,
+    connections: config.upstream_connections,
+    policy: new AddressPolicy(config.backend_deny_ranges),
+  });
   const registry = new Registry({
     circuit: { threshold: config.circuit_breaker_threshold, openMs: config.circuit_breaker_ttl * 1000 },
     defaultMaxConnections: config.default_max_connections,
     maxConnectionsMap: config.max_connections_map,
+    upstreamFigures: (origin) => pools.figures(origin),
   });
   const capacityQueue = new CapacityQueue(config.queue_size);
   for (const backend of config.backends) registry.add(backendId(backend), backend);
-  const pools = new UpstreamPools({ connectTimeoutMs: config.connect_timeout * 1000 });
   const probe: ProbeFetch = async (backend: BackendState, path, timeoutMs) => {
     const { status, text } = await getWithDeadline(
       pools.for(backend.origin),

@@ -61,6 +61,8 @@ export interface BackendGaugeSource {
   readonly circuit: { readonly state: "closed" | "open" | "half_open" };
   /** Passed by for now after stalling while its peers answered. */
   readonly ejected: boolean;
+  /** The backend origin's connection pool: requests waiting for a connection, and connections open. */
+  readonly upstream: { readonly queued: number; readonly connected: number };
 }
 
 export function createGatewayMetrics(
@@ -112,6 +114,26 @@ export function createGatewayMetrics(
     collect() {
       this.reset();
       for (const backend of backends()) this.set({ backend: backend.id }, backend.ejected ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "switchyard_backend_upstream_queued",
+    help: "Requests waiting for a connection to each backend's origin (its pool is at upstream_connections)",
+    labelNames: ["backend"],
+    registers,
+    collect() {
+      this.reset();
+      for (const backend of backends()) this.set({ backend: backend.id }, backend.upstream.queued);
+    },
+  });
+  new Gauge({
+    name: "switchyard_backend_upstream_connections",
+    help: "Connections open to each backend's origin",
+    labelNames: ["backend"],
+    registers,
+    collect() {
+      this.reset();
+      for (const backend of backends()) this.set({ backend: backend.id }, backend.upstream.connected);
     },
   });
   new Gauge({

@@ -2,8 +2,10 @@
  * A backend as the router sees it: its fixed description plus the live figures strategies read.
  * @module
  */
+import { redactUrl } from "../config/redact-url.js";
 import type { BackendConfig, NativeApi } from "../config/schema.js";
 import type { KeyPool } from "../upstream/key-pool.js";
+import type { PoolFigures } from "../upstream/pools.js";
 import { CircuitBreaker, type CircuitOptions } from "./circuit.js";
 import { OutlierDetector } from "./outlier.js";
 
@@ -15,6 +17,7 @@ export type BackendSource = "config" | "runtime" | "discovery";
 /** What a strategy may read about a candidate. Strategies never mutate it. */
 export interface BackendView {
   readonly id: string;
+  /** The configured URL, any user and password masked (`http://***:***@host`). */
   readonly url: string;
   readonly kind: BackendKind;
   readonly weight: number;
@@ -29,6 +32,11 @@ export interface BackendView {
   readonly queueDepth: number;
   readonly models: readonly string[];
 }
+
+/** How busy a backend's connection pool is, by origin; zeros where no pool is known. */
+export type UpstreamFigures = (origin: string) => PoolFigures;
+
+const NO_FIGURES: UpstreamFigures = () => ({ queued: 0, running: 0, connected: 0, free: 0 });
 
 /** Live state of one backend, owned by the registry. */
 export class BackendState implements BackendView {
@@ -80,11 +88,21 @@ export class BackendState implements BackendView {
   lastError: string | undefined;
   lastCheckAt: number | undefined;
 
-  constructor(id: string, config: BackendConfig, circuit: CircuitOptions = { threshold: 0, openMs: 0 }) {
+  readonly #upstreamFigures: UpstreamFigures;
+
+  constructor(
+    id: string,
+    config: BackendConfig,
+    circuit: CircuitOptions = { threshold: 0, openMs: 0 },
+    upstreamFigures: UpstreamFigures = NO_FIGURES,
+  ) {
     this.circuit = new CircuitBreaker(circuit);
     this.outlier = new OutlierDetector(circuit.openMs);
+    this.#upstreamFigures = upstreamFigures;
     this.id = id;
-    this.url = config.url.replace(/\/+$/, "");
+    // A user and password in a config URL are never sent (the pool is keyed by origin, which
+    // drops them) nor shown: every view of the backend reads this masked URL.
+    this.url = redactUrl(config.url).replace(/\/+$/, "");
     const parsed = new URL(this.url);
     this.origin = parsed.origin;
     this.basePath = parsed.pathname.replace(/\/+$/, "");
@@ -123,6 +141,14 @@ export class BackendState implements BackendView {
     const own = this.ownModels;
     if (own === undefined || own.length !== 1 || own[0] === model) return model;
     return this.configuredModels.includes(model) ? own[0]! : model;
+  }
+
+  /**
+   * The connection pool of the backend's origin (shared by backends on one origin): requests
+   * waiting for a connection (`queued`, at `upstream_connections`), sent (`running`), connections.
+   */
+  get upstream(): PoolFigures {
+    return this.#upstreamFigures(this.origin);
   }
 
   /** Below its concurrency cap. */
@@ -177,6 +203,7 @@ export class BackendState implements BackendView {
       failures: this.failures,
       last_error: this.lastError ?? null,
       last_check: this.lastCheckAt === undefined ? null : new Date(this.lastCheckAt).toISOString(),
+      upstream: this.upstream,
     };
   }
 }

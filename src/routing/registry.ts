@@ -5,6 +5,7 @@
  */
 import type { BackendConfig } from "../config/schema.js";
 import { KeyPool } from "../upstream/key-pool.js";
+import type { UpstreamFigures } from "./backend.js";
 import { type BackendSource, BackendState } from "./backend.js";
 import type { CircuitOptions } from "./circuit.js";
 
@@ -14,6 +15,8 @@ export interface RegistryOptions {
   defaultMaxConnections?: number;
   /** Caps by backend name or `host:port`, for backends whose config sets none. */
   maxConnectionsMap?: Readonly<Record<string, number>>;
+  /** Where backends read their connection pool's figures (`UpstreamPools.figures`). */
+  upstreamFigures?: UpstreamFigures;
 }
 
 export class Registry {
@@ -34,6 +37,7 @@ export class Registry {
       id,
       { ...config, max_connections: this.#capFor(id, config) },
       this.#options.circuit,
+      this.#options.upstreamFigures,
     );
     state.source = source;
     if (config.api_keys.length > 0) {

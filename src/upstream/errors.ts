@@ -26,6 +26,8 @@ const CONNECT_CODES = new Set([
   "UND_ERR_CONNECT_TIMEOUT",
   "UND_ERR_SOCKET",
   "UND_ERR_CLOSED",
+  // The address policy refused the backend's address: nothing was sent.
+  "SWY_ERR_ADDRESS_REFUSED",
 ]);
 
 export function classifyUpstreamError(error: unknown): UpstreamFailure {

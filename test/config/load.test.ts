@@ -150,6 +150,25 @@ describe("loadGatewayConfig", () => {
     );
   });
 
+  it("reads upstream_connections and backend_deny_ranges, refusing a malformed range by name", () => {
+    const config = loadGatewayConfig({
+      env: {
+        SWITCHYARD_UPSTREAM_CONNECTIONS: "0",
+        SWITCHYARD_BACKEND_DENY_RANGES: "10.9.0.0/16; fd12::/16,192.0.2.1",
+      },
+    });
+    expect(config.upstream_connections).toBe(0);
+    expect(config.backend_deny_ranges).toEqual(["10.9.0.0/16", "fd12::/16", "192.0.2.1"]);
+    expect(loadGatewayConfig({ env: {} }).upstream_connections).toBe(1024);
+    for (const bad of ["10.0.0.0/33", "example.com", "10.0.0.0/"])
+      expect(() => loadGatewayConfig({ env: { SWITCHYARD_BACKEND_DENY_RANGES: bad } }), bad).toThrow(
+        /backend_deny_ranges/,
+      );
+    expect(() => loadGatewayConfig({ env: { SWITCHYARD_UPSTREAM_CONNECTIONS: "-1" } })).toThrow(
+      /upstream_connections/,
+    );
+  });
+
   it("accepts seed 002's reserved AUTO_MODEL_STRATEGY and rejects other values", () => {
     expect(loadGatewayConfig({ env: { AUTO_MODEL_STRATEGY: "any_first" } }).auto_model_strategy).toBe(
       "any_first",

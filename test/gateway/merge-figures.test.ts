@@ -135,6 +135,7 @@ function backend(extra: Partial<StatusView["backends"][number]> = {}): StatusVie
     failures: 0,
     last_error: null,
     last_check: null,
+    upstream: { queued: 0, running: 0, connected: 0, free: 0 },
     ...extra,
   } as StatusView["backends"][number];
 }
@@ -158,7 +159,12 @@ describe("mergeStatus", () => {
         report(
           1,
           status(100, [
-            backend({ requests: 4, inflight: 2, last_check: "2030-01-01T00:00:01.000Z" }),
+            backend({
+              requests: 4,
+              inflight: 2,
+              last_check: "2030-01-01T00:00:01.000Z",
+              upstream: { queued: 3, running: 2, connected: 2, free: 0 },
+            }),
             backend({ name: "b", requests: 1 }),
           ]),
         ),
@@ -177,6 +183,7 @@ describe("mergeStatus", () => {
               ejections: 1,
               last_error: "timeout",
               last_check: "2030-01-01T00:00:02.000Z",
+              upstream: { queued: 1, running: 1, connected: 2, free: 1 },
             }),
           ]),
         ),
@@ -198,6 +205,7 @@ describe("mergeStatus", () => {
         ejections: 1,
         last_error: "timeout",
         last_check: "2030-01-01T00:00:02.000Z",
+        upstream: { queued: 4, running: 3, connected: 4, free: 1 },
       }),
       backend({ name: "b", requests: 1 }),
     ]);

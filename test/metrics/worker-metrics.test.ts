@@ -15,6 +15,7 @@ function workerMetrics(inflight: number, healthy: boolean) {
     healthy,
     circuit: { state: "closed" },
     ejected: false,
+    upstream: { queued: 0, connected: 0 },
   };
   return createGatewayMetrics(() => [backend]);
 }

@@ -18,6 +18,26 @@ describe("Registry", () => {
     expect(registry.models()).toEqual(["m3"]);
   });
 
+  it("masks a user and password in every view of a backend's URL and keeps them out of its origin", () => {
+    const registry = new Registry();
+    const state = registry.add("secret", backend("http://user:PASSWORD@127.0.0.1:8000/v1/", ["m"]));
+    expect(state.url).toBe("http://***:***@127.0.0.1:8000/v1");
+    expect(state.origin).toBe("http://127.0.0.1:8000");
+    expect(state.pathFor("/v1/models")).toBe("/v1/models");
+    expect(JSON.stringify(state.snapshot())).not.toContain("PASSWORD");
+    expect(registry.add("plain", backend("http://127.0.0.1:8001/", ["m"])).url).toBe("http://127.0.0.1:8001");
+  });
+
+  it("shows its origin's connection pool figures in its snapshot", () => {
+    const figures = { queued: 3, running: 2, connected: 2, free: 0 };
+    const registry = new Registry({
+      upstreamFigures: (origin) => (origin === "http://127.0.0.1:1" ? figures : undefined!),
+    });
+    const state = registry.add("a", backend("http://127.0.0.1:1/v1", ["m"]));
+    expect(state.snapshot().upstream).toEqual(figures);
+    expect(new Registry().add("b", backend("http://127.0.0.1:2", ["m"])).upstream.queued).toBe(0);
+  });
+
   it("joins a backend's base path with route paths without doubling /v1", () => {
     const registry = new Registry();
     const plain = registry.add("plain", backend("http://127.0.0.1:1", ["m"]));

@@ -52,7 +52,7 @@ export function adminRoutes(ctx: GatewayContext) {
             },
           );
         }
-        checkRegistrableUrl(parsed.data.url, ctx.config.register_allowlist);
+        await checkRegistrableUrl(parsed.data.url, ctx.config.register_allowlist, ctx.pools.policy);
         const id = backendId(parsed.data);
         // Sealed (or refused, when its keys would reach Redis in clear) before anything changes.
         const sealed = ctx.replication.sealRegistration(id, parsed.data);
