@@ -55,6 +55,8 @@ interface MessageState {
   readonly parts: ResponsesOutputPart[];
   /** The part receiving deltas. */
   open: ResponsesOutputPart | undefined;
+  /** The open text part's delta frame after its sequence number, up to the delta (textDeltaFrame). */
+  deltaFields: string | undefined;
 }
 
 interface CallState {
@@ -254,7 +256,13 @@ export class ResponsesToChatStream implements StreamConverter {
     const frames = this.#closeReasoning();
     if (this.#message === undefined) {
       const index = this.#nextIndex++;
-      this.#message = { index, id: `msg_${this.#context.newId()}`, parts: [], open: undefined };
+      this.#message = {
+        index,
+        id: `msg_${this.#context.newId()}`,
+        parts: [],
+        open: undefined,
+        deltaFields: undefined,
+      };
       const item = messageItem(this.#message.id, [], "in_progress");
       frames.push(this.#emit("response.output_item.added", { output_index: index, item }));
     }
@@ -262,15 +270,14 @@ export class ResponsesToChatStream implements StreamConverter {
     if (state.open?.type !== kind) {
       frames.push(...this.#closePart(state));
       state.open = kind === "output_text" ? outputText("") : { type: "refusal", refusal: "" };
+      state.deltaFields = undefined;
       const empty = kind === "output_text" ? outputText("") : { type: "refusal", refusal: "" };
       frames.push(this.#emit("response.content_part.added", { ...this.#part(state), part: empty }));
     }
     const open = state.open!;
     if (open.type === "output_text") {
       open.text += text;
-      frames.push(
-        this.#emit("response.output_text.delta", { ...this.#part(state), delta: text, logprobs: [] }),
-      );
+      frames.push(this.#textDelta(state, text));
     } else {
       open.refusal += text;
       frames.push(this.#emit("response.refusal.delta", { ...this.#part(state), delta: text }));
@@ -419,6 +426,16 @@ export class ResponsesToChatStream implements StreamConverter {
 
   #at(state: { readonly index: number; readonly id: string }): Record<string, unknown> {
     return { item_id: state.id, output_index: state.index, content_index: 0 };
+  }
+
+  /**
+   * One `response.output_text.delta` frame, the event of every token: written from a template made
+   * once per part, as #emit would write it, without building and serialising an object per token.
+   */
+  #textDelta(state: MessageState, text: string): string {
+    state.deltaFields ??= `,"item_id":${JSON.stringify(state.id)},"output_index":${state.index},"content_index":${state.parts.length},"delta":`;
+    const sequence = this.#sequence++;
+    return `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${sequence}${state.deltaFields}${JSON.stringify(text)},"logprobs":[]}\n\n`;
   }
 
   #part(state: MessageState): Record<string, unknown> {
