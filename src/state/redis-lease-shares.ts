@@ -15,7 +15,8 @@
  * Why the share lapses after a lease's life: over a long outage availability wins, and by then
  * the picture Redis had is gone anyway (unrenewed leases would have expired), so each replica goes
  * back to the whole cap, counting its own leases only. A store that never reached Redis has no
- * share to keep and uses the whole cap from the start.
+ * share to keep and uses the whole cap from the start; so does one that was the only replica
+ * (the only store subscribed to the event channel) when it last asked.
  * @module
  */
 import type { Clock } from "./store.js";
@@ -51,10 +52,14 @@ export class LeaseShares {
    * Redis went away: takes this replica's share of each backend from the leases it holds. Only
    * after being online: a store that never reached Redis has no share to keep.
    */
-  offline(held: Iterable<HeldLease>): void {
+  offline(held: Iterable<HeldLease>, alone = false): void {
     if (!this.#online) return;
     this.#online = false;
     this.#offlineSince = this.#now();
+    if (alone) {
+      this.#shares = undefined;
+      return;
+    }
     // Still settling from the last outage: what is held now is within the share taken then.
     if (this.#shares) return;
     const now = this.#offlineSince;

@@ -25,6 +25,9 @@ import type { Clock, Lease } from "./store.js";
 /** Held leases kept before expired ones (taken and never released: a caller's bug) are swept. */
 const FIRST_HELD_SWEEP = 1_024;
 
+/** How often (at most) an acquire also asks Redis how many replicas share it. */
+const COUNT_REPLICAS_EVERY_MS = 1_000;
+
 export interface RedisLeasesOptions {
   link: RedisLink;
   keys: RedisKeys;
@@ -49,6 +52,9 @@ export class RedisLeases implements RedisLeaseOwner {
   /** Backends this process took leases of since the last reassertion: where stale ones may be. */
   readonly #used = new Set<string>();
   readonly #shares: LeaseShares;
+  /** Stores subscribed to the event channel when last asked, this one included: the replicas. */
+  #replicas = 0;
+  #countedAt = Number.NEGATIVE_INFINITY;
   #sweepAt = FIRST_HELD_SWEEP;
 
   constructor(options: RedisLeasesOptions) {
@@ -61,10 +67,13 @@ export class RedisLeases implements RedisLeaseOwner {
     this.#shares = new LeaseShares(options.now, options.settleMs);
   }
 
-  /** Follows the link: a share is taken when it goes offline and kept until it has settled. */
+  /**
+   * Follows the link: a share is taken when it goes offline and kept until it has settled. A
+   * replica that was the only one has nobody to share with and keeps the whole cap.
+   */
   linkStatus(online: boolean): void {
     if (online) this.#shares.online();
-    else this.#shares.offline(this.#held);
+    else this.#shares.offline(this.#held, this.#replicas === 1);
   }
 
   async acquire(backendId: string, max: number, ttlMs: number): Promise<Lease | undefined> {
@@ -77,11 +86,15 @@ export class RedisLeases implements RedisLeaseOwner {
       const slot = this.#local.acquireNow(backendId, share ?? 0, ttlMs);
       if (!slot) return undefined;
       try {
+        // Sent in the same tick, so in the same round trip as the acquire.
+        const counting =
+          this.#now() - this.#countedAt >= COUNT_REPLICAS_EVERY_MS ? this.#countReplicas() : undefined;
         const reply = await this.#link.script(
           ACQUIRE,
           [this.#keys.lease(backendId)],
           [id, String(max), String(ttlMs)],
         );
+        await counting?.catch(() => {});
         const inflight = integer(reply);
         if (inflight > 0) return this.#hold(backendId, id, inflight, ttlMs, slot, true);
         void slot.release();
@@ -153,6 +166,7 @@ export class RedisLeases implements RedisLeaseOwner {
       }
       live.set(lease.backendId, [...(live.get(lease.backendId) ?? []), lease]);
     }
+    const counting = this.#countReplicas();
     const backends = [...new Set([...this.#used, ...live.keys()])];
     // Forgotten before the round trip, so a lease taken meanwhile marks its backend used again.
     for (const backendId of backends) if (!live.has(backendId)) this.#used.delete(backendId);
@@ -169,6 +183,14 @@ export class RedisLeases implements RedisLeaseOwner {
         for (const lease of leases) lease.inRedis = true;
       }),
     );
+    await counting;
+  }
+
+  async #countReplicas(): Promise<void> {
+    this.#countedAt = this.#now();
+    const reply = await this.#link.command<unknown>(["PUBSUB", "NUMSUB", this.#keys.channel]);
+    const count = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
+    if (Number.isInteger(count) && count > 0) this.#replicas = count;
   }
 
   /**

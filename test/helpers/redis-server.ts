@@ -1,7 +1,7 @@
 /**
  * A real `redis-server` for tests: its own process on a free port, no persistence, never one
- * that was already running. It can be stopped and started again on the same port (an outage
- * and a restart that lost the data) or frozen with SIGSTOP (a server that stops answering).
+ * that was already running. It can be stopped (or killed) and started again on the same port (an
+ * outage and a restart that lost the data) or frozen with SIGSTOP (a server that stops answering).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
@@ -80,6 +80,16 @@ export class RedisServer {
     const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** SIGKILL, as `kill -9`: no shutdown, connections cut; waits for the process to exit. */
+  async kill(): Promise<void> {
+    const child = this.#process;
+    if (!child) return;
+    this.#process = undefined;
+    const exited = once(child, "exit");
+    child.kill("SIGKILL");
+    await exited;
   }
 
   /** Stop, then start on the same port: a restart that lost every key. */

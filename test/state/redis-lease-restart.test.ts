@@ -50,6 +50,8 @@ describe.skipIf(!hasRedis)("leases across a Redis restart", () => {
       ),
     );
     stores.push(...opened);
+    // Past the replica count's refresh, so the first acquires learn how many replicas there are.
+    await clock.advance(1_000);
     return opened;
   }
 
@@ -110,6 +112,14 @@ describe.skipIf(!hasRedis)("leases across a Redis restart", () => {
     // Settled: Redis's count alone decides, and the cap is full.
     expect(await a!.inflight("gpu")).toBe(4);
     expect(await granted(a!, 2)).toBe(0);
+  });
+
+  it("lets the only replica keep the whole cap while Redis is away", async () => {
+    const [alone] = await replicas(1);
+    await take(alone!, 1);
+    await server.stop();
+    await offline([alone!]);
+    expect(await granted(alone!, 4)).toBe(3);
   });
 
   it("drops its own leases that Redis kept though their requests are over", async () => {

@@ -215,8 +215,11 @@ describe.skipIf(!hasRedis)("RedisStore", () => {
 
     it("serves from the local view while Redis is down and resynchronises after a restart", async () => {
       // A long deadline: a call that waited for Redis instead of going local at once would show.
-      const a = await open({ commandTimeoutMs: 1_000 });
-      const b = await open({ commandTimeoutMs: 1_000 });
+      const clock = manualClock();
+      const a = await open({ commandTimeoutMs: 1_000, now: clock.now });
+      const b = await open({ commandTimeoutMs: 1_000, now: clock.now });
+      // Past the replica count's refresh, so A's acquire learns it has company.
+      await clock.advance(1_000);
       await a.putRegistration("before", { url: "http://a:1" });
       const held = await a.acquire("be", 2, 30_000);
       expect(held).toBeDefined();
