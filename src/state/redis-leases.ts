@@ -25,7 +25,7 @@ import type { Clock, Lease } from "./store.js";
 /** Held leases kept before expired ones (taken and never released: a caller's bug) are swept. */
 const FIRST_HELD_SWEEP = 1_024;
 
-/** How often (at most) an acquire also asks Redis how many replicas share it. */
+/** How often (at most) an acquire also asks Redis how many replicas share it (see #countDue). */
 const COUNT_REPLICAS_EVERY_MS = 1_000;
 
 export interface RedisLeasesOptions {
@@ -87,8 +87,7 @@ export class RedisLeases implements RedisLeaseOwner {
       if (!slot) return undefined;
       try {
         // Sent in the same tick, so in the same round trip as the acquire.
-        const counting =
-          this.#now() - this.#countedAt >= COUNT_REPLICAS_EVERY_MS ? this.#countReplicas() : undefined;
+        const counting = this.#countDue() ? this.#countReplicas() : undefined;
         const reply = await this.#link.script(
           ACQUIRE,
           [this.#keys.lease(backendId)],
@@ -184,6 +183,15 @@ export class RedisLeases implements RedisLeaseOwner {
       }),
     );
     await counting;
+  }
+
+  /**
+   * Whether this acquire also counts the replicas: at most once a second, but every time while
+   * this one believes it is alone, since that belief lifts its share in an outage and a replica
+   * that joined since would go unseen.
+   */
+  #countDue(): boolean {
+    return this.#replicas <= 1 || this.#now() - this.#countedAt >= COUNT_REPLICAS_EVERY_MS;
   }
 
   async #countReplicas(): Promise<void> {
