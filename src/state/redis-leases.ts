@@ -86,14 +86,14 @@ export class RedisLeases implements RedisLeaseOwner {
       const slot = this.#local.acquireNow(backendId, share ?? 0, ttlMs);
       if (!slot) return undefined;
       try {
-        // Sent in the same tick, so in the same round trip as the acquire.
-        const counting = this.#countDue() ? this.#countReplicas() : undefined;
+        // Sent in the same tick, so in the same round trip as the acquire; its failure is the link's.
+        const counting = this.#countDue() ? this.#countReplicas().catch(() => {}) : undefined;
         const reply = await this.#link.script(
           ACQUIRE,
           [this.#keys.lease(backendId)],
           [id, String(max), String(ttlMs)],
         );
-        await counting?.catch(() => {});
+        await counting;
         const inflight = integer(reply);
         if (inflight > 0) return this.#hold(backendId, id, inflight, ttlMs, slot, true);
         void slot.release();
@@ -165,12 +165,12 @@ export class RedisLeases implements RedisLeaseOwner {
       }
       live.set(lease.backendId, [...(live.get(lease.backendId) ?? []), lease]);
     }
-    const counting = this.#countReplicas();
     const backends = [...new Set([...this.#used, ...live.keys()])];
     // Forgotten before the round trip, so a lease taken meanwhile marks its backend used again.
     for (const backendId of backends) if (!live.has(backendId)) this.#used.delete(backendId);
-    await Promise.all(
-      backends.map(async (backendId) => {
+    await Promise.all([
+      this.#countReplicas(),
+      ...backends.map(async (backendId) => {
         const leases = live.get(backendId) ?? [];
         const args = leases.flatMap((lease) => [lease.id, String(lease.expiresAt - now)]);
         try {
@@ -181,8 +181,7 @@ export class RedisLeases implements RedisLeaseOwner {
         }
         for (const lease of leases) lease.inRedis = true;
       }),
-    );
-    await counting;
+    ]);
   }
 
   /**
