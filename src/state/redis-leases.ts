@@ -49,6 +49,12 @@ export class RedisLeases implements RedisLeaseOwner {
   readonly #nextId = leaseIdSource();
   /** Unreleased leases of this process: put back into Redis after every reconnection. */
   readonly #held = new Set<RedisLease>();
+  /**
+   * Released leases whose removal Redis has not confirmed: for all this process knows Redis still
+   * counts them, so they are part of its share if Redis goes away now (a server that stops
+   * answering lets requests finish before the link gives up on it).
+   */
+  readonly #releasing = new Set<RedisLease>();
   /** Backends this process took leases of since the last reassertion: where stale ones may be. */
   readonly #used = new Set<string>();
   readonly #shares: LeaseShares;
@@ -73,7 +79,7 @@ export class RedisLeases implements RedisLeaseOwner {
    */
   linkStatus(online: boolean): void {
     if (online) this.#shares.online();
-    else this.#shares.offline(this.#held, this.#replicas === 1);
+    else this.#shares.offline([...this.#held, ...this.#releasing], this.#replicas === 1);
   }
 
   async acquire(backendId: string, max: number, ttlMs: number): Promise<Lease | undefined> {
@@ -124,7 +130,11 @@ export class RedisLeases implements RedisLeaseOwner {
 
   async releaseRemote(lease: RedisLease): Promise<void> {
     this.#held.delete(lease);
-    await this.#replay.write(`release:${lease.id}`, () => this.#zrem(lease.backendId, lease.id));
+    this.#releasing.add(lease);
+    await this.#replay.write(`release:${lease.id}`, async () => {
+      await this.#zrem(lease.backendId, lease.id);
+      this.#releasing.delete(lease);
+    });
   }
 
   async renewRemote(lease: RedisLease, ttlMs: number): Promise<boolean> {
@@ -237,9 +247,12 @@ export class RedisLeases implements RedisLeaseOwner {
   ): RedisLease {
     const now = this.#now();
     const lease = new RedisLease(this, backendId, id, inflight, ttlMs, now + ttlMs, local, inRedis);
-    if (this.#held.size >= this.#sweepAt) {
-      for (const held of this.#held) if (held.expiresAt <= now) this.#held.delete(held);
-      this.#sweepAt = Math.max(FIRST_HELD_SWEEP, this.#held.size * 2);
+    if (this.#held.size + this.#releasing.size >= this.#sweepAt) {
+      // Expired ones no longer count in Redis either; a release the replay queue dropped ends here.
+      for (const set of [this.#held, this.#releasing]) {
+        for (const held of set) if (held.expiresAt <= now) set.delete(held);
+      }
+      this.#sweepAt = Math.max(FIRST_HELD_SWEEP, (this.#held.size + this.#releasing.size) * 2);
     }
     this.#held.add(lease);
     this.#used.add(backendId);

@@ -36,7 +36,7 @@ describe.skipIf(!hasRedis)("leases across a Redis restart", () => {
     await server?.stop();
   });
 
-  async function replicas(count: number): Promise<RedisStore[]> {
+  async function replicas(count: number, commandTimeoutMs?: number): Promise<RedisStore[]> {
     namespace = `lease-${randomBytes(6).toString("hex")}`;
     const opened = await Promise.all(
       Array.from({ length: count }, () =>
@@ -46,6 +46,7 @@ describe.skipIf(!hasRedis)("leases across a Redis restart", () => {
           now: clock.now,
           settleMs: SETTLE,
           onError: () => {},
+          ...(commandTimeoutMs ? { commandTimeoutMs } : {}),
         }),
       ),
     );
@@ -112,6 +113,21 @@ describe.skipIf(!hasRedis)("leases across a Redis restart", () => {
     // Settled: Redis's count alone decides, and the cap is full.
     expect(await a!.inflight("gpu")).toBe(4);
     expect(await granted(a!, 2)).toBe(0);
+  });
+
+  it("counts in its share a release Redis never confirmed (a server that stopped answering)", async () => {
+    const [a, b] = await replicas(2, 300);
+    const [first] = await take(a!, 2);
+    await take(b!, 2);
+    server.freeze();
+    try {
+      // The removal hangs until the link gives up: for all A knows, Redis still counts the lease.
+      await first!.release();
+      await offline([a!]);
+      expect(await granted(a!, 4)).toBe(1);
+    } finally {
+      server.thaw();
+    }
   });
 
   it("lets the only replica keep the whole cap while Redis is away", async () => {
