@@ -49,7 +49,8 @@ export class LeaseShares {
   }
 
   /**
-   * Redis went away: takes this replica's share of each backend from the leases it holds. Only
+   * Redis went away: takes this replica's share of each backend from the leases Redis may still
+   * count for it (those it holds, and released ones whose removal was never confirmed). Only
    * after being online: a store that never reached Redis has no share to keep.
    */
   offline(held: Iterable<HeldLease>, alone = false): void {
