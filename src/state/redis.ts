@@ -18,7 +18,8 @@
  *   within the cap; a replica that held none of a backend's leases takes none until Redis is
  *   back. After an outage longer than the lease TTL the share lapses and the whole cap applies
  *   per replica (a cap of N can then reach N per replica). After reconnection each replica keeps
- *   to its share for `settleMs` more, until every replica has put its leases back.
+ *   to its share for `settleMs` more, until every replica has put its leases back. A replica
+ *   that was the only one keeps the whole cap (redis-lease-shares.ts).
  *   `inflight` counts this replica's leases only. Releases are queued and replayed.
  * - Circuits and health: the last state this replica saw (its own results, others' announced
  *   changes), then its own results only; the half-open probe is reserved per replica. Health marks made during the outage are pushed on
