@@ -12,6 +12,7 @@ import { buildGateway } from "../gateway/app.js";
 import { createLogger } from "../gateway/logger.js";
 import { ownFigures } from "../gateway/own-figures.js";
 import { applyConfig, type ReloadSummary } from "../gateway/reload.js";
+import { ReloadRefusedError } from "../gateway/reload-guard.js";
 import { DEMO_MODEL, launchDemoBackends } from "../gateway-process/demo-backends.js";
 import { hasNoBackendSource, noBackendsHint } from "../gateway-process/no-backends-hint.js";
 import { mockId } from "../process/mocks.js";
@@ -73,10 +74,11 @@ export async function runGateway(sources: ConfigSources, options: RunGatewayOpti
     });
     reloading = run.catch((error: unknown) => {
       gateway.context.metrics.configReloads.inc(1, "refused");
-      logger.error(
-        { why, err: error instanceof Error ? error.message : String(error) },
-        "reload rejected; keeping the running configuration",
-      );
+      const err = error instanceof Error ? error.message : String(error);
+      // A valid file that would empty the gateway is a judgement call, not a broken file.
+      if (error instanceof ReloadRefusedError)
+        logger.warn({ why, err }, "reload refused; keeping the running configuration");
+      else logger.error({ why, err }, "reload rejected; keeping the running configuration");
     });
     return run;
   };

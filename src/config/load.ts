@@ -4,6 +4,7 @@
  * once. Errors name the bad field and where it came from.
  * @module
  */
+import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -40,14 +41,20 @@ export function loadGatewayConfig(sources: ConfigSources = {}): GatewayConfig {
   const env = effectiveEnv(sources);
   const file = sources.file ?? env.SWITCHYARD_CONFIG;
   const merged: Record<string, unknown> = file ? readConfigFile(file) : {};
+  /** Where each setting given outside the file came from, so an error names the variable or flag. */
+  const origins = new Map<string, string>();
   for (const setting of GATEWAY_SETTINGS) {
     const name = setting.env.find((candidate) => env[candidate] !== undefined && env[candidate] !== "");
-    if (name) merged[setting.key] = env[name];
+    if (!name) continue;
+    merged[setting.key] = env[name];
+    origins.set(setting.key, name);
   }
   const seedRedis = redisUrlFromHost(env);
   if (seedRedis !== undefined && merged.redis === undefined) merged.redis = seedRedis;
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
-    if (value !== undefined) merged[key] = value;
+    if (value === undefined) continue;
+    merged[key] = value;
+    origins.set(key, flagName(key));
   }
   const extraBackends = [...splitList(env.SWITCHYARD_BACKENDS), ...(sources.backendSpecs ?? [])];
   if (extraBackends.length > 0) {
@@ -60,8 +67,9 @@ export function loadGatewayConfig(sources: ConfigSources = {}): GatewayConfig {
     merged.backends = [...backends, ...services];
   }
   const result = gatewayConfigSchema.safeParse(merged);
-  if (!result.success) throw new ConfigError(describeIssues(result.error, file));
+  if (!result.success) throw new ConfigError(describeIssues(result.error, file, origins));
   assertUniqueBackendNames(result.data);
+  assertUniqueClientKeys(result.data);
   return result.data;
 }
 
@@ -123,11 +131,16 @@ function assertConfigFileSize(path: string, bytes: number): void {
   );
 }
 
-function describeIssues(error: z.ZodError, file: string | undefined): string {
+function describeIssues(
+  error: z.ZodError,
+  file: string | undefined,
+  origins: ReadonlyMap<string, string> = new Map(),
+): string {
   const where = file ? ` (from ${file}, the environment or flags)` : "";
   const lines = error.issues.map((issue) => {
     const field = issue.path.length > 0 ? issue.path.join(".") : "(root)";
-    return `  ${field}: ${issue.message}`;
+    const origin = origins.get(String(issue.path[0]));
+    return `  ${field}${origin ? ` (set by ${origin})` : ""}: ${issue.message}`;
   });
   return `invalid configuration${where}:\n${lines.join("\n")}`;
 }
@@ -140,6 +153,33 @@ function assertUniqueBackendNames(config: GatewayConfig): void {
       throw new ConfigError(`invalid configuration:\n  backends: two backends are named "${id}"`);
     seen.add(id);
   }
+}
+
+/** `--health-interval` for `health_interval`: the flag as the user typed it. */
+function flagName(key: string): string {
+  return GATEWAY_SETTINGS.find((candidate) => candidate.key === key)?.name ?? key;
+}
+
+/**
+ * One key under two client names would make the second name unreachable (a presented key finds
+ * one client), with its own models and limits silently ignored: refused, naming both.
+ */
+function assertUniqueClientKeys(config: GatewayConfig): void {
+  const owners = new Map<string, string>();
+  for (const client of config.client_keys) {
+    const digest = (client.key_sha256 ?? sha256(client.key!)).toLowerCase();
+    const owner = owners.get(digest);
+    if (owner !== undefined) {
+      throw new ConfigError(
+        `invalid configuration:\n  client_keys: clients "${owner}" and "${client.name}" have the same key`,
+      );
+    }
+    owners.set(digest, client.name);
+  }
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 /**

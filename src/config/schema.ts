@@ -12,12 +12,15 @@ import { isKnownStrategy, unknownStrategyMessage } from "./strategy-names.js";
 /** Longest duration any setting takes: a week, well inside Node's timer range (2^31-1 ms). */
 const MAX_SECONDS = 7 * 86_400;
 
-/** Seconds, kept to whole milliseconds because timers and fastify take integer milliseconds. */
+/**
+ * Seconds, kept to whole milliseconds because timers and fastify take integer milliseconds. A
+ * negative value is refused (a timer would fire at once); `-0` is read as 0.
+ */
 const seconds = z.coerce
   .number()
-  .nonnegative()
+  .nonnegative("must not be negative")
   .max(MAX_SECONDS, `must be at most ${MAX_SECONDS} seconds (a week)`)
-  .transform((value) => Math.round(value * 1000) / 1000);
+  .transform((value) => Math.round(value * 1000) / 1000 || 0);
 
 /** A strategy in any accepted spelling (`ROUND_ROBIN`, `p2c`, …), checked here so a typo fails at load. */
 const strategyName = z
@@ -452,6 +455,14 @@ export const GATEWAY_OPTIONS = defineOptions({
     env: ["SWITCHYARD_CLIENT_KEYS"],
     envReadByCaller: true,
     help: 'gateway API keys as JSON: [{"name","key" or "key_sha256","models","rpm","tpm"}]; any set makes keys required',
+  },
+  /** A reload that would leave no backend, or a model without one, is refused unless this is set. */
+  allow_empty_backends: {
+    type: flag.default(false),
+    flag: "--allow-empty-backends [bool]",
+    env: ["SWITCHYARD_ALLOW_EMPTY_BACKENDS"],
+    envReadByCaller: true,
+    help: "let a hot reload remove the last backend, or every backend of a model (refused otherwise, the running config kept)",
   },
   admin_token: {
     type: z.string().optional(),

@@ -12,6 +12,7 @@ import type { GatewayConfig, GatewaySettingKey } from "../config/schema.js";
 import { StrategySet } from "../routing/strategy-set.js";
 import { ClientKeys } from "./client-keys.js";
 import type { GatewayContext, ReloadSummary } from "./context.js";
+import { checkReload } from "./reload-guard.js";
 
 export type { ReloadSummary } from "./context.js";
 
@@ -58,6 +59,7 @@ export const START_UP_SETTINGS = [
 
 export async function applyConfig(ctx: GatewayContext, next: GatewayConfig): Promise<ReloadSummary> {
   const previous = ctx.config;
+  checkReload(ctx.registry.list(), next);
   // Build what can fail first, so a bad strategy name leaves the gateway as it was.
   const strategies =
     previous.strategy === next.strategy &&

@@ -251,6 +251,13 @@ export const ERROR_TABLE = {
     code: "invalid_config",
     message: "Invalid configuration.",
   },
+  SWY_ERR_RELOAD_REFUSED: {
+    status: 409,
+    openai: "invalid_request_error",
+    anthropic: "invalid_request_error",
+    code: "reload_refused",
+    message: "The new configuration would leave a model without backends.",
+  },
   SWY_ERR_INTERNAL: {
     status: 500,
     openai: "server_error",

@@ -5,7 +5,7 @@
  *
  * | key                           | type   | content                                               |
  * |-------------------------------|--------|-------------------------------------------------------|
- * | `<p>lease:<backendId>`        | zset   | member = lease id, score = expiry (ms, Redis clock)    |
+ * | `<p>lease:<backendId>`        | zset   | member = lease id (owner prefix first), score = expiry |
  * | `<p>circuit:<backendId>`      | hash   | `failures`, `openedUntil`, `openMs`                   |
  * | `<p>probe:<backendId>`        | string | when the half-open probe reservation lapses (ms)      |
  * | `<p>health`                   | hash   | backendId → `1` / `0`                                 |

@@ -88,6 +88,37 @@ ${expireAfterLease(2)}
 return 1`,
 );
 
+/**
+ * KEYS: lease set. ARGV: the owner's lease-id prefix, then pairs of lease id and remaining ms.
+ * Rewrites one replica's part of a lease set after a reconnection: puts back each listed lease
+ * (cap or no cap: the request is running) and drops every other lease with the owner's prefix,
+ * which Redis kept (a snapshot, a write that landed late) though its request is over. Other
+ * replicas' leases are theirs to rewrite. Returns the number dropped.
+ */
+export const REASSERT = script(
+  "reassert",
+  `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local prefix = ARGV[1]
+local live = {}
+local longest = 0
+for i = 2, #ARGV - 2, 2 do
+  local remaining = tonumber(ARGV[i + 1])
+  live[ARGV[i]] = true
+  redis.call('ZADD', KEYS[1], now + remaining, ARGV[i])
+  if remaining > longest then longest = remaining end
+end
+local dropped = 0
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if string.sub(member, 1, #prefix) == prefix and not live[member] then
+    redis.call('ZREM', KEYS[1], member)
+    dropped = dropped + 1
+  end
+end
+if longest > 0 and redis.call('PTTL', KEYS[1]) < longest then redis.call('PEXPIRE', KEYS[1], 2 * longest) end
+return dropped`,
+);
+
 /** KEYS: lease set. Returns the number of unexpired leases. */
 export const INFLIGHT = script(
   "inflight",

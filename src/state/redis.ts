@@ -13,8 +13,13 @@
  *
  * During an outage (status `degraded`), calls resolve from the local view without waiting on
  * Redis. What stays exact and what does not:
- * - Leases: caps hold per replica, counting every lease this replica holds (taken before or
- *   during the outage); replicas do not see each other's, so a cap of N can reach N per replica.
+ * - Leases: a replica keeps to the share of each cap it held when Redis went away (counting
+ *   every lease it holds, taken before or during the outage), so the replicas together stay
+ *   within the cap; a replica that held none of a backend's leases takes none until Redis is
+ *   back. After an outage longer than the lease TTL the share lapses and the whole cap applies
+ *   per replica (a cap of N can then reach N per replica). After reconnection each replica keeps
+ *   to its share for `settleMs` more, until every replica has put its leases back. A replica
+ *   that was the only one keeps the whole cap (redis-lease-shares.ts).
  *   `inflight` counts this replica's leases only. Releases are queued and replayed.
  * - Circuits and health: the last state this replica saw (its own results, others' announced
  *   changes), then its own results only; the half-open probe is reserved per replica. Health marks made during the outage are pushed on
@@ -27,7 +32,8 @@
  *
  * On reconnection, before calls go back to Redis, the store replays queued writes, puts back
  * every registration this process owns (what it put and nobody replaced or deleted since) and
- * every lease it holds (so global counts are right again), then reloads registrations and health
+ * every lease it holds while dropping its own leases Redis still has for finished requests (so
+ * global counts are right again, see redis-leases.ts), then reloads registrations and health
  * marks, announcing the differences. When Redis lost its data (a restart without persistence,
  * detected by the `epoch` key) registrations missing from it are kept, since their owners are
  * re-publishing them; otherwise missing ones are announced as deleted.
@@ -66,6 +72,12 @@ export interface RedisStoreOptions {
   recoverIntervalMs?: number;
   /** Deadline of the resynchronisation after a reconnection (default 2000). */
   resyncTimeoutMs?: number;
+  /**
+   * How long after a reconnection a replica still keeps to the share of each cap it held when
+   * Redis went away, so every replica has put its leases back before Redis's count alone decides
+   * (default: twice `resyncTimeoutMs` plus the longest reconnection pause, 5000).
+   */
+  settleMs?: number;
   /** How long {@link RedisStore.connect} waits for the first connection before it returns degraded (default 2000). */
   connectWaitMs?: number;
   /**
@@ -76,6 +88,14 @@ export interface RedisStoreOptions {
   /** Errors nobody awaits: a lost connection, a malformed event, a subscriber that threw. */
   onError?: (error: unknown) => void;
   onStatusChange?: (status: StoreStatus) => void;
+}
+
+/** Longest pause between two reconnection tries of the link (redis-link.ts). */
+const MAX_RECONNECT_PAUSE_MS = 1_000;
+
+/** Time for every replica to reconnect and resynchronise after Redis is back. */
+function settleTime(resyncTimeoutMs: number): number {
+  return 2 * resyncTimeoutMs + MAX_RECONNECT_PAUSE_MS;
 }
 
 /**
@@ -103,22 +123,27 @@ export class RedisStore implements StateStore {
     this.#onError = onError;
     this.#now = options.now ?? Date.now;
     this.#keys = new RedisKeys(options.namespace);
+    const resyncTimeoutMs = options.resyncTimeoutMs ?? 2_000;
     this.#local = new MemoryStore({ now: this.#now, onError });
     this.#link = new RedisLink({
       url: options.url,
       commandTimeoutMs: options.commandTimeoutMs ?? 250,
       recoverIntervalMs: options.recoverIntervalMs ?? 250,
-      resyncTimeoutMs: options.resyncTimeoutMs ?? 2_000,
+      resyncTimeoutMs,
       channel: this.#keys.channel,
       now: options.now,
       onMessage: (message) => this.#onMessage(message),
       resync: () => this.#resync(),
-      onStatus: (online) => onStatusChange?.(online ? "ok" : "degraded"),
+      onStatus: (online) => this.#linkStatus(online, onStatusChange),
       onError,
     });
     this.#replay = new ReplayQueue(this.#link, onError);
     const parts = { link: this.#link, keys: this.#keys, local: this.#local, replay: this.#replay, onError };
-    this.#leases = new RedisLeases({ ...parts, now: this.#now });
+    this.#leases = new RedisLeases({
+      ...parts,
+      now: this.#now,
+      settleMs: options.settleMs ?? settleTime(resyncTimeoutMs),
+    });
     this.#registrations = new RedisRegistrations({ ...parts, origin: this.#origin });
   }
 
@@ -357,8 +382,18 @@ export class RedisStore implements StateStore {
     const epoch = String(await this.#link.script(scripts.EPOCH, [this.#keys.epoch], [marker]));
     const dataLost = this.#epoch !== undefined && epoch !== this.#epoch;
     this.#epoch = epoch;
-    await Promise.all([this.#replay.flush(), this.#registrations.republish(), this.#leases.adoptAll()]);
+    await Promise.all([this.#replay.flush(), this.#registrations.republish(), this.#leases.reassertAll()]);
     await Promise.all([this.#registrations.pull(dataLost), this.#pullHealth()]);
+  }
+
+  #linkStatus(online: boolean, onStatusChange: ((status: StoreStatus) => void) | undefined): void {
+    this.#leases.linkStatus(online);
+    if (online) {
+      // Writes queued while the resync ran (a release during it) would otherwise wait for the
+      // next outage; so would leases taken in that gap. A failure here means the link is down again.
+      void Promise.all([this.#replay.flush(), this.#leases.adoptMissing()]).catch(() => {});
+    }
+    onStatusChange?.(online ? "ok" : "degraded");
   }
 
   async #pullHealth(): Promise<void> {

@@ -125,6 +125,18 @@ describe("hot reload", () => {
     expect(refused.status).toBe(422);
     expect(refused.body.error.message).toContain("backends.0.url");
 
+    // A valid file that would leave nothing to route to is refused too, and the backends stay.
+    writeFileSync(config.path, JSON.stringify({ backends: [] }));
+    const emptied = await postJson<{ error: { code: string; message: string } }>(
+      `${base}/admin/reload`,
+      {},
+      { authorization: "Bearer t" },
+    );
+    expect(emptied.status).toBe(409);
+    expect(emptied.body.error.code).toBe("reload_refused");
+    expect(emptied.body.error.message).toContain("allow_empty_backends");
+    expect((await chat(base, "mock-model")).status).toBe(200);
+
     writeFileSync(config.path, JSON.stringify({ backends: [entry(b!)] }));
     gateway.child.kill("SIGHUP");
     await eventually(async () => {

@@ -1,7 +1,7 @@
 /**
- * A real `redis-server` for tests: its own process on a free port, no persistence, never one
- * that was already running. It can be stopped and started again on the same port (an outage
- * and a restart that lost the data) or frozen with SIGSTOP (a server that stops answering).
+ * A real `redis-server` for tests: its own process on a free port, no persistence unless asked
+ * for, never one that was already running. It can be stopped (or killed) and started again on the same port (an
+ * outage and a restart that lost the data) or frozen with SIGSTOP (a server that stops answering).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
@@ -26,13 +26,23 @@ export function redisServerAvailable(): boolean {
 
 export { freePort };
 
+export interface RedisServerOptions {
+  /**
+   * Keep the data here in an append-only file written at every change, so a restart (SIGTERM, or
+   * even SIGKILL) comes back with the keys as they were: the persisted case, stale leases included.
+   */
+  dataDir?: string;
+}
+
 export class RedisServer {
   readonly port: number;
+  readonly #options: RedisServerOptions;
   #process: ChildProcess | undefined;
   #log = "";
 
-  constructor(port: number) {
+  constructor(port: number, options: RedisServerOptions = {}) {
     this.port = port;
+    this.#options = options;
   }
 
   get url(): string {
@@ -46,7 +56,11 @@ export class RedisServer {
   /** Starts the server (again) on its port and waits until it answers PING. */
   async start(timeoutMs = 5_000): Promise<void> {
     if (this.#process) throw new Error(`redis-server on ${this.port} is already running`);
-    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    const { dataDir } = this.#options;
+    const persistence = dataDir
+      ? ["--dir", dataDir, "--appendonly", "yes", "--appendfsync", "always"]
+      : ["--appendonly", "no"];
+    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", ...persistence];
     const child = spawn(BINARY, [...args, "--daemonize", "no"], { stdio: ["ignore", "pipe", "pipe"] });
     this.#process = child;
     this.#log = "";
@@ -69,7 +83,7 @@ export class RedisServer {
     throw new Error(`redis-server on ${this.port} did not answer PING:\n${this.#log}`);
   }
 
-  /** Stops the server and waits for the process to exit; its data is gone (no persistence). */
+  /** Stops the server (SIGTERM) and waits for the process to exit; its data is gone unless persisted. */
   async stop(): Promise<void> {
     const child = this.#process;
     if (!child) return;
@@ -80,6 +94,16 @@ export class RedisServer {
     const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** SIGKILL, as `kill -9`: no shutdown, connections cut; waits for the process to exit. */
+  async kill(): Promise<void> {
+    const child = this.#process;
+    if (!child) return;
+    this.#process = undefined;
+    const exited = once(child, "exit");
+    child.kill("SIGKILL");
+    await exited;
   }
 
   /** Stop, then start on the same port: a restart that lost every key. */
@@ -99,8 +123,8 @@ export class RedisServer {
 }
 
 /** Starts a server on `port`, or on a free one. */
-export async function startRedisServer(port?: number): Promise<RedisServer> {
-  const server = new RedisServer(port ?? (await freePort()));
+export async function startRedisServer(port?: number, options?: RedisServerOptions): Promise<RedisServer> {
+  const server = new RedisServer(port ?? (await freePort()), options);
   await server.start();
   return server;
 }

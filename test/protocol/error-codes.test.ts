@@ -42,6 +42,7 @@ const EXPECTED: Record<ErrorCode, readonly [number, string]> = {
   SWY_ERR_NO_HEALTHY_BACKEND: [503, "no_healthy_backend"],
   SWY_ERR_UPSTREAM_TIMEOUT: [504, "upstream_timeout"],
   SWY_ERR_INVALID_CONFIG: [422, "invalid_config"],
+  SWY_ERR_RELOAD_REFUSED: [409, "reload_refused"],
   SWY_ERR_INTERNAL: [500, "internal_error"],
   SWY_ERR_SERVE_INVALID_JSON: [400, "invalid_json"],
   SWY_ERR_SERVE_INVALID_REQUEST: [400, "invalid_request"],

@@ -12,6 +12,7 @@ import type { BackendState } from "../../routing/backend.js";
 import { checkAdminAccess, checkRegistrableUrl } from "../admin-guard.js";
 import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../errors.js";
+import { ReloadRefusedError } from "../reload-guard.js";
 
 export function adminRoutes(ctx: GatewayContext) {
   return async function adminRoutesPlugin(app: FastifyInstance): Promise<void> {
@@ -28,6 +29,9 @@ export function adminRoutes(ctx: GatewayContext) {
         try {
           return { status: "reloaded", ...(await ctx.reloadConfig()) };
         } catch (error) {
+          if (error instanceof ReloadRefusedError) {
+            throw new GatewayError("SWY_ERR_RELOAD_REFUSED", `The reload was refused: ${error.message}`);
+          }
           throw new GatewayError(
             "SWY_ERR_INVALID_CONFIG",
             `The new configuration was rejected: ${(error as Error).message}`,
