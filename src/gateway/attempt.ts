@@ -121,6 +121,7 @@ export async function attemptOnce(
       continueStream: attempt.continueStream,
       // A backend serving the Responses API itself is piped: the gateway still keeps what it answered.
       onNativeResponse: translator.pipesBytes ? proxied.responses?.onResponse : undefined,
+      beforeEnd: proxied.responses?.kept,
     });
     return { kind: "relayed" };
   } finally {

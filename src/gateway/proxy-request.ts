@@ -36,4 +36,6 @@ export interface ResponsesTurn {
   store: boolean;
   /** Told the final Response object once, to keep it; undefined when nothing is kept. */
   onResponse: ((response: Record<string, unknown>) => void) | undefined;
+  /** The store's write of what onResponse kept, if any: the answer ends after it. */
+  kept: () => Promise<void> | undefined;
 }

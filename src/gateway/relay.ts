@@ -35,6 +35,11 @@ export interface RelayOptions {
   onBroken?: ((error: Error) => void) | undefined;
   /** Told the token counts when the response carries `usage`. */
   onUsage?: ((usage: TokenUsage) => void) | undefined;
+  /**
+   * Waited for before the answer ends: the response store's write of a Responses answer, so that a
+   * client's next request, on any replica, finds what this one kept.
+   */
+  beforeEnd?: (() => Promise<void> | undefined) | undefined;
 }
 
 /** Rewrites a successful JSON answer (reasoning separation, protocol translation): parsed body in, body to send out. */
@@ -112,6 +117,8 @@ export async function sendJson(
       }
     }
   }
+  const kept = options.beforeEnd?.();
+  if (kept) await kept;
   const parts = options.routing && response.statusCode < 300 ? routingParts(body, options.routing) : [body];
   const headers = clientResponseHeaders(response.headers, options.headers);
   headers["content-length"] = parts.reduce((sum, part) => sum + part.length, 0);

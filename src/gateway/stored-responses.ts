@@ -20,7 +20,8 @@ export class StoredResponses {
     this.#logger = logger;
   }
 
-  keep(entry: StoredResponse): void {
+  /** Writes `entry`; the promise settles (never rejects) when the write has. */
+  keep(entry: StoredResponse): Promise<void> {
     const write = this.store
       .put(entry)
       .then((outcome) => {
@@ -36,6 +37,7 @@ export class StoredResponses {
       )
       .finally(() => this.#pending.delete(entry.id));
     this.#pending.set(entry.id, write);
+    return write;
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {

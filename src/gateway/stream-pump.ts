@@ -48,6 +48,8 @@ export interface PumpOptions {
   onUsage?: ((usage: TokenUsage) => void) | undefined;
   /** The upstream broke (or sent an event that never ends), and there is no recovery. */
   onBroken?: ((error: Error) => void) | undefined;
+  /** Waited for before a stream that completed ends (relay.ts RelayOptions.beforeEnd). */
+  beforeEnd?: (() => Promise<void> | undefined) | undefined;
 }
 
 type Drained =
@@ -64,7 +66,7 @@ export async function pumpEvents(options: PumpOptions): Promise<RelayOutcome> {
     const drained = await drain(raw, body, converter, options.onUsage);
     if (drained.kind === "ended" || drained.kind === "client_gone") {
       const outcome = drained.kind === "ended" && !raw.destroyed ? "complete" : "client_gone";
-      if (outcome === "complete") raw.end(converter.end().join(""));
+      if (outcome === "complete") await endStream(raw, converter, options.beforeEnd);
       recovery?.close(outcome);
       return outcome;
     }
@@ -77,6 +79,19 @@ export async function pumpEvents(options: PumpOptions): Promise<RelayOutcome> {
     recovery?.close("upstream_broke");
     return "upstream_broke";
   }
+}
+
+/** The converter's closing frames, then the end, once what must happen first has. */
+async function endStream(raw: Writable, converter: StreamConverter, beforeEnd: PumpOptions["beforeEnd"]) {
+  const tail = converter.end().join("");
+  const kept = beforeEnd?.();
+  if (kept) {
+    if (tail !== "") raw.write(tail);
+    await kept;
+    raw.end();
+    return;
+  }
+  raw.end(tail);
 }
 
 function recoverFrom(error: Error, options: PumpOptions): Promise<Readable | undefined> | undefined {

@@ -64,6 +64,7 @@ async function handleResponses(
   const keep = body.store !== false;
   const stored = keep ? withIds(conversation) : [];
   const hints = routingHints(request);
+  let kept: Promise<void> | undefined;
   await proxy(ctx, request, reply, {
     endpoint: ENDPOINTS.responses,
     fields: {
@@ -90,9 +91,10 @@ async function handleResponses(
         ? (response) => {
             const id = response.id;
             if (typeof id !== "string") return;
-            ctx.responses.keep({ id, response, input: stored, createdAt: Date.now() });
+            kept = ctx.responses.keep({ id, response, input: stored, createdAt: Date.now() });
           }
         : undefined,
+      kept: () => kept,
     },
   });
 }
