@@ -23,12 +23,16 @@ export const ROUTING_FIELDS: readonly string[] = [
   "store",
 ];
 
-const QUOTED = ROUTING_FIELDS.map((field) => `"${field}"`);
+const QUOTED = ROUTING_FIELDS.map((field) => [field, `"${field}"`] as const);
 const ROUTING = new Set(ROUTING_FIELDS);
 
-/** The first routing field the object in `text` (valid JSON) has twice at its top level, if any. */
-export function duplicateRoutingField(text: string): string | undefined {
-  if (!mayRepeat(text)) return undefined;
+/**
+ * The first routing field the object in `text` (valid JSON, parsed as `parsed`) has twice at its
+ * top level, if any. A field the parsed object lacks was never written at its top level, so only
+ * the few routing fields a request has are looked for.
+ */
+export function duplicateRoutingField(text: string, parsed: object): string | undefined {
+  if (!mayRepeat(text, parsed)) return undefined;
   const seen = new Set<string>();
   for (const key of topLevelKeys(text)) {
     if (!ROUTING.has(key)) continue;
@@ -38,9 +42,10 @@ export function duplicateRoutingField(text: string): string | undefined {
   return undefined;
 }
 
-function mayRepeat(text: string): boolean {
+function mayRepeat(text: string, parsed: object): boolean {
   if (text.includes("\\u")) return true;
-  for (const quoted of QUOTED) {
+  for (const [field, quoted] of QUOTED) {
+    if (!(field in parsed)) continue;
     const first = text.indexOf(quoted);
     if (first !== -1 && text.indexOf(quoted, first + quoted.length) !== -1) return true;
   }

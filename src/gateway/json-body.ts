@@ -38,7 +38,7 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       );
       return;
     }
-    const duplicate = isObject(parsed) ? duplicateRoutingField(text) : undefined;
+    const duplicate = isObject(parsed) ? duplicateRoutingField(text, parsed) : undefined;
     if (duplicate === undefined) return done(null, parsed);
     done(
       new GatewayError(
@@ -51,6 +51,6 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
   });
 }
 
-function isObject(value: unknown): boolean {
+function isObject(value: unknown): value is object {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
