@@ -8,7 +8,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { messagesRequestSchema } from "../../protocol/anthropic/requests.js";
 import { promptPrefix } from "../../protocol/prompt-prefix.js";
-import type { ReasoningRequest } from "../../reasoning/request-options.js";
 import type { GatewayContext } from "../context.js";
 import { ENDPOINTS } from "../endpoint.js";
 import { GatewayError } from "../errors.js";
@@ -17,16 +16,12 @@ import { proxy } from "../pipeline.js";
 import { registerCountTokens } from "./count-tokens.js";
 import { assertMessageCount } from "./message-limit.js";
 import { routingHints, wantsResume } from "./routing-hints.js";
+import { REASONING_SEPARATED } from "./separated-reasoning.js";
 
-/** An Anthropic client that enables thinking wants reasoning as thinking blocks. */
-const THINKING_AS_BLOCKS: ReasoningRequest = {
-  separateThinking: false,
-  includeChannels: ["analysis", "commentary", "final"],
-  effort: undefined,
-  developerInstructions: undefined,
-};
-
-/** Adaptive thinking (Claude Code on newer models) asks for thinking as much as a fixed budget does. */
+/**
+ * An Anthropic client that enables thinking wants reasoning as thinking blocks (REASONING_SEPARATED).
+ * Adaptive thinking (Claude Code on newer models) asks for thinking as much as a fixed budget does.
+ */
 function wantsThinking(type: unknown): boolean {
   return type === "enabled" || type === "adaptive";
 }
@@ -70,7 +65,7 @@ async function handleMessages(
     },
     rawBody: request.rawBody ?? Buffer.from(JSON.stringify(body)),
     parsedBody: body as Record<string, unknown>,
-    reasoning: wantsThinking(thinking?.type) ? { request: THINKING_AS_BLOCKS, separate: true } : undefined,
+    reasoning: wantsThinking(thinking?.type) ? { request: REASONING_SEPARATED, separate: true } : undefined,
     forcedNode: hints.forcedNode,
     debug: hints.debug,
     resume: ENDPOINTS.messages.resumes && wantsResume(request, ctx.config.stream_resume),
