@@ -93,6 +93,27 @@ export interface ResponsesFunctionCallItem {
   [key: string]: unknown;
 }
 
+/** A call to a `custom` tool: its free-form `input` instead of JSON arguments. */
+export interface ResponsesCustomToolCallItem {
+  type: "custom_tool_call";
+  id?: string;
+  call_id: string;
+  name: string;
+  namespace?: string;
+  input: string;
+  status?: ResponsesItemStatus;
+  [key: string]: unknown;
+}
+
+/** A custom tool's result, answering the call with the same `call_id`. */
+export interface ResponsesCustomToolCallOutputItem {
+  type: "custom_tool_call_output";
+  id?: string | null;
+  call_id: string;
+  output: string | ResponsesInputPart[];
+  [key: string]: unknown;
+}
+
 /** A tool's result, answering the call with the same `call_id`. */
 export interface ResponsesFunctionCallOutputItem {
   type: "function_call_output";
@@ -127,6 +148,8 @@ export type ResponsesInputItem =
   | ResponsesMessageItem
   | ResponsesFunctionCallItem
   | ResponsesFunctionCallOutputItem
+  | ResponsesCustomToolCallItem
+  | ResponsesCustomToolCallOutputItem
   | ResponsesReasoningItem
   | ResponsesItemReference
   | { type: string; [key: string]: unknown };
@@ -141,7 +164,11 @@ export interface ResponsesOutputMessage {
 }
 
 /** What the bridge puts in `output`. */
-export type ResponsesOutputItem = ResponsesOutputMessage | ResponsesFunctionCallItem | ResponsesReasoningItem;
+export type ResponsesOutputItem =
+  | ResponsesOutputMessage
+  | ResponsesFunctionCallItem
+  | ResponsesCustomToolCallItem
+  | ResponsesReasoningItem;
 
 // ── Tools and request options ─────────────────────────────────────────────────
 
@@ -154,19 +181,29 @@ export interface ResponsesFunctionTool {
   [key: string]: unknown;
 }
 
+/** A tool the model calls with free-form text, optionally constrained by a grammar (Codex's `apply_patch`). */
+export interface ResponsesCustomTool {
+  type: "custom";
+  name: string;
+  description?: string;
+  format?: { type: "text" } | { type: "grammar"; syntax: string; definition: string };
+  [key: string]: unknown;
+}
+
 /** A group of functions the model calls as `namespace` + `name` (Codex sends its MCP tools this way). */
 export interface ResponsesNamespaceTool {
   type: "namespace";
   name: string;
   description?: string;
-  tools: Array<ResponsesFunctionTool | { type: string; [key: string]: unknown }>;
+  tools: Array<ResponsesFunctionTool | ResponsesCustomTool | { type: string; [key: string]: unknown }>;
   [key: string]: unknown;
 }
 
-/** Any tool; types other than `function` and `namespace` are hosted (run by OpenAI) or custom. */
+/** Any tool; types other than `function`, `custom` and `namespace` are hosted (run by OpenAI). */
 export type ResponsesTool =
   | ResponsesFunctionTool
   | ResponsesNamespaceTool
+  | ResponsesCustomTool
   | { type: string; [key: string]: unknown };
 
 export type ResponsesToolChoice =

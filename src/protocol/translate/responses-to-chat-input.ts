@@ -8,8 +8,9 @@
  *   by `file_id` and `input_file` parts need OpenAI's file store and are refused.
  * - assistant content (`output_text`, `refusal`) → the message's text; `function_call` items → its
  *   `tool_calls` (consecutive calls, and calls right after the assistant's text, form one message;
- *   a namespaced call gets its flat name, see `responses-to-chat-tools.ts`).
- * - `function_call_output` → a `tool` message (text parts joined by newlines); images in an output
+ *   a namespaced call gets its flat name, see `responses-to-chat-tools.ts`); a `custom_tool_call`
+ *   is a call with arguments `{"input": <its input>}`, the shape its function tool declares.
+ * - `function_call_output` and `custom_tool_call_output` → a `tool` message (text parts joined by newlines); images in an output
  *   move to a user message after the tool messages, since tool messages hold only text.
  * - `reasoning` items → reasoning on the next assistant message: the sealed blob when it opens
  *   (text and Anthropic's signed thinking blocks, restored exactly), else its `reasoning_text`.
@@ -71,7 +72,7 @@ class MessageBuilder {
     const type =
       item.type ??
       (item.role !== undefined ? "message" : item.id !== undefined ? "item_reference" : undefined);
-    if (type !== "function_call_output") this.#flushImages();
+    if (type !== "function_call_output" && type !== "custom_tool_call_output") this.#flushImages();
     switch (type) {
       case "message":
         this.#message(item, path);
@@ -79,7 +80,14 @@ class MessageBuilder {
       case "function_call":
         this.#functionCall(item, path);
         return;
+      case "custom_tool_call":
+        if (typeof item.input !== "string") {
+          throw new Untranslatable("A custom_tool_call needs its input as a string.", `${path}.input`);
+        }
+        this.#functionCall(item, path, JSON.stringify({ input: item.input }));
+        return;
       case "function_call_output":
+      case "custom_tool_call_output":
         this.#functionOutput(item, path);
         return;
       case "reasoning":
@@ -146,16 +154,20 @@ class MessageBuilder {
     this.#takeReasoning(message);
   }
 
-  #functionCall(item: Item, path: string): void {
+  /** A function call, or a custom tool call when `customArgs` (its input as arguments) is given. */
+  #functionCall(item: Item, path: string, customArgs?: string): void {
     const callId = item.call_id;
+    const type = textOf(item.type);
     if (typeof callId !== "string" || callId === "") {
-      throw new Untranslatable("A function_call needs a call_id.", `${path}.call_id`);
+      throw new Untranslatable(`A ${type} needs a call_id.`, `${path}.call_id`);
     }
     if (typeof item.name !== "string" || item.name === "") {
-      throw new Untranslatable("A function_call needs a name.", `${path}.name`);
+      throw new Untranslatable(`A ${type} needs a name.`, `${path}.name`);
     }
     const name = typeof item.namespace === "string" ? flatToolName(item.namespace, item.name) : item.name;
-    const args = typeof item.arguments === "string" ? item.arguments : JSON.stringify(item.arguments ?? {});
+    const args =
+      customArgs ??
+      (typeof item.arguments === "string" ? item.arguments : JSON.stringify(item.arguments ?? {}));
     const call: OpenAIToolCall = { id: callId, type: "function", function: { name, arguments: args } };
     const last = this.#messages.at(-1);
     if (last?.role === "assistant") {
@@ -171,7 +183,7 @@ class MessageBuilder {
   #functionOutput(item: Item, path: string): void {
     const callId = item.call_id;
     if (typeof callId !== "string" || callId === "") {
-      throw new Untranslatable("A function_call_output needs a call_id.", `${path}.call_id`);
+      throw new Untranslatable(`A ${textOf(item.type)} needs a call_id.`, `${path}.call_id`);
     }
     const output = item.output;
     let text: string;

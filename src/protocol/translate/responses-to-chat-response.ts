@@ -6,7 +6,8 @@
  *   with the text as `reasoning_text` content and, when the client included
  *   `reasoning.encrypted_content`, the sealed blob; then a `message` with an `output_text` part
  *   (and a `refusal` part for `refusal`); then one `function_call` per tool call, its `call_id` the
- *   call's id and a namespaced function's flat name split back into `name` + `namespace`.
+ *   call's id and a namespaced function's flat name split back into `name` + `namespace`; a call to
+ *   a `custom` tool is a `custom_tool_call` whose `input` is the `input` string of its arguments.
  * - `finish_reason: "length"` → `status: "incomplete"` with `incomplete_details.reason:
  *   "max_output_tokens"` (and `content_filter` alike); the last item is then `incomplete` too.
  * - usage: prompt → input (cached → `input_tokens_details.cached_tokens`), completion → output
@@ -18,6 +19,7 @@
 import type { AnthropicReasoningBlock } from "../anthropic/types.js";
 import type { SealedReasoning } from "../responses/sealed-reasoning.js";
 import type {
+  ResponsesCustomToolCallItem,
   ResponsesErrorCode,
   ResponsesFunctionCallItem,
   ResponsesItemStatus,
@@ -168,6 +170,47 @@ export function functionCallItem(
   return item;
 }
 
+/** Whether a chat tool name stands for a `custom` tool. */
+export function isCustomCall(context: ResponseContext, flatName: string): boolean {
+  return context.names.resolve(flatName).custom === true;
+}
+
+/**
+ * The `input` of a custom call's chat arguments `{"input": "..."}`. Arguments that are not such JSON
+ * (a model that ignored the schema) are passed on as they are, the likeliest reading of its intent.
+ */
+export function customInput(args: string): string {
+  try {
+    const parsed: unknown = JSON.parse(args);
+    if (isJsonObject(parsed) && typeof parsed.input === "string") return parsed.input;
+  } catch {
+    // not JSON: taken as the input itself
+  }
+  return args;
+}
+
+/** A custom tool call item; `flatName` is the chat tool name. */
+export function customCallItem(
+  context: ResponseContext,
+  id: string,
+  callId: string,
+  flatName: string,
+  input: string,
+  status: ResponsesItemStatus,
+): ResponsesCustomToolCallItem {
+  const { name, namespace } = context.names.resolve(flatName);
+  const item: ResponsesCustomToolCallItem = {
+    id,
+    type: "custom_tool_call",
+    status,
+    call_id: callId,
+    name,
+    input,
+  };
+  if (namespace !== undefined) item.namespace = namespace;
+  return item;
+}
+
 /** The incomplete reason a finish stands for, if any. */
 export function incompleteReason(finish: unknown): "max_output_tokens" | "content_filter" | undefined {
   if (finish === "length") return "max_output_tokens";
@@ -207,7 +250,11 @@ export function responseFromCompletion(
     const args = call.function?.arguments;
     const text = typeof args === "string" ? args : isJsonObject(args) ? JSON.stringify(args) : "";
     const name = textOf(call.function?.name);
-    output.push(functionCallItem(context, `fc_${context.newId()}`, callId, name, text, "completed"));
+    output.push(
+      isCustomCall(context, name)
+        ? customCallItem(context, `ctc_${context.newId()}`, callId, name, customInput(text), "completed")
+        : functionCallItem(context, `fc_${context.newId()}`, callId, name, text, "completed"),
+    );
   }
   const reason = incompleteReason(choice?.finish_reason);
   if (reason !== undefined) markLastIncomplete(output);

@@ -13,6 +13,11 @@
  *   `function_call_arguments.delta`…, `.done`, `output_item.done`. A call is closed when the next
  *   one starts if its arguments are complete JSON (servers that stream calls one by one); calls
  *   that interleave stay open together, each event naming its `output_index`.
+ * - a call to a `custom` tool opens a `custom_tool_call` item instead. Its chat arguments are JSON
+ *   (`{"input": "..."}`) while the client wants the decoded text, so they are buffered (as a
+ *   function call's are for its `.done`) and the input is sent when the call closes: one
+ *   `custom_tool_call_input.delta` with all of it, `.done`, `output_item.done`. Decoding a JSON
+ *   string as it streams would save nothing the client can use before the call is complete.
  * - The finish reason closes every open item; the closing `response.completed` (or
  *   `response.incomplete` for `length`/`content_filter`) waits for `[DONE]` or the end of the body,
  *   because the usage chunk comes after the finish.
@@ -21,14 +26,22 @@
  * @module
  */
 import type { AnthropicReasoningBlock } from "../anthropic/types.js";
-import type { ResponsesOutputItem, ResponsesOutputPart, ResponsesResponse } from "../responses/types.js";
+import type {
+  ResponsesItemStatus,
+  ResponsesOutputItem,
+  ResponsesOutputPart,
+  ResponsesResponse,
+} from "../responses/types.js";
 import { sseEvent } from "../sse.js";
 import { toolCallId } from "./ids.js";
 import { isJsonObject, parseJson } from "./json.js";
 import type { OpenAIChatChunk, OpenAIChunkDelta, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
 import {
+  customCallItem,
+  customInput,
   functionCallItem,
   incompleteReason,
+  isCustomCall,
   markLastIncomplete,
   messageItem,
   outputText,
@@ -67,6 +80,8 @@ interface CallState {
   name: string;
   args: string;
   closed: boolean;
+  /** A call to a `custom` tool, decided by the name its first fragment brings. */
+  readonly custom: boolean;
 }
 
 /** What the stream needs besides the shared context. */
@@ -323,17 +338,19 @@ export class ResponsesToChatStream implements StreamConverter {
       const key = this.#keyFor(delta);
       const callId = toolCallId("call_", delta.id, this.#context.newId);
       const name = typeof delta.function?.name === "string" ? delta.function.name : "";
-      const id = `fc_${this.#context.newId()}`;
-      call = { key, index: this.#nextIndex++, id, callId, name, args: "", closed: false };
+      const custom = isCustomCall(this.#context, name);
+      const id = `${custom ? "ctc" : "fc"}_${this.#context.newId()}`;
+      call = { key, index: this.#nextIndex++, id, callId, name, args: "", closed: false, custom };
       this.#calls.set(key, call);
       this.#lastCallKey = key;
-      const item = functionCallItem(this.#context, call.id, call.callId, call.name, "", "in_progress");
+      const item = this.#callItem(call, "in_progress");
       frames.push(this.#emit("response.output_item.added", { output_index: call.index, item }));
     } else if (typeof delta.function?.name === "string") call.name += delta.function.name;
     const fragment = typeof delta.function?.arguments === "string" ? delta.function.arguments : "";
     // A closed call's item is final: later fragments (whitespace, unless the backend broke JSON) are dropped.
     if (fragment === "" || call.closed) return frames;
     call.args += fragment;
+    if (call.custom) return frames;
     frames.push(
       this.#emit("response.function_call_arguments.delta", {
         item_id: call.id,
@@ -365,6 +382,7 @@ export class ResponsesToChatStream implements StreamConverter {
 
   #closeCall(call: CallState, status: "completed" | "incomplete"): string[] {
     call.closed = true;
+    if (call.custom) return this.#closeCustomCall(call, status);
     const item = functionCallItem(this.#context, call.id, call.callId, call.name, call.args, status);
     this.#output[call.index] = item;
     return [
@@ -376,6 +394,36 @@ export class ResponsesToChatStream implements StreamConverter {
       }),
       this.#emit("response.output_item.done", { output_index: call.index, item }),
     ];
+  }
+
+  #closeCustomCall(call: CallState, status: "completed" | "incomplete"): string[] {
+    const item = this.#callItem(call, status);
+    this.#output[call.index] = item;
+    const input = item.type === "custom_tool_call" ? item.input : "";
+    const at = { item_id: call.id, output_index: call.index };
+    return [
+      ...(input === "" ? [] : [this.#emit("response.custom_tool_call_input.delta", { ...at, delta: input })]),
+      this.#emit("response.custom_tool_call_input.done", { ...at, input }),
+      this.#emit("response.output_item.done", { output_index: call.index, item }),
+    ];
+  }
+
+  /**
+   * A call's item as it stands. A custom call's input is known only once its arguments are: a
+   * completed call's are decoded (or taken as they are when not JSON); arguments cut short give "".
+   */
+  #callItem(call: CallState, status: ResponsesItemStatus): ResponsesOutputItem {
+    if (!call.custom)
+      return functionCallItem(this.#context, call.id, call.callId, call.name, call.args, status);
+    const input = status === "completed" || isCompleteJson(call.args) ? customInput(call.args) : "";
+    return customCallItem(
+      this.#context,
+      call.id,
+      call.callId,
+      call.name,
+      status === "in_progress" ? "" : input,
+      status,
+    );
   }
 
   // ── bookkeeping ──
@@ -418,8 +466,7 @@ export class ResponsesToChatStream implements StreamConverter {
       items.push([message.index, messageItem(message.id, parts, "incomplete")]);
     }
     for (const call of this.#openCalls()) {
-      const item = functionCallItem(this.#context, call.id, call.callId, call.name, call.args, "incomplete");
-      items.push([call.index, item]);
+      items.push([call.index, this.#callItem(call, "incomplete")]);
     }
     return items;
   }

@@ -5,18 +5,23 @@
  * - `namespace` groups (Codex sends its MCP servers' tools this way) are flattened: each function
  *   becomes one chat tool named by {@link flatToolName} (`<namespace>__<name>`), since chat has no
  *   groups. {@link ToolNames} maps the flat names back, so calls come out as `name` + `namespace`.
+ * - `custom` tools (free-form input, e.g. Codex's `apply_patch`) become function tools taking one
+ *   string, `input`, whose description carries the grammar (chat cannot enforce one); {@link ToolNames}
+ *   remembers them so calls come out as `custom_tool_call` items with the decoded `input`. Inside a
+ *   namespace they take the flat name like functions.
  * - Every other type (`web_search`, `file_search`, `code_interpreter`, `mcp`, `image_generation`,
- *   `computer_use_preview`, `local_shell`, `custom`, `tool_search`…) needs OpenAI to run it or a
- *   grammar chat lacks: with `hostedTools: "drop"` it is left out and listed in `dropped`, with
- *   `"reject"` the request is refused naming `tools[i]`.
- * - `tool_choice`: `none`/`auto`/`required` as is; `{type:"function", name}` → chat's function
- *   choice; `allowed_tools` keeps only the listed functions and becomes its `mode`; a hosted tool's
+ *   `computer_use_preview`, `local_shell`, `tool_search`…) needs OpenAI to run it: with
+ *   `hostedTools: "drop"` it is left out and listed in `dropped`, with `"reject"` the request is
+ *   refused naming `tools[i]`.
+ * - `tool_choice`: `none`/`auto`/`required` as is; `{type:"function", name}` and
+ *   `{type:"custom", name}` → chat's function choice; `allowed_tools` keeps only the listed functions and becomes its `mode`; a hosted tool's
  *   choice is refused. Without any tool left, `tool_choice` and `parallel_tool_calls` are not sent.
  * @module
  */
 import { createHash } from "node:crypto";
 import type {
   ResponsesCreateRequest,
+  ResponsesCustomTool,
   ResponsesFunctionTool,
   ResponsesNamespaceTool,
   ResponsesTool,
@@ -50,9 +55,11 @@ export function flatToolName(namespace: string, name: string): string {
 export interface QualifiedName {
   readonly name: string;
   readonly namespace?: string;
+  /** A `custom` tool: its calls are `custom_tool_call` items. */
+  readonly custom?: boolean;
 }
 
-/** Flat chat tool names → the namespaced functions they stand for. */
+/** Flat chat tool names → the namespaced functions and custom tools they stand for. */
 export class ToolNames {
   readonly #namespaced = new Map<string, QualifiedName>();
 
@@ -64,7 +71,7 @@ export class ToolNames {
     return this.#namespaced.has(flat);
   }
 
-  /** The Responses name of a chat tool call's name (itself when it is not a namespaced function). */
+  /** The Responses name of a chat tool call's name (itself when it is a plain function). */
   resolve(flat: string): QualifiedName {
     return this.#namespaced.get(flat) ?? { name: flat };
   }
@@ -104,6 +111,11 @@ export function chatTools(request: ResponsesCreateRequest, policy: HostedToolPol
       const fn = chatFunction(tool as ResponsesFunctionTool, path);
       add(fn, path);
       echo.push(echoFunction(tool as ResponsesFunctionTool));
+    } else if (isJsonObject(tool) && tool.type === "custom") {
+      const custom = tool as ResponsesCustomTool;
+      add(chatCustom(custom, path), path);
+      names.add(custom.name, { name: custom.name, custom: true });
+      echo.push(echoCustom(custom));
     } else if (isJsonObject(tool) && tool.type === "namespace") {
       const group = namespaceTools(tool as ResponsesNamespaceTool, path, policy, dropped);
       for (const { flat, fn, qualified } of group.functions) {
@@ -155,6 +167,39 @@ function echoFunction(tool: ResponsesFunctionTool): ResponsesFunctionTool {
   };
 }
 
+/** A custom tool as a function of one string, `input`; the grammar, if any, is only described. */
+function chatCustom(tool: ResponsesCustomTool, path: string, name = tool.name): OpenAIFunctionTool {
+  if (typeof tool.name !== "string" || tool.name === "") {
+    throw new Untranslatable("A custom tool needs a name.", `${path}.name`);
+  }
+  const format: unknown = tool.format;
+  const grammar =
+    isJsonObject(format) && format.type === "grammar" && typeof format.definition === "string"
+      ? `Text matching this ${textOf(format.syntax) || "grammar"} grammar:\n${format.definition}`
+      : "free-form text";
+  const intro =
+    typeof tool.description === "string" && tool.description !== "" ? `${tool.description}\n\n` : "";
+  return {
+    type: "function",
+    function: {
+      name,
+      description: `${intro}Put the whole input, as raw text, in the string argument \`input\`.`,
+      parameters: {
+        type: "object",
+        properties: { input: { type: "string", description: grammar } },
+        required: ["input"],
+      },
+    },
+  };
+}
+
+function echoCustom(tool: ResponsesCustomTool): ResponsesCustomTool {
+  const echo: ResponsesCustomTool = { type: "custom", name: tool.name };
+  if (typeof tool.description === "string") echo.description = tool.description;
+  if (isJsonObject(tool.format)) echo.format = tool.format;
+  return echo;
+}
+
 interface NamespacedFunction {
   readonly flat: string;
   readonly fn: OpenAIFunctionTool;
@@ -172,9 +217,20 @@ function namespaceTools(
   }
   if (!Array.isArray(group.tools)) throw new Untranslatable("tools must be an array.", `${path}.tools`);
   const functions: NamespacedFunction[] = [];
-  const echoed: ResponsesFunctionTool[] = [];
+  const echoed: Array<ResponsesFunctionTool | ResponsesCustomTool> = [];
   group.tools.forEach((tool, j) => {
     const inner = `${path}.tools[${j}]`;
+    if (isJsonObject(tool) && tool.type === "custom") {
+      const custom = tool as ResponsesCustomTool;
+      const flat = flatToolName(group.name, textOf(custom.name));
+      functions.push({
+        flat,
+        fn: chatCustom(custom, inner, flat),
+        qualified: { name: custom.name, namespace: group.name, custom: true },
+      });
+      echoed.push(echoCustom(custom));
+      return;
+    }
     if (!isJsonObject(tool) || tool.type !== "function") {
       dropped.push(hostedTool(tool, inner, policy, group.name));
       return;
@@ -197,7 +253,7 @@ function hostedTool(tool: unknown, path: string, policy: HostedToolPolicy, names
   const type = isJsonObject(tool) && typeof tool.type === "string" ? tool.type : textOf(tool);
   if (policy === "reject" || !isJsonObject(tool) || typeof tool.type !== "string") {
     throw new Untranslatable(
-      `Tools of type "${type}" cannot run on this backend: only function tools reach a chat model.`,
+      `Tools of type "${type}" cannot run on this backend: only function and custom tools reach a chat model.`,
       path,
     );
   }
@@ -212,7 +268,8 @@ function allowedTools(choice: unknown): Set<string> | undefined {
   if (!isJsonObject(choice) || choice.type !== "allowed_tools") return undefined;
   const entries: unknown[] = Array.isArray(choice.tools) ? choice.tools : [];
   const names = entries.flatMap((entry): string[] => {
-    if (!isJsonObject(entry) || entry.type !== "function" || typeof entry.name !== "string") return [];
+    if (!isJsonObject(entry) || typeof entry.name !== "string") return [];
+    if (entry.type !== "function" && entry.type !== "custom") return [];
     return [typeof entry.namespace === "string" ? flatToolName(entry.namespace, entry.name) : entry.name];
   });
   return new Set(names);
@@ -220,13 +277,17 @@ function allowedTools(choice: unknown): Set<string> | undefined {
 
 function requiresTool(choice: unknown): boolean {
   if (choice === "required") return true;
-  return isJsonObject(choice) && (choice.type === "function" || choice.mode === "required");
+  return (
+    isJsonObject(choice) &&
+    (choice.type === "function" || choice.type === "custom" || choice.mode === "required")
+  );
 }
 
 function toolChoice(choice: ResponsesCreateRequest["tool_choice"]): OpenAIToolChoice | undefined {
   if (choice === undefined || choice === null) return undefined;
   if (choice === "none" || choice === "auto" || choice === "required") return choice;
-  if (isJsonObject(choice) && choice.type === "function" && typeof choice.name === "string") {
+  const named = isJsonObject(choice) && (choice.type === "function" || choice.type === "custom");
+  if (named && typeof choice.name === "string") {
     const namespace: unknown = (choice as Record<string, unknown>).namespace;
     const name = typeof namespace === "string" ? flatToolName(namespace, choice.name) : choice.name;
     return { type: "function", function: { name } };
@@ -235,7 +296,7 @@ function toolChoice(choice: ResponsesCreateRequest["tool_choice"]): OpenAIToolCh
     return choice.mode === "required" ? "required" : "auto";
   }
   throw new Untranslatable(
-    "tool_choice must be none, auto, required, a function or allowed_tools: hosted tools cannot be forced here.",
+    "tool_choice must be none, auto, required, a function, a custom tool or allowed_tools: hosted tools cannot be forced here.",
     "tool_choice",
   );
 }

@@ -135,7 +135,7 @@ describe("hosted tools", () => {
       name: "ns",
       description: "",
       tools: [
-        { type: "custom", name: "patch" },
+        { type: "image_generation", name: "patch" },
         { type: "function", name: "f" },
       ],
     },
@@ -150,7 +150,7 @@ describe("hosted tools", () => {
     expect(translator.droppedTools).toEqual([
       "web_search",
       "mcp:github",
-      "custom:ns.patch",
+      "image_generation:ns.patch",
       "code_interpreter",
     ]);
   });
