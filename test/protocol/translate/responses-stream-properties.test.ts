@@ -23,7 +23,9 @@ function fragments(value: string, cuts: number[]): string[] {
 const cuts = fc.array(fc.nat(40), { maxLength: 4 });
 
 const call = fc.record({
-  name: fc.constantFrom("shell", "mcp__docs__search", "f"),
+  name: fc.constantFrom("shell", "mcp__docs__search", "f", "apply_patch"),
+  /** The text a call to the custom tool `apply_patch` carries, as `{"input": ...}`. */
+  input: fc.string({ maxLength: 16 }),
   args: fc.dictionary(fc.string({ minLength: 1, maxLength: 4 }), fc.oneof(fc.integer(), text), {
     maxKeys: 3,
   }),
@@ -62,8 +64,14 @@ const request = {
     { type: "function", name: "shell" },
     { type: "function", name: "f" },
     { type: "namespace", name: "mcp__docs", description: "", tools: [{ type: "function", name: "search" }] },
+    { type: "custom", name: "apply_patch" },
   ],
 };
+
+/** A generated call's chat arguments: a custom tool's take its input as `{"input": ...}`. */
+function argsOf(c: Generated["calls"][number]): string {
+  return JSON.stringify(c.name === "apply_patch" ? { input: c.input } : c.args);
+}
 
 function usageOf(g: Generated) {
   if (g.usage === undefined) return undefined;
@@ -84,7 +92,7 @@ function chatCompletion(g: Generated) {
     message.tool_calls = g.calls.map((c, i) => ({
       id: `call_${i}`,
       type: "function",
-      function: { name: c.name, arguments: JSON.stringify(c.args) },
+      function: { name: c.name, arguments: argsOf(c) },
     }));
   }
   const body: Record<string, unknown> = {
@@ -118,7 +126,7 @@ function chatStream(g: Generated): string {
   for (const part of fragments(g.reasoning ?? "", g.reasoningCuts))
     out.push(chunk({ reasoning_content: part }));
   for (const part of fragments(g.content ?? "", g.contentCuts)) out.push(chunk({ content: part }));
-  const parts = g.calls.map((c) => fragments(JSON.stringify(c.args), c.cuts));
+  const parts = g.calls.map((c) => fragments(argsOf(c), c.cuts));
   const next = g.calls.map(() => 0);
   // A call may only start after the one before it started, as servers number them.
   const started = () => next.filter((n) => n > 0).length;
@@ -205,7 +213,10 @@ describe("chat → Responses stream properties", () => {
               function: fc.oneof(
                 anyValue,
                 fc.record(
-                  { name: fc.oneof(text, anyValue), arguments: fc.oneof(text, anyValue) },
+                  {
+                    name: fc.oneof(text, anyValue, fc.constant("apply_patch")),
+                    arguments: fc.oneof(text, anyValue, fc.constant('{"input":"x"}')),
+                  },
                   { requiredKeys: [] },
                 ),
               ),

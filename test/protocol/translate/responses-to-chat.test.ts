@@ -1,11 +1,12 @@
 /**
- * ResponsesToChat beyond the golden fixtures: namespace names both ways, hosted tools, the sealed
+ * ResponsesToChat beyond the golden fixtures: namespace names both ways, custom tools round trip, hosted tools, the sealed
  * reasoning round trip with the real sealer, `onResponse`, options echoed, errors and refusals.
  */
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createReasoningSealer } from "../../../src/protocol/responses/sealed-reasoning.js";
 import type {
+  ResponsesCustomToolCallItem,
   ResponsesFunctionCallItem,
   ResponsesReasoningItem,
   ResponsesResponse,
@@ -122,6 +123,86 @@ describe("namespace tools", () => {
       tools: [{ type: "function", name: "mcp__docs__search" }, namespace("mcp__docs", "search")],
     });
     expect(refusal(result)).toMatchObject({ status: 400, param: "tools[1]" });
+  });
+});
+
+describe("custom tools", () => {
+  const patch = '*** Begin Patch\n*** Add File: a.txt\n+"quoted" \\ and ünïcode\n*** End Patch';
+  const tools = [{ type: "custom", name: "apply_patch", format: { type: "text" } }];
+
+  it("round trip: a chat call comes out as custom_tool_call, and it and its output go back in as sent", () => {
+    const translator = new ResponsesToChat(responsesOptions());
+    const body = chatBody(translator.request({ model: "m", input: "hi", tools }));
+    expect(body.tools![0]!.function.parameters).toEqual({
+      type: "object",
+      properties: { input: { type: "string", description: "free-form text" } },
+      required: ["input"],
+    });
+    const args = JSON.stringify({ input: patch });
+    const response = translator.response(
+      completion({
+        content: null,
+        tool_calls: [{ id: "call_p", type: "function", function: { name: "apply_patch", arguments: args } }],
+      }),
+    );
+    validateOpenAI("Response", response);
+    const call = response.output[0] as ResponsesCustomToolCallItem;
+    expect(call).toMatchObject({
+      type: "custom_tool_call",
+      call_id: "call_p",
+      name: "apply_patch",
+      input: patch,
+    });
+    const next = chatBody(
+      new ResponsesToChat(responsesOptions()).request({
+        model: "m",
+        tools,
+        input: [call, { type: "custom_tool_call_output", call_id: "call_p", output: "Success." }],
+      }),
+    );
+    expect(next.messages).toEqual([
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "call_p", type: "function", function: { name: "apply_patch", arguments: args } }],
+      },
+      { role: "tool", tool_call_id: "call_p", content: "Success." },
+    ]);
+  });
+
+  it("takes arguments that are not {input} JSON as the input itself", () => {
+    const translator = new ResponsesToChat(responsesOptions());
+    translator.request({ model: "m", input: "hi", tools });
+    const response = translator.response(
+      completion({
+        content: null,
+        tool_calls: [{ id: "c", type: "function", function: { name: "apply_patch", arguments: "raw text" } }],
+      }),
+    );
+    expect(response.output[0]).toMatchObject({ type: "custom_tool_call", input: "raw text" });
+  });
+
+  it("a stream cut inside a custom call gives no half-decoded input", () => {
+    const translator = new ResponsesToChat(responsesOptions());
+    translator.request({ model: "m", input: "hi", tools, stream: true });
+    const converter = translator.stream();
+    const frames = [
+      chunk({
+        tool_calls: [{ index: 0, id: "c", function: { name: "apply_patch", arguments: '{"input":"ab' } }],
+      }),
+    ].flatMap((m) => converter.event(m));
+    frames.push(...converter.fail(502, "reset"));
+    const sse = frames.join("");
+    expect(sse).not.toContain("custom_tool_call_input.delta");
+    expect(finalResponse(sse).output).toEqual([expect.objectContaining({ input: "", status: "incomplete" })]);
+  });
+
+  it("refuses a custom_tool_call whose input is not a string", () => {
+    const result = new ResponsesToChat(responsesOptions()).request({
+      model: "m",
+      input: [{ type: "custom_tool_call", call_id: "c", name: "apply_patch", input: { patch: 1 } }],
+    });
+    expect(refusal(result)).toMatchObject({ status: 400, param: "input[0].input" });
   });
 });
 
