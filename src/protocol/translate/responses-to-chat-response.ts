@@ -12,7 +12,7 @@
  *   "max_output_tokens"` (and `content_filter` alike); the last item is then `incomplete` too.
  * - usage: prompt → input (cached → `input_tokens_details.cached_tokens`), completion → output
  *   (reasoning → `output_tokens_details.reasoning_tokens`).
- * - Ids are fresh (`resp_…`, `rs_…`, `msg_…`, `fc_…`): the response store keys on them, and
+ * - Ids are fresh (`resp_…`, `rs_…`, `msg_…`, `fc_…`, `ctc_…`): the response store keys on them, and
  *   backends reuse theirs.
  * @module
  */
