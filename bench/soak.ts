@@ -16,6 +16,12 @@
  * replica's `/health` `state` at the end, a verdict, and a final `SOAK_RESULT {json}` line. Exit 0
  * on PASS: no failed non-streaming request, inflight back to 0 and RSS growth < 50 MB on every
  * gateway, and with `--redis` every replica back on Redis (`state: "redis"`, not `degraded`).
+ *
+ * Three hostile actors stay for the whole run, each on by default: a frozen backend (a mock with
+ * `--hang-rate 1`: `--no-frozen`), a huge-body backend answering 8 MiB over the gateway's 1 MiB
+ * `max_upstream_body_bytes` (`--no-huge-body`), and clients that ask for 768 KiB answers, pipelined,
+ * and never read (`--no-non-readers`: the gateway's 2 s `send_timeout` must close them). The summary
+ * adds failures by cause, max RSS, ejections (from `/status`) and the non-reading connections closed.
  * @module
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -26,16 +32,26 @@ import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
 import { type BenchProcess, readMemory, startProcess, stopAll } from "./processes.js";
 import { BenchRedis, redisServerInstalled } from "./redis-server.js";
+import { type BodyServer, type NonReaderTally, nonReaders, startBodyServer } from "./soak-hostile.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/index.js", import.meta.url));
 const MODEL = "mock-model";
 const RSS_LIMIT_MB = 50;
+/** The model the non-reading clients ask for: served only by the "wide" in-process backend. */
+const WIDE_MODEL = "soak-wide";
+const MAX_UPSTREAM_BODY = 1024 * 1024;
+const HUGE_BYTES = 8 * 1024 * 1024;
+const WIDE_BYTES = 768 * 1024;
+const SEND_TIMEOUT_S = 2;
 
 interface Options {
   seconds: number;
   backends: number;
   concurrency: number;
   redis: boolean;
+  frozen: boolean;
+  hugeBody: boolean;
+  nonReaders: boolean;
 }
 
 type Kind = "openai-json" | "openai-sse" | "anthropic-json" | "anthropic-sse";
@@ -70,6 +86,9 @@ function parseOptions(argv: string[]): Options {
     .option("--backends <n>", "mock backends (at least 2)", positive, 3)
     .option("--concurrency <n>", "concurrent clients", positive, 16)
     .option("--redis", "two gateway replicas sharing a private redis-server, which the chaos restarts")
+    .option("--no-frozen", "no frozen backend (a mock with --hang-rate 1)")
+    .option("--no-huge-body", "no backend answering over max_upstream_body_bytes")
+    .option("--no-non-readers", "no clients that never read their answers")
     .parse(argv);
   const raw = program.opts<{
     minutes?: number;
@@ -77,11 +96,22 @@ function parseOptions(argv: string[]): Options {
     backends: number;
     concurrency: number;
     redis?: boolean;
+    frozen: boolean;
+    hugeBody: boolean;
+    nonReaders: boolean;
   }>();
   const seconds = raw.seconds ?? (raw.minutes ?? 2) * 60;
   const backends = Math.floor(raw.backends);
   if (backends < 2) throw new InvalidArgumentError("--backends must be at least 2");
-  return { seconds, backends, concurrency: Math.floor(raw.concurrency), redis: raw.redis === true };
+  return {
+    seconds,
+    backends,
+    concurrency: Math.floor(raw.concurrency),
+    redis: raw.redis === true,
+    frozen: raw.frozen,
+    hugeBody: raw.hugeBody,
+    nonReaders: raw.nonReaders,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -96,8 +126,16 @@ interface Backend {
 
 const MOCK_FLAGS = ["--first-token-delay-ms", "5", "--token-delay-ms", "5", "--log-level", "warn"];
 
-async function startMock(name: string, port: number): Promise<BenchProcess> {
-  return startProcess(`mock ${name}`, CLI, ["mock", "--port", String(port), "--id", name, ...MOCK_FLAGS]);
+async function startMock(name: string, port: number, extra: string[] = []): Promise<BenchProcess> {
+  return startProcess(`mock ${name}`, CLI, [
+    "mock",
+    "--port",
+    String(port),
+    "--id",
+    name,
+    ...MOCK_FLAGS,
+    ...extra,
+  ]);
 }
 
 /** Restarts a killed backend on its old port (retrying briefly should the port still be held). */
@@ -203,7 +241,7 @@ function errorKind(error: unknown): string {
 
 interface Status {
   total_inflight: number;
-  backends: { name: string; healthy: boolean; inflight: number; circuit: string }[];
+  backends: { name: string; healthy: boolean; inflight: number; circuit: string; ejections?: number }[];
 }
 
 async function getStatus(base: string): Promise<Status> {
@@ -260,10 +298,34 @@ interface ReplicaEnd {
   rss: { startMB: number; peakMB: number; endMB: number; growthMB: number; growthAfterWarmupMB: number };
 }
 
+/** The hostile backends, outside the chaos loop's reach. */
+interface Hostile {
+  frozen?: BenchProcess;
+  huge?: BodyServer;
+  wide?: BodyServer;
+}
+
+async function startHostile(options: Options): Promise<Hostile> {
+  return {
+    frozen: options.frozen ? await startMock("soak-frozen", 0, ["--hang-rate", "1"]) : undefined,
+    huge: options.hugeBody ? await startBodyServer(MODEL, HUGE_BYTES) : undefined,
+    wide: options.nonReaders ? await startBodyServer(WIDE_MODEL, WIDE_BYTES) : undefined,
+  };
+}
+
+function hostileBackends(hostile: Hostile): { name: string; url: string; models: string[] }[] {
+  return [
+    ...(hostile.frozen ? [{ name: "soak-frozen", url: hostile.frozen.url, models: [MODEL] }] : []),
+    ...(hostile.huge ? [{ name: "soak-huge", url: hostile.huge.url, models: [MODEL] }] : []),
+    ...(hostile.wide ? [{ name: "soak-wide", url: hostile.wide.url, models: [WIDE_MODEL] }] : []),
+  ];
+}
+
 async function startGateways(
   options: Options,
   backends: readonly Backend[],
   redis: BenchRedis | undefined,
+  hostile: Hostile,
 ): Promise<BenchProcess[]> {
   const dir = mkdtempSync(join(tmpdir(), "switchyard-soak-"));
   const configPath = join(dir, "gateway.json");
@@ -277,13 +339,20 @@ async function startGateways(
       max_retries: 3,
       // A short breaker TTL lets a faulted backend back in soon, so the chaos keeps biting.
       circuit_breaker_ttl: 5,
-      backends: backends.map((b) => ({
-        name: b.name,
-        url: b.url,
-        models: [MODEL],
-        // A cap far above the load: it never refuses, but every request takes its lease in Redis.
-        ...(redis ? { max_connections: options.concurrency * 4 } : {}),
-      })),
+      // Low, so that the hostile actors bite within a short soak.
+      first_byte_timeout: 1,
+      max_upstream_body_bytes: MAX_UPSTREAM_BODY,
+      send_timeout: SEND_TIMEOUT_S,
+      backends: [
+        ...backends.map((b) => ({
+          name: b.name,
+          url: b.url,
+          models: [MODEL],
+          // A cap far above the load: it never refuses, but every request takes its lease in Redis.
+          ...(redis ? { max_connections: options.concurrency * 4 } : {}),
+        })),
+        ...hostileBackends(hostile),
+      ],
     }),
   );
   try {
@@ -362,7 +431,8 @@ async function soak(options: Options): Promise<boolean> {
     const mock = await startMock(name, 0);
     backends.push({ name, port: portOf(mock.url), url: mock.url, process: mock });
   }
-  const gateways = await startGateways(options, backends, redis);
+  const hostile = await startHostile(options);
+  const gateways = await startGateways(options, backends, redis, hostile);
   const bases = gateways.map((gateway) => gateway.url);
   log(
     `gateway ${bases.join(" ")}; backends ${backends.map((b) => b.url).join(" ")}` +
@@ -472,7 +542,11 @@ async function soak(options: Options): Promise<boolean> {
 
   for (const replica of replicas)
     replica.rssAtLoadStart = readMemory(replica.process.pid)?.rssMiB ?? Number.NaN;
-  await Promise.all([chaosLoop(), ...Array.from({ length: options.concurrency }, worker)]);
+  const nonReading: NonReaderTally = { opened: 0, closed: 0, notClosed: 0 };
+  const nonReadingClients = hostile.wide
+    ? nonReaders(bases[0]!, WIDE_MODEL, 3, (SEND_TIMEOUT_S + 3) * 1000, deadline, nonReading, WIDE_BYTES)
+    : Promise.resolve();
+  await Promise.all([chaosLoop(), nonReadingClients, ...Array.from({ length: options.concurrency }, worker)]);
   clearInterval(progress);
   log("load stopped");
 
@@ -510,11 +584,23 @@ async function soak(options: Options): Promise<boolean> {
   // The replica whose memory grew most stands for all in the summary figures.
   const worst = ends.reduce((a, b) => (b.rss.growthMB > a.rss.growthMB ? b : a));
   const inflight = ends.reduce((sum, end) => sum + end.inflight, 0);
+  const ejections = ends.reduce(
+    (sum, end) => sum + (end.status?.backends.reduce((n, b) => n + (b.ejections ?? 0), 0) ?? 0),
+    0,
+  );
+  const maxRssMB = round1(Math.max(...ends.map((end) => end.rss.peakMB)));
+  await hostile.huge?.close();
+  await hostile.wide?.close();
   const jsonFailed = total(tallies.json.failed);
+  const hostileOn = options.frozen || options.hugeBody || options.nonReaders;
   const checks = {
     zeroJsonFailures: jsonFailed === 0,
     inflightZero: inflight === 0,
-    rssGrowthUnder50MB: ends.every((end) => end.rss.growthMB < RSS_LIMIT_MB),
+    // The hostile actors' large answers (up to 1 MiB each, held for clients that never read) raise
+    // the working set in the first seconds; a leak shows as growth after that.
+    rssGrowthUnder50MB: ends.every(
+      (end) => (hostileOn ? end.rss.growthAfterWarmupMB : end.rss.growthMB) < RSS_LIMIT_MB,
+    ),
     ...(redis ? { replicasBackOnRedis: ends.every((end) => end.state === "redis") } : {}),
   };
   const pass = Object.values(checks).every(Boolean);
@@ -538,8 +624,10 @@ async function soak(options: Options): Promise<boolean> {
     `  JSON:    sent ${tallies.json.sent}, succeeded ${tallies.json.succeeded}, failed ${jsonFailed} ${JSON.stringify(tallies.json.failed)}`,
     `  streams: sent ${tallies.stream.sent}, succeeded ${tallies.stream.succeeded}, failed ${total(tallies.stream.failed)} ${JSON.stringify(tallies.stream.failed)}, stream cut ${total(tallies.stream.cut)} ${JSON.stringify(tallies.stream.cut)}`,
     `  retried (switchyard_retries_total): ${retried}`,
+    `  hostile: frozen ${options.frozen ? "on" : "off"}, huge-body ${options.hugeBody ? "on" : "off"}, non-readers ${options.nonReaders ? "on" : "off"}; ejections ${ejections}; non-reading connections ${nonReading.opened}, closed by the gateway ${nonReading.closed}, not closed ${nonReading.notClosed}`,
+    `  max RSS ${maxRssMB} MB; inflight at end ${inflight}`,
     ...replicaLines,
-    `  ${pass ? "PASS" : "FAIL"}: zero failed JSON requests ${checks.zeroJsonFailures ? "ok" : "NO"}, inflight 0 ${checks.inflightZero ? "ok" : "NO"}, RSS growth < ${RSS_LIMIT_MB} MB ${checks.rssGrowthUnder50MB ? "ok" : "NO"}${redis ? `, replicas back on Redis ${checks.replicasBackOnRedis ? "ok" : "NO"}` : ""}`,
+    `  ${pass ? "PASS" : "FAIL"}: zero failed JSON requests ${checks.zeroJsonFailures ? "ok" : "NO"}, inflight 0 ${checks.inflightZero ? "ok" : "NO"}, RSS growth${hostileOn ? " after warm-up" : ""} < ${RSS_LIMIT_MB} MB ${checks.rssGrowthUnder50MB ? "ok" : "NO"}${redis ? `, replicas back on Redis ${checks.replicasBackOnRedis ? "ok" : "NO"}` : ""}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
   const result = {
@@ -558,6 +646,10 @@ async function soak(options: Options): Promise<boolean> {
     retried,
     rss: worst.rss,
     inflightAtEnd: inflight,
+    hostile: { frozen: options.frozen, hugeBody: options.hugeBody, nonReaders: options.nonReaders },
+    ejections,
+    nonReading,
+    maxRssMB,
     replicas: ends.map((end) => ({ url: end.url, state: end.state, inflight: end.inflight, rss: end.rss })),
   };
   process.stdout.write(`SOAK_RESULT ${JSON.stringify(result)}\n`);
