@@ -16,6 +16,7 @@
  * `stream_options.include_usage` the usage arrives in a chunk after the finish reason.
  * @module
  */
+
 import type {
   AnthropicBlockDelta,
   AnthropicDeltaUsage,
@@ -25,6 +26,7 @@ import type {
 } from "../anthropic/types.js";
 import { sseEvent } from "../sse.js";
 import { streamErrorFrame } from "../stream-error.js";
+import { firstChoice } from "./chat-chunk.js";
 import { prefixedId, toolCallId } from "./ids.js";
 import { isJsonObject, parseJson } from "./json.js";
 import type { OpenAIChatChunk, OpenAIChunkChoice, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
@@ -96,9 +98,7 @@ export class AnthropicToOpenAIStream implements StreamConverter {
     const chunk = payload as Partial<OpenAIChatChunk>;
     const frames = this.#start(chunk);
     if (isJsonObject(chunk.usage)) this.#usage = chunk.usage;
-    const choice = Array.isArray(chunk.choices)
-      ? chunk.choices.find((c) => (c?.index ?? 0) === 0)
-      : undefined;
+    const choice = firstChoice(chunk);
     if (isJsonObject(choice)) frames.push(...this.#choice(choice));
     return frames;
   }

@@ -25,6 +25,7 @@
  * far; nothing follows it.
  * @module
  */
+
 import type { AnthropicReasoningBlock } from "../anthropic/types.js";
 import type {
   ResponsesItemStatus,
@@ -33,6 +34,7 @@ import type {
   ResponsesResponse,
 } from "../responses/types.js";
 import { sseEvent } from "../sse.js";
+import { firstChoice } from "./chat-chunk.js";
 import { toolCallId } from "./ids.js";
 import { isJsonObject, parseJson } from "./json.js";
 import type { OpenAIChatChunk, OpenAIChunkDelta, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
@@ -127,9 +129,7 @@ export class ResponsesToChatStream implements StreamConverter {
     const chunk = payload as Partial<OpenAIChatChunk>;
     const frames = this.#start(chunk);
     if (isJsonObject(chunk.usage)) this.#usage = chunk.usage;
-    const choice = Array.isArray(chunk.choices)
-      ? chunk.choices.find((c) => (c?.index ?? 0) === 0)
-      : undefined;
+    const choice = firstChoice(chunk);
     if (!isJsonObject(choice)) return frames;
     if (isJsonObject(choice.delta)) frames.push(...this.#delta(choice.delta));
     if (choice.finish_reason !== null && choice.finish_reason !== undefined && this.#finish === undefined) {
