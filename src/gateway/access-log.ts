@@ -197,7 +197,7 @@ export function noteUsage(request: FastifyRequest, usage: TokenUsage): void {
  * relays, piped streams, error events), all through the raw response's write or end: the
  * first call of either is the moment, after which the originals are put back.
  */
-function watchFirstByte(reply: FastifyReply, entry: AccessLogEntry): void {
+export function watchFirstByte(reply: FastifyReply, entry: AccessLogEntry): void {
   const raw = reply.raw;
   const { write, end } = raw;
   const mark = () => {

@@ -8,6 +8,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.js";
 import { createResponseStore } from "../state/response-store/factory.js";
+import { startTelemetry } from "../telemetry/telemetry.js";
 import { isLoopbackHost } from "./admin-guard.js";
 import type { GatewayContext } from "./context.js";
 import { buildHttpApp } from "./http-app.js";
@@ -31,9 +32,15 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+export interface GatewayOptions {
+  /** Where the OpenTelemetry variables are read (telemetry/telemetry.ts); the process's by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
 export function buildGateway(
   config: GatewayConfig,
   logger: Logger = createLogger(config.log_level),
+  options: GatewayOptions = {},
 ): Gateway {
   const { context, engineLoad, discovery } = buildRoutingCore(config, logger);
   const { app, drain } = buildHttpApp(context);
@@ -44,6 +51,11 @@ export function buildGateway(
     app,
     context,
     async start() {
+      context.telemetry = await startTelemetry(
+        options.env ?? process.env,
+        process.env.npm_package_version ?? "0.1.0",
+      );
+      if (context.telemetry) logger.info("OpenTelemetry export on (OTEL_EXPORTER_OTLP_*)");
       leaveReplication = await joinReplication(context);
       await context.responses.store.close();
       context.responses = new StoredResponses(
@@ -84,6 +96,8 @@ export function buildGateway(
       await context.pools.closeAll();
       await leaveReplication();
       await context.responses.store.close();
+      await context.telemetry?.shutdown();
+      context.telemetry = null;
     },
   };
 }

@@ -12,6 +12,7 @@ import type { Registry } from "../routing/registry.js";
 import type { StrategySet } from "../routing/strategy-set.js";
 import type { Replication } from "../state/replication/replication.js";
 import type { StateStore } from "../state/store.js";
+import type { Telemetry } from "../telemetry/telemetry.js";
 import type { UpstreamPools } from "../upstream/pools.js";
 import type { WorkerFigures } from "../worker-figures/client.js";
 import type { ClientKeys } from "./client-keys.js";
@@ -68,6 +69,11 @@ export interface GatewayContext {
   responses: StoredResponses;
   /** Seals the reasoning a stateless Responses client carries between turns (reasoning-seal-key.ts). */
   readonly reasoningSealer: ReasoningSealer;
+  /**
+   * OpenTelemetry export (telemetry/), set by `start()` when the standard `OTEL_EXPORTER_OTLP_*`
+   * variables ask for it; null otherwise, and then nothing of OpenTelemetry is loaded.
+   */
+  telemetry: Telemetry | null;
   /** Re-reads the configuration sources and applies them; set by the process that owns them. */
   reloadConfig?: () => Promise<ReloadSummary>;
 }

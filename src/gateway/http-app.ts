@@ -16,6 +16,7 @@ import { decorateEndpoint } from "./endpoint.js";
 import { sendError } from "./error-reply.js";
 import { GatewayError } from "./errors.js";
 import { registerJsonBodyParser } from "./json-body.js";
+import { decorateRequestTrace } from "./request-trace.js";
 import { adminRoutes } from "./routes/admin.js";
 import { anthropicRoutes } from "./routes/anthropic.js";
 import { healthRoutes } from "./routes/health.js";
@@ -73,6 +74,7 @@ export function buildHttpApp(context: GatewayContext): HttpApp {
   enforceSendTimeout(app.server, config.send_timeout * 1000);
   capConnectionsPerIp(app.server, config.max_connections_per_ip);
   decorateAccessLog(app);
+  decorateRequestTrace(app);
   decorateEndpoint(app);
   decorateGatewayClient(app);
   if (accessLogEnabled(config)) registerAccessLog(app, logger);

@@ -7,11 +7,12 @@
  * @module
  */
 import type { onResponseHookHandler, preHandlerHookHandler } from "fastify";
-import { newAccessLogEntry } from "./access-log.js";
+import { newAccessLogEntry, watchFirstByte } from "./access-log.js";
 import { authenticateClient } from "./client-auth.js";
 import type { GatewayContext } from "./context.js";
 import type { Endpoint } from "./endpoint.js";
 import { countAnswer } from "./request-metrics.js";
+import { startRequestTrace } from "./request-trace.js";
 
 export interface InferenceRouteHooks {
   preHandler: preHandlerHookHandler;
@@ -24,7 +25,13 @@ export function inferenceRouteHooks(ctx: GatewayContext, endpoint: Endpoint): In
     preHandler: function inferencePreHandler(request, reply, done) {
       request.endpoint = endpoint;
       // The access log, when on, made the entry already: the record is shared, not duplicated.
-      request.accessLog ??= newAccessLogEntry();
+      const entry = request.accessLog;
+      request.accessLog = entry ?? newAccessLogEntry();
+      if (ctx.telemetry) {
+        startRequestTrace(ctx.telemetry, request, reply, endpoint);
+        // The access log times the first byte when it is on; the trace needs it too.
+        if (!entry) watchFirstByte(reply, request.accessLog);
+      }
       authenticate.call(this, request, reply, done);
     },
     onResponse: (request, reply, done) => {

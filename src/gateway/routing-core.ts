@@ -104,6 +104,7 @@ export function buildRoutingCore(config: GatewayConfig, logger: Logger): Routing
     replication: new LocalReplication(),
     reasoningSealer: createReasoningSealer(reasoningSealKey(config.state_secret)),
     responses: new StoredResponses(new MemoryResponseStore(responseStoreLimits(config)), logger),
+    telemetry: null,
   };
 
   const discovery = new Discovery(

@@ -19,6 +19,7 @@ import { ANTHROPIC_VERSION } from "../protocol/translate/openai-to-anthropic.js"
 import type { BackendState } from "../routing/backend.js";
 import type { Verdict } from "../state/replication/replication.js";
 import type { Lease } from "../state/store.js";
+import type { AttemptTrace } from "../telemetry/telemetry.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import type { KeyPool } from "../upstream/key-pool.js";
@@ -97,6 +98,8 @@ export class UpstreamAttempt implements StallWatcher {
   #failureCounted = false;
   /** When the upstream call went out (performance.now()). */
   #sentAt = 0;
+  /** The attempt's span, when the request is traced (request-trace.ts). */
+  #trace: AttemptTrace | undefined;
 
   constructor(
     ctx: GatewayContext,
@@ -149,6 +152,13 @@ export class UpstreamAttempt implements StallWatcher {
     const { backend } = this;
     this.#phase = "held";
     noteAttempt(this.#request, backend.id, this.#model);
+    this.#trace = this.#request.trace?.startAttempt({
+      backend: backend.id,
+      kind: backend.kind,
+      origin: backend.origin,
+      model: this.#model,
+      strategy: this.#ctx.strategies.for(this.#model).name,
+    });
     backend.inflight++;
     backend.requests++;
     backend.circuit.onAttempt();
@@ -173,6 +183,8 @@ export class UpstreamAttempt implements StallWatcher {
     // Only a pooled backend rotates keys: the common case allocates no set.
     const triedKeys = pool ? new Set<string>() : undefined;
     let headers = call.headers;
+    const traceparent = this.#trace?.traceparent;
+    if (traceparent) headers = { ...headers, traceparent };
     for (;;) {
       const key = pool?.next(triedKeys);
       if (pool && key === undefined) return this.#keysExhausted(pool);
@@ -286,6 +298,7 @@ export class UpstreamAttempt implements StallWatcher {
     const ttfbMs = now - sentAt;
     this.#ctx.metrics.upstreamTtfb.observe(ttfbMs / 1000, backend.id);
     const status = response.statusCode;
+    this.#trace?.answered(status, ttfbMs);
     if (isRetryableStatus(status)) return this.#refused(response, ttfbMs);
     signal.disarm();
     if (collects?.(response)) return this.#collected(response, ttfbMs);
@@ -392,6 +405,7 @@ export class UpstreamAttempt implements StallWatcher {
     const { circuit_breaker_threshold: threshold, circuit_breaker_ttl: ttl } = this.#ctx.config;
     this.#ctx.replication.shareVerdict(backend.id, verdict, threshold, ttl * 1000);
     this.#ctx.capacityQueue.released(backend);
+    this.#trace?.end(verdict);
   }
 
   #assertHeld(step: string): void {

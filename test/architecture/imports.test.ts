@@ -126,7 +126,17 @@ const KNOWN_BREAKS: ReadonlySet<string> = new Set([]);
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   "gateway-process": ["gateway", "worker-figures", "process", "state", "config"],
   cluster: ["process", "config", "options"],
-  gateway: ["routing", "upstream", "state", "metrics", "worker-figures", "protocol", "reasoning", "config"],
+  gateway: [
+    "routing",
+    "upstream",
+    "state",
+    "metrics",
+    "worker-figures",
+    "protocol",
+    "reasoning",
+    "config",
+    "telemetry",
+  ],
   serve: ["process", "protocol", "reasoning", "options"],
   mock: ["process", "protocol", "random", "options"],
   bench: ["config", "random", "options"],
@@ -141,6 +151,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   protocol: [],
   reasoning: [],
   random: [],
+  telemetry: [],
 };
 
 const folderOf = (file: string): string => (file.includes("/") ? file.slice(0, file.indexOf("/")) : "");
