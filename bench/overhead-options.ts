@@ -21,6 +21,7 @@ export interface Options extends PhaseOptions {
   workers: number[];
   cap?: number;
   accessLog: boolean;
+  otel: boolean;
   /** The client protocols of the baseline gateway, chat first (resolved from --protocols and --native). */
   flavours: Flavour[];
   native: boolean;
@@ -96,6 +97,11 @@ export function parseOptions(argv: readonly string[]): Options {
     .option(
       "--access-log",
       "run the gateway twice, access log off then on (one line per request to its stdout), and compare",
+      false,
+    )
+    .option(
+      "--otel",
+      "run the gateway twice, OpenTelemetry export off then on (traces and metrics to an OTLP sink in the bench), and compare",
       false,
     )
     .option(

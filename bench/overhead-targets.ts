@@ -8,6 +8,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type OtlpSink, startOtlpSink } from "./otlp-sink.js";
 import type { Options } from "./overhead-options.js";
 import { type Pids, planPhases, probe, type RetryBudget, runPhases, warmTarget } from "./overhead-phases.js";
 import { type Flavour, MODEL, NATIVE_APIS, NATIVE_MODEL, needsNative } from "./overhead-protocols.js";
@@ -82,7 +83,13 @@ async function startTarget(
   target: TargetName,
   mockUrl: string,
   options: Options,
-  gateway: { tempDir: string; variant: GatewayVariant; redisUrl: string | undefined; native: boolean },
+  gateway: {
+    tempDir: string;
+    variant: GatewayVariant;
+    redisUrl: string | undefined;
+    native: boolean;
+    otlpUrl: string | undefined;
+  },
 ) {
   if (target === "proxy")
     return startProcess("baseline proxy", BASELINE_PROXY, [
@@ -90,25 +97,35 @@ async function startTarget(
       "--connections",
       String(Math.max(options.concurrency, 16)),
     ]);
-  const { variant, redisUrl } = gateway;
+  const { variant, redisUrl, otlpUrl } = gateway;
+  // Metrics every 5 s rather than the SDK's 60, so a phase of a few seconds pays for their export.
+  const env = otlpUrl
+    ? { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_METRIC_EXPORT_INTERVAL: "5000" }
+    : process.env;
   const config = join(gateway.tempDir, "gateway.json");
   await writeFile(config, JSON.stringify(gatewayConfig(mockUrl, variant, gateway.native)));
-  return startProcess(variantLabel(variant), CLI, [
-    "gateway",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--config",
-    config,
-    "--log-level",
-    "warn",
-    "--workers",
-    String(variant.workers),
-    "--access-log",
-    String(variant.accessLog),
-    ...(redisUrl ? ["--redis", redisUrl] : []),
-  ]);
+  return startProcess(
+    variantLabel(variant),
+    CLI,
+    [
+      "gateway",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--config",
+      config,
+      "--log-level",
+      "warn",
+      "--workers",
+      String(variant.workers),
+      "--access-log",
+      String(variant.accessLog),
+      ...(redisUrl ? ["--redis", redisUrl] : []),
+    ],
+    undefined,
+    env,
+  );
 }
 
 export interface TargetContext {
@@ -132,12 +149,19 @@ export async function benchTarget(
     target === "gateway" ? { label: variantLabel(variant), variant } : ({} as Partial<TargetReport>);
   let child: BenchProcess | undefined;
   let redis: BenchRedis | undefined;
+  let sink: OtlpSink | undefined;
   try {
     // A fresh Redis per variant: nothing left from an earlier run, and no CPU used outside its phases.
     if (target === "gateway" && variant.state === "redis") redis = await BenchRedis.start();
+    if (target === "gateway" && variant.otel) sink = await startOtlpSink();
     const native = needsNative(context.flavours);
     if (target !== "direct")
-      child = await startTarget(target, mock.url, options, { ...context, redisUrl: redis?.url, native });
+      child = await startTarget(target, mock.url, options, {
+        ...context,
+        redisUrl: redis?.url,
+        native,
+        otlpUrl: sink?.url,
+      });
     const url = child?.url ?? mock.url;
     const protocolErrors = await probe(url, context.flavours, { marksNative: mock.marksNative });
     const flavours = context.flavours.filter((flavour) => protocolErrors[flavour] === undefined);
@@ -160,5 +184,6 @@ export async function benchTarget(
   } finally {
     await child?.stop();
     await redis?.stop();
+    await sink?.close();
   }
 }

@@ -26,6 +26,8 @@ export interface GatewayVariant {
   cap: number;
   /** The gateway writes its access log (one line per request). */
   accessLog: boolean;
+  /** The gateway exports OpenTelemetry traces and metrics (to a sink in the bench); unset: off. */
+  otel?: boolean;
 }
 
 /** Redis-backed state must keep at least this share of memory state's throughput (docs/performance.md). */
@@ -57,13 +59,19 @@ export function gatewayVariants(options: {
   workers: readonly number[];
   cap?: number | undefined;
   accessLog?: boolean | undefined;
+  otel?: boolean | undefined;
 }): GatewayVariant[] {
   const states: StateKind[] = options.redis ? ["memory", "redis"] : ["memory"];
   const cap = options.cap ?? (options.redis ? REDIS_BENCH_CAP : 0);
   const workers = options.workers.length > 0 ? options.workers : [1];
   const accessLogs = options.accessLog ? [false, true] : [false];
+  const otels = options.otel ? [false, true] : [false];
   return workers.flatMap((count) =>
-    states.flatMap((state) => accessLogs.map((accessLog) => ({ state, workers: count, cap, accessLog }))),
+    states.flatMap((state) =>
+      accessLogs.flatMap((accessLog) =>
+        otels.map((otel) => ({ state, workers: count, cap, accessLog, ...(otel ? { otel } : {}) })),
+      ),
+    ),
   );
 }
 
@@ -73,6 +81,7 @@ export function variantLabel(variant: GatewayVariant): string {
     "gateway",
     ...(variant.state === "redis" ? ["redis"] : []),
     ...(variant.accessLog ? ["log"] : []),
+    ...(variant.otel ? ["otel"] : []),
     ...(variant.workers > 1 ? [`×${variant.workers}`] : []),
   ].join(" ");
 }
@@ -89,7 +98,8 @@ function variantPhase(
         report.status === "ok" &&
         report.variant?.state === side.state &&
         report.variant.workers === side.workers &&
-        (report.variant.accessLog ?? false) === (side.accessLog ?? false),
+        (report.variant.accessLog ?? false) === (side.accessLog ?? false) &&
+        (report.variant.otel ?? false) === (side.otel ?? false),
     )
     ?.phases.find((figures) => isChat(figures) && figures.payload === payload && figures.load === load);
 }
@@ -99,6 +109,8 @@ interface Side {
   workers: number;
   /** Unset: off. */
   accessLog?: boolean;
+  /** Unset: off. */
+  otel?: boolean;
 }
 
 /** Ratios and latency differences of `over` against `base`; `names` label them in that order. */
@@ -196,6 +208,20 @@ export function computeVariantVerdicts(
             { base: "log off", over: "log on", suffix },
             { state, workers },
             { state, workers, accessLog: true },
+            undefined,
+          ),
+        );
+      }
+  if (variants.some((variant) => variant.otel))
+    for (const state of states)
+      for (const workers of workerCounts) {
+        const suffix = `${states.length > 1 ? ` ${state}` : ""}${workerCounts.length > 1 ? ` ×${workers}` : ""}`;
+        verdicts.push(
+          ...compare(
+            reports,
+            { base: "otel off", over: "otel on", suffix },
+            { state, workers },
+            { state, workers, otel: true },
             undefined,
           ),
         );

@@ -27,8 +27,9 @@ export async function startProcess(
   script: string,
   args: readonly string[],
   timeoutMs = 15_000,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<BenchProcess> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
   running.add(child);
   let output = "";
   const append = (chunk: Buffer) => {

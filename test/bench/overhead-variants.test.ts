@@ -140,6 +140,21 @@ describe("computeVariantVerdicts", () => {
     const added = verdicts.find((v) => v.label === "added p50 log on over log off, json, open loop")!;
     expect(added.value).toBeCloseTo(0.02);
   });
+
+  it("with --otel runs the gateway with export off, then on, and compares them for reference", () => {
+    const variants = gatewayVariants({ redis: false, workers: [1], otel: true });
+    expect(variants.map(variantLabel)).toEqual(["gateway", "gateway otel"]);
+    const [off, on] = variants as [GatewayVariant, GatewayVariant];
+    const verdicts = computeVariantVerdicts(
+      [report(off, 10_000, 0.3, 0.06), report(on, 9_000, 0.35, 0.07)],
+      variants,
+    );
+    const json = verdicts.find((v) => v.label === "throughput otel on ÷ otel off, json, closed loop")!;
+    expect(json.value).toBeCloseTo(0.9);
+    expect(json.target).toBeUndefined();
+    const added = verdicts.find((v) => v.label === "added p50 otel on over otel off, json, open loop")!;
+    expect(added.value).toBeCloseTo(0.05);
+  });
 });
 
 describe("renderPhases with variants", () => {
