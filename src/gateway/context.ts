@@ -18,6 +18,7 @@ import type { WorkerFigures } from "../worker-figures/client.js";
 import type { ClientKeys } from "./client-keys.js";
 import type { HostedModels } from "./hosted-models.js";
 import type { ModelResolver } from "./resolve-model.js";
+import type { RouteDecisions } from "./route-decisions.js";
 import type { StoredResponses } from "./stored-responses.js";
 
 /** What a reload did, by backend id. */
@@ -69,6 +70,8 @@ export interface GatewayContext {
   responses: StoredResponses;
   /** Seals the reasoning a stateless Responses client carries between turns (reasoning-seal-key.ts). */
   readonly reasoningSealer: ReasoningSealer;
+  /** Recent routing decisions, sampled while a console reads them (route-decisions.ts). */
+  readonly decisions: RouteDecisions;
   /**
    * OpenTelemetry export (telemetry/), set by `start()` when the standard `OTEL_EXPORTER_OTLP_*`
    * variables ask for it; null otherwise, and then nothing of OpenTelemetry is loaded.

@@ -17,8 +17,10 @@ import { sendError } from "./error-reply.js";
 import { GatewayError } from "./errors.js";
 import { registerJsonBodyParser } from "./json-body.js";
 import { decorateRequestTrace } from "./request-trace.js";
+import { decorateRouteTrail } from "./route-decisions.js";
 import { adminRoutes } from "./routes/admin.js";
 import { anthropicRoutes } from "./routes/anthropic.js";
+import { consoleRoutes } from "./routes/console.js";
 import { healthRoutes } from "./routes/health.js";
 import { openAIRoutes } from "./routes/openai.js";
 import { responseStoreRoutes } from "./routes/response-store.js";
@@ -75,6 +77,7 @@ export function buildHttpApp(context: GatewayContext): HttpApp {
   capConnectionsPerIp(app.server, config.max_connections_per_ip);
   decorateAccessLog(app);
   decorateRequestTrace(app);
+  decorateRouteTrail(app);
   decorateEndpoint(app);
   decorateGatewayClient(app);
   if (accessLogEnabled(config)) registerAccessLog(app, logger);
@@ -100,6 +103,7 @@ export function buildHttpApp(context: GatewayContext): HttpApp {
   );
   app.register(healthRoutes(context));
   app.register(adminRoutes(context));
+  app.register(consoleRoutes(context));
   app.register(serviceStatusRoutes(context));
   return { app, drain };
 }

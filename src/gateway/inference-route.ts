@@ -24,6 +24,7 @@ export function inferenceRouteHooks(ctx: GatewayContext, endpoint: Endpoint): In
   return {
     preHandler: function inferencePreHandler(request, reply, done) {
       request.endpoint = endpoint;
+      request.routeTrail = ctx.decisions.begin();
       // The access log, when on, made the entry already: the record is shared, not duplicated.
       const entry = request.accessLog;
       request.accessLog = entry ?? newAccessLogEntry();

@@ -188,6 +188,12 @@ export async function proxy(
     const debugHeader = proxied.debug
       ? describeRoute(strategy.name, selection, backend, failures)
       : undefined;
+    request.routeTrail?.pick({
+      strategy: strategy.name,
+      picked: backend.id,
+      candidates: selection.available.map((candidate) => candidate.id),
+      excluded: selection.excluded,
+    });
     if (!overheadObserved) {
       overheadObserved = true;
       ctx.metrics.gatewayOverhead.observe((reply.elapsedTime - queuedMs) / 1000, proxied.endpoint.name);
@@ -214,6 +220,7 @@ export async function proxy(
     }
     const { failure } = result;
     failures.push(failure);
+    request.routeTrail?.failed(failure.cause);
     const next = select(serving, tried, globallyFull);
     logAttemptFailure(ctx.logger, {
       reqId: request.id,

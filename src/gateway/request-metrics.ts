@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { GatewayMetrics } from "../metrics/metrics.js";
 import type { Endpoint } from "./endpoint.js";
 import { endRequestTrace } from "./request-trace.js";
+import { endRouteTrail } from "./route-decisions.js";
 import { statusLabel } from "./status-label.js";
 
 export const UNKNOWN_MODEL = "unknown";
@@ -30,4 +31,5 @@ export function countAnswer(
   metrics.requests.inc(1, endpoint.name, model, backend, statusLabel(reply.raw.statusCode));
   metrics.requestDuration.observe(reply.elapsedTime / 1000, endpoint.name, model);
   endRequestTrace(request, reply, !reply.raw.writableFinished);
+  endRouteTrail(request, reply, endpoint.name);
 }

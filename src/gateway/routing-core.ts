@@ -31,6 +31,7 @@ import type { GatewayContext } from "./context.js";
 import { HostedModels } from "./hosted-models.js";
 import { reasoningSealKey } from "./reasoning-seal-key.js";
 import { ModelResolver } from "./resolve-model.js";
+import { RouteDecisions } from "./route-decisions.js";
 import { StoredResponses } from "./stored-responses.js";
 
 export interface RoutingCore {
@@ -105,6 +106,7 @@ export function buildRoutingCore(config: GatewayConfig, logger: Logger): Routing
     reasoningSealer: createReasoningSealer(reasoningSealKey(config.state_secret)),
     responses: new StoredResponses(new MemoryResponseStore(responseStoreLimits(config)), logger),
     telemetry: null,
+    decisions: new RouteDecisions(),
   };
 
   const discovery = new Discovery(

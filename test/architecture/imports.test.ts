@@ -136,6 +136,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     "reasoning",
     "config",
     "telemetry",
+    "console",
   ],
   serve: ["process", "protocol", "reasoning", "options"],
   mock: ["process", "protocol", "random", "options"],
@@ -152,6 +153,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   reasoning: [],
   random: [],
   telemetry: [],
+  console: [],
 };
 
 const folderOf = (file: string): string => (file.includes("/") ? file.slice(0, file.indexOf("/")) : "");
