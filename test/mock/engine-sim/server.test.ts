@@ -87,6 +87,21 @@ describe("mock --engine-sim", () => {
     expect(sumSamples(after, "vllm:time_to_first_token_seconds_count")).toBeGreaterThanOrEqual(4);
   });
 
+  it("POST /reset_prefix_cache forgets the cached prefixes, as vLLM's endpoint does", async () => {
+    const request = {
+      model: "sim-model",
+      max_tokens: 2,
+      system: `${SYSTEM} reset`,
+      messages: [{ role: "user", content: "hi" }],
+    };
+    await post("/v1/messages", request);
+    const reset = await fetch(`${engine.url}/reset_prefix_cache`, { method: "POST" });
+    expect(reset.status).toBe(200);
+    const hitsBefore = sumSamples(await metrics(), "vllm:prefix_cache_hits_total");
+    await post("/v1/messages", request);
+    expect(sumSamples(await metrics(), "vllm:prefix_cache_hits_total")).toBe(hitsBefore);
+  });
+
   it("streams a chat reply token by token as a whole SSE stream", async () => {
     const result = await post("/v1/chat/completions", {
       model: "sim-model",
