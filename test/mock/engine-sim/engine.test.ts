@@ -1,7 +1,7 @@
 /** EngineSim's mapping of the virtual clock onto wall time, on fake timers (no real waiting). */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EngineSim } from "../../../src/mock/engine-sim/engine.js";
-import { LLAMA_3_1_8B_H100, stepMs } from "../../../src/mock/engine-sim/profiles.js";
+import { attentionSpan, LLAMA_3_1_8B_H100, stepMs } from "../../../src/mock/engine-sim/profiles.js";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -41,7 +41,14 @@ describe("EngineSim", () => {
     expect(record.isFinished()).toBe(true);
     const jitter = LLAMA_3_1_8B_H100.jitter;
     // Two prefill chunks (8,192 + 1,808 tokens) give the first token; one decode step the second.
-    const prefill = stepMs(LLAMA_3_1_8B_H100, 8192, 0) + stepMs(LLAMA_3_1_8B_H100, 1808, 0);
+    const chunk = (from: number, count: number) =>
+      stepMs(LLAMA_3_1_8B_H100, {
+        prefillTokens: count,
+        prefillAttention: attentionSpan(from, count),
+        decodeSeqs: 0,
+        decodeContext: 0,
+      });
+    const prefill = chunk(0, 8192) + chunk(8192, 1808);
     expect(record.tokens[0]).toBeGreaterThan(prefill * (1 - jitter));
     expect(record.tokens[0]).toBeLessThan(prefill * (1 + jitter));
     for (const [index, at] of record.wall.entries()) {
@@ -57,7 +64,13 @@ describe("EngineSim", () => {
     const record = listen();
     engine.submit({ prompt: "hello", outputTokens: 1 }, record.listener);
     await vi.advanceTimersByTimeAsync(100);
-    expect(record.tokens[0]! - 5_000).toBeLessThan(stepMs(LLAMA_3_1_8B_H100, 2, 0) * 1.05);
+    const step = stepMs(LLAMA_3_1_8B_H100, {
+      prefillTokens: 2,
+      prefillAttention: 1,
+      decodeSeqs: 0,
+      decodeContext: 0,
+    });
+    expect(record.tokens[0]! - 5_000).toBeLessThan(step * 1.05);
     expect(engine.metricsText()).toContain(
       'vllm:time_to_first_token_seconds_count{model_name="m",engine="0"} 1',
     );
