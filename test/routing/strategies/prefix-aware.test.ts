@@ -195,6 +195,33 @@ describe("prefix_aware", () => {
       expect(strategy.pick(fleet.view(), request(conversation(10, 3), `other-${key}`))!.id).toBe(warm);
   });
 
+  it("lets a session key break ties only towards a backend not above the mean load", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    const short = (key: string) => request({ messages: [{ role: "user", content: "hi" }] }, key);
+    const home = strategy.pick(fleet.view(), short("alice"))!.id;
+    fleet.inflight.set(home, 3);
+    fleet.inflight.set(home === "b0" ? "b1" : "b0", 1);
+    // Mean after this request: (3 + 1 + 1) / 4 → 2; the home at 3 is above it.
+    const elsewhere = strategy.pick(fleet.view(), short("alice"))!.id;
+    expect(elsewhere).not.toBe(home);
+    expect(fleet.view().find((backend) => backend.id === elsewhere)!.inflight).toBe(0);
+    // All level again: the key decides.
+    for (const backend of fleet.view()) fleet.inflight.set(backend.id, 2);
+    expect(strategy.pick(fleet.view(), short("alice"))!.id).toBe(home);
+  });
+
+  it("is least_loaded, by share of capacity, when prompts share nothing", () => {
+    const strategy = new PrefixAwareStrategy();
+    const pool = candidates(3).map((backend, index) => ({
+      ...backend,
+      maxConnections: [10, 40, 20][index]!,
+      inflight: [2, 4, 3][index]!,
+    }));
+    for (let session = 0; session < 5; session++)
+      expect(strategy.pick(pool, request(conversation(500 + session, 1)))!.id).toBe("b1");
+  });
+
   it("forgets a removed backend's record", () => {
     const strategy = new PrefixAwareStrategy();
     const pool = candidates(4);
