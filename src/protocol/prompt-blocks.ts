@@ -7,7 +7,7 @@
  *
  * It runs once per request on the hot path, so it walks the parsed body once, with no string built:
  * each piece of text is encoded as UTF-8 into a reused buffer and hashed four bytes at a time, with
- * one 32-bit state carried across the whole prompt and read out at each block boundary. A block is
+ * one 32-bit murmur3 state carried across the whole prompt and read out at each block boundary. A block is
  * `blockChars` bytes of that encoding (characters, for ASCII), rounded up to a multiple of 4.
  * @module
  */
@@ -39,8 +39,8 @@ const TEXT_PART_TYPES = new Set(["text", "input_text", "output_text"]);
 const MAX_DEPTH = 32;
 
 const HASH_SEED = 0x811c9dc5 | 0;
-/** 2^32 ÷ the golden ratio, odd: the usual multiplier of multiplicative hashing. */
-const HASH_MULTIPLIER = 0x9e3779b1 | 0;
+const MURMUR_C1 = 0xcc9e2d51 | 0;
+const MURMUR_C2 = 0x1b873593 | 0;
 /**
  * Structure marks, below any printable character, so a key's name never runs into its value and
  * messages stay apart. Array items get none: a string and a list of text parts with the same words
@@ -209,10 +209,14 @@ class BlockHasher {
     let state = this.#state;
     for (let block = 0; block < full; block++) {
       const end = (block + 1) * blockWords;
-      // Rotate, mix in a word, multiply: the rotation brings high bits down so no input bit stays
-      // confined to the top of the state, as it would with a multiply alone.
-      for (let word = block * blockWords; word < end; word++)
-        state = Math.imul(((state << 5) | (state >>> 27)) ^ words[word]!, HASH_MULTIPLIER);
+      // murmur3_32's body. A lighter mix (rotate, xor, multiply) let digits that differ in two
+      // adjacent words cancel: 25 times the collisions of a random 30-bit hash on "session N" texts.
+      for (let word = block * blockWords; word < end; word++) {
+        let mixed = Math.imul(words[word]!, MURMUR_C1);
+        mixed = Math.imul((mixed << 15) | (mixed >>> 17), MURMUR_C2);
+        state ^= mixed;
+        state = (Math.imul((state << 13) | (state >>> 19), 5) + 0xe6546b64) | 0;
+      }
       this.blocks.push(finish(state));
     }
     this.#state = state;
@@ -222,7 +226,7 @@ class BlockHasher {
   }
 }
 
-/** murmur3's fmix32 on the running state, so blocks that differ in one byte spread well; 30 bits. */
+/** murmur3's fmix32 on the running state (its finaliser), kept to 30 bits. */
 function finish(state: number): number {
   let hash = state;
   hash ^= hash >>> 16;

@@ -118,6 +118,18 @@ describe("promptBlockHashes", () => {
     );
   });
 
+  it("collides about as rarely as a random 30-bit hash on texts that differ in a few digits", () => {
+    const seen = new Set<number>();
+    let collisions = 0;
+    for (let index = 0; index < 50_000; index++) {
+      const [hash] = promptBlockHashes({ leading: `session ${index} `.padEnd(64, "x") }, 64);
+      if (seen.has(hash!)) collisions++;
+      seen.add(hash!);
+    }
+    // 50,000² ÷ 2 ÷ 2^30 ≈ 1.2 expected; a weak mix gave 25 times that.
+    expect(collisions).toBeLessThanOrEqual(8);
+  });
+
   it("keeps one backend's models apart by the seed", () => {
     expect(promptBlockHashes({ leading: system }, 256, "m1")[0]).not.toBe(
       promptBlockHashes({ leading: system }, 256, "m2")[0],
