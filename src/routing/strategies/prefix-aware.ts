@@ -20,9 +20,9 @@ import { loadRatio } from "./least-loaded.js";
 import type { RoutingRequest, Strategy } from "./strategy.js";
 
 export interface PrefixAwareOptions {
-  /** Characters per hashed block (about a quarter as many tokens); default {@link DEFAULT_BLOCK_CHARS}. */
+  /** Bytes of UTF-8 per hashed block, rounded up to a multiple of 4 (characters, for ASCII; about a quarter as many tokens); default {@link DEFAULT_BLOCK_CHARS}. */
   readonly blockChars?: number;
-  /** Blocks remembered per backend, the oldest forgotten first; default {@link DEFAULT_CACHE_BLOCKS}. */
+  /** Blocks remembered per backend at most, the least recently sent forgotten first; default {@link DEFAULT_CACHE_BLOCKS}. */
   readonly cacheBlocks?: number;
   /** Most a backend may carry as a multiple of the mean load; default {@link DEFAULT_LOAD_BOUND}. */
   readonly loadBound?: number;
@@ -64,7 +64,9 @@ function load(backend: BackendView): number {
  *    the mean, to the least loaded tied candidate by share of capacity, as `least_loaded` (ties
  *    rotate, per model). Without shared prefixes the strategy is then `least_loaded`.
  *
- * The chosen backend's record then takes the prompt's blocks.
+ * The chosen backend's record then takes the prompt's blocks, at the pick: an attempt that fails
+ * before the engine reads the prompt leaves a block or two believed warm that is not, which the
+ * next turn's miss costs and nothing else.
  */
 export class PrefixAwareStrategy implements Strategy {
   readonly name = "prefix_aware";
