@@ -1,7 +1,9 @@
 /**
  * One proxied request: resolve the model's backends, let the strategy pick, forward, and retry on
  * another backend while nothing has reached the client yet. When every healthy backend is at its
- * cap, the request waits in a bounded queue for a slot (429 with Retry-After when it cannot).
+ * cap, the request waits in a bounded queue for a slot (429 with Retry-After when it cannot). With
+ * a TTFT target for the model, the first attempt also waits while every available backend is
+ * expected to miss it, and is shed (429 slo_shed) when none comes within it in time.
  *
  * Invariants: every lease taken (inflight + 1) is released exactly once, in `finally`; a retry
  * happens only before the first byte is written to the client, and only within the request's

@@ -10,7 +10,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliProcess, startCli, stopAll } from "../helpers/cli-process.js";
-import { postJson } from "../helpers/http.js";
+import { getJson, postJson } from "../helpers/http.js";
 import { parsePrometheusText, sumSamples } from "../helpers/prometheus.js";
 
 afterAll(stopAll);
@@ -123,5 +123,19 @@ describe("SLO admission", () => {
     expect(sumSamples(samples, "switchyard_slo_shed_total", { model: "mock-model" })).toBe(3);
     expect(sumSamples(samples, "switchyard_slo_missed_total")).toBe(1);
     expect(sumSamples(samples, "switchyard_requests_total", { model: "mock-model", status: "429" })).toBe(3);
+  });
+
+  it("shows the targets and the backend's TTFT estimate in /status", async () => {
+    const status = await getJson<{
+      slo: {
+        ttft_slo_s: number;
+        model_ttft_slos: Record<string, number>;
+        ttft_estimates: Record<string, { ttft_ms: number }>;
+      };
+    }>(`${url()}/status`);
+    expect(status.body.slo.ttft_slo_s).toBe(0.5);
+    expect(status.body.slo.model_ttft_slos).toEqual({ "patient-model": 60 });
+    // Two answers, each after the mock's first-token delay: the estimate is above the target.
+    expect(status.body.slo.ttft_estimates.slow!.ttft_ms).toBeGreaterThan(500);
   });
 });
