@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
+import { loadGatewayConfig } from "../../src/config/load.js";
 import type { BackendState, BackendView } from "../../src/routing/backend.js";
 import type { AbortSource, WaitOutcome } from "../../src/routing/capacity-queue.js";
 import { type ReleaseWatch, SloAdmission, sloTargetFor } from "../../src/routing/slo-admission.js";
@@ -201,6 +202,20 @@ describe("sloTargetFor", () => {
     expect(sloTargetFor(config, "m")).toEqual({ sloMs: 2000, queueTimeoutMs: 2000 });
     expect(sloTargetFor(config, "fast")).toEqual({ sloMs: 500, queueTimeoutMs: 500 });
     expect(sloTargetFor(config, "batch")).toBeUndefined();
+  });
+
+  it("reads the settings from the environment, per-model ones as a map", () => {
+    const config = loadGatewayConfig({
+      env: {
+        SWITCHYARD_TTFT_SLO: "1.5",
+        SWITCHYARD_MODEL_TTFT_SLOS: "fast=0.25,batch=0",
+        SWITCHYARD_SLO_QUEUE_TIMEOUT: "0.1",
+      },
+    });
+    expect(sloTargetFor(config, "m")).toEqual({ sloMs: 1500, queueTimeoutMs: 100 });
+    expect(sloTargetFor(config, "fast")).toEqual({ sloMs: 250, queueTimeoutMs: 100 });
+    expect(sloTargetFor(config, "batch")).toBeUndefined();
+    expect(() => loadGatewayConfig({ env: { SWITCHYARD_TTFT_SLO: "-1" } })).toThrow(/SWITCHYARD_TTFT_SLO/);
   });
 
   it("waits slo_queue_timeout when set", () => {
