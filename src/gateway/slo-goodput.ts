@@ -16,7 +16,7 @@ let checkedConfig: GatewayConfig | undefined;
 let configured = false;
 
 /** Whether any model has a target; asked per request, computed once per configuration. */
-function anySlo(config: GatewayConfig): boolean {
+export function anySlo(config: GatewayConfig): boolean {
   if (config !== checkedConfig) {
     checkedConfig = config;
     configured = sloConfigured(config);
