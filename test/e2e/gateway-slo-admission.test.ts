@@ -139,3 +139,35 @@ describe("SLO admission", () => {
     expect(status.body.slo.ttft_estimates.slow!.ttft_ms).toBeGreaterThan(500);
   });
 });
+
+describe("SLO admission holding a request back", () => {
+  it("queues a request that would double the engine's load, and sends it when a slot frees", async () => {
+    // TTFT about 1 s at a load of 1 and a 1.2 s target: one request at a time meets it, two would not.
+    const mock = await startCli(["mock", "--port", "0", "--id", "one", "--first-token-delay-ms", "1000"]);
+    const held = await startCli([
+      "gateway",
+      "--port",
+      "0",
+      "--log-level",
+      "error",
+      "--backend",
+      `one=${mock.ready[0]!.url}`,
+      "--ttft-slo",
+      "1.2",
+      "--slo-queue-timeout",
+      "60",
+    ]);
+    const send = () =>
+      postJson(`${held.ready[0]!.url}/v1/chat/completions`, {
+        model: "mock-model",
+        messages: [{ role: "user", content: "hi" }],
+      });
+    expect((await send()).status).toBe(200);
+    const pair = await Promise.all([send(), send()]);
+    expect(pair.map((response) => response.status)).toEqual([200, 200]);
+    const stats = await getJson<{ max_inflight_seen: number }>(`${mock.ready[0]!.url}/mock/stats`);
+    expect(stats.body.max_inflight_seen).toBe(1);
+    const samples = parsePrometheusText(await (await fetch(`${held.ready[0]!.url}/metrics`)).text());
+    expect(sumSamples(samples, "switchyard_slo_shed_total")).toBe(0);
+  });
+});
