@@ -7,6 +7,10 @@
  * itself) or the request's deadline, whichever comes first; then it is shed (429 `slo_shed` with
  * `Retry-After`) rather than piled onto a saturated engine.
  *
+ * The caller runs the loop: `admitsNow` (synchronous, right before it takes a slot), else one
+ * `pause` (`startWait` once), and again. A check and the slot it admits to happen in one turn of
+ * the event loop, so one release cannot let every waiter through on the same load.
+ *
  * Expected wait of backend b, from what the gateway knows:
  *
  *     expected(b) = ttft(b) × load(b) / sampleLoad(b)
@@ -69,8 +73,17 @@ export interface SloAdmissionOptions {
   readonly pollMs?: number;
 }
 
-export type Admission =
-  | { readonly kind: "admitted"; readonly waitedMs: number }
+/** A request waiting for a backend within its target. */
+export interface SloWait {
+  readonly target: SloTarget;
+  readonly startedAt: number;
+  /** When it is shed, on the admission clock. */
+  readonly until: number;
+}
+
+/** How one pause ended; `waitedMs` counts from the start of the wait. */
+export type Pause =
+  | { readonly kind: "recheck"; readonly waitedMs: number }
   | { readonly kind: "shed"; readonly waitedMs: number; readonly retryAfterSeconds: number }
   | { readonly kind: "aborted" };
 
@@ -131,38 +144,37 @@ export class SloAdmission {
     return candidates.length === 0 || this.#bestWaitMs(candidates) <= target.sloMs;
   }
 
+  /** Starts a request's wait: it may last `queueTimeoutMs`, never past `deadlineAt`. */
+  startWait(target: SloTarget, deadlineAt = Number.POSITIVE_INFINITY): SloWait {
+    const startedAt = this.#now();
+    return { target, startedAt, until: Math.min(startedAt + target.queueTimeoutMs, deadlineAt) };
+  }
+
   /**
-   * Holds the request until `admitsNow` says yes (admitted), the wait runs out at the target's
-   * queue timeout or `deadlineAt` (shed), the queue is full (shed at once) or the client leaves.
-   * `candidates` is read again at each check, as routing would see it then.
+   * One pause of a waiting request, in the queue as a watcher, until a release on a backend it
+   * `serves`, `pollMs`, or the end of its wait. `recheck`: ask `admitsNow` again, synchronously
+   * right before taking a slot, so that waiters woken by one release do not all pass on the same
+   * load. `shed` when the wait is over (or the queue is full), with the Retry-After `candidates`
+   * give then.
    */
-  async waitForRoom(
-    target: SloTarget,
+  async pause(
+    wait: SloWait,
     candidates: () => readonly BackendView[],
     serves: (backend: BackendState) => boolean,
     signal: AbortSource,
-    deadlineAt = Number.POSITIVE_INFINITY,
-  ): Promise<Admission> {
-    const start = this.#now();
-    const until = Math.min(start + target.queueTimeoutMs, deadlineAt);
-    for (;;) {
+  ): Promise<Pause> {
+    const remaining = wait.until - this.#now();
+    const outcome =
+      remaining > 0 ? await this.#queue.watch(serves, Math.min(remaining, this.#pollMs), signal) : "full";
+    if (outcome === "aborted") return { kind: "aborted" };
+    const waitedMs = this.#now() - wait.startedAt;
+    if (outcome === "full" || this.#now() >= wait.until) {
       const current = candidates();
-      if (this.admitsNow(target, current)) return { kind: "admitted", waitedMs: this.#now() - start };
-      const remaining = until - this.#now();
-      const outcome =
-        remaining > 0 ? await this.#queue.watch(serves, Math.min(remaining, this.#pollMs), signal) : "full";
-      if (outcome === "aborted") return { kind: "aborted" };
-      if (outcome === "full" || (outcome === "timeout" && this.#now() >= until)) {
-        const latest = candidates();
-        if (outcome === "timeout" && this.admitsNow(target, latest))
-          return { kind: "admitted", waitedMs: this.#now() - start };
-        return {
-          kind: "shed",
-          waitedMs: this.#now() - start,
-          retryAfterSeconds: this.#retryAfter(target, latest),
-        };
-      }
+      // The last look, at the very end of the wait, may still let it through.
+      if (outcome !== "full" && this.admitsNow(wait.target, current)) return { kind: "recheck", waitedMs };
+      return { kind: "shed", waitedMs, retryAfterSeconds: this.#retryAfter(wait.target, current) };
     }
+    return { kind: "recheck", waitedMs };
   }
 
   /** Per backend with an estimate: its TTFT estimate now and the load it was sampled at, for /status. */

@@ -6,8 +6,14 @@ import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { loadGatewayConfig } from "../../src/config/load.js";
 import type { BackendState, BackendView } from "../../src/routing/backend.js";
-import type { AbortSource, WaitOutcome } from "../../src/routing/capacity-queue.js";
-import { type ReleaseWatch, SloAdmission, sloTargetFor } from "../../src/routing/slo-admission.js";
+import { type AbortSource, CapacityQueue, type WaitOutcome } from "../../src/routing/capacity-queue.js";
+import {
+  type Pause,
+  type ReleaseWatch,
+  SloAdmission,
+  type SloWait,
+  sloTargetFor,
+} from "../../src/routing/slo-admission.js";
 
 interface FakeBackend extends BackendView {
   inflight: number;
@@ -103,90 +109,125 @@ describe("expected wait", () => {
   });
 });
 
-describe("waitForRoom", () => {
+type Result = { kind: "admitted"; waitedMs: number } | Exclude<Pause, { kind: "recheck" }>;
+
+/** The pipeline's loop: check, and take a slot in the same turn; else one pause, and again. */
+async function admit(
+  slo: SloAdmission,
+  clock: Clock,
+  candidates: () => FakeBackend[],
+  signal: AbortSource = new Signal(),
+  deadlineAt?: number,
+): Promise<Result> {
+  const start = clock.ms;
+  let wait: SloWait | undefined;
+  for (;;) {
+    const current = candidates();
+    if (slo.admitsNow(target, current)) {
+      if (current[0]) current[0].inflight++;
+      return { kind: "admitted", waitedMs: clock.ms - start };
+    }
+    wait ??= slo.startWait(target, deadlineAt);
+    const pause = await slo.pause(wait, candidates, servesAll, signal);
+    if (pause.kind !== "recheck") return pause;
+  }
+}
+
+describe("admission", () => {
   it("admits at once when some backend's expected wait is within the SLO", async () => {
-    const { slo, queue } = admission(timeoutStep);
+    const { slo, queue, clock } = admission(timeoutStep);
     slo.observe("slow", 5000, 1);
     slo.observe("fast", 200, 1);
     const candidates = [backend("slow"), backend("fast", 1)];
     expect(slo.admitsNow(target, candidates)).toBe(true);
-    const result = await slo.waitForRoom(target, () => candidates, servesAll, new Signal());
-    expect(result).toEqual({ kind: "admitted", waitedMs: 0 });
+    expect(await admit(slo, clock, () => candidates)).toEqual({ kind: "admitted", waitedMs: 0 });
     expect(queue.timeouts).toEqual([]);
   });
 
   it("queues while every backend is above, and admits when the load drops", async () => {
     const busy = backend("a", 4);
-    const { slo, queue } = admission((call) => {
+    const { slo, queue, clock } = admission((call) => {
       // The second release brings the backend's load back within the target.
       if (call === 2) busy.inflight = 1;
       return { outcome: "woken", elapsedMs: 40 };
     });
     slo.observe("a", 400, 1);
     expect(slo.admitsNow(target, [busy])).toBe(false);
-    const result = await slo.waitForRoom(target, () => [busy], servesAll, new Signal());
-    expect(result.kind).toBe("admitted");
-    expect(result.kind === "admitted" && result.waitedMs).toBe(80);
+    expect(await admit(slo, clock, () => [busy])).toEqual({ kind: "admitted", waitedMs: 80 });
     expect(queue.timeouts).toEqual([100, 100]);
   });
 
   it("sheds at the queue timeout with a Retry-After of the excess, in whole seconds", async () => {
-    const { slo, queue } = admission(timeoutStep);
+    const { slo, queue, clock } = admission(timeoutStep);
     slo.observe("a", 1000, 1);
     slo.observe("b", 2000, 1);
     const candidates = [backend("a", 3), backend("b", 3)];
-    const result = await slo.waitForRoom(target, () => candidates, servesAll, new Signal());
+    const result = await admit(slo, clock, () => candidates);
     expect(queue.timeouts).toEqual([100, 100, 100]);
-    expect(result.kind).toBe("shed");
     // The best expected wait is a's, about 4 s (relaxed a little in 300 ms): 3 s over the target.
-    expect(result.kind === "shed" && result.retryAfterSeconds).toBe(3);
-    expect(result.kind === "shed" && result.waitedMs).toBe(300);
+    expect(result).toEqual({ kind: "shed", waitedMs: 300, retryAfterSeconds: 3 });
   });
 
   it("never waits past the request's own deadline", async () => {
     const { slo, queue, clock } = admission(timeoutStep);
     slo.observe("a", 5000, 1);
-    const result = await slo.waitForRoom(
-      target,
-      () => [backend("a")],
-      servesAll,
-      new Signal(),
-      clock.ms + 150,
-    );
+    const result = await admit(slo, clock, () => [backend("a")], new Signal(), clock.ms + 150);
     expect(queue.timeouts).toEqual([100, 50]);
     expect(result.kind).toBe("shed");
   });
 
   it("sheds at once when the queue is full", async () => {
-    const { slo, queue } = admission(() => ({ outcome: "full", elapsedMs: 0 }));
+    const { slo, queue, clock } = admission(() => ({ outcome: "full", elapsedMs: 0 }));
     slo.observe("a", 5000, 1);
-    const result = await slo.waitForRoom(target, () => [backend("a")], servesAll, new Signal());
+    const result = await admit(slo, clock, () => [backend("a")]);
     expect(queue.timeouts).toHaveLength(1);
     expect(result).toMatchObject({ kind: "shed", waitedMs: 0 });
   });
 
   it("ends without a verdict when the client leaves", async () => {
-    const { slo } = admission(() => ({ outcome: "aborted", elapsedMs: 10 }));
+    const { slo, clock } = admission(() => ({ outcome: "aborted", elapsedMs: 10 }));
     slo.observe("a", 5000, 1);
-    const result = await slo.waitForRoom(target, () => [backend("a")], servesAll, new Signal());
-    expect(result).toEqual({ kind: "aborted" });
+    expect(await admit(slo, clock, () => [backend("a")])).toEqual({ kind: "aborted" });
   });
 
   it("lets the request through when no backend is eligible any more (routing answers that)", async () => {
-    const { slo } = admission(timeoutStep);
+    const { slo, clock } = admission(timeoutStep);
     slo.observe("a", 5000, 1);
     let candidates = [backend("a")];
-    const result = slo.waitForRoom(
-      target,
-      () => {
-        const now = candidates;
-        candidates = [];
-        return now;
-      },
-      servesAll,
-      new Signal(),
+    const next = () => {
+      const now = candidates;
+      candidates = [];
+      return now;
+    };
+    expect((await admit(slo, clock, next)).kind).toBe("admitted");
+  });
+
+  it("lets one of two waiters through when one release makes room for one", async () => {
+    const clock = new Clock();
+    const queue = new CapacityQueue(10);
+    // Nothing here waits for a poll: only the release wakes the waiters.
+    const slo = new SloAdmission(queue, { now: clock.now, pollMs: 60_000 });
+    slo.observe("a", 400, 1);
+    // 400 ms at a load of 1: within 1 s up to one request in flight, not two.
+    const shared = backend("a", 2);
+    const secondSignal = new Signal();
+    const results: string[] = [];
+    const first = admit(slo, clock, () => [shared]).then((result) => results.push(result.kind));
+    const second = admit(slo, clock, () => [shared], secondSignal).then((result) =>
+      results.push(result.kind),
     );
-    expect((await result).kind).toBe("admitted");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(queue.length).toBe(2);
+    shared.inflight = 1;
+    queue.released(shared as unknown as BackendState);
+    await first;
+    expect(results).toEqual(["admitted"]);
+    expect(shared.inflight).toBe(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(queue.length).toBe(1);
+    secondSignal.emit("abort");
+    await second;
+    expect(results).toEqual(["admitted", "aborted"]);
   });
 });
 
