@@ -13,6 +13,7 @@ import type { GatewayContext } from "./context.js";
 import type { Endpoint } from "./endpoint.js";
 import { countAnswer } from "./request-metrics.js";
 import { startRequestTrace } from "./request-trace.js";
+import { watchGoodput } from "./slo-goodput.js";
 
 export interface InferenceRouteHooks {
   preHandler: preHandlerHookHandler;
@@ -33,6 +34,7 @@ export function inferenceRouteHooks(ctx: GatewayContext, endpoint: Endpoint): In
         // The access log times the first byte when it is on; the trace needs it too.
         if (!entry) watchFirstByte(reply, request.accessLog);
       }
+      watchGoodput(ctx, request, reply);
       authenticate.call(this, request, reply, done);
     },
     onResponse: (request, reply, done) => {

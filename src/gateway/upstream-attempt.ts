@@ -24,7 +24,7 @@ import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import type { KeyPool } from "../upstream/key-pool.js";
 import { BodyTooLargeError, readBounded } from "../upstream/read-bounded.js";
-import { noteAttempt } from "./access-log.js";
+import { noteAttempt, noteSent } from "./access-log.js";
 import type { GatewayContext } from "./context.js";
 import { AttemptSignal, type StallWatcher, undiciTimeout } from "./deadline.js";
 import { logBrokenAnswer } from "./failure-log.js";
@@ -32,6 +32,7 @@ import type { RelayOutcome } from "./relay.js";
 import { type RespondOptions, respond } from "./respond.js";
 import { retryLater } from "./retry-later.js";
 import { type AttemptFailure, isRefusal, isRetryableStatus, retryAfterOf } from "./retry-policy.js";
+import { anySlo } from "./slo-goodput.js";
 import { statusLabel } from "./status-label.js";
 
 /** What `upstream_failures_total` counts a failure as. */
@@ -161,6 +162,8 @@ export class UpstreamAttempt implements StallWatcher {
     });
     backend.inflight++;
     backend.requests++;
+    // Only SLO admission reads it (slo-goodput.ts): without a target no attempt pays for the clock.
+    if (anySlo(this.#ctx.config)) noteSent(this.#request, backend.inflight + backend.queueDepth);
     backend.circuit.onAttempt();
   }
 
