@@ -65,8 +65,8 @@ function load(backend: BackendView): number {
  *    rotate, per model). Without shared prefixes the strategy is then `least_loaded`.
  *
  * The chosen backend's record then takes the prompt's blocks, at the pick: an attempt that fails
- * before the engine reads the prompt leaves a block or two believed warm that is not, which the
- * next turn's miss costs and nothing else.
+ * before the engine reads the prompt leaves the prompt believed warm there when it is not, which
+ * costs the next turn sent there one cold prefill and nothing else.
  */
 export class PrefixAwareStrategy implements Strategy {
   readonly name = "prefix_aware";
