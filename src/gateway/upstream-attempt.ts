@@ -163,7 +163,7 @@ export class UpstreamAttempt implements StallWatcher {
     backend.inflight++;
     backend.requests++;
     // Only SLO admission reads it (slo-goodput.ts): without a target no attempt pays for the clock.
-    if (anySlo(this.#ctx.config)) noteSent(this.#request, backend.inflight + backend.queueDepth);
+    if (anySlo(this.#ctx.config)) noteSent(this.#request, backend.inflight - 1 + backend.queueDepth);
     backend.circuit.onAttempt();
   }
 

@@ -13,19 +13,21 @@
  *
  * Expected wait of backend b, from what the gateway knows:
  *
- *     expected(b) = ttft(b) × load(b) / sampleLoad(b)
+ *     expected(b) = ttft(b) × ahead(b) / sampleAhead(b)
  *
  * - ttft(b): EWMA (weight 0.3 per sample) of the TTFT this gateway observed on b, from sending the
  *   request to the first byte of the answer's body (a stream's first event; a JSON answer whole).
  *   Between samples it relaxes toward zero with time constant `decayMs` (10 s), so a backend that
  *   was slow and then got no traffic is tried again; with no sample yet it is 0 (explored at once).
- * - load(b) = inflight(b) + queueDepth(b) + 1: the requests the engine would hold with this one,
- *   ours and (from its scraped `/metrics`, engine-load.ts) other clients'.
- * - sampleLoad(b): EWMA, with the same weight, of that load when the sampled requests were sent.
+ * - ahead(b) = inflight(b) + queueDepth(b): the requests the engine holds that this one would queue
+ *   behind, ours and (from its scraped `/metrics`, engine-load.ts) other clients'.
+ * - sampleAhead(b): EWMA, with the same weight, of what was ahead of the sampled requests when
+ *   they were sent (at least 1).
  *
- * TTFT is thus taken to grow in proportion to what the engine holds: the queueing regime that
- * admission is for. A burst raises `load` at once, before any slow answer comes back; a queue
- * that drains lowers it just as fast. The Retry-After of a shed request is how far the best
+ * TTFT is thus taken to grow in proportion to the work queued ahead: the queueing regime that
+ * admission is for. A burst raises `ahead` at once, before any slow answer comes back; a queue that
+ * drains lowers it just as fast, and an idle backend (nothing ahead) is never held back, since
+ * waiting cannot make its answer come sooner. The Retry-After of a shed request is how far the best
  * backend's expected wait is above the SLO, in whole seconds (at least 1, at most an hour).
  *
  * The clock is injectable (`now`), and the queue is any `ReleaseWatch`, so tests drive time.
@@ -94,6 +96,7 @@ const MAX_RETRY_AFTER_S = 3600;
 
 interface Estimate {
   ttftMs: number;
+  /** sampleAhead(b). */
   load: number;
   at: number;
 }
@@ -112,10 +115,10 @@ export class SloAdmission {
     this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   }
 
-  /** A TTFT seen on `backendId`: `ttftMs` from send to first body byte, `loadAtSend` as `load(b)` then. */
-  observe(backendId: string, ttftMs: number, loadAtSend: number): void {
+  /** A TTFT seen on `backendId`: `ttftMs` from send to first body byte, `aheadAtSend` as `ahead(b)` then. */
+  observe(backendId: string, ttftMs: number, aheadAtSend: number): void {
     if (!Number.isFinite(ttftMs) || ttftMs < 0) return;
-    const load = Math.max(1, loadAtSend);
+    const load = Math.max(1, aheadAtSend);
     const now = this.#now();
     const estimate = this.#estimates.get(backendId);
     if (estimate === undefined) {
@@ -135,8 +138,8 @@ export class SloAdmission {
   expectedWaitMs(backend: BackendView): number {
     const estimate = this.#estimates.get(backend.id);
     if (estimate === undefined) return 0;
-    const load = backend.inflight + backend.queueDepth + 1;
-    return (this.#relaxed(estimate, this.#now()) * load) / estimate.load;
+    const ahead = backend.inflight + backend.queueDepth;
+    return (this.#relaxed(estimate, this.#now()) * ahead) / estimate.load;
   }
 
   /** Whether some candidate is expected to start answering within the target (none: nothing to hold back). */
@@ -177,14 +180,14 @@ export class SloAdmission {
     return { kind: "recheck", waitedMs };
   }
 
-  /** Per backend with an estimate: its TTFT estimate now and the load it was sampled at, for /status. */
-  snapshot(): Record<string, { ttft_ms: number; sample_load: number }> {
+  /** Per backend with an estimate: its TTFT estimate now and what was ahead of its samples, for /status. */
+  snapshot(): Record<string, { ttft_ms: number; sample_ahead: number }> {
     const now = this.#now();
-    const out: Record<string, { ttft_ms: number; sample_load: number }> = {};
+    const out: Record<string, { ttft_ms: number; sample_ahead: number }> = {};
     for (const [id, estimate] of this.#estimates) {
       out[id] = {
         ttft_ms: Math.round(this.#relaxed(estimate, now) * 10) / 10,
-        sample_load: Math.round(estimate.load * 100) / 100,
+        sample_ahead: Math.round(estimate.load * 100) / 100,
       };
     }
     return out;

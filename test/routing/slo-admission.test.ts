@@ -76,22 +76,29 @@ describe("expected wait", () => {
     expect(slo.admitsNow(target, [backend("a", 50, 50)])).toBe(true);
   });
 
-  it("scales the TTFT estimate by the load now over the load it was sampled at", () => {
+  it("scales the TTFT estimate by what is ahead now over what was ahead of its samples", () => {
     const { slo } = admission(timeoutStep);
     slo.observe("a", 400, 1);
-    expect(slo.expectedWaitMs(backend("a"))).toBeCloseTo(400);
-    // Two of ours in flight and three the engine reports from other clients: 6 with this one.
-    expect(slo.expectedWaitMs(backend("a", 2, 3))).toBeCloseTo(2400);
+    expect(slo.expectedWaitMs(backend("a", 1))).toBeCloseTo(400);
+    // Two of ours in flight and three the engine reports from other clients.
+    expect(slo.expectedWaitMs(backend("a", 2, 3))).toBeCloseTo(2000);
+  });
+
+  it("never holds a request back from an idle backend: waiting cannot make it answer sooner", () => {
+    const { slo } = admission(timeoutStep);
+    slo.observe("a", 50_000, 1);
+    expect(slo.expectedWaitMs(backend("a"))).toBe(0);
+    expect(slo.admitsNow(target, [backend("a")])).toBe(true);
   });
 
   it("blends samples with weight 0.3 and relaxes toward zero between them", () => {
     const { slo, clock } = admission(timeoutStep);
     slo.observe("a", 1000, 2);
     slo.observe("a", 0, 2);
-    expect(slo.expectedWaitMs(backend("a", 1))).toBeCloseTo(700);
+    expect(slo.expectedWaitMs(backend("a", 2))).toBeCloseTo(700);
     clock.ms += 10_000;
-    expect(slo.expectedWaitMs(backend("a", 1))).toBeCloseTo(700 * Math.exp(-1));
-    expect(slo.snapshot().a?.sample_load).toBe(2);
+    expect(slo.expectedWaitMs(backend("a", 2))).toBeCloseTo(700 * Math.exp(-1));
+    expect(slo.snapshot().a?.sample_ahead).toBe(2);
   });
 
   it("ignores samples that are not times", () => {
@@ -138,7 +145,7 @@ describe("admission", () => {
     const { slo, queue, clock } = admission(timeoutStep);
     slo.observe("slow", 5000, 1);
     slo.observe("fast", 200, 1);
-    const candidates = [backend("slow"), backend("fast", 1)];
+    const candidates = [backend("slow", 1), backend("fast", 1)];
     expect(slo.admitsNow(target, candidates)).toBe(true);
     expect(await admit(slo, clock, () => candidates)).toEqual({ kind: "admitted", waitedMs: 0 });
     expect(queue.timeouts).toEqual([]);
@@ -146,6 +153,7 @@ describe("admission", () => {
 
   it("queues while every backend is above, and admits when the load drops", async () => {
     const busy = backend("a", 4);
+    // 400 ms with one request ahead: 1.6 s with four, 400 ms with one.
     const { slo, queue, clock } = admission((call) => {
       // The second release brings the backend's load back within the target.
       if (call === 2) busy.inflight = 1;
@@ -164,14 +172,14 @@ describe("admission", () => {
     const candidates = [backend("a", 3), backend("b", 3)];
     const result = await admit(slo, clock, () => candidates);
     expect(queue.timeouts).toEqual([100, 100, 100]);
-    // The best expected wait is a's, about 4 s (relaxed a little in 300 ms): 3 s over the target.
-    expect(result).toEqual({ kind: "shed", waitedMs: 300, retryAfterSeconds: 3 });
+    // The best expected wait is a's, about 2.9 s (3 ahead, relaxed a little in 300 ms): 1.9 s over.
+    expect(result).toEqual({ kind: "shed", waitedMs: 300, retryAfterSeconds: 2 });
   });
 
   it("never waits past the request's own deadline", async () => {
     const { slo, queue, clock } = admission(timeoutStep);
     slo.observe("a", 5000, 1);
-    const result = await admit(slo, clock, () => [backend("a")], new Signal(), clock.ms + 150);
+    const result = await admit(slo, clock, () => [backend("a", 1)], new Signal(), clock.ms + 150);
     expect(queue.timeouts).toEqual([100, 50]);
     expect(result.kind).toBe("shed");
   });
@@ -179,7 +187,7 @@ describe("admission", () => {
   it("sheds at once when the queue is full", async () => {
     const { slo, queue, clock } = admission(() => ({ outcome: "full", elapsedMs: 0 }));
     slo.observe("a", 5000, 1);
-    const result = await admit(slo, clock, () => [backend("a")]);
+    const result = await admit(slo, clock, () => [backend("a", 1)]);
     expect(queue.timeouts).toHaveLength(1);
     expect(result).toMatchObject({ kind: "shed", waitedMs: 0 });
   });
@@ -187,13 +195,13 @@ describe("admission", () => {
   it("ends without a verdict when the client leaves", async () => {
     const { slo, clock } = admission(() => ({ outcome: "aborted", elapsedMs: 10 }));
     slo.observe("a", 5000, 1);
-    expect(await admit(slo, clock, () => [backend("a")])).toEqual({ kind: "aborted" });
+    expect(await admit(slo, clock, () => [backend("a", 1)])).toEqual({ kind: "aborted" });
   });
 
   it("lets the request through when no backend is eligible any more (routing answers that)", async () => {
     const { slo, clock } = admission(timeoutStep);
     slo.observe("a", 5000, 1);
-    let candidates = [backend("a")];
+    let candidates = [backend("a", 1)];
     const next = () => {
       const now = candidates;
       candidates = [];
@@ -208,8 +216,8 @@ describe("admission", () => {
     // Nothing here waits for a poll: only the release wakes the waiters.
     const slo = new SloAdmission(queue, { now: clock.now, pollMs: 60_000 });
     slo.observe("a", 400, 1);
-    // 400 ms at a load of 1: within 1 s up to one request in flight, not two.
-    const shared = backend("a", 2);
+    // 400 ms behind one request: within 1 s behind two, not three.
+    const shared = backend("a", 3);
     const secondSignal = new Signal();
     const results: string[] = [];
     const first = admit(slo, clock, () => [shared]).then((result) => results.push(result.kind));
@@ -218,11 +226,11 @@ describe("admission", () => {
     );
     await new Promise((resolve) => setImmediate(resolve));
     expect(queue.length).toBe(2);
-    shared.inflight = 1;
+    shared.inflight = 2;
     queue.released(shared as unknown as BackendState);
     await first;
     expect(results).toEqual(["admitted"]);
-    expect(shared.inflight).toBe(2);
+    expect(shared.inflight).toBe(3);
     await new Promise((resolve) => setImmediate(resolve));
     expect(queue.length).toBe(1);
     secondSignal.emit("abort");
