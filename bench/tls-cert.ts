@@ -5,6 +5,9 @@
  * @module
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface TestCertificate {
   key: string;
@@ -43,4 +46,12 @@ function pemBlock(text: string, label: string): string {
   const stop = text.indexOf(end, start);
   if (start === -1 || stop === -1) throw new Error(`openssl gave no ${label}`);
   return `${text.slice(start, stop + end.length)}\n`;
+}
+
+/** The certificate as a PEM file in a fresh temp folder, for NODE_EXTRA_CA_CERTS; `remove()` deletes it. */
+export function writeCaFile(certificate: TestCertificate): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "switchyard-ca-"));
+  const path = join(dir, "ca.pem");
+  writeFileSync(path, certificate.cert);
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
