@@ -39,8 +39,10 @@ export interface H2Upstream {
   peakStreams(): number;
   /** Chat streams whose first chunk was sent. */
   started(): number;
-  /** Lets held streams finish. */
+  /** Lets held streams finish, and streams from now on run through. */
   release(): void;
+  /** Holds streams started from now on after their first chunk, until `release()`. */
+  hold(): void;
   close(): Promise<void>;
 }
 
@@ -133,6 +135,9 @@ export async function startH2Upstream(options: H2UpstreamOptions): Promise<H2Ups
     peakStreams: () => peak,
     started: () => started,
     release,
+    hold: () => {
+      held = true;
+    },
     async close() {
       release();
       for (const socket of sockets) socket.destroy();
