@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/streams.js [--streams 10000] [--http2-streams 100] [--opening 1000]`: how many
+ * `node dist/bench/streams.js [--streams 10000] [--http2-streams 100] [--opening 250]`: how many
  * concurrent chat streams one gateway process carries to an HTTP/2 upstream. Starts an in-bench
  * h2 TLS backend (h2-upstream.ts) that sends each stream's first chunk at once and holds the rest,
  * a gateway trusting its certificate (NODE_EXTRA_CA_CERTS), then opens N client streams over
@@ -43,7 +43,7 @@ function parseOptions(argv: string[]): Options {
     .name("streams")
     .option("--streams <n>", "concurrent client streams", positive, 10_000)
     .option("--http2-streams <n>", "the gateway's upstream_http2_streams", positive, 100)
-    .option("--opening <n>", "streams waiting for their first byte at a time", positive, 1_000)
+    .option("--opening <n>", "streams waiting for their first byte at a time", positive, 250)
     .option("--stall-seconds <n>", "give up when no first byte arrived for this long", positive, 30)
     .option("--rss-limit-mb <n>", "the gateway's peak RSS allowed for a pass", positive, 1024)
     .parse(argv)
