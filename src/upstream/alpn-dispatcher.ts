@@ -19,6 +19,8 @@ export type UpstreamProtocol = "h2" | "http/1.1";
 export interface AlpnDispatcherOptions {
   /** Most concurrent streams on one h2 connection (`upstream_http2_streams`). */
   streams: number;
+  /** Most h2 connections (`upstream_connections`; 0: no bound). */
+  connections: number;
   /** A connector through the address policy; `allowH2` decides whether ALPN offers h2. */
   connector: (allowH2: boolean) => buildConnector.connector;
   /** The HTTP/1.1 pool for the origin, opening its connections with `connect`. */
@@ -145,6 +147,7 @@ export class AlpnDispatcher extends Dispatcher {
   #h2Clients(socket: Socket): H2Clients {
     const clients: H2Clients = new H2Clients(this.#origin.origin, {
       streams: this.#options.streams,
+      connections: this.#options.connections,
       connect: this.#options.connector(true),
       socket,
       onWithdrawn: () => {

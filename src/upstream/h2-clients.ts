@@ -27,6 +27,8 @@ export class H2WithdrawnError extends Error {
 export interface H2ClientsOptions {
   /** Most concurrent streams sent on one connection before another is opened. */
   streams: number;
+  /** Most connections (`upstream_connections`); beyond, requests queue on the least busy. 0: no bound. */
+  connections: number;
   /** Opens TLS connections offering h2 (the address policy's connector, `allowH2: true`). */
   connect: buildConnector.connector;
   /** Told once, when a new connection negotiated HTTP/1.1: the owner forgets that the origin speaks h2. */
@@ -49,6 +51,8 @@ export class H2Clients {
   readonly #options: H2ClientsOptions;
   readonly #clients: Client[] = [];
   #retired = false;
+  /** The server's SETTINGS_MAX_CONCURRENT_STREAMS once a connection received one unlike `streams`. */
+  #advertised: number | undefined;
   #socket: Socket | TLSSocket | undefined;
 
   constructor(origin: string, options: H2ClientsOptions) {
@@ -69,16 +73,44 @@ export class H2Clients {
   }
 
   #pick(): Client {
-    for (const client of this.#clients)
-      if (!client.closed && !client.destroyed && client.stats.size < this.#options.streams) return client;
+    let leastBusy: Client | undefined;
+    let leastSize = Number.POSITIVE_INFINITY;
+    for (const client of this.#clients) {
+      if (client.closed || client.destroyed) continue;
+      const size = client.stats.size;
+      if (size < this.#room(client)) return client;
+      if (size < leastSize) {
+        leastBusy = client;
+        leastSize = size;
+      }
+    }
+    const atBound = this.#options.connections > 0 && this.#clients.length >= this.#options.connections;
+    // At `upstream_connections`, requests queue on the least busy connection (shown as `queued`).
+    if (atBound && leastBusy) return leastBusy;
     return this.#open();
+  }
+
+  /**
+   * Streams one client may carry: `streams`, or fewer once the server's SETTINGS advertise a lower
+   * SETTINGS_MAX_CONCURRENT_STREAMS (undici records it, but still writes past it, and Node then
+   * holds the excess streams unsent). Its pipelining follows, so undici keeps any excess queued.
+   */
+  #room(client: Client): number {
+    const advertised = peerStreamLimit(client);
+    // A changed value came from the server's SETTINGS: fresh connections start from it too.
+    if (advertised !== undefined && advertised !== this.#options.streams) this.#advertised = advertised;
+    const wanted = Math.min(this.#options.streams, advertised ?? Infinity, this.#advertised ?? Infinity);
+    // A server advertising 0 for now still gets one request per connection, not a connection per request.
+    const room = Math.max(1, wanted);
+    if (client.pipelining !== room) client.pipelining = room;
+    return room;
   }
 
   #open(): Client {
     const client = new Client(this.#origin, {
       allowH2: true,
       // undici runs one request at a time unless told otherwise, even on h2.
-      pipelining: this.#options.streams,
+      pipelining: Math.max(1, Math.min(this.#options.streams, this.#advertised ?? Infinity)),
       maxConcurrentStreams: this.#options.streams,
       connect: (target, callback) => this.#connect(target, callback),
     });
@@ -147,7 +179,7 @@ export class H2Clients {
       pending += stats.pending;
       if (!stats.connected) continue;
       connected += 1;
-      if (stats.size < this.#options.streams) free += 1;
+      if (stats.size < this.#room(client)) free += 1;
     }
     return { running, pending, connected, free };
   }
@@ -163,4 +195,18 @@ export class H2Clients {
     this.#socket?.destroy();
     await Promise.all(this.#clients.splice(0).map((client) => client.destroy().catch(() => undefined)));
   }
+}
+
+/** undici's record of the server's SETTINGS_MAX_CONCURRENT_STREAMS: a private symbol, found by name. */
+let maxStreamsSymbol: symbol | null | undefined;
+
+function peerStreamLimit(client: Client): number | undefined {
+  if (maxStreamsSymbol === undefined)
+    maxStreamsSymbol =
+      Object.getOwnPropertySymbols(client).find(
+        (symbol) => symbol.description === "max concurrent streams",
+      ) ?? null;
+  if (maxStreamsSymbol === null) return undefined;
+  const value = (client as unknown as Record<symbol, unknown>)[maxStreamsSymbol];
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }

@@ -13,7 +13,7 @@ import { AlpnDispatcher, type UpstreamProtocol } from "./alpn-dispatcher.js";
 
 export interface PoolOptions {
   connectTimeoutMs: number;
-  /** Upper bound of HTTP/1.1 sockets per backend origin; undici opens them on demand. 0: no bound. */
+  /** Upper bound of sockets per backend origin (h1 or h2); undici opens them on demand. 0: no bound. */
   connections?: number;
   /** Speak HTTP/2 to `https:` origins that offer it (`upstream_http2`); default true. */
   http2?: boolean;
@@ -65,6 +65,7 @@ export class UpstreamPools {
     if (!http2 || !origin.startsWith("https:")) return this.#h1Pool(origin, this.#connector(false));
     return new AlpnDispatcher(origin, {
       streams: this.#options.http2Streams ?? 100,
+      connections: this.#options.connections ?? 1024,
       connector: (allowH2) => this.#connector(allowH2),
       h1Pool: (connect) => this.#h1Pool(origin, connect),
     });

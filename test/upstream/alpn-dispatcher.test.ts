@@ -23,16 +23,18 @@ beforeAll(() => {
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
+  releaseHeld.length = 0;
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 afterAll(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
-function pools(streams = 100): UpstreamPools {
+function pools(streams = 100, connections = 1024): UpstreamPools {
   const result = new UpstreamPools({
     connectTimeoutMs: 5_000,
     http2Streams: streams,
+    connections,
     tls: { ca: certificate.cert },
   });
   closers.push(() => result.closeAll());
@@ -60,18 +62,23 @@ type Handler = (
   response: { end: (body: string) => void; writeHead: (status: number) => void },
 ) => void;
 
+/** Answers everything the holding handlers hold now (their `hold()` must say 1 from then on). */
+const releaseHeld: (() => void)[] = [];
+
 function holdingHandler(hold: () => number): Handler {
   let waiting: (() => void)[] = [];
-  return (request, response) => {
-    const answer = () => {
-      response.writeHead(200);
-      response.end(`HTTP/${request.httpVersion}`);
-    };
-    waiting.push(answer);
-    if (waiting.length < hold()) return;
+  const release = () => {
     const ready = waiting;
     waiting = [];
-    for (const release of ready) release();
+    for (const answer of ready) answer();
+  };
+  releaseHeld.push(release);
+  return (request, response) => {
+    waiting.push(() => {
+      response.writeHead(200);
+      response.end(`HTTP/${request.httpVersion}`);
+    });
+    if (waiting.length >= hold()) release();
   };
 }
 
@@ -101,8 +108,9 @@ async function listen(
   };
 }
 
-function h2Backend(hold: () => number = () => 1): Promise<Backend> {
-  const server = createSecureServer({ ...certificate, allowHTTP1: false }, holdingHandler(hold));
+function h2Backend(hold: () => number = () => 1, maxConcurrentStreams?: number): Promise<Backend> {
+  const settings = maxConcurrentStreams === undefined ? {} : { settings: { maxConcurrentStreams } };
+  const server = createSecureServer({ ...certificate, ...settings, allowHTTP1: false }, holdingHandler(hold));
   return listen(server, "secureConnection");
 }
 
@@ -161,6 +169,34 @@ describe("AlpnDispatcher", () => {
     expect(answers.filter((answer) => answer === "HTTP/2.0")).toHaveLength(streams);
     expect(backend.connections()).toBeLessThanOrEqual(3);
     expect((upstream.for(origin) as AlpnDispatcher).h2Connections).toBeLessThanOrEqual(3);
+  });
+
+  it("honours a server's lower SETTINGS_MAX_CONCURRENT_STREAMS once a connection learnt it", async () => {
+    let hold = 10;
+    const backend = await h2Backend(() => hold, 10);
+    const upstream = pools(100);
+    const origin = `https://localhost:${backend.port}`;
+    await Promise.all(Array.from({ length: 10 }, () => get(upstream, origin)));
+    hold = 30;
+    // 30 held at once on a server taking 10 per connection: only three connections can carry them.
+    const answers = await Promise.all(Array.from({ length: 30 }, () => get(upstream, origin)));
+    expect(answers.every((answer) => answer === "HTTP/2.0")).toBe(true);
+    expect(backend.connections()).toBe(3);
+  });
+
+  it("opens at most upstream_connections h2 connections; requests beyond wait visibly", async () => {
+    let hold = 1_000;
+    const backend = await h2Backend(() => hold);
+    const upstream = pools(10, 2);
+    const origin = `https://localhost:${backend.port}`;
+    const answers = Promise.all(Array.from({ length: 30 }, () => get(upstream, origin)));
+    await eventually(() => upstream.figures(origin).running === 20, 5_000, 10);
+    expect(upstream.figures(origin)).toMatchObject({ queued: 10, connected: 2 });
+    hold = 1;
+    for (const release of releaseHeld) release();
+    // The queued ten follow on the two connections.
+    expect((await answers).every((answer) => answer === "HTTP/2.0")).toBe(true);
+    expect(backend.connections()).toBe(2);
   });
 
   it("uses an HTTP/1.1 pool for a TLS origin without h2: one request per connection", async () => {
