@@ -6,7 +6,9 @@
  * Pool with `allowH2` would. The learning socket is not wasted: it becomes the first connection.
  *
  * When the origin stops offering h2 (a new connection negotiates http/1.1), the h2 connections are
- * retired and the next request learns again.
+ * retired and the next request learns again; when an origin learnt as HTTP/1.1 starts offering h2
+ * (a new pool connection negotiates it), likewise. Requests caught by either change were never
+ * sent, and go through relearning once more instead of failing.
  * @module
  */
 import type { Socket } from "node:net";
@@ -45,6 +47,15 @@ type State =
   | { kind: "learning"; waiting: Waiting[] }
   | { kind: "h2"; clients: H2Clients }
   | { kind: "h1"; pool: Dispatcher };
+
+/** An origin learnt as HTTP/1.1 chose h2 on a new connection; nothing was sent on it. */
+export class H2OfferedError extends Error {
+  readonly code = "SWY_ERR_H2_OFFERED";
+  constructor(origin: string) {
+    super(`${origin} now offers HTTP/2 (ALPN chose h2); the request was not sent.`);
+    this.name = "H2OfferedError";
+  }
+}
 
 /** Raised to requests still waiting for the protocol when the dispatcher is closed. */
 export class DispatcherClosedError extends Error {
@@ -87,9 +98,9 @@ export class AlpnDispatcher extends Dispatcher {
     const state = this.#state;
     switch (state.kind) {
       case "h2":
-        return state.clients.dispatch(options, this.#resentIfWithdrawn(options, handler));
+        return state.clients.dispatch(options, this.#resentOnChange(options, handler));
       case "h1":
-        return state.pool.dispatch(options, handler);
+        return state.pool.dispatch(options, this.#resentOnChange(options, handler));
       case "learning":
         state.waiting.push({ options, handler });
         return true;
@@ -100,15 +111,16 @@ export class AlpnDispatcher extends Dispatcher {
   }
 
   /**
-   * A request failed by `H2WithdrawnError` was never sent: it goes through this dispatcher again
-   * (which relearns the protocol) instead of failing, once.
+   * A request failed by `H2WithdrawnError` or `H2OfferedError` was never sent: it goes through this
+   * dispatcher again (which relearns the protocol) instead of failing, once.
    */
-  #resentIfWithdrawn(
+  #resentOnChange(
     options: Dispatcher.DispatchOptions,
     handler: Dispatcher.DispatchHandler,
   ): Dispatcher.DispatchHandler {
     const resend = (error: Error): boolean => {
-      if (!(error instanceof H2WithdrawnError) || this.#closed || resent.has(handler)) return false;
+      const changed = error instanceof H2WithdrawnError || error instanceof H2OfferedError;
+      if (!changed || this.#closed || resent.has(handler)) return false;
       resent.add(handler);
       this.dispatch(options, handler);
       return true;
@@ -159,7 +171,7 @@ export class AlpnDispatcher extends Dispatcher {
   }
 
   #h1Pool(socket: Socket): Dispatcher {
-    const connect = withFirstSocket(this.#options.connector(false), socket);
+    const connect = withFirstSocket(this.#h1Connector(), socket);
     if (this.#pool) {
       // The pool already has its connector: the learning socket is not needed.
       connect.discard();
@@ -167,6 +179,24 @@ export class AlpnDispatcher extends Dispatcher {
     }
     this.#pool = this.#options.h1Pool(connect.connector);
     return this.#pool;
+  }
+
+  /**
+   * The pool's connections offer h2 too, so an origin that starts offering it is noticed on the
+   * next connection: that socket is closed unused, the request is sent again through relearning,
+   * and the pool keeps only the connections it has. (undici would speak h2 on a socket that
+   * negotiated it even in a pool, one request per connection: never let it.)
+   */
+  #h1Connector(): buildConnector.connector {
+    const connect = this.#options.connector(true);
+    return (target, callback) =>
+      connect(target, (error, socket) => {
+        if (error || !socket) return callback(error ?? new Error("no socket"), null);
+        if ((socket as TLSSocket).alpnProtocol !== "h2") return callback(null, socket);
+        socket.destroy();
+        if (this.#state.kind === "h1") this.#state = { kind: "unknown" };
+        callback(new H2OfferedError(this.#origin.origin), null);
+      });
   }
 
   figures(): AlpnFigures {

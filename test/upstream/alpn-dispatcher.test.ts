@@ -243,6 +243,29 @@ describe("AlpnDispatcher", () => {
     expect(h2.connections()).toBe(1);
   });
 
+  it("moves an origin learnt as HTTP/1.1 to h2 when a new connection negotiates it", async () => {
+    const h1 = await h1Backend();
+    const h2 = await h2Backend();
+    const proxy = await switchingProxy(h1.port);
+    const upstream = pools();
+    const origin = `https://localhost:${proxy.port}`;
+    expect(await Promise.all([get(upstream, origin), get(upstream, origin)])).toEqual([
+      "HTTP/1.1",
+      "HTTP/1.1",
+    ]);
+    proxy.switchTo(h2.port);
+    h1.dropConnections();
+    await eventually(() => upstream.figures(origin).connected === 0, 5_000, 10);
+    const after = await Promise.all(Array.from({ length: 10 }, () => get(upstream, origin)));
+    expect(after.every((answer) => answer === "HTTP/2.0")).toBe(true);
+    const dispatcher = upstream.for(origin) as AlpnDispatcher;
+    expect(dispatcher.protocol).toBe("h2");
+    expect(dispatcher.learnt).toBe(2);
+    // Connections the pool had opened for the ten before the first one saw h2, then one learnt.
+    expect(h2.connections()).toBeLessThanOrEqual(11);
+    expect(upstream.figures(origin).connected).toBe(1);
+  });
+
   it("fails a burst together when the origin cannot be reached, and learns again later", async () => {
     const closed = await h2Backend();
     const port = closed.port;
