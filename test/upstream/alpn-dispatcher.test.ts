@@ -12,7 +12,9 @@ import { Pool } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { selfSignedCertificate, type TestCertificate } from "../../bench/tls-cert.js";
 import { AddressPolicy } from "../../src/upstream/address-policy.js";
-import { AlpnDispatcher } from "../../src/upstream/alpn-dispatcher.js";
+import { AlpnDispatcher, H2OfferedError } from "../../src/upstream/alpn-dispatcher.js";
+import { classifyUpstreamError } from "../../src/upstream/errors.js";
+import { H2WithdrawnError } from "../../src/upstream/h2-clients.js";
 import { UpstreamPools } from "../../src/upstream/pools.js";
 import { eventually } from "../helpers/http.js";
 
@@ -278,6 +280,11 @@ describe("AlpnDispatcher", () => {
       expect(failure).toMatchObject({ status: "rejected", reason: { code: "ECONNREFUSED" } });
     expect(upstream.figures(origin)).toMatchObject({ queued: 0, connected: 0 });
     expect((upstream.for(origin) as AlpnDispatcher).protocol).toBeUndefined();
+  });
+
+  it("classifies a protocol change that reaches the gateway as a connect failure (nothing was sent)", () => {
+    expect(classifyUpstreamError(new H2WithdrawnError("https://x"))).toBe("connect");
+    expect(classifyUpstreamError(new H2OfferedError("https://x"))).toBe("connect");
   });
 
   it("still refuses a link-local address for an https origin", async () => {
