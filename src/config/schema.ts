@@ -286,6 +286,20 @@ export const GATEWAY_OPTIONS = defineOptions({
     envReadByCaller: true,
     help: "most connections open to one backend origin; requests beyond wait for one, shown as `queued` in /status (0: no bound)",
   },
+  upstream_http2: {
+    type: flag.default(true),
+    flag: "--upstream-http2 <bool>",
+    env: ["SWITCHYARD_UPSTREAM_HTTP2"],
+    envReadByCaller: true,
+    help: "speak HTTP/2 to https backends that offer it (learnt by ALPN), so many streams share a few connections; http backends always use HTTP/1.1",
+  },
+  upstream_http2_streams: {
+    type: z.coerce.number().int().positive().default(100),
+    flag: "--upstream-http2-streams <n>",
+    env: ["SWITCHYARD_UPSTREAM_HTTP2_STREAMS"],
+    envReadByCaller: true,
+    help: "most concurrent streams on one HTTP/2 connection to a backend; another connection opens when all are full",
+  },
   max_retries: {
     type: z.coerce.number().int().nonnegative().default(2),
     flag: "--max-retries <n>",

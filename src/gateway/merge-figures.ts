@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { UpstreamProtocol } from "../upstream/alpn-dispatcher.js";
 import type { KeyView } from "../upstream/key-pool.js";
 import type { Gathered, WorkerName, WorkerReport } from "../worker-figures/messages.js";
 import type { ServiceStats, StatsView, StatusView } from "./local-figures.js";
@@ -152,6 +153,8 @@ function mergeBackendSnapshots(views: readonly BackendSnapshot[]): BackendSnapsh
       running: sum(views.map((view) => view.upstream.running)),
       connected: sum(views.map((view) => view.upstream.connected)),
       free: sum(views.map((view) => view.upstream.free)),
+      // Workers learn an origin's protocol each on its own: the first that knows it.
+      ...protocolOf(views.map((view) => view.upstream.protocol)),
     },
   };
 }
@@ -188,4 +191,9 @@ function firstSet<Value>(values: readonly (Value | null)[]): Value | null {
 
 function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);
+}
+
+function protocolOf(protocols: (UpstreamProtocol | undefined)[]): { protocol?: UpstreamProtocol } {
+  const protocol = protocols.find((value) => value !== undefined);
+  return protocol ? { protocol } : {};
 }

@@ -36,6 +36,8 @@ export const START_UP_SETTINGS = [
   "max_connections_per_ip",
   "connect_timeout",
   "upstream_connections",
+  "upstream_http2",
+  "upstream_http2_streams",
   "backend_deny_ranges",
   "health_interval",
   "health_timeout",

@@ -46,6 +46,8 @@ export function buildRoutingCore(config: GatewayConfig, logger: Logger): Routing
   const pools = new UpstreamPools({
     connectTimeoutMs: config.connect_timeout * 1000,
     connections: config.upstream_connections,
+    http2: config.upstream_http2,
+    http2Streams: config.upstream_http2_streams,
     policy: new AddressPolicy(config.backend_deny_ranges),
   });
   const registry = new Registry({

@@ -28,6 +28,10 @@ const CONNECT_CODES = new Set([
   "UND_ERR_CLOSED",
   // The address policy refused the backend's address: nothing was sent.
   "SWY_ERR_ADDRESS_REFUSED",
+  // An origin that stopped offering HTTP/2 answered http/1.1 on a new connection: nothing was sent.
+  "SWY_ERR_H2_WITHDRAWN",
+  // An origin learnt as HTTP/1.1 chose h2 on a new connection: nothing was sent.
+  "SWY_ERR_H2_OFFERED",
 ]);
 
 export function classifyUpstreamError(error: unknown): UpstreamFailure {

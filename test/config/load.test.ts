@@ -189,6 +189,20 @@ describe("loadGatewayConfig", () => {
     );
   });
 
+  it("reads upstream_http2 and upstream_http2_streams, refusing zero streams by name", () => {
+    const defaults = loadGatewayConfig({ env: {} });
+    expect(defaults.upstream_http2).toBe(true);
+    expect(defaults.upstream_http2_streams).toBe(100);
+    const set = loadGatewayConfig({
+      env: { SWITCHYARD_UPSTREAM_HTTP2: "false", SWITCHYARD_UPSTREAM_HTTP2_STREAMS: "250" },
+    });
+    expect(set.upstream_http2).toBe(false);
+    expect(set.upstream_http2_streams).toBe(250);
+    expect(() => loadGatewayConfig({ env: { SWITCHYARD_UPSTREAM_HTTP2_STREAMS: "0" } })).toThrow(
+      /upstream_http2_streams/,
+    );
+  });
+
   it("accepts seed 002's reserved AUTO_MODEL_STRATEGY and rejects other values", () => {
     expect(loadGatewayConfig({ env: { AUTO_MODEL_STRATEGY: "any_first" } }).auto_model_strategy).toBe(
       "any_first",

@@ -184,7 +184,7 @@ describe("mergeStatus", () => {
               ejections: 1,
               last_error: "timeout",
               last_check: "2030-01-01T00:00:02.000Z",
-              upstream: { queued: 1, running: 1, connected: 2, free: 1 },
+              upstream: { queued: 1, running: 1, connected: 2, free: 1, protocol: "h2" },
             }),
           ]),
         ),
@@ -206,7 +206,7 @@ describe("mergeStatus", () => {
         ejections: 1,
         last_error: "timeout",
         last_check: "2030-01-01T00:00:02.000Z",
-        upstream: { queued: 4, running: 3, connected: 4, free: 1 },
+        upstream: { queued: 4, running: 3, connected: 4, free: 1, protocol: "h2" },
       }),
       backend({ name: "b", requests: 1 }),
     ]);
