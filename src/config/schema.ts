@@ -88,6 +88,18 @@ function textMap<T extends z.ZodType>(valueSchema: T) {
   );
 }
 
+/** A value given as itself, or as JSON text (env vars, flags); text that is not JSON fails `schema`. */
+function jsonText<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }, schema);
+}
+
 /** APIs a backend can declare it serves natively (`native_apis`). */
 export const NATIVE_APIS = ["responses", "messages"] as const;
 export type NativeApi = (typeof NATIVE_APIS)[number];
@@ -455,6 +467,30 @@ export const GATEWAY_OPTIONS = defineOptions({
     env: ["SWITCHYARD_CLIENT_KEYS"],
     envReadByCaller: true,
     help: 'gateway API keys as JSON: [{"name","key" or "key_sha256","models","rpm","tpm"}]; any set makes keys required',
+  },
+  /** USD per million tokens per model name or `*` pattern, over the default table (usage/prices.ts). */
+  prices: {
+    type: jsonText(
+      z.record(
+        z.string().min(1),
+        z.strictObject({
+          input: z.coerce.number().nonnegative(),
+          output: z.coerce.number().nonnegative(),
+          cached_input: z.coerce.number().nonnegative().optional(),
+        }),
+      ),
+    ).default({}),
+    flag: "--prices <json>",
+    env: ["SWITCHYARD_PRICES"],
+    envReadByCaller: true,
+    help: 'USD per million tokens as JSON: {"model or pattern*":{"input","output","cached_input"}}; over the default table',
+  },
+  default_prices: {
+    type: flag.default(true),
+    flag: "--default-prices <bool>",
+    env: ["SWITCHYARD_DEFAULT_PRICES"],
+    envReadByCaller: true,
+    help: "price well-known hosted models (gpt-*, claude-*) from the table kept in the package when `prices` does not name them",
   },
   /** A reload that would leave no backend, or a model without one, is refused unless this is set. */
   allow_empty_backends: {
