@@ -152,6 +152,40 @@ export const backendSchema = z.strictObject({
 
 export type BackendConfig = z.infer<typeof backendSchema>;
 
+/** Calendar periods in UTC (a week starts on Monday), or a window of `window` seconds that rolls. */
+export const BUDGET_PERIODS = ["day", "week", "month", "rolling"] as const;
+
+/**
+ * A spending limit: USD and/or tokens (prompt + completion) over a period. The longest rolling
+ * window is 366 days.
+ */
+export const budgetSchema = z
+  .strictObject({
+    usd: z.coerce.number().positive().optional(),
+    tokens: z.coerce.number().int().positive().optional(),
+    period: z.enum(BUDGET_PERIODS),
+    /** Seconds of a rolling window. */
+    window: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(366 * 86_400)
+      .optional(),
+  })
+  .refine((budget) => budget.usd !== undefined || budget.tokens !== undefined, {
+    message: "give usd, tokens or both",
+    path: ["usd"],
+  })
+  .refine((budget) => (budget.period === "rolling") === (budget.window !== undefined), {
+    message: "a rolling period needs window (seconds), and only a rolling period takes one",
+    path: ["window"],
+  });
+
+export type BudgetConfig = z.infer<typeof budgetSchema>;
+
+/** Free-form labels of a key (`team`, `user`, …); `team` selects the team's budgets. */
+export const keyMetadataSchema = z.record(z.string().min(1).max(64), z.string().max(256));
+
 /** A client of the gateway: its key (or the key's SHA-256), the models it may use and its limits. */
 export const clientKeySchema = z
   .strictObject({
@@ -169,6 +203,10 @@ export const clientKeySchema = z
     rpm: z.coerce.number().int().nonnegative().default(0),
     /** Tokens (prompt + completion, as responses report them) per minute; 0: no limit. */
     tpm: z.coerce.number().int().nonnegative().default(0),
+    /** Spending limits of this key (usage/budgets.ts). */
+    budgets: z.array(budgetSchema).default([]),
+    /** Labels; `team` adds the team's budgets from `team_budgets`. */
+    metadata: keyMetadataSchema.default({}),
   })
   .refine((client) => (client.key === undefined) !== (client.key_sha256 === undefined), {
     message: "give exactly one of key and key_sha256",
@@ -491,6 +529,21 @@ export const GATEWAY_OPTIONS = defineOptions({
     env: ["SWITCHYARD_DEFAULT_PRICES"],
     envReadByCaller: true,
     help: "price well-known hosted models (gpt-*, claude-*) from the table kept in the package when `prices` does not name them",
+  },
+  /** Budgets shared by every key whose metadata names the team. */
+  team_budgets: {
+    type: jsonText(z.record(z.string().min(1), z.array(budgetSchema))).default({}),
+    flag: "--team-budgets <json>",
+    env: ["SWITCHYARD_TEAM_BUDGETS"],
+    envReadByCaller: true,
+    help: 'budgets per team as JSON: {"team":[{"usd" and/or "tokens","period":"day|week|month|rolling","window"}]}; keys join a team by metadata.team',
+  },
+  budget_default_max_tokens: {
+    type: z.coerce.number().int().positive().default(4096),
+    flag: "--budget-default-max-tokens <n>",
+    env: ["SWITCHYARD_BUDGET_DEFAULT_MAX_TOKENS"],
+    envReadByCaller: true,
+    help: "completion tokens a budgeted request without max_tokens is reserved for (its worst case) until it settles",
   },
   /** A reload that would leave no backend, or a model without one, is refused unless this is set. */
   allow_empty_backends: {
