@@ -35,7 +35,7 @@ export function authenticateClient(ctx: GatewayContext): preHandlerHookHandler {
   return (request, reply, done) => {
     // Read per request: a reload replaces the keys.
     const keys = ctx.clientKeys;
-    if (!keys.required && ctx.runtimeKeys.size === 0) return done();
+    if (!keys.required && !ctx.runtimeKeys.enabled) return done();
     let digest: string;
     try {
       digest = presentedDigest(request.headers);

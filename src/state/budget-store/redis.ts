@@ -24,7 +24,7 @@ export interface RedisBudgetStoreOptions {
   url: string;
   /** Inserted after `switchyard:` in every key, as for the state store (redis-keys.ts). */
   namespace?: string;
-  /** Deadline of one call before the local count takes over (default 250). */
+  /** Deadline of one call before the local count takes over (default 1000: a budget is only exact in Redis). */
   commandTimeoutMs?: number;
   /** How long {@link RedisBudgetStore.connect} waits for the first connection (default 2000). */
   connectWaitMs?: number;
@@ -43,7 +43,7 @@ export class RedisBudgetStore implements BudgetStore {
 
   private constructor(options: RedisBudgetStoreOptions) {
     this.#prefix = `${new RedisKeys(options.namespace).prefix}budget:`;
-    this.#commandTimeoutMs = options.commandTimeoutMs ?? 250;
+    this.#commandTimeoutMs = options.commandTimeoutMs ?? 1_000;
     this.#onError = options.onError ?? (() => {});
     this.#client = createClient({
       url: options.url,

@@ -23,6 +23,11 @@ export interface KeyStore {
   readonly kind: string;
   /** Keys in this replica's view. */
   readonly size: number;
+  /**
+   * Whether a key was ever made (by any replica): from then on the gateway requires a key on
+   * every request, even once the last one is revoked, so revoking never opens the gateway.
+   */
+  readonly enabled: boolean;
   list(): StoredKey[];
   get(id: string): StoredKey | undefined;
   /**

@@ -8,9 +8,19 @@ export class MemoryKeyStore implements KeyStore {
   readonly kind = "memory";
   readonly #byId = new Map<string, StoredKey>();
   readonly #idByDigest = new Map<string, string>();
+  #enabled = false;
 
   get size(): number {
     return this.#byId.size;
+  }
+
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
+  /** Marks keys as in use (a replica that learns another made one). Never undone. */
+  enable(): void {
+    this.#enabled = true;
   }
 
   list(): StoredKey[] {
@@ -38,6 +48,7 @@ export class MemoryKeyStore implements KeyStore {
 
   /** {@link put} without the promise, for the Redis store's view. */
   set(key: StoredKey): void {
+    this.#enabled = true;
     this.remove(key.id);
     this.#byId.set(key.id, key);
     this.#idByDigest.set(key.key_sha256.toLowerCase(), key.id);

@@ -1,7 +1,8 @@
 /**
  * The key store's Lua scripts: a change and its announcement are one script, so no replica can
- * miss a change it could have read. KEYS: the records (hash id → JSON) and the digests (hash
- * digest → id). The announcement is the key's id; replicas read the record again.
+ * miss a change it could have read. KEYS: the records (hash id → JSON), the digests (hash
+ * digest → id) and the mark that keys were ever made (so revoking the last one leaves keys
+ * required). The announcement is the key's id; replicas read the record again.
  * @module
  */
 import { script } from "../redis-scripts.js";
@@ -17,6 +18,7 @@ if old then
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[1])
+redis.call('SET', KEYS[3], '1')
 redis.call('PUBLISH', ARGV[4], ARGV[1])
 return 1`,
 );

@@ -39,6 +39,7 @@ export class RedisKeyStore implements KeyStore {
   readonly #view = new MemoryKeyStore();
   readonly #records: string;
   readonly #digests: string;
+  readonly #enabledMark: string;
   readonly #channel: string;
   readonly #client: Client;
   readonly #subscriber: Client;
@@ -50,6 +51,7 @@ export class RedisKeyStore implements KeyStore {
     const prefix = new RedisKeys(options.namespace).prefix;
     this.#records = `${prefix}keys`;
     this.#digests = `${prefix}keys:digests`;
+    this.#enabledMark = `${prefix}keys:enabled`;
     this.#channel = `${prefix}keys:events`;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 500;
     this.#onError = options.onError ?? (() => {});
@@ -92,6 +94,10 @@ export class RedisKeyStore implements KeyStore {
 
   get size(): number {
     return this.#view.size;
+  }
+
+  get enabled(): boolean {
+    return this.#view.enabled;
   }
 
   list(): StoredKey[] {
@@ -150,6 +156,8 @@ export class RedisKeyStore implements KeyStore {
     try {
       const reply = await this.#send(["HGET", this.#records, id]);
       const key = reply === null || reply === undefined ? undefined : this.#decode(String(reply));
+      // An announcement means a key was made here once, even when this one is already gone.
+      this.#view.enable();
       if (key) this.#view.set(key);
       else this.#view.remove(id);
     } catch (error) {
@@ -159,8 +167,12 @@ export class RedisKeyStore implements KeyStore {
 
   async #reload(): Promise<void> {
     try {
-      const entries = hashEntries(await this.#send(["HGETALL", this.#records]));
+      const [entries, enabled] = await Promise.all([
+        this.#send(["HGETALL", this.#records]).then(hashEntries),
+        this.#send(["GET", this.#enabledMark]),
+      ]);
       this.#view.replaceAll(entries.flatMap(([, json]) => this.#decode(json) ?? []));
+      if (enabled !== null && enabled !== undefined) this.#view.enable();
     } catch (error) {
       this.#report(error);
     }
@@ -184,7 +196,7 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async #run(script: Script, args: readonly string[]): Promise<unknown> {
-    const tail = ["2", this.#records, this.#digests, ...args, ""];
+    const tail = ["3", this.#records, this.#digests, this.#enabledMark, ...args, ""];
     try {
       return await this.#send(["EVALSHA", script.sha, ...tail]);
     } catch (error) {
