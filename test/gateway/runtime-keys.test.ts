@@ -11,6 +11,9 @@ import { chatCompletion, type FakeUpstream, startFakeUpstream } from "../helpers
 import { eventually } from "../helpers/http.js";
 
 let upstream: FakeUpstream;
+let streaming: FakeUpstream;
+/** Ten chunks of a stream that never ends and never reports usage. */
+const CHUNK = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: "x".repeat(60) } }] })}\n\n`;
 let gateway: Gateway;
 let base: string;
 const CONFIGURED = "sk-configured-key-0123";
@@ -28,13 +31,21 @@ interface Answer {
 
 beforeAll(async () => {
   upstream = await startFakeUpstream((_req, res) => chatCompletion(res));
+  streaming = await startFakeUpstream((req, res) => {
+    if (req.method === "GET") return void res.end("{}");
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    for (let index = 0; index < 10; index++) res.write(CHUNK);
+  });
   gateway = buildGateway(
     gatewayConfigSchema.parse({
       port: 0,
       log_level: "silent",
       health_interval: 0,
       load_interval: 0,
-      backends: [{ name: "up", url: upstream.url, models: ["m", "other"] }],
+      backends: [
+        { name: "up", url: upstream.url, models: ["m", "other"] },
+        { name: "streaming", url: streaming.url, models: ["endless"] },
+      ],
       client_keys: [{ name: "configured", key: CONFIGURED }],
       team_budgets: { search: [{ tokens: 600, period: "day" }] },
     }),
@@ -45,6 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.close();
   await upstream?.close();
+  await streaming?.close();
 });
 
 async function admin(method: string, path: string, body?: unknown) {
@@ -179,5 +191,37 @@ describe("budgets", () => {
     expect(refused.body.error.message).toMatch(/team 'search'/);
     expect((await chat(first.body.key, { max_tokens: 200 })).status).toBe(200);
     expect((await chat(second.body.key, { max_tokens: 200 })).status).toBe(200);
+  });
+
+  it("settle a stream cut before its usage came at what it delivered", async () => {
+    const created = await admin("POST", "/admin/keys", {
+      name: "streamer",
+      budgets: [{ tokens: 100_000, period: "day" }],
+    });
+    const body = JSON.stringify({
+      model: "endless",
+      stream: true,
+      max_tokens: 5000,
+      messages: [{ role: "user", content: "go on" }],
+    });
+    const controller = new AbortController();
+    const response = await fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${created.body.key}` },
+      body,
+      signal: controller.signal,
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let received = 0;
+    while (received < 10 * CHUNK.length) received += (await reader.read()).value?.length ?? 0;
+    controller.abort();
+    const promptEstimate = Math.ceil(body.length / 3);
+    const spent = async () =>
+      (await admin("GET", `/admin/keys/${created.body.id}`)).body.spend[0]?.budgets[0]?.spent ?? 0;
+    // Reserved: the prompt estimate and 5000; settled: the estimate and a quarter token a byte delivered.
+    await eventually(async () => (await spent()) < promptEstimate + 5000);
+    expect(await spent()).toBeGreaterThanOrEqual(promptEstimate + Math.ceil(received / 4));
+    expect(await spent()).toBeLessThan(promptEstimate + 2 * Math.ceil(received / 4));
   });
 });
