@@ -52,6 +52,8 @@ export async function reserveBudget(
   client: Client,
   model: string,
 ): Promise<void> {
+  // Counting tokens generates nothing: it spends no budget.
+  if (request.endpoint?.name === "count_tokens") return;
   const owners = budgetOwners(client, ctx.config);
   if (owners.length === 0) return;
   const prices = pricesOf(ctx.config);
