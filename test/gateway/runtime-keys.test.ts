@@ -17,6 +17,7 @@ const CHUNK = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 
 let gateway: Gateway;
 let base: string;
 const CONFIGURED = "sk-configured-key-0123";
+const CAPPED = "sk-configured-capped-0123";
 
 /** Every shape these tests read, as one: an answer has the fields its test looks at. */
 interface Answer {
@@ -46,7 +47,15 @@ beforeAll(async () => {
         { name: "up", url: upstream.url, models: ["m", "other"] },
         { name: "streaming", url: streaming.url, models: ["endless"] },
       ],
-      client_keys: [{ name: "configured", key: CONFIGURED }],
+      client_keys: [
+        { name: "configured", key: CONFIGURED },
+        {
+          name: "capped",
+          key: CAPPED,
+          budgets: [{ tokens: 50, period: "week" }],
+          metadata: { team: "search" },
+        },
+      ],
       team_budgets: { search: [{ tokens: 600, period: "day" }] },
     }),
   );
@@ -181,6 +190,12 @@ describe("budgets", () => {
     });
     expect(anthropic.status).toBe(429);
     expect(await anthropic.json()).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
+  });
+
+  it("apply to configured keys as to runtime ones", async () => {
+    const refused = await chat(CAPPED, { max_tokens: 100 });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.message).toMatch(/key 'capped' budget of 50 tokens per week/);
   });
 
   it("charge a key's team budget beside its own", async () => {
