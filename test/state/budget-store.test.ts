@@ -81,4 +81,33 @@ describe.skipIf(!hasRedis)("RedisBudgetStore", () => {
     expect(await stores[0]!.spent("key:a:tokens:day", 1000)).toBe(Math.floor(1000 / 70) * 70);
     await Promise.all(stores.map((store) => store.close()));
   });
+
+  it("counts in this process while Redis is away, and in Redis again once it is back", async () => {
+    const own = await startRedisServer();
+    const errors: unknown[] = [];
+    const store = await RedisBudgetStore.connect({
+      url: own.url,
+      commandTimeoutMs: 200,
+      onError: (error) => errors.push(error),
+    });
+    try {
+      expect(await store.reserve([charge({ amount: 60 })])).toEqual({ ok: true });
+      await own.stop();
+      // The local count starts from nothing, and still holds the limit on its own.
+      expect(await store.reserve([charge({ amount: 60 })])).toEqual({ ok: true });
+      expect(await store.reserve([charge({ amount: 60 })])).toMatchObject({ ok: false, spent: 60 });
+      expect(errors.length).toBeGreaterThan(0);
+      await own.start();
+      let answer: unknown;
+      for (let tries = 0; tries < 100; tries++) {
+        answer = await store.reserve([charge({ amount: 10 })]);
+        if (errors.length > 0 && (await store.spent("key:a:tokens:day", 1000)) === 10) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(answer).toEqual({ ok: true });
+    } finally {
+      await store.close();
+      await own.stop();
+    }
+  });
 });

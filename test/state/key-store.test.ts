@@ -4,6 +4,7 @@
  * deletion reaches the others; keys stay required once any was made).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KeyStoreUnavailableError } from "../../src/state/key-store/key-store.js";
 import { MemoryKeyStore } from "../../src/state/key-store/memory.js";
 import { RedisKeyStore } from "../../src/state/key-store/redis.js";
 import { eventually } from "../helpers/http.js";
@@ -90,5 +91,20 @@ describe.skipIf(!hasRedis)("RedisKeyStore", () => {
     const elsewhere = await RedisKeyStore.connect({ url: server.url, namespace: randomNamespace() });
     stores.push(elsewhere);
     expect(elsewhere.enabled).toBe(false);
+  });
+
+  it("keeps answering from its view while Redis is away, and refuses changes", async () => {
+    const own = await startRedisServer();
+    const store = await RedisKeyStore.connect({ url: own.url, commandTimeoutMs: 200, onError: () => {} });
+    try {
+      await store.put(key("k5", "d5"));
+      await own.stop();
+      expect(store.findByDigest("d5")).toMatchObject({ id: "k5" });
+      expect(await store.findByDigest("unknown")).toBeUndefined();
+      await expect(store.put(key("k6", "d6"))).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    } finally {
+      await store.close();
+      await own.stop();
+    }
   });
 });
