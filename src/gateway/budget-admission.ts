@@ -64,6 +64,7 @@ export async function reserveBudget(
       : (requestedMaxTokens(request.body) ?? ctx.config.budget_default_max_tokens);
   const decision = await ctx.budgets.reserve(owners, { model, promptTokens, maxTokens }, prices);
   if (!decision.ok) {
+    ctx.metrics.budgetRefusals.inc(1, decision.refusal.owner.scope);
     const seconds = Math.max(1, Math.ceil((decision.refusal.resetAt - Date.now()) / 1000));
     throw new GatewayError("SWY_ERR_BUDGET_EXCEEDED", describeRefusal(decision.refusal), {
       headers: { "retry-after": String(seconds) },

@@ -46,6 +46,8 @@ export interface GatewayMetrics {
   streamResumes: FastCounter;
   /** Labels: result (applied, refused). */
   configReloads: FastCounter;
+  /** Labels: scope (key, team). */
+  budgetRefusals: FastCounter;
 }
 
 /**
@@ -213,6 +215,12 @@ export function createGatewayMetrics(
       "switchyard_config_reloads_total",
       "Configuration reloads (file change, SIGHUP, POST /admin/reload), applied or refused as invalid",
       ["result"],
+      registry,
+    ),
+    budgetRefusals: new FastCounter(
+      "switchyard_budget_refusals_total",
+      "Requests refused (429 budget_exceeded) because a budget of their key or its team had no room for their worst case",
+      ["scope"],
       registry,
     ),
     routingDecisions: new FastCounter(

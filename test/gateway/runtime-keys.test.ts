@@ -9,6 +9,7 @@ import { gatewayConfigSchema } from "../../src/config/schema.js";
 import { buildGateway, type Gateway } from "../../src/gateway/app.js";
 import { chatCompletion, type FakeUpstream, startFakeUpstream } from "../helpers/fake-upstream.js";
 import { eventually } from "../helpers/http.js";
+import { parsePrometheusText, sumSamples } from "../helpers/prometheus.js";
 
 let upstream: FakeUpstream;
 let streaming: FakeUpstream;
@@ -204,6 +205,8 @@ describe("budgets", () => {
     // Without max_tokens the default cap (4096) is the worst case: more than the team's 600.
     const refused = await chat(first.body.key);
     expect(refused.body.error.message).toMatch(/team 'search'/);
+    const metrics = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
+    expect(sumSamples(metrics, "switchyard_budget_refusals_total", { scope: "team" })).toBeGreaterThan(0);
     expect((await chat(first.body.key, { max_tokens: 200 })).status).toBe(200);
     expect((await chat(second.body.key, { max_tokens: 200 })).status).toBe(200);
   });
