@@ -22,6 +22,7 @@ import { adminRoutes } from "./routes/admin.js";
 import { anthropicRoutes } from "./routes/anthropic.js";
 import { consoleRoutes } from "./routes/console.js";
 import { healthRoutes } from "./routes/health.js";
+import { keyRoutes } from "./routes/keys.js";
 import { openAIRoutes } from "./routes/openai.js";
 import { responseStoreRoutes } from "./routes/response-store.js";
 import { responsesRoutes } from "./routes/responses.js";
@@ -104,6 +105,7 @@ export function buildHttpApp(context: GatewayContext): HttpApp {
   app.register(healthRoutes(context));
   app.register(adminRoutes(context));
   app.register(consoleRoutes(context));
+  app.register(keyRoutes(context));
   app.register(serviceStatusRoutes(context));
   return { app, drain };
 }

@@ -52,6 +52,8 @@ export interface GatewayMetrics {
   sloMet: FastCounter;
   /** Labels: model. Answers whose first byte came later than the model's ttft_slo. */
   sloMissed: FastCounter;
+  /** Labels: scope (key, team). */
+  budgetRefusals: FastCounter;
 }
 
 /**
@@ -237,6 +239,12 @@ export function createGatewayMetrics(
       "switchyard_slo_missed_total",
       "Successful answers whose first byte reached the client after the model's ttft_slo",
       ["model"],
+      registry,
+    ),
+    budgetRefusals: new FastCounter(
+      "switchyard_budget_refusals_total",
+      "Requests refused (429 budget_exceeded) because a budget of their key or its team had no room for their worst case",
+      ["scope"],
       registry,
     ),
     routingDecisions: new FastCounter(

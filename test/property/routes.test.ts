@@ -398,6 +398,8 @@ const KNOWN_PATHS = [
   "/backends/a1/resume",
   "/backends/nope",
   "/admin/reload",
+  "/admin/keys/key_nope",
+  "/admin/keys/key_nope/rotate",
 ] as const;
 
 const pathArb = fc.oneof(
