@@ -87,6 +87,23 @@ describe("mock --engine-sim", () => {
     expect(sumSamples(after, "vllm:time_to_first_token_seconds_count")).toBeGreaterThanOrEqual(4);
   });
 
+  it("caches a reply's blocks, so the next turn that repeats it hits past the first prompt", async () => {
+    const user = { role: "user", content: `caching replies ${"please ".repeat(20)}` };
+    const first = { model: "sim-model", messages: [{ role: "system", content: `${SYSTEM} turns` }, user] };
+    const reply = JSON.parse(
+      (await post("/v1/chat/completions", { ...first, max_tokens: 120, ignore_eos: true })).text,
+    );
+    const firstPromptTokens: number = reply.usage.prompt_tokens;
+    const hitsBefore = sumSamples(await metrics(), "vllm:prefix_cache_hits_total");
+    await post("/v1/chat/completions", {
+      model: "sim-model",
+      max_tokens: 1,
+      messages: [...first.messages, reply.choices[0].message, { role: "user", content: "and then?" }],
+    });
+    const hits = sumSamples(await metrics(), "vllm:prefix_cache_hits_total") - hitsBefore;
+    expect(hits).toBeGreaterThan(firstPromptTokens + 100);
+  });
+
   it("POST /reset_prefix_cache forgets the cached prefixes, as vLLM's endpoint does", async () => {
     const request = {
       model: "sim-model",
