@@ -187,6 +187,33 @@ describe("mock --engine-sim", () => {
     expect(JSON.parse(anthropic.text).type).toBe("error");
   });
 
+  it("still injects faults: a drop cuts a stream after its first token and aborts it in the engine", async () => {
+    const dropping = await startEngineSim({
+      port: 0,
+      models: ["sim-model"],
+      dropRate: 1,
+      timeScale: 1000,
+      logLevel: "silent",
+    });
+    try {
+      const response = await fetch(`${dropping.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "sim-model",
+          messages: [{ role: "user", content: "a b c d e" }],
+          stream: true,
+        }),
+      });
+      await expect(response.text()).rejects.toThrow();
+      const samples = parsePrometheusText(await (await fetch(`${dropping.url}/metrics`)).text());
+      expect(sumSamples(samples, "vllm:num_requests_running")).toBe(0);
+      expect(sumSamples(samples, "vllm:generation_tokens_total")).toBeGreaterThanOrEqual(1);
+    } finally {
+      await dropping.close();
+    }
+  });
+
   it("leaves /metrics out of the plain mock", async () => {
     const plain = await startMock({ port: 0, logLevel: "silent" });
     try {
