@@ -231,7 +231,7 @@ export class Scheduler {
     // At least the last prompt token is computed, to have the logits of the first output token.
     const hitTokens = Math.min(table.hitBlocks * BLOCK_TOKENS, spec.promptTokens - 1);
     sequence.computed = hitTokens;
-    this.#observer.admitted(spec.promptTokens, hitTokens);
+    this.#observer.admitted(spec.promptTokens, hitTokens, (this.now - sequence.arrivalMs) / 1000);
     return true;
   }
 

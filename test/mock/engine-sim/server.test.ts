@@ -77,6 +77,8 @@ describe("mock --engine-sim", () => {
       "vllm:generation_tokens_total",
       "vllm:time_to_first_token_seconds_bucket",
       "vllm:time_to_first_token_seconds_count",
+      "vllm:request_queue_time_seconds_count",
+      "vllm:e2e_request_latency_seconds_count",
     ]) {
       expect(names).toContain(name);
     }
