@@ -13,6 +13,7 @@ import type { FastifyInstance } from "fastify";
 import { anthropicMessage, anthropicStream } from "./anthropic-format.js";
 import type { MockContext } from "./context.js";
 import { serveCount } from "./counting.js";
+import { messagesContinuation } from "./engine-sim/prompt.js";
 import { serveInference } from "./inference.js";
 import { markNative } from "./native.js";
 import { parseCountTokensRequest, parseMessagesRequest } from "./requests.js";
@@ -29,8 +30,11 @@ export function registerAnthropicRoutes(app: FastifyInstance, context: MockConte
         const { plan, promptTokens } = context.plan(message, message.thinking);
         const meta = { id: context.nextId("msg_"), model: message.model };
         const outputTokens = plannedTokens(plan);
-        if (message.stream) return { stream: anthropicStream(meta, plan, promptTokens), outputTokens };
-        return { json: anthropicMessage(meta, plan, promptTokens), outputTokens };
+        const continuation = () => messagesContinuation(anthropicMessage(meta, plan, promptTokens).content);
+        if (message.stream) {
+          return { stream: anthropicStream(meta, plan, promptTokens), outputTokens, continuation };
+        }
+        return { json: anthropicMessage(meta, plan, promptTokens), outputTokens, continuation };
       },
     });
   });

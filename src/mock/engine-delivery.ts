@@ -18,6 +18,7 @@ export interface EngineReply {
   readonly json?: unknown;
   readonly stream?: StreamFrames | undefined;
   readonly outputTokens?: number | undefined;
+  readonly continuation?: (() => string) | undefined;
 }
 
 export interface EngineJob {
@@ -49,7 +50,11 @@ export function deliverFromEngine(engine: EngineSim, reply: FastifyReply, job: E
       response.flushHeaders();
     }
     const sequence = engine.submit(
-      { prompt: job.prompt, outputTokens: outputTokensOf(job.delivery) },
+      {
+        prompt: job.prompt,
+        outputTokens: outputTokensOf(job.delivery),
+        continuation: job.delivery.continuation?.(),
+      },
       {
         onToken(index) {
           if (!stream) return;

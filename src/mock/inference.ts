@@ -30,6 +30,8 @@ export type Delivery = (
   | { stream: StreamFrames; json?: undefined }
 ) & {
   outputTokens?: number;
+  /** The reply as the conversation's next turn renders it after the prompt (engine-sim caches its blocks). */
+  continuation?: () => string;
 };
 
 export interface InferenceCall<T extends { model: string }> {

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { MockContext } from "./context.js";
+import { chatContinuation } from "./engine-sim/prompt.js";
 import { type Delivery, serveInference } from "./inference.js";
 import {
   chatCompletion,
@@ -40,10 +41,12 @@ export function buildChat(context: MockContext, request: GenerationRequest): Del
   const outputTokens = plannedTokens(plan);
   const usage = usageOf(promptTokens, outputTokens);
   const response = meta(context, "chatcmpl-", request.model);
+  const continuation = () => chatContinuation(chatCompletion(response, plan, usage).choices[0]!.message);
   if (request.stream) {
-    return { stream: chatStream(response, plan, request.includeUsage ? usage : undefined), outputTokens };
+    const stream = chatStream(response, plan, request.includeUsage ? usage : undefined);
+    return { stream, outputTokens, continuation };
   }
-  return { json: chatCompletion(response, plan, usage), outputTokens };
+  return { json: chatCompletion(response, plan, usage), outputTokens, continuation };
 }
 
 function buildCompletion(context: MockContext, request: GenerationRequest): Delivery {

@@ -36,9 +36,9 @@ export function registerResponsesRoutes(app: FastifyInstance, context: MockConte
 }
 
 function asResponses(chat: Delivery, translator: ResponsesToChat): Delivery {
-  const { outputTokens } = chat;
-  if (!chat.stream) return { json: translator.response(chat.json), outputTokens };
-  return { stream: convertFrames(chat.stream, translator), outputTokens };
+  const { outputTokens, continuation } = chat;
+  if (!chat.stream) return { json: translator.response(chat.json), outputTokens, continuation };
+  return { stream: convertFrames(chat.stream, translator), outputTokens, continuation };
 }
 
 /** Chat frames as Responses events, piece for piece, so token delays and drops cut where they did. */

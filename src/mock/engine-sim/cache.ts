@@ -4,7 +4,8 @@
  * computed block it stays cached, evictable, and a later prompt with the same prefix reuses it
  * without computing it again. New blocks take free space first, then evict the least recently used
  * unreferenced block; a referenced block is never evicted. Blocks a sequence alone can use (the
- * partial tail of its prompt, its output) are counted, not named.
+ * partial tail of its prompt, its output while generated) are counted, not named; a finished
+ * sequence's output blocks are named then (`nameOutput`).
  *
  * As in vLLM, a block is shared only once computed: a second sequence arriving while the first is
  * still in prefill computes its own copy.
@@ -18,10 +19,10 @@ interface CachedBlock {
 
 /** The blocks one sequence holds. */
 export interface BlockTable {
-  /** Named blocks it references, in prompt order. */
-  readonly shared: readonly number[];
+  /** Named blocks it references, in order (prompt, then output once named). */
+  readonly shared: number[];
   /** Blocks only it uses: its prompt's tail and duplicates of blocks still in prefill elsewhere, its output. */
-  readonly privateBlocks: number;
+  privateBlocks: number;
   /** Leading blocks of its prompt that were found computed in the cache. */
   readonly hitBlocks: number;
 }
@@ -106,6 +107,21 @@ export class KvCache {
   /** The sequence's prompt is computed: its named blocks may now be shared. */
   markComputed(table: BlockTable): void {
     for (const hash of table.shared) this.#blocks.get(hash)!.computed = true;
+  }
+
+  /**
+   * Names a finished sequence's output blocks (`hashes`: its text's full blocks past the prompt's),
+   * turning private blocks into cached ones, as vLLM caches generated blocks: the conversation's
+   * next turn, which repeats the reply, finds them. Blocks already named elsewhere stay private.
+   */
+  nameOutput(table: BlockTable, hashes: readonly number[]): void {
+    for (const hash of hashes) {
+      if (table.privateBlocks === 0) return;
+      if (this.#blocks.has(hash)) continue;
+      this.#blocks.set(hash, { refs: 1, computed: true });
+      table.shared.push(hash);
+      table.privateBlocks--;
+    }
   }
 
   /**

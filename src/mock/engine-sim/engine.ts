@@ -11,8 +11,14 @@
  */
 import { EngineMetrics } from "./metrics.js";
 import { DEFAULT_ENGINE_PROFILE, ENGINE_PROFILES, type EngineProfileName } from "./profiles.js";
-import { Scheduler, type Sequence, type SequenceListener, type StepReport } from "./scheduler.js";
-import { blockHashes, simTokenCount } from "./tokens.js";
+import {
+  Scheduler,
+  type Sequence,
+  type SequenceListener,
+  type SequenceSpec,
+  type StepReport,
+} from "./scheduler.js";
+import { BLOCK_TOKENS, blockHashes, CHARS_PER_TOKEN, simTokenCount } from "./tokens.js";
 
 export interface EngineSimOptions {
   profile?: EngineProfileName;
@@ -31,6 +37,8 @@ export interface EngineSimOptions {
 export interface EngineRequest {
   prompt: string;
   outputTokens: number;
+  /** The reply as the conversation's next turn renders it after `prompt`, so its blocks get cached. */
+  continuation?: string | undefined;
 }
 
 /** Steps run back to back in one tick at most, so a busy engine still lets I/O through. */
@@ -77,11 +85,7 @@ export class EngineSim {
   submit(request: EngineRequest, listener: SequenceListener): Sequence {
     const virtualNow = this.#virtualWallNow();
     this.scheduler.advanceIdleTo(virtualNow);
-    const spec = {
-      promptTokens: simTokenCount(request.prompt),
-      blockHashes: blockHashes(request.prompt),
-      outputTokens: Math.max(1, request.outputTokens),
-    };
+    const spec = specOf(request);
     const sequence = this.scheduler.submit(spec, listener, Math.min(virtualNow, this.scheduler.now));
     this.#wake();
     return sequence;
@@ -144,4 +148,20 @@ export class EngineSim {
     clearImmediate(this.#timer as NodeJS.Immediate);
     this.#timer = undefined;
   }
+}
+
+/** The scheduler's view of a request: one pass of hashing over the prompt and its continuation. */
+function specOf(request: EngineRequest): SequenceSpec {
+  const promptTokens = simTokenCount(request.prompt);
+  const outputTokens = Math.max(1, request.outputTokens);
+  if (!request.continuation) return { promptTokens, blockHashes: blockHashes(request.prompt), outputTokens };
+  // Chained hashes of a prefix are the same whatever follows it: the prompt's are the first ones.
+  const hashes = blockHashes(request.prompt + request.continuation);
+  const promptBlocks = Math.floor(request.prompt.length / (CHARS_PER_TOKEN * BLOCK_TOKENS));
+  return {
+    promptTokens,
+    blockHashes: hashes.slice(0, promptBlocks),
+    outputTokens,
+    outputBlockHashes: hashes.slice(promptBlocks),
+  };
 }

@@ -14,15 +14,18 @@ export const TTFT_BUCKETS = [
   2560,
 ] as const;
 
-/** vLLM's buckets for `vllm:e2e_request_latency_seconds`. */
+/** vLLM's buckets for `vllm:e2e_request_latency_seconds` and `vllm:request_queue_time_seconds`. */
 export const E2E_BUCKETS = [
   0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680,
 ] as const;
 
 /** What the scheduler reports as it goes (counters and histograms); gauges are read at scrape time. */
 export interface SchedulerObserver {
-  /** A sequence was admitted: its prompt tokens were looked up in the prefix cache, `hitTokens` found. */
-  admitted(promptTokens: number, hitTokens: number): void;
+  /**
+   * A sequence was admitted after `queuedSeconds` waiting: its prompt tokens were looked up in the
+   * prefix cache, `hitTokens` found.
+   */
+  admitted(promptTokens: number, hitTokens: number, queuedSeconds: number): void;
   /** A sequence's first token, `seconds` after it arrived. */
   firstToken(seconds: number): void;
   /** Tokens generated in one step, across sequences. */
@@ -61,13 +64,15 @@ export class EngineMetrics implements SchedulerObserver {
   #requestSuccess = 0;
   readonly #ttft = new Histogram(TTFT_BUCKETS);
   readonly #e2e = new Histogram(E2E_BUCKETS);
+  readonly #queueTime = new Histogram(E2E_BUCKETS);
   readonly #labels: string;
 
   constructor(modelName: string) {
     this.#labels = `model_name="${escapeLabel(modelName)}",engine="0"`;
   }
 
-  admitted(promptTokens: number, hitTokens: number): void {
+  admitted(promptTokens: number, hitTokens: number, queuedSeconds: number): void {
+    this.#queueTime.observe(queuedSeconds);
     this.#prefixQueries += promptTokens;
     this.#prefixHits += hitTokens;
     this.#promptTokens += promptTokens;
@@ -142,6 +147,13 @@ export class EngineMetrics implements SchedulerObserver {
       "Histogram of time to first token in seconds.",
       labels,
       this.#ttft,
+    );
+    histogram(
+      lines,
+      "vllm:request_queue_time_seconds",
+      "Histogram of time spent in WAITING phase for request.",
+      labels,
+      this.#queueTime,
     );
     histogram(
       lines,

@@ -42,11 +42,27 @@ export function renderChatPrompt(
   tools: unknown,
 ): string {
   let text = toolsText(tools);
-  for (const message of messages) {
-    const calls = message.tool_calls === undefined ? "" : stableJson(message.tool_calls);
-    text += turn(message.role, contentAsText(message.content) + calls);
-  }
+  for (const message of messages) text += turn(message.role, chatMessageBody(message));
   return text + GENERATION_PROMPT;
+}
+
+function chatMessageBody(message: { content?: Content; tool_calls?: unknown }): string {
+  const calls =
+    message.tool_calls === undefined || message.tool_calls === null ? "" : stableJson(message.tool_calls);
+  return contentAsText(message.content) + calls;
+}
+
+/**
+ * What a chat reply adds to the prompt once the next turn sends it back: its message's body and
+ * the end of its turn (the prompt already ends with the assistant turn's opening).
+ */
+export function chatContinuation(message: { content?: Content; tool_calls?: unknown }): string {
+  return `${chatMessageBody(message)}\n`;
+}
+
+/** The same for a Messages reply, from its content blocks. */
+export function messagesContinuation(content: Content): string {
+  return `${contentAsText(content)}\n`;
 }
 
 /** An Anthropic Messages request: the system prompt, tools, each message, then the assistant turn. */

@@ -40,6 +40,11 @@ export interface SequenceSpec {
   blockHashes: readonly number[];
   /** Tokens to generate (at least 1). */
   outputTokens: number;
+  /**
+   * Chained hashes of the full blocks the reply adds to the prompt, as the conversation's next turn
+   * will render it: named in the cache when the sequence finishes. None: the output is not cached.
+   */
+  outputBlockHashes?: readonly number[];
 }
 
 /** Told, at delivery, of each token a sequence generates. */
@@ -226,7 +231,7 @@ export class Scheduler {
     // At least the last prompt token is computed, to have the logits of the first output token.
     const hitTokens = Math.min(table.hitBlocks * BLOCK_TOKENS, spec.promptTokens - 1);
     sequence.computed = hitTokens;
-    this.#observer.admitted(spec.promptTokens, hitTokens);
+    this.#observer.admitted(spec.promptTokens, hitTokens, (this.now - sequence.arrivalMs) / 1000);
     return true;
   }
 
@@ -243,6 +248,7 @@ export class Scheduler {
     const index = sequence.generated++;
     const last = sequence.generated >= spec.outputTokens;
     if (last) {
+      if (spec.outputBlockHashes) this.cache.nameOutput(sequence.table!, spec.outputBlockHashes);
       this.#retire(sequence);
       sequence.state = "finished";
       this.#observer.finished((this.now - sequence.arrivalMs) / 1000);

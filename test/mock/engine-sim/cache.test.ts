@@ -100,4 +100,17 @@ describe("KvCache", () => {
     expect(cache.cachedPrefix(blockHashes(prompt("h", 2)))).toBe(2);
     expect(cache.usedBlocks).toBe(2);
   });
+
+  it("names a finished sequence's output blocks, so the next turn repeating the reply finds them", () => {
+    const cache = new KvCache(20);
+    const turn = `${prompt("q", 2)}${"reply ".repeat(40)}`;
+    const hashes = blockHashes(turn);
+    const table = cache.allocate(hashes.slice(0, 2), 6)!;
+    cache.markComputed(table);
+    cache.nameOutput(table, hashes.slice(2));
+    expect(table.privateBlocks).toBe(6 - hashes.length);
+    cache.release(table);
+    expect(cache.cachedPrefix(blockHashes(`${turn}next question`))).toBe(hashes.length);
+    expect(cache.usedBlocks).toBe(0);
+  });
 });

@@ -123,12 +123,18 @@ describe("Scheduler", () => {
   });
 
   it("runs at most max-num-seqs sequences and keeps the rest waiting", () => {
-    const engine = scheduler({ maxNumSeqs: 2 });
+    const metrics = new EngineMetrics("m");
+    const engine = scheduler({ maxNumSeqs: 2 }, metrics);
     for (let i = 0; i < 5; i++) track(engine, spec(`request ${i} `.repeat(10), 3));
     engine.step();
     expect([engine.runningCount, engine.waitingCount]).toEqual([2, 3]);
     engine.drain();
     expect([engine.runningCount, engine.waitingCount]).toEqual([0, 0]);
+    // Three of the five waited for a place: their queue time is counted as vLLM counts it.
+    const text = metrics.render({ running: 0, waiting: 0, kvCacheUsage: 0 });
+    const waited = /vllm:request_queue_time_seconds_sum\{[^}]*\} (\S+)/.exec(text)![1]!;
+    expect(Number(waited)).toBeGreaterThan(0);
+    expect(text).toContain('vllm:request_queue_time_seconds_count{model_name="m",engine="0"} 5');
   });
 
   it("chunks prefills to max-batched-tokens per step, decodes first", () => {

@@ -77,6 +77,8 @@ describe("mock --engine-sim", () => {
       "vllm:generation_tokens_total",
       "vllm:time_to_first_token_seconds_bucket",
       "vllm:time_to_first_token_seconds_count",
+      "vllm:request_queue_time_seconds_count",
+      "vllm:e2e_request_latency_seconds_count",
     ]) {
       expect(names).toContain(name);
     }
@@ -85,6 +87,23 @@ describe("mock --engine-sim", () => {
     expect(sumSamples(after, "vllm:num_requests_running")).toBe(0);
     expect(sumSamples(after, "vllm:kv_cache_usage_perc")).toBe(0);
     expect(sumSamples(after, "vllm:time_to_first_token_seconds_count")).toBeGreaterThanOrEqual(4);
+  });
+
+  it("caches a reply's blocks, so the next turn that repeats it hits past the first prompt", async () => {
+    const user = { role: "user", content: `caching replies ${"please ".repeat(20)}` };
+    const first = { model: "sim-model", messages: [{ role: "system", content: `${SYSTEM} turns` }, user] };
+    const reply = JSON.parse(
+      (await post("/v1/chat/completions", { ...first, max_tokens: 120, ignore_eos: true })).text,
+    );
+    const firstPromptTokens: number = reply.usage.prompt_tokens;
+    const hitsBefore = sumSamples(await metrics(), "vllm:prefix_cache_hits_total");
+    await post("/v1/chat/completions", {
+      model: "sim-model",
+      max_tokens: 1,
+      messages: [...first.messages, reply.choices[0].message, { role: "user", content: "and then?" }],
+    });
+    const hits = sumSamples(await metrics(), "vllm:prefix_cache_hits_total") - hitsBefore;
+    expect(hits).toBeGreaterThan(firstPromptTokens + 100);
   });
 
   it("POST /reset_prefix_cache forgets the cached prefixes, as vLLM's endpoint does", async () => {
@@ -168,6 +187,33 @@ describe("mock --engine-sim", () => {
     });
     expect(anthropic.status).toBe(400);
     expect(JSON.parse(anthropic.text).type).toBe("error");
+  });
+
+  it("still injects faults: a drop cuts a stream after its first token and aborts it in the engine", async () => {
+    const dropping = await startEngineSim({
+      port: 0,
+      models: ["sim-model"],
+      dropRate: 1,
+      timeScale: 1000,
+      logLevel: "silent",
+    });
+    try {
+      const response = await fetch(`${dropping.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "sim-model",
+          messages: [{ role: "user", content: "a b c d e" }],
+          stream: true,
+        }),
+      });
+      await expect(response.text()).rejects.toThrow();
+      const samples = parsePrometheusText(await (await fetch(`${dropping.url}/metrics`)).text());
+      expect(sumSamples(samples, "vllm:num_requests_running")).toBe(0);
+      expect(sumSamples(samples, "vllm:generation_tokens_total")).toBeGreaterThanOrEqual(1);
+    } finally {
+      await dropping.close();
+    }
   });
 
   it("leaves /metrics out of the plain mock", async () => {
