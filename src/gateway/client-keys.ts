@@ -15,6 +15,8 @@ const MINUTE_MS = 60_000;
 
 export interface Client {
   readonly name: string;
+  /** `sha256:` and the key digest's first 12 hex digits: names the key in the ledger, reveals nothing. */
+  readonly id: string;
   readonly models: readonly string[];
   readonly rpm: number;
   readonly tpm: number;
@@ -25,10 +27,11 @@ export class ClientKeys {
 
   constructor(keys: readonly ClientKeyConfig[]) {
     this.#byDigest = new Map(
-      keys.map((key) => [
-        (key.key_sha256 ?? sha256(key.key!)).toLowerCase(),
-        { name: key.name, models: key.models, rpm: key.rpm, tpm: key.tpm },
-      ]),
+      keys.map((key) => {
+        const digest = (key.key_sha256 ?? sha256(key.key!)).toLowerCase();
+        const id = `sha256:${digest.slice(0, 12)}`;
+        return [digest, { name: key.name, id, models: key.models, rpm: key.rpm, tpm: key.tpm }];
+      }),
     );
   }
 

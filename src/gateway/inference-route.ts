@@ -7,7 +7,7 @@
  * @module
  */
 import type { onResponseHookHandler, preHandlerHookHandler } from "fastify";
-import { newAccessLogEntry } from "./access-log.js";
+import { newAccessLogEntry, watchFirstByte } from "./access-log.js";
 import { authenticateClient } from "./client-auth.js";
 import type { GatewayContext } from "./context.js";
 import type { Endpoint } from "./endpoint.js";
@@ -24,11 +24,16 @@ export function inferenceRouteHooks(ctx: GatewayContext, endpoint: Endpoint): In
     preHandler: function inferencePreHandler(request, reply, done) {
       request.endpoint = endpoint;
       // The access log, when on, made the entry already: the record is shared, not duplicated.
-      request.accessLog ??= newAccessLogEntry();
+      if (request.accessLog === null) {
+        const entry = newAccessLogEntry();
+        request.accessLog = entry;
+        // The ledger keeps the time to first byte, which the access log watches when it is on.
+        if (ctx.ledger) watchFirstByte(reply, entry);
+      }
       authenticate.call(this, request, reply, done);
     },
     onResponse: (request, reply, done) => {
-      countAnswer(ctx.metrics, request, reply, endpoint);
+      countAnswer(ctx, request, reply, endpoint);
       done();
     },
   };

@@ -12,7 +12,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { BackendState } from "../routing/backend.js";
 import { ClientGone } from "../upstream/client-gone.js";
-import { noteModel } from "./access-log.js";
+import { noteModel, noteSession } from "./access-log.js";
 import { attemptOnce, startContinuation } from "./attempt.js";
 import type { GatewayContext } from "./context.js";
 import { RequestDeadline } from "./deadline.js";
@@ -60,6 +60,7 @@ export async function proxy(
     );
   }
   noteModel(request, model);
+  noteSession(request, proxied.sessionKey);
   if (!proxied.endpoint.anthropicBackends) {
     serving = serving.filter((backend) => backend.kind === "openai");
     if (serving.length === 0) {
@@ -88,7 +89,7 @@ export async function proxy(
     if (reply.raw.writableFinished) return;
     clientGone.abort();
     // fastify's onResponse runs only for answers that finish: an answer the client left is counted here.
-    if (reply.raw.headersSent) countAnswer(ctx.metrics, request, reply);
+    if (reply.raw.headersSent) countAnswer(ctx, request, reply);
   });
   const strategy = ctx.strategies.for(model);
   const routing = { model, sessionKey: proxied.sessionKey, promptPrefix: proxied.fields.promptPrefix };

@@ -6,16 +6,20 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { GatewayMetrics } from "../metrics/metrics.js";
+import type { GatewayContext } from "./context.js";
 import type { Endpoint } from "./endpoint.js";
+import { ledgerRowOf } from "./ledger-row.js";
 import { statusLabel } from "./status-label.js";
 
 export const UNKNOWN_MODEL = "unknown";
 export const NO_BACKEND = "none";
 
-/** Counts the answer `reply` carries, when it finished or the client left; a second call is a no-op. */
+/**
+ * Counts the answer `reply` carries, when it finished or the client left, and hands its row to the
+ * request ledger when that is on; a second call is a no-op.
+ */
 export function countAnswer(
-  metrics: GatewayMetrics,
+  ctx: Pick<GatewayContext, "metrics" | "ledger" | "config">,
   request: FastifyRequest,
   reply: FastifyReply,
   endpoint: Endpoint | null = request.endpoint,
@@ -26,6 +30,8 @@ export function countAnswer(
   if (entry) entry.counted = true;
   const model = entry?.model ?? UNKNOWN_MODEL;
   const backend = entry?.answeredBy ?? NO_BACKEND;
-  metrics.requests.inc(1, endpoint.name, model, backend, statusLabel(reply.raw.statusCode));
-  metrics.requestDuration.observe(reply.elapsedTime / 1000, endpoint.name, model);
+  ctx.metrics.requests.inc(1, endpoint.name, model, backend, statusLabel(reply.raw.statusCode));
+  ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, endpoint.name, model);
+  if (ctx.ledger && entry)
+    ctx.ledger.record(ledgerRowOf(request, reply, endpoint, entry, ctx.config.ledger_keep_text));
 }

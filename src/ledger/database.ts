@@ -27,7 +27,7 @@ export interface LedgerDatabase {
 export interface LedgerDatabaseOptions {
   /** A `postgres://` URL; when set, the embedded database is not used. */
   url?: string | undefined;
-  /** PGlite's data directory; undefined keeps it in memory (tests). */
+  /** PGlite's data directory; undefined or `memory://` keeps it in memory. */
   dir?: string | undefined;
   /** A server connection's trouble (it dropped, the server went away): logged, never thrown. */
   onError?: (error: Error) => void;
@@ -63,7 +63,7 @@ async function openServer(url: string, onError?: (error: Error) => void): Promis
 async function openEmbedded(dir: string | undefined): Promise<LedgerDatabase> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
-  if (dir) {
+  if (dir && !dir.startsWith("memory://")) {
     const { mkdir } = await import("node:fs/promises");
     await mkdir(dir, { recursive: true });
   }

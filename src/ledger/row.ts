@@ -22,7 +22,7 @@ export interface LedgerRow {
   /** The endpoint's name (chat, messages, responses, …). */
   route: string;
   status: number;
-  /** The gateway's `SWY_ERR_*` code for an answer it made; null for a backend's own answer. */
+  /** The error code the client saw (`model_not_found`, …) for an answer the gateway made; null for a backend's own. */
   errorCode: string | null;
   attempts: number;
   latencyMs: number;

@@ -46,6 +46,10 @@ export interface GatewayMetrics {
   streamResumes: FastCounter;
   /** Labels: result (applied, refused). */
   configReloads: FastCounter;
+  /** Request ledger rows written to its database. */
+  ledgerRowsWritten: FastCounter;
+  /** Request ledger rows dropped: the buffer was full while the database was away, or at shutdown. */
+  ledgerRowsDropped: FastCounter;
 }
 
 /**
@@ -213,6 +217,18 @@ export function createGatewayMetrics(
       "switchyard_config_reloads_total",
       "Configuration reloads (file change, SIGHUP, POST /admin/reload), applied or refused as invalid",
       ["result"],
+      registry,
+    ),
+    ledgerRowsWritten: new FastCounter(
+      "switchyard_ledger_rows_written_total",
+      "Request ledger rows written to its database",
+      [],
+      registry,
+    ),
+    ledgerRowsDropped: new FastCounter(
+      "switchyard_ledger_rows_dropped_total",
+      "Request ledger rows dropped because its buffer was full while the database was unreachable (or still buffered at shutdown)",
+      [],
       registry,
     ),
     routingDecisions: new FastCounter(
