@@ -88,6 +88,18 @@ function textMap<T extends z.ZodType>(valueSchema: T) {
   );
 }
 
+/** A value given as itself, or as JSON text (env vars, flags); text that is not JSON fails `schema`. */
+function jsonText<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }, schema);
+}
+
 /** APIs a backend can declare it serves natively (`native_apis`). */
 export const NATIVE_APIS = ["responses", "messages"] as const;
 export type NativeApi = (typeof NATIVE_APIS)[number];
@@ -140,6 +152,40 @@ export const backendSchema = z.strictObject({
 
 export type BackendConfig = z.infer<typeof backendSchema>;
 
+/** Calendar periods in UTC (a week starts on Monday), or a window of `window` seconds that rolls. */
+export const BUDGET_PERIODS = ["day", "week", "month", "rolling"] as const;
+
+/**
+ * A spending limit: USD and/or tokens (prompt + completion) over a period. The longest rolling
+ * window is 366 days.
+ */
+export const budgetSchema = z
+  .strictObject({
+    usd: z.coerce.number().positive().optional(),
+    tokens: z.coerce.number().int().positive().optional(),
+    period: z.enum(BUDGET_PERIODS),
+    /** Seconds of a rolling window. */
+    window: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(366 * 86_400)
+      .optional(),
+  })
+  .refine((budget) => budget.usd !== undefined || budget.tokens !== undefined, {
+    message: "give usd, tokens or both",
+    path: ["usd"],
+  })
+  .refine((budget) => (budget.period === "rolling") === (budget.window !== undefined), {
+    message: "a rolling period needs window (seconds), and only a rolling period takes one",
+    path: ["window"],
+  });
+
+export type BudgetConfig = z.infer<typeof budgetSchema>;
+
+/** Free-form labels of a key (`team`, `user`, …); `team` selects the team's budgets. */
+export const keyMetadataSchema = z.record(z.string().min(1).max(64), z.string().max(256));
+
 /** A client of the gateway: its key (or the key's SHA-256), the models it may use and its limits. */
 export const clientKeySchema = z
   .strictObject({
@@ -157,6 +203,10 @@ export const clientKeySchema = z
     rpm: z.coerce.number().int().nonnegative().default(0),
     /** Tokens (prompt + completion, as responses report them) per minute; 0: no limit. */
     tpm: z.coerce.number().int().nonnegative().default(0),
+    /** Spending limits of this key (usage/budgets.ts). */
+    budgets: z.array(budgetSchema).default([]),
+    /** Labels; `team` adds the team's budgets from `team_budgets`. */
+    metadata: keyMetadataSchema.default({}),
   })
   .refine((client) => (client.key === undefined) !== (client.key_sha256 === undefined), {
     message: "give exactly one of key and key_sha256",
@@ -455,6 +505,45 @@ export const GATEWAY_OPTIONS = defineOptions({
     env: ["SWITCHYARD_CLIENT_KEYS"],
     envReadByCaller: true,
     help: 'gateway API keys as JSON: [{"name","key" or "key_sha256","models","rpm","tpm"}]; any set makes keys required',
+  },
+  /** USD per million tokens per model name or `*` pattern, over the default table (usage/prices.ts). */
+  prices: {
+    type: jsonText(
+      z.record(
+        z.string().min(1),
+        z.strictObject({
+          input: z.coerce.number().nonnegative(),
+          output: z.coerce.number().nonnegative(),
+          cached_input: z.coerce.number().nonnegative().optional(),
+        }),
+      ),
+    ).default({}),
+    flag: "--prices <json>",
+    env: ["SWITCHYARD_PRICES"],
+    envReadByCaller: true,
+    help: 'USD per million tokens as JSON: {"model or pattern*":{"input","output","cached_input"}}; over the default table',
+  },
+  default_prices: {
+    type: flag.default(true),
+    flag: "--default-prices <bool>",
+    env: ["SWITCHYARD_DEFAULT_PRICES"],
+    envReadByCaller: true,
+    help: "price well-known hosted models (gpt-*, claude-*) from the table kept in the package when `prices` does not name them",
+  },
+  /** Budgets shared by every key whose metadata names the team. */
+  team_budgets: {
+    type: jsonText(z.record(z.string().min(1), z.array(budgetSchema))).default({}),
+    flag: "--team-budgets <json>",
+    env: ["SWITCHYARD_TEAM_BUDGETS"],
+    envReadByCaller: true,
+    help: 'budgets per team as JSON: {"team":[{"usd" and/or "tokens","period":"day|week|month|rolling","window"}]}; keys join a team by metadata.team',
+  },
+  budget_default_max_tokens: {
+    type: z.coerce.number().int().positive().default(4096),
+    flag: "--budget-default-max-tokens <n>",
+    env: ["SWITCHYARD_BUDGET_DEFAULT_MAX_TOKENS"],
+    envReadByCaller: true,
+    help: "completion tokens a budgeted request without max_tokens is reserved for (its worst case) until it settles",
   },
   /** A reload that would leave no backend, or a model without one, is refused unless this is set. */
   allow_empty_backends: {

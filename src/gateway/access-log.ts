@@ -18,7 +18,7 @@ import type { TokenUsage } from "../upstream/usage.js";
 export interface AccessLogEntry {
   /** The name of the client key the request authenticated with (never the key). */
   client: string | undefined;
-  /** That key's id: a digest prefix, never the key. */
+  /** That key's id (a config key's name, a runtime key's id), never the key. */
   clientId: string | undefined;
   /** The routing session key (`x-session-id`, `user`, …) when the request had one. */
   sessionKey: string | undefined;

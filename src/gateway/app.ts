@@ -4,10 +4,14 @@
  * `start` also listens and starts probing.
  * @module
  */
+
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.js";
+import { RedisBudgetStore } from "../state/budget-store/redis.js";
+import { RedisKeyStore } from "../state/key-store/redis.js";
 import { createResponseStore } from "../state/response-store/factory.js";
+import { Budgets } from "../usage/budgets.js";
 import { isLoopbackHost } from "./admin-guard.js";
 import type { GatewayContext } from "./context.js";
 import { buildHttpApp } from "./http-app.js";
@@ -53,6 +57,7 @@ export function buildGateway(
         }),
         logger,
       );
+      await connectUsageStores(context, config, logger);
       let address: string;
       try {
         context.ledger = await openRequestLedger(config, context.metrics, logger);
@@ -89,6 +94,32 @@ export function buildGateway(
       await context.pools.closeAll();
       await leaveReplication();
       await context.responses.store.close();
+      await Promise.all([context.runtimeKeys.close(), context.budgets.store.close()]);
     },
   };
+}
+
+/** With `redis`, runtime keys and budget counters are shared by every replica through it. */
+async function connectUsageStores(
+  context: GatewayContext,
+  config: GatewayConfig,
+  logger: Logger,
+): Promise<void> {
+  if (!config.redis) return;
+  const shared = {
+    url: config.redis,
+    ...(config.redis_namespace ? { namespace: config.redis_namespace } : {}),
+  };
+  const [keys, budgets] = await Promise.all([
+    RedisKeyStore.connect({
+      ...shared,
+      onError: (error) => logger.warn({ err: error }, "runtime keys: Redis trouble"),
+    }),
+    RedisBudgetStore.connect({
+      ...shared,
+      onError: (error) => logger.warn({ err: error }, "budgets: Redis trouble; counting in this process"),
+    }),
+  ]);
+  context.runtimeKeys = keys;
+  context.budgets = new Budgets(budgets);
 }

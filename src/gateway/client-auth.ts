@@ -1,14 +1,24 @@
 /**
- * Gateway API keys on the inference routes, as a `preHandler` hook: with keys configured, a request
- * is authenticated (401), checked against the models its key may use (403) and counted against the
- * key's limits (429) before its route handler runs, and the answer is in the route's protocol like
- * any other error. Without keys the hook is a single check.
+ * Gateway API keys on the inference routes, as a `preHandler` hook: with keys configured or made
+ * at run time, a request is authenticated (401, expired keys too), checked against the models its
+ * key may use (403), counted against the key's limits (429) and charged its worst case against
+ * its key's and team's budgets (429) before its route handler runs, and the answer is in the
+ * route's protocol like any other error. Without keys the hook is a single check.
  * @module
  */
-import type { FastifyInstance, preHandlerHookHandler } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from "fastify";
 import { noteClient } from "./access-log.js";
-import { admitRequest, assertModelAllowed, type Client } from "./client-keys.js";
+import { reserveBudget } from "./budget-admission.js";
+import {
+  admitRequest,
+  assertModelAllowed,
+  assertNotExpired,
+  type Client,
+  invalidKey,
+  presentedDigest,
+} from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
+import { clientOfRecord } from "./runtime-keys.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -22,23 +32,49 @@ export function decorateGatewayClient(app: FastifyInstance): void {
 }
 
 export function authenticateClient(ctx: GatewayContext): preHandlerHookHandler {
-  return (request, _reply, done) => {
+  return (request, reply, done) => {
     // Read per request: a reload replaces the keys.
     const keys = ctx.clientKeys;
-    if (!keys.required) return done();
-    let client: Client;
+    if (!keys.required && !ctx.runtimeKeys.enabled) return done();
+    let digest: string;
     try {
-      client = keys.authenticate(request.headers);
-      request.gatewayClient = client;
-      noteClient(request, client);
-      // The check is on the model the request resolves to (an alias's target), as routing uses it.
-      const requested = (request.body as { model?: unknown } | null)?.model;
-      const resolved = typeof requested === "string" ? ctx.models.resolve(requested) : undefined;
-      if (resolved) assertModelAllowed(client, resolved.model);
+      digest = presentedDigest(request.headers);
     } catch (error) {
       done(error as Error);
       return;
     }
-    admitRequest(ctx.state, client).then(() => done(), done);
+    const configured = keys.find(digest);
+    if (configured) {
+      admit(ctx, request, reply, configured).then(() => done(), done);
+      return;
+    }
+    const found = ctx.runtimeKeys.findByDigest(digest);
+    const admitted =
+      found === undefined || !(found instanceof Promise)
+        ? admitRuntime(ctx, request, reply, found)
+        : found.then((stored) => admitRuntime(ctx, request, reply, stored));
+    admitted.then(() => done(), done);
   };
+}
+
+function admitRuntime(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  stored: Parameters<typeof clientOfRecord>[0] | undefined,
+): Promise<void> {
+  if (!stored) return Promise.reject(invalidKey());
+  return admit(ctx, request, reply, clientOfRecord(stored));
+}
+
+async function admit(ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply, client: Client) {
+  assertNotExpired(client, Date.now());
+  request.gatewayClient = client;
+  noteClient(request, client);
+  // The check is on the model the request resolves to (an alias's target), as routing uses it.
+  const requested = (request.body as { model?: unknown } | null)?.model;
+  const resolved = typeof requested === "string" ? ctx.models.resolve(requested) : undefined;
+  if (resolved) assertModelAllowed(client, resolved.model);
+  await admitRequest(ctx.state, client);
+  if (resolved) await reserveBudget(ctx, request, reply, client, resolved.model);
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { ClientKeyConfig } from "../config/schema.js";
+import type { BudgetConfig, ClientKeyConfig } from "../config/schema.js";
 import type { StateStore } from "../state/store.js";
 import { GatewayError } from "./errors.js";
 
@@ -15,11 +15,16 @@ const MINUTE_MS = 60_000;
 
 export interface Client {
   readonly name: string;
-  /** `sha256:` and the key digest's first 12 hex digits: names the key in the ledger, reveals nothing. */
+  /** Names the key's rate windows and budget counters: a config key's name, a runtime key's id. */
   readonly id: string;
   readonly models: readonly string[];
   readonly rpm: number;
   readonly tpm: number;
+  readonly budgets: readonly BudgetConfig[];
+  /** `metadata.team`: the team whose budgets (`team_budgets`) the key also spends. */
+  readonly team: string | undefined;
+  /** Epoch ms after which the key is refused (runtime keys); undefined: never. */
+  readonly expiresAt: number | undefined;
 }
 
 export class ClientKeys {
@@ -27,12 +32,25 @@ export class ClientKeys {
 
   constructor(keys: readonly ClientKeyConfig[]) {
     this.#byDigest = new Map(
-      keys.map((key) => {
-        const digest = (key.key_sha256 ?? sha256(key.key!)).toLowerCase();
-        const id = `sha256:${digest.slice(0, 12)}`;
-        return [digest, { name: key.name, id, models: key.models, rpm: key.rpm, tpm: key.tpm }];
-      }),
+      keys.map((key) => [
+        (key.key_sha256 ?? sha256(key.key!)).toLowerCase(),
+        {
+          name: key.name,
+          id: key.name,
+          models: key.models,
+          rpm: key.rpm,
+          tpm: key.tpm,
+          budgets: key.budgets,
+          team: key.metadata.team,
+          expiresAt: undefined,
+        },
+      ]),
     );
+  }
+
+  /** The configured client whose key has this SHA-256 (hex). */
+  find(digest: string): Client | undefined {
+    return this.#byDigest.get(digest);
   }
 
   get required(): boolean {
@@ -41,17 +59,35 @@ export class ClientKeys {
 
   /** The client a request's credentials name; 401 when missing or unknown. */
   authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Client {
-    const presented = presentedKey(headers);
-    if (presented === undefined) {
-      throw new GatewayError(
-        "SWY_ERR_CLIENT_KEY_MISSING",
-        "This gateway needs an API key: send 'Authorization: Bearer <key>'.",
-      );
-    }
-    const client = this.#byDigest.get(sha256(presented));
-    if (!client)
-      throw new GatewayError("SWY_ERR_CLIENT_KEY_INVALID", "The API key is not valid for this gateway.");
+    const client = this.#byDigest.get(presentedDigest(headers));
+    if (!client) throw invalidKey();
     return client;
+  }
+}
+
+/** The SHA-256 (hex) of the key a request presents; 401 when it presents none. */
+export function presentedDigest(headers: Readonly<Record<string, string | string[] | undefined>>): string {
+  const presented = presentedKey(headers);
+  if (presented === undefined) {
+    throw new GatewayError(
+      "SWY_ERR_CLIENT_KEY_MISSING",
+      "This gateway needs an API key: send 'Authorization: Bearer <key>'.",
+    );
+  }
+  return sha256(presented);
+}
+
+export function invalidKey(): GatewayError {
+  return new GatewayError("SWY_ERR_CLIENT_KEY_INVALID", "The API key is not valid for this gateway.");
+}
+
+/** 401 once the key's expiry has passed. */
+export function assertNotExpired(client: Client, now: number): void {
+  if (client.expiresAt !== undefined && now >= client.expiresAt) {
+    throw new GatewayError(
+      "SWY_ERR_CLIENT_KEY_EXPIRED",
+      `The key '${client.name}' expired at ${new Date(client.expiresAt).toISOString()}.`,
+    );
   }
 }
 
@@ -77,11 +113,11 @@ export function assertModelAllowed(client: Client, model: string): void {
 /** Counts one request against the client's limits; 429 with Retry-After when a limit is reached. */
 export async function admitRequest(state: StateStore, client: Client): Promise<void> {
   if (client.tpm > 0) {
-    const tokens = await state.addToWindow(`tpm:${client.name}`, MINUTE_MS, 0, Number.MAX_SAFE_INTEGER);
+    const tokens = await state.addToWindow(`tpm:${client.id}`, MINUTE_MS, 0, Number.MAX_SAFE_INTEGER);
     if (tokens.total >= client.tpm) throw limitError(client, "tokens", client.tpm, tokens.resetMs);
   }
   if (client.rpm > 0) {
-    const requests = await state.addToWindow(`rpm:${client.name}`, MINUTE_MS, 1, client.rpm);
+    const requests = await state.addToWindow(`rpm:${client.id}`, MINUTE_MS, 1, client.rpm);
     if (!requests.allowed) throw limitError(client, "requests", client.rpm, requests.resetMs);
   }
 }
@@ -89,7 +125,7 @@ export async function admitRequest(state: StateStore, client: Client): Promise<v
 /** Adds a response's tokens to the client's tokens-per-minute window (never refused: already spent). */
 export function recordTokens(state: StateStore, client: Client, tokens: number): void {
   if (client.tpm > 0 && tokens > 0) {
-    void state.addToWindow(`tpm:${client.name}`, MINUTE_MS, tokens, Number.MAX_SAFE_INTEGER);
+    void state.addToWindow(`tpm:${client.id}`, MINUTE_MS, tokens, Number.MAX_SAFE_INTEGER);
   }
 }
 
@@ -111,7 +147,7 @@ function presentedKey(headers: Readonly<Record<string, string | string[] | undef
   return undefined;
 }
 
-function sha256(text: string): string {
+export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 

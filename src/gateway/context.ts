@@ -11,9 +11,11 @@ import type { CapacityQueue } from "../routing/capacity-queue.js";
 import type { HealthChecker } from "../routing/health.js";
 import type { Registry } from "../routing/registry.js";
 import type { StrategySet } from "../routing/strategy-set.js";
+import type { KeyStore } from "../state/key-store/key-store.js";
 import type { Replication } from "../state/replication/replication.js";
 import type { StateStore } from "../state/store.js";
 import type { UpstreamPools } from "../upstream/pools.js";
+import type { Budgets } from "../usage/budgets.js";
 import type { WorkerFigures } from "../worker-figures/client.js";
 import type { ClientKeys } from "./client-keys.js";
 import type { HostedModels } from "./hosted-models.js";
@@ -42,6 +44,13 @@ export interface GatewayContext {
   readonly hostedModels: HostedModels;
   /** Gateway API keys; rebuilt by a reload. */
   clientKeys: ClientKeys;
+  /**
+   * Keys made at run time (`/admin/keys`): in memory until `start()` connects the Redis store
+   * when `redis` is set, so every replica shares them.
+   */
+  runtimeKeys: KeyStore;
+  /** Budget counters: in memory until `start()` connects the Redis store when `redis` is set. */
+  budgets: Budgets;
   readonly capacityQueue: CapacityQueue;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;

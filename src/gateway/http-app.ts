@@ -19,6 +19,7 @@ import { registerJsonBodyParser } from "./json-body.js";
 import { adminRoutes } from "./routes/admin.js";
 import { anthropicRoutes } from "./routes/anthropic.js";
 import { healthRoutes } from "./routes/health.js";
+import { keyRoutes } from "./routes/keys.js";
 import { ledgerRoutes } from "./routes/ledger.js";
 import { openAIRoutes } from "./routes/openai.js";
 import { responseStoreRoutes } from "./routes/response-store.js";
@@ -99,6 +100,7 @@ export function buildHttpApp(context: GatewayContext): HttpApp {
   );
   app.register(healthRoutes(context));
   app.register(adminRoutes(context));
+  app.register(keyRoutes(context));
   app.register(ledgerRoutes(context));
   app.register(serviceStatusRoutes(context));
   return { app, drain };

@@ -32,6 +32,5 @@ export function countAnswer(
   const backend = entry?.answeredBy ?? NO_BACKEND;
   ctx.metrics.requests.inc(1, endpoint.name, model, backend, statusLabel(reply.raw.statusCode));
   ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, endpoint.name, model);
-  if (ctx.ledger && entry)
-    ctx.ledger.record(ledgerRowOf(request, reply, endpoint, entry, ctx.config.ledger_keep_text));
+  if (ctx.ledger && entry) ctx.ledger.record(ledgerRowOf(request, reply, endpoint, entry, ctx.config));
 }

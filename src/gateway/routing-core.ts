@@ -5,6 +5,7 @@
  * joining replication (join-replication.ts) replaces both when the gateway starts.
  * @module
  */
+
 import type { Logger } from "pino";
 import { Client } from "undici";
 import { backendId } from "../config/load.js";
@@ -19,6 +20,8 @@ import { EngineLoadScraper } from "../routing/engine-load.js";
 import { HealthChecker, type ProbeFetch } from "../routing/health.js";
 import { Registry } from "../routing/registry.js";
 import { StrategySet } from "../routing/strategy-set.js";
+import { MemoryBudgetStore } from "../state/budget-store/memory.js";
+import { MemoryKeyStore } from "../state/key-store/memory.js";
 import { MemoryStore } from "../state/memory.js";
 import { LocalReplication } from "../state/replication/local.js";
 import { responseStoreLimits } from "../state/response-store/factory.js";
@@ -26,6 +29,7 @@ import { MemoryResponseStore } from "../state/response-store/memory.js";
 import { AddressPolicy } from "../upstream/address-policy.js";
 import { getWithDeadline, modelIds, parseJsonOrUndefined } from "../upstream/get.js";
 import { UpstreamPools } from "../upstream/pools.js";
+import { Budgets } from "../usage/budgets.js";
 import { ClientKeys } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { HostedModels } from "./hosted-models.js";
@@ -93,6 +97,8 @@ export function buildRoutingCore(config: GatewayConfig, logger: Logger): Routing
       { timeoutMs: config.health_timeout * 1000 },
     ),
     clientKeys: new ClientKeys(config.client_keys),
+    runtimeKeys: new MemoryKeyStore(),
+    budgets: new Budgets(new MemoryBudgetStore()),
     capacityQueue,
     metrics: createGatewayMetrics(
       () => registry.list(),

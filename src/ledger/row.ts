@@ -31,7 +31,7 @@ export interface LedgerRow {
   outputTokens: number | null;
   cachedTokens: number | null;
   reasoningTokens: number | null;
-  /** USD; null while no price is known for the model. */
+  /** USD: the usage priced (0 for an unpriced model); null when the answer reported no usage. */
   costUsd: number | null;
   sessionKey: string | null;
   /** Kept only with `ledger_keep_text`. */

@@ -42,7 +42,8 @@ function resolveLocal(from: string, specifier: string): string | undefined {
 const FILES = sourceFiles();
 const GRAPH = new Map<string, { local: string[]; packages: string[] }>(
   FILES.map((file) => {
-    const all = specifiers(readFileSync(join(SRC, file), "utf8"));
+    // A JSON import is data (usage/default-prices.json), not a module of the graph; tsc checks it exists.
+    const all = specifiers(readFileSync(join(SRC, file), "utf8")).filter((s) => !s.endsWith(".json"));
     const local = all.flatMap((s) => resolveLocal(file, s) ?? []);
     const packages = all.filter((s) => resolveLocal(file, s) === undefined);
     return [file, { local, packages }];
@@ -136,6 +137,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     "reasoning",
     "config",
     "ledger",
+    "usage",
   ],
   serve: ["process", "protocol", "reasoning", "options"],
   mock: ["process", "protocol", "random", "options"],
@@ -152,6 +154,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   protocol: [],
   reasoning: [],
   random: [],
+  usage: ["state", "config"],
 };
 
 const folderOf = (file: string): string => (file.includes("/") ? file.slice(0, file.indexOf("/")) : "");

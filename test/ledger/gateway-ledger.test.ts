@@ -35,6 +35,8 @@ describe.each(databasesUnderTest())("the ledger of a gateway on the $name databa
         ledger_dir: join(dir, "ledger"),
         database_url: under.server?.url,
         ledger_keep_text: true,
+        // USD per million tokens: a row's cost is its usage priced.
+        prices: { m1: { input: 2, output: 10 } },
         client_keys: [{ name: "team", key: KEY }],
         backends: [{ name: "b1", url: mock.url, models: ["m1"] }],
       }),
@@ -99,7 +101,7 @@ describe.each(databasesUnderTest())("the ledger of a gateway on the $name databa
     const byRequest = new Map(data.map((row) => [row.request_id, row]));
     expect(byRequest.get(chatId)).toMatchObject({
       key_name: "team",
-      key_id: expect.stringMatching(/^sha256:[0-9a-f]{12}$/),
+      key_id: "team",
       model_asked: "m1",
       model_served: "m1",
       backend: "b1",
@@ -110,13 +112,15 @@ describe.each(databasesUnderTest())("the ledger of a gateway on the $name databa
       attempts: 1,
       input_tokens: expect.any(Number),
       output_tokens: expect.any(Number),
-      cost_usd: null,
+      cost_usd: expect.any(Number),
       session_key: "session-7",
       prompt_text: expect.stringContaining("hello there"),
     });
     const chatRow = byRequest.get(chatId)!;
     expect(chatRow.latency_ms as number).toBeGreaterThanOrEqual(chatRow.ttfb_ms as number);
     expect(chatRow.input_tokens as number).toBeGreaterThan(0);
+    const priced = ((chatRow.input_tokens as number) * 2 + (chatRow.output_tokens as number) * 10) / 1e6;
+    expect(chatRow.cost_usd as number).toBeCloseTo(priced, 10);
     expect(byRequest.get(streamId)).toMatchObject({
       route: "chat",
       status: 200,
@@ -136,6 +140,7 @@ describe.each(databasesUnderTest())("the ledger of a gateway on the $name databa
       model_served: null,
       backend: null,
       attempts: 0,
+      cost_usd: null,
     });
     // Never the secret, in any field.
     expect(JSON.stringify(data)).not.toContain(KEY);
