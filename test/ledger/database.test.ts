@@ -29,7 +29,16 @@ describe.each(databasesUnderTest())("the ledger on the $name database", (under) 
   });
 
   it("stores a row with every field, and a retried batch does not double it", async () => {
-    const row = ledgerRow({ requestId: "stored", costUsd: 0.00123, sessionKey: "s1", errorCode: null });
+    // Text that an array literal must escape: quotes, commas, braces, backslashes, the word NULL.
+    const row = ledgerRow({
+      requestId: "stored",
+      costUsd: 0.00123,
+      sessionKey: "NULL",
+      errorCode: null,
+      promptText: '{"messages":[{"content":"a, \\"b\\" {c} \\\\ ü\\n"}]}',
+      completionText: "",
+      cachedTokens: null,
+    });
     const sink = databaseSink(database.db);
     await sink.insert([row]);
     await sink.insert([row]);
