@@ -781,6 +781,46 @@ export const GATEWAY_OPTIONS = defineOptions({
     envReadByCaller: true,
     help: "fatal, error, warn, info, debug, trace or silent",
   },
+  /** The request ledger (src/ledger/); unset: on when database_url is set. */
+  ledger: {
+    type: flag.optional(),
+    flag: "--ledger [bool]",
+    env: ["SWITCHYARD_LEDGER"],
+    envReadByCaller: true,
+    shownDefault: "none",
+    help: "record one row per request in a SQL database: `--ledger` or true/false (unset: on when database_url is set)",
+  },
+  /** PGlite's data directory, when the ledger is on without database_url. */
+  ledger_dir: {
+    type: z.string().min(1).default("switchyard-data/ledger"),
+    flag: "--ledger-dir <dir>",
+    env: ["SWITCHYARD_LEDGER_DIR"],
+    envReadByCaller: true,
+    help: "the embedded database's directory (without database_url), relative to the working directory",
+  },
+  /** A Postgres server for the ledger: what replicas share. */
+  database_url: {
+    type: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    flag: "--database-url <url>",
+    env: ["SWITCHYARD_DATABASE_URL", "DATABASE_URL"],
+    envReadByCaller: true,
+    shownDefault: "none",
+    help: "the ledger's Postgres server (postgres://user:pass@host:5432/db), shared by replicas; turns the ledger on",
+  },
+  ledger_keep_text: {
+    type: flag.default(false),
+    flag: "--ledger-keep-text [bool]",
+    env: ["SWITCHYARD_LEDGER_KEEP_TEXT"],
+    envReadByCaller: true,
+    help: "also keep each request's prompt (its JSON body) in the ledger",
+  },
+  ledger_retention: {
+    type: z.coerce.number().int().nonnegative().default(30),
+    flag: "--ledger-retention <days>",
+    env: ["SWITCHYARD_LEDGER_RETENTION"],
+    envReadByCaller: true,
+    help: "days kept prompt and completion text stays in the ledger before it is cleared (0: kept)",
+  },
   /** One line per request (access-log.ts); unset: on when log_level is debug or trace. */
   access_log: {
     type: flag.optional(),

@@ -24,6 +24,7 @@ import { createServer } from "node:net";
 import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
 import { createLogger } from "../gateway/logger.js";
 import { newWorkersSealKey, WORKERS_SEAL_KEY_ENV } from "../gateway/reasoning-seal-key.js";
+import { ledgerEnabled } from "../gateway/request-ledger.js";
 import { clientUrl, formatReadyLine } from "../process/ready-line.js";
 import { EXIT_WITH_PARENT_ENV } from "../process/spawn-server.js";
 import { hostStateForWorkers } from "../state/ipc-host.js";
@@ -89,6 +90,12 @@ export async function runGatewayPrimary(
 ): Promise<void> {
   // Validate once here, so a bad config fails with one message instead of N crashing workers.
   const config = loadGatewayConfig(sources);
+  if (workers > 1 && ledgerEnabled(config) && config.database_url === undefined) {
+    // Each worker would open the one embedded database directory: PGlite belongs to one process.
+    throw new Error(
+      "the embedded ledger (ledger without database_url) belongs to one process: with --workers, set database_url to a Postgres server",
+    );
+  }
   const logger = createLogger(config.log_level);
   // Without Redis the primary holds the state workers must agree on and serves it to them over IPC.
   const stateEnv = config.redis

@@ -18,6 +18,12 @@ import type { TokenUsage } from "../upstream/usage.js";
 export interface AccessLogEntry {
   /** The name of the client key the request authenticated with (never the key). */
   client: string | undefined;
+  /** That key's id (a config key's name, a runtime key's id), never the key. */
+  clientId: string | undefined;
+  /** The routing session key (`x-session-id`, `user`, …) when the request had one. */
+  sessionKey: string | undefined;
+  /** The error code (`model_not_found`, …) of an answer the gateway made itself. */
+  errorCode: string | undefined;
   /** The model the backend was asked for, when it differs from the one requested (alias, sentinel). */
   sentModel: string | undefined;
   /** The backend of the last attempt: the one that answered, or the last that failed. */
@@ -29,6 +35,8 @@ export interface AccessLogEntry {
   attempts: number;
   promptTokens: number | undefined;
   completionTokens: number | undefined;
+  cachedTokens: number | undefined;
+  reasoningTokens: number | undefined;
   /** Milliseconds from the request's arrival to its first byte written to the client. */
   firstByteMs: number | undefined;
   /** When the last attempt went upstream (performance.now()), for the backend's TTFT (slo-goodput.ts). */
@@ -76,6 +84,9 @@ export function accessLogEnabled(config: Pick<GatewayConfig, "access_log" | "log
 export function newAccessLogEntry(): AccessLogEntry {
   return {
     client: undefined,
+    clientId: undefined,
+    sessionKey: undefined,
+    errorCode: undefined,
     sentModel: undefined,
     backend: undefined,
     model: undefined,
@@ -83,6 +94,8 @@ export function newAccessLogEntry(): AccessLogEntry {
     attempts: 0,
     promptTokens: undefined,
     completionTokens: undefined,
+    cachedTokens: undefined,
+    reasoningTokens: undefined,
     firstByteMs: undefined,
     sentAt: undefined,
     sentAhead: 0,
@@ -164,9 +177,29 @@ export function decorateAccessLog(app: FastifyInstance): void {
   app.decorateRequest("accessLog", null);
 }
 
-export function noteClient(request: FastifyRequest, client: { name: string }): void {
+export function noteClient(request: FastifyRequest, client: { name: string; id?: string }): void {
   const entry = request.accessLog;
-  if (entry) entry.client = client.name;
+  if (!entry) return;
+  entry.client = client.name;
+  entry.clientId = client.id;
+}
+
+/**
+ * The request's session key, unless it is the client's credential: routing falls back on the API
+ * key to keep a client on one backend, and a key is never recorded.
+ */
+export function noteSession(request: FastifyRequest, sessionKey: string | undefined): void {
+  const entry = request.accessLog;
+  if (!entry || sessionKey === undefined) return;
+  const { authorization, "x-api-key": apiKey } = request.headers;
+  if (sessionKey === authorization || sessionKey === apiKey) return;
+  entry.sessionKey = sessionKey;
+}
+
+/** The gateway answers with its own error, `code` as the client sees it. */
+export function noteErrorCode(request: FastifyRequest, code: string): void {
+  const entry = request.accessLog;
+  if (entry) entry.errorCode = code;
 }
 
 /** An upstream attempt starts: `model` is the name the backend is asked for. */
@@ -204,6 +237,8 @@ export function noteUsage(request: FastifyRequest, usage: TokenUsage): void {
   if (!entry) return;
   entry.promptTokens = (entry.promptTokens ?? 0) + usage.prompt;
   entry.completionTokens = (entry.completionTokens ?? 0) + usage.completion;
+  if (usage.cached !== undefined) entry.cachedTokens = (entry.cachedTokens ?? 0) + usage.cached;
+  if (usage.reasoning !== undefined) entry.reasoningTokens = (entry.reasoningTokens ?? 0) + usage.reasoning;
 }
 
 /**
@@ -236,7 +271,8 @@ export function onFirstByte(reply: FastifyReply, onFirst: () => void): void {
   }) as typeof end;
 }
 
-function requestedModel(body: unknown): string | undefined {
+/** The `model` of a parsed body, if it names one. */
+export function requestedModel(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null) return undefined;
   const model = (body as { model?: unknown }).model;
   return typeof model === "string" ? model : undefined;

@@ -18,6 +18,7 @@ import type { GatewayContext } from "./context.js";
 import { buildHttpApp } from "./http-app.js";
 import { joinReplication, type LeaveReplication } from "./join-replication.js";
 import { createLogger } from "./logger.js";
+import { openRequestLedger } from "./request-ledger.js";
 import { buildRoutingCore } from "./routing-core.js";
 import { StoredResponses } from "./stored-responses.js";
 
@@ -71,8 +72,10 @@ export function buildGateway(
       await connectUsageStores(context, config, logger);
       let address: string;
       try {
+        context.ledger = await openRequestLedger(config, context.metrics, logger);
         address = await app.listen({ host: config.host, port: config.port });
       } catch (error) {
+        await context.ledger?.close();
         await leaveReplication();
         throw error;
       }
@@ -98,6 +101,8 @@ export function buildGateway(
         deadlineMs: context.config.shutdown_timeout * 1000,
       });
       await app.close();
+      // Every answer is counted by now: the rows still buffered are written before the database closes.
+      await context.ledger?.close();
       await context.pools.closeAll();
       await leaveReplication();
       await context.responses.store.close();

@@ -4,6 +4,7 @@
  */
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.js";
+import type { Ledger } from "../ledger/ledger.js";
 import type { GatewayMetrics } from "../metrics/metrics.js";
 import type { ReasoningSealer } from "../protocol/responses/sealed-reasoning.js";
 import type { CapacityQueue } from "../routing/capacity-queue.js";
@@ -89,6 +90,11 @@ export interface GatewayContext {
    * variables ask for it; null otherwise, and then nothing of OpenTelemetry is loaded.
    */
   telemetry: Telemetry | null;
+  /**
+   * The request ledger (`ledger`, `database_url`): one row per answered inference request, written
+   * in batches off the request path. Opened by `start()`; undefined while off.
+   */
+  ledger?: Ledger | undefined;
   /** Re-reads the configuration sources and applies them; set by the process that owns them. */
   reloadConfig?: () => Promise<ReloadSummary>;
 }

@@ -5,8 +5,10 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { anthropicCodedError } from "../protocol/anthropic/errors.js";
+import { ERROR_TABLE } from "../protocol/error-codes.js";
 import { openAICodedError } from "../protocol/openai/errors.js";
 import type { Protocol } from "../protocol/translate/translator.js";
+import { noteErrorCode } from "./access-log.js";
 import { clientProtocol } from "./endpoint.js";
 import { GatewayError, type GatewayErrorCode } from "./errors.js";
 
@@ -42,6 +44,7 @@ export function errorBody(protocol: Protocol, error: GatewayError): unknown {
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: unknown): void {
   const error = toGatewayError(thrown);
+  noteErrorCode(request, ERROR_TABLE[error.code].code);
   if (error.code === "SWY_ERR_INTERNAL")
     request.log.error({ err: thrown, reqId: request.id }, "unexpected error");
   if (reply.sent || reply.raw.headersSent) {

@@ -23,6 +23,7 @@ import { anthropicRoutes } from "./routes/anthropic.js";
 import { consoleRoutes } from "./routes/console.js";
 import { healthRoutes } from "./routes/health.js";
 import { keyRoutes } from "./routes/keys.js";
+import { ledgerRoutes } from "./routes/ledger.js";
 import { openAIRoutes } from "./routes/openai.js";
 import { responseStoreRoutes } from "./routes/response-store.js";
 import { responsesRoutes } from "./routes/responses.js";
@@ -106,6 +107,7 @@ export function buildHttpApp(context: GatewayContext): HttpApp {
   app.register(adminRoutes(context));
   app.register(consoleRoutes(context));
   app.register(keyRoutes(context));
+  app.register(ledgerRoutes(context));
   app.register(serviceStatusRoutes(context));
   return { app, drain };
 }

@@ -29,16 +29,14 @@ export function inferenceRouteHooks(ctx: GatewayContext, endpoint: Endpoint): In
       // The access log, when on, made the entry already: the record is shared, not duplicated.
       const entry = request.accessLog;
       request.accessLog = entry ?? newAccessLogEntry();
-      if (ctx.telemetry) {
-        startRequestTrace(ctx.telemetry, request, reply, endpoint);
-        // The access log times the first byte when it is on; the trace needs it too.
-        if (!entry) watchFirstByte(reply, request.accessLog);
-      }
+      if (ctx.telemetry) startRequestTrace(ctx.telemetry, request, reply, endpoint);
+      // The access log times the first byte when it is on; the trace and the ledger need it too.
+      if (!entry && (ctx.telemetry || ctx.ledger)) watchFirstByte(reply, request.accessLog);
       watchGoodput(ctx, request, reply);
       authenticate.call(this, request, reply, done);
     },
     onResponse: (request, reply, done) => {
-      countAnswer(ctx.metrics, request, reply, endpoint);
+      countAnswer(ctx, request, reply, endpoint);
       done();
     },
   };

@@ -17,7 +17,7 @@ import type { BackendState } from "../routing/backend.js";
 import { type SloTarget, type SloWait, sloTargetFor } from "../routing/slo-admission.js";
 import type { RoutingRequest } from "../routing/strategies/strategy.js";
 import { ClientGone } from "../upstream/client-gone.js";
-import { noteModel } from "./access-log.js";
+import { noteModel, noteSession } from "./access-log.js";
 import { attemptOnce, startContinuation } from "./attempt.js";
 import type { GatewayContext } from "./context.js";
 import { RequestDeadline } from "./deadline.js";
@@ -65,6 +65,7 @@ export async function proxy(
     );
   }
   noteModel(request, model);
+  noteSession(request, proxied.sessionKey);
   if (!proxied.endpoint.anthropicBackends) {
     serving = serving.filter((backend) => backend.kind === "openai");
     if (serving.length === 0) {
@@ -93,7 +94,7 @@ export async function proxy(
     if (reply.raw.writableFinished) return;
     clientGone.abort();
     // fastify's onResponse runs only for answers that finish: an answer the client left is counted here.
-    if (reply.raw.headersSent) countAnswer(ctx.metrics, request, reply);
+    if (reply.raw.headersSent) countAnswer(ctx, request, reply);
   });
   const strategy = ctx.strategies.for(model);
   const prompt = proxied.fields.prompt;

@@ -6,8 +6,9 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { GatewayMetrics } from "../metrics/metrics.js";
+import type { GatewayContext } from "./context.js";
 import type { Endpoint } from "./endpoint.js";
+import { ledgerRowOf } from "./ledger-row.js";
 import { endRequestTrace } from "./request-trace.js";
 import { endRouteTrail } from "./route-decisions.js";
 import { statusLabel } from "./status-label.js";
@@ -15,9 +16,12 @@ import { statusLabel } from "./status-label.js";
 export const UNKNOWN_MODEL = "unknown";
 export const NO_BACKEND = "none";
 
-/** Counts the answer `reply` carries, when it finished or the client left; a second call is a no-op. */
+/**
+ * Counts the answer `reply` carries, when it finished or the client left, and hands its row to the
+ * request ledger when that is on; a second call is a no-op.
+ */
 export function countAnswer(
-  metrics: GatewayMetrics,
+  ctx: Pick<GatewayContext, "metrics" | "ledger" | "config">,
   request: FastifyRequest,
   reply: FastifyReply,
   endpoint: Endpoint | null = request.endpoint,
@@ -28,8 +32,9 @@ export function countAnswer(
   if (entry) entry.counted = true;
   const model = entry?.model ?? UNKNOWN_MODEL;
   const backend = entry?.answeredBy ?? NO_BACKEND;
-  metrics.requests.inc(1, endpoint.name, model, backend, statusLabel(reply.raw.statusCode));
-  metrics.requestDuration.observe(reply.elapsedTime / 1000, endpoint.name, model);
+  ctx.metrics.requests.inc(1, endpoint.name, model, backend, statusLabel(reply.raw.statusCode));
+  ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, endpoint.name, model);
+  if (ctx.ledger && entry) ctx.ledger.record(ledgerRowOf(request, reply, endpoint, entry, ctx.config));
   endRequestTrace(request, reply, !reply.raw.writableFinished);
   endRouteTrail(request, reply, endpoint.name);
 }

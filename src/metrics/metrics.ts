@@ -54,6 +54,10 @@ export interface GatewayMetrics {
   sloMissed: FastCounter;
   /** Labels: scope (key, team). */
   budgetRefusals: FastCounter;
+  /** Request ledger rows written to its database. */
+  ledgerRowsWritten: FastCounter;
+  /** Request ledger rows dropped: the buffer was full while the database was away, or at shutdown. */
+  ledgerRowsDropped: FastCounter;
 }
 
 /**
@@ -245,6 +249,18 @@ export function createGatewayMetrics(
       "switchyard_budget_refusals_total",
       "Requests refused (429 budget_exceeded) because a budget of their key or its team had no room for their worst case",
       ["scope"],
+      registry,
+    ),
+    ledgerRowsWritten: new FastCounter(
+      "switchyard_ledger_rows_written_total",
+      "Request ledger rows written to its database",
+      [],
+      registry,
+    ),
+    ledgerRowsDropped: new FastCounter(
+      "switchyard_ledger_rows_dropped_total",
+      "Request ledger rows dropped because its buffer was full while the database was unreachable (or still buffered at shutdown)",
+      [],
       registry,
     ),
     routingDecisions: new FastCounter(

@@ -258,6 +258,22 @@ export const ERROR_TABLE = {
     code: "response_store_unavailable",
     message: "The response store is unreachable.",
   },
+  /** `/admin/usage` or `/admin/requests` on a gateway whose ledger is off. */
+  SWY_ERR_LEDGER_OFF: {
+    status: 404,
+    openai: "invalid_request_error",
+    anthropic: "not_found_error",
+    code: "ledger_off",
+    message: "The request ledger is off: start the gateway with --ledger or a database_url.",
+  },
+  /** The ledger's database did not answer a query. */
+  SWY_ERR_LEDGER_UNAVAILABLE: {
+    status: 503,
+    openai: "server_error",
+    anthropic: "overloaded_error",
+    code: "ledger_unavailable",
+    message: "The ledger's database is unreachable.",
+  },
   SWY_ERR_UPSTREAM_FAILED: {
     status: 502,
     openai: "server_error",

@@ -8,11 +8,17 @@
 export interface TokenUsage {
   prompt: number;
   completion: number;
+  /** Prompt tokens served from the backend's cache (OpenAI `cached_tokens`, Anthropic `cache_read_input_tokens`). */
+  cached?: number;
+  /** Completion tokens spent on reasoning (`reasoning_tokens`). */
+  reasoning?: number;
 }
 
 const USAGE_KEY = Buffer.from('"usage"');
 const PROMPT = /"(?:prompt_tokens|input_tokens)"\s*:\s*(\d+)/;
 const COMPLETION = /"(?:completion_tokens|output_tokens)"\s*:\s*(\d+)/;
+const CACHED = /"(?:cached_tokens|cache_read_input_tokens)"\s*:\s*(\d+)/;
+const REASONING = /"reasoning_tokens"\s*:\s*(\d+)/;
 /** How far past `"usage"` the counts may sit. */
 const WINDOW = 512;
 
@@ -24,5 +30,10 @@ export function findUsage(bytes: Buffer): TokenUsage | undefined {
   const prompt = PROMPT.exec(text);
   const completion = COMPLETION.exec(text);
   if (!prompt && !completion) return undefined;
-  return { prompt: Number(prompt?.[1] ?? 0), completion: Number(completion?.[1] ?? 0) };
+  const usage: TokenUsage = { prompt: Number(prompt?.[1] ?? 0), completion: Number(completion?.[1] ?? 0) };
+  const cached = CACHED.exec(text);
+  if (cached) usage.cached = Number(cached[1]);
+  const reasoning = REASONING.exec(text);
+  if (reasoning) usage.reasoning = Number(reasoning[1]);
+  return usage;
 }

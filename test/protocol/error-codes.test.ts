@@ -43,6 +43,8 @@ const EXPECTED: Record<ErrorCode, readonly [number, string]> = {
   SWY_ERR_RESPONSE_NOT_FOUND: [404, "response_not_found"],
   SWY_ERR_PREVIOUS_RESPONSE_NOT_FOUND: [404, "previous_response_not_found"],
   SWY_ERR_RESPONSE_STORE_UNAVAILABLE: [503, "response_store_unavailable"],
+  SWY_ERR_LEDGER_OFF: [404, "ledger_off"],
+  SWY_ERR_LEDGER_UNAVAILABLE: [503, "ledger_unavailable"],
   SWY_ERR_UPSTREAM_FAILED: [502, "upstream_failed"],
   SWY_ERR_NO_HEALTHY_BACKEND: [503, "no_healthy_backend"],
   SWY_ERR_UPSTREAM_TIMEOUT: [504, "upstream_timeout"],

@@ -17,6 +17,17 @@ describe("findUsage", () => {
     expect(findUsage(anthropic)).toEqual({ prompt: 0, completion: 7 });
   });
 
+  it("reads cached and reasoning tokens where the usage has them", () => {
+    const openai = Buffer.from(
+      '{"usage":{"prompt_tokens":40,"completion_tokens":30,"prompt_tokens_details":{"cached_tokens":32},"completion_tokens_details":{"reasoning_tokens":12}}}',
+    );
+    expect(findUsage(openai)).toEqual({ prompt: 40, completion: 30, cached: 32, reasoning: 12 });
+    const anthropic = Buffer.from(
+      '{"usage":{"input_tokens":5,"cache_read_input_tokens":100,"output_tokens":9}}',
+    );
+    expect(findUsage(anthropic)).toEqual({ prompt: 5, completion: 9, cached: 100 });
+  });
+
   it("finds nothing where there is no usage", () => {
     expect(findUsage(Buffer.from('data: {"choices":[{"delta":{"content":"usage"}}]}'))).toBeUndefined();
     expect(findUsage(Buffer.from('{"usage":null}'))).toBeUndefined();

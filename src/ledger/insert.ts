@@ -1,0 +1,56 @@
+/**
+ * The writer's sink over a ledger database: one INSERT per batch, its rows passed as one array per
+ * column and spread by `unnest`. Twenty-three parameters whatever the batch size: drizzle's
+ * multi-row VALUES builder and the database's parse of thousands of placeholders cost far more
+ * (the embedded database runs on the gateway's thread, so that cost lands between requests). Rows
+ * already present (a batch retried after its commit was lost in transit) are passed over, not
+ * doubled.
+ * @module
+ */
+import { type SQL, sql } from "drizzle-orm";
+import type { LedgerDb } from "./database.js";
+import type { LedgerRow } from "./row.js";
+import type { LedgerSink } from "./writer.js";
+
+/** Each column of `ledger_requests` (migrations.ts), its array type, and where a row keeps it. */
+const COLUMNS: readonly (readonly [string, string, (row: LedgerRow) => unknown])[] = [
+  ["id", "uuid", (row) => row.id],
+  ["request_id", "text", (row) => row.requestId],
+  ["time", "timestamptz", (row) => row.time.toISOString()],
+  ["key_name", "text", (row) => row.keyName],
+  ["key_id", "text", (row) => row.keyId],
+  ["model_asked", "text", (row) => row.modelAsked],
+  ["model_served", "text", (row) => row.modelServed],
+  ["backend", "text", (row) => row.backend],
+  ["protocol", "text", (row) => row.protocol],
+  ["route", "text", (row) => row.route],
+  ["status", "int4", (row) => row.status],
+  ["error_code", "text", (row) => row.errorCode],
+  ["attempts", "int4", (row) => row.attempts],
+  ["latency_ms", "float8", (row) => row.latencyMs],
+  ["ttfb_ms", "float8", (row) => row.ttfbMs],
+  ["input_tokens", "int4", (row) => row.inputTokens],
+  ["output_tokens", "int4", (row) => row.outputTokens],
+  ["cached_tokens", "int4", (row) => row.cachedTokens],
+  ["reasoning_tokens", "int4", (row) => row.reasoningTokens],
+  ["cost_usd", "numeric", (row) => row.costUsd],
+  ["session_key", "text", (row) => row.sessionKey],
+  ["prompt_text", "text", (row) => row.promptText],
+  ["completion_text", "text", (row) => row.completionText],
+];
+
+const NAMES = sql.raw(COLUMNS.map(([name]) => name).join(", "));
+
+export function insertStatement(rows: readonly LedgerRow[]): SQL {
+  const arrays = COLUMNS.map(([, type, read]) => sql`${sql.param(rows.map(read))}::${sql.raw(type)}[]`);
+  return sql`INSERT INTO ledger_requests (${NAMES}) SELECT * FROM unnest(${sql.join(arrays, sql`, `)}) ON CONFLICT (id) DO NOTHING`;
+}
+
+export function databaseSink(db: LedgerDb): LedgerSink {
+  return {
+    async insert(rows) {
+      if (rows.length === 0) return;
+      await db.execute(insertStatement(rows));
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The ledger's tables as drizzle sees them, for typed inserts and queries. The SQL that creates
+ * them is in migrations.ts; the two are kept in step by test/ledger/schema.test.ts.
+ * @module
+ */
+import {
+  doublePrecision,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+export const ledgerRequests = pgTable(
+  "ledger_requests",
+  {
+    id: uuid("id").primaryKey(),
+    requestId: text("request_id").notNull(),
+    time: timestamp("time", { withTimezone: true, mode: "date" }).notNull(),
+    keyName: text("key_name"),
+    keyId: text("key_id"),
+    modelAsked: text("model_asked"),
+    modelServed: text("model_served"),
+    backend: text("backend"),
+    protocol: text("protocol").notNull(),
+    route: text("route").notNull(),
+    status: integer("status").notNull(),
+    errorCode: text("error_code"),
+    attempts: integer("attempts").notNull(),
+    latencyMs: doublePrecision("latency_ms").notNull(),
+    ttfbMs: doublePrecision("ttfb_ms"),
+    inputTokens: integer("input_tokens"),
+    outputTokens: integer("output_tokens"),
+    cachedTokens: integer("cached_tokens"),
+    reasoningTokens: integer("reasoning_tokens"),
+    costUsd: numeric("cost_usd", { precision: 20, scale: 10, mode: "number" }),
+    sessionKey: text("session_key"),
+    promptText: text("prompt_text"),
+    completionText: text("completion_text"),
+  },
+  (table) => [
+    index("ledger_requests_time_idx").on(table.time, table.id),
+    index("ledger_requests_key_time_idx").on(table.keyName, table.time),
+    index("ledger_requests_model_time_idx").on(table.modelServed, table.time),
+    index("ledger_requests_backend_time_idx").on(table.backend, table.time),
+  ],
+);
+
+export const ledgerMigrations = pgTable("ledger_migrations", {
+  version: integer("version").primaryKey(),
+  name: text("name").notNull(),
+  appliedAt: timestamp("applied_at", { withTimezone: true, mode: "date" }).notNull(),
+});
