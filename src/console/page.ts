@@ -46,6 +46,19 @@ form.token { max-width:420px; margin:48px auto; background:var(--panel); border:
 form.token input { width:100%; padding:8px; margin:8px 0; background:var(--bg); color:var(--text); border:1px solid var(--line); border-radius:6px; font:inherit; }
 form.token button { padding:6px 14px; }
 #notice { color:var(--warn); padding:0 16px; }
+.controls { display:flex; flex-wrap:wrap; gap:8px; align-items:center; margin-bottom:12px; }
+.controls select, .controls input { background:var(--panel); color:var(--text); border:1px solid var(--line); border-radius:6px; padding:6px 8px; font:inherit; }
+.controls button, .keys button { background:none; border:1px solid var(--line); color:var(--text); border-radius:6px; padding:6px 12px; cursor:pointer; font:inherit; }
+svg.chart.big { height:180px; border-bottom:1px solid var(--line); }
+.legend { display:flex; flex-wrap:wrap; gap:4px 14px; font-size:12px; color:var(--dim); margin:6px 0 14px; }
+.legend i { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:5px; vertical-align:-1px; }
+.secret { background:#1f2a1f; border:1px solid var(--ok); border-radius:8px; padding:10px; margin:10px 0; overflow-wrap:anywhere; }
+.secret code { font-size:13px; }
+.panel-title { font-size:14px; color:var(--dim); margin:18px 0 8px; font-weight:500; }
+.spend { font-size:12px; color:var(--dim); }
+.meter { height:5px; background:var(--line); border-radius:3px; overflow:hidden; margin-top:2px; max-width:180px; }
+.meter > div { height:100%; background:var(--ok); }
+.meter.high > div { background:var(--bad); }
 @media (max-width: 640px) {
   header { padding:10px; } main { padding:10px; } nav { margin-left:0; width:100%; }
   nav button { flex:1; }
@@ -221,12 +234,199 @@ async function refreshDecisions() {
   $("#routing .empty").hidden = state.decisions.length > 0;
 }
 
+
+const PALETTE = ["#58a6ff", "#3fb950", "#d29922", "#f778ba", "#a371f7", "#79c0ff"];
+const SLOW_POLL_MS = 5000;
+let lastSlowPoll = 0;
+
+function formData(id) {
+  return Object.fromEntries(new FormData(document.getElementById(id)).entries());
+}
+
+function formatNumber(value, digits = 0) {
+  if (value == null) return "–";
+  return Number(value).toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** Stacked bars, one slot per hour or day of the range, placed by their time so gaps show as gaps. */
+function barChart(seriesByName, buckets, range, label) {
+  const width = 800, height = 180, pad = 2;
+  const slots = Math.round(range.spanMs / range.slotMs);
+  const slotWidth = width / slots;
+  const stackAt = buckets.map((_, j) => [...seriesByName.values()].reduce((sum, values) => sum + values[j], 0));
+  const max = Math.max(1e-9, ...stackAt);
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", "chart big");
+  svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", label + " (peak " + formatNumber(max, max < 10 ? 4 : 0) + ")");
+  buckets.forEach((bucket, j) => {
+    const slot = Math.min(slots - 1, Math.max(0, Math.floor((Date.parse(bucket) - range.fromMs) / range.slotMs)));
+    let base = height;
+    let i = 0;
+    for (const values of seriesByName.values()) {
+      const barHeight = (values[j] / max) * (height - pad);
+      const color = PALETTE[i++ % PALETTE.length];
+      if (barHeight <= 0) continue;
+      base -= barHeight;
+      const rect = document.createElementNS(svg.namespaceURI, "rect");
+      rect.setAttribute("class", "bar");
+      rect.setAttribute("x", (slot * slotWidth + 1).toFixed(1));
+      rect.setAttribute("width", Math.max(1, slotWidth - 2).toFixed(1));
+      rect.setAttribute("y", base.toFixed(1));
+      rect.setAttribute("height", barHeight.toFixed(1));
+      rect.setAttribute("style", "fill:" + color);
+      svg.append(rect);
+    }
+  });
+  return svg;
+}
+
+async function optional(path) {
+  const headers = token() ? { authorization: "Bearer " + token() } : {};
+  const response = await fetch(path, { headers });
+  const body = await response.json().catch(() => ({}));
+  if (response.status === 401 || response.status === 403) {
+    showTokenForm((body.error && body.error.message) || "This console needs the gateway's admin token.");
+    throw new Error("unauthorized");
+  }
+  return { ok: response.ok, status: response.status, body };
+}
+
+async function refreshUsage() {
+  const { group_by: groupBy, range, measure } = formData("usage-controls");
+  const hours = range === "day" ? 24 : 720;
+  const bucket = range === "day" ? "hour" : "day";
+  const slotMs = (bucket === "hour" ? 1 : 24) * 3600 * 1000;
+  // Whole buckets, so the first slot is not cut short.
+  const fromMs = Math.floor((Date.now() - (hours - (bucket === "hour" ? 1 : 24)) * 3600 * 1000) / slotMs) * slotMs;
+  const spanMs = hours * 3600 * 1000;
+  const from = new Date(fromMs).toISOString();
+  const usage = await optional("/admin/usage?group_by=" + groupBy + "&bucket=" + bucket + "&from=" + encodeURIComponent(from));
+  const off = $("#usage-off");
+  if (!usage.ok) {
+    off.hidden = false;
+    off.textContent = (usage.body.error && usage.body.error.message) || "Usage is not available (HTTP " + usage.status + ").";
+    $("#usage-chart").replaceChildren();
+    $("#usage-totals tbody").replaceChildren();
+    $("#request-log tbody").replaceChildren();
+    return;
+  }
+  off.hidden = true;
+  const rows = usage.body.data;
+  const buckets = [...new Set(rows.map((row) => row.bucket))].sort();
+  const totals = new Map();
+  for (const row of rows) {
+    const name = row[groupBy] ?? "(none)";
+    const total = totals.get(name) || { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 };
+    for (const field of Object.keys(total)) total[field] += Number(row[field] || 0);
+    totals.set(name, total);
+  }
+  const top = [...totals.entries()].sort((a, b) => b[1].requests - a[1].requests).slice(0, PALETTE.length).map(([name]) => name);
+  const series = new Map(top.map((name) => [name, buckets.map((at) => Number((rows.find((row) => (row[groupBy] ?? "(none)") === name && row.bucket === at) || {})[measure] || 0))]));
+  const legend = el("div", { class: "legend" }, ...top.map((name, i) => el("span", {}, el("i", { style: "background:" + PALETTE[i % PALETTE.length] }), name)));
+  $("#usage-chart").replaceChildren(
+    buckets.length ? barChart(series, buckets, { fromMs, spanMs, slotMs }, measure.replace("_", " ") + " per " + bucket + " by " + groupBy) : el("div", { class: "empty" }, "No requests in this range yet."),
+    legend,
+  );
+  $("#usage-totals th.group").textContent = groupBy;
+  $("#usage-totals tbody").replaceChildren(...[...totals.entries()].sort((a, b) => b[1].requests - a[1].requests).map(([name, total]) =>
+    el("tr", { class: "usage-row" }, el("td", {}, name), el("td", {}, formatNumber(total.requests)), el("td", {}, formatNumber(total.errors)),
+      el("td", {}, formatNumber(total.input_tokens)), el("td", {}, formatNumber(total.output_tokens)), el("td", {}, formatNumber(total.cost_usd, 4)))));
+  const filters = formData("log-filters");
+  const query = ["limit=50", ...Object.entries(filters).filter(([, value]) => value.trim()).map(([name, value]) => name + "=" + encodeURIComponent(value.trim()))].join("&");
+  const log = await optional("/admin/requests?" + query);
+  $("#request-log tbody").replaceChildren(...(log.ok ? log.body.data : []).map((row) =>
+    el("tr", { class: "logged" }, el("td", {}, new Date(row.time).toLocaleString()), el("td", {}, row.key_name || "–"), el("td", {}, row.model_served || row.model_asked || "–"),
+      el("td", {}, row.backend || "–"), el("td", { class: "status-" + String(row.status)[0] }, String(row.status)), el("td", {}, formatNumber(row.latency_ms, 1) + " ms"),
+      el("td", {}, formatNumber(row.input_tokens) + " · " + formatNumber(row.output_tokens)), el("td", {}, row.cost_usd == null ? "–" : "$" + formatNumber(row.cost_usd, 5)))));
+}
+
+function budgetCell(record, spend) {
+  if (!record.budgets || record.budgets.length === 0) return el("span", { class: "spend" }, "none");
+  const own = (spend || []).find((entry) => entry.scope === "key");
+  return el("div", {}, ...record.budgets.map((budget) => {
+    const parts = [];
+    for (const unit of ["usd", "tokens"]) {
+      if (budget[unit] === undefined) continue;
+      const used = own ? own.budgets.find((entry) => entry.unit === unit && entry.budget.period === budget.period) : undefined;
+      const spent = used ? used.spent : 0;
+      const share = Math.min(1, spent / budget[unit]);
+      parts.push(el("div", { class: "spend" }, (unit === "usd" ? "$" + formatNumber(spent, spent > 0 && spent < 0.01 ? 6 : 4) + " of $" + formatNumber(budget[unit], 2) : formatNumber(spent) + " of " + formatNumber(budget[unit]) + " tokens") + " per " + budget.period,
+        el("div", { class: "meter" + (share > 0.8 ? " high" : "") }, el("div", { style: "width:" + (share * 100).toFixed(0) + "%" }))));
+    }
+    return el("div", {}, ...parts);
+  }));
+}
+
+async function refreshKeys() {
+  const listed = await optional("/admin/keys");
+  const note = $("#keys-note");
+  if (!listed.ok) {
+    note.hidden = false;
+    note.textContent = (listed.body.error && listed.body.error.message) || "Keys are not available (HTTP " + listed.status + ").";
+    return;
+  }
+  const keys = listed.body.keys;
+  note.hidden = keys.length > 0;
+  note.textContent = "No runtime keys yet. Keys from the config file work beside them and are not listed here.";
+  const details = await Promise.all(keys.map((key) => optional("/admin/keys/" + encodeURIComponent(key.id)).then((answer) => answer.ok ? answer.body.spend : [])));
+  $("#keys tbody").replaceChildren(...keys.map((key, i) =>
+    el("tr", { class: "key", "data-key": key.id }, el("td", {}, key.name), el("td", {}, el("code", {}, key.key_hint || key.id)),
+      el("td", {}, (key.models && key.models.length ? key.models.join(", ") : "all")), el("td", {}, budgetCell(key, details[i])),
+      el("td", {}, key.expires_at ? new Date(key.expires_at).toLocaleString() : "never"),
+      el("td", {}, el("button", { type: "button", class: "revoke", onclick: () => revokeKey(key) }, "Revoke")))));
+}
+
+async function revokeKey(key) {
+  if (!confirm("Revoke " + key.name + "? Clients using it get 401 at once.")) return;
+  await api("/admin/keys/" + encodeURIComponent(key.id), { method: "DELETE" });
+  await refreshKeys();
+}
+
+async function createKey(event) {
+  event.preventDefault();
+  const form = formData("new-key");
+  const body = { name: form.name.trim() };
+  const models = form.models.split(",").map((model) => model.trim()).filter(Boolean);
+  if (models.length) body.models = models;
+  const budget = { period: "day" };
+  if (form.usd.trim()) budget.usd = Number(form.usd);
+  if (form.tokens.trim()) budget.tokens = Number(form.tokens);
+  if (budget.usd !== undefined || budget.tokens !== undefined) body.budgets = [budget];
+  const headers = { "content-type": "application/json" };
+  if (token()) headers.authorization = "Bearer " + token();
+  const response = await fetch("/admin/keys", { method: "POST", headers, body: JSON.stringify(body) });
+  const answer = await response.json().catch(() => ({}));
+  const box = $("#new-secret");
+  if (!response.ok) {
+    box.replaceChildren(el("div", { class: "error" }, (answer.error && answer.error.message) || "HTTP " + response.status));
+    return;
+  }
+  box.replaceChildren(el("div", { class: "secret" }, "Key for " + answer.name + " (shown once; copy it now): ", el("code", { class: "secret-value" }, answer.key)));
+  document.getElementById("new-key").reset();
+  await refreshKeys();
+}
+
+async function slowTick() {
+  if ($("form.token")) return;
+  if (state.view === "usage") await refreshUsage();
+  if (state.view === "keys") await refreshKeys();
+}
+
+document.getElementById("new-key").addEventListener("submit", (event) => createKey(event).catch((error) => { $("#new-secret").textContent = error.message; }));
+document.getElementById("log-filters").addEventListener("submit", (event) => { event.preventDefault(); refreshUsage().catch(() => {}); });
+document.getElementById("usage-controls").addEventListener("change", () => refreshUsage().catch(() => {}));
+
 let ticking = false;
 async function tick() {
   if (ticking || $("form.token")) return;
   ticking = true;
   try {
-    await Promise.all([refreshFleet(), refreshDecisions()]);
+    const slow = Date.now() - lastSlowPoll >= SLOW_POLL_MS;
+    if (slow) lastSlowPoll = Date.now();
+    await Promise.all([refreshFleet(), refreshDecisions(), slow ? slowTick() : null]);
     $("#notice").textContent = "";
   } catch (error) {
     if (error.message !== "unauthorized") $("#notice").textContent = "Cannot reach the gateway: " + error.message;
@@ -235,7 +435,11 @@ async function tick() {
   }
 }
 
-for (const button of document.querySelectorAll("nav button")) button.addEventListener("click", () => show(button.dataset.view));
+for (const button of document.querySelectorAll("nav button"))
+  button.addEventListener("click", () => {
+    show(button.dataset.view);
+    slowTick().catch(() => {});
+  });
 show("fleet");
 tick();
 setInterval(tick, POLL_MS);
@@ -259,6 +463,8 @@ export function consolePage(title = "Switchyard"): string {
   <nav role="tablist">
     <button type="button" role="tab" data-view="fleet">Fleet</button>
     <button type="button" role="tab" data-view="routing">Routing</button>
+    <button type="button" role="tab" data-view="usage">Usage</button>
+    <button type="button" role="tab" data-view="keys">Keys</button>
   </nav>
 </header>
 <div id="notice" role="status"></div>
@@ -273,6 +479,34 @@ export function consolePage(title = "Switchyard"): string {
       <tbody></tbody>
     </table>
     <div class="empty">Waiting for requests: decisions are sampled (up to 50 a second) while this page is open.</div>
+  </section>
+  <section id="usage" aria-label="Usage and spend" hidden>
+    <form class="controls" id="usage-controls">
+      <label>by <select name="group_by"><option value="model">model</option><option value="key">key</option><option value="backend">backend</option></select></label>
+      <label>over <select name="range"><option value="day">the last 24 hours</option><option value="month">the last 30 days</option></select></label>
+      <label>show <select name="measure"><option value="requests">requests</option><option value="output_tokens">output tokens</option><option value="cost_usd">cost (USD)</option></select></label>
+    </form>
+    <div class="empty" id="usage-off" hidden></div>
+    <div id="usage-chart"></div>
+    <table id="usage-totals"><thead><tr><th class="group">model</th><th>requests</th><th>errors</th><th>input tokens</th><th>output tokens</th><th>cost (USD)</th></tr></thead><tbody></tbody></table>
+    <div class="panel-title">Request log</div>
+    <form class="controls" id="log-filters">
+      <input name="key" placeholder="key name"><input name="model" placeholder="model"><input name="status" placeholder="status" size="6">
+      <button type="submit">Filter</button>
+    </form>
+    <table id="request-log"><thead><tr><th>time</th><th>key</th><th>model</th><th>backend</th><th>status</th><th>latency</th><th>tokens in · out</th><th>cost</th></tr></thead><tbody></tbody></table>
+  </section>
+  <section id="keys" aria-label="Keys" hidden>
+    <form class="controls" id="new-key">
+      <input name="name" placeholder="name" required>
+      <input name="models" placeholder="models (comma-separated; empty: all)">
+      <input name="usd" placeholder="USD per day" size="10" inputmode="decimal">
+      <input name="tokens" placeholder="tokens per day" size="12" inputmode="numeric">
+      <button type="submit">Create key</button>
+    </form>
+    <div id="new-secret"></div>
+    <div class="empty" id="keys-note" hidden></div>
+    <table class="keys"><thead><tr><th>name</th><th>key</th><th>models</th><th>budgets</th><th>expires</th><th></th></tr></thead><tbody></tbody></table>
   </section>
 </main>
 <script>${SCRIPT}</script>

@@ -4,7 +4,9 @@
  * page, and the routing decisions of requests sent meanwhile. With SWITCHYARD_README_SCREENSHOTS=1
  * it also writes the README's screenshots (laptop and phone widths) into docs/images/.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import type { Browser, Page } from "playwright-core";
@@ -27,6 +29,7 @@ describe.runIf(shouldRunBrowserTests())("the console in Chromium", () => {
   let browser: Browser;
   let gateway: Gateway;
   let url: string;
+  let ledgerDir: string;
   const mocks: RunningMock[] = [];
 
   beforeAll(async () => {
@@ -34,10 +37,14 @@ describe.runIf(shouldRunBrowserTests())("the console in Chromium", () => {
       await startMock({ host: "127.0.0.1", port: 0, id: "mock-a", models: ["llama-3.1-8b"] }),
       await startMock({ host: "127.0.0.1", port: 0, id: "mock-b", models: ["llama-3.1-8b"] }),
     );
+    ledgerDir = await mkdtemp(join(tmpdir(), "console-ledger-"));
     const config = gatewayConfigSchema.parse({
       host: "127.0.0.1",
       port: 0,
       admin_token: TOKEN,
+      ledger: true,
+      ledger_dir: ledgerDir,
+      prices: { "llama-3.1-8b": { input: 1, output: 2 } },
       health_interval: 1,
       backends: mocks.map((mock) => ({
         name: mock.id,
@@ -55,14 +62,15 @@ describe.runIf(shouldRunBrowserTests())("the console in Chromium", () => {
     await browser?.close();
     await gateway?.close();
     await Promise.all(mocks.map((mock) => mock.close()));
+    if (ledgerDir) await rm(ledgerDir, { recursive: true, force: true });
   });
 
-  async function traffic(count: number): Promise<void> {
+  async function traffic(count: number, key?: string): Promise<void> {
     await Promise.all(
       Array.from({ length: count }, async () => {
         const response = await fetch(`${url}/v1/chat/completions`, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
           body: JSON.stringify({ model: "llama-3.1-8b", messages: [{ role: "user", content: "hi" }] }),
         });
         await response.arrayBuffer();
@@ -135,6 +143,59 @@ describe.runIf(shouldRunBrowserTests())("the console in Chromium", () => {
     await page.click('article.backend[data-backend="mock-a"] button.drain');
     await page.waitForFunction(`!${healthOfA}.includes("draining")`);
     expect(gateway.context.registry.get("mock-a")?.draining).toBe(false);
+    await page.close();
+  });
+
+  it("charts usage from the ledger, lists the request log, and creates and revokes a key", {
+    timeout: 60_000,
+  }, async () => {
+    const page = await openConsole(1280, 900);
+    page.on("dialog", (dialog) => void dialog.accept());
+    await page.evaluate(`sessionStorage.setItem("switchyard-admin-token", ${JSON.stringify(TOKEN)})`);
+    await page.reload();
+    await page.waitForSelector("article.backend");
+    await traffic(5);
+
+    await page.click('nav button[data-view="usage"]');
+    // The ledger writes in batches (every 250 ms); the view polls every few seconds.
+    await page.waitForSelector("#usage-totals tr.usage-row", { timeout: 20_000 });
+    const totals = await page.locator("#usage-totals tr.usage-row").first().textContent();
+    expect(totals).toMatch(/llama-3\.1-8b/);
+    await page.waitForSelector("#request-log tr.logged");
+    expect(await page.locator("#request-log tr.logged").count()).toBeGreaterThan(0);
+    const charts = (await page.evaluate(MEASURE_CHARTS)) as RenderedChart[];
+    const usageChart = charts.find((chart) => chart.label?.startsWith("requests per hour by model"));
+    expect(usageChart?.marks).toBeGreaterThan(0);
+    if (screenshots) await page.screenshot({ path: `${IMAGES}console-usage.png` });
+
+    await page.click('nav button[data-view="keys"]');
+    await page.fill('#new-key input[name="name"]', "team-a");
+    await page.fill('#new-key input[name="usd"]', "5");
+    await page.click('#new-key button[type="submit"]');
+    await page.waitForSelector("#new-secret code.secret-value");
+    const secret = (await page.locator("#new-secret code.secret-value").textContent()) ?? "";
+    expect(secret.length).toBeGreaterThan(20);
+    await page.waitForSelector("#keys tr.key");
+    // The key works, and its spend shows against its budget.
+    await traffic(2, secret);
+    await page.waitForFunction(
+      `/\\$0\\.0*[1-9]/.test(document.querySelector("#keys tr.key").textContent)`,
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
+    if (screenshots) await page.screenshot({ path: `${IMAGES}console-keys.png` });
+    await page.click("#keys tr.key button.revoke");
+    await page.waitForFunction(`document.querySelectorAll("#keys tr.key").length === 0`, undefined, {
+      timeout: 15_000,
+    });
+    const revoked = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ model: "llama-3.1-8b", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(revoked.status).toBe(401);
     await page.close();
   });
 
