@@ -104,6 +104,14 @@ describe("serve --model-path <SafeTensors checkpoint>", () => {
     await compare("llama", { dtype: "BF16", shards: 3 });
   });
 
+  it("qwen2 (q/k/v biases, no interleave, sharded BF16)", async () => {
+    await compare("qwen2", { dtype: "BF16", shards: 2 });
+  });
+
+  it("qwen3 (q/k norms, merges stored as pairs)", async () => {
+    await compare("qwen3");
+  });
+
   it("refuses an architecture it cannot convert, naming it and the ways out, before listening", async () => {
     const tiny = writeTinyCheckpoint(ROOT, "phi", "llama", { architecture: "PhiForCausalLM" });
     const started = startServe({ modelPath: tiny.directory, port: 0, threads: 1, logLevel: "silent" });
