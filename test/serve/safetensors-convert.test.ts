@@ -69,7 +69,8 @@ async function observe(serve: RunningServe) {
 }
 
 async function compare(family: TinyFamily, options: TinyCheckpointOptions = {}) {
-  const tiny = writeTinyCheckpoint(ROOT, `${family}-${options.dtype ?? "F32"}`, family, options);
+  const name = `${family}-${options.dtype ?? "F32"}${options.multimodal === true ? "-multimodal" : ""}`;
+  const tiny = writeTinyCheckpoint(ROOT, name, family, options);
   const converted = await serve(tiny.directory);
   const direct = await serve(tiny.gguf);
   try {
@@ -110,6 +111,14 @@ describe("serve --model-path <SafeTensors checkpoint>", () => {
 
   it("qwen3 (q/k norms, merges stored as pairs)", async () => {
     await compare("qwen3");
+  });
+
+  it("gemma3 (1 + w norms, extra norms, tied output, SentencePiece-style tokenizer)", async () => {
+    await compare("gemma3");
+  });
+
+  it("gemma3 multimodal checkpoint in BF16: the text model is converted, the vision tower left out", async () => {
+    await compare("gemma3", { dtype: "BF16", multimodal: true, shards: 2 });
   });
 
   it("refuses an architecture it cannot convert, naming it and the ways out, before listening", async () => {

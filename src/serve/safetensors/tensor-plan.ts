@@ -27,7 +27,11 @@ export interface PlannedTensor {
 const DTYPES: Readonly<Record<string, GgmlType>> = { F32: "f32", F16: "f16", BF16: "bf16" };
 
 /** Tensors a text model does not need: vision towers of multimodal checkpoints, cached rotary tables. */
-const SKIPPED = [/^vision_tower\./, /^multi_modal_projector\./, /\.rotary_emb\.inv_freq$/];
+const SKIPPED = [
+  /^(model\.)?vision_tower\./,
+  /^(model\.)?multi_modal_projector\./,
+  /\.rotary_emb\.inv_freq$/,
+];
 
 const GLOBAL_TENSORS: Readonly<Record<string, string>> = {
   "model.embed_tokens": "token_embd",
@@ -39,8 +43,8 @@ const LAYER = /^model\.layers\.(\d+)\.(.+)\.(weight|bias)$/;
 
 /** The GGUF name of a checkpoint tensor, or `undefined` for one the text model does not use. */
 export function ggufName(name: string, architecture: Architecture): string | undefined {
-  // Multimodal Gemma 3 keeps its text model under `language_model.`.
-  const own = name.replace(/^language_model\./, "");
+  // Multimodal Gemma 3 keeps its text model under `language_model.` (`model.language_model.` in newer saves).
+  const own = name.replace(/^language_model\./, "").replace(/^model\.language_model\./, "model.");
   if (SKIPPED.some((pattern) => pattern.test(own))) return undefined;
   const layer = LAYER.exec(own);
   if (layer !== null) {

@@ -1,6 +1,9 @@
 /**
- * `tokenizer.json` (Hugging Face tokenizers, byte-level BPE) → llama.cpp's `gpt2` tokenizer keys:
- * vocabulary in id order, merges, token types, BOS/EOS and the chat template from `tokenizer_config.json`.
+ * `tokenizer.json` (Hugging Face tokenizers) → llama.cpp's tokenizer keys. Two BPE flavours are read:
+ * byte-level BPE (Llama 3, Qwen: llama.cpp's `gpt2` model, with merges and a pre-tokenizer name) and
+ * SentencePiece-style BPE with byte fallback (Gemma: llama.cpp's `llama` model, where merge priority
+ * travels as token scores). Special tokens, BOS/EOS and the chat template come from
+ * `tokenizer_config.json` (or `chat_template.jinja`), with config.json's ids as the fallback.
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -11,7 +14,7 @@ import type { Architecture } from "./architectures.js";
 import type { JsonObject } from "./checkpoint.js";
 
 /** llama.cpp's llama_token_type values. */
-const TOKEN_TYPE = { normal: 1, control: 3, userDefined: 4, unused: 5 } as const;
+const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
 
 interface AddedToken {
   id: number;
@@ -93,76 +96,142 @@ function chatTemplateOf(files: TokenizerFiles): string | undefined {
 function addsBos(files: TokenizerFiles, bos: string | undefined): boolean {
   if (typeof files.config.add_bos_token === "boolean") return files.config.add_bos_token;
   if (bos === undefined) return false;
-  const single = JSON.stringify((files.tokenizer.post_processor as JsonObject | null)?.single ?? []);
-  const nested = JSON.stringify(files.tokenizer.post_processor ?? {});
-  return single.includes(JSON.stringify(bos)) || nested.includes(`"id":${JSON.stringify(bos)}`);
+  return JSON.stringify(files.tokenizer.post_processor ?? {}).includes(JSON.stringify(bos));
+}
+
+/** Whether text is split into bytes mapped to printable characters (GPT-2's scheme) before BPE. */
+function isByteLevel(tokenizer: JsonObject): boolean {
+  return JSON.stringify(tokenizer.pre_tokenizer ?? {}).includes('"ByteLevel"');
+}
+
+/** Tokens by id, padded to the embedding's rows with unused `[PAD<id>]` tokens. */
+class Vocabulary {
+  readonly tokens: string[];
+  readonly types: number[];
+  readonly ids = new Map<string, number>();
+
+  constructor(readonly size: number) {
+    this.tokens = new Array<string>(size);
+    this.types = new Array<number>(size).fill(TOKEN_TYPE.normal);
+  }
+
+  place(text: string, id: number, type: number): void {
+    if (id >= this.size) {
+      throw new ModelFileError(`tokenizer.json: token id ${id} is beyond the embedding's ${this.size} rows`);
+    }
+    this.tokens[id] = text;
+    this.types[id] = type;
+    this.ids.set(text, id);
+  }
+
+  fillGaps(): void {
+    for (let id = 0; id < this.size; id++) {
+      if (this.tokens[id] === undefined) {
+        this.tokens[id] = `[PAD${id}]`;
+        this.types[id] = TOKEN_TYPE.unused;
+      }
+    }
+  }
 }
 
 type Entry = [string, GgufValue];
 
+function mergesOf(model: JsonObject): string[] {
+  return ((model.merges ?? []) as (string | string[])[]).map((merge) =>
+    Array.isArray(merge) ? merge.join(" ") : merge,
+  );
+}
+
+function byteLevelEntries(files: TokenizerFiles, architecture: Architecture, merges: string[]): Entry[] {
+  return [
+    ["tokenizer.ggml.model", { type: "string", value: "gpt2" }],
+    [
+      "tokenizer.ggml.pre",
+      { type: "string", value: preTokenizerOf(files.tokenizer, architecture.preTokenizer) },
+    ],
+    ["tokenizer.ggml.merges", { type: "strings", value: merges }],
+  ];
+}
+
 /**
- * The `tokenizer.*` keys for a byte-level BPE tokenizer, padded to `vocabularySize` (the embedding's
- * rows, which may exceed the tokenizer's ids) with unused `[PAD<id>]` tokens.
+ * SentencePiece BPE: llama.cpp merges the adjacent pair whose joined piece scores highest, so a piece
+ * made by the n-th merge scores -n (earlier merges first); pieces no merge makes score 0.
  */
+function sentencePieceEntries(vocabulary: Vocabulary, merges: string[]): Entry[] {
+  const scores = new Array<number>(vocabulary.size).fill(0);
+  merges.forEach((merge, rank) => {
+    const id = vocabulary.ids.get(merge.replace(" ", ""));
+    if (id !== undefined && scores[id] === 0) scores[id] = -(rank + 1);
+  });
+  vocabulary.tokens.forEach((token, id) => {
+    if (/^<0x[0-9A-F]{2}>$/.test(token) && vocabulary.types[id] === TOKEN_TYPE.normal) {
+      vocabulary.types[id] = TOKEN_TYPE.byte;
+    }
+  });
+  return [
+    ["tokenizer.ggml.model", { type: "string", value: "llama" }],
+    ["tokenizer.ggml.scores", { type: "float32s", value: scores }],
+    // Gemma's normaliser turns spaces into ▁ without adding one in front.
+    ["tokenizer.ggml.add_space_prefix", { type: "bool", value: false }],
+  ];
+}
+
+/** The `tokenizer.*` keys, for a vocabulary of `vocabularySize` ids (the embedding's rows). */
 export function tokenizerMetadata(
   files: TokenizerFiles,
   architecture: Architecture,
   vocabularySize: number,
 ): Entry[] {
   const model = files.tokenizer.model as JsonObject | undefined;
-  if (model?.type !== "BPE" || typeof model.vocab !== "object" || model.vocab === null) {
+  const byteLevel = isByteLevel(files.tokenizer);
+  if (
+    model?.type !== "BPE" ||
+    typeof model.vocab !== "object" ||
+    model.vocab === null ||
+    (!byteLevel && model.byte_fallback !== true)
+  ) {
     throw new ModelFileError(
-      `tokenizer.json: model type ${String(model?.type)} is not supported in-process (only byte-level BPE)`,
+      `tokenizer.json: a ${String(model?.type)} tokenizer is not converted in-process (byte-level BPE and ` +
+        "SentencePiece-style BPE are); convert the checkpoint with llama.cpp's convert_hf_to_gguf.py",
     );
   }
-  const tokens: (string | undefined)[] = new Array(vocabularySize).fill(undefined);
-  const types: number[] = new Array(vocabularySize).fill(TOKEN_TYPE.normal);
-  const ids = new Map<string, number>();
-  const place = (text: string, id: number, type: number) => {
-    if (id >= vocabularySize) {
-      throw new ModelFileError(
-        `tokenizer.json: token id ${id} is beyond the embedding's ${vocabularySize} rows`,
-      );
-    }
-    tokens[id] = text;
-    types[id] = type;
-    ids.set(text, id);
-  };
-  for (const [text, id] of Object.entries(model.vocab as Record<string, number>))
-    place(text, id, TOKEN_TYPE.normal);
-  for (const added of (files.tokenizer.added_tokens ?? []) as AddedToken[]) {
-    place(added.content, added.id, added.special === true ? TOKEN_TYPE.control : TOKEN_TYPE.userDefined);
+  const vocabulary = new Vocabulary(vocabularySize);
+  for (const [text, id] of Object.entries(model.vocab as Record<string, number>)) {
+    vocabulary.place(text, id, TOKEN_TYPE.normal);
   }
-  tokens.forEach((text, id) => {
-    if (text === undefined) {
-      tokens[id] = `[PAD${id}]`;
-      types[id] = TOKEN_TYPE.unused;
-    }
-  });
-  const merges = ((model.merges ?? []) as (string | string[])[]).map((merge) =>
-    Array.isArray(merge) ? merge.join(" ") : merge,
-  );
+  for (const added of (files.tokenizer.added_tokens ?? []) as AddedToken[]) {
+    vocabulary.place(
+      added.content,
+      added.id,
+      added.special === true ? TOKEN_TYPE.control : TOKEN_TYPE.userDefined,
+    );
+  }
+  const unk = typeof model.unk_token === "string" ? vocabulary.ids.get(model.unk_token) : undefined;
+  if (unk !== undefined) vocabulary.types[unk] = TOKEN_TYPE.unknown;
+  vocabulary.fillGaps();
+  const merges = mergesOf(model);
+  const flavour = byteLevel
+    ? byteLevelEntries(files, architecture, merges)
+    : sentencePieceEntries(vocabulary, merges);
   const bos = tokenText(files.config.bos_token);
   const eos = tokenText(files.config.eos_token);
-  const bosId = (bos === undefined ? undefined : ids.get(bos)) ?? firstId(files.modelConfig.bos_token_id);
-  const eosId = (eos === undefined ? undefined : ids.get(eos)) ?? firstId(files.modelConfig.eos_token_id);
-  const padId = ids.get(tokenText(files.config.pad_token) ?? "");
+  const idOf = (text: string | undefined) => (text === undefined ? undefined : vocabulary.ids.get(text));
+  const special: [string, number | undefined][] = [
+    ["bos", idOf(bos) ?? firstId(files.modelConfig.bos_token_id)],
+    ["eos", idOf(eos) ?? firstId(files.modelConfig.eos_token_id)],
+    ["unknown", unk],
+    ["padding", idOf(tokenText(files.config.pad_token))],
+  ];
   const template = chatTemplateOf(files);
   const entries: Entry[] = [
-    ["tokenizer.ggml.model", { type: "string", value: "gpt2" }],
-    [
-      "tokenizer.ggml.pre",
-      { type: "string", value: preTokenizerOf(files.tokenizer, architecture.preTokenizer) },
-    ],
-    ["tokenizer.ggml.tokens", { type: "strings", value: tokens as string[] }],
-    ["tokenizer.ggml.token_type", { type: "int32s", value: types }],
-    ["tokenizer.ggml.merges", { type: "strings", value: merges }],
+    ...flavour,
+    ["tokenizer.ggml.tokens", { type: "strings", value: vocabulary.tokens }],
+    ["tokenizer.ggml.token_type", { type: "int32s", value: vocabulary.types }],
     ["tokenizer.ggml.add_bos_token", { type: "bool", value: addsBos(files, bos) }],
   ];
-  if (bosId !== undefined) entries.push(["tokenizer.ggml.bos_token_id", { type: "uint32", value: bosId }]);
-  if (eosId !== undefined) entries.push(["tokenizer.ggml.eos_token_id", { type: "uint32", value: eosId }]);
-  if (padId !== undefined)
-    entries.push(["tokenizer.ggml.padding_token_id", { type: "uint32", value: padId }]);
+  for (const [name, id] of special) {
+    if (id !== undefined) entries.push([`tokenizer.ggml.${name}_token_id`, { type: "uint32", value: id }]);
+  }
   if (template !== undefined) entries.push(["tokenizer.chat_template", { type: "string", value: template }]);
   return entries;
 }
