@@ -2,6 +2,7 @@
  * The conversion cache: a converted checkpoint is reused, a changed one converts again (replacing the
  * stale file), and an interrupted conversion never leaves a file taken as complete.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +17,12 @@ const ROOT = fileURLToPath(new URL("../.tmp/conversion-cache/", import.meta.url)
 
 beforeAll(() => rmSync(ROOT, { recursive: true, force: true }));
 afterAll(() => rmSync(ROOT, { recursive: true, force: true }));
+
+/** The id of a process that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ["-e", ""]);
+  return child.pid!;
+}
 
 describe("conversion cache", () => {
   it("converts once; a second start reuses the file", async () => {
@@ -73,10 +80,12 @@ describe("conversion cache", () => {
     await expect(failing).rejects.toThrow("killed");
     expect(readdirSync(join(ROOT, "partial-cache"))).toEqual([]);
 
-    // What a SIGKILL leaves: a temporary file, never renamed.
-    writeFileSync(`${target}.99999.partial`, Buffer.from("GGUF half"));
+    // What a SIGKILL leaves: a temporary file, never renamed. Its process is gone, so it is removed too.
+    const abandoned = `${target}.${deadPid()}.partial`;
+    writeFileSync(abandoned, Buffer.from("GGUF half"));
     expect(await ensureConverted(plan, target)).toBe(true);
     expect(statSync(target).size).toBeGreaterThan(plan.totalBytes);
+    expect(existsSync(abandoned)).toBe(false);
   });
 });
 

@@ -58,6 +58,31 @@ async function removeStale(target: string): Promise<void> {
   }
 }
 
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Temporary files of conversions whose process is gone (killed mid-way): never used, but as large as the
+ * part written, so they are removed. A live process's file is left to it.
+ */
+async function removeAbandoned(target: string): Promise<void> {
+  const folder = join(target, "..");
+  const prefix = `${basename(target)}.`;
+  for (const entry of await readdir(folder)) {
+    const pid = Number(/^(\d+)\.partial$/.exec(entry.slice(prefix.length))?.[1]);
+    if (entry.startsWith(prefix) && Number.isInteger(pid) && pid !== process.pid && !isRunning(pid)) {
+      await rm(join(folder, entry), { force: true });
+    }
+  }
+}
+
 /**
  * Converts unless `target` already exists (a complete earlier conversion: only finished files are ever
  * renamed to that name). Resolves to whether it converted.
@@ -69,6 +94,7 @@ export async function ensureConverted(
 ): Promise<boolean> {
   if (existsSync(target)) return false;
   await mkdir(join(target, ".."), { recursive: true });
+  await removeAbandoned(target);
   await writeConvertedGguf(plan, target, onProgress);
   await removeStale(target);
   return true;
