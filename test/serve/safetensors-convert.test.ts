@@ -69,7 +69,8 @@ async function observe(serve: RunningServe) {
 }
 
 async function compare(family: TinyFamily, options: TinyCheckpointOptions = {}) {
-  const name = `${family}-${options.dtype ?? "F32"}${options.multimodal === true ? "-multimodal" : ""}`;
+  const variant = options.multimodal === true ? "-multimodal" : options.mistral === true ? "-mistral" : "";
+  const name = `${family}-${options.dtype ?? "F32"}${variant}`;
   const tiny = writeTinyCheckpoint(ROOT, name, family, options);
   const converted = await serve(tiny.directory);
   const direct = await serve(tiny.gguf);
@@ -103,6 +104,10 @@ describe("serve --model-path <SafeTensors checkpoint>", () => {
 
   it("llama in BF16 over sharded files (model.safetensors.index.json) keeps BF16", async () => {
     await compare("llama", { dtype: "BF16", shards: 3 });
+  });
+
+  it("mistral (Llama's architecture, SentencePiece-style tokenizer that prefixes a space)", async () => {
+    await compare("llama", { mistral: true });
   });
 
   it("qwen2 (q/k/v biases, no interleave, sharded BF16)", async () => {

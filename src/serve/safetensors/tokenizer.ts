@@ -154,10 +154,21 @@ function byteLevelEntries(files: TokenizerFiles, architecture: Architecture, mer
 }
 
 /**
+ * Whether text gets a leading ▁ before tokenizing: Llama 2 and Mistral do (a Metaspace pre-tokenizer
+ * that prepends, or a normaliser that prepends); Gemma only turns spaces into ▁.
+ */
+function addsSpacePrefix(tokenizer: JsonObject): boolean {
+  const steps = JSON.stringify([tokenizer.normalizer ?? null, tokenizer.pre_tokenizer ?? null]);
+  if (steps.includes('"Prepend"')) return true;
+  if (!steps.includes('"Metaspace"')) return false;
+  return !steps.includes('"prepend_scheme":"never"') && !steps.includes('"add_prefix_space":false');
+}
+
+/**
  * SentencePiece BPE: llama.cpp merges the adjacent pair whose joined piece scores highest, so a piece
  * made by the n-th merge scores -n (earlier merges first); pieces no merge makes score 0.
  */
-function sentencePieceEntries(vocabulary: Vocabulary, merges: string[]): Entry[] {
+function sentencePieceEntries(tokenizer: JsonObject, vocabulary: Vocabulary, merges: string[]): Entry[] {
   const scores = new Array<number>(vocabulary.size).fill(0);
   merges.forEach((merge, rank) => {
     const id = vocabulary.ids.get(merge.replace(" ", ""));
@@ -171,8 +182,7 @@ function sentencePieceEntries(vocabulary: Vocabulary, merges: string[]): Entry[]
   return [
     ["tokenizer.ggml.model", { type: "string", value: "llama" }],
     ["tokenizer.ggml.scores", { type: "float32s", value: scores }],
-    // Gemma's normaliser turns spaces into ▁ without adding one in front.
-    ["tokenizer.ggml.add_space_prefix", { type: "bool", value: false }],
+    ["tokenizer.ggml.add_space_prefix", { type: "bool", value: addsSpacePrefix(tokenizer) }],
   ];
 }
 
@@ -212,7 +222,7 @@ export function tokenizerMetadata(
   const merges = mergesOf(model);
   const flavour = byteLevel
     ? byteLevelEntries(files, architecture, merges)
-    : sentencePieceEntries(vocabulary, merges);
+    : sentencePieceEntries(files.tokenizer, vocabulary, merges);
   const bos = tokenText(files.config.bos_token);
   const eos = tokenText(files.config.eos_token);
   const idOf = (text: string | undefined) => (text === undefined ? undefined : vocabulary.ids.get(text));
