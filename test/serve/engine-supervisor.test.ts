@@ -1,0 +1,148 @@
+/**
+ * `serve --engine`'s supervisor on a stand-in engine: an executable named `vllm` on PATH that parses
+ * vLLM's CLI and answers its health and models routes (503 while "loading", then 200), and exits when
+ * asked, as a crash.
+ */
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  EngineMissingError,
+  EngineSupervisor,
+  type SupervisorLog,
+} from "../../src/serve/external/supervisor.js";
+
+const ROOT = fileURLToPath(new URL("../.tmp/engine-supervisor/", import.meta.url));
+const BIN = join(ROOT, "bin");
+
+const STAND_IN = `const http = require("node:http");
+const args = process.argv.slice(2);
+const flag = (name) => args[args.indexOf(name) + 1];
+if (args[0] !== "serve") { console.error("usage: vllm serve <model>"); process.exit(2); }
+console.error("INFO stand-in vllm loading " + args[1]);
+let healthChecks = 0;
+http.createServer((request, response) => {
+  response.setHeader("content-type", "application/json");
+  if (request.url === "/health") {
+    healthChecks += 1;
+    response.statusCode = healthChecks > 2 ? 200 : 503;
+    return response.end("{}");
+  }
+  if (request.url === "/v1/models") {
+    return response.end(JSON.stringify({ object: "list", data: [{ id: flag("--served-model-name"), pid: process.pid }] }));
+  }
+  if (request.url === "/crash") {
+    response.end("{}");
+    console.error("ERROR stand-in crashing");
+    return setImmediate(() => process.exit(3));
+  }
+  response.statusCode = 404;
+  response.end("{}");
+}).listen(Number(flag("--port")), flag("--host"), () => console.log("INFO stand-in listening"));
+`;
+
+const supervisors: EngineSupervisor[] = [];
+const lines: string[] = [];
+const log: SupervisorLog = (_level, message) => lines.push(message);
+
+beforeAll(() => {
+  rmSync(ROOT, { recursive: true, force: true });
+  mkdirSync(BIN, { recursive: true });
+  // The repository is an ES module package, so the stand-in's code is a .cjs file behind a shell script.
+  writeFileSync(join(ROOT, "stand-in.cjs"), STAND_IN);
+  writeFileSync(
+    join(BIN, "vllm"),
+    `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, "stand-in.cjs")}" "$@"\n`,
+  );
+  chmodSync(join(BIN, "vllm"), 0o755);
+});
+afterEach(async () => {
+  await Promise.all(supervisors.splice(0).map((supervisor) => supervisor.stop()));
+});
+afterAll(() => rmSync(ROOT, { recursive: true, force: true }));
+
+function supervisor(): EngineSupervisor {
+  const created = new EngineSupervisor({
+    engine: "vllm",
+    launch: { modelPath: "/models/gemma-3-4b-it", modelName: "gemma", cpuOnly: false },
+    log,
+    path: `${BIN}${delimiter}${process.env.PATH ?? ""}`,
+    healthIntervalMs: 20,
+    restartDelaysMs: [10],
+    stopGraceMs: 2_000,
+  });
+  supervisors.push(created);
+  return created;
+}
+
+async function models(url: string): Promise<{ id: string; pid: number }> {
+  const body = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string; pid: number }[] };
+  return body.data[0]!;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let tries = 0; tries < 500; tries++) {
+    if (condition()) return;
+    await sleep(20);
+  }
+  throw new Error(`never: ${what}`);
+}
+
+describe("EngineSupervisor", () => {
+  it("names the package to install when the engine is missing", () => {
+    expect(
+      () =>
+        new EngineSupervisor({
+          engine: "vllm",
+          launch: { modelPath: "m", modelName: "m", cpuOnly: false },
+          log,
+          path: join(ROOT, "empty"),
+        }),
+    ).toThrow(EngineMissingError);
+    expect(
+      () =>
+        new EngineSupervisor({
+          engine: "sglang",
+          launch: { modelPath: "m", modelName: "m", cpuOnly: false },
+          log,
+          path: join(ROOT, "empty"),
+        }),
+    ).toThrow(/pip install "sglang\[all\]"/);
+  });
+
+  it("starts the engine with vLLM's CLI, ready once /health is 200, its output in our log", async () => {
+    const engine = supervisor();
+    await engine.start();
+    expect(engine.state).toBe("ready");
+    expect(await models(engine.url)).toMatchObject({ id: "gemma", pid: engine.pid });
+    expect(lines).toContain("INFO stand-in vllm loading /models/gemma-3-4b-it");
+    expect(lines).toContain("INFO stand-in listening");
+  });
+
+  it("restarts the engine after a crash, and stops it (and keeps it stopped)", async () => {
+    const engine = supervisor();
+    await engine.start();
+    const first = engine.pid!;
+    await fetch(`${engine.url}/crash`);
+    await until(() => engine.restarts === 1 && engine.state === "ready", "restarted");
+    expect(isAlive(first)).toBe(false);
+    const second = engine.pid!;
+    expect(second).not.toBe(first);
+    expect((await models(engine.url)).pid).toBe(second);
+    await engine.stop();
+    expect(engine.state).toBe("stopped");
+    expect(isAlive(second)).toBe(false);
+    expect(engine.restarts).toBe(1);
+  });
+});
