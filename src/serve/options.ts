@@ -28,6 +28,9 @@ export type ModelType = (typeof MODEL_TYPES)[number];
 export const DEVICE_MAPS = ["auto", "cpu", "gpu", "balanced", "cuda", "vulkan", "metal"] as const;
 export type DeviceMap = (typeof DEVICE_MAPS)[number];
 
+/** What runs the model: llama.cpp in this process, or an engine started as a child (src/serve/external/). */
+export const SERVE_ENGINES = ["llama.cpp", "vllm", "sglang", "llama-server"] as const;
+
 export const SERVE_LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const positive = (fallback: number) => z.number().int().min(1).default(fallback);
@@ -48,6 +51,11 @@ export const SERVE_OPTIONS = defineOptions({
     type: z.enum(MODEL_TYPES).default("generic"),
     flag: "--model-type <type>",
     help: `chat format and reasoning markup: picks the chat wrapper and how thinking is separated; one of ${MODEL_TYPES.join(", ")}`,
+  },
+  engine: {
+    type: z.enum(SERVE_ENGINES).default("llama.cpp"),
+    flag: "--engine <engine>",
+    help: `llama.cpp: in-process (GGUF, SafeTensors converted); vllm, sglang, llama-server: run that engine as a supervised child with serve's API in front; one of ${SERVE_ENGINES.join(", ")}`,
   },
   host: LISTEN_HOST,
   port: listenPort(8000),

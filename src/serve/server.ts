@@ -22,6 +22,7 @@ import { clientUrl } from "../process/ready-line.js";
 import { buildServeApp } from "./app.js";
 import { ServeContext } from "./context.js";
 import type { ServeEngine } from "./engine.js";
+import { startExternalServe } from "./external/start.js";
 import { LlamaEngine } from "./llama-engine.js";
 import { resolveModelSource } from "./model-source.js";
 import { parseServeOptions, type ServeOptions, type ServeOptionsInput } from "./options.js";
@@ -73,6 +74,7 @@ export async function startServe(
   loader: EngineLoader = defaultLoader,
 ): Promise<RunningServe> {
   const options = parseServeOptions(input);
+  if (options.engine !== "llama.cpp") return startExternalServe(options, options.engine);
   const source = await resolveModelSource(options.modelPath, options.cacheDir);
   const modelFile = source.file;
   const modelName = options.modelName ?? source.defaultName;

@@ -1,9 +1,5 @@
-/**
- * `serve --engine`'s supervisor on a stand-in engine: an executable named `vllm` on PATH that parses
- * vLLM's CLI and answers its health and models routes (503 while "loading", then 200), and exits when
- * asked, as a crash.
- */
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+/** `serve --engine`'s supervisor on a stand-in `vllm` on PATH (test/fixtures/stand-in-engine.ts). */
+import { rmSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -13,35 +9,10 @@ import {
   EngineSupervisor,
   type SupervisorLog,
 } from "../../src/serve/external/supervisor.js";
+import { installStandInEngine } from "../fixtures/stand-in-engine.js";
 
 const ROOT = fileURLToPath(new URL("../.tmp/engine-supervisor/", import.meta.url));
-const BIN = join(ROOT, "bin");
-
-const STAND_IN = `const http = require("node:http");
-const args = process.argv.slice(2);
-const flag = (name) => args[args.indexOf(name) + 1];
-if (args[0] !== "serve") { console.error("usage: vllm serve <model>"); process.exit(2); }
-console.error("INFO stand-in vllm loading " + args[1]);
-let healthChecks = 0;
-http.createServer((request, response) => {
-  response.setHeader("content-type", "application/json");
-  if (request.url === "/health") {
-    healthChecks += 1;
-    response.statusCode = healthChecks > 2 ? 200 : 503;
-    return response.end("{}");
-  }
-  if (request.url === "/v1/models") {
-    return response.end(JSON.stringify({ object: "list", data: [{ id: flag("--served-model-name"), pid: process.pid }] }));
-  }
-  if (request.url === "/crash") {
-    response.end("{}");
-    console.error("ERROR stand-in crashing");
-    return setImmediate(() => process.exit(3));
-  }
-  response.statusCode = 404;
-  response.end("{}");
-}).listen(Number(flag("--port")), flag("--host"), () => console.log("INFO stand-in listening"));
-`;
+let BIN = "";
 
 const supervisors: EngineSupervisor[] = [];
 const lines: string[] = [];
@@ -49,14 +20,7 @@ const log: SupervisorLog = (_level, message) => lines.push(message);
 
 beforeAll(() => {
   rmSync(ROOT, { recursive: true, force: true });
-  mkdirSync(BIN, { recursive: true });
-  // The repository is an ES module package, so the stand-in's code is a .cjs file behind a shell script.
-  writeFileSync(join(ROOT, "stand-in.cjs"), STAND_IN);
-  writeFileSync(
-    join(BIN, "vllm"),
-    `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, "stand-in.cjs")}" "$@"\n`,
-  );
-  chmodSync(join(BIN, "vllm"), 0o755);
+  BIN = installStandInEngine(ROOT);
 });
 afterEach(async () => {
   await Promise.all(supervisors.splice(0).map((supervisor) => supervisor.stop()));
