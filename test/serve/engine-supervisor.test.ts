@@ -1,5 +1,6 @@
 /** `serve --engine`'s supervisor on a stand-in `vllm` on PATH (test/fixtures/stand-in-engine.ts). */
-import { rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -89,7 +90,7 @@ describe("EngineSupervisor", () => {
     const engine = supervisor();
     await engine.start();
     expect(engine.state).toBe("ready");
-    expect(await models(engine.url)).toMatchObject({ id: "gemma", pid: engine.pid });
+    expect(await models(engine.url)).toMatchObject({ id: "gemma" });
     expect(lines).toContain("INFO stand-in vllm loading /models/gemma-3-4b-it");
     expect(lines).toContain("INFO stand-in listening");
   });
@@ -97,16 +98,55 @@ describe("EngineSupervisor", () => {
   it("restarts the engine after a crash, and stops it (and keeps it stopped)", async () => {
     const engine = supervisor();
     await engine.start();
-    const first = engine.pid!;
+    const first = (await models(engine.url)).pid;
     await fetch(`${engine.url}/crash`);
     await until(() => engine.restarts === 1 && engine.state === "ready", "restarted");
     expect(isAlive(first)).toBe(false);
-    const second = engine.pid!;
+    const second = (await models(engine.url)).pid;
     expect(second).not.toBe(first);
-    expect((await models(engine.url)).pid).toBe(second);
     await engine.stop();
     expect(engine.state).toBe("stopped");
     expect(isAlive(second)).toBe(false);
     expect(engine.restarts).toBe(1);
+  });
+
+  it("stops the engine when serve is killed outright (SIGKILL)", async () => {
+    const script = join(ROOT, "parent.ts");
+    const supervisorModule = fileURLToPath(
+      new URL("../../src/serve/external/supervisor.ts", import.meta.url),
+    );
+    writeFileSync(
+      script,
+      `import { EngineSupervisor } from ${JSON.stringify(supervisorModule)};
+const engine = new EngineSupervisor({
+  engine: "vllm",
+  launch: { modelPath: "/models/m", modelName: "m", cpuOnly: false },
+  log: () => undefined,
+  healthIntervalMs: 20,
+});
+await engine.start();
+const body = await (await fetch(engine.url + "/v1/models")).json();
+console.log("ENGINE " + body.data[0].pid);
+setInterval(() => undefined, 60_000);
+`,
+    );
+    const parent = spawn(process.execPath, ["--import", "tsx", script], {
+      env: { ...process.env, PATH: `${BIN}${delimiter}${process.env.PATH ?? ""}` },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const enginePid = await new Promise<number>((resolve, reject) => {
+      let output = "";
+      parent.stdout!.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /ENGINE (\d+)/.exec(output);
+        if (match) resolve(Number(match[1]));
+      });
+      parent.once("exit", () => reject(new Error(`parent exited first: ${output}`)));
+    });
+    expect(isAlive(enginePid)).toBe(true);
+    const exited = new Promise((resolve) => parent.once("exit", resolve));
+    parent.kill("SIGKILL");
+    await exited;
+    await until(() => !isAlive(enginePid), "the engine stopped after its parent was killed");
   });
 });

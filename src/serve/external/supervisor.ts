@@ -2,7 +2,8 @@
  * Runs an external engine (vLLM, SGLang, llama-server) as a child: started on a free loopback port,
  * ready once its health route answers 200, its output logged under ours line by line, restarted after a
  * crash (with a growing delay), and stopped with us — SIGTERM to its whole process group (vLLM starts
- * workers), SIGKILL if it lingers, and a synchronous kill if this process exits first.
+ * workers), SIGKILL if it lingers, a synchronous kill if this process exits first, and a small reaper
+ * process that stops it when this one is killed outright.
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -41,6 +42,24 @@ export interface SupervisorOptions {
 }
 
 const HOST = "127.0.0.1";
+
+/**
+ * Runs between us and the engine so the engine ends even when we are SIGKILLed: it starts the engine in
+ * its own process group with our pipes, exits as the engine exits, and stops the engine when its stdin —
+ * a pipe from us — closes, which the kernel does when we die however we die. Inline (`node -e`) so it
+ * works the same from sources and from dist/.
+ */
+const REAPER = `
+const { spawn } = require("node:child_process");
+const [executable, ...args] = process.argv.slice(1);
+const engine = spawn(executable, args, { stdio: ["ignore", "inherit", "inherit"] });
+const stop = (signal) => { try { engine.kill(signal); } catch {} };
+engine.on("error", (error) => { console.error(error.message); process.exit(127); });
+engine.on("exit", (code, signal) => process.exit(code ?? (signal === "SIGKILL" ? 137 : 143)));
+for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => stop(signal));
+process.stdin.on("data", () => {});
+process.stdin.on("end", () => { stop("SIGTERM"); setTimeout(() => stop("SIGKILL"), 10000).unref(); });
+`;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -119,7 +138,10 @@ export class EngineSupervisor {
   private async launch(): Promise<void> {
     this.port = await freePort();
     const args = this.spec.args({ ...this.options.launch, host: HOST, port: this.port });
-    const child = spawn(this.executable, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(process.execPath, ["-e", REAPER, this.executable, ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
     this.child = child;
     const source = this.options.engine;
     forEachLine(child.stdout!, (line) => this.options.log("info", line, { source }));
