@@ -19,8 +19,11 @@ export interface ModelSource {
   readonly file: string;
   /** The model id when `--model-name` is not given. */
   readonly defaultName: string;
-  /** Makes `file` exist: converts a checkpoint unless cached; nothing for a GGUF. */
-  prepare(log: ConversionLog): Promise<void>;
+  /**
+   * Makes `file` exist: converts a checkpoint unless cached; nothing for a GGUF. An aborted `signal`
+   * stops a conversion after the tensor being written (leaving no file behind).
+   */
+  prepare(log: ConversionLog, signal?: AbortSignal): Promise<void>;
 }
 
 /** Progress is reported each time this share of the bytes is done. */
@@ -32,10 +35,12 @@ async function checkpointSource(directory: string, cacheDir: string | undefined)
   return {
     file,
     defaultName: basename(directory),
-    async prepare(log) {
+    async prepare(log, signal) {
       const started = performance.now();
       let reported = 0;
+      signal?.throwIfAborted();
       const converted = await ensureConverted(plan, file, (done, total) => {
+        signal?.throwIfAborted();
         if (done / total >= reported + PROGRESS_STEP || done === total) {
           reported = done / total;
           log(`converting ${basename(directory)} to GGUF: ${Math.round(reported * 100)}%`, {

@@ -95,7 +95,9 @@ export async function startServe(
 
   let engine: ServeEngine | undefined;
   let closing: Promise<void> | undefined;
+  const converting = new AbortController();
   const close = (): Promise<void> => {
+    converting.abort(new Error("serve was closed while converting the checkpoint"));
     closing ??= (async () => {
       await app.close();
       await drain(context);
@@ -108,7 +110,7 @@ export async function startServe(
   const conversionLog = (message: string, fields: Record<string, unknown> = {}) =>
     app.log.info(fields, message);
   const ready = source
-    .prepare(conversionLog)
+    .prepare(conversionLog, converting.signal)
     .then(() => loader(options, modelFile, app.log))
     .then(
       async (loaded) => {

@@ -89,6 +89,23 @@ describe("conversion cache", () => {
   });
 });
 
+describe("closing serve while it converts", () => {
+  it("stops the conversion and leaves no file behind", async () => {
+    const { directory } = writeTinyCheckpoint(ROOT, "closed", "llama");
+    const cacheDir = join(ROOT, "closed-cache");
+    const serve = await startServe({
+      modelPath: directory,
+      cacheDir,
+      port: 0,
+      threads: 1,
+      logLevel: "silent",
+    });
+    await serve.close();
+    await expect(serve.ready).rejects.toThrow(/closed while converting/);
+    expect(existsSync(cacheDir) ? readdirSync(cacheDir) : []).toEqual([]);
+  });
+});
+
 describe("--device-map", () => {
   it("accepts balanced and refuses sequential with what to use instead", () => {
     expect(parseServeOptions({ modelPath: "m", deviceMap: "balanced" }).deviceMap).toBe("balanced");

@@ -55,7 +55,9 @@ export async function startExternalServe(
   );
   let closing: Promise<void> | undefined;
   const running = app;
+  const converting = new AbortController();
   const close = (): Promise<void> => {
+    converting.abort(new Error("serve was closed while converting the checkpoint"));
     closing ??= (async () => {
       await running.close();
       await supervisor.stop();
@@ -63,7 +65,7 @@ export async function startExternalServe(
     return closing;
   };
   const ready = (async () => {
-    await source?.prepare((message, fields) => running.log.info(fields ?? {}, message));
+    await source?.prepare((message, fields) => running.log.info(fields ?? {}, message), converting.signal);
     await supervisor.start();
     context.metrics.modelLoaded.set(1);
   })().catch(async (error: unknown) => {
