@@ -52,6 +52,24 @@ describe("tokenizerMetadata", () => {
     expect(result.get("tokenizer.ggml.add_bos_token")?.value).toBe(false);
   });
 
+  it("names the pre-tokenizer by its split regex (Tekken, Llama 3, Qwen)", () => {
+    const withRegex = (regex: string) => ({
+      ...tiny.tokenizerJson,
+      pre_tokenizer: {
+        type: "Sequence",
+        pretokenizers: [{ type: "Split", pattern: { Regex: regex } }, { type: "ByteLevel" }],
+      },
+    });
+    const pre = (regex: string) =>
+      metadata(files({ tokenizer: withRegex(regex) })).get("tokenizer.ggml.pre")?.value;
+    const tekken =
+      "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s+";
+    expect(pre(tekken)).toBe("tekken");
+    expect(pre("(?i:'s|'t)|\\p{N}{1,3}|\\s+")).toBe("llama-bpe");
+    expect(pre("(?i:'s|'t)|\\p{N}|\\s+")).toBe("qwen2");
+    expect(pre("\\s+")).toBe("qwen2");
+  });
+
   it("refuses a Unigram tokenizer and ids beyond the embedding", () => {
     const unigram = { ...tiny.tokenizerJson, model: { type: "Unigram", vocab: [] } };
     expect(() => metadata(files({ tokenizer: unigram }))).toThrow(/Unigram tokenizer is not converted/);

@@ -63,6 +63,8 @@ export function readTokenizerFiles(directory: string, modelConfig: JsonObject): 
  */
 function preTokenizerOf(tokenizer: JsonObject, fallback: string): string {
   const text = JSON.stringify(tokenizer.pre_tokenizer ?? {});
+  // Mistral Nemo's Tekken splits words at case changes (and digits one by one).
+  if (text.includes("[\\\\p{Lu}\\\\p{Lt}\\\\p{Lm}\\\\p{Lo}\\\\p{M}]*[\\\\p{Ll}")) return "tekken";
   if (text.includes("\\\\p{N}{1,3}")) return "llama-bpe";
   if (text.includes("\\\\p{N}|")) return "qwen2";
   return fallback;
