@@ -44,6 +44,7 @@ describe("serve --engine vllm", () => {
       modelPath: "/models/gemma-3-4b-it",
       modelName: "gemma",
       engine: "vllm",
+      deviceMap: "cpu",
       port: 0,
       maxConcurrent: 1,
       maxQueue: 0,
@@ -62,9 +63,11 @@ describe("serve --engine vllm", () => {
       });
 
       const models = (await (await fetch(`${serve.url}/v1/models`)).json()) as {
-        data: { id: string; pid: number }[];
+        data: { id: string; pid: number; cuda: string | null }[];
       };
       expect(models.data[0]!.id).toBe("gemma");
+      // --device-map cpu: the engine sees no GPU.
+      expect(models.data[0]!.cuda).toBe("");
       enginePid = models.data[0]!.pid;
 
       const messages = [{ role: "user", content: "Hello" }];

@@ -16,7 +16,7 @@ export interface EngineLaunch {
   readonly modelName: string;
   readonly host: string;
   readonly port: number;
-  /** `cpu` keeps llama-server's layers off the GPU; vLLM and SGLang choose their own devices. */
+  /** `--device-map cpu`: no GPU is visible to the engine, and llama-server keeps every layer on the CPU. */
   readonly cpuOnly: boolean;
 }
 
@@ -82,6 +82,12 @@ const ENGINE_SPECS: Readonly<Record<ExternalEngine, EngineSpec>> = {
       "llama.cpp's `llama-server` (a release from https://github.com/ggml-org/llama.cpp, or `brew install llama.cpp`)",
   },
 };
+
+/** The child's environment: with `cpuOnly`, CUDA (and ROCm) see no device, so no engine can use one. */
+export function engineEnvironment(launch: Pick<EngineLaunch, "cpuOnly">): NodeJS.ProcessEnv {
+  if (!launch.cpuOnly) return process.env;
+  return { ...process.env, CUDA_VISIBLE_DEVICES: "", HIP_VISIBLE_DEVICES: "" };
+}
 
 export function engineSpec(engine: ExternalEngine): EngineSpec {
   return ENGINE_SPECS[engine];

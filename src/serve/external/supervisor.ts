@@ -13,6 +13,7 @@ import {
   type EngineLaunch,
   type EngineSpec,
   type ExternalEngine,
+  engineEnvironment,
   engineSpec,
   findExecutable,
 } from "./engines.js";
@@ -141,6 +142,7 @@ export class EngineSupervisor {
     const child = spawn(process.execPath, ["-e", REAPER, this.executable, ...args], {
       stdio: ["pipe", "pipe", "pipe"],
       detached: true,
+      env: engineEnvironment(this.options.launch),
     });
     this.child = child;
     const source = this.options.engine;
