@@ -43,11 +43,8 @@ export async function startConfiguredBackends(
   return started;
 }
 
-function startServe(
-  name: string,
-  backend: BackendConfig,
-  options: { echo: boolean; readyTimeoutMs: number },
-): Promise<ChildServer> {
+/** The `switchyard serve` arguments of a backend's `serve` entry (snake-case keys → flags). */
+export function serveArgs(name: string, backend: BackendConfig): string[] {
   const serve = backend.serve!;
   const url = new URL(backend.url);
   const args = ["serve", "--model-path", serve.model_path, "--model-name", backend.models[0] ?? name];
@@ -58,6 +55,18 @@ function startServe(
   if (serve.max_concurrent) args.push("--max-concurrent", String(serve.max_concurrent));
   if (serve.max_queue !== undefined) args.push("--max-queue", String(serve.max_queue));
   if (serve.context_size) args.push("--context-size", String(serve.context_size));
+  if (serve.device_map) args.push("--device-map", serve.device_map);
+  if (serve.engine) args.push("--engine", serve.engine);
+  if (serve.cache_dir) args.push("--cache-dir", serve.cache_dir);
+  return args;
+}
+
+function startServe(
+  name: string,
+  backend: BackendConfig,
+  options: { echo: boolean; readyTimeoutMs: number },
+): Promise<ChildServer> {
+  const args = serveArgs(name, backend);
   return spawnServer(args, { echo: options.echo, label: name, timeoutMs: options.readyTimeoutMs });
 }
 

@@ -146,6 +146,10 @@ export const backendSchema = z.strictObject({
       max_concurrent: z.coerce.number().int().positive().optional(),
       max_queue: z.coerce.number().int().nonnegative().optional(),
       context_size: z.coerce.number().int().positive().optional(),
+      /** serve's `--device-map`, `--engine` and `--cache-dir` (a SafeTensors checkpoint's conversion). */
+      device_map: z.string().min(1).optional(),
+      engine: z.string().min(1).optional(),
+      cache_dir: z.string().min(1).optional(),
     })
     .optional(),
 });

@@ -83,7 +83,8 @@ type JsonSchemaInput = Parameters<Llama["createGrammarForJsonSchema"]>[0];
 
 function gpuOption(deviceMap: DeviceMap): "auto" | "cuda" | "vulkan" | "metal" | false {
   if (deviceMap === "cpu") return false;
-  if (deviceMap === "auto" || deviceMap === "gpu") return "auto";
+  // balanced: llama.cpp splits layers over every GPU in proportion to its free memory, as accelerate's does.
+  if (deviceMap === "auto" || deviceMap === "gpu" || deviceMap === "balanced") return "auto";
   return deviceMap;
 }
 

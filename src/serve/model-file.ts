@@ -1,7 +1,8 @@
 /**
  * Finds the GGUF file behind `--model-path` and refuses anything else with a message that says what to do.
- * serve runs llama.cpp, which reads GGUF only; a Hugging Face checkpoint (SafeTensors, PyTorch .bin) must
- * be converted first, and the error says how.
+ * serve runs llama.cpp, which reads GGUF only. A SafeTensors checkpoint directory never gets here (serve
+ * converts it: model-source.ts); other checkpoints (PyTorch .bin, a lone .safetensors file) are refused
+ * with how to convert them.
  * @module
  */
 import { open, readdir, stat } from "node:fs/promises";

@@ -21,9 +21,15 @@ export const MODEL_TYPES = [
 ] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
 
-/** Where the weights go: `auto` offloads what fits to a GPU when one is found, `cpu` never uses one. */
-export const DEVICE_MAPS = ["auto", "cpu", "gpu", "cuda", "vulkan", "metal"] as const;
+/**
+ * Where the weights go: `auto` offloads what fits to a GPU when one is found, `cpu` never uses one;
+ * `balanced` (the Hugging Face spelling) puts every layer on the GPUs, split over them by free memory.
+ */
+export const DEVICE_MAPS = ["auto", "cpu", "gpu", "balanced", "cuda", "vulkan", "metal"] as const;
 export type DeviceMap = (typeof DEVICE_MAPS)[number];
+
+/** What runs the model: llama.cpp in this process, or an engine started as a child (src/serve/external/). */
+export const SERVE_ENGINES = ["llama.cpp", "vllm", "sglang", "llama-server"] as const;
 
 export const SERVE_LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -34,7 +40,7 @@ export const SERVE_OPTIONS = defineOptions({
   modelPath: {
     type: z.string().min(1),
     flag: "--model-path <path>",
-    help: "a .gguf file, or a directory holding one (required)",
+    help: "a .gguf file, a directory holding one, or a Hugging Face SafeTensors checkpoint directory (converted to GGUF once, then cached) (required)",
   },
   modelName: {
     type: z.string().min(1).optional(),
@@ -46,12 +52,25 @@ export const SERVE_OPTIONS = defineOptions({
     flag: "--model-type <type>",
     help: `chat format and reasoning markup: picks the chat wrapper and how thinking is separated; one of ${MODEL_TYPES.join(", ")}`,
   },
+  engine: {
+    type: z.enum(SERVE_ENGINES).default("llama.cpp"),
+    flag: "--engine <engine>",
+    help: `llama.cpp: in-process (GGUF, SafeTensors converted); vllm, sglang, llama-server: run that engine as a supervised child with serve's API in front; one of ${SERVE_ENGINES.join(", ")}`,
+  },
   host: LISTEN_HOST,
   port: listenPort(8000),
   deviceMap: {
-    type: z.enum(DEVICE_MAPS).default("auto"),
+    type: z
+      .enum(DEVICE_MAPS, {
+        // accelerate's `sequential` fills one GPU before the next; llama.cpp has no such placement.
+        error: (issue) =>
+          issue.input === "sequential"
+            ? "sequential (fill GPU 0 first) is not available with llama.cpp; use balanced (layers split over the GPUs by free memory) or gpu"
+            : undefined,
+      })
+      .default("auto"),
     flag: "--device-map <device>",
-    help: `auto: GPU when found; cpu; gpu (fail without one); one of ${DEVICE_MAPS.join(", ")}`,
+    help: `auto: GPU when found; cpu; gpu or balanced (all layers on the GPUs, split by free memory; fail without one); one of ${DEVICE_MAPS.join(", ")}`,
   },
   maxConcurrent: {
     type: positive(2),
@@ -74,6 +93,12 @@ export const SERVE_OPTIONS = defineOptions({
     // The real default depends on the machine, so help and README name it rather than show a number.
     shownDefault: "one per core",
     help: "CPU threads for inference",
+  },
+  cacheDir: {
+    type: z.string().min(1).optional(),
+    flag: "--cache-dir <path>",
+    shownDefault: "beside the checkpoint",
+    help: "where a SafeTensors checkpoint's GGUF conversion is kept (default: .switchyard-gguf/ inside the checkpoint)",
   },
   bodyLimit: {
     type: positive(16 * 1024 * 1024),

@@ -1,9 +1,10 @@
 /**
  * Starts `switchyard serve` in this process: the programmatic API the CLI, tests and the benchmark use.
  *
- * Start-up order (the READY contract): the model file is checked first (a wrong path or a SafeTensors
- * folder fails before anything listens); then the server listens, answering `/health` with 503
- * `loading` and inference with 503 `model_loading`; then the model loads. `startServe` resolves once
+ * Start-up order (the READY contract): the model path is checked first (a wrong path, or a checkpoint
+ * that cannot be converted, fails before anything listens); then the server listens, answering
+ * `/health` with 503 `loading` and inference with 503 `model_loading`; then a SafeTensors checkpoint
+ * is converted to GGUF (unless cached) and the model loads. `startServe` resolves once
  * listening; `ready` resolves once the model is loaded and requests are served, which is when the CLI
  * prints its READY line. A load failure rejects `ready` after closing the server.
  *
@@ -21,8 +22,9 @@ import { clientUrl } from "../process/ready-line.js";
 import { buildServeApp } from "./app.js";
 import { ServeContext } from "./context.js";
 import type { ServeEngine } from "./engine.js";
+import { startExternalServe } from "./external/start.js";
 import { LlamaEngine } from "./llama-engine.js";
-import { defaultModelName, resolveModelFile } from "./model-file.js";
+import { resolveModelSource } from "./model-source.js";
 import { parseServeOptions, type ServeOptions, type ServeOptionsInput } from "./options.js";
 
 export interface RunningServe {
@@ -72,8 +74,10 @@ export async function startServe(
   loader: EngineLoader = defaultLoader,
 ): Promise<RunningServe> {
   const options = parseServeOptions(input);
-  const modelFile = await resolveModelFile(options.modelPath);
-  const modelName = options.modelName ?? defaultModelName(modelFile);
+  if (options.engine !== "llama.cpp") return startExternalServe(options, options.engine);
+  const source = await resolveModelSource(options.modelPath, options.cacheDir);
+  const modelFile = source.file;
+  const modelName = options.modelName ?? source.defaultName;
   const context = new ServeContext(options, modelName);
   const app = buildServeApp(context);
   try {
@@ -91,7 +95,9 @@ export async function startServe(
 
   let engine: ServeEngine | undefined;
   let closing: Promise<void> | undefined;
+  const converting = new AbortController();
   const close = (): Promise<void> => {
+    converting.abort(new Error("serve was closed while converting the checkpoint"));
     closing ??= (async () => {
       await app.close();
       await drain(context);
@@ -101,22 +107,27 @@ export async function startServe(
   };
 
   const started = performance.now();
-  const ready = loader(options, modelFile, app.log).then(
-    async (loaded) => {
-      if (closing !== undefined) {
-        await loaded.dispose();
-        throw new Error("serve was closed while the model was loading");
-      }
-      engine = loaded;
-      context.setEngine(loaded);
-      const seconds = ((performance.now() - started) / 1000).toFixed(2);
-      app.log.info({ ...loaded.info, seconds }, "model loaded; serving");
-    },
-    async (error: unknown) => {
-      await close();
-      throw error;
-    },
-  );
+  const conversionLog = (message: string, fields: Record<string, unknown> = {}) =>
+    app.log.info(fields, message);
+  const ready = source
+    .prepare(conversionLog, converting.signal)
+    .then(() => loader(options, modelFile, app.log))
+    .then(
+      async (loaded) => {
+        if (closing !== undefined) {
+          await loaded.dispose();
+          throw new Error("serve was closed while the model was loading");
+        }
+        engine = loaded;
+        context.setEngine(loaded);
+        const seconds = ((performance.now() - started) / 1000).toFixed(2);
+        app.log.info({ ...loaded.info, seconds }, "model loaded; serving");
+      },
+      async (error: unknown) => {
+        await close();
+        throw error;
+      },
+    );
   // The caller awaits `ready`; this keeps an early rejection from counting as unhandled meanwhile.
   ready.catch(() => undefined);
   return { url, port, modelName, modelFile, app, context, ready, close };

@@ -21,6 +21,7 @@ describe("switchyard serve options", () => {
     expect((await serve(["--model-path", "m.gguf"])).options).toEqual({
       modelPath: "m.gguf",
       modelType: "generic",
+      engine: "llama.cpp",
       host: "127.0.0.1",
       port: 8000,
       deviceMap: "auto",
@@ -46,6 +47,8 @@ describe("switchyard serve options", () => {
       "--threads=3",
       "--body-limit=1024",
       "--log-level=silent",
+      "--engine=vllm",
+      "--cache-dir=/tmp/conversions",
     ]);
     expect(options).toEqual({
       modelPath: "m.gguf",
@@ -60,6 +63,8 @@ describe("switchyard serve options", () => {
       threads: 3,
       bodyLimit: 1024,
       logLevel: "silent",
+      engine: "vllm",
+      cacheDir: "/tmp/conversions",
     });
   });
 

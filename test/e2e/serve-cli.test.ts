@@ -1,6 +1,6 @@
 /**
- * `switchyard serve` start-up as a real process: what it refuses (not GGUF, no model path) and the READY
- * contract (listening first with /health 503 `loading`, READY once the model is loaded).
+ * `switchyard serve` start-up as a real process: what it refuses (not GGUF, a checkpoint it cannot convert,
+ * no model path), a SafeTensors checkpoint converted once and reused, and the READY contract (listening first with /health 503 `loading`, READY once the model is loaded).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseReadyLine } from "../../src/process/ready-line.js";
+import { writeTinyCheckpoint } from "../fixtures/tiny-checkpoint.js";
 import { ensureTinyModel } from "../fixtures/tiny-gguf.js";
 import { CLI_PATH } from "../helpers/cli-process.js";
 import { getJson } from "../helpers/http.js";
@@ -61,16 +62,44 @@ function serve(args: readonly string[]): {
 }
 
 describe("switchyard serve: start-up", () => {
-  it("refuses a SafeTensors checkpoint and says how to convert it", async () => {
-    const folder = join(TMP, "hf-checkpoint");
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, "config.json"), "{}");
-    writeFileSync(join(folder, "model.safetensors"), "not really");
-    const run = serve(["--model-path", folder, "--port", "0"]);
+  it("refuses a checkpoint it cannot convert, naming the architecture and how to convert it", async () => {
+    const { directory } = writeTinyCheckpoint(TMP, "phi-checkpoint", "llama", {
+      architecture: "PhiForCausalLM",
+    });
+    const run = serve(["--model-path", directory, "--port", "0"]);
     expect(await run.exit).toBe(1);
+    expect(run.output()).toContain("PhiForCausalLM");
     expect(run.output()).toContain("convert_hf_to_gguf.py");
     expect(run.output()).not.toContain("READY");
   });
+
+  it("converts a SafeTensors checkpoint on first start with progress on stderr, then reuses it", async () => {
+    const { directory } = writeTinyCheckpoint(TMP, "qwen3-checkpoint", "qwen3");
+    const cacheDir = join(TMP, "conversions");
+    const start = async () => {
+      const run = serve(["--model-path", directory, "--cache-dir", cacheDir, "--port", "0"]);
+      const ready = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no READY:\n${run.output()}`)), 40_000);
+        run.lines((line, stream) => {
+          if (stream === "out" && parseReadyLine(line) !== undefined) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await ready;
+      run.child.kill("SIGTERM");
+      expect(await run.exit).toBe(0);
+      return run.output();
+    };
+    const first = await start();
+    expect(first).toContain("converting qwen3-checkpoint to GGUF: 100%");
+    expect(first).toContain("converted the checkpoint to GGUF");
+    const second = await start();
+    expect(second).not.toContain("converting qwen3-checkpoint");
+    expect(second).toContain("using the cached GGUF conversion");
+    // Two starts of serve, each loading the model: on a loaded shared machine more than the default.
+  }, 90_000);
 
   it("refuses a file that is not GGUF", async () => {
     mkdirSync(TMP, { recursive: true });
