@@ -26,22 +26,9 @@ import { startExternalServe } from "./external/start.js";
 import { LlamaEngine } from "./llama-engine.js";
 import { resolveModelSource } from "./model-source.js";
 import { parseServeOptions, type ServeOptions, type ServeOptionsInput } from "./options.js";
+import type { RunningServe } from "./running-serve.js";
 
-export interface RunningServe {
-  /** Where clients reach it, e.g. `http://127.0.0.1:41234`. */
-  readonly url: string;
-  readonly port: number;
-  /** The model id clients send. */
-  readonly modelName: string;
-  /** The GGUF file being served. */
-  readonly modelFile: string;
-  readonly app: FastifyInstance;
-  readonly context: ServeContext;
-  /** Resolves once the model is loaded and served; rejects (after closing) when loading fails. */
-  readonly ready: Promise<void>;
-  /** Stops listening, ends open requests, waits for running generations to stop, frees the model. */
-  close(): Promise<void>;
-}
+export type { RunningServe } from "./running-serve.js";
 
 /** Loads the engine for a model file; tests pass a fake one. */
 export type EngineLoader = (

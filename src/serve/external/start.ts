@@ -11,7 +11,7 @@ import { clientUrl } from "../../process/ready-line.js";
 import { ServeContext } from "../context.js";
 import { resolveModelSource } from "../model-source.js";
 import type { ServeOptions } from "../options.js";
-import type { RunningServe } from "../server.js";
+import type { RunningServe } from "../running-serve.js";
 import type { ExternalEngine } from "./engines.js";
 import { buildFrontApp } from "./front.js";
 import { EngineSupervisor } from "./supervisor.js";
