@@ -37,6 +37,8 @@ export interface AccessLogEntry {
   completionTokens: number | undefined;
   cachedTokens: number | undefined;
   reasoningTokens: number | undefined;
+  /** A JSON answer's body, noted only while the ledger keeps text (`ledger_keep_text`). */
+  completionText: string | undefined;
   /** Milliseconds from the request's arrival to its first byte written to the client. */
   firstByteMs: number | undefined;
   written: boolean;
@@ -92,6 +94,7 @@ export function newAccessLogEntry(): AccessLogEntry {
     completionTokens: undefined,
     cachedTokens: undefined,
     reasoningTokens: undefined,
+    completionText: undefined,
     firstByteMs: undefined,
     written: false,
     counted: false,
@@ -215,6 +218,11 @@ export function noteModel(request: FastifyRequest, model: string): void {
 export function noteAnswer(request: FastifyRequest, backendId: string): void {
   const entry = request.accessLog;
   if (entry) entry.answeredBy = backendId;
+}
+
+export function noteCompletion(request: FastifyRequest, body: Buffer): void {
+  const entry = request.accessLog;
+  if (entry) entry.completionText = body.toString("utf8");
 }
 
 /** Summed like the token metrics: a stream may report usage in more than one event. */
