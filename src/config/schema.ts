@@ -816,7 +816,7 @@ export const GATEWAY_OPTIONS = defineOptions({
     flag: "--ledger-keep-text [bool]",
     env: ["SWITCHYARD_LEDGER_KEEP_TEXT"],
     envReadByCaller: true,
-    help: "also keep each request's prompt (its JSON body) in the ledger",
+    help: "also keep each request's prompt (its JSON body) and a JSON answer's body in the ledger",
   },
   ledger_retention: {
     type: z.coerce.number().int().nonnegative().default(30),

@@ -37,6 +37,8 @@ export interface AccessLogEntry {
   completionTokens: number | undefined;
   cachedTokens: number | undefined;
   reasoningTokens: number | undefined;
+  /** A JSON answer's body, noted only while the ledger keeps text (`ledger_keep_text`). */
+  completionText: string | undefined;
   /** Milliseconds from the request's arrival to its first byte written to the client. */
   firstByteMs: number | undefined;
   /** When the last attempt went upstream (performance.now()), for the backend's TTFT (slo-goodput.ts). */
@@ -96,6 +98,7 @@ export function newAccessLogEntry(): AccessLogEntry {
     completionTokens: undefined,
     cachedTokens: undefined,
     reasoningTokens: undefined,
+    completionText: undefined,
     firstByteMs: undefined,
     sentAt: undefined,
     sentAhead: 0,
@@ -229,6 +232,11 @@ export function noteModel(request: FastifyRequest, model: string): void {
 export function noteAnswer(request: FastifyRequest, backendId: string): void {
   const entry = request.accessLog;
   if (entry) entry.answeredBy = backendId;
+}
+
+export function noteCompletion(request: FastifyRequest, body: Buffer): void {
+  const entry = request.accessLog;
+  if (entry) entry.completionText = body.toString("utf8");
 }
 
 /** Summed like the token metrics: a stream may report usage in more than one event. */

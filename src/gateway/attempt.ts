@@ -17,7 +17,7 @@ import type { ResponseSeparationOptions } from "../reasoning/openai-response.js"
 import type { BackendState } from "../routing/backend.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
-import { noteAnswer, noteUsage } from "./access-log.js";
+import { noteAnswer, noteCompletion, noteUsage } from "./access-log.js";
 import { forwardedModel } from "./backend-model.js";
 import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
@@ -118,6 +118,8 @@ export async function attemptOnce(
         noteUsage(request, usage);
         if (attempt.client) recordTokens(ctx.state, attempt.client, usage.prompt + usage.completion);
       },
+      onJsonBody:
+        ctx.ledger && ctx.config.ledger_keep_text ? (body) => noteCompletion(request, body) : undefined,
       continueStream: attempt.continueStream,
       // A backend serving the Responses API itself is piped: the gateway still keeps what it answered.
       onNativeResponse: translator.pipesBytes ? proxied.responses?.onResponse : undefined,

@@ -45,7 +45,7 @@ export function ledgerRowOf(
     costUsd: costOf(entry, modelAsked, config),
     sessionKey: entry.sessionKey ?? null,
     promptText: config.ledger_keep_text && request.rawBody ? request.rawBody.toString("utf8") : null,
-    completionText: null,
+    completionText: config.ledger_keep_text ? (entry.completionText ?? null) : null,
   };
 }
 

@@ -35,6 +35,8 @@ export interface RelayOptions {
   onBroken?: ((error: Error) => void) | undefined;
   /** Told the token counts when the response carries `usage`. */
   onUsage?: ((usage: TokenUsage) => void) | undefined;
+  /** Told the body a successful JSON answer sends, as the client gets it (the ledger's kept text). */
+  onJsonBody?: ((body: Buffer) => void) | undefined;
   /**
    * Waited for before the answer ends: the response store's write of a Responses answer, so that a
    * client's next request, on any replica, finds what this one kept.
@@ -117,6 +119,7 @@ export async function sendJson(
       }
     }
   }
+  if (response.statusCode < 300) options.onJsonBody?.(body);
   const kept = options.beforeEnd?.();
   if (kept) await kept;
   const parts = options.routing && response.statusCode < 300 ? routingParts(body, options.routing) : [body];

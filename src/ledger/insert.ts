@@ -39,7 +39,10 @@ const COLUMNS: readonly (readonly [string, string, (row: LedgerRow) => unknown])
   ["completion_text", "text", (row) => row.completionText],
 ];
 
-const NAMES = sql.raw(COLUMNS.map(([name]) => name).join(", "));
+/** The columns an insert writes, in order: every column of the table (test/ledger/schema.test.ts). */
+export const INSERT_COLUMNS: readonly string[] = COLUMNS.map(([name]) => name);
+
+const NAMES = sql.raw(INSERT_COLUMNS.join(", "));
 
 export function insertStatement(rows: readonly LedgerRow[]): SQL {
   const arrays = COLUMNS.map(([, type, read]) => sql`${sql.param(rows.map(read))}::${sql.raw(type)}[]`);

@@ -1,6 +1,7 @@
 /**
  * The ledger's tables as drizzle sees them, for typed inserts and queries. The SQL that creates
- * them is in migrations.ts; the two are kept in step by test/ledger/schema.test.ts.
+ * them is in migrations.ts, the insert's columns in insert.ts; test/ledger/schema.test.ts keeps
+ * the three in step.
  * @module
  */
 import {
@@ -48,9 +49,3 @@ export const ledgerRequests = pgTable(
     index("ledger_requests_backend_time_idx").on(table.backend, table.time),
   ],
 );
-
-export const ledgerMigrations = pgTable("ledger_migrations", {
-  version: integer("version").primaryKey(),
-  name: text("name").notNull(),
-  appliedAt: timestamp("applied_at", { withTimezone: true, mode: "date" }).notNull(),
-});

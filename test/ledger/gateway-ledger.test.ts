@@ -115,6 +115,7 @@ describe.each(databasesUnderTest())("the ledger of a gateway on the $name databa
       cost_usd: expect.any(Number),
       session_key: "session-7",
       prompt_text: expect.stringContaining("hello there"),
+      completion_text: expect.stringContaining('"choices"'),
     });
     const chatRow = byRequest.get(chatId)!;
     expect(chatRow.latency_ms as number).toBeGreaterThanOrEqual(chatRow.ttfb_ms as number);
