@@ -90,13 +90,16 @@ function settleWhenDone(
     const prices = pricesOf(ctx.config);
     let input = entry?.promptTokens ?? 0;
     let output = entry?.completionTokens ?? 0;
+    // Cached input is priced as the ledger prices it, so the two agree on what a request cost.
+    let cached = entry?.cachedTokens;
     if (entry?.answeredBy !== undefined && input === 0 && output === 0 && reply.statusCode < 300) {
       // An answer cut before its usage came still cost what was generated.
       const sent = (socket?.bytesWritten ?? bytesBefore) - bytesBefore;
       input = promptEstimate;
       output = Math.min(maxTokens, Math.ceil(sent * OUTPUT_TOKENS_PER_BYTE));
+      cached = undefined;
     }
-    ctx.budgets.settle(reservation, { input, output }, prices).catch((error: unknown) => {
+    ctx.budgets.settle(reservation, { input, output, cached }, prices).catch((error: unknown) => {
       ctx.logger.warn({ err: error }, "budget: a settlement failed; the reservation stays counted");
     });
   });
