@@ -320,7 +320,7 @@ export const GATEWAY_OPTIONS = defineOptions({
     flag: "--max-upstream-body-bytes <bytes>",
     env: ["SWITCHYARD_MAX_UPSTREAM_BODY_BYTES"],
     envReadByCaller: true,
-    help: "largest non-streamed answer read from a backend (above: that attempt fails, retried elsewhere, else 502)",
+    help: "largest non-streamed answer read from a backend (above: that attempt fails, retried elsewhere, else 502), and longest stream the gateway parses (cut with an error event)",
   },
   max_header_bytes: {
     type: z.coerce
