@@ -388,7 +388,7 @@ export const GATEWAY_OPTIONS = defineOptions({
     flag: "--max-upstream-body-bytes <bytes>",
     env: ["SWITCHYARD_MAX_UPSTREAM_BODY_BYTES"],
     envReadByCaller: true,
-    help: "largest non-streamed answer read from a backend (above: that attempt fails, retried elsewhere, else 502)",
+    help: "largest non-streamed answer read from a backend (above: that attempt fails, retried elsewhere, else 502), and longest stream the gateway parses (cut with an error event)",
   },
   max_header_bytes: {
     type: z.coerce
@@ -664,6 +664,14 @@ export const GATEWAY_OPTIONS = defineOptions({
     env: ["SWITCHYARD_SEND_TIMEOUT"],
     envReadByCaller: true,
     help: "longest an answer may wait to be written to a client that stops reading; the connection is closed after (0: never)",
+  },
+  keep_alive_timeout: {
+    // Node reads 0 as "never close an idle connection", which would let idle clients keep every slot.
+    type: seconds.refine((value) => value > 0, "must be above 0").default(72),
+    flag: "--keep-alive-timeout <seconds>",
+    env: ["SWITCHYARD_KEEP_ALIVE_TIMEOUT"],
+    envReadByCaller: true,
+    help: "longest an idle client connection is kept open between requests, an answer left unread in the kernel's buffers included",
   },
   max_connections_per_ip: {
     type: z.coerce.number().int().nonnegative().default(0),

@@ -64,6 +64,9 @@ export function buildHttpApp(context: GatewayContext): HttpApp {
     // A client must send its whole request within this time: slow senders cannot hold a slot. Node
     // checks these deadlines on an interval (30 s by default), too coarse for a short timeout.
     requestTimeout: Math.round(config.client_timeout * 1000),
+    // The idle half of send_timeout: an answer the kernel's buffers took whole leaves a client that
+    // never reads looking idle, and only this frees its slot.
+    keepAliveTimeout: Math.max(1, Math.round(config.keep_alive_timeout * 1000)),
     http: {
       // Node checks headersTimeout ≤ requestTimeout when the server is created, before fastify sets
       // its own requestTimeout, so a client_timeout above Node's default (300 s) needs it here too.

@@ -33,6 +33,7 @@ export const START_UP_SETTINGS = [
   "client_timeout",
   "max_client_connections",
   "send_timeout",
+  "keep_alive_timeout",
   "max_connections_per_ip",
   "connect_timeout",
   "upstream_connections",

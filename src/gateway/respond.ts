@@ -43,6 +43,8 @@ export interface RespondOptions extends RelayOptions {
    * API itself (a bridged one is told by its translator).
    */
   onNativeResponse?: ((response: Record<string, unknown>) => void) | undefined;
+  /** Most upstream bytes a stream the gateway parses may have (max_upstream_body_bytes); piped ones are unbounded. */
+  maxStreamBytes?: number | undefined;
 }
 
 /**
@@ -89,7 +91,13 @@ function pumpStream(
   delete headers["content-length"];
   raw.writeHead(response.statusCode, headers);
   const converter = stack(layers, options.translator.stream());
-  return pumpEvents({ ...options, body: response.body, converter, recovery: resume });
+  return pumpEvents({
+    ...options,
+    body: response.body,
+    converter,
+    recovery: resume,
+    maxBytes: options.maxStreamBytes,
+  });
 }
 
 /** Undefined when the backend's JSON can go as it is (`_routing` aside). */

@@ -128,7 +128,7 @@ export function buildRoutingCore(config: GatewayConfig, logger: Logger): Routing
     },
     async (baseUrl, timeoutMs) => {
       // A throwaway connection: most scanned addresses are not backends and never will be.
-      const client = new Client(baseUrl, { connect: { timeout: timeoutMs } });
+      const client = new Client(baseUrl, { connect: pools.policy.connector({ timeout: timeoutMs }) });
       try {
         const { status, text } = await getWithDeadline(client, "/v1/models", timeoutMs);
         return status === 200 ? modelIds(parseJsonOrUndefined(text)) : undefined;
@@ -145,7 +145,9 @@ export function buildRoutingCore(config: GatewayConfig, logger: Logger): Routing
         await context.health.probe(state);
         logger.info({ backend: id, models: state.models }, "backend discovered");
       },
+      refused: (id, reason) => logger.warn({ address: id, reason }, "discovery skips a refused address"),
     },
+    pools.policy,
   );
 
   return { context, engineLoad, discovery };

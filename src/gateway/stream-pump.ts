@@ -50,6 +50,17 @@ export interface PumpOptions {
   onBroken?: ((error: Error) => void) | undefined;
   /** Waited for before a stream that completed ends (relay.ts RelayOptions.beforeEnd). */
   beforeEnd?: (() => Promise<void> | undefined) | undefined;
+  /**
+   * Most bytes read from upstream bodies in all (continuations included), or undefined for no
+   * bound. Layers and translators keep what a stream said (a Responses API answer's final object,
+   * tool-call arguments, resume's prefill), so a stream that never ends must be cut somewhere.
+   */
+  maxBytes?: number | undefined;
+}
+
+/** Why a pumped stream that outgrew its `maxBytes` counts as broken. */
+export function streamTooLong(limit: number): Error {
+  return new Error(`the stream is longer than max_upstream_body_bytes (${limit} bytes)`);
 }
 
 type Drained =
@@ -62,8 +73,9 @@ type Drained =
 export async function pumpEvents(options: PumpOptions): Promise<RelayOutcome> {
   const { raw, converter, recovery } = options;
   let body = options.body;
+  const budget = { left: options.maxBytes ?? Number.POSITIVE_INFINITY, limit: options.maxBytes ?? 0 };
   for (;;) {
-    const drained = await drain(raw, body, converter, options.onUsage);
+    const drained = await drain(raw, body, converter, options.onUsage, budget);
     if (drained.kind === "ended" || drained.kind === "client_gone") {
       const outcome = drained.kind === "ended" && !raw.destroyed ? "complete" : "client_gone";
       if (outcome === "complete") await endStream(raw, converter, options.beforeEnd);
@@ -115,6 +127,7 @@ function drain(
   body: Readable,
   converter: StreamConverter,
   onUsage: PumpOptions["onUsage"],
+  budget: { left: number; limit: number },
 ): Promise<Drained> {
   return new Promise<Drained>((resolve) => {
     let settled = false;
@@ -148,6 +161,8 @@ function drain(
     raw.once("close", onClose);
     body.on("data", (chunk: Buffer) => {
       pendingBytes += chunk.length;
+      budget.left -= chunk.length;
+      if (budget.left < 0) return stop({ kind: "broken", error: streamTooLong(budget.limit) });
       parser.feed(decoder.write(chunk));
       if (pendingBytes > MAX_PENDING_SSE_BYTES) {
         stop({ kind: "broken", error: pendingSseOverflow(pendingBytes) });

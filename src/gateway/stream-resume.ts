@@ -18,6 +18,13 @@ import type { StreamLayer } from "./stream-stack.js";
 /** At most this many resumptions per request: a second failure in a row says more than luck. */
 export const MAX_RESUMES = 2;
 
+/**
+ * The longest prefill kept, in characters: a million tokens or so, past any context a continuation
+ * could take. A stream longer than this is no longer resumable and its text is let go, so a backend
+ * streaming without end cannot grow the gateway's memory through this layer.
+ */
+export const MAX_PREFILL_CHARS = 4 * 1024 * 1024;
+
 export interface Continuation {
   response: Dispatcher.ResponseData;
   backendId: string;
@@ -45,6 +52,7 @@ export class StreamResume implements StreamLayer, StreamRecovery {
   #sawToolCall = false;
   #finished = false;
   #sawDone = false;
+  #tooLong = false;
   #resumes = 0;
   #continuation: Continuation | undefined;
 
@@ -63,7 +71,7 @@ export class StreamResume implements StreamLayer, StreamRecovery {
   }
 
   get resumable(): boolean {
-    return !this.#sawToolCall && !this.#finished && !this.#sawDone;
+    return !this.#sawToolCall && !this.#finished && !this.#sawDone && !this.#tooLong;
   }
 
   event(message: SseMessage): SseMessage[] {
@@ -86,15 +94,25 @@ export class StreamResume implements StreamLayer, StreamRecovery {
     if (choice?.finish_reason !== undefined && choice.finish_reason !== null) this.#finished = true;
     if (this.#continuation === undefined) {
       if (this.#id === undefined && typeof chunk.id === "string") this.#id = chunk.id;
-      this.#text += content;
+      this.#keep(content);
       return [message];
     }
     // A continuation's first chunk names the role again: the client already had it.
     const onlyRole = delta !== undefined && content === "" && delta.role !== undefined && !this.#finished;
     if (onlyRole && delta.tool_calls === undefined) return [];
-    this.#text += content;
+    this.#keep(content);
     if (this.#id !== undefined) chunk.id = this.#id;
     return [{ data: JSON.stringify(chunk) }];
+  }
+
+  #keep(content: string): void {
+    if (this.#tooLong || content === "") return;
+    if (this.#text.length + content.length <= MAX_PREFILL_CHARS) {
+      this.#text += content;
+      return;
+    }
+    this.#tooLong = true;
+    this.#text = "";
   }
 
   end(): SseMessage[] {

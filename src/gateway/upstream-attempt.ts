@@ -373,7 +373,13 @@ export class UpstreamAttempt implements StallWatcher {
       logBrokenAnswer(this.#ctx.logger, this.#request.id, this.backend.id, error);
       this.settle("failure");
     };
-    const outcome = await respond({ ...answer, raw: reply.raw, response, onBroken });
+    const outcome = await respond({
+      ...answer,
+      raw: reply.raw,
+      response,
+      onBroken,
+      maxStreamBytes: this.#ctx.config.max_upstream_body_bytes,
+    });
     this.settle(outcome === "complete" ? "success" : outcome === "client_gone" ? "abandoned" : "failure");
     return outcome;
   }

@@ -1,9 +1,17 @@
 /**
  * A GET with a hard deadline, for health checks, model discovery and metrics scraping. The whole
- * exchange (connect, headers, body) must finish within `timeoutMs`.
+ * exchange (connect, headers, body) must finish within `timeoutMs`, and the body may not pass
+ * GET_BODY_LIMIT: within a health timeout a backend could otherwise send gigabytes, all held.
  * @module
  */
 import type { Dispatcher } from "undici";
+import { readBounded } from "./read-bounded.js";
+
+/**
+ * The largest body a health probe, model listing or metrics scrape reads: far above a hosted API's
+ * model list (OpenRouter's is about 1 MB) or an engine's /metrics, far below what hurts.
+ */
+export const GET_BODY_LIMIT = 16 * 1024 * 1024;
 
 export interface GetResult {
   status: number;
@@ -24,7 +32,8 @@ export async function getWithDeadline(
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
-  return { status: response.statusCode, text: await response.body.text() };
+  const body = await readBounded(response.body, response.headers, GET_BODY_LIMIT, "the GET limit");
+  return { status: response.statusCode, text: body.toString("utf8") };
 }
 
 export function parseJsonOrUndefined(text: string): unknown {

@@ -10,11 +10,11 @@ import type { Readable } from "node:stream";
 export class BodyTooLargeError extends Error {
   readonly code = "SWY_UPSTREAM_BODY_TOO_LARGE";
 
-  constructor(limit: number, declared?: number) {
+  constructor(limit: number, declared?: number, limitName = "max_upstream_body_bytes") {
     super(
       declared === undefined
-        ? `the answer is larger than max_upstream_body_bytes (${limit} bytes)`
-        : `the answer declares ${declared} bytes, more than max_upstream_body_bytes (${limit} bytes)`,
+        ? `the answer is larger than ${limitName} (${limit} bytes)`
+        : `the answer declares ${declared} bytes, more than ${limitName} (${limit} bytes)`,
     );
     this.name = "BodyTooLargeError";
   }
@@ -28,11 +28,12 @@ export async function readBounded(
   body: Readable,
   headers: Readonly<Record<string, string | string[] | undefined>>,
   limit: number,
+  limitName?: string,
 ): Promise<Buffer> {
   const declared = Number(headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
     discard(body);
-    throw new BodyTooLargeError(limit, declared);
+    throw new BodyTooLargeError(limit, declared, limitName);
   }
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -45,7 +46,7 @@ export async function readBounded(
       body.off("data", onData);
       body.off("end", onEnd);
       discard(body);
-      reject(new BodyTooLargeError(limit));
+      reject(new BodyTooLargeError(limit, undefined, limitName));
     };
     const onEnd = () => {
       body.off("error", reject);

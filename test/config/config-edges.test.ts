@@ -44,6 +44,11 @@ describe("durations", () => {
     expect(message).toContain("--health-interval");
   });
 
+  it("refuses a keep_alive_timeout of 0, which Node would read as never closing an idle connection", () => {
+    const message = refusal(() => loadGatewayConfig({ env: { SWITCHYARD_KEEP_ALIVE_TIMEOUT: "0" } }));
+    expect(message).toContain("keep_alive_timeout");
+  });
+
   it("reads -0 as 0 and keeps 0 where it means off", () => {
     expect(
       Object.is(loadGatewayConfig({ env: { SWITCHYARD_HEALTH_INTERVAL: "-0" } }).health_interval, 0),

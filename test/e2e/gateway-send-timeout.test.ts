@@ -1,7 +1,10 @@
 /**
  * Clients that stop reading (issue 16, finding 2), over real sockets: a raw TCP client that never
  * reads a large answer, JSON or stream, has its connection closed after `send_timeout`, which frees
- * the answer's bytes and aborts the stream's upstream request, and new clients are served; and
+ * the answer's bytes and aborts the stream's upstream request, and new clients are served; 200
+ * non-readers at once (the issue's case) neither stop new clients from being served beside them nor,
+ * when they take every slot of `max_client_connections`, keep those slots past the timeouts (an
+ * answer the kernel's buffers took whole leaves its connection idle: `keep_alive_timeout`); and
  * `max_connections_per_ip` closes a host's connections past its cap at once.
  */
 import { once } from "node:events";
@@ -190,4 +193,91 @@ describe("max_connections_per_ip", () => {
     expect(await chatOk(cappedUrl)).toBe(200);
     second.destroy();
   });
+});
+
+describe("200 non-reading clients", () => {
+  /** An answer far larger than what a non-reading peer's socket buffers take at first. */
+  const MID_TEXT_BYTES = 1024 * 1024;
+  const NON_READERS = 200;
+  const SERVED_BESIDE = 10;
+  let held: Gateway;
+  let heldUrl: string;
+  let mid: FakeUpstream;
+
+  beforeAll(async () => {
+    const answer = JSON.stringify({
+      id: "chatcmpl-mid",
+      object: "chat.completion",
+      choices: [{ index: 0, message: { role: "assistant", content: "x".repeat(MID_TEXT_BYTES) } }],
+    });
+    mid = await startFakeUpstream((req, res) => {
+      if (req.method !== "POST") return chatCompletion(res);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(answer);
+    });
+    held = buildGateway(
+      gatewayConfigSchema.parse({
+        ...common,
+        send_timeout: 2,
+        keep_alive_timeout: 2,
+        max_client_connections: NON_READERS + SERVED_BESIDE,
+        backends: [
+          { name: "mid", url: mid.url, models: ["m-mid"] },
+          { name: "ok", url: upstreams.ok!.url, models: ["m-ok"] },
+        ],
+      }),
+    );
+    heldUrl = await held.start();
+  });
+
+  afterAll(async () => {
+    await held?.close();
+    await mid?.close();
+  });
+
+  /** Opens `count` non-readers and waits until the backend was asked for each one's answer. */
+  async function openNonReaders(count: number): Promise<Socket[]> {
+    const hits = mid.hits;
+    const sockets = await Promise.all(
+      Array.from({ length: count }, () =>
+        sendWithoutReading(heldUrl, { model: "m-mid", messages: [{ role: "user", content: "hi" }] }),
+      ),
+    );
+    await eventually(() => mid.hits >= hits + count, 20_000);
+    return sockets;
+  }
+
+  /** Waits until the gateway has closed every connection, then reads what each socket got. */
+  async function closedByGateway(sockets: Socket[]): Promise<Buffer[]> {
+    await eventually(async () => (await openConnections(held)) === 0, 30_000);
+    return Promise.all(sockets.map(readToEnd));
+  }
+
+  /**
+   * Every socket was closed by the gateway, each with its answer begun: cut short by send_timeout
+   * where the answer outgrew the socket buffers, whole and then idle past keep_alive_timeout where
+   * the kernel took it all.
+   */
+  function expectClosedByGateway(received: Buffer[]): void {
+    for (const bytes of received) {
+      const text = bytes.toString("latin1");
+      expect(text.startsWith("HTTP/1.1 200")).toBe(true);
+      const declared = Number(/content-length: (\d+)/i.exec(text)?.[1]);
+      expect(declared).toBeGreaterThan(MID_TEXT_BYTES);
+      expect(text.length - text.indexOf("\r\n\r\n") - 4).toBeLessThanOrEqual(declared);
+    }
+  }
+
+  it("serves new clients beside them, then closes every one after send_timeout or keep_alive_timeout", async () => {
+    const sockets = await openNonReaders(NON_READERS);
+    const served = await Promise.all(Array.from({ length: SERVED_BESIDE }, () => chatOk(heldUrl)));
+    expect(served).toEqual(Array(SERVED_BESIDE).fill(200));
+    expectClosedByGateway(await closedByGateway(sockets));
+  }, 60_000);
+
+  it("frees every slot they took, and a new client is served", async () => {
+    const sockets = await openNonReaders(NON_READERS + SERVED_BESIDE);
+    expectClosedByGateway(await closedByGateway(sockets));
+    expect(await chatOk(heldUrl)).toBe(200);
+  }, 60_000);
 });

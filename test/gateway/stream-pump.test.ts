@@ -68,6 +68,26 @@ describe("pumpEvents", () => {
     expect(text()).toContain('"code":"upstream_failed"');
   });
 
+  it("cuts a stream of complete events once its bytes pass maxBytes, as a broken upstream", async () => {
+    const { raw, text } = client(1024 * 1024);
+    const body = new PassThrough();
+    const onBroken = vi.fn();
+    const limit = 64 * 1024;
+    const pumped = pumpEvents({ raw, body, converter: openai(), onBroken, maxBytes: limit });
+    const event = chunk("x".repeat(1000));
+    let sent = 0;
+    while (sent <= 2 * limit && !body.destroyed) {
+      body.write(event);
+      sent += event.length;
+    }
+    expect(await pumped).toBe("upstream_broke");
+    await once(raw, "finish");
+    expect(body.destroyed).toBe(true);
+    expect(String(onBroken.mock.calls[0]?.[0])).toContain("max_upstream_body_bytes");
+    expect(text().length).toBeLessThan(limit + 2 * event.length);
+    expect(text()).toContain('"code":"upstream_failed"');
+  });
+
   it("drops the upstream when the client goes", async () => {
     const { raw } = client();
     const body = new PassThrough();

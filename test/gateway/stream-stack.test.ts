@@ -9,7 +9,12 @@ import type { Dispatcher } from "undici";
 import { describe, expect, it, vi } from "vitest";
 import { ReasoningLayer } from "../../src/gateway/reasoning-transform.js";
 import { pumpEvents } from "../../src/gateway/stream-pump.js";
-import { type Continuation, MAX_RESUMES, StreamResume } from "../../src/gateway/stream-resume.js";
+import {
+  type Continuation,
+  MAX_PREFILL_CHARS,
+  MAX_RESUMES,
+  StreamResume,
+} from "../../src/gateway/stream-resume.js";
 import { type StreamLayer, stack } from "../../src/gateway/stream-stack.js";
 import { createAnthropicToOpenAI } from "../../src/protocol/translate/anthropic-to-openai.js";
 import { createPassthrough } from "../../src/protocol/translate/passthrough.js";
@@ -111,6 +116,17 @@ describe("StreamResume", () => {
     expect(resume.text).toBe("Hello");
     resume.close("complete");
     expect(release).toHaveBeenCalledWith("success");
+  });
+
+  it("lets the text go and stops resuming once a stream outgrows MAX_PREFILL_CHARS", async () => {
+    const { resume, continueStream } = resumeWith(continuation(new PassThrough()));
+    const piece = "x".repeat(1024 * 1024);
+    for (let sent = 0; sent <= MAX_PREFILL_CHARS; sent += piece.length)
+      resume.event({ data: chunk("c1", { content: piece }) });
+    expect(resume.text).toBe("");
+    expect(resume.resumable).toBe(false);
+    expect(await resume.recover(new Error("reset"))).toBeUndefined();
+    expect(continueStream).not.toHaveBeenCalled();
   });
 
   it.each([

@@ -1,5 +1,9 @@
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { backendSchema } from "../../src/config/schema.js";
+import { HealthChecker } from "../../src/routing/health.js";
 import { MAX_EJECTION_FACTOR, OutlierDetector } from "../../src/routing/outlier.js";
+import { Registry } from "../../src/routing/registry.js";
 
 const BASE_MS = 1_000;
 
@@ -76,5 +80,31 @@ describe("OutlierDetector", () => {
     const peer = new OutlierDetector(0);
     peer.onAnswer(150);
     expect(hung.onStall(100, 600, [{ outlier: peer }])).toBe(false);
+  });
+});
+
+describe("ejection and health probes", () => {
+  // A frozen engine still answers /health and /v1/models, so a passing probe is no evidence that
+  // requests would be answered: only the backend's own answer to a request readmits it early.
+  it("keeps a stalling backend ejected through passing health probes and markReachable", async () => {
+    const registry = new Registry({ circuit: { threshold: 5, openMs: 60_000 } });
+    const frozen = registry.add("frozen", backendSchema.parse({ url: "http://127.0.0.1:9", models: ["m"] }));
+    const peer = registry.add("peer", backendSchema.parse({ url: "http://127.0.0.1:10", models: ["m"] }));
+    const checker = new HealthChecker(
+      registry,
+      async (_backend, path) =>
+        path === "/health"
+          ? { status: 200, json: { status: "ok" } }
+          : { status: 200, json: { data: [{ id: "m" }] } },
+      { intervalMs: 0, timeoutMs: 100 },
+      pino({ level: "silent" }),
+    );
+    const now = performance.now();
+    peer.outlier.onAnswer(now + 1);
+    expect(frozen.outlier.onStall(now, now + 2, registry.serving("m"))).toBe(true);
+    await checker.probe(frozen);
+    checker.markReachable(frozen);
+    expect(frozen.healthy).toBe(true);
+    expect(frozen.outlier.ejected(performance.now())).toBe(true);
   });
 });
