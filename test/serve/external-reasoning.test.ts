@@ -119,6 +119,34 @@ describe("serve --engine: reasoning separation in front of the engine", () => {
     expect(streamed.chunks.filter((chunk) => chunk.choices[0]?.finish_reason === "stop")).toHaveLength(1);
   });
 
+  it("keeps the stream streaming: reasoning arrives while the engine is still writing", async () => {
+    const response = await fetch(`${serve.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(ask("think", { separate_thinking: true, stream: true, hold: true })),
+    });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    // The stand-in sent "<think>Let me se" and holds the rest until the next /tokenize.
+    while (!text.includes('"reasoning_content":"e se"')) {
+      const chunk = await reader.read();
+      expect(chunk.done).toBe(false);
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+    expect(text).not.toContain("Paris");
+    await fetch(`${serve.url}/tokenize`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", prompt: "x" }),
+    });
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+    expect(text).toContain('"content":"Pa"');
+    expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
+  });
+
   it("separates harmony channels, keeping the channels asked for", async () => {
     const body = await chat(
       ask("harmony", { separate_thinking: true, include_channels: ["final", "analysis"] }),

@@ -63,6 +63,16 @@ const MAX_ENGINE_JSON_BYTES = 16 * 1024 * 1024;
 
 type Upstream = Awaited<ReturnType<typeof upstreamRequest>>;
 
+/** The client's headers for the engine; a body serve rewrites comes back uncompressed, to be read. */
+function engineHeaders(request: FastifyRequest, rewritten: boolean): Record<string, string> {
+  const headers = forwardedHeaders(request.headers);
+  if (!rewritten) return headers;
+  for (const name of Object.keys(headers)) {
+    if (name.toLowerCase() === "accept-encoding") delete headers[name];
+  }
+  return headers;
+}
+
 /** Sends the request (with `body`, the client's or a rewritten one) to the engine. */
 async function send(
   engine: SupervisedEngine,
@@ -73,7 +83,7 @@ async function send(
   try {
     return await upstreamRequest(`${engine.url}${request.url}`, {
       method: request.method as "GET" | "POST",
-      headers: forwardedHeaders(request.headers),
+      headers: engineHeaders(request, body !== request.body),
       body: body !== undefined && body.length > 0 ? body : undefined,
       signal,
     });
