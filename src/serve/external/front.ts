@@ -17,7 +17,7 @@ import { type ChatCompletion, separateChatCompletion } from "../../reasoning/ope
 import type { ServeContext } from "../context.js";
 import { ServeError, sendServeError, toServeError } from "../errors.js";
 import type { RequestRoute } from "../metrics.js";
-import { clientGoneSignal, inSlot } from "../slot.js";
+import { abandon, clientGoneSignal, inSlot } from "../slot.js";
 import { type SeparatedChat, separatedChat } from "./chat-reasoning.js";
 import type { ExternalEngine } from "./engines.js";
 import { SeparatingSseStream } from "./separating-stream.js";
@@ -148,12 +148,19 @@ async function relay(
   chat?: SeparatedChat,
 ): Promise<void> {
   const upstream = await send(engine, request, chat?.body ?? (request.body as Buffer | undefined), signal);
-  if (upstream === undefined) return;
+  if (upstream === undefined) {
+    abandon(reply);
+    return;
+  }
   const contentType = String(upstream.headers["content-type"] ?? "");
   const separating = chat !== undefined && upstream.statusCode < 300;
   const stream = contentType.startsWith("text/event-stream");
   if (separating && !stream && contentType.includes("json")) {
-    await sendSeparatedJson(upstream, reply, chat);
+    await sendSeparatedJson(upstream, reply, chat).catch((error: unknown) => {
+      // The client left while the answer was read: its signal aborted the read.
+      if (!signal.aborted) throw error;
+      abandon(reply);
+    });
     return;
   }
   reply.hijack();
