@@ -189,6 +189,11 @@ describe("serve --engine: reasoning separation in front of the engine", () => {
     expect(streamed.content).toContain("<|channel|>analysis<|message|>Hmm.");
   });
 
+  it("relays the engine's own error unchanged", async () => {
+    const body = await chat({ ...ask("think", { separate_thinking: true }), model: "other" });
+    expect(body).toEqual({ status: 404, error: { message: "no such model" } });
+  });
+
   it("answers a bad extension field with a 400 naming it", async () => {
     const body = await chat(ask("think", { separate_thinking: "yes" }));
     expect(body.status).toBe(400);
