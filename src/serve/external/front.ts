@@ -2,7 +2,8 @@
  * serve's API in front of a supervised engine: the same admission queue (429 with Retry-After when full,
  * a slot per generation), `/health` (503 while the engine starts or restarts), `/queue/status` and
  * `/metrics`; inference and `/tokenize` are passed to the engine, bodies streamed both ways, and a client
- * that leaves frees its slot and cancels the engine's request.
+ * that leaves frees its slot and cancels the engine's request. A chat request with the reasoning
+ * extension fields gets its answer separated as in-process (see `chat-reasoning.ts`).
  * @module
  */
 import { pipeline } from "node:stream/promises";
