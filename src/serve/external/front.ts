@@ -2,7 +2,8 @@
  * serve's API in front of a supervised engine: the same admission queue (429 with Retry-After when full,
  * a slot per generation), `/health` (503 while the engine starts or restarts), `/queue/status` and
  * `/metrics`; inference and `/tokenize` are passed to the engine, bodies streamed both ways, and a client
- * that leaves frees its slot and cancels the engine's request.
+ * that leaves frees its slot and cancels the engine's request. A chat request with the reasoning
+ * extension fields gets its answer separated as in-process (see `chat-reasoning.ts`).
  * @module
  */
 import { pipeline } from "node:stream/promises";
@@ -13,11 +14,14 @@ import Fastify, {
   LogController,
 } from "fastify";
 import { request as upstreamRequest } from "undici";
+import { type ChatCompletion, separateChatCompletion } from "../../reasoning/openai-response.js";
 import type { ServeContext } from "../context.js";
 import { ServeError, sendServeError, toServeError } from "../errors.js";
 import type { RequestRoute } from "../metrics.js";
-import { clientGoneSignal, inSlot } from "../slot.js";
+import { abandon, clientGoneSignal, inSlot } from "../slot.js";
+import { type SeparatedChat, separatedChat } from "./chat-reasoning.js";
 import type { ExternalEngine } from "./engines.js";
+import { SeparatingSseStream } from "./separating-stream.js";
 import type { EngineState } from "./supervisor.js";
 
 /** What the front needs of the supervisor. */
@@ -52,24 +56,40 @@ function requireReady(engine: SupervisedEngine, context: ServeContext): void {
   });
 }
 
-/** Sends the request to the engine and streams its answer to the client; resolves when it is written. */
-async function relay(
+/**
+ * Most bytes of an engine's JSON chat answer read to separate its reasoning; a chat completion is a
+ * few KiB, so an answer past this is broken, not big.
+ */
+const MAX_ENGINE_JSON_BYTES = 16 * 1024 * 1024;
+
+type Upstream = Awaited<ReturnType<typeof upstreamRequest>>;
+
+/** The client's headers for the engine; a body serve rewrites comes back uncompressed, to be read. */
+function engineHeaders(request: FastifyRequest, rewritten: boolean): Record<string, string> {
+  const headers = forwardedHeaders(request.headers);
+  if (!rewritten) return headers;
+  for (const name of Object.keys(headers)) {
+    if (name.toLowerCase() === "accept-encoding") delete headers[name];
+  }
+  return headers;
+}
+
+/** Sends the request (with `body`, the client's or a rewritten one) to the engine. */
+async function send(
   engine: SupervisedEngine,
   request: FastifyRequest,
-  reply: FastifyReply,
+  body: Buffer | undefined,
   signal: AbortSignal,
-): Promise<void> {
-  const body = request.body as Buffer | undefined;
-  let upstream: Awaited<ReturnType<typeof upstreamRequest>>;
+): Promise<Upstream | undefined> {
   try {
-    upstream = await upstreamRequest(`${engine.url}${request.url}`, {
+    return await upstreamRequest(`${engine.url}${request.url}`, {
       method: request.method as "GET" | "POST",
-      headers: forwardedHeaders(request.headers),
+      headers: engineHeaders(request, body !== request.body),
       body: body !== undefined && body.length > 0 ? body : undefined,
       signal,
     });
   } catch (error) {
-    if (signal.aborted) return;
+    if (signal.aborted) return undefined;
     throw new ServeError(
       "SWY_ERR_SERVE_LOADING",
       `The ${engine.engine} engine is not answering; retry shortly.`,
@@ -79,9 +99,75 @@ async function relay(
       },
     );
   }
+}
+
+/** The engine's answer, bounded; undefined when it outgrew the bound (the request was cancelled). */
+async function readBounded(upstream: Upstream): Promise<Buffer | undefined> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of upstream.body as AsyncIterable<Buffer>) {
+    size += part.length;
+    if (size > MAX_ENGINE_JSON_BYTES) {
+      upstream.body.destroy();
+      return undefined;
+    }
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
+}
+
+/** A whole JSON chat answer with its reasoning separated (any other JSON as it came). */
+async function sendSeparatedJson(upstream: Upstream, reply: FastifyReply, chat: SeparatedChat) {
+  const bytes = await readBounded(upstream);
+  if (bytes === undefined) {
+    throw new Error(`the engine's answer is over ${MAX_ENGINE_JSON_BYTES} bytes`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    body = undefined;
+  }
+  const separated =
+    typeof body === "object" && body !== null && Array.isArray((body as { choices?: unknown }).choices)
+      ? Buffer.from(JSON.stringify(separateChatCompletion(body as ChatCompletion, chat.separation)))
+      : bytes;
   reply.hijack();
   reply.raw.writeHead(upstream.statusCode, forwardedHeaders(upstream.headers));
-  await pipeline(upstream.body, reply.raw).catch(() => {
+  reply.raw.end(separated);
+}
+
+/**
+ * Sends the request to the engine and streams its answer to the client; resolves when it is written.
+ * With `chat` the engine gets the rewritten body and its successful chat answer is separated.
+ */
+async function relay(
+  engine: SupervisedEngine,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  signal: AbortSignal,
+  chat?: SeparatedChat,
+): Promise<void> {
+  const upstream = await send(engine, request, chat?.body ?? (request.body as Buffer | undefined), signal);
+  if (upstream === undefined) {
+    abandon(reply);
+    return;
+  }
+  const contentType = String(upstream.headers["content-type"] ?? "");
+  const separating = chat !== undefined && upstream.statusCode < 300;
+  const stream = contentType.startsWith("text/event-stream");
+  if (separating && !stream && contentType.includes("json")) {
+    await sendSeparatedJson(upstream, reply, chat).catch((error: unknown) => {
+      // The client left while the answer was read: its signal aborted the read.
+      if (!signal.aborted) throw error;
+      abandon(reply);
+    });
+    return;
+  }
+  reply.hijack();
+  reply.raw.writeHead(upstream.statusCode, forwardedHeaders(upstream.headers));
+  const steps = separating && stream ? [new SeparatingSseStream(chat.separation)] : [];
+  await pipeline([upstream.body, ...steps, reply.raw]).catch(() => {
     // The client left (its signal aborted the engine's request) or the engine died mid-answer.
     reply.raw.destroy();
   });
@@ -130,9 +216,14 @@ export function buildFrontApp(context: ServeContext, engine: SupervisedEngine): 
   for (const [path, route] of Object.entries(QUEUED_ROUTES)) {
     app.post(path, async (request, reply) => {
       requireReady(engine, context);
+      // A bad reasoning field is a 400 before the request takes a slot.
+      const chat =
+        route === "chat"
+          ? separatedChat(request.body as Buffer | undefined, context.options.modelType)
+          : undefined;
       const signal = clientGoneSignal(reply);
       try {
-        await inSlot(context, route, signal, () => relay(engine, request, reply, signal));
+        await inSlot(context, route, signal, () => relay(engine, request, reply, signal, chat));
         context.metrics.requests.inc({ route, outcome: "ok" });
       } catch (error) {
         const status = toServeError(error).status;
