@@ -17,6 +17,7 @@ export const STRATEGY_NAMES = [
   "power_of_two",
   "latency",
   "prefix_cache",
+  "prefix_aware",
 ] as const;
 
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
@@ -41,7 +42,7 @@ const ALIASES: Readonly<Record<string, StrategyName>> = {
   least_latency: "latency",
   lowest_latency: "latency",
   cache_aware: "prefix_cache",
-  prefix_aware: "prefix_cache",
+  kv_aware: "prefix_aware",
 };
 
 /**

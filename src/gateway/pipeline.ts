@@ -10,7 +10,9 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { lazyPromptBlocks } from "../protocol/prompt-blocks.js";
 import type { BackendState } from "../routing/backend.js";
+import type { RoutingRequest } from "../routing/strategies/strategy.js";
 import { ClientGone } from "../upstream/client-gone.js";
 import { noteModel } from "./access-log.js";
 import { attemptOnce, startContinuation } from "./attempt.js";
@@ -91,7 +93,14 @@ export async function proxy(
     if (reply.raw.headersSent) countAnswer(ctx.metrics, request, reply);
   });
   const strategy = ctx.strategies.for(model);
-  const routing = { model, sessionKey: proxied.sessionKey, promptPrefix: proxied.fields.promptPrefix };
+  const prompt = proxied.fields.prompt;
+  const routing: RoutingRequest = {
+    model,
+    sessionKey: proxied.sessionKey,
+    promptPrefix: proxied.fields.promptPrefix,
+    // Hashed only if the strategy asks: the others pay nothing for it.
+    promptBlocks: prompt === undefined ? undefined : lazyPromptBlocks(prompt, model),
+  };
   const tried = new Set<string>();
   const failures: AttemptFailure[] = [];
   const deadline = RequestDeadline.start(ctx.config, proxied.fields.stream);

@@ -65,7 +65,10 @@ export async function applyConfig(ctx: GatewayContext, next: GatewayConfig): Pro
     previous.strategy === next.strategy &&
     isDeepStrictEqual(previous.model_strategies, next.model_strategies) &&
     previous.latency_decay === next.latency_decay &&
-    previous.hash_ring_points === next.hash_ring_points
+    previous.hash_ring_points === next.hash_ring_points &&
+    previous.prefix_block_chars === next.prefix_block_chars &&
+    previous.prefix_cache_blocks === next.prefix_cache_blocks &&
+    previous.prefix_load_bound === next.prefix_load_bound
       ? ctx.strategies
       : StrategySet.fromConfig(next);
 

@@ -10,7 +10,13 @@ import type { Strategy } from "./strategies/strategy.js";
 /** The settings a {@link StrategySet} is built from. */
 export type StrategySettings = Pick<
   GatewayConfig,
-  "strategy" | "model_strategies" | "latency_decay" | "hash_ring_points"
+  | "strategy"
+  | "model_strategies"
+  | "latency_decay"
+  | "hash_ring_points"
+  | "prefix_block_chars"
+  | "prefix_cache_blocks"
+  | "prefix_load_bound"
 >;
 
 export class StrategySet {
@@ -22,6 +28,9 @@ export class StrategySet {
     return new StrategySet(config.strategy, config.model_strategies, {
       latencyDecayMs: config.latency_decay * 1000,
       hashRingPoints: config.hash_ring_points,
+      prefixBlockChars: config.prefix_block_chars,
+      prefixCacheBlocks: config.prefix_cache_blocks,
+      prefixLoadBound: config.prefix_load_bound,
     });
   }
 

@@ -150,6 +150,26 @@ describe("loadGatewayConfig", () => {
     );
   });
 
+  it("reads prefix_aware's tuning: block size, record size and load bound", () => {
+    const defaults = loadGatewayConfig({ env: {} });
+    expect([defaults.prefix_block_chars, defaults.prefix_cache_blocks, defaults.prefix_load_bound]).toEqual([
+      256, 8192, 1.25,
+    ]);
+    const config = loadGatewayConfig({
+      env: { SWITCHYARD_PREFIX_BLOCK_CHARS: "128", SWITCHYARD_PREFIX_LOAD_BOUND: "1.5" },
+      flags: { prefix_cache_blocks: "1000" },
+    });
+    expect([config.prefix_block_chars, config.prefix_cache_blocks, config.prefix_load_bound]).toEqual([
+      128, 1000, 1.5,
+    ]);
+    expect(() => loadGatewayConfig({ env: { SWITCHYARD_PREFIX_LOAD_BOUND: "0.9" } })).toThrow(
+      /prefix_load_bound/,
+    );
+    expect(() => loadGatewayConfig({ env: { SWITCHYARD_PREFIX_BLOCK_CHARS: "4" } })).toThrow(
+      /prefix_block_chars/,
+    );
+  });
+
   it("reads upstream_connections and backend_deny_ranges, refusing a malformed range by name", () => {
     const config = loadGatewayConfig({
       env: {

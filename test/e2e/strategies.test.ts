@@ -111,4 +111,43 @@ describe("strategies end to end", () => {
     }));
     expect(new Set(nodes).size).toBe(1);
   });
+
+  it("prefix_aware keeps a growing conversation on one backend, and sessions with short prompts by key", async () => {
+    const gateway = await gatewayWith("prefix_aware");
+    const systemPrompt = "You are a careful agent. Read the repository before you edit it. ".repeat(40);
+    const messages: { role: string; content: string }[] = [{ role: "system", content: systemPrompt }];
+    const nodes: string[] = [];
+    for (let turn = 0; turn < 4; turn++) {
+      messages.push({
+        role: "user",
+        content: `turn ${turn}: ${"please look at the next file. ".repeat(10)}`,
+      });
+      nodes.push(await route(gateway, { messages }));
+      messages.push({ role: "assistant", content: `done with turn ${turn}` });
+    }
+    expect(new Set(nodes).size).toBe(1);
+    const seen = new Set<string>();
+    for (const user of ["alice", "bob", "carol", "dave", "erin", "frank"]) {
+      const userNodes = await routeMany(gateway, 3, () => ({ user }));
+      expect(new Set(userNodes).size, user).toBe(1);
+      seen.add(userNodes[0]!);
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(2);
+    // The Anthropic and Responses routes hash their prompts too, and land where the chat one did.
+    const messagesNode = await postJson(`${gateway}/v1/messages`, {
+      model: "mock-model",
+      max_tokens: 16,
+      system: systemPrompt,
+      messages: messages.slice(1),
+    });
+    expect(messagesNode.status).toBe(200);
+    expect(messagesNode.headers.get("x-routed-node")).toBe(nodes[0]);
+    const responsesNode = await postJson(`${gateway}/v1/responses`, {
+      model: "mock-model",
+      instructions: systemPrompt,
+      input: messages.slice(1),
+    });
+    expect(responsesNode.status).toBe(200);
+    expect(responsesNode.headers.get("x-routed-node")).toBe(nodes[0]);
+  });
 });

@@ -62,6 +62,11 @@ async function handleMessages(
       stream: parsed.stream === true,
       user: userId,
       promptPrefix: promptPrefix(parsed.system, parsed.messages),
+      prompt: {
+        leading: parsed.system,
+        tools: (body as { tools?: unknown }).tools,
+        messages: parsed.messages,
+      },
     },
     rawBody: request.rawBody ?? Buffer.from(JSON.stringify(body)),
     parsedBody: body as Record<string, unknown>,

@@ -72,6 +72,7 @@ async function handleResponses(
       stream: body.stream === true,
       user: body.user,
       promptPrefix: promptPrefix(body.instructions ?? undefined, conversation),
+      prompt: { leading: body.instructions ?? undefined, tools: body.tools, messages: conversation },
     },
     rawBody: previousId
       ? Buffer.from(JSON.stringify(upstreamBody))

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import type { PromptParts } from "../prompt-blocks.js";
 import { PROMPT_PREFIX_CHARS, promptPrefix } from "../prompt-prefix.js";
 
 const common = {
@@ -50,6 +51,8 @@ export interface RoutingFields {
   user: string | undefined;
   /** The start of the prompt (up to PROMPT_PREFIX_CHARS), for cache-aware routing. */
   promptPrefix: string | undefined;
+  /** The whole prompt, hashed in blocks only if the strategy asks (`prefix_aware`). */
+  prompt?: PromptParts | undefined;
 }
 
 export type RequestCheck =
@@ -78,6 +81,7 @@ export function checkRequest(schema: z.ZodType, body: unknown): RequestCheck {
       stream: data.stream === true,
       user: data.user,
       promptPrefix: promptPrefixOf(result.data as { messages?: unknown; prompt?: unknown }),
+      prompt: promptPartsOf(result.data as { messages?: unknown; prompt?: unknown; tools?: unknown }),
     },
   };
 }
@@ -96,4 +100,15 @@ function promptPrefixOf(body: { messages?: unknown; prompt?: unknown }): string 
   if (typeof body.prompt === "string") return body.prompt.slice(0, PROMPT_PREFIX_CHARS);
   if (!Array.isArray(body.messages)) return undefined;
   return promptPrefix(undefined, body.messages);
+}
+
+/** The whole prompt: tools and messages (chat) or the prompt (completions); none for embeddings. */
+function promptPartsOf(body: {
+  messages?: unknown;
+  prompt?: unknown;
+  tools?: unknown;
+}): PromptParts | undefined {
+  if (Array.isArray(body.messages)) return { tools: body.tools, messages: body.messages };
+  if (body.prompt !== undefined) return { leading: body.prompt };
+  return undefined;
 }

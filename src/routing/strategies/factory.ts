@@ -13,6 +13,7 @@ import { LatencyStrategy } from "./latency.js";
 import { LeastConnectionsStrategy } from "./least-connections.js";
 import { LeastLoadedStrategy } from "./least-loaded.js";
 import { PowerOfTwoStrategy } from "./power-of-two.js";
+import { PrefixAwareStrategy } from "./prefix-aware.js";
 import { PrefixCacheStrategy } from "./prefix-cache.js";
 import { RandomStrategy } from "./random.js";
 import { RoundRobinStrategy } from "./round-robin.js";
@@ -24,8 +25,14 @@ import { WeightedStrategy } from "./weighted.js";
 export interface StrategyOptions {
   /** Time constant of the `latency` strategy's peak-EWMA decay, in ms (`latency_decay`). */
   readonly latencyDecayMs?: number;
-  /** Points per backend on the `sticky` and `prefix_cache` hash rings (`hash_ring_points`). */
+  /** Points per backend on the `sticky`, `prefix_cache` and `prefix_aware` hash rings (`hash_ring_points`). */
   readonly hashRingPoints?: number;
+  /** Characters per block of the `prefix_aware` prompt hashes (`prefix_block_chars`). */
+  readonly prefixBlockChars?: number;
+  /** Blocks `prefix_aware` remembers per backend (`prefix_cache_blocks`). */
+  readonly prefixCacheBlocks?: number;
+  /** Most load `prefix_aware` puts on a backend, as a multiple of the mean (`prefix_load_bound`). */
+  readonly prefixLoadBound?: number;
 }
 
 /** Canonical name → a fresh strategy. Typed by every name, so a name without one does not compile. */
@@ -39,6 +46,13 @@ const FACTORIES: Readonly<Record<StrategyName, (options: StrategyOptions) => Str
   power_of_two: () => new PowerOfTwoStrategy(),
   latency: (options) => new LatencyStrategy({ decayMs: options.latencyDecayMs }),
   prefix_cache: (options) => new PrefixCacheStrategy({ virtualNodes: options.hashRingPoints }),
+  prefix_aware: (options) =>
+    new PrefixAwareStrategy({
+      virtualNodes: options.hashRingPoints,
+      blockChars: options.prefixBlockChars,
+      cacheBlocks: options.prefixCacheBlocks,
+      loadBound: options.prefixLoadBound,
+    }),
 };
 
 /**

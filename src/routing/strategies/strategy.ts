@@ -12,6 +12,12 @@ export interface RoutingRequest {
   readonly sessionKey?: string | undefined;
   /** The start of the prompt, for cache-aware routing. */
   readonly promptPrefix?: string | undefined;
+  /**
+   * Chained hashes of the whole prompt's full blocks of `blockChars` characters (protocol/prompt-blocks.ts),
+   * for prefix-aware routing. A function, so the prompt is hashed only for a strategy that asks,
+   * and once per request however often it asks.
+   */
+  readonly promptBlocks?: ((blockChars: number) => readonly number[]) | undefined;
 }
 
 export type Outcome = "success" | "failure";

@@ -4,6 +4,11 @@ import { normalizeStrategyName, strategyNames } from "../../../src/config/strate
 import { createStrategy } from "../../../src/routing/strategies/factory.js";
 import { DEFAULT_VIRTUAL_NODES } from "../../../src/routing/strategies/hash-ring.js";
 import { DEFAULT_DECAY_MS } from "../../../src/routing/strategies/latency.js";
+import {
+  DEFAULT_BLOCK_CHARS,
+  DEFAULT_CACHE_BLOCKS,
+  DEFAULT_LOAD_BOUND,
+} from "../../../src/routing/strategies/prefix-aware.js";
 import { candidates } from "./conformance.js";
 
 describe("the strategy factory", () => {
@@ -15,6 +20,7 @@ describe("the strategy factory", () => {
         "least_loaded",
         "power_of_two",
         "prefix_cache",
+        "prefix_aware",
         "random",
         "round_robin",
         "sticky",
@@ -51,6 +57,9 @@ describe("the strategy factory", () => {
     ["cache_aware", "prefix_cache"],
     ["cache-aware", "prefix_cache"],
     ["PrefixCache", "prefix_cache"],
+    ["prefix_aware", "prefix_aware"],
+    ["PrefixAware", "prefix_aware"],
+    ["kv-aware", "prefix_aware"],
   ])("accepts %s as %s", (spelling, name) => {
     expect(normalizeStrategyName(spelling)).toBe(name);
     expect(createStrategy(spelling).name).toBe(name);
@@ -65,8 +74,18 @@ describe("the strategy factory", () => {
     const defaults = defaultGatewayConfig();
     expect(defaults.hash_ring_points).toBe(DEFAULT_VIRTUAL_NODES);
     expect(defaults.latency_decay * 1000).toBe(DEFAULT_DECAY_MS);
+    expect(defaults.prefix_block_chars).toBe(DEFAULT_BLOCK_CHARS);
+    expect(defaults.prefix_cache_blocks).toBe(DEFAULT_CACHE_BLOCKS);
+    expect(defaults.prefix_load_bound).toBe(DEFAULT_LOAD_BOUND);
     for (const name of strategyNames()) {
-      expect(createStrategy(name, { hashRingPoints: 3, latencyDecayMs: 50 }).name).toBe(name);
+      const options = {
+        hashRingPoints: 3,
+        latencyDecayMs: 50,
+        prefixBlockChars: 64,
+        prefixCacheBlocks: 100,
+        prefixLoadBound: 1.5,
+      };
+      expect(createStrategy(name, options).name).toBe(name);
     }
   });
 });

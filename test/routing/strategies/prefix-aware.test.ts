@@ -1,0 +1,255 @@
+import { describe, expect, it } from "vitest";
+import { lazyPromptBlocks, type PromptParts } from "../../../src/protocol/prompt-blocks.js";
+import { promptPrefix } from "../../../src/protocol/prompt-prefix.js";
+import type { BackendView } from "../../../src/routing/backend.js";
+import { CachedBlocks } from "../../../src/routing/strategies/cached-blocks.js";
+import { PrefixAwareStrategy } from "../../../src/routing/strategies/prefix-aware.js";
+import { PrefixCacheStrategy } from "../../../src/routing/strategies/prefix-cache.js";
+import type { RoutingRequest } from "../../../src/routing/strategies/strategy.js";
+import { candidates, runStrategyConformance, seededRandom } from "./conformance.js";
+
+runStrategyConformance("prefix_aware", () => new PrefixAwareStrategy());
+
+/** Several kilobytes shared by every session, as Claude Code's and Codex's system prompts are. */
+const SYSTEM = "You are an agent working in a repository. Follow the rules below exactly. ".repeat(60);
+
+function conversation(session: number, turns: number): PromptParts {
+  const messages = Array.from({ length: turns }, (_, turn) => ({
+    role: turn % 2 === 0 ? "user" : "assistant",
+    content: `session ${session}, turn ${turn}: ${"some words of the conversation ".repeat(12)}`,
+  }));
+  return { leading: SYSTEM, messages };
+}
+
+function request(parts: PromptParts, sessionKey?: string): RoutingRequest {
+  return {
+    model: "m",
+    sessionKey,
+    promptPrefix: promptPrefix(parts.leading, (parts.messages as unknown[]) ?? []),
+    promptBlocks: lazyPromptBlocks(parts, "m"),
+  };
+}
+
+/** Every backend has seen the shared system prompt (as it has once traffic has run a while). */
+function warmEverywhere(strategy: PrefixAwareStrategy, pool: readonly BackendView[] = candidates(4)): void {
+  for (const [index, backend] of pool.entries())
+    strategy.pick([backend], request(conversation(1_000 + index, 1)));
+}
+
+/** Four backends whose in-flight counts the test moves, as the gateway's leases would. */
+class Fleet {
+  readonly inflight = new Map<string, number>();
+  readonly queue = new Map<string, number>();
+  constructor(readonly size = 4) {}
+
+  view(): BackendView[] {
+    return candidates(this.size).map((backend) => ({
+      ...backend,
+      inflight: this.inflight.get(backend.id) ?? 0,
+      queueDepth: this.queue.get(backend.id) ?? 0,
+    }));
+  }
+
+  /** Picks and takes the lease. */
+  send(strategy: { pick: PrefixAwareStrategy["pick"] }, routing: RoutingRequest): string {
+    const id = strategy.pick(this.view(), routing)!.id;
+    this.inflight.set(id, (this.inflight.get(id) ?? 0) + 1);
+    return id;
+  }
+
+  finish(id: string): void {
+    this.inflight.set(id, (this.inflight.get(id) ?? 1) - 1);
+  }
+
+  finishAll(): void {
+    this.inflight.clear();
+  }
+
+  loads(): number[] {
+    return this.view().map((backend) => backend.inflight + backend.queueDepth);
+  }
+}
+
+describe("prefix_aware", () => {
+  it("sends a conversation's next turn where its earlier turns went, past a long shared system prompt", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    warmEverywhere(strategy);
+    // Eight sessions start together: the load bound spreads their first turns.
+    const home = Array.from({ length: 8 }, (_, session) =>
+      fleet.send(strategy, request(conversation(session, 1))),
+    );
+    expect(new Set(home).size).toBe(4);
+    fleet.finishAll();
+    for (let turn = 3; turn <= 7; turn += 2) {
+      for (let session = 0; session < 8; session++) {
+        const id = fleet.send(strategy, request(conversation(session, turn)));
+        fleet.finish(id);
+        expect(id, `session ${session}, turn ${turn}`).toBe(home[session]);
+      }
+    }
+    // The first-256-characters strategy sees one prompt: every session lands on one backend.
+    const old = new PrefixCacheStrategy();
+    const oldHomes = new Set(
+      Array.from(
+        { length: 8 },
+        (_, session) => old.pick(candidates(4), request(conversation(session, 3)))!.id,
+      ),
+    );
+    expect(oldHomes.size).toBe(1);
+  });
+
+  it("spreads new sessions that share only the system prompt by load", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    warmEverywhere(strategy);
+    fleet.inflight.set("b0", 3);
+    fleet.inflight.set("b1", 1);
+    fleet.inflight.set("b2", 2);
+    fleet.queue.set("b3", 4);
+    expect(strategy.pick(fleet.view(), request(conversation(7, 1)))!.id).toBe("b1");
+    fleet.inflight.set("b1", 5);
+    expect(strategy.pick(fleet.view(), request(conversation(8, 1)))!.id).toBe("b2");
+  });
+
+  it("keeps every backend within ceil(1.25 × mean) under one hot prefix", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    const random = seededRandom(17);
+    const hot = request({ leading: SYSTEM, messages: [{ role: "user", content: "the same question" }] });
+    const picked = new Set<string>();
+    for (let step = 0; step < 1_000; step++) {
+      // Requests finish at random, so the loads wander like a real fleet's.
+      if (random() < 0.45) {
+        const busy = fleet.view().filter((backend) => backend.inflight > 0);
+        if (busy.length > 0) fleet.finish(busy[Math.floor(random() * busy.length)]!.id);
+      }
+      picked.add(fleet.send(strategy, hot));
+      const loads = fleet.loads();
+      const total = loads.reduce((sum, load) => sum + load, 0);
+      const bound = Math.ceil((1.25 * total) / loads.length - 1e-9);
+      expect(Math.max(...loads)).toBeLessThanOrEqual(bound);
+    }
+    expect(picked.size).toBe(4);
+  });
+
+  it("leaves the warm backend while its own engine queue is above the bound, and follows the moved prompt", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    const home = fleet.send(strategy, request(conversation(1, 1)));
+    fleet.finishAll();
+    fleet.queue.set(home, 10);
+    const overflow = strategy.pick(fleet.view(), request(conversation(1, 3)))!.id;
+    expect(overflow).not.toBe(home);
+    fleet.queue.set(home, 0);
+    // The overflow now holds the longer prompt, so the next turn continues there.
+    expect(strategy.pick(fleet.view(), request(conversation(1, 5)))!.id).toBe(overflow);
+  });
+
+  it("honours a tighter or looser load bound", () => {
+    const prompt = request(conversation(1, 1));
+    const loose = new PrefixAwareStrategy({ loadBound: 3 });
+    const tight = new PrefixAwareStrategy({ loadBound: 1 });
+    const fleet = new Fleet();
+    const looseHome = loose.pick(fleet.view(), prompt)!.id;
+    const tightHome = tight.pick(fleet.view(), prompt)!.id;
+    // Loads 2,0,0,0 (+1): the mean is 0.75; 3 × 0.75 → 3 admits the warm backend, 1 × 0.75 → 1 does not.
+    fleet.inflight.set(looseHome, 2);
+    expect(loose.pick(fleet.view(), prompt)!.id).toBe(looseHome);
+    fleet.inflight.clear();
+    fleet.inflight.set(tightHome, 2);
+    expect(tight.pick(fleet.view(), prompt)!.id).not.toBe(tightHome);
+  });
+
+  it("keeps a session on one backend by its key when the prompt is too short to decide, in every replica", () => {
+    const replicas = [new PrefixAwareStrategy(), new PrefixAwareStrategy()];
+    const pool = candidates(4);
+    const homes = new Set<string>();
+    for (let session = 0; session < 40; session++) {
+      const short = request({ messages: [{ role: "user", content: `hi ${session}` }] }, `session-${session}`);
+      const first = replicas[0]!.pick(pool, short)!.id;
+      for (let again = 0; again < 3; again++) expect(replicas[again % 2]!.pick(pool, short)!.id).toBe(first);
+      homes.add(first);
+    }
+    expect(homes.size).toBe(4);
+  });
+
+  it("lets the session key decide among backends that match equally, and the prompt decide otherwise", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    warmEverywhere(strategy);
+    // A first turn matches the system prompt everywhere: the key decides, the same in another replica.
+    const other = new PrefixAwareStrategy();
+    warmEverywhere(other);
+    const homes = new Set<string>();
+    for (let session = 0; session < 20; session++) {
+      const first = request(conversation(session, 1), `key-${session}`);
+      const home = strategy.pick(fleet.view(), first)!.id;
+      expect(other.pick(fleet.view(), first)!.id).toBe(home);
+      homes.add(home);
+    }
+    expect(homes.size).toBe(4);
+    // A later turn matches one backend longest: the prompt wins over the key.
+    const warm = strategy.pick(fleet.view(), request(conversation(10, 1)))!.id;
+    for (let key = 0; key < 10; key++)
+      expect(strategy.pick(fleet.view(), request(conversation(10, 3), `other-${key}`))!.id).toBe(warm);
+  });
+
+  it("forgets a removed backend's record", () => {
+    const strategy = new PrefixAwareStrategy();
+    const pool = candidates(4);
+    const home = strategy.pick(pool, request(conversation(1, 1)))!.id;
+    expect(strategy.cachedBlocks(home)).toBeGreaterThan(10);
+    strategy.forget(home);
+    expect(strategy.cachedBlocks(home)).toBe(0);
+    // Nothing matches any more: the choice rotates rather than sticking to the old home.
+    const next = new Set(Array.from({ length: 4 }, () => strategy.pick(pool, request({ leading: "x" }))!.id));
+    expect(next.size).toBe(4);
+  });
+
+  it("forgets old conversations as the engine would evict them", () => {
+    const strategy = new PrefixAwareStrategy({ cacheBlocks: 40, loadBound: 100 });
+    const unique = (name: string): RoutingRequest =>
+      request({ leading: `${name} `.repeat(1_000).slice(0, 20 * 256) });
+    const pool = candidates(2);
+    const home = strategy.pick(pool, unique("first"))!;
+    const busyHome = pool.map((backend) => (backend.id === home.id ? { ...backend, inflight: 1 } : backend));
+    // Warm, it wins though busier.
+    expect(strategy.pick(busyHome, unique("first"))!.id).toBe(home.id);
+    // Sixty newer blocks push its twenty out of a 40-block record.
+    for (const name of ["second", "third", "fourth"]) strategy.pick([home], unique(name));
+    expect(strategy.cachedBlocks(home.id)).toBe(40);
+    expect(strategy.pick(busyHome, unique("first"))!.id).not.toBe(home.id);
+  });
+});
+
+describe("CachedBlocks", () => {
+  it("matches the leading blocks it holds, and stops at the first it does not", () => {
+    const record = new CachedBlocks(10);
+    record.add([1, 2, 3]);
+    expect(record.matchLength([1, 2, 3, 4])).toBe(3);
+    expect(record.matchLength([1, 9, 3])).toBe(1);
+    expect(record.matchLength([9, 1, 2])).toBe(0);
+    expect(record.matchLength([])).toBe(0);
+  });
+
+  it("evicts least recently used blocks, a prompt's tail before its head", () => {
+    const record = new CachedBlocks(4);
+    record.add([1, 2, 3]);
+    record.add([7, 8]);
+    expect(record.size).toBe(4);
+    // The first prompt's tail went, its head stayed.
+    expect(record.matchLength([1, 2, 3])).toBe(2);
+    record.add([1, 2]);
+    record.add([5, 6]);
+    expect(record.matchLength([1, 2])).toBe(2);
+    expect(record.matchLength([7, 8])).toBe(0);
+  });
+
+  it("keeps at most its capacity of a prompt longer than it, from the head", () => {
+    const record = new CachedBlocks(3);
+    record.add([1, 2, 3, 4, 5]);
+    expect(record.size).toBe(3);
+    expect(record.matchLength([1, 2, 3, 4, 5])).toBe(3);
+  });
+});
