@@ -393,6 +393,29 @@ export const GATEWAY_OPTIONS = defineOptions({
     envReadByCaller: true,
     help: "longest wait for a free backend before 429",
   },
+  /** SLO admission (routing/slo-admission.ts): off at 0. */
+  ttft_slo: {
+    type: seconds.default(0),
+    flag: "--ttft-slo <seconds>",
+    env: ["SWITCHYARD_TTFT_SLO"],
+    envReadByCaller: true,
+    help: "time-to-first-token target: while every backend's expected wait exceeds it, a request waits up to slo_queue_timeout, then gets 429 slo_shed (0: off)",
+  },
+  model_ttft_slos: {
+    type: textMap(seconds).default({}),
+    flag: "--model-ttft-slos <map>",
+    env: ["SWITCHYARD_MODEL_TTFT_SLOS"],
+    envReadByCaller: true,
+    help: "per-model ttft_slo overrides: `model=2,…` or a JSON object (0 turns it off for that model)",
+  },
+  slo_queue_timeout: {
+    type: seconds.optional(),
+    flag: "--slo-queue-timeout <seconds>",
+    env: ["SWITCHYARD_SLO_QUEUE_TIMEOUT"],
+    envReadByCaller: true,
+    shownDefault: "ttft_slo",
+    help: "longest a request waits for a backend whose expected wait meets its ttft_slo before 429 slo_shed",
+  },
   unhealthy_threshold: {
     type: z.coerce.number().int().positive().default(2),
     flag: "--unhealthy-threshold <n>",

@@ -31,6 +31,10 @@ export interface AccessLogEntry {
   completionTokens: number | undefined;
   /** Milliseconds from the request's arrival to its first byte written to the client. */
   firstByteMs: number | undefined;
+  /** When the last attempt went upstream (performance.now()), for the backend's TTFT (slo-goodput.ts). */
+  sentAt: number | undefined;
+  /** What the engine held with that attempt: in flight from here plus its scraped queue. */
+  sentLoad: number;
   written: boolean;
   /** The answer is in the request metrics (request-metrics.ts): they count it once. */
   counted: boolean;
@@ -80,6 +84,8 @@ export function newAccessLogEntry(): AccessLogEntry {
     promptTokens: undefined,
     completionTokens: undefined,
     firstByteMs: undefined,
+    sentAt: undefined,
+    sentLoad: 0,
     written: false,
     counted: false,
   };
@@ -172,6 +178,14 @@ export function noteAttempt(request: FastifyRequest, backendId: string, model: s
   entry.sentModel = model;
 }
 
+/** The attempt holds its slot and goes upstream now; `load` counts it. */
+export function noteSent(request: FastifyRequest, load: number): void {
+  const entry = request.accessLog;
+  if (!entry) return;
+  entry.sentAt = performance.now();
+  entry.sentLoad = load;
+}
+
 /** The request's model is served here: from now on it may label metrics. */
 export function noteModel(request: FastifyRequest, model: string): void {
   const entry = request.accessLog;
@@ -198,12 +212,19 @@ export function noteUsage(request: FastifyRequest, usage: TokenUsage): void {
  * first call of either is the moment, after which the originals are put back.
  */
 function watchFirstByte(reply: FastifyReply, entry: AccessLogEntry): void {
+  onFirstByte(reply, () => {
+    entry.firstByteMs = reply.elapsedTime;
+  });
+}
+
+/** Calls `onFirst` once, as the first byte of the answer (its body, or an empty one ending) goes out. */
+export function onFirstByte(reply: FastifyReply, onFirst: () => void): void {
   const raw = reply.raw;
   const { write, end } = raw;
   const mark = () => {
-    entry.firstByteMs = reply.elapsedTime;
     raw.write = write;
     raw.end = end;
+    onFirst();
   };
   raw.write = ((...args: unknown[]) => {
     mark();

@@ -9,6 +9,7 @@ import type { ReasoningSealer } from "../protocol/responses/sealed-reasoning.js"
 import type { CapacityQueue } from "../routing/capacity-queue.js";
 import type { HealthChecker } from "../routing/health.js";
 import type { Registry } from "../routing/registry.js";
+import type { SloAdmission } from "../routing/slo-admission.js";
 import type { StrategySet } from "../routing/strategy-set.js";
 import type { Replication } from "../state/replication/replication.js";
 import type { StateStore } from "../state/store.js";
@@ -42,6 +43,8 @@ export interface GatewayContext {
   /** Gateway API keys; rebuilt by a reload. */
   clientKeys: ClientKeys;
   readonly capacityQueue: CapacityQueue;
+  /** SLO admission and the per-backend TTFT estimates it reads (routing/slo-admission.ts). */
+  readonly slo: SloAdmission;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly startedAt: number;

@@ -12,6 +12,7 @@ import { authenticateClient } from "./client-auth.js";
 import type { GatewayContext } from "./context.js";
 import type { Endpoint } from "./endpoint.js";
 import { countAnswer } from "./request-metrics.js";
+import { watchGoodput } from "./slo-goodput.js";
 
 export interface InferenceRouteHooks {
   preHandler: preHandlerHookHandler;
@@ -25,6 +26,7 @@ export function inferenceRouteHooks(ctx: GatewayContext, endpoint: Endpoint): In
       request.endpoint = endpoint;
       // The access log, when on, made the entry already: the record is shared, not duplicated.
       request.accessLog ??= newAccessLogEntry();
+      watchGoodput(ctx, request, reply);
       authenticate.call(this, request, reply, done);
     },
     onResponse: (request, reply, done) => {

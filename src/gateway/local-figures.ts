@@ -20,6 +20,11 @@ export function localStatus(ctx: GatewayContext) {
     models: Object.fromEntries(
       ctx.registry.models().map((model) => [model, ctx.registry.serving(model).map((backend) => backend.id)]),
     ),
+    slo: {
+      ttft_slo_s: ctx.config.ttft_slo,
+      model_ttft_slos: ctx.config.model_ttft_slos,
+      ttft_estimates: ctx.slo.snapshot(),
+    },
   };
 }
 

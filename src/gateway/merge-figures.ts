@@ -49,6 +49,8 @@ export function mergeStatus(gathered: Gathered): StatusView & WorkersSection {
       mergeBackendSnapshots,
     ),
     models: first?.models ?? {},
+    // Each worker estimates on its own traffic: the first worker's estimates stand for all.
+    slo: first?.slo ?? { ttft_slo_s: 0, model_ttft_slos: {}, ttft_estimates: {} },
     ...workersSection(gathered),
   };
 }

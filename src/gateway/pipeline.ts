@@ -1,7 +1,9 @@
 /**
  * One proxied request: resolve the model's backends, let the strategy pick, forward, and retry on
  * another backend while nothing has reached the client yet. When every healthy backend is at its
- * cap, the request waits in a bounded queue for a slot (429 with Retry-After when it cannot).
+ * cap, the request waits in a bounded queue for a slot (429 with Retry-After when it cannot). With
+ * a TTFT target for the model, the first attempt also waits while every available backend is
+ * expected to miss it, and is shed (429 slo_shed) when none comes within it in time.
  *
  * Invariants: every lease taken (inflight + 1) is released exactly once, in `finally`; a retry
  * happens only before the first byte is written to the client, and only within the request's
@@ -12,6 +14,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { lazyPromptBlocks } from "../protocol/prompt-blocks.js";
 import type { BackendState } from "../routing/backend.js";
+import { type SloTarget, sloTargetFor } from "../routing/slo-admission.js";
 import type { RoutingRequest } from "../routing/strategies/strategy.js";
 import { ClientGone } from "../upstream/client-gone.js";
 import { noteModel } from "./access-log.js";
@@ -113,6 +116,8 @@ export async function proxy(
   /** A retry was due, but the deadline left too little time to start one. */
   let outOfTime = false;
   let overheadObserved = false;
+  /** SLO admission (routing/slo-admission.ts) is asked once, before the first attempt. */
+  let sloChecked = false;
   /** Backends whose global cap (shared state) refused this request; only ever set with Redis. */
   let globallyFull: Set<string> | undefined;
   const resumable = proxied.resume === true && proxied.fields.stream && proxied.endpoint.resumes;
@@ -182,6 +187,26 @@ export async function proxy(
         throw waitTimedOut(ctx.config, model, failures, deadline.at <= queueTimeoutAt);
       if (outcome !== "woken") throw capacityError(model, ctx.config.queue_timeout, outcome);
       continue;
+    }
+    if (!sloChecked) {
+      sloChecked = true;
+      const target = sloTargetFor(ctx.config, model);
+      if (target && !ctx.slo.admitsNow(target, selection.available)) {
+        const admission = await ctx.slo.waitForRoom(
+          target,
+          () => select(serving, tried, globallyFull).available,
+          (candidate) => serving.includes(candidate),
+          clientGone,
+          deadline.at,
+        );
+        if (admission.kind === "aborted") return;
+        queuedMs += admission.waitedMs;
+        if (admission.kind === "shed") {
+          ctx.metrics.sloShed.inc(1, model);
+          throw sloShedError(model, target, admission.retryAfterSeconds);
+        }
+        continue;
+      }
     }
     const backend = (strategy.pick(selection.available, routing) ?? selection.available[0])!;
     tried.add(backend.id);
@@ -357,6 +382,15 @@ function capacityError(model: string, timeoutSeconds: number, outcome: "full" | 
       ? `Every backend of model '${model}' is at capacity and the wait queue is full.`
       : `Every backend of model '${model}' stayed at capacity for ${timeoutSeconds} s.`;
   return new GatewayError("SWY_ERR_CAPACITY", message, { headers: { "retry-after": "1" } });
+}
+
+/** Every eligible backend's expected wait stayed above the model's TTFT target. */
+function sloShedError(model: string, target: SloTarget, retryAfterSeconds: number): GatewayError {
+  return new GatewayError(
+    "SWY_ERR_SLO_SHED",
+    `Every backend of model '${model}' is expected to take longer than the ${target.sloMs / 1000} s time-to-first-token target.`,
+    { headers: { "retry-after": String(retryAfterSeconds) } },
+  );
 }
 
 function describeRoute(

@@ -18,6 +18,7 @@ import { Discovery } from "../routing/discovery.js";
 import { EngineLoadScraper } from "../routing/engine-load.js";
 import { HealthChecker, type ProbeFetch } from "../routing/health.js";
 import { Registry } from "../routing/registry.js";
+import { SloAdmission } from "../routing/slo-admission.js";
 import { StrategySet } from "../routing/strategy-set.js";
 import { MemoryStore } from "../state/memory.js";
 import { LocalReplication } from "../state/replication/local.js";
@@ -94,6 +95,7 @@ export function buildRoutingCore(config: GatewayConfig, logger: Logger): Routing
     ),
     clientKeys: new ClientKeys(config.client_keys),
     capacityQueue,
+    slo: new SloAdmission(capacityQueue),
     metrics: createGatewayMetrics(
       () => registry.list(),
       () => capacityQueue.length,

@@ -23,7 +23,7 @@ import type { ClientGone } from "../upstream/client-gone.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import type { KeyPool } from "../upstream/key-pool.js";
 import { BodyTooLargeError, readBounded } from "../upstream/read-bounded.js";
-import { noteAttempt } from "./access-log.js";
+import { noteAttempt, noteSent } from "./access-log.js";
 import type { GatewayContext } from "./context.js";
 import { AttemptSignal, type StallWatcher, undiciTimeout } from "./deadline.js";
 import { logBrokenAnswer } from "./failure-log.js";
@@ -151,6 +151,7 @@ export class UpstreamAttempt implements StallWatcher {
     noteAttempt(this.#request, backend.id, this.#model);
     backend.inflight++;
     backend.requests++;
+    noteSent(this.#request, backend.inflight + backend.queueDepth);
     backend.circuit.onAttempt();
   }
 

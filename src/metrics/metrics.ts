@@ -46,6 +46,12 @@ export interface GatewayMetrics {
   streamResumes: FastCounter;
   /** Labels: result (applied, refused). */
   configReloads: FastCounter;
+  /** Labels: model. Requests shed by SLO admission (429 slo_shed). */
+  sloShed: FastCounter;
+  /** Labels: model. Answers whose first byte came within the model's ttft_slo. */
+  sloMet: FastCounter;
+  /** Labels: model. Answers whose first byte came later than the model's ttft_slo. */
+  sloMissed: FastCounter;
 }
 
 /**
@@ -213,6 +219,24 @@ export function createGatewayMetrics(
       "switchyard_config_reloads_total",
       "Configuration reloads (file change, SIGHUP, POST /admin/reload), applied or refused as invalid",
       ["result"],
+      registry,
+    ),
+    sloShed: new FastCounter(
+      "switchyard_slo_shed_total",
+      "Requests shed with 429 slo_shed: every eligible backend's expected wait stayed above the model's ttft_slo",
+      ["model"],
+      registry,
+    ),
+    sloMet: new FastCounter(
+      "switchyard_slo_met_total",
+      "Successful answers whose first byte reached the client within the model's ttft_slo (goodput)",
+      ["model"],
+      registry,
+    ),
+    sloMissed: new FastCounter(
+      "switchyard_slo_missed_total",
+      "Successful answers whose first byte reached the client after the model's ttft_slo",
+      ["model"],
       registry,
     ),
     routingDecisions: new FastCounter(

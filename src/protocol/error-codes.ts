@@ -136,6 +136,13 @@ export const ERROR_TABLE = {
     code: "capacity_exceeded",
     message: "Every backend is at capacity.",
   },
+  SWY_ERR_SLO_SHED: {
+    status: 429,
+    openai: "rate_limit_error",
+    anthropic: "rate_limit_error",
+    code: "slo_shed",
+    message: "Every backend's expected wait exceeds the time-to-first-token target.",
+  },
   SWY_ERR_BACKEND_NOT_FOUND: {
     status: 404,
     openai: "invalid_request_error",

@@ -1,7 +1,9 @@
 /**
  * Where requests wait when every backend of their model is at its concurrency cap. The queue is
  * bounded in length and in time; a waiter is woken (FIFO among those the freed backend can serve)
- * as soon as a slot frees, and then re-runs routing.
+ * as soon as a slot frees, and then re-runs routing. A watcher (SLO admission, slo-admission.ts)
+ * waits in the same bounded queue but takes no slot: every release it serves wakes it, and it never
+ * takes the wake-up a slot waiter needs.
  * @module
  */
 import type { BackendState } from "./backend.js";
@@ -9,6 +11,8 @@ import type { BackendState } from "./backend.js";
 interface Waiter {
   serves: (backend: BackendState) => boolean;
   wake: () => void;
+  /** Woken by every release it serves, besides the one slot waiter that release is for. */
+  watches: boolean;
 }
 
 /** What tells a waiter its client went away: an `abort` event and an `aborted` flag. */
@@ -38,6 +42,27 @@ export class CapacityQueue {
     timeoutMs: number,
     signal: AbortSource,
   ): Promise<WaitOutcome> {
+    return this.#enqueue(serves, timeoutMs, signal, false);
+  }
+
+  /**
+   * Waits for any release on a backend that `serves` accepts, without claiming the freed slot; never
+   * longer than `timeoutMs`. Counts against the queue's length like a wait.
+   */
+  watch(
+    serves: (backend: BackendState) => boolean,
+    timeoutMs: number,
+    signal: AbortSource,
+  ): Promise<WaitOutcome> {
+    return this.#enqueue(serves, timeoutMs, signal, true);
+  }
+
+  #enqueue(
+    serves: (backend: BackendState) => boolean,
+    timeoutMs: number,
+    signal: AbortSource,
+    watches: boolean,
+  ): Promise<WaitOutcome> {
     if (this.#waiters.length >= this.#maxLength || timeoutMs <= 0) return Promise.resolve("full");
     if (signal.aborted) return Promise.resolve("aborted");
     return new Promise<WaitOutcome>((resolve) => {
@@ -49,17 +74,31 @@ export class CapacityQueue {
         resolve(outcome);
       };
       const onAbort = () => finish("aborted");
-      const waiter: Waiter = { serves, wake: () => finish("woken") };
+      const waiter: Waiter = { serves, wake: () => finish("woken"), watches };
       const timer = setTimeout(() => finish("timeout"), timeoutMs);
       signal.once("abort", onAbort);
       this.#waiters.push(waiter);
     });
   }
 
-  /** A slot freed on `backend`: wake the longest-waiting request it can serve. */
+  /** A slot freed on `backend`: wake the longest-waiting request it can serve, and every watcher it serves. */
   released(backend: BackendState): void {
     if (this.#waiters.length === 0) return;
-    const waiter = this.#waiters.find((candidate) => candidate.serves(backend));
-    waiter?.wake();
+    if (!this.#waiters.some((candidate) => candidate.watches)) {
+      this.#waiters.find((candidate) => candidate.serves(backend))?.wake();
+      return;
+    }
+    const woken: Waiter[] = [];
+    let slotTaken = false;
+    for (const candidate of this.#waiters) {
+      if (!candidate.serves(backend)) continue;
+      if (candidate.watches) woken.push(candidate);
+      else if (!slotTaken) {
+        slotTaken = true;
+        woken.push(candidate);
+      }
+    }
+    // Waking removes a waiter from the list: wake after the walk.
+    for (const waiter of woken) waiter.wake();
   }
 }

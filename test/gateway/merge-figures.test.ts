@@ -149,6 +149,7 @@ function status(uptime: number, backends: StatusView["backends"]): StatusView {
     total_inflight: backends.reduce((sum, each) => sum + each.inflight, 0),
     backends,
     models: { m: backends.map((each) => each.name) },
+    slo: { ttft_slo_s: 0, model_ttft_slos: {}, ttft_estimates: {} },
   };
 }
 
