@@ -30,6 +30,8 @@ export interface FleetSpec {
   timeScale: number;
   profile?: string | undefined;
   seed: number;
+  /** The gateway's `ttft_slo` in (wall-clock) seconds; none: no SLO admission. */
+  ttftSloS?: number | undefined;
   /** Where the gateway's config file goes. */
   tempDir: string;
 }
@@ -71,9 +73,14 @@ function engineArgs(spec: FleetSpec, index: number): string[] {
 }
 
 /** The gateway's config: every engine, the strategy, and timeouts far above any wait in the run. */
-export function fleetGatewayConfig(strategy: string, engines: readonly BenchProcess[]): unknown {
+export function fleetGatewayConfig(
+  strategy: string,
+  engines: readonly BenchProcess[],
+  ttftSloS?: number,
+): unknown {
   return {
     strategy,
+    ...(ttftSloS === undefined ? {} : { ttft_slo: ttftSloS }),
     load_interval: LOAD_INTERVAL_S,
     health_interval: 5,
     first_byte_timeout: 600,
@@ -96,7 +103,7 @@ export async function startFleet(spec: FleetSpec): Promise<Fleet> {
       }),
     );
     const config = join(spec.tempDir, `gateway-${spec.strategy}.json`);
-    await writeFile(config, JSON.stringify(fleetGatewayConfig(spec.strategy, engines)));
+    await writeFile(config, JSON.stringify(fleetGatewayConfig(spec.strategy, engines, spec.ttftSloS)));
     const gateway = await startProcess(`gateway (${spec.strategy})`, CLI, [
       "gateway",
       "--host",

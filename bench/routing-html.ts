@@ -88,7 +88,10 @@ export function renderRoutingHtml(result: RoutingResult): string {
     `<h2>Parameters</h2>${definitions([
       ["fleet", engines],
       ["window", `${result.durationS} s measured after ${result.warmupS} s warm-up (wall clock), per run`],
-      ["goodput", `TTFT ≤ ${result.ttftSloMs} ms`],
+      [
+        "goodput",
+        `TTFT ≤ ${result.ttftSloMs} ms${result.admission ? "; the gateway sheds (429) what it cannot start in time" : ""}`,
+      ],
       ["seed", String(result.seed)],
       ["skipped", result.skipped.length > 0 ? result.skipped.join(", ") : "none"],
     ])}`,

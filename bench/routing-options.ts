@@ -38,6 +38,8 @@ export interface RoutingOptions {
   load: number;
   /** Goodput: TTFT at most this, in engine time (ms). */
   ttftSloMs: number;
+  /** Give the gateway the same TTFT target (`ttft_slo`): it queues, then sheds with 429. */
+  admission: boolean;
   sessions?: number;
   profile?: string;
   seed: number;

@@ -123,6 +123,8 @@ export interface RoutingResult {
   engines: number;
   timeScale: number;
   ttftSloMs: number;
+  /** Whether the gateway had the SLO as its `ttft_slo` (shedding with 429, counted as failed). */
+  admission: boolean;
   durationS: number;
   warmupS: number;
   seed: number;

@@ -98,6 +98,7 @@ async function runOne(plan: RunPlan, options: RoutingOptions, tempDir: string): 
     timeScale: plan.timeScale,
     profile: options.profile,
     seed: options.seed,
+    ttftSloS: options.admission ? options.ttftSloMs / plan.timeScale / 1000 : undefined,
     tempDir,
   });
   try {
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
     engines: options.engines,
     timeScale,
     ttftSloMs: options.ttftSloMs,
+    admission: options.admission,
     durationS: options.duration,
     warmupS: options.warmup,
     seed: options.seed,
