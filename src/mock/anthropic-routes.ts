@@ -16,7 +16,7 @@ import { serveCount } from "./counting.js";
 import { serveInference } from "./inference.js";
 import { markNative } from "./native.js";
 import { parseCountTokensRequest, parseMessagesRequest } from "./requests.js";
-import { countPromptTokens } from "./script.js";
+import { countPromptTokens, plannedTokens } from "./script.js";
 
 export function registerAnthropicRoutes(app: FastifyInstance, context: MockContext): void {
   app.post("/v1/messages", (request, reply) => {
@@ -28,8 +28,9 @@ export function registerAnthropicRoutes(app: FastifyInstance, context: MockConte
       build: (message) => {
         const { plan, promptTokens } = context.plan(message, message.thinking);
         const meta = { id: context.nextId("msg_"), model: message.model };
-        if (message.stream) return { stream: anthropicStream(meta, plan, promptTokens) };
-        return { json: anthropicMessage(meta, plan, promptTokens) };
+        const outputTokens = plannedTokens(plan);
+        if (message.stream) return { stream: anthropicStream(meta, plan, promptTokens), outputTokens };
+        return { json: anthropicMessage(meta, plan, promptTokens), outputTokens };
       },
     });
   });

@@ -1,6 +1,7 @@
 /**
  * The mock backend as a fastify instance: OpenAI and Anthropic routes, `/tokenize` (unless
- * `--no-tokenize`), `/v1/responses` with `--native-apis responses`, control routes, and the hooks that
+ * `--no-tokenize`), `/v1/responses` with `--native-apis responses`, control routes, vLLM's `/metrics`
+ * with `--engine-sim`, and the hooks that
  * keep every answer in a protocol's error format (unknown route, bad JSON, body too large, `--unavailable-for`).
  *
  * Built for speed at zero delay and zero faults: no request logging, no per-request timers, replies built
@@ -77,5 +78,13 @@ export function buildMockApp(input: MockOptionsInput = {}): FastifyInstance {
   if (options.tokenize) registerTokenizeRoute(app, context);
   if (servesNatively(context, "responses")) registerResponsesRoutes(app, context);
   registerControlRoutes(app, context);
+  const engine = context.engine;
+  if (engine) {
+    // vLLM's /metrics (engine-sim/metrics.ts); the plain mock has none (404), as a bare engine.
+    app.get("/metrics", (_request, reply) =>
+      reply.type("text/plain; version=0.0.4; charset=utf-8").send(engine.metricsText()),
+    );
+    app.addHook("onClose", async () => engine.close());
+  }
   return app;
 }

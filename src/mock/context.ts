@@ -4,10 +4,18 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
+import { EngineSim } from "./engine-sim/engine.js";
 import { FaultPlan } from "./faults.js";
 import { defaultMockId, type MockOptions } from "./options.js";
 import type { GenerationRequest } from "./requests.js";
-import { answerText, countPromptTokens, planReply, type ReplyPlan, toolCallFor } from "./script.js";
+import {
+  answerText,
+  countPromptTokens,
+  plannedTokens,
+  planReply,
+  type ReplyPlan,
+  toolCallFor,
+} from "./script.js";
 import { MockStats } from "./stats.js";
 
 export class MockContext {
@@ -20,6 +28,8 @@ export class MockContext {
   /** Unix seconds of start: the `created` of every listed model. */
   readonly startedAt: number;
   readonly fingerprint: string;
+  /** The simulated engine every generation runs on (`--engine-sim`); undefined for the plain mock. */
+  readonly engine: EngineSim | undefined;
   /** Makes response ids unique across mock instances and restarts. */
   readonly #runTag = randomBytes(4).toString("hex");
   #sequence = 0;
@@ -31,6 +41,17 @@ export class MockContext {
     this.faults = new FaultPlan(options, now);
     this.startedAt = Math.floor(now / 1000);
     this.fingerprint = `fp_mock_v${options.version}`;
+    this.engine = options.engineSim
+      ? new EngineSim({
+          profile: options.engineProfile,
+          kvCacheTokens: options.kvCacheTokens,
+          maxNumSeqs: options.maxNumSeqs,
+          maxBatchedTokens: options.maxBatchedTokens,
+          timeScale: options.timeScale,
+          seed: options.seed,
+          modelName: options.models[0]!,
+        })
+      : undefined;
   }
 
   /** A fresh response id with the protocol's prefix: `chatcmpl-…`, `cmpl-…`, `msg_…`. */
@@ -58,6 +79,23 @@ export class MockContext {
         toolCall: toolCallFor(request.tool),
       };
     }
-    return { plan: continued, promptTokens: countPromptTokens(request.promptTexts) };
+    if (request.ignoreEos && request.maxTokens !== undefined) continued = padTo(continued, request.maxTokens);
+    // The simulated engine counts with its own tokenizer, so usage agrees with its /metrics.
+    const promptTokens = this.engine
+      ? this.engine.promptTokens(request.renderPrompt())
+      : countPromptTokens(request.promptTexts);
+    return { plan: continued, promptTokens };
   }
+}
+
+/**
+ * `ignore_eos`: the text goes on, the answer repeated, until `maxTokens` tokens are out, as an
+ * engine that ignores its end-of-sequence token does. A tool call is left as it is.
+ */
+function padTo(plan: ReplyPlan, maxTokens: number): ReplyPlan {
+  const missing = maxTokens - plannedTokens(plan);
+  if (plan.toolCall || missing <= 0 || plan.text.length === 0) return plan;
+  const text = [...plan.text];
+  for (let i = 0; i < missing; i++) text.push(plan.text[i % plan.text.length]!);
+  return { ...plan, text, truncated: true };
 }

@@ -11,6 +11,8 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { MockContext } from "./context.js";
 import { cutAfter, sendStream, waitUnlessClosed } from "./delivery.js";
+import { deliverFromEngine, outputTokensOf } from "./engine-delivery.js";
+import type { EngineSim } from "./engine-sim/engine.js";
 import { type Protocol, sendCodedError, sendError } from "./errors.js";
 import { retryAfterFor } from "./faults.js";
 import type { Parsed } from "./requests.js";
@@ -19,8 +21,16 @@ import type { StreamFrames } from "./stream-frames.js";
 
 export type InferenceRoute = Exclude<CountedRoute, "models" | "count_tokens" | "tokenize">;
 
-/** What a route answers once admitted: a JSON body, or pre-rendered stream frames. */
-export type Delivery = { json: unknown; stream?: undefined } | { stream: StreamFrames; json?: undefined };
+/**
+ * What a route answers once admitted: a JSON body, or pre-rendered stream frames; for a generation,
+ * the tokens it generates (what the engine simulator paces).
+ */
+export type Delivery = (
+  | { json: unknown; stream?: undefined }
+  | { stream: StreamFrames; json?: undefined }
+) & {
+  outputTokens?: number;
+};
 
 export interface InferenceCall<T extends { model: string }> {
   route: InferenceRoute;
@@ -85,6 +95,13 @@ export async function serveInference<T extends { model: string }>(
     return;
   }
 
+  const engineJob = context.engine ? engineJobFor(context.engine, call, parsed.value) : undefined;
+  if (engineJob && "error" in engineJob) {
+    stats.recordFailure();
+    sendCodedError(reply, protocol, "SWY_ERR_SERVE_CONTEXT_LENGTH", engineJob.error, { param: "messages" });
+    return;
+  }
+
   const decision = faults.decide();
   if (decision === "fail") {
     stats.recordFailure();
@@ -105,6 +122,10 @@ export async function serveInference<T extends { model: string }>(
   }
   const drop = decision === "drop";
   if (drop) stats.recordFailure();
+  if (engineJob) {
+    await deliverFromEngine(context.engine!, reply, { ...engineJob, drop });
+    return;
+  }
   const delivery = call.build(parsed.value);
   if (delivery.stream) {
     reply.hijack();
@@ -121,4 +142,28 @@ export async function serveInference<T extends { model: string }>(
     return;
   }
   reply.send(delivery.json);
+}
+
+/**
+ * With `--engine-sim`, a generation's reply and rendered prompt, built before any fault so that a
+ * request that can never fit the simulated KV cache is a client mistake (400), as vLLM answers a
+ * prompt beyond its context. Undefined for requests the engine does not run (embeddings).
+ */
+function engineJobFor<T extends { model: string }>(
+  engine: EngineSim,
+  call: InferenceCall<T>,
+  request: T,
+): { prompt: string; delivery: Delivery } | { error: string } | undefined {
+  const render = (request as { renderPrompt?: () => string }).renderPrompt;
+  if (render === undefined) return undefined;
+  const prompt = render();
+  const delivery = call.build(request);
+  const promptTokens = engine.promptTokens(prompt);
+  const outputTokens = outputTokensOf(delivery);
+  if (engine.fits(promptTokens, outputTokens)) return { prompt, delivery };
+  return {
+    error:
+      `This model's KV cache holds ${engine.scheduler.maxSequenceTokens} tokens; the request needs ` +
+      `${promptTokens + outputTokens} (${promptTokens} in the prompt, ${outputTokens} to generate).`,
+  };
 }

@@ -37,19 +37,27 @@ function meta(context: MockContext, prefix: string, model: string): ResponseMeta
 /** The chat reply to a parsed chat request: its JSON body, or its stream frames. */
 export function buildChat(context: MockContext, request: GenerationRequest): Delivery {
   const { plan, promptTokens } = context.plan(request);
-  const usage = usageOf(promptTokens, plannedTokens(plan));
+  const outputTokens = plannedTokens(plan);
+  const usage = usageOf(promptTokens, outputTokens);
   const response = meta(context, "chatcmpl-", request.model);
-  if (request.stream) return { stream: chatStream(response, plan, request.includeUsage ? usage : undefined) };
-  return { json: chatCompletion(response, plan, usage) };
+  if (request.stream) {
+    return { stream: chatStream(response, plan, request.includeUsage ? usage : undefined), outputTokens };
+  }
+  return { json: chatCompletion(response, plan, usage), outputTokens };
 }
 
 function buildCompletion(context: MockContext, request: GenerationRequest): Delivery {
   const { plan, promptTokens } = context.plan(request);
-  const usage = usageOf(promptTokens, plan.text.length);
+  const outputTokens = plan.text.length;
+  const usage = usageOf(promptTokens, outputTokens);
   const response = meta(context, "cmpl-", request.model);
-  if (request.stream)
-    return { stream: completionStream(response, plan, request.includeUsage ? usage : undefined) };
-  return { json: textCompletion(response, plan, usage) };
+  if (request.stream) {
+    return {
+      stream: completionStream(response, plan, request.includeUsage ? usage : undefined),
+      outputTokens,
+    };
+  }
+  return { json: textCompletion(response, plan, usage), outputTokens };
 }
 
 export function registerOpenAIRoutes(app: FastifyInstance, context: MockContext): void {

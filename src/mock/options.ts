@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { defineOptions } from "../options/declare.js";
 import { LISTEN_HOST, listenPort } from "../options/listen.js";
+import { DEFAULT_ENGINE_PROFILE, ENGINE_PROFILE_NAMES } from "./engine-sim/profiles.js";
 
 /**
  * `think` and `harmony` write the reasoning into the text as a model does; `split` returns it apart
@@ -100,7 +101,40 @@ export const MOCK_OPTIONS = defineOptions({
   seed: {
     type: z.number().int().default(1),
     flag: "--seed <n>",
-    help: "seed of the fault-injection PRNG (reproducible runs)",
+    help: "seed of the fault-injection PRNG and of the engine simulator's step jitter (reproducible runs)",
+  },
+  engineSim: {
+    type: z.boolean().default(false),
+    flag: "--engine-sim",
+    help: "behave like a vLLM engine: paged KV cache with prefix reuse, continuous batching, vLLM's /metrics",
+  },
+  engineProfile: {
+    type: z.enum(ENGINE_PROFILE_NAMES).default(DEFAULT_ENGINE_PROFILE),
+    flag: "--engine-profile <name>",
+    help: `the simulated model and GPU (step costs, capacities): ${ENGINE_PROFILE_NAMES.join(", ")}`,
+  },
+  kvCacheTokens: {
+    type: z.number().int().min(16).optional(),
+    flag: "--kv-cache-tokens <n>",
+    shownDefault: "the profile's",
+    help: "KV cache capacity of the simulated engine, in tokens (blocks of 16)",
+  },
+  maxNumSeqs: {
+    type: z.number().int().min(1).optional(),
+    flag: "--max-num-seqs <n>",
+    shownDefault: "the profile's",
+    help: "most sequences the simulated engine runs at once (vLLM's --max-num-seqs)",
+  },
+  maxBatchedTokens: {
+    type: z.number().int().min(1).optional(),
+    flag: "--max-batched-tokens <n>",
+    shownDefault: "the profile's",
+    help: "most tokens in one step of the simulated engine (vLLM's --max-num-batched-tokens)",
+  },
+  timeScale: {
+    type: z.number().positive().max(1_000_000).default(1),
+    flag: "--time-scale <factor>",
+    help: "simulated seconds per wall-clock second (10 runs the simulated engine ten times faster)",
   },
   maxInflight: {
     type: z.number().int().min(0).default(0),

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { renderChatPrompt, renderMessagesPrompt } from "./engine-sim/prompt.js";
 import { countTokens } from "./script.js";
 import { chooseTool, type OfferedTool, type ToolChoice, type ToolDecision } from "./tool-choice.js";
 
@@ -26,6 +27,7 @@ const chatSchema = z.object({
   stream_options: streamOptions,
   max_tokens: tokenLimit,
   max_completion_tokens: tokenLimit,
+  ignore_eos: z.boolean().nullish(),
 });
 
 const tokenArray = z.array(z.number().int());
@@ -35,6 +37,7 @@ const completionSchema = z.object({
   stream: z.boolean().nullish(),
   stream_options: streamOptions,
   max_tokens: tokenLimit,
+  ignore_eos: z.boolean().nullish(),
 });
 
 const embeddingSchema = z.object({
@@ -111,6 +114,19 @@ export interface GenerationRequest {
   continueAfterTokens?: number;
   /** The tool to call instead of answering (see tool-choice.ts); absent for a text answer. */
   tool?: ToolDecision;
+  /** vLLM's `ignore_eos`: generate `maxTokens` tokens whatever the answer (benchmarks set it). */
+  ignoreEos?: boolean;
+  /** The prompt as an engine's chat template renders it (the engine simulator's input); computed once, on demand. */
+  renderPrompt(): string;
+}
+
+/** A function that renders once and then returns the same text. */
+function once(render: () => string): () => string {
+  let text: string | undefined;
+  return () => {
+    text ??= render();
+    return text;
+  };
 }
 
 export function parseChatRequest(body: unknown): Parsed<GenerationRequest> {
@@ -127,6 +143,8 @@ export function parseChatRequest(body: unknown): Parsed<GenerationRequest> {
       maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
       userText,
       promptTexts: request.messages.map((message) => contentText(message.content)),
+      ignoreEos: request.ignore_eos === true,
+      renderPrompt: once(() => renderChatPrompt(request.messages, request.tools)),
       ...prefillOf(request.messages),
       ...openAIToolOf(request, userText),
     },
@@ -191,6 +209,8 @@ export function parseCompletionRequest(body: unknown): Parsed<GenerationRequest>
       maxTokens: request.max_tokens ?? undefined,
       userText: text,
       promptTexts: [text],
+      ignoreEos: request.ignore_eos === true,
+      renderPrompt: () => text,
     },
   };
 }
@@ -254,6 +274,7 @@ export function parseMessagesRequest(body: unknown): Parsed<MessagesRequest> {
       maxTokens: request.max_tokens,
       userText,
       promptTexts,
+      renderPrompt: once(() => renderMessagesPrompt(request.system, request.messages, request.tools)),
       thinking: request.thinking?.type === "enabled" || request.thinking?.type === "adaptive",
       ...anthropicToolOf(request, userText),
     },

@@ -36,8 +36,9 @@ export function registerResponsesRoutes(app: FastifyInstance, context: MockConte
 }
 
 function asResponses(chat: Delivery, translator: ResponsesToChat): Delivery {
-  if (!chat.stream) return { json: translator.response(chat.json) };
-  return { stream: convertFrames(chat.stream, translator) };
+  const { outputTokens } = chat;
+  if (!chat.stream) return { json: translator.response(chat.json), outputTokens };
+  return { stream: convertFrames(chat.stream, translator), outputTokens };
 }
 
 /** Chat frames as Responses events, piece for piece, so token delays and drops cut where they did. */

@@ -32,6 +32,20 @@ export interface StartControl {
 }
 
 /**
+ * Starts a mock that behaves like a vLLM engine (`switchyard mock --engine-sim`): the entry point for
+ * benches and tests of routing. `timeScale` speeds its clock up; `/metrics` has vLLM's names.
+ *
+ * @example
+ *   const engine = await startEngineSim({ port: 0, models: ["m"], timeScale: 20, kvCacheTokens: 50_000 });
+ */
+export function startEngineSim(
+  input: Omit<MockOptionsInput, "engineSim"> = {},
+  control: StartControl = {},
+): Promise<RunningMock> {
+  return startMock({ ...input, engineSim: true }, control);
+}
+
+/**
  * Builds the app (the `unavailableFor` clock starts here), waits out `refuseFor` without listening, then
  * listens. Resolves once connections are accepted.
  */

@@ -1,8 +1,12 @@
+import { Pool } from "undici";
 import { describe, expect, it } from "vitest";
 import { backendSchema } from "../../src/config/schema.js";
 import { sumByMetric } from "../../src/metrics/prometheus-text.js";
+import { startEngineSim } from "../../src/mock/server.js";
 import { EngineLoadScraper } from "../../src/routing/engine-load.js";
 import { Registry } from "../../src/routing/registry.js";
+import { getWithDeadline } from "../../src/upstream/get.js";
+import { parsePrometheusText, sumSamples } from "../helpers/prometheus.js";
 
 describe("EngineLoadScraper", () => {
   it("records the engine's own queue beyond our inflight, and stops asking backends without metrics", async () => {
@@ -27,5 +31,53 @@ describe("EngineLoadScraper", () => {
     expect(plain.queueDepth).toBe(0);
     await scraper.scrapeAll();
     expect(asked).toEqual(["vllm", "plain", "vllm"]);
+  });
+});
+
+describe("EngineLoadScraper reading the engine simulator", () => {
+  it("reads the simulated vLLM's running and waiting requests as the engine's queue", async () => {
+    // Two sequences at a time, each generating 2,000 tokens in real time (12 s): four requests
+    // give two running and two waiting for as long as the test looks.
+    const engine = await startEngineSim({ port: 0, models: ["m"], maxNumSeqs: 2, logLevel: "silent" });
+    const pool = new Pool(engine.url);
+    const abort = new AbortController();
+    try {
+      const registry = new Registry();
+      const backend = registry.add("sim", backendSchema.parse({ url: engine.url, models: ["m"] }));
+      const body = JSON.stringify({
+        model: "m",
+        messages: [{ role: "user", content: "go" }],
+        max_tokens: 2000,
+        ignore_eos: true,
+        stream: true,
+      });
+      for (let i = 0; i < 4; i++) {
+        void fetch(`${engine.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+          signal: abort.signal,
+        }).catch(() => {});
+      }
+      const scraper = new EngineLoadScraper(
+        registry,
+        (target, timeoutMs) => getWithDeadline(pool, target.pathFor("/metrics"), timeoutMs),
+        sumByMetric,
+        { intervalMs: 0, timeoutMs: 2000 },
+      );
+      await expect
+        .poll(async () => {
+          await scraper.scrapeAll();
+          return backend.queueDepth;
+        })
+        .toBe(4);
+      const samples = parsePrometheusText((await getWithDeadline(pool, "/metrics", 2000)).text);
+      expect(sumSamples(samples, "vllm:num_requests_running", { model_name: "m" })).toBe(2);
+      expect(sumSamples(samples, "vllm:num_requests_waiting", { model_name: "m" })).toBe(4 - 2);
+    } finally {
+      abort.abort();
+      await pool.close();
+      await engine.close();
+    }
   });
 });

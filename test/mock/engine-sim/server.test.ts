@@ -1,0 +1,130 @@
+/** The engine simulator behind the mock's real routes, in process, on a fast clock. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningMock, startEngineSim, startMock } from "../../../src/mock/server.js";
+import { parsePrometheusText, sumSamples } from "../../helpers/prometheus.js";
+
+let engine: RunningMock;
+
+beforeAll(async () => {
+  engine = await startEngineSim({
+    port: 0,
+    models: ["sim-model"],
+    timeScale: 1000,
+    kvCacheTokens: 20_000,
+    logLevel: "silent",
+  });
+});
+
+afterAll(() => engine.close());
+
+const SYSTEM = "You are a careful assistant. ".repeat(200);
+
+async function post(path: string, body: unknown) {
+  const response = await fetch(`${engine.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+async function metrics() {
+  return parsePrometheusText(await (await fetch(`${engine.url}/metrics`)).text());
+}
+
+describe("mock --engine-sim", () => {
+  it("answers chat with usage in the simulator's tokens, and ignore_eos generates max_tokens", async () => {
+    const chat = {
+      model: "sim-model",
+      messages: [
+        { role: "system", content: SYSTEM },
+        { role: "user", content: "hello" },
+      ],
+    };
+    const plain = await post("/v1/chat/completions", chat);
+    expect(plain.status).toBe(200);
+    const usage = JSON.parse(plain.text).usage;
+    // 5,800 characters of system prompt plus role markers: about 1,460 tokens at 4 characters each.
+    expect(usage.prompt_tokens).toBeGreaterThan(1450);
+    expect(usage.completion_tokens).toBe(3);
+    const long = await post("/v1/chat/completions", { ...chat, max_tokens: 50, ignore_eos: true });
+    const reply = JSON.parse(long.text);
+    expect(reply.usage.completion_tokens).toBe(50);
+    expect(reply.choices[0].finish_reason).toBe("length");
+  });
+
+  it("exports vLLM's metrics with the model_name label, and counts the shared prefix as hits", async () => {
+    const before = await metrics();
+    const hitsBefore = sumSamples(before, "vllm:prefix_cache_hits_total");
+    const message = { role: "user", content: "hello" };
+    const result = await post("/v1/messages", {
+      model: "sim-model",
+      max_tokens: 5,
+      system: SYSTEM,
+      messages: [message],
+    });
+    expect(result.status).toBe(200);
+    await post("/v1/messages", { model: "sim-model", max_tokens: 5, system: SYSTEM, messages: [message] });
+    const after = await metrics();
+    const names = new Set(after.map((sample) => sample.name));
+    for (const name of [
+      "vllm:num_requests_running",
+      "vllm:num_requests_waiting",
+      "vllm:kv_cache_usage_perc",
+      "vllm:prefix_cache_queries_total",
+      "vllm:prefix_cache_hits_total",
+      "vllm:prompt_tokens_total",
+      "vllm:generation_tokens_total",
+      "vllm:time_to_first_token_seconds_bucket",
+      "vllm:time_to_first_token_seconds_count",
+    ]) {
+      expect(names).toContain(name);
+    }
+    expect(after.every((sample) => sample.labels.model_name === "sim-model")).toBe(true);
+    expect(sumSamples(after, "vllm:prefix_cache_hits_total") - hitsBefore).toBeGreaterThan(1400);
+    expect(sumSamples(after, "vllm:num_requests_running")).toBe(0);
+    expect(sumSamples(after, "vllm:kv_cache_usage_perc")).toBe(0);
+    expect(sumSamples(after, "vllm:time_to_first_token_seconds_count")).toBeGreaterThanOrEqual(4);
+  });
+
+  it("streams a chat reply token by token as a whole SSE stream", async () => {
+    const result = await post("/v1/chat/completions", {
+      model: "sim-model",
+      messages: [{ role: "user", content: "one two three" }],
+      stream: true,
+    });
+    const deltas = result.text
+      .split("\n\n")
+      .filter((frame) => frame.startsWith("data: {"))
+      .map((frame) => JSON.parse(frame.slice(6)).choices[0]?.delta?.content ?? "")
+      .join("");
+    expect(deltas).toMatch(/one two three$/);
+    expect(result.text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+  });
+
+  it("answers a request that can never fit the KV cache 400 context_length_exceeded, in each protocol", async () => {
+    const huge = "x".repeat(100_000);
+    const openai = await post("/v1/chat/completions", {
+      model: "sim-model",
+      messages: [{ role: "user", content: huge }],
+    });
+    expect(openai.status).toBe(400);
+    expect(JSON.parse(openai.text).error.code).toBe("context_length_exceeded");
+    const anthropic = await post("/v1/messages", {
+      model: "sim-model",
+      max_tokens: 10,
+      messages: [{ role: "user", content: huge }],
+    });
+    expect(anthropic.status).toBe(400);
+    expect(JSON.parse(anthropic.text).type).toBe("error");
+  });
+
+  it("leaves /metrics out of the plain mock", async () => {
+    const plain = await startMock({ port: 0, logLevel: "silent" });
+    try {
+      expect((await fetch(`${plain.url}/metrics`)).status).toBe(404);
+    } finally {
+      await plain.close();
+    }
+  });
+});
