@@ -73,7 +73,7 @@ function workloadCharts(workload: string, rows: readonly RoutingRow[]): string {
 export function renderRoutingHtml(result: RoutingResult): string {
   const workloads = [...new Set(result.rows.map((row) => row.workload))];
   const engines = result.engineSim
-    ? `${result.engines} simulated engines, ${result.timeScale}× real time; figures in engine time`
+    ? `${result.engines} simulated engines, run at ${result.wallRate} requests/s of wall clock; figures in engine time`
     : `${result.engines} plain mocks (no engine simulator in this build: every strategy looks alike)`;
   const body = [
     `<h1>switchyard bench:routing</h1><p class="meta">${escapeXml(`${result.startedAt} · ${engines}`)}</p>`,
@@ -87,7 +87,7 @@ export function renderRoutingHtml(result: RoutingResult): string {
     ),
     `<h2>Parameters</h2>${definitions([
       ["fleet", engines],
-      ["window", `${result.durationS} s measured after ${result.warmupS} s warm-up (wall clock), per run`],
+      ["window", `${result.requests} requests measured after ${result.warmup} unmeasured, per run`],
       [
         "goodput",
         `TTFT ≤ ${result.ttftSloMs} ms${result.admission ? "; the gateway sheds (429) what it cannot start in time" : ""}`,

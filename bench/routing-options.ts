@@ -29,11 +29,13 @@ export interface RoutingOptions {
   strategies: string[];
   workloads: RoutingWorkload[];
   engines: number;
-  /** Measured wall-clock seconds per run, after `warmup`. */
-  duration: number;
+  /** Measured requests per run, after `warmup` unmeasured ones. */
+  requests: number;
   warmup: number;
-  /** How much faster than real time the simulated engines run (their `--time-scale`). */
-  timeScale: number;
+  /** Requests per second the host sends; the engines' time scale follows from it. */
+  wallRate: number;
+  /** The engines' `--time-scale` instead of the one `wallRate` gives. */
+  timeScale?: number;
   /** Multiplies every workload's arrival rate (1: near the fleet's saturation). */
   load: number;
   /** Goodput: TTFT at most this, in engine time (ms). */
@@ -49,19 +51,12 @@ export interface RoutingOptions {
 }
 
 /** `--quick`: the same runs, each much shorter. */
-export const QUICK = { duration: 2, warmup: 1 };
+export const QUICK = { requests: 40, warmup: 10 };
 
 function positive(text: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0)
     throw new InvalidArgumentError(`expected a number > 0, got "${text}"`);
-  return value;
-}
-
-function nonNegative(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0)
-    throw new InvalidArgumentError(`expected a number ≥ 0, got "${text}"`);
   return value;
 }
 
@@ -104,21 +99,27 @@ export function parseRoutingOptions(argv: readonly string[]): RoutingOptions {
       [...ROUTING_WORKLOADS],
     )
     .option("--engines <n>", "simulated engines in the fleet", wholeNumber, 4)
-    .option("--duration <s>", "measured wall-clock seconds per strategy and workload", positive, 20)
-    .option("--warmup <s>", "unmeasured wall-clock seconds before each window", nonNegative, 5)
-    .option("--time-scale <f>", "how much faster than real time the engines run", positive, 10)
+    .option("--requests <n>", "measured requests per strategy and workload", wholeNumber, 300)
+    .option("--warmup <n>", "unmeasured requests before each window (caches fill)", wholeNumber, 60)
+    .option(
+      "--wall-rate <n>",
+      "requests per second the host sends: the engines run slower or faster than real time to match",
+      positive,
+      12,
+    )
+    .option(
+      "--time-scale <f>",
+      "the engines' simulated seconds per wall second (instead of --wall-rate)",
+      positive,
+    )
     .option("--load <f>", "multiplies each workload's arrival rate (1: near saturation)", positive, 1)
     .option("--ttft-slo-ms <ms>", "goodput: time to first token at most this (engine time)", positive, 2000)
-    .option(
-      "--sessions <n>",
-      "agent-sessions: sessions open at once (default: scaled to the rate)",
-      wholeNumber,
-    )
+    .option("--sessions <n>", "agent-sessions: sessions open at once (default 32)", wholeNumber)
     .option("--profile <name>", "the engines' --engine-profile (default: the simulator's)")
     .option("--seed <n>", "seed of the workloads, arrivals and engines", wholeNumber, 1)
     .option("--json <file>", "also write the table as JSON (one object per strategy and workload)")
     .option("--html <file>", "the HTML comparison report", "bench-results/routing.html")
-    .option("--quick", `smoke run: ${QUICK.duration} s measured and ${QUICK.warmup} s warm-up per run`, false)
+    .option("--quick", `smoke run: ${QUICK.requests} requests measured after ${QUICK.warmup} per run`, false)
     .parse(argv, { from: "user" });
   const options = program.opts<RoutingOptions>();
   return options.quick ? { ...options, ...QUICK } : options;

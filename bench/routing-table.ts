@@ -16,6 +16,8 @@ export interface RoutingRow {
   strategy: string;
   /** Arrivals per second offered. */
   rate: number;
+  /** The engines' simulated seconds per wall second in this run. */
+  timeScale: number;
   sent: number;
   ok: number;
   failed: number;
@@ -60,6 +62,7 @@ export function routingRow(input: RowInput): RoutingRow {
     workload: input.workload,
     strategy: input.strategy,
     rate: input.rate,
+    timeScale,
     sent: overall.requests.sent,
     ok: overall.requests.ok,
     failed: overall.requests.failed,
@@ -121,12 +124,14 @@ export interface RoutingResult {
   /** Whether the engines were simulated (false: plain mocks, every strategy alike). */
   engineSim: boolean;
   engines: number;
-  timeScale: number;
+  /** Requests per second the host sent (the time scale of each run follows from it). */
+  wallRate: number;
   ttftSloMs: number;
   /** Whether the gateway had the SLO as its `ttft_slo` (shedding with 429, counted as failed). */
   admission: boolean;
-  durationS: number;
-  warmupS: number;
+  /** Measured requests per run, after `warmup` unmeasured ones. */
+  requests: number;
+  warmup: number;
   seed: number;
   /** Strategies asked for that this build does not know. */
   skipped: string[];

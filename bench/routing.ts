@@ -35,21 +35,27 @@ import {
 } from "./routing-table.js";
 
 /**
- * Arrivals per second (engine time) that bring the default fleet near saturation with each
- * workload: measured with round robin on 4 engines of the default profile, where its TTFT starts to
- * climb. Per engine, so `--engines` scales them.
+ * Arrivals per second per engine (engine time) near the saturation of the default profile with each
+ * workload: where round robin's TTFT starts to climb (measured with this bench, --load 1). Times
+ * the engines, so `--engines` scales them.
  */
 const RATE_PER_ENGINE: Record<RoutingWorkload, number> = {
-  "agent-sessions": 1.5,
-  chat: 5,
-  "hot-prefix": 3,
+  "agent-sessions": 7,
+  chat: 40,
+  "hot-prefix": 50,
 };
 
-/** Agents think this long between turns on average (engine seconds): sessions open = rate × this. */
-const THINK_TIME_S = 8;
+/**
+ * Agent sessions open at once: few enough that each gets many turns within a run of a few hundred
+ * requests, so its history (not only the shared system prompt) decides where it is warm.
+ */
+const DEFAULT_SESSIONS = 32;
 
 /** Every request may ask for this many output tokens at most (the workloads draw fewer). */
 const MAX_TOKENS = 512;
+
+/** A run stops after its requests, or after this many times the time they should take. */
+const DURATION_MARGIN = 3;
 
 const discard = new Writable({
   write(_chunk, _encoding, callback) {
@@ -62,25 +68,27 @@ interface RunPlan {
   strategy: string;
   /** Arrivals per second, engine time. */
   rate: number;
+  /** Simulated seconds per wall second. */
   timeScale: number;
   engineSim: boolean;
 }
 
 function benchOptions(plan: RunPlan, fleet: Fleet, options: RoutingOptions): BenchOptions {
-  const sessions = options.sessions ?? Math.max(8, Math.round(plan.rate * THINK_TIME_S));
+  const wallRate = plan.rate * plan.timeScale;
   return {
     url: fleet.gateway.url,
     models: [{ model: FLEET_MODEL, share: 1 }],
     protocol: "openai",
     stream: true,
-    mode: { kind: "open", rate: plan.rate * plan.timeScale, arrivals: "poisson", maxInflight: 4096 },
-    durationS: options.duration,
-    warmupS: options.warmup,
+    mode: { kind: "open", rate: wallRate, arrivals: "poisson", maxInflight: 4096 },
+    durationS: (options.requests / wallRate) * DURATION_MARGIN,
+    requests: options.requests,
+    warmupS: options.warmup / wallRate,
     promptTokens: parseLength("128"),
     outputTokens: parseLength(String(MAX_TOKENS)),
     maxTokens: MAX_TOKENS,
     workload: plan.workload,
-    sessions,
+    sessions: options.sessions ?? DEFAULT_SESSIONS,
     engineMetrics: fleet.engines.map((engine) => `${engine.url}/metrics`),
     slo: { ttftMs: options.ttftSloMs / plan.timeScale },
     view: "plain",
@@ -102,11 +110,12 @@ async function runOne(plan: RunPlan, options: RoutingOptions, tempDir: string): 
     tempDir,
   });
   try {
+    const bench = benchOptions(plan, fleet, options);
     const sampler = new LoadSampler(
       fleet.engines.map((engine) => engine.url),
-      options.warmup * 1000,
+      bench.warmupS * 1000,
     );
-    const report = await runBench(benchOptions(plan, fleet, options), { stdout: discard, stderr: discard });
+    const report = await runBench(bench, { stdout: discard, stderr: discard });
     const engineLoads = await sampler.stop();
     return routingRow({
       workload: plan.workload,
@@ -120,6 +129,12 @@ async function runOne(plan: RunPlan, options: RoutingOptions, tempDir: string): 
   } finally {
     await fleet.stop();
   }
+}
+
+/** The engines' time scale for a workload: the host sends `wallRate`, unless one is given. */
+function timeScaleFor(rate: number, options: RoutingOptions, engineSim: boolean): number {
+  if (!engineSim) return 1;
+  return options.timeScale ?? options.wallRate / rate;
 }
 
 async function writeOutputs(result: RoutingResult, options: RoutingOptions): Promise<void> {
@@ -136,7 +151,6 @@ async function writeOutputs(result: RoutingResult, options: RoutingOptions): Pro
 async function main(): Promise<void> {
   const options = parseRoutingOptions(process.argv.slice(2));
   const engineSim = await hasEngineSim();
-  const timeScale = engineSim ? options.timeScale : 1;
   const { known, skipped } = knownStrategies(options.strategies);
   if (!engineSim)
     process.stderr.write(
@@ -149,8 +163,11 @@ async function main(): Promise<void> {
   try {
     for (const workload of options.workloads) {
       const rate = RATE_PER_ENGINE[workload] * options.engines * options.load;
+      const timeScale = timeScaleFor(rate, options, engineSim);
       for (const strategy of known) {
-        process.stderr.write(`${workload} · ${strategy} · ${rate.toFixed(1)} req/s …\n`);
+        process.stderr.write(
+          `${workload} · ${strategy} · ${rate.toFixed(1)} req/s (time scale ${timeScale.toFixed(3)}) …\n`,
+        );
         rows.push(await runOne({ workload, strategy, rate, timeScale, engineSim }, options, tempDir));
       }
     }
@@ -163,11 +180,11 @@ async function main(): Promise<void> {
     startedAt,
     engineSim,
     engines: options.engines,
-    timeScale,
+    wallRate: options.wallRate,
     ttftSloMs: options.ttftSloMs,
     admission: options.admission,
-    durationS: options.duration,
-    warmupS: options.warmup,
+    requests: options.requests,
+    warmup: options.warmup,
     seed: options.seed,
     skipped,
     rows,
