@@ -19,6 +19,7 @@ export function toClusterOptions(flags: ClusterFlags): ClusterOptions {
   if (flags.firstTokenDelayMs !== undefined)
     mockArgs.push("--first-token-delay-ms", String(flags.firstTokenDelayMs));
   if (flags.tokenDelayMs !== undefined) mockArgs.push("--token-delay-ms", String(flags.tokenDelayMs));
+  mockArgs.push(...engineSimArgs(flags));
   return {
     config: flags.config,
     readyTimeoutMs: flags.readyTimeout * 1000,
@@ -36,6 +37,21 @@ export function toClusterOptions(flags: ClusterFlags): ClusterOptions {
     replicas: flags.replicas,
     redis: flags.redis,
   };
+}
+
+/** The engine simulator's flags, passed on to every mock as given (the mock checks them). */
+function engineSimArgs(flags: ClusterFlags): string[] {
+  if (!flags.engineSim) return [];
+  const args = ["--engine-sim"];
+  const values: Array<[string, string | number | undefined]> = [
+    ["--engine-profile", flags.engineProfile],
+    ["--kv-cache-tokens", flags.kvCacheTokens],
+    ["--max-num-seqs", flags.maxNumSeqs],
+    ["--max-batched-tokens", flags.maxBatchedTokens],
+    ["--time-scale", flags.timeScale],
+  ];
+  for (const [flag, value] of values) if (value !== undefined) args.push(flag, String(value));
+  return args;
 }
 
 async function runCluster(options: ClusterOptions): Promise<void> {

@@ -93,4 +93,34 @@ export const CLUSTER_OPTIONS = defineOptions({
     flag: "--token-delay-ms <ms>",
     help: "mock delay between streamed tokens",
   },
+  engineSim: {
+    type: z.boolean().default(false),
+    flag: "--engine-sim",
+    help: "every mock simulates a vLLM engine (switchyard mock --engine-sim)",
+  },
+  engineProfile: {
+    type: z.string().optional(),
+    flag: "--engine-profile <name>",
+    help: "the simulated engines' profile (switchyard mock --engine-profile)",
+  },
+  kvCacheTokens: {
+    type: z.number().int().min(16).optional(),
+    flag: "--kv-cache-tokens <n>",
+    help: "each simulated engine's KV cache, in tokens",
+  },
+  maxNumSeqs: {
+    type: z.number().int().min(1).optional(),
+    flag: "--max-num-seqs <n>",
+    help: "most sequences each simulated engine runs at once",
+  },
+  maxBatchedTokens: {
+    type: z.number().int().min(1).optional(),
+    flag: "--max-batched-tokens <n>",
+    help: "most tokens in one step of each simulated engine",
+  },
+  timeScale: {
+    type: z.number().positive().optional(),
+    flag: "--time-scale <factor>",
+    help: "simulated seconds per wall-clock second of every simulated engine",
+  },
 });

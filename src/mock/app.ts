@@ -84,6 +84,11 @@ export function buildMockApp(input: MockOptionsInput = {}): FastifyInstance {
     app.get("/metrics", (_request, reply) =>
       reply.type("text/plain; version=0.0.4; charset=utf-8").send(engine.metricsText()),
     );
+    // vLLM's development endpoint: benches start each run from a cold cache without a restart.
+    app.post("/reset_prefix_cache", (_request, reply) => {
+      engine.scheduler.cache.resetPrefixCache();
+      reply.code(200).send();
+    });
     app.addHook("onClose", async () => engine.close());
   }
   return app;

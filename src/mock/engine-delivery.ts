@@ -36,6 +36,7 @@ export function deliverFromEngine(engine: EngineSim, reply: FastifyReply, job: E
   const response = reply.raw;
   return new Promise((resolve) => {
     if (isClosed(response)) {
+      reply.hijack();
       resolve();
       return;
     }

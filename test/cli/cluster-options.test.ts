@@ -69,6 +69,31 @@ describe("switchyard cluster options", () => {
     });
   });
 
+  it("passes the engine simulator's flags on to every mock, only with --engine-sim", async () => {
+    const sim = await cluster([
+      "--engine-sim",
+      "--engine-profile=llama-3.1-8b-a100",
+      "--kv-cache-tokens=50000",
+      "--max-num-seqs=8",
+      "--max-batched-tokens=1024",
+      "--time-scale=20",
+    ]);
+    expect(sim.options?.mockArgs).toEqual([
+      "--engine-sim",
+      "--engine-profile",
+      "llama-3.1-8b-a100",
+      "--kv-cache-tokens",
+      "50000",
+      "--max-num-seqs",
+      "8",
+      "--max-batched-tokens",
+      "1024",
+      "--time-scale",
+      "20",
+    ]);
+    expect((await cluster(["--time-scale=20"])).options?.mockArgs).toEqual([]);
+  });
+
   it.each([
     [["--num-backends=0"], /--num-backends: Too small/],
     [["--replicas=0"], /--replicas: Too small/],

@@ -66,10 +66,13 @@ describe("EngineLoadScraper reading the engine simulator", () => {
         { intervalMs: 0, timeoutMs: 2000 },
       );
       await expect
-        .poll(async () => {
-          await scraper.scrapeAll();
-          return backend.queueDepth;
-        })
+        .poll(
+          async () => {
+            await scraper.scrapeAll();
+            return backend.queueDepth;
+          },
+          { timeout: 10_000 },
+        )
         .toBe(4);
       const samples = parsePrometheusText((await getWithDeadline(pool, "/metrics", 2000)).text);
       expect(sumSamples(samples, "vllm:num_requests_running", { model_name: "m" })).toBe(2);

@@ -125,6 +125,14 @@ export class KvCache {
     this.#used -= table.privateBlocks;
   }
 
+  /** Forgets every cached block no sequence holds (vLLM's `POST /reset_prefix_cache`); returns how many. */
+  resetPrefixCache(): number {
+    const dropped = this.#evictable.size;
+    for (const hash of this.#evictable.keys()) this.#blocks.delete(hash);
+    this.#evictable.clear();
+    return dropped;
+  }
+
   /** Ensures one block is neither held nor cached, evicting the least recently used if needed. */
   #makeRoom(): void {
     if (this.capacityBlocks - this.#used - this.#evictable.size > 0) return;

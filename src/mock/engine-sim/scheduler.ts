@@ -8,8 +8,8 @@
  *    is left: each is admitted when the KV cache can hold its prompt and output (its cached prefix
  *    by reference), starts computing after its cached prefix, and otherwise blocks the queue.
  *
- * Step time = base + decoding sequences × per-sequence cost + prompt tokens computed × per-token
- * cost (profiles.ts), times a seeded jitter. A prefill's first token comes out at the end of the
+ * Step time comes from the batch's work (profiles.ts: prompt tokens computed and their attention
+ * depth, decoding sequences and their context lengths), times a seeded jitter. A prefill's first token comes out at the end of the
  * step that completes it; each later step gives one token per decoding sequence.
  *
  * Unlike vLLM, a sequence reserves its whole output's blocks at admission, so it is never preempted:
@@ -22,7 +22,7 @@
 import { seededRandom } from "../../random/seeded-random.js";
 import { type BlockTable, KvCache } from "./cache.js";
 import type { SchedulerObserver } from "./metrics.js";
-import { type EngineProfile, stepMs } from "./profiles.js";
+import { attentionSpan, type EngineProfile, type StepWork, stepMs } from "./profiles.js";
 import { BLOCK_TOKENS, blocksFor } from "./tokens.js";
 
 export interface SchedulerSettings {
@@ -75,12 +75,9 @@ export interface TokenEvent {
   readonly last: boolean;
 }
 
-export interface StepReport {
+export interface StepReport extends Readonly<StepWork> {
   readonly startMs: number;
   readonly endMs: number;
-  /** Prompt tokens computed in the step (cached ones are not). */
-  readonly prefillTokens: number;
-  readonly decodeSeqs: number;
   readonly events: readonly TokenEvent[];
 }
 
@@ -157,36 +154,39 @@ export class Scheduler {
     const { profile, maxBatchedTokens } = this.settings;
     let budget = maxBatchedTokens;
     const scheduled: Array<{ sequence: Sequence; tokens: number }> = [];
-    let prefillTokens = 0;
-    let decodeSeqs = 0;
-    for (const sequence of this.#running) {
-      if (budget === 0) break;
-      const tokens = this.#nextChunk(sequence, budget);
-      if (sequence.computed < sequence.spec.promptTokens) prefillTokens += tokens;
-      else decodeSeqs++;
+    const work: StepWork = { prefillTokens: 0, prefillAttention: 0, decodeSeqs: 0, decodeContext: 0 };
+    const add = (sequence: Sequence, tokens: number) => {
+      if (sequence.computed < sequence.spec.promptTokens) {
+        work.prefillTokens += tokens;
+        work.prefillAttention += attentionSpan(sequence.computed, tokens);
+      } else {
+        work.decodeSeqs++;
+        work.decodeContext += sequence.spec.promptTokens + sequence.generated;
+      }
       budget -= tokens;
       scheduled.push({ sequence, tokens });
+    };
+    for (const sequence of this.#running) {
+      if (budget === 0) break;
+      add(sequence, this.#nextChunk(sequence, budget));
     }
     while (budget > 0 && this.#waiting.length > 0 && this.#running.length < this.settings.maxNumSeqs) {
       const sequence = this.#waiting[0]!;
       if (!this.#admit(sequence)) break;
-      const tokens = this.#nextChunk(sequence, budget);
-      prefillTokens += tokens;
-      budget -= tokens;
-      scheduled.push({ sequence, tokens });
+      add(sequence, this.#nextChunk(sequence, budget));
     }
     if (scheduled.length === 0) return undefined;
 
     const startMs = this.now;
     const jitter = 1 + profile.jitter * (2 * this.#random() - 1);
-    this.now += stepMs(profile, prefillTokens, decodeSeqs) * jitter;
+    this.now += stepMs(profile, work) * jitter;
     const events: TokenEvent[] = [];
     for (const { sequence, tokens } of scheduled) {
       const event = this.#advance(sequence, tokens);
       if (event) events.push(event);
     }
     this.#observer.generated(events.length);
-    return { startMs, endMs: this.now, prefillTokens, decodeSeqs, events };
+    return { startMs, endMs: this.now, ...work, events };
   }
 
   /** Tells each event's listener, skipping sequences cancelled since the step. */

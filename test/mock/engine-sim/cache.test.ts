@@ -87,4 +87,17 @@ describe("KvCache", () => {
     expect(cache.allocate(shared, 3)).toBeUndefined();
     expect(cache.allocate(shared, 2)!.hitBlocks).toBe(2);
   });
+
+  it("resets the prefix cache: unreferenced blocks are forgotten, held ones kept", () => {
+    const cache = new KvCache(20);
+    const released = cache.allocate(blockHashes(prompt("r", 3)), 3)!;
+    cache.markComputed(released);
+    cache.release(released);
+    const held = cache.allocate(blockHashes(prompt("h", 2)), 2)!;
+    cache.markComputed(held);
+    expect(cache.resetPrefixCache()).toBe(3);
+    expect(cache.cachedPrefix(blockHashes(prompt("r", 3)))).toBe(0);
+    expect(cache.cachedPrefix(blockHashes(prompt("h", 2)))).toBe(2);
+    expect(cache.usedBlocks).toBe(2);
+  });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { EngineMetrics } from "../../../src/mock/engine-sim/metrics.js";
-import { type EngineProfile, LLAMA_3_1_8B_H100, stepMs } from "../../../src/mock/engine-sim/profiles.js";
+import {
+  attentionSpan,
+  type EngineProfile,
+  LLAMA_3_1_8B_H100,
+  stepMs,
+} from "../../../src/mock/engine-sim/profiles.js";
 import {
   Scheduler,
   type SchedulerSettings,
@@ -57,12 +62,35 @@ describe("Scheduler", () => {
       [0, 1],
       [0, 1],
     ]);
-    const prefill = stepMs(EXACT, 1000, 0);
-    const decode = stepMs(EXACT, 0, 1);
-    const expected = [prefill, prefill + decode, prefill + 2 * decode];
+    const prefill = stepMs(EXACT, {
+      prefillTokens: 1000,
+      prefillAttention: (1000 * 999) / 2,
+      decodeSeqs: 0,
+      decodeContext: 0,
+    });
+    const decode = (context: number) =>
+      stepMs(EXACT, { prefillTokens: 0, prefillAttention: 0, decodeSeqs: 1, decodeContext: context });
+    // Each decode step reads the whole context: the prompt and the tokens generated so far.
+    const expected = [prefill, prefill + decode(1001), prefill + decode(1001) + decode(1002)];
     for (const [index, at] of record.tokens.entries()) expect(at).toBeCloseTo(expected[index]!, 9);
     expect(record.finishedAt).toBe(record.tokens[2]);
     expect(engine.cache.usedBlocks).toBe(0);
+  });
+
+  it("charges a deeper context more: attention in prefill, KV reads in decode", () => {
+    const work = { prefillTokens: 100, prefillAttention: 0, decodeSeqs: 10, decodeContext: 0 };
+    const shallow = stepMs(EXACT, {
+      ...work,
+      prefillAttention: attentionSpan(0, 100),
+      decodeContext: 10 * 1000,
+    });
+    const deep = stepMs(EXACT, {
+      ...work,
+      prefillAttention: attentionSpan(30_000, 100),
+      decodeContext: 10 * 30_000,
+    });
+    expect(deep).toBeGreaterThan(shallow * 1.5);
+    expect(attentionSpan(3, 4)).toBe(3 + 4 + 5 + 6);
   });
 
   it("gives a cached prefix a lower time to first token than a cold prompt", () => {

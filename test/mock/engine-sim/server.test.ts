@@ -87,6 +87,21 @@ describe("mock --engine-sim", () => {
     expect(sumSamples(after, "vllm:time_to_first_token_seconds_count")).toBeGreaterThanOrEqual(4);
   });
 
+  it("POST /reset_prefix_cache forgets the cached prefixes, as vLLM's endpoint does", async () => {
+    const request = {
+      model: "sim-model",
+      max_tokens: 2,
+      system: `${SYSTEM} reset`,
+      messages: [{ role: "user", content: "hi" }],
+    };
+    await post("/v1/messages", request);
+    const reset = await fetch(`${engine.url}/reset_prefix_cache`, { method: "POST" });
+    expect(reset.status).toBe(200);
+    const hitsBefore = sumSamples(await metrics(), "vllm:prefix_cache_hits_total");
+    await post("/v1/messages", request);
+    expect(sumSamples(await metrics(), "vllm:prefix_cache_hits_total")).toBe(hitsBefore);
+  });
+
   it("streams a chat reply token by token as a whole SSE stream", async () => {
     const result = await post("/v1/chat/completions", {
       model: "sim-model",
@@ -100,6 +115,42 @@ describe("mock --engine-sim", () => {
       .join("");
     expect(deltas).toMatch(/one two three$/);
     expect(result.text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+  });
+
+  it("aborts a request in the engine when its client leaves, freeing its place and blocks", async () => {
+    // Real time: 2,000 tokens take about 12 s, far longer than the test needs.
+    const slow = await startEngineSim({ port: 0, models: ["sim-model"], logLevel: "silent" });
+    const abort = new AbortController();
+    const slowMetrics = async () => parsePrometheusText(await (await fetch(`${slow.url}/metrics`)).text());
+    try {
+      const response = await fetch(`${slow.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "sim-model",
+          messages: [{ role: "user", content: "stay" }],
+          max_tokens: 2000,
+          ignore_eos: true,
+          stream: true,
+        }),
+        signal: abort.signal,
+      });
+      await response.body!.getReader().read();
+      expect(sumSamples(await slowMetrics(), "vllm:num_requests_running")).toBe(1);
+      abort.abort();
+      await expect
+        .poll(async () => {
+          const samples = await slowMetrics();
+          return [
+            sumSamples(samples, "vllm:num_requests_running"),
+            sumSamples(samples, "vllm:kv_cache_usage_perc"),
+          ];
+        })
+        .toEqual([0, 0]);
+    } finally {
+      abort.abort();
+      await slow.close();
+    }
   });
 
   it("answers a request that can never fit the KV cache 400 context_length_exceeded, in each protocol", async () => {
