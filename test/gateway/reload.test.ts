@@ -48,6 +48,20 @@ describe("applyConfig", () => {
       gatewayConfigSchema.parse({ strategy: "latency", latency_decay: 2, hash_ring_points: 40 }),
     );
     expect(context.strategies).not.toBe(second);
+    const third = context.strategies;
+    for (const tuning of [
+      { prefix_block_chars: 128 },
+      { prefix_cache_blocks: 100 },
+      { prefix_load_bound: 2 },
+    ]) {
+      const before = context.strategies;
+      await applyConfig(
+        context,
+        gatewayConfigSchema.parse({ strategy: "latency", latency_decay: 2, hash_ring_points: 40, ...tuning }),
+      );
+      expect(context.strategies, JSON.stringify(tuning)).not.toBe(before);
+    }
+    expect(context.strategies).not.toBe(third);
   });
 
   it("reports nothing when no start-up setting changed", async () => {

@@ -99,6 +99,37 @@ describe("promptBlockHashes", () => {
     expect(a.at(-1)).not.toBe(b.at(-1));
   });
 
+  it("hashes any text by its UTF-8 bytes, short strings and long ones alike", () => {
+    const long = (mark: string) => `${"日本語のテキスト。".repeat(40)}${mark}${"続き。".repeat(40)}`;
+    const prompt = (mark: string) => ({
+      messages: [
+        { role: "user", content: long(mark), name: `名前${mark}` },
+        { role: "user", content: `短い${mark}` },
+      ],
+    });
+    expect(promptBlockHashes(prompt("甲"), 64)).toEqual(promptBlockHashes(prompt("甲"), 64));
+    const a = promptBlockHashes(prompt("甲"), 64);
+    const b = promptBlockHashes(prompt("乙"), 64);
+    expect(a.length).toBeGreaterThan(10);
+    expect(shared(a, b)).toBeLessThan(a.length);
+    // A string is the same bytes whichever way it is copied: as a short key or inside long text.
+    expect(promptBlockHashes({ leading: "é".repeat(200) }, 64)).toEqual(
+      promptBlockHashes({ leading: ["é".repeat(40), "é".repeat(160)] }, 64),
+    );
+  });
+
+  it("collides about as rarely as a random 30-bit hash on texts that differ in a few digits", () => {
+    const seen = new Set<number>();
+    let collisions = 0;
+    for (let index = 0; index < 50_000; index++) {
+      const [hash] = promptBlockHashes({ leading: `session ${index} `.padEnd(64, "x") }, 64);
+      if (seen.has(hash!)) collisions++;
+      seen.add(hash!);
+    }
+    // 50,000² ÷ 2 ÷ 2^30 ≈ 1.2 expected; a weak mix gave 25 times that.
+    expect(collisions).toBeLessThanOrEqual(8);
+  });
+
   it("keeps one backend's models apart by the seed", () => {
     expect(promptBlockHashes({ leading: system }, 256, "m1")[0]).not.toBe(
       promptBlockHashes({ leading: system }, 256, "m2")[0],

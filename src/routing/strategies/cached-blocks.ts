@@ -5,47 +5,65 @@
  */
 
 /**
- * Block hashes in least-recently-used order (a Set iterates in insertion order, so re-adding a hash
- * makes it the newest). A prompt's blocks are added last block first, so its first block is the
- * newest: under pressure an engine frees a sequence's tail before its head (vLLM frees blocks in
- * reverse order for this reason), and a prefix that survives is always a prefix.
+ * Two generations of block hashes, an approximate LRU that costs nothing for blocks already young:
+ * new and touched blocks go into the young set; when it reaches half the capacity it becomes the old
+ * set and the previous old set is dropped, so the record keeps between half and all of `capacity`,
+ * and a block survives as long as it was sent within the last one to two generations.
+ *
+ * The record is prefix-closed: a block's hash covers every block before it (prompt-blocks.ts), so a
+ * prompt that touches block k touches blocks 0..k-1 as well, and they are added after it (a
+ * prompt's blocks go in last first). Whenever block k is held, blocks 0..k-1 are held in the same or
+ * a younger generation. The engine keeps the same shape (vLLM frees a sequence's tail first), and
+ * it lets both questions below be answered by binary search: O(log n) lookups for an n-block prompt,
+ * plus one insertion per block that is new.
  */
 export class CachedBlocks {
-  readonly #capacity: number;
-  readonly #blocks = new Set<number>();
+  readonly #generation: number;
+  #young = new Set<number>();
+  #old = new Set<number>();
 
-  /** @param capacity - blocks kept at most; the oldest go first. */
+  /** @param capacity - blocks kept at most; a generation is half of it. */
   constructor(capacity: number) {
-    this.#capacity = Math.max(1, Math.floor(capacity));
+    this.#generation = Math.max(1, Math.ceil(capacity / 2));
   }
 
   get size(): number {
-    return this.#blocks.size;
+    return this.#young.size + this.#old.size;
   }
 
   /** How many of `blocks`, from the first, are held: the prefix the engine would not prefill again. */
   matchLength(blocks: readonly number[]): number {
-    let length = 0;
-    while (length < blocks.length && this.#blocks.has(blocks[length]!)) length++;
-    return length;
+    return prefixHeld(blocks, (block) => this.#young.has(block) || this.#old.has(block));
   }
 
-  /**
-   * The engine was sent a prompt with these blocks: they become the newest. Blocks beyond the
-   * capacity are not kept (the engine could not keep them either, and the head is what counts).
-   */
+  /** The engine was sent a prompt with these blocks: they become the youngest. */
   add(blocks: readonly number[]): void {
-    const set = this.#blocks;
-    for (let index = Math.min(blocks.length, this.#capacity) - 1; index >= 0; index--) {
+    // Blocks already young stay where they are; the new tail goes in, last block first. A
+    // generation that turns over meanwhile takes the head with it, so then the head is re-added too.
+    const alreadyYoung = prefixHeld(blocks, (block) => this.#young.has(block));
+    let turnedOver = false;
+    for (let index = blocks.length - 1; index >= 0; index--) {
+      if (index < alreadyYoung && !turnedOver) break;
+      if (this.#young.size >= this.#generation) {
+        this.#old = this.#young;
+        this.#young = new Set();
+        turnedOver = true;
+      }
       const block = blocks[index]!;
-      set.delete(block);
-      set.add(block);
-    }
-    let excess = set.size - this.#capacity;
-    // Deleting the entry just visited is safe while iterating a Set.
-    for (const oldest of set) {
-      if (excess-- <= 0) break;
-      set.delete(oldest);
+      this.#old.delete(block);
+      this.#young.add(block);
     }
   }
+}
+
+/** The largest k such that `held(blocks[k - 1])`, for a predicate that is true on a prefix. */
+function prefixHeld(blocks: readonly number[], held: (block: number) => boolean): number {
+  let low = 0;
+  let high = blocks.length;
+  while (low < high) {
+    const middle = (low + high + 1) >>> 1;
+    if (held(blocks[middle - 1]!)) low = middle;
+    else high = middle - 1;
+  }
+  return low;
 }

@@ -16,12 +16,13 @@
 import type { BackendView } from "../backend.js";
 import { CachedBlocks } from "./cached-blocks.js";
 import { DEFAULT_VIRTUAL_NODES, hashString, RingCache } from "./hash-ring.js";
+import { loadRatio } from "./least-loaded.js";
 import type { RoutingRequest, Strategy } from "./strategy.js";
 
 export interface PrefixAwareOptions {
-  /** Characters per hashed block (about a quarter as many tokens); default {@link DEFAULT_BLOCK_CHARS}. */
+  /** Bytes of UTF-8 per hashed block, rounded up to a multiple of 4 (characters, for ASCII; about a quarter as many tokens); default {@link DEFAULT_BLOCK_CHARS}. */
   readonly blockChars?: number;
-  /** Blocks remembered per backend, the oldest forgotten first; default {@link DEFAULT_CACHE_BLOCKS}. */
+  /** Blocks remembered per backend at most, the least recently sent forgotten first; default {@link DEFAULT_CACHE_BLOCKS}. */
   readonly cacheBlocks?: number;
   /** Most a backend may carry as a multiple of the mean load; default {@link DEFAULT_LOAD_BOUND}. */
   readonly loadBound?: number;
@@ -57,10 +58,15 @@ function load(backend: BackendView): number {
  *    prompt wins: its engine skips that much prefill. Load only matters through the bound, because
  *    near saturation the prefill saved outweighs a queue that the bound keeps within 25 % of the mean.
  * 3. **Ties** (no blocks, a short prompt, or a prefix every engine holds, such as a shared system
- *    prompt) go by session key on a consistent-hash ring when the request has one, else to the least
- *    loaded tied candidate (ties rotate, per model).
+ *    prompt) go by session key on a consistent-hash ring when the request has one, walking on past
+ *    backends above the mean load (bounded-load consistent hashing with no headroom: a key only
+ *    breaks ties, it must not unbalance the fleet); else, or when no tied backend is at or below
+ *    the mean, to the least loaded tied candidate by share of capacity, as `least_loaded` (ties
+ *    rotate, per model). Without shared prefixes the strategy is then `least_loaded`.
  *
- * The chosen backend's record then takes the prompt's blocks.
+ * The chosen backend's record then takes the prompt's blocks, at the pick: an attempt that fails
+ * before the engine reads the prompt leaves the prompt believed warm there when it is not, which
+ * costs the next turn sent there one cold prefill and nothing else.
  */
 export class PrefixAwareStrategy implements Strategy {
   readonly name = "prefix_aware";
@@ -129,7 +135,10 @@ export class PrefixAwareStrategy implements Strategy {
     return this.#breakTie(candidates, matches, best, request);
   }
 
-  /** Among the candidates whose match is `best`: the session's place on the ring, else the least loaded. */
+  /**
+   * Among the candidates whose match is `best`: the session's place on the ring while that backend
+   * is not above the mean load, else the least loaded (by share of capacity, as `least_loaded`).
+   */
   #breakTie<T extends BackendView>(
     candidates: readonly T[],
     matches: Int32Array,
@@ -138,11 +147,12 @@ export class PrefixAwareStrategy implements Strategy {
   ): T {
     const key = request.sessionKey;
     if (key !== undefined && key !== "") {
+      const even = this.#bound(candidates, 1);
       const ring = this.#rings.ringFor(candidates);
       const start = ring.locate(hashString(key));
       for (let step = 0; step < ring.size; step++) {
         const owner = ring.ownerAt(start + step);
-        if (matches[owner] === best) return candidates[owner]!;
+        if (matches[owner] === best && load(candidates[owner]!) + 1 <= even) return candidates[owner]!;
       }
     }
     const count = candidates.length;
@@ -153,7 +163,7 @@ export class PrefixAwareStrategy implements Strategy {
     for (let step = 0; step < count; step++) {
       const index = (turn + step) % count;
       if (matches[index] !== best) continue;
-      const value = load(candidates[index]!);
+      const value = loadRatio(candidates[index]!);
       if (value < lowest) {
         lowest = value;
         chosen = index;
@@ -162,12 +172,12 @@ export class PrefixAwareStrategy implements Strategy {
     return candidates[chosen < 0 ? turn % count : chosen]!;
   }
 
-  /** ceil(loadBound × (total load + 1) ÷ candidates): the most a backend may carry after this request. */
-  #bound(candidates: readonly BackendView[]): number {
+  /** ceil(factor × (total load + 1) ÷ candidates): the most a backend may carry after this request. */
+  #bound(candidates: readonly BackendView[], factor: number = this.#loadBound): number {
     let total = 1;
     for (const candidate of candidates) total += load(candidate);
     // The small epsilon keeps float error (1.1 × 10 = 11.000000000000002) from adding a whole request.
-    return Math.ceil((this.#loadBound * total) / candidates.length - 1e-9);
+    return Math.ceil((factor * total) / candidates.length - 1e-9);
   }
 
   #scratch(count: number): Int32Array {

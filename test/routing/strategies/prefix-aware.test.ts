@@ -195,6 +195,33 @@ describe("prefix_aware", () => {
       expect(strategy.pick(fleet.view(), request(conversation(10, 3), `other-${key}`))!.id).toBe(warm);
   });
 
+  it("lets a session key break ties only towards a backend not above the mean load", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    const short = (key: string) => request({ messages: [{ role: "user", content: "hi" }] }, key);
+    const home = strategy.pick(fleet.view(), short("alice"))!.id;
+    fleet.inflight.set(home, 3);
+    fleet.inflight.set(home === "b0" ? "b1" : "b0", 1);
+    // Mean after this request: (3 + 1 + 1) / 4 → 2; the home at 3 is above it.
+    const elsewhere = strategy.pick(fleet.view(), short("alice"))!.id;
+    expect(elsewhere).not.toBe(home);
+    expect(fleet.view().find((backend) => backend.id === elsewhere)!.inflight).toBe(0);
+    // All level again: the key decides.
+    for (const backend of fleet.view()) fleet.inflight.set(backend.id, 2);
+    expect(strategy.pick(fleet.view(), short("alice"))!.id).toBe(home);
+  });
+
+  it("is least_loaded, by share of capacity, when prompts share nothing", () => {
+    const strategy = new PrefixAwareStrategy();
+    const pool = candidates(3).map((backend, index) => ({
+      ...backend,
+      maxConnections: [10, 40, 20][index]!,
+      inflight: [2, 4, 3][index]!,
+    }));
+    for (let session = 0; session < 5; session++)
+      expect(strategy.pick(pool, request(conversation(500 + session, 1)))!.id).toBe("b1");
+  });
+
   it("forgets a removed backend's record", () => {
     const strategy = new PrefixAwareStrategy();
     const pool = candidates(4);
@@ -224,32 +251,55 @@ describe("prefix_aware", () => {
 });
 
 describe("CachedBlocks", () => {
+  const range = (from: number, count: number): number[] =>
+    Array.from({ length: count }, (_, index) => from + index);
+
   it("matches the leading blocks it holds, and stops at the first it does not", () => {
     const record = new CachedBlocks(10);
     record.add([1, 2, 3]);
     expect(record.matchLength([1, 2, 3, 4])).toBe(3);
-    expect(record.matchLength([1, 9, 3])).toBe(1);
-    expect(record.matchLength([9, 1, 2])).toBe(0);
+    expect(record.matchLength([1, 2, 9])).toBe(2);
+    expect(record.matchLength([9, 8, 7])).toBe(0);
     expect(record.matchLength([])).toBe(0);
   });
 
-  it("evicts least recently used blocks, a prompt's tail before its head", () => {
-    const record = new CachedBlocks(4);
-    record.add([1, 2, 3]);
-    record.add([7, 8]);
-    expect(record.size).toBe(4);
-    // The first prompt's tail went, its head stayed.
-    expect(record.matchLength([1, 2, 3])).toBe(2);
-    record.add([1, 2]);
-    record.add([5, 6]);
-    expect(record.matchLength([1, 2])).toBe(2);
-    expect(record.matchLength([7, 8])).toBe(0);
+  it("keeps between half and all of its capacity, the most recently sent blocks", () => {
+    const record = new CachedBlocks(100);
+    for (let prompt = 0; prompt < 20; prompt++) {
+      record.add(range(prompt * 1000, 30));
+      expect(record.size).toBeLessThanOrEqual(100);
+    }
+    expect(record.size).toBeGreaterThanOrEqual(50);
+    // The newest prompt is whole; the oldest are gone.
+    expect(record.matchLength(range(19_000, 30))).toBe(30);
+    expect(record.matchLength(range(0, 30))).toBe(0);
   });
 
-  it("keeps at most its capacity of a prompt longer than it, from the head", () => {
-    const record = new CachedBlocks(3);
-    record.add([1, 2, 3, 4, 5]);
-    expect(record.size).toBe(3);
-    expect(record.matchLength([1, 2, 3, 4, 5])).toBe(3);
+  it("keeps a prompt that is sent again and again, however much else passes through", () => {
+    const record = new CachedBlocks(100);
+    const hot = range(1, 20);
+    for (let prompt = 0; prompt < 50; prompt++) {
+      record.add(hot);
+      record.add(range(1000 * (prompt + 1), 10));
+    }
+    expect(record.matchLength(hot)).toBe(20);
+  });
+
+  it("loses a prompt's tail before its head", () => {
+    const record = new CachedBlocks(40);
+    record.add(range(1, 30));
+    // Thirty new blocks turn the generations over: what is left of the old prompt is its head.
+    record.add(range(1000, 30));
+    const left = record.matchLength(range(1, 30));
+    expect(left).toBeLessThan(30);
+    const held = range(1, 30).filter((block) => record.matchLength([block]) === 1);
+    expect(held).toEqual(range(1, held.length));
+  });
+
+  it("keeps the head of a prompt longer than its capacity", () => {
+    const record = new CachedBlocks(10);
+    record.add(range(1, 50));
+    expect(record.size).toBeLessThanOrEqual(10);
+    expect(record.matchLength(range(1, 50))).toBeGreaterThanOrEqual(5);
   });
 });
