@@ -33,8 +33,8 @@ export interface AccessLogEntry {
   firstByteMs: number | undefined;
   /** When the last attempt went upstream (performance.now()), for the backend's TTFT (slo-goodput.ts). */
   sentAt: number | undefined;
-  /** What the engine held with that attempt: in flight from here plus its scraped queue. */
-  sentLoad: number;
+  /** What the engine held ahead of that attempt: in flight from here plus its scraped queue. */
+  sentAhead: number;
   written: boolean;
   /** The answer is in the request metrics (request-metrics.ts): they count it once. */
   counted: boolean;
@@ -85,7 +85,7 @@ export function newAccessLogEntry(): AccessLogEntry {
     completionTokens: undefined,
     firstByteMs: undefined,
     sentAt: undefined,
-    sentLoad: 0,
+    sentAhead: 0,
     written: false,
     counted: false,
   };
@@ -178,12 +178,12 @@ export function noteAttempt(request: FastifyRequest, backendId: string, model: s
   entry.sentModel = model;
 }
 
-/** The attempt holds its slot and goes upstream now; `load` counts it. */
-export function noteSent(request: FastifyRequest, load: number): void {
+/** The attempt holds its slot and goes upstream now, behind `ahead` requests on the engine. */
+export function noteSent(request: FastifyRequest, ahead: number): void {
   const entry = request.accessLog;
   if (!entry) return;
   entry.sentAt = performance.now();
-  entry.sentLoad = load;
+  entry.sentAhead = ahead;
 }
 
 /** The request's model is served here: from now on it may label metrics. */

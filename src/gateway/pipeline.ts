@@ -14,7 +14,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { lazyPromptBlocks } from "../protocol/prompt-blocks.js";
 import type { BackendState } from "../routing/backend.js";
-import { type SloTarget, sloTargetFor } from "../routing/slo-admission.js";
+import { type SloTarget, type SloWait, sloTargetFor } from "../routing/slo-admission.js";
 import type { RoutingRequest } from "../routing/strategies/strategy.js";
 import { ClientGone } from "../upstream/client-gone.js";
 import { noteModel } from "./access-log.js";
@@ -116,8 +116,9 @@ export async function proxy(
   /** A retry was due, but the deadline left too little time to start one. */
   let outOfTime = false;
   let overheadObserved = false;
-  /** SLO admission (routing/slo-admission.ts) is asked once, before the first attempt. */
-  let sloChecked = false;
+  /** The model's TTFT target: SLO admission holds the first attempt back while every backend would miss it. */
+  const sloTarget = sloTargetFor(ctx.config, model);
+  let sloWait: SloWait | undefined;
   /** Backends whose global cap (shared state) refused this request; only ever set with Redis. */
   let globallyFull: Set<string> | undefined;
   const resumable = proxied.resume === true && proxied.fields.stream && proxied.endpoint.resumes;
@@ -188,25 +189,24 @@ export async function proxy(
       if (outcome !== "woken") throw capacityError(model, ctx.config.queue_timeout, outcome);
       continue;
     }
-    if (!sloChecked) {
-      sloChecked = true;
-      const target = sloTargetFor(ctx.config, model);
-      if (target && !ctx.slo.admitsNow(target, selection.available)) {
-        const admission = await ctx.slo.waitForRoom(
-          target,
-          () => select(serving, tried, globallyFull).available,
-          (candidate) => serving.includes(candidate),
-          clientGone,
-          deadline.at,
-        );
-        if (admission.kind === "aborted") return;
-        queuedMs += admission.waitedMs;
-        if (admission.kind === "shed") {
-          ctx.metrics.sloShed.inc(1, model);
-          throw sloShedError(model, target, admission.retryAfterSeconds);
-        }
-        continue;
+    // SLO admission: checked here, in the same turn as the pick and the slot, so waiters that one
+    // release wakes do not all pass on the same load (routing/slo-admission.ts).
+    if (failures.length === 0 && sloTarget && !ctx.slo.admitsNow(sloTarget, selection.available)) {
+      sloWait ??= ctx.slo.startWait(sloTarget, deadline.at);
+      const pauseStart = performance.now();
+      const pause = await ctx.slo.pause(
+        sloWait,
+        () => select(serving, tried, globallyFull).available,
+        (candidate) => serving.includes(candidate),
+        clientGone,
+      );
+      queuedMs += performance.now() - pauseStart;
+      if (pause.kind === "aborted") return;
+      if (pause.kind === "shed") {
+        ctx.metrics.sloShed.inc(1, model);
+        throw sloShedError(model, sloTarget, pause.retryAfterSeconds);
       }
+      continue;
     }
     const backend = (strategy.pick(selection.available, routing) ?? selection.available[0])!;
     tried.add(backend.id);

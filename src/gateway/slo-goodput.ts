@@ -16,7 +16,7 @@ let checkedConfig: GatewayConfig | undefined;
 let configured = false;
 
 /** Whether any model has a target; asked per request, computed once per configuration. */
-function anySlo(config: GatewayConfig): boolean {
+export function anySlo(config: GatewayConfig): boolean {
   if (config !== checkedConfig) {
     checkedConfig = config;
     configured = sloConfigured(config);
@@ -35,7 +35,7 @@ function recordFirstByte(ctx: GatewayContext, request: FastifyRequest, reply: Fa
   // A gateway-made error (no backend, shed, bad request) is no answer: it is counted elsewhere.
   if (!entry?.model || entry.backend === undefined || reply.raw.statusCode >= 400) return;
   if (entry.sentAt !== undefined) {
-    ctx.slo.observe(entry.backend, performance.now() - entry.sentAt, entry.sentLoad);
+    ctx.slo.observe(entry.backend, performance.now() - entry.sentAt, entry.sentAhead);
   }
   const target = sloTargetFor(ctx.config, entry.model);
   if (!target) return;

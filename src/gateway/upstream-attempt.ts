@@ -31,6 +31,7 @@ import type { RelayOutcome } from "./relay.js";
 import { type RespondOptions, respond } from "./respond.js";
 import { retryLater } from "./retry-later.js";
 import { type AttemptFailure, isRefusal, isRetryableStatus, retryAfterOf } from "./retry-policy.js";
+import { anySlo } from "./slo-goodput.js";
 import { statusLabel } from "./status-label.js";
 
 /** What `upstream_failures_total` counts a failure as. */
@@ -151,7 +152,8 @@ export class UpstreamAttempt implements StallWatcher {
     noteAttempt(this.#request, backend.id, this.#model);
     backend.inflight++;
     backend.requests++;
-    noteSent(this.#request, backend.inflight + backend.queueDepth);
+    // Only SLO admission reads it (slo-goodput.ts): without a target no attempt pays for the clock.
+    if (anySlo(this.#ctx.config)) noteSent(this.#request, backend.inflight - 1 + backend.queueDepth);
     backend.circuit.onAttempt();
   }
 

@@ -7,21 +7,27 @@
  * itself) or the request's deadline, whichever comes first; then it is shed (429 `slo_shed` with
  * `Retry-After`) rather than piled onto a saturated engine.
  *
+ * The caller runs the loop: `admitsNow` (synchronous, right before it takes a slot), else one
+ * `pause` (`startWait` once), and again. A check and the slot it admits to happen in one turn of
+ * the event loop, so one release cannot let every waiter through on the same load.
+ *
  * Expected wait of backend b, from what the gateway knows:
  *
- *     expected(b) = ttft(b) × load(b) / sampleLoad(b)
+ *     expected(b) = ttft(b) × ahead(b) / sampleAhead(b)
  *
  * - ttft(b): EWMA (weight 0.3 per sample) of the TTFT this gateway observed on b, from sending the
  *   request to the first byte of the answer's body (a stream's first event; a JSON answer whole).
  *   Between samples it relaxes toward zero with time constant `decayMs` (10 s), so a backend that
  *   was slow and then got no traffic is tried again; with no sample yet it is 0 (explored at once).
- * - load(b) = inflight(b) + queueDepth(b) + 1: the requests the engine would hold with this one,
- *   ours and (from its scraped `/metrics`, engine-load.ts) other clients'.
- * - sampleLoad(b): EWMA, with the same weight, of that load when the sampled requests were sent.
+ * - ahead(b) = inflight(b) + queueDepth(b): the requests the engine holds that this one would queue
+ *   behind, ours and (from its scraped `/metrics`, engine-load.ts) other clients'.
+ * - sampleAhead(b): EWMA, with the same weight, of what was ahead of the sampled requests when
+ *   they were sent (at least 1).
  *
- * TTFT is thus taken to grow in proportion to what the engine holds: the queueing regime that
- * admission is for. A burst raises `load` at once, before any slow answer comes back; a queue
- * that drains lowers it just as fast. The Retry-After of a shed request is how far the best
+ * TTFT is thus taken to grow in proportion to the work queued ahead: the queueing regime that
+ * admission is for. A burst raises `ahead` at once, before any slow answer comes back; a queue that
+ * drains lowers it just as fast, and an idle backend (nothing ahead) is never held back, since
+ * waiting cannot make its answer come sooner. The Retry-After of a shed request is how far the best
  * backend's expected wait is above the SLO, in whole seconds (at least 1, at most an hour).
  *
  * The clock is injectable (`now`), and the queue is any `ReleaseWatch`, so tests drive time.
@@ -69,8 +75,17 @@ export interface SloAdmissionOptions {
   readonly pollMs?: number;
 }
 
-export type Admission =
-  | { readonly kind: "admitted"; readonly waitedMs: number }
+/** A request waiting for a backend within its target. */
+export interface SloWait {
+  readonly target: SloTarget;
+  readonly startedAt: number;
+  /** When it is shed, on the admission clock. */
+  readonly until: number;
+}
+
+/** How one pause ended; `waitedMs` counts from the start of the wait. */
+export type Pause =
+  | { readonly kind: "recheck"; readonly waitedMs: number }
   | { readonly kind: "shed"; readonly waitedMs: number; readonly retryAfterSeconds: number }
   | { readonly kind: "aborted" };
 
@@ -81,6 +96,7 @@ const MAX_RETRY_AFTER_S = 3600;
 
 interface Estimate {
   ttftMs: number;
+  /** sampleAhead(b). */
   load: number;
   at: number;
 }
@@ -99,10 +115,10 @@ export class SloAdmission {
     this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   }
 
-  /** A TTFT seen on `backendId`: `ttftMs` from send to first body byte, `loadAtSend` as `load(b)` then. */
-  observe(backendId: string, ttftMs: number, loadAtSend: number): void {
+  /** A TTFT seen on `backendId`: `ttftMs` from send to first body byte, `aheadAtSend` as `ahead(b)` then. */
+  observe(backendId: string, ttftMs: number, aheadAtSend: number): void {
     if (!Number.isFinite(ttftMs) || ttftMs < 0) return;
-    const load = Math.max(1, loadAtSend);
+    const load = Math.max(1, aheadAtSend);
     const now = this.#now();
     const estimate = this.#estimates.get(backendId);
     if (estimate === undefined) {
@@ -122,8 +138,8 @@ export class SloAdmission {
   expectedWaitMs(backend: BackendView): number {
     const estimate = this.#estimates.get(backend.id);
     if (estimate === undefined) return 0;
-    const load = backend.inflight + backend.queueDepth + 1;
-    return (this.#relaxed(estimate, this.#now()) * load) / estimate.load;
+    const ahead = backend.inflight + backend.queueDepth;
+    return (this.#relaxed(estimate, this.#now()) * ahead) / estimate.load;
   }
 
   /** Whether some candidate is expected to start answering within the target (none: nothing to hold back). */
@@ -131,48 +147,47 @@ export class SloAdmission {
     return candidates.length === 0 || this.#bestWaitMs(candidates) <= target.sloMs;
   }
 
+  /** Starts a request's wait: it may last `queueTimeoutMs`, never past `deadlineAt`. */
+  startWait(target: SloTarget, deadlineAt = Number.POSITIVE_INFINITY): SloWait {
+    const startedAt = this.#now();
+    return { target, startedAt, until: Math.min(startedAt + target.queueTimeoutMs, deadlineAt) };
+  }
+
   /**
-   * Holds the request until `admitsNow` says yes (admitted), the wait runs out at the target's
-   * queue timeout or `deadlineAt` (shed), the queue is full (shed at once) or the client leaves.
-   * `candidates` is read again at each check, as routing would see it then.
+   * One pause of a waiting request, in the queue as a watcher, until a release on a backend it
+   * `serves`, `pollMs`, or the end of its wait. `recheck`: ask `admitsNow` again, synchronously
+   * right before taking a slot, so that waiters woken by one release do not all pass on the same
+   * load. `shed` when the wait is over (or the queue is full), with the Retry-After `candidates`
+   * give then.
    */
-  async waitForRoom(
-    target: SloTarget,
+  async pause(
+    wait: SloWait,
     candidates: () => readonly BackendView[],
     serves: (backend: BackendState) => boolean,
     signal: AbortSource,
-    deadlineAt = Number.POSITIVE_INFINITY,
-  ): Promise<Admission> {
-    const start = this.#now();
-    const until = Math.min(start + target.queueTimeoutMs, deadlineAt);
-    for (;;) {
+  ): Promise<Pause> {
+    const remaining = wait.until - this.#now();
+    const outcome =
+      remaining > 0 ? await this.#queue.watch(serves, Math.min(remaining, this.#pollMs), signal) : "full";
+    if (outcome === "aborted") return { kind: "aborted" };
+    const waitedMs = this.#now() - wait.startedAt;
+    if (outcome === "full" || this.#now() >= wait.until) {
       const current = candidates();
-      if (this.admitsNow(target, current)) return { kind: "admitted", waitedMs: this.#now() - start };
-      const remaining = until - this.#now();
-      const outcome =
-        remaining > 0 ? await this.#queue.watch(serves, Math.min(remaining, this.#pollMs), signal) : "full";
-      if (outcome === "aborted") return { kind: "aborted" };
-      if (outcome === "full" || (outcome === "timeout" && this.#now() >= until)) {
-        const latest = candidates();
-        if (outcome === "timeout" && this.admitsNow(target, latest))
-          return { kind: "admitted", waitedMs: this.#now() - start };
-        return {
-          kind: "shed",
-          waitedMs: this.#now() - start,
-          retryAfterSeconds: this.#retryAfter(target, latest),
-        };
-      }
+      // The last look, at the very end of the wait, may still let it through.
+      if (outcome !== "full" && this.admitsNow(wait.target, current)) return { kind: "recheck", waitedMs };
+      return { kind: "shed", waitedMs, retryAfterSeconds: this.#retryAfter(wait.target, current) };
     }
+    return { kind: "recheck", waitedMs };
   }
 
-  /** Per backend with an estimate: its TTFT estimate now and the load it was sampled at, for /status. */
-  snapshot(): Record<string, { ttft_ms: number; sample_load: number }> {
+  /** Per backend with an estimate: its TTFT estimate now and what was ahead of its samples, for /status. */
+  snapshot(): Record<string, { ttft_ms: number; sample_ahead: number }> {
     const now = this.#now();
-    const out: Record<string, { ttft_ms: number; sample_load: number }> = {};
+    const out: Record<string, { ttft_ms: number; sample_ahead: number }> = {};
     for (const [id, estimate] of this.#estimates) {
       out[id] = {
         ttft_ms: Math.round(this.#relaxed(estimate, now) * 10) / 10,
-        sample_load: Math.round(estimate.load * 100) / 100,
+        sample_ahead: Math.round(estimate.load * 100) / 100,
       };
     }
     return out;

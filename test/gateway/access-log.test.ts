@@ -2,7 +2,12 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { gatewayConfigSchema } from "../../src/config/schema.js";
-import { accessLogEnabled, accessLogRecord, newAccessLogEntry } from "../../src/gateway/access-log.js";
+import {
+  accessLogEnabled,
+  accessLogRecord,
+  newAccessLogEntry,
+  onFirstByte,
+} from "../../src/gateway/access-log.js";
 import { buildGateway, type Gateway } from "../../src/gateway/app.js";
 
 const PROMPT = "the secret plans for tomorrow";
@@ -160,5 +165,27 @@ describe("the access log of a gateway", () => {
     const response = await app.inject({ method: "GET", url: "/no-such-route" });
     expect(response.statusCode).toBe(404);
     expect(requests(lines)).toEqual([]);
+  });
+});
+
+describe("onFirstByte", () => {
+  it("tells each watcher once, whichever watched first, and puts the original write back", () => {
+    const written: string[] = [];
+    const write = (chunk: string) => {
+      written.push(chunk);
+      return true;
+    };
+    const end = () => undefined;
+    const raw = { write, end };
+    const reply = { raw } as unknown as Parameters<typeof onFirstByte>[0];
+    const seen: string[] = [];
+    onFirstByte(reply, () => seen.push("access log"));
+    onFirstByte(reply, () => seen.push("goodput"));
+    raw.write("a");
+    raw.write("b");
+    expect(seen.sort()).toEqual(["access log", "goodput"]);
+    expect(written).toEqual(["a", "b"]);
+    expect(raw.write).toBe(write);
+    expect(raw.end).toBe(end);
   });
 });
