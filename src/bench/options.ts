@@ -9,8 +9,10 @@ import { defineOptions, splitList } from "../options/declare.js";
 import { type LengthDistribution, parseLength } from "./llm/lengths.js";
 import { type ModelShare, normaliseShares } from "./llm/model-mix.js";
 import { PROTOCOLS, type Protocol } from "./llm/token-events.js";
+import { WORKLOAD_NAMES, type WorkloadName } from "./llm/workloads/shape.js";
 import type { LoadMode } from "./load-types.js";
 import type { Slo } from "./stats/group-stats.js";
+import { parseTarget } from "./target.js";
 
 export const BENCH_DEFAULTS = {
   host: "127.0.0.1",
@@ -128,6 +130,22 @@ export const BENCH_OPTIONS = defineOptions({
     flag: "--prompts <file.jsonl>",
     help: "draw prompts from a JSONL file (string, {prompt} or {messages}, optional max_tokens)",
   },
+  workload: {
+    type: z.enum(WORKLOAD_NAMES).default("synthetic"),
+    flag: "--workload <name>",
+    help: "synthetic (--prompt-tokens, --prompts), agent-sessions, chat or hot-prefix",
+  },
+  sessions: {
+    type: z.number().int().positive().optional(),
+    flag: "--sessions <n>",
+    help: "agent-sessions: sessions open at once (default 16; think time ≈ sessions ÷ rate)",
+  },
+  engineMetrics: {
+    type: z.array(z.string()).optional(),
+    flag: "--engine-metrics <url>",
+    repeatable: true,
+    help: "an engine's /metrics URL to read its prefix-cache hit rate from (repeatable; default: the target's)",
+  },
   sloTtftMs: {
     type: positive.optional(),
     flag: "--slo-ttft-ms <ms>",
@@ -189,6 +207,11 @@ export interface BenchOptions {
   outputTokens: LengthDistribution;
   maxTokens: number;
   promptsFile?: string | undefined;
+  workload: WorkloadName;
+  /** Agent sessions open at once. */
+  sessions?: number | undefined;
+  /** The engines' `/metrics` URLs whose prefix-cache counters the report reads. */
+  engineMetrics: string[];
   apiKey?: string | undefined;
   slo: Slo;
   outDir?: string | undefined;
@@ -249,8 +272,9 @@ export function resolveBenchOptions(flags: BenchFlags, context: BenchContext): B
   const durationS =
     flags.duration ??
     (flags.requests === undefined ? BENCH_DEFAULTS.durationS : BENCH_DEFAULTS.durationWithRequestsS);
+  const url = targetUrl(flags, context.port);
   return {
-    url: targetUrl(flags, context.port),
+    url,
     models: modelShares(flags, context.configModels),
     protocol: flags.protocol,
     stream: flags.stream,
@@ -262,6 +286,9 @@ export function resolveBenchOptions(flags: BenchFlags, context: BenchContext): B
     outputTokens: parseLength(flags.outputTokens ?? String(flags.maxTokens)),
     maxTokens: flags.maxTokens,
     promptsFile: flags.prompts,
+    workload: flags.workload,
+    sessions: flags.sessions,
+    engineMetrics: flags.engineMetrics ?? [`${parseTarget(url).origin}/metrics`],
     apiKey: flags.apiKey,
     slo: { ttftMs: flags.sloTtftMs, latencyMs: flags.sloLatencyMs },
     outDir: flags.out,

@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { prefixCacheGrowth, readPrefixCaches } from "./engine-metrics.js";
 import { type LiveState, liveState } from "./live/live-figures.js";
 import { PlainView } from "./live/plain-view.js";
 import type { LiveView } from "./live/view.js";
@@ -98,7 +99,10 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<Benc
     apiKey: options.apiKey,
     basePath: target.basePath,
     seed: options.seed,
+    workload: options.workload,
+    shape: { sessions: options.sessions },
   });
+  const cacheBefore = await readPrefixCaches(options.engineMetrics);
   const warmupMs = options.warmupS * 1000;
   const context: ObserverContext = {
     protocol: options.protocol,
@@ -158,8 +162,10 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<Benc
     // The terminal is released even when the run failed, so the error is readable.
     await view.stop(state(true));
   }
+  const prefixCache = prefixCacheGrowth(cacheBefore, await readPrefixCaches(options.engineMetrics));
   const report = buildReport({
     options,
+    prefixCache,
     stats,
     elapsedMs: result.elapsedMs,
     startedAt,

@@ -51,6 +51,8 @@ export function benchOptions(overrides: Partial<BenchOptions> = {}): BenchOption
     promptTokens: parseLength("128"),
     outputTokens: parseLength("32-64"),
     maxTokens: 64,
+    workload: "synthetic",
+    engineMetrics: [],
     slo: { ttftMs: 60 },
     view: "plain",
     intervalS: 2,

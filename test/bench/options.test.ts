@@ -9,6 +9,7 @@ function flags(overrides: Partial<BenchFlags> = {}): BenchFlags {
     warmup: 0,
     stream: true,
     promptTokens: "128",
+    workload: "synthetic",
     maxTokens: 128,
     tui: true,
     interval: 2,

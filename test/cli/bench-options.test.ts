@@ -30,6 +30,7 @@ describe("switchyard bench options", () => {
         stream: true,
         promptTokens: "128",
         maxTokens: 128,
+        workload: "synthetic",
         tui: false,
         interval: 2,
         timeout: 120,
@@ -60,6 +61,11 @@ describe("switchyard bench options", () => {
       "--output-tokens=8",
       "--max-tokens=64",
       "--prompts=p.jsonl",
+      "--workload=agent-sessions",
+      "--sessions=12",
+      "--engine-metrics=http://e:1/metrics",
+      "--engine-metrics",
+      "http://e:2/metrics",
       "--slo-ttft-ms=200",
       "--slo-latency-ms=900",
       "--out=run",
@@ -86,6 +92,9 @@ describe("switchyard bench options", () => {
       outputTokens: "8",
       maxTokens: 64,
       prompts: "p.jsonl",
+      workload: "agent-sessions",
+      sessions: 12,
+      engineMetrics: ["http://e:1/metrics", "http://e:2/metrics"],
       sloTtftMs: 200,
       sloLatencyMs: 900,
       out: "run",
@@ -112,6 +121,7 @@ describe("switchyard bench options", () => {
     [["--share=1,x"], /--share: .*expected number/],
     [["--max-tokens=0"], /--max-tokens: Too small/],
     [["--timeout=0"], /--timeout: Too small/],
+    [["--workload=agents"], /--workload: Invalid option/],
   ])("rejects %j naming the flag", async (args, message) => {
     const { input, error } = await bench(args);
     expect(input).toBeUndefined();

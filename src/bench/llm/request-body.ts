@@ -3,7 +3,8 @@
  * (`Authorization: Bearer`, `stream_options.include_usage` so the usage chunk gives token counts),
  * Anthropic messages (`x-api-key`, `anthropic-version`, system text lifted out of the messages) or
  * the OpenAI Responses API (`Authorization: Bearer`, system text as `instructions`, `store: false` so
- * a gateway keeps nothing for the bench's throwaway turns).
+ * a gateway keeps nothing for the bench's throwaway turns). Tool definitions go in each protocol's own
+ * `tools` shape.
  * @module
  */
 import type { RequestSpec } from "../load-types.js";
@@ -14,10 +15,21 @@ export interface ChatMessage {
   content: string;
 }
 
+/** A function the model may call, as the workload declares it (rendered per protocol). */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  /** JSON schema of the arguments. */
+  parameters: Record<string, unknown>;
+}
+
 export interface ChatRequestInput {
   protocol: Protocol;
   model: string;
   messages: readonly ChatMessage[];
+  tools?: readonly ToolDefinition[] | undefined;
+  /** Extra request headers (a session id). */
+  headers?: Readonly<Record<string, string>> | undefined;
   maxTokens: number;
   stream: boolean;
   apiKey?: string | undefined;
@@ -48,6 +60,11 @@ function openaiRequest(input: ChatRequestInput): ProtocolRequest {
     stream: input.stream,
   };
   if (input.stream) body.stream_options = { include_usage: true };
+  if (input.tools?.length)
+    body.tools = input.tools.map((tool) => ({
+      type: "function",
+      function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+    }));
   const headers: Record<string, string> = {};
   if (input.apiKey) headers.authorization = `Bearer ${input.apiKey}`;
   return { path: "/v1/chat/completions", body, headers };
@@ -62,6 +79,12 @@ function anthropicRequest(input: ChatRequestInput): ProtocolRequest {
     stream: input.stream,
   };
   if (system.length > 0) body.system = system.map((message) => message.content).join("\n\n");
+  if (input.tools?.length)
+    body.tools = input.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: tool.parameters,
+    }));
   const headers: Record<string, string> = { "anthropic-version": ANTHROPIC_VERSION };
   if (input.apiKey) headers["x-api-key"] = input.apiKey;
   return { path: "/v1/messages", body, headers };
@@ -77,6 +100,13 @@ function responsesRequest(input: ChatRequestInput): ProtocolRequest {
     store: false,
   };
   if (system.length > 0) body.instructions = system.map((message) => message.content).join("\n\n");
+  if (input.tools?.length)
+    body.tools = input.tools.map((tool) => ({
+      type: "function",
+      name: tool.name,
+      description: tool.description,
+      parameters: tool.parameters,
+    }));
   const headers: Record<string, string> = {};
   if (input.apiKey) headers.authorization = `Bearer ${input.apiKey}`;
   return { path: "/v1/responses", body, headers };
@@ -97,6 +127,7 @@ export function chatRequest(input: ChatRequestInput): RequestSpec {
     headers: {
       "content-type": "application/json",
       accept: input.stream ? "text/event-stream" : "application/json",
+      ...input.headers,
       ...headers,
     },
     body: JSON.stringify(body),

@@ -1,7 +1,8 @@
 /**
- * What each request of a run is: its model (by share), its prompt (synthetic of a sampled length, or
- * drawn from the prompt file) and its output length (sampled, capped by `maxTokens`), rendered in the
- * target's protocol. Deterministic for a given seed.
+ * What each request of a run is: its model (by share), its prompt (synthetic of a sampled length,
+ * drawn from the prompt file, or the next request of a shaped workload: agent sessions, chat,
+ * hot prefix) and its output length (sampled, capped by `maxTokens`), rendered in the target's
+ * protocol. Deterministic for a given seed.
  * @module
  */
 import type { RequestSpec } from "../load-types.js";
@@ -11,6 +12,11 @@ import type { PromptEntry } from "./prompts-file.js";
 import { chatRequest } from "./request-body.js";
 import { seededRandom, syntheticPrompt } from "./synthetic-prompt.js";
 import type { Protocol } from "./token-events.js";
+import { createShape, type ShapeOptions } from "./workloads/create-shape.js";
+import type { PromptShape, ShapedPrompt, WorkloadName } from "./workloads/shape.js";
+
+/** The header a shaped workload's session id travels in. */
+export const SESSION_HEADER = "x-session-id";
 
 export interface WorkloadSpec {
   protocol: Protocol;
@@ -25,6 +31,9 @@ export interface WorkloadSpec {
   apiKey?: string | undefined;
   basePath?: string;
   seed: number;
+  /** A shaped workload instead of `promptTokens` / `prompts` (default `synthetic`: those). */
+  workload?: WorkloadName | undefined;
+  shape?: ShapeOptions | undefined;
 }
 
 export interface PlannedRequest {
@@ -42,28 +51,28 @@ export class Workload {
   readonly #spec: WorkloadSpec;
   readonly #mix: ModelMix;
   readonly #random: () => number;
+  readonly #shape: PromptShape | undefined;
   #last: PlannedRequest | undefined;
 
   constructor(spec: WorkloadSpec) {
     this.#spec = spec;
     this.#mix = new ModelMix(spec.models);
     this.#random = seededRandom(spec.seed);
+    this.#shape = createShape(spec.workload ?? "synthetic", this.#random, spec.shape);
   }
 
   at(index: number): PlannedRequest {
     if (this.#last?.index === index) return this.#last;
     const spec = this.#spec;
     const model = spec.models[this.#mix.next()]!.model;
-    const entry = spec.prompts?.[Math.floor(this.#random() * spec.prompts.length)];
-    const messages = entry?.messages ?? [
-      { role: "user", content: syntheticPrompt(sampleLength(spec.promptTokens, this.#random), this.#random) },
-    ];
-    const wanted = entry?.maxTokens ?? sampleLength(spec.outputTokens, this.#random);
-    const maxTokens = Math.max(1, Math.min(wanted, spec.maxTokens));
+    const prompt = this.#shape?.next() ?? this.#synthetic();
+    const maxTokens = Math.max(1, Math.min(prompt.outputTokens, spec.maxTokens));
     const request = chatRequest({
       protocol: spec.protocol,
       model,
-      messages,
+      messages: prompt.messages,
+      tools: prompt.tools,
+      headers: prompt.session === undefined ? undefined : { [SESSION_HEADER]: prompt.session },
       maxTokens,
       stream: spec.stream,
       apiKey: spec.apiKey,
@@ -71,5 +80,15 @@ export class Workload {
     });
     this.#last = { index, model, maxTokens, spec: request };
     return this.#last;
+  }
+
+  /** A prompt from the prompt file, or of `promptTokens` synthetic words. */
+  #synthetic(): ShapedPrompt {
+    const spec = this.#spec;
+    const entry = spec.prompts?.[Math.floor(this.#random() * spec.prompts.length)];
+    const messages = entry?.messages ?? [
+      { role: "user", content: syntheticPrompt(sampleLength(spec.promptTokens, this.#random), this.#random) },
+    ];
+    return { messages, outputTokens: entry?.maxTokens ?? sampleLength(spec.outputTokens, this.#random) };
   }
 }

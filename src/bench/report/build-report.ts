@@ -4,6 +4,7 @@
  * environment the caller passes in.
  * @module
  */
+import type { PrefixCacheFigures } from "../engine-metrics.js";
 import { formatLength } from "../llm/lengths.js";
 import type { BenchOptions } from "../options.js";
 import type { BenchStats } from "../stats/bench-stats.js";
@@ -42,6 +43,9 @@ export function reportParameters(options: BenchOptions): BenchParameters {
   }
   if (options.requests !== undefined) parameters.requests = options.requests;
   if (options.promptsFile !== undefined) parameters.promptsFile = options.promptsFile;
+  if (options.workload !== "synthetic") parameters.workload = options.workload;
+  if (options.workload === "agent-sessions" && options.sessions !== undefined)
+    parameters.sessions = options.sessions;
   if (options.slo.ttftMs !== undefined) parameters.slo.ttftMs = options.slo.ttftMs;
   if (options.slo.latencyMs !== undefined) parameters.slo.latencyMs = options.slo.latencyMs;
   if (options.configFile !== undefined) parameters.configFile = options.configFile;
@@ -66,6 +70,7 @@ export interface RunRecord {
   finishedAt: Date;
   interrupted: boolean;
   environment: BenchEnvironment;
+  prefixCache?: PrefixCacheFigures | undefined;
 }
 
 export function buildReport(run: RunRecord): BenchReport {
@@ -90,5 +95,6 @@ export function buildReport(run: RunRecord): BenchReport {
     overall: { ...stats.overall.summary(elapsedMs), charts: groupCharts(stats.overall, elapsedMs) },
     models,
     backends,
+    ...(run.prefixCache ? { prefixCache: run.prefixCache } : {}),
   };
 }

@@ -10,6 +10,7 @@ import type { GroupSummary } from "../stats/group-stats.js";
 import { barChart, histogramChart, lineChart } from "./charts.js";
 import { type Cell, definitions, figure, num, page, table } from "./html-page.js";
 import type { BenchReport } from "./report-types.js";
+import { prefixCacheLine } from "./summary-text.js";
 import { escapeXml } from "./svg.js";
 
 const SUMMARY_HEADER: Cell[] = [
@@ -120,6 +121,11 @@ function errorsSection(report: BenchReport): string {
   return `<h2>Errors</h2>${table(["model", "kind / status / code", num("count")], rows)}`;
 }
 
+function workloadText(p: BenchReport["parameters"]): string {
+  if (!p.workload) return "synthetic";
+  return p.sessions === undefined ? p.workload : `${p.workload}, ${p.sessions} sessions open at once`;
+}
+
 function parametersSection(report: BenchReport): string {
   const p = report.parameters;
   const e = report.environment;
@@ -139,6 +145,7 @@ function parametersSection(report: BenchReport): string {
       "duration",
       `${p.durationS} s${p.requests !== undefined ? `, at most ${p.requests} requests` : ""}, warm-up ${p.warmupS} s`,
     ],
+    ["workload", workloadText(p)],
     ["prompt tokens", p.promptsFile ? `from ${p.promptsFile}` : p.promptTokens],
     ["output tokens", `${p.outputTokens} (max_tokens ≤ ${p.maxTokens})`],
     ["SLO (goodput)", slo.length > 0 ? slo.join(", ") : "none: every success counts"],
@@ -150,6 +157,11 @@ function parametersSection(report: BenchReport): string {
     ["cpu", `${e.cpuCount} × ${e.cpuModel}`],
     ["memory", `${formatCount(e.memoryBytes / 2 ** 30, 1)} GiB`],
   ])}`;
+}
+
+function prefixCacheParagraph(report: BenchReport): string {
+  const line = prefixCacheLine(report);
+  return line ? `<p>${escapeXml(line)}</p>` : "";
 }
 
 /** The whole page for one run. */
@@ -172,6 +184,7 @@ export function renderReportHtml(report: BenchReport): string {
     header,
     `<h2>Summary <small>(times in ms)</small></h2>`,
     summary,
+    prefixCacheParagraph(report),
     `<h2>Charts</h2>`,
     chartsSection(report),
     `<h2>Backends</h2>`,

@@ -4,6 +4,7 @@
  * only ever added; `schema` changes if one must change meaning.
  * @module
  */
+import type { PrefixCacheFigures } from "../engine-metrics.js";
 import type { BinnedDistribution, CdfPoint } from "../stats/chart-data.js";
 import type { GroupSummary } from "../stats/group-stats.js";
 import type { TimelineBucket } from "../stats/timeline.js";
@@ -30,6 +31,10 @@ export interface BenchParameters {
   outputTokens: string;
   maxTokens: number;
   promptsFile?: string;
+  /** The shaped workload (`agent-sessions`, `chat`, `hot-prefix`); absent for the synthetic one. */
+  workload?: string;
+  /** Agent sessions open at once. */
+  sessions?: number;
   slo: { ttftMs?: number; latencyMs?: number };
   timeoutS: number;
   seed: number;
@@ -81,4 +86,6 @@ export interface BenchReport {
   overall: GroupSummary & { charts: GroupCharts };
   models: ModelReport[];
   backends: BackendReport[];
+  /** The engines' prefix-cache hits over the run, when their `/metrics` export vLLM's counters. */
+  prefixCache?: PrefixCacheFigures;
 }

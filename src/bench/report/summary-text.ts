@@ -44,6 +44,14 @@ function row(name: string, group: GroupSummary): string[] {
   ];
 }
 
+/** The engines' prefix-cache hit rate, when the run could read it. */
+export function prefixCacheLine(report: BenchReport): string | undefined {
+  const cache = report.prefixCache;
+  if (!cache) return undefined;
+  const engines = cache.engines === 1 ? "1 engine" : `${cache.engines} engines`;
+  return `prefix cache: ${formatPercent(cache.hitRate)} of ${Math.round(cache.queries)} prompt tokens found cached (${engines})`;
+}
+
 export function renderSummaryText(report: BenchReport): string {
   const rows = report.models.map((model) => row(model.model, model));
   if (report.models.length > 1) rows.push(row("all", report.overall));
@@ -63,6 +71,8 @@ export function renderSummaryText(report: BenchReport): string {
       ),
     );
   }
+  const prefixLine = prefixCacheLine(report);
+  if (prefixLine) parts.push("", prefixLine);
   const errors = report.overall.errors;
   if (errors.total > 0) {
     const entries = [

@@ -1,0 +1,203 @@
+/**
+ * `npm run bench:routing`: does the router make the fleet faster? For each workload (agent
+ * sessions, chat, hot prefix) and each strategy, starts a fresh fleet of simulated engines
+ * (`switchyard mock --engine-sim`, sped up by `--time-scale`) behind a gateway running that
+ * strategy, replays the same seeded workload at the same open-loop rate (near the fleet's
+ * saturation, `--load` scales it), and prints one table: output throughput, TTFT and latency
+ * p50/p99, goodput against `--ttft-slo-ms`, the engines' prefix-cache hit rate and how unevenly the
+ * engines were loaded. `--json` writes the table, and an HTML report charts it. Strategies this
+ * build does not know are skipped and named.
+ * @module
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { Writable } from "node:stream";
+import { parseLength } from "../src/bench/llm/lengths.js";
+import type { BenchOptions } from "../src/bench/options.js";
+import { runBench } from "../src/bench/run-bench.js";
+import { stopAll } from "./processes.js";
+import { FLEET_MODEL, type Fleet, hasEngineSim, startFleet } from "./routing-fleet.js";
+import { renderRoutingHtml } from "./routing-html.js";
+import { LoadSampler } from "./routing-load.js";
+import {
+  knownStrategies,
+  parseRoutingOptions,
+  type RoutingOptions,
+  type RoutingWorkload,
+} from "./routing-options.js";
+import {
+  ROUTING_SCHEMA,
+  type RoutingResult,
+  type RoutingRow,
+  renderRoutingTable,
+  routingRow,
+} from "./routing-table.js";
+
+/**
+ * Arrivals per second per engine (engine time) near the saturation of the default profile with each
+ * workload: where round robin's TTFT starts to climb (measured with this bench, --load 1). Times
+ * the engines, so `--engines` scales them.
+ */
+const RATE_PER_ENGINE: Record<RoutingWorkload, number> = {
+  "agent-sessions": 7,
+  chat: 40,
+  "hot-prefix": 50,
+};
+
+/**
+ * Agent sessions open at once: few enough that each gets many turns within a run of a few hundred
+ * requests, so its history (not only the shared system prompt) decides where it is warm.
+ */
+const DEFAULT_SESSIONS = 32;
+
+/** Every request may ask for this many output tokens at most (the workloads draw fewer). */
+const MAX_TOKENS = 512;
+
+/** A run stops after its requests, or after this many times the time they should take. */
+const DURATION_MARGIN = 3;
+
+const discard = new Writable({
+  write(_chunk, _encoding, callback) {
+    callback();
+  },
+});
+
+interface RunPlan {
+  workload: RoutingWorkload;
+  strategy: string;
+  /** Arrivals per second, engine time. */
+  rate: number;
+  /** Simulated seconds per wall second. */
+  timeScale: number;
+  engineSim: boolean;
+}
+
+function benchOptions(plan: RunPlan, fleet: Fleet, options: RoutingOptions): BenchOptions {
+  const wallRate = plan.rate * plan.timeScale;
+  return {
+    url: fleet.gateway.url,
+    models: [{ model: FLEET_MODEL, share: 1 }],
+    protocol: "openai",
+    stream: true,
+    mode: { kind: "open", rate: wallRate, arrivals: "poisson", maxInflight: 4096 },
+    durationS: (options.requests / wallRate) * DURATION_MARGIN,
+    requests: options.requests,
+    warmupS: options.warmup / wallRate,
+    promptTokens: parseLength("128"),
+    outputTokens: parseLength(String(MAX_TOKENS)),
+    maxTokens: MAX_TOKENS,
+    workload: plan.workload,
+    sessions: options.sessions ?? DEFAULT_SESSIONS,
+    engineMetrics: fleet.engines.map((engine) => `${engine.url}/metrics`),
+    slo: { ttftMs: options.ttftSloMs / plan.timeScale },
+    view: "plain",
+    intervalS: 3600,
+    timeoutS: 600,
+    seed: options.seed,
+  };
+}
+
+async function runOne(plan: RunPlan, options: RoutingOptions, tempDir: string): Promise<RoutingRow> {
+  const fleet = await startFleet({
+    strategy: plan.strategy,
+    engines: options.engines,
+    engineSim: plan.engineSim,
+    timeScale: plan.timeScale,
+    profile: options.profile,
+    seed: options.seed,
+    ttftSloS: options.admission ? options.ttftSloMs / plan.timeScale / 1000 : undefined,
+    tempDir,
+  });
+  try {
+    const bench = benchOptions(plan, fleet, options);
+    const sampler = new LoadSampler(
+      fleet.engines.map((engine) => engine.url),
+      bench.warmupS * 1000,
+    );
+    const report = await runBench(bench, { stdout: discard, stderr: discard });
+    const engineLoads = await sampler.stop();
+    return routingRow({
+      workload: plan.workload,
+      strategy: plan.strategy,
+      rate: plan.rate,
+      engines: options.engines,
+      timeScale: plan.timeScale,
+      report,
+      engineLoads,
+    });
+  } finally {
+    await fleet.stop();
+  }
+}
+
+/** The engines' time scale for a workload: the host sends `wallRate`, unless one is given. */
+function timeScaleFor(rate: number, options: RoutingOptions, engineSim: boolean): number {
+  if (!engineSim) return 1;
+  return options.timeScale ?? options.wallRate / rate;
+}
+
+async function writeOutputs(result: RoutingResult, options: RoutingOptions): Promise<void> {
+  if (options.json) {
+    await mkdir(dirname(options.json), { recursive: true });
+    await writeFile(options.json, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`json: ${options.json}\n`);
+  }
+  await mkdir(dirname(options.html), { recursive: true });
+  await writeFile(options.html, renderRoutingHtml(result));
+  process.stdout.write(`html: ${options.html}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseRoutingOptions(process.argv.slice(2));
+  const engineSim = await hasEngineSim();
+  const { known, skipped } = knownStrategies(options.strategies);
+  if (!engineSim)
+    process.stderr.write(
+      "no engine simulator in this build (mock --engine-sim): plain mocks, every strategy alike\n",
+    );
+  if (skipped.length > 0) process.stderr.write(`skipped (not in this build): ${skipped.join(", ")}\n`);
+  const tempDir = await mkdtemp(join(tmpdir(), "switchyard-routing-"));
+  const startedAt = new Date().toISOString();
+  const rows: RoutingRow[] = [];
+  try {
+    for (const workload of options.workloads) {
+      const rate = RATE_PER_ENGINE[workload] * options.engines * options.load;
+      const timeScale = timeScaleFor(rate, options, engineSim);
+      for (const strategy of known) {
+        process.stderr.write(
+          `${workload} · ${strategy} · ${rate.toFixed(1)} req/s (time scale ${timeScale.toFixed(3)}) …\n`,
+        );
+        rows.push(await runOne({ workload, strategy, rate, timeScale, engineSim }, options, tempDir));
+      }
+    }
+  } finally {
+    await stopAll();
+    await rm(tempDir, { recursive: true, force: true });
+  }
+  const result: RoutingResult = {
+    schema: ROUTING_SCHEMA,
+    startedAt,
+    engineSim,
+    engines: options.engines,
+    wallRate: options.wallRate,
+    ttftSloMs: options.ttftSloMs,
+    admission: options.admission,
+    requests: options.requests,
+    warmup: options.warmup,
+    seed: options.seed,
+    skipped,
+    rows,
+  };
+  process.stdout.write(
+    `bench:routing · ${options.engines} engines · times in ms (engine time) · goodput: TTFT ≤ ${options.ttftSloMs} ms\n`,
+  );
+  process.stdout.write(`${renderRoutingTable(rows)}\n`);
+  await writeOutputs(result, options);
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`bench:routing: ${error instanceof Error ? error.message : String(error)}\n`);
+  await stopAll();
+  process.exit(1);
+});
