@@ -198,33 +198,26 @@ export function computeVariantVerdicts(
         ),
       );
     }
-  if (variants.some((variant) => variant.accessLog))
+  // A switch of the gateway (access log, OpenTelemetry) compared on ÷ off at each state and worker count.
+  const toggles = [
+    { name: "log", field: "accessLog" },
+    { name: "otel", field: "otel" },
+  ] as const;
+  for (const { name, field } of toggles) {
+    if (!variants.some((variant) => variant[field])) continue;
     for (const state of states)
       for (const workers of workerCounts) {
         const suffix = `${states.length > 1 ? ` ${state}` : ""}${workerCounts.length > 1 ? ` ×${workers}` : ""}`;
         verdicts.push(
           ...compare(
             reports,
-            { base: "log off", over: "log on", suffix },
+            { base: `${name} off`, over: `${name} on`, suffix },
             { state, workers },
-            { state, workers, accessLog: true },
+            { state, workers, [field]: true },
             undefined,
           ),
         );
       }
-  if (variants.some((variant) => variant.otel))
-    for (const state of states)
-      for (const workers of workerCounts) {
-        const suffix = `${states.length > 1 ? ` ${state}` : ""}${workerCounts.length > 1 ? ` ×${workers}` : ""}`;
-        verdicts.push(
-          ...compare(
-            reports,
-            { base: "otel off", over: "otel on", suffix },
-            { state, workers },
-            { state, workers, otel: true },
-            undefined,
-          ),
-        );
-      }
+  }
   return verdicts.map(judge);
 }
