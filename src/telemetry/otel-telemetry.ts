@@ -159,6 +159,9 @@ class OtelRequestTrace implements RequestTrace {
   startAttempt(attempt: AttemptStart): AttemptTrace {
     this.#provider = attempt.kind;
     this.#strategy = attempt.strategy;
+    const span = this.#span;
+    // A request the sampler left out records nothing: its attempts only pass the trace on, unsampled.
+    if (span && !span.isRecording()) return unsampledAttempt(span);
     return new OtelAttemptTrace(this.#tracer, this.#context, this.#operation, attempt);
   }
 
@@ -181,7 +184,7 @@ class OtelRequestTrace implements RequestTrace {
 
   #endSpan(outcome: RequestOutcome, shared: Attributes): void {
     const span = this.#span;
-    if (!span) return;
+    if (!span?.isRecording()) return;
     if (outcome.requestModel) span.updateName(`${this.#operation} ${outcome.requestModel}`);
     span.setAttributes(shared);
     span.setAttribute("http.response.status_code", outcome.status);
@@ -217,8 +220,16 @@ class OtelRequestTrace implements RequestTrace {
   }
 }
 
-/** Without a tracer (metrics only) the backend still gets a well-formed, unsampled parent. */
+/** Without a tracer (metrics only) no trace context is sent. */
 const UNSAMPLED_TRACEPARENT = "";
+
+const NO_ATTEMPT_SPAN = { answered() {}, end() {} };
+
+/** The backend joins the request's trace as not sampled, under the request's own span. */
+function unsampledAttempt(span: Span): AttemptTrace {
+  const { traceId, spanId } = span.spanContext();
+  return { traceparent: `00-${traceId}-${spanId}-00`, ...NO_ATTEMPT_SPAN };
+}
 
 class OtelAttemptTrace implements AttemptTrace {
   readonly traceparent: string;

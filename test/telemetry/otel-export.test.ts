@@ -4,7 +4,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { gatewayConfigSchema } from "../../src/config/schema.js";
 import { buildGateway, type Gateway } from "../../src/gateway/app.js";
-import { exportChoice } from "../../src/telemetry/telemetry.js";
+import { exportChoice, startTelemetry } from "../../src/telemetry/telemetry.js";
 import { type FakeUpstream, startFakeUpstream } from "../helpers/fake-upstream.js";
 
 /** An OTLP/HTTP endpoint that keeps the JSON the exporters post. */
@@ -124,6 +124,55 @@ describe("exportChoice", () => {
         metrics: false,
       },
     );
+  });
+});
+
+describe("sampling", () => {
+  it("passes a sampled-out request's trace on unsampled, with no attempt span", async () => {
+    const before = process.env.OTEL_TRACES_SAMPLER;
+    // The SDK reads its sampler from the process's environment, as every OpenTelemetry SDK does.
+    process.env.OTEL_TRACES_SAMPLER = "always_off";
+    const receiver = await startReceiver();
+    try {
+      const telemetry = await startTelemetry(
+        { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces` },
+        "t",
+      );
+      const trace = telemetry!.startRequest({
+        endpoint: "chat",
+        traceparent: undefined,
+        tracestate: undefined,
+        startedAt: Date.now(),
+        stream: false,
+      });
+      const attempt = trace.startAttempt({
+        backend: "b1",
+        kind: "openai",
+        origin: "http://127.0.0.1:9",
+        model: "m1",
+        strategy: "round_robin",
+      });
+      expect(attempt.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      attempt.end("success");
+      trace.end({
+        status: 200,
+        requestModel: "m1",
+        responseModel: "m1",
+        answeredBy: "b1",
+        attempts: 1,
+        inputTokens: 1,
+        outputTokens: 1,
+        firstByteMs: 1,
+        durationMs: 2,
+        clientGone: false,
+      });
+      await telemetry!.shutdown();
+      expect(receiver.traces).toHaveLength(0);
+    } finally {
+      if (before === undefined) delete process.env.OTEL_TRACES_SAMPLER;
+      else process.env.OTEL_TRACES_SAMPLER = before;
+      await receiver.close();
+    }
   });
 });
 
