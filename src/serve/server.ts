@@ -15,14 +15,13 @@
  *   await serve.close();
  * @module
  */
-import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
-import { clientUrl } from "../process/ready-line.js";
 import { buildServeApp } from "./app.js";
 import { ServeContext } from "./context.js";
 import type { ServeEngine } from "./engine.js";
 import { startExternalServe } from "./external/start.js";
+import { listenForClients } from "./listen.js";
 import { LlamaEngine } from "./llama-engine.js";
 import { resolveModelSource } from "./model-source.js";
 import { parseServeOptions, type ServeOptions, type ServeOptionsInput } from "./options.js";
@@ -67,14 +66,7 @@ export async function startServe(
   const modelName = options.modelName ?? source.defaultName;
   const context = new ServeContext(options, modelName);
   const app = buildServeApp(context);
-  try {
-    await app.listen({ host: options.host, port: options.port });
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
-  const { port } = app.server.address() as AddressInfo;
-  const url = clientUrl(options.host, port);
+  const { url, port } = await listenForClients(app, options.host, options.port);
   app.log.info(
     { url, model: modelName, modelFile },
     "listening; loading the model (/health answers 503 until it is loaded)",

@@ -5,10 +5,9 @@
  * SafeTensors checkpoint is converted for it first (cached as for in-process serving).
  * @module
  */
-import type { AddressInfo } from "node:net";
 import { basename } from "node:path";
-import { clientUrl } from "../../process/ready-line.js";
 import { ServeContext } from "../context.js";
+import { listenForClients } from "../listen.js";
 import { resolveModelSource } from "../model-source.js";
 import type { ServeOptions } from "../options.js";
 import type { RunningServe } from "../running-serve.js";
@@ -41,14 +40,7 @@ export async function startExternalServe(
       return supervisor.state;
     },
   });
-  try {
-    await app.listen({ host: options.host, port: options.port });
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
-  const { port } = app.server.address() as AddressInfo;
-  const url = clientUrl(options.host, port);
+  const { url, port } = await listenForClients(app, options.host, options.port);
   app.log.info(
     { url, model: modelName, engine },
     `listening; starting ${engine} (/health answers 503 until it is ready)`,
