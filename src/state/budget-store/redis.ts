@@ -8,9 +8,10 @@
  * cannot reach Redis is dropped, which leaves its reservation counted in full (the safe side).
  * @module
  */
-import { once } from "node:events";
+
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, ErrorReply } from "redis";
+import { awaitFirstConnection } from "../redis-first-connection.js";
 import { RedisKeys } from "../redis-keys.js";
 import { integer, integers } from "../redis-replies.js";
 import type { Script } from "../redis-scripts.js";
@@ -61,14 +62,7 @@ export class RedisBudgetStore implements BudgetStore {
 
   static async connect(options: RedisBudgetStoreOptions): Promise<RedisBudgetStore> {
     const store = new RedisBudgetStore(options);
-    const client = store.#client;
-    const controller = new AbortController();
-    client.connect().catch(() => {});
-    await Promise.race([
-      once(client, "ready", { signal: controller.signal }).catch(() => {}),
-      sleep(options.connectWaitMs ?? 2_000, undefined, { signal: controller.signal }).catch(() => {}),
-    ]);
-    controller.abort();
+    await awaitFirstConnection(store.#client, options.connectWaitMs ?? 2_000);
     return store;
   }
 

@@ -11,9 +11,10 @@
  * {@link KeyStoreUnavailableError}.
  * @module
  */
-import { once } from "node:events";
+
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, ErrorReply } from "redis";
+import { awaitFirstConnection } from "../redis-first-connection.js";
 import { RedisKeys } from "../redis-keys.js";
 import { hashEntries, integer, parseJson } from "../redis-replies.js";
 import type { Script } from "../redis-scripts.js";
@@ -76,19 +77,11 @@ export class RedisKeyStore implements KeyStore {
 
   static async connect(options: RedisKeyStoreOptions): Promise<RedisKeyStore> {
     const store = new RedisKeyStore(options);
-    const controller = new AbortController();
-    store.#client.connect().catch(() => {});
     store.#subscriber
       .connect()
       .then(() => store.#subscriber.subscribe(store.#channel, (id) => void store.#refresh(id)))
       .catch(() => {});
-    await Promise.race([
-      once(store.#client, "ready", { signal: controller.signal })
-        .then(() => store.#reload())
-        .catch(() => {}),
-      sleep(options.connectWaitMs ?? 2_000, undefined, { signal: controller.signal }).catch(() => {}),
-    ]);
-    controller.abort();
+    await awaitFirstConnection(store.#client, options.connectWaitMs ?? 2_000, () => store.#reload());
     return store;
   }
 

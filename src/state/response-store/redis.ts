@@ -8,9 +8,10 @@
  * call made while disconnected fails at once) and the client reconnects in the background.
  * @module
  */
-import { once } from "node:events";
+
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, ErrorReply } from "redis";
+import { awaitFirstConnection } from "../redis-first-connection.js";
 import { RedisKeys } from "../redis-keys.js";
 import { integer, integers } from "../redis-replies.js";
 import type { Script } from "../redis-scripts.js";
@@ -85,15 +86,7 @@ export class RedisResponseStore implements ResponseStore {
    */
   static async connect(options: RedisResponseStoreOptions): Promise<RedisResponseStore> {
     const store = new RedisResponseStore(options);
-    const client = store.#client;
-    const waitMs = options.connectWaitMs ?? 2_000;
-    const controller = new AbortController();
-    client.connect().catch(() => {}); // failures reach the 'error' listener
-    await Promise.race([
-      once(client, "ready", { signal: controller.signal }).catch(() => {}),
-      sleep(waitMs, undefined, { signal: controller.signal }).catch(() => {}),
-    ]);
-    controller.abort();
+    await awaitFirstConnection(store.#client, options.connectWaitMs ?? 2_000);
     return store;
   }
 
