@@ -14,7 +14,7 @@ import { type Pids, planPhases, probe, type RetryBudget, runPhases, warmTarget }
 import { type Flavour, MODEL, NATIVE_APIS, NATIVE_MODEL, needsNative } from "./overhead-protocols.js";
 import type { TargetName, TargetReport } from "./overhead-report.js";
 import { type GatewayVariant, variantLabel } from "./overhead-variants.js";
-import { type BenchProcess, readTreeMemory, startProcess } from "./processes.js";
+import { type BenchProcess, readTreeMemory, startGatewayProcess, startProcess } from "./processes.js";
 import { BenchRedis } from "./redis-server.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/index.js", import.meta.url));
@@ -104,26 +104,17 @@ async function startTarget(
     : process.env;
   const config = join(gateway.tempDir, "gateway.json");
   await writeFile(config, JSON.stringify(gatewayConfig(mockUrl, variant, gateway.native)));
-  return startProcess(
+  return startGatewayProcess(
     variantLabel(variant),
     CLI,
+    config,
     [
-      "gateway",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--config",
-      config,
-      "--log-level",
-      "warn",
       "--workers",
       String(variant.workers),
       "--access-log",
       String(variant.accessLog),
       ...(redisUrl ? ["--redis", redisUrl] : []),
     ],
-    undefined,
     env,
   );
 }

@@ -86,6 +86,31 @@ export async function startProcess(
   }
 }
 
+/**
+ * A `switchyard gateway` on loopback, port 0, quiet (warnings only), reading `configPath`; `extraArgs`
+ * are further flags. The benches write the config first, so each one states what it measures.
+ */
+export function startGatewayProcess(
+  name: string,
+  cli: string,
+  configPath: string,
+  extraArgs: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BenchProcess> {
+  const args = [
+    "gateway",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--config",
+    configPath,
+    "--log-level",
+    "warn",
+  ];
+  return startProcess(name, cli, [...args, ...extraArgs], undefined, env);
+}
+
 /** Tracks a child started elsewhere (a redis-server), so `stopAll()` and the exit hook end it too. */
 export function adoptChild(child: ChildProcess): void {
   running.add(child);

@@ -11,7 +11,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { type BenchProcess, startProcess } from "./processes.js";
+import { type BenchProcess, startGatewayProcess, startProcess } from "./processes.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/index.js", import.meta.url));
 
@@ -104,17 +104,7 @@ export async function startFleet(spec: FleetSpec): Promise<Fleet> {
     );
     const config = join(spec.tempDir, `gateway-${spec.strategy}.json`);
     await writeFile(config, JSON.stringify(fleetGatewayConfig(spec.strategy, engines, spec.ttftSloS)));
-    const gateway = await startProcess(`gateway (${spec.strategy})`, CLI, [
-      "gateway",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--config",
-      config,
-      "--log-level",
-      "warn",
-    ]);
+    const gateway = await startGatewayProcess(`gateway (${spec.strategy})`, CLI, config);
     started.push(gateway);
     return { engines, gateway, stop };
   } catch (error) {
