@@ -9,6 +9,16 @@ import type { EventEmitter } from "node:events";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 
+/** What every Redis-backed store is started with; each store names its own deadline and errors. */
+export interface RedisStoreConnection {
+  /** `redis://[user:password@]host:port[/db]`. */
+  url: string;
+  /** Inserted after `switchyard:` in every key, as for the state store (redis-keys.ts). */
+  namespace?: string;
+  /** How long the store's `connect` waits for the first connection (default 2000). */
+  connectWaitMs?: number;
+}
+
 interface Connectable extends EventEmitter {
   connect(): Promise<unknown>;
 }

@@ -11,7 +11,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, ErrorReply } from "redis";
-import { awaitFirstConnection } from "../redis-first-connection.js";
+import { awaitFirstConnection, type RedisStoreConnection } from "../redis-first-connection.js";
 import { RedisKeys } from "../redis-keys.js";
 import { integer, integers } from "../redis-replies.js";
 import type { Script } from "../redis-scripts.js";
@@ -21,14 +21,9 @@ import * as scripts from "./redis-scripts.js";
 
 type Client = ReturnType<typeof createClient>;
 
-export interface RedisBudgetStoreOptions {
-  url: string;
-  /** Inserted after `switchyard:` in every key, as for the state store (redis-keys.ts). */
-  namespace?: string;
+export interface RedisBudgetStoreOptions extends RedisStoreConnection {
   /** Deadline of one call before the local count takes over (default 1000: a budget is only exact in Redis). */
   commandTimeoutMs?: number;
-  /** How long {@link RedisBudgetStore.connect} waits for the first connection (default 2000). */
-  connectWaitMs?: number;
   /** A lost connection, once per outage. */
   onError?: (error: unknown) => void;
 }

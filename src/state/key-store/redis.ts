@@ -14,7 +14,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, ErrorReply } from "redis";
-import { awaitFirstConnection } from "../redis-first-connection.js";
+import { awaitFirstConnection, type RedisStoreConnection } from "../redis-first-connection.js";
 import { RedisKeys } from "../redis-keys.js";
 import { hashEntries, integer, parseJson } from "../redis-replies.js";
 import type { Script } from "../redis-scripts.js";
@@ -24,13 +24,9 @@ import * as scripts from "./redis-scripts.js";
 
 type Client = ReturnType<typeof createClient>;
 
-export interface RedisKeyStoreOptions {
-  url: string;
-  namespace?: string;
+export interface RedisKeyStoreOptions extends RedisStoreConnection {
   /** Deadline of one call (default 500). */
   commandTimeoutMs?: number;
-  /** How long {@link RedisKeyStore.connect} waits for the first connection (default 2000). */
-  connectWaitMs?: number;
   /** A lost connection (once per outage), a record that is not a key. */
   onError?: (error: unknown) => void;
 }

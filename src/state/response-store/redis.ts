@@ -11,7 +11,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, ErrorReply } from "redis";
-import { awaitFirstConnection } from "../redis-first-connection.js";
+import { awaitFirstConnection, type RedisStoreConnection } from "../redis-first-connection.js";
 import { RedisKeys } from "../redis-keys.js";
 import { integer, integers } from "../redis-replies.js";
 import type { Script } from "../redis-scripts.js";
@@ -29,15 +29,9 @@ import {
 
 type Client = ReturnType<typeof createClient>;
 
-export interface RedisResponseStoreOptions extends ResponseStoreLimits {
-  /** `redis://[user:password@]host:port[/db]`. */
-  url: string;
-  /** Inserted after `switchyard:` in every key, as for the state store (redis-keys.ts). */
-  namespace?: string;
+export interface RedisResponseStoreOptions extends ResponseStoreLimits, RedisStoreConnection {
   /** Deadline of one call (default 1000): a stored response can be megabytes. */
   commandTimeoutMs?: number;
-  /** How long {@link RedisResponseStore.connect} waits for the first connection (default 2000). */
-  connectWaitMs?: number;
   /** For tests: the scripts measure time with this clock instead of the server's. */
   now?: Clock;
   /** A lost connection, once per outage, and replies of the wrong shape. */
