@@ -53,8 +53,18 @@ describe("PriceTable", () => {
 
 describe("the default price table", () => {
   it("names its source and date", () => {
-    expect(DEFAULT_PRICES_SOURCE.source).toMatch(/openai\.com.*anthropic\.com/);
+    expect(DEFAULT_PRICES_SOURCE.source).toMatch(/openai\.com.*claude\.com/);
     expect(DEFAULT_PRICES_SOURCE.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it("prices a newer model by its own row, not by an older family's shorter pattern", () => {
+    const table = new PriceTable({}, { defaults: DEFAULT_PRICES });
+    expect(table.priceOf("gpt-5.5-2026-04-23")).toEqual(DEFAULT_PRICES["gpt-5.5*"]);
+    expect(table.priceOf("gpt-5.4-mini")).toEqual(DEFAULT_PRICES["gpt-5.4-mini*"]);
+    expect(table.priceOf("gpt-5-2025-08-07")).toEqual(DEFAULT_PRICES["gpt-5*"]);
+    expect(table.priceOf("claude-opus-4-6")).toEqual(DEFAULT_PRICES["claude-opus-4-6*"]);
+    expect(table.priceOf("claude-opus-5-5")).toEqual(DEFAULT_PRICES["claude-opus-5-5*"]);
+    expect(table.priceOf("claude-sonnet-4-5-20250929")).toEqual(DEFAULT_PRICES["claude-sonnet-4*"]);
   });
 
   it("holds only well-formed prices", () => {
