@@ -20,7 +20,7 @@ const SEED_003 = {
 };
 
 describe("modelsFromConfig", () => {
-  it("lists seed 003's models in file order", () => {
+  it("lists the two-model router's models in file order", () => {
     expect(modelsFromConfig(SEED_003)).toEqual(["meta-llama/Llama-3.1-8B", "Qwen/Qwen2.5-7B-Instruct"]);
   });
 
@@ -42,7 +42,7 @@ describe("modelsFromConfig", () => {
 });
 
 describe("readConfigModels", () => {
-  it("reads seed 003 JSON and native YAML files", async () => {
+  it("reads the two-model router's JSON and native YAML files", async () => {
     const seed = join(dir, "two_models_config.json");
     await writeFile(seed, JSON.stringify(SEED_003));
     expect(readConfigModels(seed)).toEqual(["meta-llama/Llama-3.1-8B", "Qwen/Qwen2.5-7B-Instruct"]);

@@ -20,7 +20,7 @@ function flags(overrides: Partial<BenchFlags> = {}): BenchFlags {
 }
 
 describe("resolveBenchOptions", () => {
-  it("takes seed 003's form: PORT on localhost and the config's models, equal shares", () => {
+  it("takes the two-model router's form: PORT on localhost and the config's models, equal shares", () => {
     const options = resolveBenchOptions(flags(), { port: "8080", configModels: ["a", "b"], isTty: true });
     expect(options.url).toBe("http://127.0.0.1:8080");
     expect(options.models).toEqual([

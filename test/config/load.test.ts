@@ -67,7 +67,7 @@ describe("loadGatewayConfig", () => {
     expect(config.backends[0]?.models).toEqual(["x"]);
   });
 
-  it("converts seed 003's two_models_config.json, merging models that share an endpoint", () => {
+  it("converts the two-model router's two_models_config.json, merging models that share an endpoint", () => {
     const path = file("two_models_config.json", {
       models: {
         "meta-llama/Llama-3.1-8B": {
@@ -203,7 +203,7 @@ describe("loadGatewayConfig", () => {
     );
   });
 
-  it("accepts seed 002's reserved AUTO_MODEL_STRATEGY and rejects other values", () => {
+  it("accepts ai-lb's reserved AUTO_MODEL_STRATEGY and rejects other values", () => {
     expect(loadGatewayConfig({ env: { AUTO_MODEL_STRATEGY: "any_first" } }).auto_model_strategy).toBe(
       "any_first",
     );
@@ -247,7 +247,7 @@ describe("shared state settings", () => {
     expect(config.lease_ttl).toBe(60);
   });
 
-  it("builds the URL from seed 002's REDIS_HOST and REDIS_PORT (port 6379 by default)", () => {
+  it("builds the URL from ai-lb's REDIS_HOST and REDIS_PORT (port 6379 by default)", () => {
     expect(loadGatewayConfig({ env: { REDIS_HOST: "cache" } }).redis).toBe("redis://cache:6379");
     expect(loadGatewayConfig({ env: { REDIS_HOST: "10.0.0.5", REDIS_PORT: "6380" } }).redis).toBe(
       "redis://10.0.0.5:6380",

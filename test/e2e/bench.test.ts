@@ -167,7 +167,7 @@ describe("switchyard bench against switchyard cluster", () => {
     }
   });
 
-  it("takes seed 003's form, stops on Ctrl-C and still writes the report", async () => {
+  it("takes the two-model router's form, stops on Ctrl-C and still writes the report", async () => {
     const port = new URL(gateway).port;
     const config = join(dir, "two_models_config.json");
     await writeFile(

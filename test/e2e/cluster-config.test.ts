@@ -1,5 +1,5 @@
 /**
- * `switchyard cluster --config`: it starts a `serve` process on the generated tiny GGUF and a seed 003
+ * `switchyard cluster --config`: it starts a `serve` process on the generated tiny GGUF and a two-model router
  * `start_command`, waits for both, and the gateway in front routes to each — a real model behind
  * the gateway, end to end.
  */

@@ -1,5 +1,5 @@
 /**
- * `switchyard cluster` as seed 000 describes it, and the gateway's embedded default: READY lines,
+ * `switchyard cluster` as the local mock-cluster procedure describes it, and the gateway's embedded default: READY lines,
  * the expected reply, and no process left behind after SIGTERM.
  */
 import { afterAll, describe, expect, it } from "vitest";

@@ -127,7 +127,7 @@ describe("key pools", () => {
     expect(viaOpenAI.choices[0]!.message.content).toBe("[backend=an-c version=0] hello");
   });
 
-  it("show seed 004's /health, / and /stats shapes, with counts and endpoints but no key", async () => {
+  it("show the key-pool proxy's /health, / and /stats shapes, with counts and endpoints but no key", async () => {
     const health = await getJson<{ status: string; timestamp: number; load_balancer: unknown }>(
       `${base}/health`,
     );

@@ -51,11 +51,11 @@ describe("reasoning separation in the gateway", () => {
     );
   });
 
-  it("separates <think> reasoning on request, with seed 001's fields", async () => {
+  it("separates <think> reasoning on request, with the Python model server's fields", async () => {
     const completion = await client.chat.completions.create({
       model: "qwen",
       messages: hello,
-      // @ts-expect-error seed 001's extension field
+      // @ts-expect-error the Python model server's extension field
       separate_thinking: true,
     });
     validateOpenAI("CreateChatCompletionResponse", completion);
@@ -73,7 +73,7 @@ describe("reasoning separation in the gateway", () => {
       model: "qwen",
       messages: hello,
       stream: true,
-      // @ts-expect-error seed 001's extension field
+      // @ts-expect-error the Python model server's extension field
       separate_thinking: true,
     });
     let content = "";
@@ -93,7 +93,7 @@ describe("reasoning separation in the gateway", () => {
       .create({
         model: "gpt-oss",
         messages: hello,
-        // @ts-expect-error seed 001's extension fields
+        // @ts-expect-error the Python model server's extension fields
         separate_thinking: true,
         include_channels: ["final"],
         reasoning: "high",
@@ -123,7 +123,7 @@ describe("reasoning separation in the gateway", () => {
       .create({
         model: "qwen",
         messages: hello,
-        // @ts-expect-error seed 001's extension field
+        // @ts-expect-error the Python model server's extension field
         include_channels: ["nonsense"],
       })
       .catch((error: unknown) => error);

@@ -240,7 +240,7 @@ describe("operators", () => {
     expect((await postJson(`${url(gateway)}/backends/unregister`, { name: "late" }, auth)).status).toBe(404);
   });
 
-  it("reports per-model health the seed 003 way", async () => {
+  it("reports per-model health the two-model router's way", async () => {
     const mock = await startMock("slashy", "--models", "Qwen/Qwen2.5-7B-Instruct");
     const gateway = await startGateway([...backendFlag(mock), "--health-interval", "0.2"]);
     const one = await getJson<{ model: string; status: string }>(

@@ -70,7 +70,7 @@ describe("switchyard serve: chat (OpenAI SDK)", () => {
     expect(usage).toEqual(whole.usage);
   });
 
-  it("separates thinking the seed 001 way on request", async () => {
+  it("separates thinking the Python model server's way on request", async () => {
     const response = await postJson<Record<string, unknown>>(`${url}/v1/chat/completions`, {
       model: "tiny",
       messages,

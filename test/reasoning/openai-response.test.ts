@@ -29,7 +29,7 @@ function completion(contents: ReadonlyArray<string | null>, completionTokens = 2
 }
 
 describe("separateChatCompletion", () => {
-  it("gives seed 001's response shape for gpt-oss", () => {
+  it("gives the Python model server's response shape for gpt-oss", () => {
     const input = completion([HARMONY_TEXT]);
     const before = structuredClone(input);
     const output = separateChatCompletion(input, {

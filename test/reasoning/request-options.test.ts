@@ -19,7 +19,7 @@ describe("parseReasoningRequest", () => {
     });
   });
 
-  it("reads seed 001's fields", () => {
+  it("reads the Python model server's fields", () => {
     const result = parseReasoningRequest({
       reasoning: "Medium",
       separate_thinking: true,

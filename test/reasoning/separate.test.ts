@@ -32,7 +32,7 @@ describe("planReasoning", () => {
 });
 
 describe("separate", () => {
-  it("gives seed 001's shape for gpt-oss", () => {
+  it("gives the Python model server's shape for gpt-oss", () => {
     expect(separate(harmony, "gpt-oss")).toEqual({
       format: "harmony",
       content: "Washington",

@@ -57,7 +57,7 @@ describe("chat responses from markup (the harmony flow end to end)", () => {
     implicitOpen: false,
   };
 
-  it("gives seed 001's whole response", () => {
+  it("gives the Python model server's whole response", () => {
     const completion = chatCompletion(meta, text, "stop", tokens, separation);
     expect(completion.reasoning_level).toBe("medium");
     expect(completion.choices?.[0]?.message).toEqual({
