@@ -1,65 +1,47 @@
 /**
  * The `--workers` primary's side of the response store when there is no Redis: one
  * {@link MemoryResponseStore} for every worker, so a chain started on one worker continues on any
- * other (node:cluster spreads connections across workers). Each worker's calls are answered in
- * arrival order on the primary's one event loop.
+ * other (node:cluster spreads connections across workers).
  * @module
  */
-import cluster from "node:cluster";
-import { channelPort, type IpcPort } from "../ipc-port.js";
+import type { IpcPort } from "../ipc-port.js";
+import { IpcRpcHost } from "../ipc-rpc.js";
 import type { Clock } from "../store.js";
-import {
-  asResponsesMessage,
-  RESPONSES_HOST_ENV,
-  type ResponsesCall,
-  responsesError,
-  responsesReply,
-} from "./ipc-messages.js";
+import { RESPONSES_HOST_ENV, RESPONSES_IPC_TAG, type ResponsesOp } from "./ipc-messages.js";
 import { MemoryResponseStore } from "./memory.js";
 import type { ResponseStore, ResponseStoreLimits, StoredResponse } from "./response-store.js";
 
 export class IpcResponseHost {
   readonly store: ResponseStore;
-  readonly #onError: (error: unknown) => void;
+  readonly #host: IpcRpcHost;
 
   constructor(store: ResponseStore, onError: (error: unknown) => void = () => {}) {
     this.store = store;
-    this.#onError = onError;
+    this.#host = new IpcRpcHost(RESPONSES_IPC_TAG, (op, arg) => this.#run(op as ResponsesOp, arg), onError);
   }
 
   /** Answers `port`'s calls until its channel closes or the returned function is called. */
   serve(port: IpcPort): () => void {
-    return port.listen(
-      (raw) => {
-        const message = asResponsesMessage(raw);
-        if (message?.kind === "call") this.#answer(port, message);
-      },
-      () => {},
-    );
+    return this.#host.serve(port);
+  }
+
+  /** Serves every worker forked from now on. */
+  serveForkedWorkers(): void {
+    this.#host.serveForkedWorkers();
   }
 
   close(): Promise<void> {
     return this.store.close();
   }
 
-  #answer(port: IpcPort, call: ResponsesCall): void {
-    this.#run(call).then(
-      (result) => port.post(responsesReply(call.id, result)),
-      (error: unknown) => {
-        this.#onError(error);
-        port.post(responsesError(call.id, error));
-      },
-    );
-  }
-
-  async #run(call: ResponsesCall): Promise<unknown> {
-    switch (call.op) {
+  #run(op: ResponsesOp, arg: unknown): Promise<unknown> {
+    switch (op) {
       case "get":
-        return this.store.get(String(call.arg));
+        return this.store.get(String(arg));
       case "put":
-        return this.store.put(call.arg as StoredResponse);
+        return this.store.put(arg as StoredResponse);
       case "delete":
-        return this.store.delete(String(call.arg));
+        return this.store.delete(String(arg));
       case "stats":
         return this.store.stats();
     }
@@ -75,9 +57,6 @@ export function hostResponsesForWorkers(
   options: { now?: Clock; onError?: (error: unknown) => void } = {},
 ): Record<string, string> {
   const store = new MemoryResponseStore(options.now ? { ...limits, now: options.now } : limits);
-  const host = new IpcResponseHost(store, options.onError);
-  cluster.on("fork", (worker) => {
-    host.serve(channelPort(worker));
-  });
+  new IpcResponseHost(store, options.onError).serveForkedWorkers();
   return { [RESPONSES_HOST_ENV]: "ipc" };
 }

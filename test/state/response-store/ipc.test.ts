@@ -4,54 +4,13 @@
  * sharing one store, and a primary that does not answer or is gone.
  */
 import { describe, expect, it } from "vitest";
-import type { IpcPort } from "../../../src/state/ipc-port.js";
 import { IpcResponseStore } from "../../../src/state/response-store/ipc-client.js";
 import { IpcResponseHost } from "../../../src/state/response-store/ipc-host.js";
 import { MemoryResponseStore } from "../../../src/state/response-store/memory.js";
 import { ResponseStoreUnavailableError } from "../../../src/state/response-store/response-store.js";
 import { manualClock } from "../conformance.js";
+import { loopback } from "../loopback.js";
 import { entry, LIMITS, runResponseStoreConformance } from "./conformance.js";
-
-interface Loopback {
-  worker: IpcPort;
-  primary: IpcPort;
-  /** Ends the channel for both sides, as a primary that died. */
-  close(): void;
-}
-
-function loopback(): Loopback {
-  const ends = {
-    worker: { messages: new Set<(message: unknown) => void>(), closes: new Set<() => void>() },
-    primary: { messages: new Set<(message: unknown) => void>(), closes: new Set<() => void>() },
-  };
-  const port = (from: keyof typeof ends, to: keyof typeof ends): IpcPort => ({
-    post: (message) => {
-      const copy = JSON.parse(JSON.stringify(message)) as unknown;
-      setImmediate(() => {
-        for (const onMessage of ends[to].messages) onMessage(copy);
-      });
-    },
-    listen: (onMessage, onClose) => {
-      ends[from].messages.add(onMessage);
-      ends[from].closes.add(onClose);
-      return () => {
-        ends[from].messages.delete(onMessage);
-        ends[from].closes.delete(onClose);
-      };
-    },
-  });
-  return {
-    worker: port("worker", "primary"),
-    primary: port("primary", "worker"),
-    close: () => {
-      for (const end of Object.values(ends)) {
-        for (const onClose of end.closes) onClose();
-        end.messages.clear();
-        end.closes.clear();
-      }
-    },
-  };
-}
 
 runResponseStoreConformance("ipc (host in this process)", async (limits) => {
   const clock = manualClock();
