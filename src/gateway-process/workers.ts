@@ -31,6 +31,7 @@ import { hostStateForWorkers } from "../state/ipc-host.js";
 import { channelPort } from "../state/ipc-port.js";
 import { responseStoreLimits } from "../state/response-store/factory.js";
 import { hostResponsesForWorkers } from "../state/response-store/ipc-host.js";
+import { hostUsageForWorkers } from "../state/usage-host.js";
 import { type FiguresReporter, joinWorkerFigures, type WorkerFigures } from "../worker-figures/client.js";
 import { relayFiguresForWorkers } from "../worker-figures/relay.js";
 import { launchDemoBackends } from "./demo-backends.js";
@@ -107,6 +108,10 @@ export async function runGatewayPrimary(
     : hostResponsesForWorkers(responseStoreLimits(config), {
         onError: (error) => logger.warn({ err: error }, "response store error"),
       });
+  // And the runtime keys and budget counters, so a key and a budget hold on every worker alike.
+  const usageEnv = config.redis
+    ? {}
+    : hostUsageForWorkers((error) => logger.warn({ err: error }, "runtime keys or budgets error"));
   // Any worker may answer /stats, /status or /metrics: it gathers the others' figures through here.
   relayFiguresForWorkers();
   const port = config.port === 0 ? await pickFreePort(config.host) : config.port;
@@ -118,6 +123,7 @@ export async function runGatewayPrimary(
     [WORKER_BACKENDS_ENV]: JSON.stringify(mocks.map((mock) => `${mock.ready.id}=${mock.ready.url}`)),
     ...stateEnv,
     ...responsesEnv,
+    ...usageEnv,
     // Reasoning sealed by one worker must open on whichever worker gets the next turn.
     [WORKERS_SEAL_KEY_ENV]: newWorkersSealKey(),
   };

@@ -8,9 +8,12 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.js";
+import { IpcBudgetStore } from "../state/budget-store/ipc.js";
 import { RedisBudgetStore } from "../state/budget-store/redis.js";
+import { IpcKeyStore } from "../state/key-store/ipc.js";
 import { RedisKeyStore } from "../state/key-store/redis.js";
 import { createResponseStore } from "../state/response-store/factory.js";
+import { primaryUsagePort } from "../state/usage-host.js";
 import { startTelemetry } from "../telemetry/telemetry.js";
 import { Budgets } from "../usage/budgets.js";
 import { isLoopbackHost } from "./admin-guard.js";
@@ -113,13 +116,31 @@ export function buildGateway(
   };
 }
 
-/** With `redis`, runtime keys and budget counters are shared by every replica through it. */
+/**
+ * With `redis`, runtime keys and budget counters are shared by every replica through it; without
+ * it, a `--workers` worker shares its primary's; a lone process keeps its own in memory.
+ */
 async function connectUsageStores(
   context: GatewayContext,
   config: GatewayConfig,
   logger: Logger,
 ): Promise<void> {
-  if (!config.redis) return;
+  if (!config.redis) {
+    const port = primaryUsagePort();
+    if (!port) return;
+    context.runtimeKeys = await IpcKeyStore.connect({
+      port,
+      onError: (error) => logger.warn({ err: error }, "runtime keys: the primary did not answer"),
+    });
+    context.budgets = new Budgets(
+      new IpcBudgetStore({
+        port,
+        onError: (error) =>
+          logger.warn({ err: error }, "budgets: the primary did not answer; counting in this process"),
+      }),
+    );
+    return;
+  }
   const shared = {
     url: config.redis,
     ...(config.redis_namespace ? { namespace: config.redis_namespace } : {}),

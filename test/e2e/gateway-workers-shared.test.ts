@@ -1,6 +1,6 @@
 /**
- * `switchyard gateway --workers 2` without Redis: the workers share caps, circuits and runtime
- * registrations through the primary over IPC. The primary hands each new connection to the next
+ * `switchyard gateway --workers 2` without Redis: the workers share caps, circuits, runtime
+ * registrations, runtime keys and budgets through the primary over IPC. The primary hands each new connection to the next
  * worker in turn, so requests on fresh connections reach both workers, while a keep-alive
  * connection stays with one; a response's `x-request-id` starts with its worker's own prefix,
  * which tells them apart.
@@ -42,16 +42,20 @@ interface Answer {
  * One request; with `agent` false it gets a connection of its own (so the next worker in turn
  * answers it), with a keep-alive agent it stays on that agent's connection (and worker).
  */
-function send(base: string, path: string, body?: unknown, agent: Agent | false = false): Promise<Answer> {
+function send(
+  base: string,
+  path: string,
+  body?: unknown,
+  agent: Agent | false = false,
+  options: { method?: string; key?: string } = {},
+): Promise<Answer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers: Record<string, string> = payload === undefined ? {} : { "content-type": "application/json" };
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
       new URL(path, base),
-      {
-        method: payload === undefined ? "GET" : "POST",
-        agent,
-        headers: payload === undefined ? {} : { "content-type": "application/json" },
-      },
+      { method: options.method ?? (payload === undefined ? "GET" : "POST"), agent, headers },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -185,5 +189,62 @@ describe("switchyard gateway --workers 2 without Redis", () => {
     }
     expect(other.size).toBe(3);
     expect((await mockStats(flaky)).requests.chat).toBe(before);
+  }, 40_000);
+
+  it("shares runtime keys and budgets: a key made through one worker works on both, racing requests never pass its budget, a revocation reaches both", async () => {
+    // The delay keeps a burst's requests in flight together, so their reservations race.
+    const mock = await startMock("m", "--models", "mock-model", "--first-token-delay-ms", "300");
+    const config = writeTempConfig({
+      backends: [{ name: "m", url: url(mock), models: ["mock-model"] }],
+      // A token costs a micro-dollar either way.
+      prices: { "mock-model": { input: 1, output: 1 } },
+    });
+    configs.push(config);
+    const gateway = await startWorkers(["--config", config.path]);
+    const base = url(gateway);
+    const limitUsd = 0.005; // 5000 micro-dollars; each request reserves about 1040
+    const created = await send(base, "/admin/keys", {
+      name: "shared",
+      budgets: [{ usd: limitUsd, period: "day" }],
+    });
+    expect(created.status).toBe(201);
+    const { key, id } = created.body as { key: string; id: string };
+    const withKey = (maxTokens: number) =>
+      send(base, "/v1/chat/completions", { ...chatBody("mock-model"), max_tokens: maxTokens }, false, {
+        key,
+      });
+
+    const first = await Promise.all([withKey(1), withKey(1)]);
+    expect(first.map((answer) => answer.status)).toEqual([200, 200]);
+    expect(new Set(first.map((answer) => answer.worker)).size).toBe(2);
+
+    const answers = await Promise.all(Array.from({ length: 30 }, () => withKey(1000)));
+    const admitted = answers.filter((answer) => answer.status === 200);
+    const refused = answers.filter((answer) => answer.status === 429);
+    expect(admitted.length + refused.length).toBe(answers.length);
+    // The burst came through both workers; whichever reached the primary first got the budget.
+    expect(new Set(answers.map((answer) => answer.worker)).size).toBe(2);
+    expect(refused.length).toBeGreaterThan(0);
+    type Usage = { usage: { prompt_tokens: number; completion_tokens: number } };
+    const used = [...first, ...admitted].reduce((sum, answer) => {
+      const { usage } = answer.body as Usage;
+      return sum + usage.prompt_tokens + usage.completion_tokens;
+    }, 0);
+    // Settled, the one budget holds exactly what the answers of both workers used.
+    let spent = -1;
+    await eventually(async () => {
+      const record = (await send(base, `/admin/keys/${id}`)).body as {
+        spend: { budgets: { spent: number }[] }[];
+      };
+      spent = record.spend[0]?.budgets[0]?.spent ?? -1;
+      return Math.round(spent * 1e6) === used;
+    });
+    expect(spent).toBeLessThanOrEqual(limitUsd);
+
+    expect((await send(base, `/admin/keys/${id}`, undefined, false, { method: "DELETE" })).status).toBe(200);
+    await eventually(async () => {
+      const after = await Promise.all([withKey(1), withKey(1)]);
+      return after.every((answer) => answer.status === 401);
+    }, 1_000);
   }, 40_000);
 });

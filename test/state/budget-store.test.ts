@@ -1,13 +1,15 @@
 /**
- * The budget stores: memory and Redis count the same way, and racing reservations from several
- * stores sharing one Redis never pass a limit.
+ * The budget stores: memory, Redis and a `--workers` primary's (IPC) count the same way, and racing
+ * reservations from several stores sharing one Redis or one primary never pass a limit.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BudgetCharge, BudgetStore } from "../../src/state/budget-store/budget-store.js";
+import { IpcBudgetHost, IpcBudgetStore } from "../../src/state/budget-store/ipc.js";
 import { MemoryBudgetStore } from "../../src/state/budget-store/memory.js";
 import { RedisBudgetStore } from "../../src/state/budget-store/redis.js";
 import { type RedisServer, redisServerAvailable, startRedisServer } from "../helpers/redis-server.js";
+import { loopback } from "./loopback.js";
 
 const hasRedis = redisServerAvailable();
 
@@ -56,6 +58,53 @@ function behaves(name: string, make: () => Promise<BudgetStore>) {
 }
 
 behaves("MemoryBudgetStore", async () => new MemoryBudgetStore());
+
+/** A worker's store served by its own primary-side host over a loopback channel. */
+function workerOf(host: IpcBudgetHost, options: { callTimeoutMs?: number } = {}) {
+  const channel = loopback();
+  host.serve(channel.primary);
+  return { store: new IpcBudgetStore({ port: channel.worker, ...options }), channel };
+}
+
+behaves("IpcBudgetStore (a --workers primary's counters)", async () => workerOf(new IpcBudgetHost()).store);
+
+describe("IpcBudgetStore", () => {
+  it("never passes a limit with reservations racing from several workers", async () => {
+    const host = new IpcBudgetHost();
+    const stores = [workerOf(host).store, workerOf(host).store, workerOf(host).store];
+    const results = await Promise.all(
+      Array.from({ length: 90 }, (_, index) =>
+        stores[index % 3]!.reserve([charge({ limit: 1000, amount: 70 })]),
+      ),
+    );
+    expect(results.filter((result) => result.ok)).toHaveLength(Math.floor(1000 / 70));
+    expect(await host.store.spent("key:a:tokens:day", 1000)).toBe(Math.floor(1000 / 70) * 70);
+    await Promise.all(stores.map((store) => store.close()));
+  });
+
+  it("counts in its own process while the primary does not answer, reporting it once", async () => {
+    const errors: unknown[] = [];
+    const silent = loopback();
+    const store = new IpcBudgetStore({
+      port: silent.worker,
+      callTimeoutMs: 20,
+      onError: (e) => errors.push(e),
+    });
+    expect(await store.reserve([charge({ amount: 60 })])).toEqual({ ok: true });
+    expect(await store.reserve([charge({ amount: 60 })])).toMatchObject({ ok: false, spent: 60 });
+    expect(await store.spent("key:a:tokens:day", 1000)).toBe(60);
+    expect(errors).toHaveLength(1);
+
+    const host = new IpcBudgetHost();
+    const dying = workerOf(host);
+    expect(await dying.store.reserve([charge({ amount: 60 })])).toEqual({ ok: true });
+    dying.channel.close();
+    // The primary's count is out of reach: the worker starts its own from nothing.
+    expect(await dying.store.reserve([charge({ amount: 60 })])).toEqual({ ok: true });
+    expect(await host.store.spent("key:a:tokens:day", 1000)).toBe(60);
+    await Promise.all([store.close(), dying.store.close()]);
+  });
+});
 
 describe.skipIf(!hasRedis)("RedisBudgetStore", () => {
   let server: RedisServer;
