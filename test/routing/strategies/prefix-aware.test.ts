@@ -146,6 +146,38 @@ describe("prefix_aware", () => {
     expect(strategy.pick(fleet.view(), request(conversation(1, 5)))!.id).toBe(overflow);
   });
 
+  it("yields the warm backend to load as the engines' queues fill the fleet: the headroom shrinks to none", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    const home = fleet.send(strategy, request(conversation(1, 1)));
+    fleet.finishAll();
+    for (const backend of fleet.view()) fleet.inflight.set(backend.id, backend.id === home ? 10 : 8);
+    // Light load: 10 (+1) against a mean of 8.75 is within the 25 % headroom; the prefix keeps it home.
+    expect(strategy.pick(fleet.view(), request(conversation(1, 3)))!.id).toBe(home);
+    // The same requests, but every engine reports 60 more of its own (scraped `num_requests_waiting`):
+    // the fleet is at its capacity, there is no headroom, and the deeper queue loses the turn.
+    for (const backend of fleet.view()) fleet.queue.set(backend.id, 60);
+    expect(strategy.pick(fleet.view(), request(conversation(1, 3)))!.id).not.toBe(home);
+  });
+
+  it("spreads a hot prefix evenly near saturation: no backend above ceil(mean)", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    for (const backend of fleet.view()) fleet.queue.set(backend.id, 60);
+    const random = seededRandom(23);
+    const hot = request({ leading: SYSTEM, messages: [{ role: "user", content: "the same question" }] });
+    for (let step = 0; step < 1_000; step++) {
+      if (random() < 0.45) {
+        const busy = fleet.view().filter((backend) => backend.inflight > 0);
+        if (busy.length > 0) fleet.finish(busy[Math.floor(random() * busy.length)]!.id);
+      }
+      fleet.send(strategy, hot);
+      const loads = fleet.loads();
+      const mean = loads.reduce((sum, load) => sum + load, 0) / loads.length;
+      expect(Math.max(...loads)).toBeLessThanOrEqual(Math.ceil(mean - 1e-9) + 1);
+    }
+  });
+
   it("honours a tighter or looser load bound", () => {
     const prompt = request(conversation(1, 1));
     const loose = new PrefixAwareStrategy({ loadBound: 3 });
