@@ -94,6 +94,15 @@ export function sessionsFor(workload: RoutingWorkload, options: RoutingOptions):
     : DEFAULT_OPEN_SESSIONS;
 }
 
+/**
+ * Unmeasured requests before the window. A closed loop needs each session to have sent a turn or
+ * two first: its first turn is cold everywhere (its history was never sent), whatever the strategy.
+ */
+function warmupRequests(workload: RoutingWorkload, options: RoutingOptions): number {
+  if (ROUTING_WORKLOAD_SHAPES[workload].loop === "open" || options.quick) return options.warmup;
+  return Math.max(options.warmup, 2 * sessionsFor(workload, options));
+}
+
 function loadMode(plan: RunPlan, options: RoutingOptions): BenchOptions["mode"] {
   if (ROUTING_WORKLOAD_SHAPES[plan.workload].loop === "closed")
     return { kind: "closed", concurrency: sessionsFor(plan.workload, options) };
@@ -111,7 +120,7 @@ function benchOptions(plan: RunPlan, fleet: Fleet, options: RoutingOptions): Ben
     mode: loadMode(plan, options),
     durationS: (options.requests / wallRate) * DURATION_MARGIN,
     requests: options.requests,
-    warmupS: options.warmup / wallRate,
+    warmupS: warmupRequests(plan.workload, options) / wallRate,
     promptTokens: parseLength("128"),
     outputTokens: parseLength(String(MAX_TOKENS)),
     maxTokens: MAX_TOKENS,

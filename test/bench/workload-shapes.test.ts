@@ -93,6 +93,9 @@ describe("agent sessions in a closed loop (one per worker)", () => {
     const second = byWorker(shuffled);
     for (let worker = 0; worker < workers; worker++) expect(second.get(worker)).toEqual(first.get(worker));
     expect(first.get(0)).not.toEqual(first.get(1));
+    // The first sessions start at different ages: the fleet starts in its steady state.
+    const firstLengths = new Set([...first.values()].map((plans) => plans[0]!.messages.length));
+    expect(firstLengths.size).toBeGreaterThan(1);
   });
 
   it("carries one session at a time per worker, turn after turn, then opens the next", () => {
@@ -108,6 +111,12 @@ describe("agent sessions in a closed loop (one per worker)", () => {
         for (let i = 1; i < turns.length; i++)
           expect(turns[i]!.messages.slice(0, turns[i - 1]!.messages.length)).toEqual(turns[i - 1]!.messages);
       }
+      // Only a worker's first session may open mid-life (its history already grown); later ones open afresh.
+      for (const session of sessions.slice(1))
+        expect(plans.find((plan) => plan.session === session)!.messages.map((m) => m.role)).toEqual([
+          "system",
+          "user",
+        ]);
       // A worker's sessions follow one another: never back to an earlier one.
       const order = plans.map((plan) => sessions.indexOf(plan.session!));
       expect(order).toEqual([...order].sort((a, b) => a - b));

@@ -99,11 +99,23 @@ export class AgentSessionsShape implements PromptShape {
     return this.#turn(session, this.#random, index);
   }
 
-  /** The next turn of closed-loop worker `worker`'s session (a new session when it has ended). */
+  /**
+   * The next turn of closed-loop worker `worker`'s session (a new session when it has ended). A
+   * worker's first session starts at a random turn of its life, the turns before it already in its
+   * history (never sent, so cold on every engine, as a session arriving from elsewhere): the fleet
+   * is seen in its steady state, sessions of every age at once, rather than all of them young
+   * together.
+   */
   nextFor(worker: number): ShapedPrompt {
     const state = this.#worker(worker);
-    if (state.session === undefined || state.session.turnsLeft === 0)
+    if (state.session === undefined || state.session.turnsLeft === 0) {
+      const first = state.opened === 0;
       state.session = this.#open(state.random, `session-w${worker + 1}-${++state.opened}`);
+      if (first) {
+        const lived = between(state.random, 0, state.session.turnsLeft - 1);
+        for (let turn = 0; turn < lived; turn++) this.#turn(state.session, state.random, this.#index);
+      }
+    }
     return this.#turn(state.session, state.random, this.#index++);
   }
 
