@@ -227,6 +227,22 @@ describe("prefix_aware", () => {
       expect(strategy.pick(fleet.view(), request(conversation(10, 3), `other-${key}`))!.id).toBe(warm);
   });
 
+  it("keeps a conversation on one engine when its turns go through different replicas", () => {
+    const [first, second] = [new PrefixAwareStrategy(), new PrefixAwareStrategy()];
+    warmEverywhere(first);
+    warmEverywhere(second);
+    const pool = candidates(4);
+    for (let session = 0; session < 12; session++) {
+      const key = `conversation-${session}`;
+      const home = first.pick(pool, request(conversation(session, 1), key))!.id;
+      expect(first.pick(pool, request(conversation(session, 3), key))!.id).toBe(home);
+      // The other replica has never seen this conversation: its record ties, and the key agrees.
+      expect(second.pick(pool, request(conversation(session, 5), key))!.id).toBe(home);
+      // Back on the first replica, the longest prefix is still at home.
+      expect(first.pick(pool, request(conversation(session, 7), key))!.id).toBe(home);
+    }
+  });
+
   it("lets a session key break ties only towards a backend not above the mean load", () => {
     const strategy = new PrefixAwareStrategy();
     const fleet = new Fleet();
