@@ -6,7 +6,7 @@
  * @module
  */
 import { Command, InvalidArgumentError } from "commander";
-import { WORKLOAD_NAMES, type WorkloadName } from "../src/bench/llm/workloads/shape.js";
+import type { WorkloadName } from "../src/bench/llm/workloads/shape.js";
 import { canonicalStrategyName } from "../src/config/strategy-names.js";
 
 /** Every strategy the A/B compares, in table order; a build without one skips it. */
@@ -19,11 +19,26 @@ export const ROUTING_STRATEGIES = [
   "prefix_aware",
 ] as const;
 
-/** The shaped workloads (the synthetic one has no structure to route on). */
-export const ROUTING_WORKLOADS = WORKLOAD_NAMES.filter(
-  (name): name is Exclude<WorkloadName, "synthetic"> => name !== "synthetic",
-);
+/**
+ * The shaped workloads (the synthetic one has no structure to route on). `agent-sessions` runs as a
+ * closed loop of many concurrent sessions, as agents load a fleet; `agent-sessions-open` is the
+ * same traffic at a fixed open-loop rate, which caps throughput at the rate offered.
+ */
+export const ROUTING_WORKLOADS = ["agent-sessions", "agent-sessions-open", "chat", "hot-prefix"] as const;
 export type RoutingWorkload = (typeof ROUTING_WORKLOADS)[number];
+
+/** What each routing workload is replayed with: its bench workload, and its loop. */
+export const ROUTING_WORKLOAD_SHAPES: Readonly<
+  Record<RoutingWorkload, { workload: Exclude<WorkloadName, "synthetic">; loop: "open" | "closed" }>
+> = {
+  "agent-sessions": { workload: "agent-sessions", loop: "closed" },
+  "agent-sessions-open": { workload: "agent-sessions", loop: "open" },
+  chat: { workload: "chat", loop: "open" },
+  "hot-prefix": { workload: "hot-prefix", loop: "open" },
+};
+
+/** Replayed unless `--workloads` says otherwise: the open-loop agent run is there on request. */
+export const DEFAULT_ROUTING_WORKLOADS: readonly RoutingWorkload[] = ["agent-sessions", "chat", "hot-prefix"];
 
 export interface RoutingOptions {
   strategies: string[];
@@ -43,6 +58,8 @@ export interface RoutingOptions {
   /** Give the gateway the same TTFT target (`ttft_slo`): it queues, then sheds with 429. */
   admission: boolean;
   sessions?: number;
+  /** Closed-loop agent sessions: each session's mean think time between turns (engine time, ms). */
+  thinkMs: number;
   profile?: string;
   seed: number;
   json?: string;
@@ -96,7 +113,7 @@ export function parseRoutingOptions(argv: readonly string[]): RoutingOptions {
       "--workloads <list>",
       `workloads to replay (${ROUTING_WORKLOADS.join(", ")})`,
       listOf(ROUTING_WORKLOADS, "workload"),
-      [...ROUTING_WORKLOADS],
+      [...DEFAULT_ROUTING_WORKLOADS],
     )
     .option("--engines <n>", "simulated engines in the fleet", wholeNumber, 4)
     .option("--requests <n>", "measured requests per strategy and workload", wholeNumber, 300)
@@ -114,7 +131,17 @@ export function parseRoutingOptions(argv: readonly string[]): RoutingOptions {
     )
     .option("--load <f>", "multiplies each workload's arrival rate (1: near saturation)", positive, 1)
     .option("--ttft-slo-ms <ms>", "goodput: time to first token at most this (engine time)", positive, 2000)
-    .option("--sessions <n>", "agent-sessions: sessions open at once (default 32)", wholeNumber)
+    .option(
+      "--sessions <n>",
+      "agent sessions open at once (default: 32 per engine in the closed loop, 32 in the open one)",
+      wholeNumber,
+    )
+    .option(
+      "--think-ms <ms>",
+      "closed-loop agent sessions: mean think time between a session's turns (engine time)",
+      positive,
+      1000,
+    )
     .option("--profile <name>", "the engines' --engine-profile (default: the simulator's)")
     .option("--seed <n>", "seed of the workloads, arrivals and engines", wholeNumber, 1)
     .option("--json <file>", "also write the table as JSON (one object per strategy and workload)")

@@ -14,8 +14,10 @@ export const ROUTING_SCHEMA = "switchyard-bench-routing/1";
 export interface RoutingRow {
   workload: string;
   strategy: string;
-  /** Arrivals per second offered. */
+  /** Arrivals per second offered; in a closed loop, requests completed per second. */
   rate: number;
+  /** Closed loop: the concurrent sessions (each one turn in flight or thinking); null: open loop. */
+  sessions: number | null;
   /** The engines' simulated seconds per wall second in this run. */
   timeScale: number;
   sent: number;
@@ -39,8 +41,10 @@ export interface RoutingRow {
 export interface RowInput {
   workload: string;
   strategy: string;
-  /** Arrivals per second offered, in engine time. */
-  rate: number;
+  /** Arrivals per second offered, in engine time; undefined for a closed loop (the sessions set it). */
+  rate: number | undefined;
+  /** Closed loop: its concurrent sessions. */
+  sessions?: number | undefined;
   engines: number;
   timeScale: number;
   report: BenchReport;
@@ -61,7 +65,8 @@ export function routingRow(input: RowInput): RoutingRow {
   return {
     workload: input.workload,
     strategy: input.strategy,
-    rate: input.rate,
+    rate: input.rate ?? overall.throughput.requestsPerS / timeScale,
+    sessions: input.sessions ?? null,
     timeScale,
     sent: overall.requests.sent,
     ok: overall.requests.ok,

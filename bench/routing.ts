@@ -2,8 +2,9 @@
  * `npm run bench:routing`: does the router make the fleet faster? For each workload (agent
  * sessions, chat, hot prefix) and each strategy, starts a fresh fleet of simulated engines
  * (`switchyard mock --engine-sim`, sped up by `--time-scale`) behind a gateway running that
- * strategy, replays the same seeded workload at the same open-loop rate (near the fleet's
- * saturation, `--load` scales it), and prints one table: output throughput, TTFT and latency
+ * strategy, replays the same seeded workload (agent sessions as a closed loop of many concurrent
+ * sessions; the others at the same open-loop rate near the fleet's saturation, `--load` scales it),
+ * and prints one table: output throughput, TTFT and latency
  * p50/p99, goodput against `--ttft-slo-ms`, the engines' prefix-cache hit rate and how unevenly the
  * engines were loaded. `--json` writes the table, and an HTML report charts it. Strategies this
  * build does not know are skipped and named.
@@ -23,6 +24,7 @@ import { LoadSampler } from "./routing-load.js";
 import {
   knownStrategies,
   parseRoutingOptions,
+  ROUTING_WORKLOAD_SHAPES,
   type RoutingOptions,
   type RoutingWorkload,
 } from "./routing-options.js";
@@ -36,20 +38,31 @@ import {
 
 /**
  * Arrivals per second per engine (engine time) near the saturation of the default profile with each
- * workload: where round robin's TTFT starts to climb (measured with this bench, --load 1). Times
- * the engines, so `--engines` scales them.
+ * open-loop workload: where round robin's TTFT starts to climb (measured with this bench, --load 1).
+ * Times the engines, so `--engines` scales them. For the closed loop it is only the rate the time
+ * scale is set from (the sessions set the pace): about what the fleet completes.
  */
 const RATE_PER_ENGINE: Record<RoutingWorkload, number> = {
   "agent-sessions": 7,
+  "agent-sessions-open": 7,
   chat: 40,
   "hot-prefix": 50,
 };
 
 /**
- * Agent sessions open at once: few enough that each gets many turns within a run of a few hundred
- * requests, so its history (not only the shared system prompt) decides where it is warm.
+ * Open loop: agent sessions open at once, few enough that each gets many turns within a run of a
+ * few hundred requests, so its history (not only the shared system prompt) decides where it is warm.
  */
-const DEFAULT_SESSIONS = 32;
+const DEFAULT_OPEN_SESSIONS = 32;
+
+/**
+ * Closed loop: concurrent agent sessions per engine, each with one turn in flight or thinking.
+ * With ~11k-token prompts, 32 sessions' histories (~350k tokens) fit one engine's 400k-token KV
+ * cache when each session keeps to one engine, and the whole fleet's (4 × that) cannot when every
+ * engine sees every session: the regime where affinity, not just the shared system prompt, decides
+ * the prefill (llm-d's published A/B ran 64 concurrent clients per GPU).
+ */
+const CLOSED_SESSIONS_PER_ENGINE = 32;
 
 /** Every request may ask for this many output tokens at most (the workloads draw fewer). */
 const MAX_TOKENS = 512;
@@ -73,22 +86,47 @@ interface RunPlan {
   engineSim: boolean;
 }
 
+/** Concurrent agent sessions of a run. */
+export function sessionsFor(workload: RoutingWorkload, options: RoutingOptions): number {
+  if (options.sessions !== undefined) return options.sessions;
+  return ROUTING_WORKLOAD_SHAPES[workload].loop === "closed"
+    ? CLOSED_SESSIONS_PER_ENGINE * options.engines
+    : DEFAULT_OPEN_SESSIONS;
+}
+
+/**
+ * Unmeasured requests before the window. A closed loop needs each session to have sent a turn or
+ * two first: its first turn is cold everywhere (its history was never sent), whatever the strategy.
+ */
+function warmupRequests(workload: RoutingWorkload, options: RoutingOptions): number {
+  if (ROUTING_WORKLOAD_SHAPES[workload].loop === "open" || options.quick) return options.warmup;
+  return Math.max(options.warmup, 2 * sessionsFor(workload, options));
+}
+
+function loadMode(plan: RunPlan, options: RoutingOptions): BenchOptions["mode"] {
+  if (ROUTING_WORKLOAD_SHAPES[plan.workload].loop === "closed")
+    return { kind: "closed", concurrency: sessionsFor(plan.workload, options) };
+  return { kind: "open", rate: plan.rate * plan.timeScale, arrivals: "poisson", maxInflight: 4096 };
+}
+
 function benchOptions(plan: RunPlan, fleet: Fleet, options: RoutingOptions): BenchOptions {
   const wallRate = plan.rate * plan.timeScale;
+  const shape = ROUTING_WORKLOAD_SHAPES[plan.workload];
   return {
     url: fleet.gateway.url,
     models: [{ model: FLEET_MODEL, share: 1 }],
     protocol: "openai",
     stream: true,
-    mode: { kind: "open", rate: wallRate, arrivals: "poisson", maxInflight: 4096 },
+    mode: loadMode(plan, options),
     durationS: (options.requests / wallRate) * DURATION_MARGIN,
     requests: options.requests,
-    warmupS: options.warmup / wallRate,
+    warmupS: warmupRequests(plan.workload, options) / wallRate,
     promptTokens: parseLength("128"),
     outputTokens: parseLength(String(MAX_TOKENS)),
     maxTokens: MAX_TOKENS,
-    workload: plan.workload,
-    sessions: options.sessions ?? DEFAULT_SESSIONS,
+    workload: shape.workload,
+    sessions: sessionsFor(plan.workload, options),
+    ...(shape.loop === "closed" ? { thinkMs: options.thinkMs / plan.timeScale } : {}),
     engineMetrics: fleet.engines.map((engine) => `${engine.url}/metrics`),
     slo: { ttftMs: options.ttftSloMs / plan.timeScale },
     view: "plain",
@@ -120,7 +158,9 @@ async function runOne(plan: RunPlan, options: RoutingOptions, tempDir: string): 
     return routingRow({
       workload: plan.workload,
       strategy: plan.strategy,
-      rate: plan.rate,
+      ...(ROUTING_WORKLOAD_SHAPES[plan.workload].loop === "closed"
+        ? { rate: undefined, sessions: sessionsFor(plan.workload, options) }
+        : { rate: plan.rate }),
       engines: options.engines,
       timeScale: plan.timeScale,
       report,
@@ -165,9 +205,11 @@ async function main(): Promise<void> {
       const rate = RATE_PER_ENGINE[workload] * options.engines * options.load;
       const timeScale = timeScaleFor(rate, options, engineSim);
       for (const strategy of known) {
-        process.stderr.write(
-          `${workload} · ${strategy} · ${rate.toFixed(1)} req/s (time scale ${timeScale.toFixed(3)}) …\n`,
-        );
+        const pace =
+          ROUTING_WORKLOAD_SHAPES[workload].loop === "closed"
+            ? `${sessionsFor(workload, options)} sessions, closed loop`
+            : `${rate.toFixed(1)} req/s`;
+        process.stderr.write(`${workload} · ${strategy} · ${pace} (time scale ${timeScale.toFixed(3)}) …\n`);
         rows.push(await runOne({ workload, strategy, rate, timeScale, engineSim }, options, tempDir));
       }
     }

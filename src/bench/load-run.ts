@@ -1,7 +1,8 @@
 /**
  * The state of one load run: the closed loop (N workers, each sending its next request when the
- * previous one ends) or the open loop (arrivals on a schedule, constant or Poisson, whatever the
- * target's speed), the measured window, the drain, and the tally. See `load.ts` for the contracts.
+ * previous one ends, after its think time if the mode gives one) or the open loop (arrivals on a
+ * schedule, constant or Poisson, whatever the target's speed), the measured window, the drain, and
+ * the tally. See `load.ts` for the contracts.
  * @module
  */
 import { performance } from "node:perf_hooks";
@@ -17,7 +18,7 @@ export class LoadRun implements CompletionSink {
   readonly #options: LoadOptions;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  readonly #request: (index: number) => PreparedRequest;
+  readonly #request: (index: number, worker?: number) => PreparedRequest;
   readonly #durationMs: number;
   readonly #maxRequests: number;
   readonly #inflight = new Set<RequestHandler>();
@@ -32,6 +33,8 @@ export class LoadRun implements CompletionSink {
   #cpuAtMeasure: NodeJS.CpuUsage | undefined;
   #finish: (() => void) | undefined;
   #timers: NodeJS.Timeout[] = [];
+  /** Closed-loop workers thinking before their next request. */
+  readonly #thinking = new Set<NodeJS.Timeout>();
   #tickTimer: NodeJS.Timeout | undefined;
   #tickImmediate: NodeJS.Immediate | undefined;
 
@@ -42,7 +45,7 @@ export class LoadRun implements CompletionSink {
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher = options.dispatcher ?? new Pool(options.url, { connections, pipelining: 1 });
     const request = options.request;
-    if (typeof request === "function") this.#request = (index) => prepare(request(index));
+    if (typeof request === "function") this.#request = (index, worker) => prepare(request(index, worker));
     else {
       const prepared = prepare(request);
       this.#request = () => prepared;
@@ -88,12 +91,13 @@ export class LoadRun implements CompletionSink {
     if (signal?.aborted) this.#abort();
     else if (stopSignal?.aborted) this.#stop();
     else if (mode.kind === "closed")
-      for (let worker = 0; worker < mode.concurrency; worker++) this.#nextClosed();
+      for (let worker = 0; worker < mode.concurrency; worker++) this.#afterThinking(worker);
     else this.#tickOpen(mode, this.#startAt);
     await done;
     signal?.removeEventListener("abort", onAbort);
     stopSignal?.removeEventListener("abort", onStop);
     for (const timer of this.#timers) clearTimeout(timer);
+    for (const timer of this.#thinking) clearTimeout(timer);
     clearTimeout(this.#tickTimer);
     if (this.#tickImmediate) clearImmediate(this.#tickImmediate);
     if (this.#ownsDispatcher) await this.#dispatcher.destroy();
@@ -131,10 +135,11 @@ export class LoadRun implements CompletionSink {
       status: handler.status,
       ...(failure ? { error: failure } : {}),
     });
-    if (this.#options.mode.kind === "closed") {
+    const worker = handler.worker;
+    if (worker !== undefined) {
       // After a failure, yield to the event loop so a target that refuses at once cannot recurse.
-      if (error === undefined) this.#nextClosed();
-      else setImmediate(() => this.#nextClosed());
+      if (error === undefined) this.#afterThinking(worker);
+      else setImmediate(() => this.#afterThinking(worker));
     }
     this.#maybeFinish();
   }
@@ -146,11 +151,26 @@ export class LoadRun implements CompletionSink {
     if (code !== undefined) errors.byCode[code] = (errors.byCode[code] ?? 0) + 1;
   }
 
-  #nextClosed(): void {
+  /** The worker's next request, after its think time when the mode gives one. */
+  #afterThinking(worker: number): void {
+    const mode = this.#options.mode;
+    const thinkMs = mode.kind === "closed" && this.#issuing ? (mode.thinkMs?.(worker) ?? 0) : 0;
+    if (!(thinkMs > 0)) {
+      this.#nextClosed(worker);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#thinking.delete(timer);
+      this.#nextClosed(worker);
+    }, thinkMs);
+    this.#thinking.add(timer);
+  }
+
+  #nextClosed(worker: number): void {
     const now = performance.now();
     if (this.#issuing && (now >= this.#endAt || this.#result.sent >= this.#maxRequests))
       this.#stopIssuing(now);
-    if (this.#issuing) this.#send(now, now);
+    if (this.#issuing) this.#send(now, now, worker);
     else this.#maybeFinish();
   }
 
@@ -198,7 +218,7 @@ export class LoadRun implements CompletionSink {
     });
   }
 
-  #send(scheduledAt: number, sentAt: number): void {
+  #send(scheduledAt: number, sentAt: number, worker?: number): void {
     const measured = scheduledAt >= this.#measureAt;
     if (measured) {
       this.#cpuAtMeasure ??= process.cpuUsage();
@@ -206,10 +226,10 @@ export class LoadRun implements CompletionSink {
       this.#result.sendLag.recordMs(sentAt - scheduledAt);
     }
     const index = this.#index++;
-    const request = this.#request(index);
-    const observer: ResponseObserver | undefined = this.#options.observe?.(index);
+    const request = this.#request(index, worker);
+    const observer: ResponseObserver | undefined = this.#options.observe?.(index, worker);
     const parse = request.stream && (this.#options.sse === "events" || observer !== undefined);
-    const timing = { scheduledAt, sentAt, measured };
+    const timing = { scheduledAt, sentAt, measured, worker };
     const handler = new RequestHandler(this, request.stream, parse, timing, observer);
     this.#inflight.add(handler);
     const timeout = this.#options.timeoutMs ?? 30_000;

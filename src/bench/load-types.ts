@@ -19,7 +19,15 @@ export interface RequestSpec {
 }
 
 export type LoadMode =
-  | { kind: "closed"; concurrency: number }
+  | {
+      kind: "closed";
+      concurrency: number;
+      /**
+       * A worker's pause (ms) before each of its requests, its first included: the think time of
+       * the user or agent it stands for (each worker is one conversation). None: no pause.
+       */
+      thinkMs?: (worker: number) => number;
+    }
   | {
       kind: "open";
       /** Requests per second. */
@@ -84,13 +92,16 @@ export interface ResponseObserver {
 export interface LoadOptions {
   /** The target's origin, e.g. `http://127.0.0.1:8080`. */
   url: string;
-  /** A fixed request, or a function of the request's index (0-based, warm-up included). */
-  request: RequestSpec | ((index: number) => RequestSpec);
   /**
-   * An observer for the request of this index (called right after `request(index)`, and for overload
-   * arrivals too). Streaming responses are then parsed as SSE whatever `sse` says.
+   * A fixed request, or a function of the request's index (0-based, warm-up included) and, in the
+   * closed loop, of the worker that sends it (0 … concurrency − 1; undefined in the open loop).
    */
-  observe?: (index: number) => ResponseObserver;
+  request: RequestSpec | ((index: number, worker?: number) => RequestSpec);
+  /**
+   * An observer for the request of this index (called right after `request(index, worker)`, and for
+   * overload arrivals too). Streaming responses are then parsed as SSE whatever `sse` says.
+   */
+  observe?: (index: number, worker?: number) => ResponseObserver;
   mode: LoadMode;
   /** Length of the measured window in ms (after the warm-up). Default 10,000. */
   durationMs?: number;

@@ -138,7 +138,12 @@ export const BENCH_OPTIONS = defineOptions({
   sessions: {
     type: z.number().int().positive().optional(),
     flag: "--sessions <n>",
-    help: "agent-sessions: sessions open at once (default 16; think time ≈ sessions ÷ rate)",
+    help: "agent-sessions: sessions open at once (default 16; think time ≈ sessions ÷ rate); closed loop: one per worker, instead of --concurrency",
+  },
+  thinkMs: {
+    type: positive.optional(),
+    flag: "--think-ms <ms>",
+    help: "closed loop: mean pause of each worker before each request (uniform ±50 %, seeded)",
   },
   engineMetrics: {
     type: z.array(z.string()).optional(),
@@ -210,6 +215,8 @@ export interface BenchOptions {
   workload: WorkloadName;
   /** Agent sessions open at once. */
   sessions?: number | undefined;
+  /** Closed loop: each worker's mean think time (ms) before each request. */
+  thinkMs?: number | undefined;
   /** The engines' `/metrics` URLs whose prefix-cache counters the report reads. */
   engineMetrics: string[];
   apiKey?: string | undefined;
@@ -257,8 +264,10 @@ function modelShares(flags: BenchFlags, configModels: readonly string[] | undefi
 }
 
 function loadMode(flags: BenchFlags): LoadMode {
+  // A closed loop of agent sessions: each worker is one session, so --sessions counts the workers.
+  const sessionWorkers = flags.workload === "agent-sessions" ? flags.sessions : undefined;
   if (flags.rate === undefined)
-    return { kind: "closed", concurrency: flags.concurrency ?? BENCH_DEFAULTS.concurrency };
+    return { kind: "closed", concurrency: sessionWorkers ?? flags.concurrency ?? BENCH_DEFAULTS.concurrency };
   return {
     kind: "open",
     rate: flags.rate,
@@ -288,6 +297,7 @@ export function resolveBenchOptions(flags: BenchFlags, context: BenchContext): B
     promptsFile: flags.prompts,
     workload: flags.workload,
     sessions: flags.sessions,
+    thinkMs: flags.thinkMs,
     engineMetrics: flags.engineMetrics ?? [`${parseTarget(url).origin}/metrics`],
     apiKey: flags.apiKey,
     slo: { ttftMs: flags.sloTtftMs, latencyMs: flags.sloLatencyMs },

@@ -22,6 +22,8 @@ export interface RequestTiming {
   scheduledAt: number;
   sentAt: number;
   measured: boolean;
+  /** The closed-loop worker that sent it; undefined in the open loop. */
+  worker?: number | undefined;
 }
 
 export class RequestHandler implements Dispatcher.DispatchHandler {
@@ -30,6 +32,7 @@ export class RequestHandler implements Dispatcher.DispatchHandler {
   readonly scheduledAt: number;
   readonly sentAt: number;
   readonly measured: boolean;
+  readonly worker: number | undefined;
   readonly observer: ResponseObserver | undefined;
   readonly parser: EventSourceParser | undefined;
   #decoder: StringDecoder | undefined;
@@ -54,6 +57,7 @@ export class RequestHandler implements Dispatcher.DispatchHandler {
     this.scheduledAt = timing.scheduledAt;
     this.sentAt = timing.sentAt;
     this.measured = timing.measured;
+    this.worker = timing.worker;
     this.observer = observer;
     if (parse) {
       this.#decoder = new StringDecoder("utf8");

@@ -101,6 +101,7 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<Benc
     seed: options.seed,
     workload: options.workload,
     shape: { sessions: options.sessions },
+    thinkMs: options.thinkMs,
   });
   const cacheBefore = await readPrefixCaches(options.engineMetrics);
   const warmupMs = options.warmupS * 1000;
@@ -131,7 +132,10 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<Benc
   });
   const ticker = setInterval(() => view.update(state()), view.intervalMs);
   const startedAt = new Date();
-  const mode = options.mode;
+  const mode =
+    options.mode.kind === "closed" && options.thinkMs !== undefined
+      ? { ...options.mode, thinkMs: (worker: number) => workload.thinkTime(worker) }
+      : options.mode;
   const connections = mode.kind === "closed" ? mode.concurrency : (mode.maxInflight ?? 1024);
   let result: LoadResult;
   try {
@@ -139,8 +143,8 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<Benc
     context.originAt = performance.now() + warmupMs;
     result = await runLoad({
       url: target.origin,
-      request: (index) => workload.at(index).spec,
-      observe: (index) => new LlmObserver(workload.at(index).model, context),
+      request: (index, worker) => workload.at(index, worker).spec,
+      observe: (index, worker) => new LlmObserver(workload.at(index, worker).model, context),
       mode,
       connections,
       durationMs: options.durationS * 1000,

@@ -289,7 +289,7 @@ export const GATEWAY_OPTIONS = defineOptions({
     flag: "--prefix-load-bound <ratio>",
     env: ["SWITCHYARD_PREFIX_LOAD_BOUND"],
     envReadByCaller: true,
-    help: "most load prefix_aware puts on a backend, as a multiple of the mean, while another is below it",
+    help: "most load prefix_aware puts on a backend, as a multiple of the mean, while another is below it; on an idle fleet, falling to 1 as the fleet's load nears its capacity",
   },
   health_interval: {
     type: seconds.default(30),

@@ -122,6 +122,34 @@ describe("runLoad, closed loop", () => {
     expect(result.errors.byCode.ECONNREFUSED).toBe(10);
   });
 
+  it("tells each request which worker sends it, and pauses each worker for its think time first", async () => {
+    const sentBy: number[] = [];
+    const thoughtBy: number[] = [];
+    const result = await runLoad({
+      url,
+      request: (_index, worker) => {
+        sentBy.push(worker!);
+        return { method: "GET", path: "/json" };
+      },
+      mode: {
+        kind: "closed",
+        concurrency: 3,
+        thinkMs: (worker) => {
+          thoughtBy.push(worker);
+          return 1;
+        },
+      },
+      requests: 30,
+    });
+    expect(result.ok).toBe(30);
+    expect(new Set(sentBy)).toEqual(new Set([0, 1, 2]));
+    // Every request, the first of each worker included, follows one think time of its own worker.
+    for (const worker of [0, 1, 2])
+      expect(thoughtBy.filter((w) => w === worker).length).toBeGreaterThanOrEqual(
+        sentBy.filter((w) => w === worker).length,
+      );
+  });
+
   it("aborts requests still in flight after the drain timeout", async () => {
     const result = await runLoad({
       url,

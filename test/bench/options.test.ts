@@ -33,6 +33,24 @@ describe("resolveBenchOptions", () => {
     expect(options.outputTokens).toEqual({ kind: "fixed", value: 128 });
   });
 
+  it("runs closed-loop agent sessions one per worker: --sessions counts the workers, --think-ms their pause", () => {
+    const context = { port: "8080", configModels: ["a"], isTty: false };
+    const options = resolveBenchOptions(
+      flags({ workload: "agent-sessions", sessions: 64, concurrency: 8, thinkMs: 500 }),
+      context,
+    );
+    expect(options.mode).toEqual({ kind: "closed", concurrency: 64 });
+    expect(options.thinkMs).toBe(500);
+    // Other workloads, and the open loop, keep --concurrency.
+    expect(resolveBenchOptions(flags({ sessions: 64, concurrency: 8 }), context).mode).toEqual({
+      kind: "closed",
+      concurrency: 8,
+    });
+    expect(
+      resolveBenchOptions(flags({ workload: "agent-sessions", sessions: 64, rate: 5 }), context).mode,
+    ).toMatchObject({ kind: "open", rate: 5 });
+  });
+
   it("turns the live view off for --no-tui (or --no-curses) and a non-TTY stdout", () => {
     const context = { port: "8080", configModels: ["a"], isTty: true };
     expect(resolveBenchOptions(flags({ tui: false }), context).view).toBe("plain");

@@ -34,6 +34,22 @@ describe("bench:routing table", () => {
     expect(lines[3]).toMatch(/prefix_aware/);
   });
 
+  it("gives a closed loop's rate as requests completed per second (engine time) and its sessions", () => {
+    const report = sampleReport();
+    const row = routingRow({
+      workload: "agent-sessions",
+      strategy: "prefix_aware",
+      rate: undefined,
+      sessions: 128,
+      engines: 4,
+      timeScale: 0.5,
+      report,
+      engineLoads: undefined,
+    });
+    expect(row.rate).toBeCloseTo(report.overall.throughput.requestsPerS * 2);
+    expect(row.sessions).toBe(128);
+  });
+
   it("has no load ratio without load", () => {
     expect(maxOverMean([])).toBeUndefined();
     expect(maxOverMean([0, 0])).toBeUndefined();
@@ -62,6 +78,12 @@ describe("bench:routing options", () => {
       workloads: ["chat"],
       ...QUICK,
     });
-    expect(parseRoutingOptions([]).engines).toBe(4);
+    const defaults = parseRoutingOptions([]);
+    expect(defaults.engines).toBe(4);
+    // The closed-loop agent run replaces the open-loop one by default; that one stays on request.
+    expect(defaults.workloads).toEqual(["agent-sessions", "chat", "hot-prefix"]);
+    expect(parseRoutingOptions(["--workloads", "agent-sessions-open"]).workloads).toEqual([
+      "agent-sessions-open",
+    ]);
   });
 });

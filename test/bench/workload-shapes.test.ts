@@ -76,6 +76,78 @@ describe("agent sessions", () => {
   });
 });
 
+describe("agent sessions in a closed loop (one per worker)", () => {
+  const workers = 6;
+  const turnsEach = 30;
+  function byWorker(order: number[]): Map<number, ShapedPrompt[]> {
+    const shape = new AgentSessionsShape(seededRandom(11), workers);
+    const plans = new Map<number, ShapedPrompt[]>();
+    for (const worker of order) plans.set(worker, [...(plans.get(worker) ?? []), shape.nextFor(worker)]);
+    return plans;
+  }
+  const inTurn = Array.from({ length: workers * turnsEach }, (_, i) => i % workers);
+  const shuffled = [...inTurn].sort((a, b) => ((a * 7 + b * 3) % 5) - 2 || a - b);
+
+  it("gives each worker the same turns whatever order the workers ask in", () => {
+    const first = byWorker(inTurn);
+    const second = byWorker(shuffled);
+    for (let worker = 0; worker < workers; worker++) expect(second.get(worker)).toEqual(first.get(worker));
+    expect(first.get(0)).not.toEqual(first.get(1));
+    // The first sessions start at different ages: the fleet starts in its steady state.
+    const firstLengths = new Set([...first.values()].map((plans) => plans[0]!.messages.length));
+    expect(firstLengths.size).toBeGreaterThan(1);
+  });
+
+  it("carries one session at a time per worker, turn after turn, then opens the next", () => {
+    const allSessions = new Set<string>();
+    for (const [worker, plans] of byWorker(inTurn)) {
+      const sessions = [...new Set(plans.map((plan) => plan.session!))];
+      expect(sessions.length).toBeGreaterThan(1);
+      for (const session of sessions) {
+        expect(session).toMatch(new RegExp(`^session-w${worker + 1}-\\d+$`));
+        expect(allSessions.has(session)).toBe(false);
+        allSessions.add(session);
+        const turns = plans.filter((plan) => plan.session === session);
+        for (let i = 1; i < turns.length; i++)
+          expect(turns[i]!.messages.slice(0, turns[i - 1]!.messages.length)).toEqual(turns[i - 1]!.messages);
+      }
+      // Only a worker's first session may open mid-life (its history already grown); later ones open afresh.
+      for (const session of sessions.slice(1))
+        expect(plans.find((plan) => plan.session === session)!.messages.map((m) => m.role)).toEqual([
+          "system",
+          "user",
+        ]);
+      // A worker's sessions follow one another: never back to an earlier one.
+      const order = plans.map((plan) => sessions.indexOf(plan.session!));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    }
+  });
+});
+
+describe("Workload think time", () => {
+  it("is drawn per worker within ±50 % of the mean, the same for the same seed", () => {
+    const spec = {
+      protocol: "openai" as const,
+      stream: true,
+      models: [{ model: "m", share: 1 }],
+      promptTokens: parseLength("10"),
+      outputTokens: parseLength("10"),
+      maxTokens: 100,
+      seed: 4,
+      thinkMs: 1000,
+    };
+    const a = new Workload(spec);
+    const b = new Workload(spec);
+    const draws = Array.from({ length: 50 }, (_, i) => a.thinkTime(i % 3));
+    expect(Array.from({ length: 50 }, (_, i) => b.thinkTime(i % 3))).toEqual(draws);
+    for (const draw of draws) {
+      expect(draw).toBeGreaterThanOrEqual(500);
+      expect(draw).toBeLessThan(1500);
+    }
+    expect(new Workload({ ...spec, thinkMs: undefined }).thinkTime(0)).toBe(0);
+  });
+});
+
 describe("chat", () => {
   it("has no shared prefix: no two prompts open with the same words", () => {
     const plans = take(new ChatShape(seededRandom(5)), 200);

@@ -34,6 +34,8 @@ export interface WorkloadSpec {
   /** A shaped workload instead of `promptTokens` / `prompts` (default `synthetic`: those). */
   workload?: WorkloadName | undefined;
   shape?: ShapeOptions | undefined;
+  /** Closed loop: mean think time (ms) before each worker's request; drawn per worker, seeded. */
+  thinkMs?: number | undefined;
 }
 
 export interface PlannedRequest {
@@ -53,6 +55,7 @@ export class Workload {
   readonly #random: () => number;
   readonly #shape: PromptShape | undefined;
   #last: PlannedRequest | undefined;
+  readonly #thinkRandoms = new Map<number, () => number>();
 
   constructor(spec: WorkloadSpec) {
     this.#spec = spec;
@@ -61,11 +64,14 @@ export class Workload {
     this.#shape = createShape(spec.workload ?? "synthetic", this.#random, spec.shape);
   }
 
-  at(index: number): PlannedRequest {
+  /** Request `index`; in the closed loop, `worker` names who sends it (a session shape follows it). */
+  at(index: number, worker?: number): PlannedRequest {
     if (this.#last?.index === index) return this.#last;
     const spec = this.#spec;
     const model = spec.models[this.#mix.next()]!.model;
-    const prompt = this.#shape?.next() ?? this.#synthetic();
+    const shape = this.#shape;
+    const prompt =
+      (worker !== undefined && shape?.nextFor ? shape.nextFor(worker) : shape?.next()) ?? this.#synthetic();
     const maxTokens = Math.max(1, Math.min(prompt.outputTokens, spec.maxTokens));
     const request = chatRequest({
       protocol: spec.protocol,
@@ -80,6 +86,21 @@ export class Workload {
     });
     this.#last = { index, model, maxTokens, spec: request };
     return this.#last;
+  }
+
+  /**
+   * Worker `worker`'s next think time (ms): uniform within ±50 % of the mean, from the worker's own
+   * seeded stream, so it does not depend on the order in which answers come back. 0 without a mean.
+   */
+  thinkTime(worker: number): number {
+    const mean = this.#spec.thinkMs ?? 0;
+    if (!(mean > 0)) return 0;
+    let random = this.#thinkRandoms.get(worker);
+    if (random === undefined) {
+      random = seededRandom((this.#spec.seed ^ Math.imul(worker + 1, 0x85ebca6b)) >>> 0);
+      this.#thinkRandoms.set(worker, random);
+    }
+    return mean * (0.5 + random());
   }
 
   /** A prompt from the prompt file, or of `promptTokens` synthetic words. */

@@ -24,7 +24,7 @@ export interface PrefixAwareOptions {
   readonly blockChars?: number;
   /** Blocks remembered per backend at most, the least recently sent forgotten first; default {@link DEFAULT_CACHE_BLOCKS}. */
   readonly cacheBlocks?: number;
-  /** Most a backend may carry as a multiple of the mean load; default {@link DEFAULT_LOAD_BOUND}. */
+  /** Most a backend may carry as a multiple of the mean load on an idle fleet (1 at saturation); default {@link DEFAULT_LOAD_BOUND}. */
   readonly loadBound?: number;
   /** Points per backend on the session-key hash ring; default {@link DEFAULT_VIRTUAL_NODES}. */
   readonly virtualNodes?: number;
@@ -51,12 +51,16 @@ function load(backend: BackendView): number {
 
 /**
  * For each request:
- * 1. **Bounded load.** A candidate whose load (in flight + the engine's own queue) would pass
- *    ceil(`loadBound` × mean load, this request included) is out. The least loaded candidate is
- *    always in, so a hot prefix spills over instead of piling onto one engine (the "death spiral").
+ * 1. **Bounded load, tightening as the fleet fills.** A candidate whose load (in flight + the
+ *    engine's own queue) would pass ceil(f × mean load, this request included) is out. The least
+ *    loaded candidate is always in, so a hot prefix spills over instead of piling onto one engine
+ *    (the "death spiral"). The factor f is `loadBound` on an idle fleet and falls linearly to 1 as
+ *    the mean share of capacity in use (as `least_loaded` counts it) reaches 1: with room to spare,
+ *    an engine 25 % above the mean still starts a request at once and the prefill it saves is pure
+ *    gain; near saturation every request above the mean waits in that engine's queue, and its
+ *    queue, not its prefill, is what the tail of TTFT shows.
  * 2. **Longest prefix.** Among the rest, the one whose record holds the most leading blocks of the
- *    prompt wins: its engine skips that much prefill. Load only matters through the bound, because
- *    near saturation the prefill saved outweighs a queue that the bound keeps within 25 % of the mean.
+ *    prompt wins: its engine skips that much prefill. Load only matters through the bound.
  * 3. **Ties** (no blocks, a short prompt, or a prefix every engine holds, such as a shared system
  *    prompt) go by session key on a consistent-hash ring when the request has one, walking on past
  *    backends above the mean load (bounded-load consistent hashing with no headroom: a key only
@@ -172,12 +176,22 @@ export class PrefixAwareStrategy implements Strategy {
     return candidates[chosen < 0 ? turn % count : chosen]!;
   }
 
-  /** ceil(factor × (total load + 1) ÷ candidates): the most a backend may carry after this request. */
-  #bound(candidates: readonly BackendView[], factor: number = this.#loadBound): number {
+  /**
+   * ceil(factor × (total load + 1) ÷ candidates): the most a backend may carry after this request.
+   * Without a factor, the saturation-aware one: `loadBound` scaled down by the fleet's mean share of
+   * capacity in use, down to 1 (no headroom) once that share reaches 1.
+   */
+  #bound(candidates: readonly BackendView[], factor?: number): number {
     let total = 1;
-    for (const candidate of candidates) total += load(candidate);
+    let used = 0;
+    for (const candidate of candidates) {
+      total += load(candidate);
+      used += loadRatio(candidate);
+    }
+    const headroom = Math.max(0, 1 - used / candidates.length);
+    const f = factor ?? 1 + (this.#loadBound - 1) * headroom;
     // The small epsilon keeps float error (1.1 × 10 = 11.000000000000002) from adding a whole request.
-    return Math.ceil((factor * total) / candidates.length - 1e-9);
+    return Math.ceil((f * total) / candidates.length - 1e-9);
   }
 
   #scratch(count: number): Int32Array {

@@ -146,6 +146,38 @@ describe("prefix_aware", () => {
     expect(strategy.pick(fleet.view(), request(conversation(1, 5)))!.id).toBe(overflow);
   });
 
+  it("yields the warm backend to load as the engines' queues fill the fleet: the headroom shrinks to none", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    const home = fleet.send(strategy, request(conversation(1, 1)));
+    fleet.finishAll();
+    for (const backend of fleet.view()) fleet.inflight.set(backend.id, backend.id === home ? 10 : 8);
+    // Light load: 10 (+1) against a mean of 8.75 is within the 25 % headroom; the prefix keeps it home.
+    expect(strategy.pick(fleet.view(), request(conversation(1, 3)))!.id).toBe(home);
+    // The same requests, but every engine reports 60 more of its own (scraped `num_requests_waiting`):
+    // the fleet is at its capacity, there is no headroom, and the deeper queue loses the turn.
+    for (const backend of fleet.view()) fleet.queue.set(backend.id, 60);
+    expect(strategy.pick(fleet.view(), request(conversation(1, 3)))!.id).not.toBe(home);
+  });
+
+  it("spreads a hot prefix evenly near saturation: no backend above ceil(mean)", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    for (const backend of fleet.view()) fleet.queue.set(backend.id, 60);
+    const random = seededRandom(23);
+    const hot = request({ leading: SYSTEM, messages: [{ role: "user", content: "the same question" }] });
+    for (let step = 0; step < 1_000; step++) {
+      if (random() < 0.45) {
+        const busy = fleet.view().filter((backend) => backend.inflight > 0);
+        if (busy.length > 0) fleet.finish(busy[Math.floor(random() * busy.length)]!.id);
+      }
+      fleet.send(strategy, hot);
+      const loads = fleet.loads();
+      const mean = loads.reduce((sum, load) => sum + load, 0) / loads.length;
+      expect(Math.max(...loads)).toBeLessThanOrEqual(Math.ceil(mean - 1e-9) + 1);
+    }
+  });
+
   it("honours a tighter or looser load bound", () => {
     const prompt = request(conversation(1, 1));
     const loose = new PrefixAwareStrategy({ loadBound: 3 });
@@ -193,6 +225,22 @@ describe("prefix_aware", () => {
     const warm = strategy.pick(fleet.view(), request(conversation(10, 1)))!.id;
     for (let key = 0; key < 10; key++)
       expect(strategy.pick(fleet.view(), request(conversation(10, 3), `other-${key}`))!.id).toBe(warm);
+  });
+
+  it("keeps a conversation on one engine when its turns go through different replicas", () => {
+    const [first, second] = [new PrefixAwareStrategy(), new PrefixAwareStrategy()];
+    warmEverywhere(first);
+    warmEverywhere(second);
+    const pool = candidates(4);
+    for (let session = 0; session < 12; session++) {
+      const key = `conversation-${session}`;
+      const home = first.pick(pool, request(conversation(session, 1), key))!.id;
+      expect(first.pick(pool, request(conversation(session, 3), key))!.id).toBe(home);
+      // The other replica has never seen this conversation: its record ties, and the key agrees.
+      expect(second.pick(pool, request(conversation(session, 5), key))!.id).toBe(home);
+      // Back on the first replica, the longest prefix is still at home.
+      expect(first.pick(pool, request(conversation(session, 7), key))!.id).toBe(home);
+    }
   });
 
   it("lets a session key break ties only towards a backend not above the mean load", () => {

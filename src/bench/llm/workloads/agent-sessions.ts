@@ -6,13 +6,20 @@
  * few hundred tokens, and every session of an agent shares its first several thousand, so where a
  * router sends a turn decides how much prefill its engine can skip.
  *
- * Sessions run interleaved: `sessions` are open at once, and each request is the next turn of one
- * of them, drawn at random among those whose last turn is at least half a round (`sessions / 2`
- * requests) back. That gap is the think time between turns: at a rate of R requests/s, about
- * `sessions / R` seconds on average and never under half that. A session that has had its last
- * turn is replaced by a new one.
+ * Two ways to run them:
+ * - **Closed loop** (`nextFor(worker)`): each load worker is one agent. It sends a turn, waits for
+ *   the answer, thinks (the load run's pause), and sends the next turn of the same session; a
+ *   finished session is followed by a new one on the same worker. This is how agents load a fleet:
+ *   many concurrent sessions, each at most one turn in flight, so throughput is a capacity figure.
+ *   Each worker draws from its own seeded stream, so its turns are the same whatever order the
+ *   workers' answers come back in.
+ * - **Interleaved** (`next()`, the open loop): `sessions` are open at once, and each request is the
+ *   next turn of one of them, drawn at random among those whose last turn is at least half a round
+ *   (`sessions / 2` requests) back. That gap is the think time between turns: at a rate of R
+ *   requests/s, about `sessions / R` seconds on average and never under half that.
  * @module
  */
+import { seededRandom } from "../../../random/seeded-random.js";
 import type { ChatMessage, ToolDefinition } from "../request-body.js";
 import { syntheticPrompt } from "../synthetic-prompt.js";
 import { between, type PromptShape, type ShapedPrompt } from "./shape.js";
@@ -46,11 +53,21 @@ interface Session {
   lastAt: number;
 }
 
+/** A closed-loop worker: its own random stream and the session it is in. */
+interface Worker {
+  random: () => number;
+  session: Session | undefined;
+  opened: number;
+}
+
 export class AgentSessionsShape implements PromptShape {
   readonly #random: () => number;
   readonly #agents: Agent[];
   readonly #slots: Session[];
   readonly #minGap: number;
+  readonly #workers = new Map<number, Worker>();
+  /** Seeds the workers' streams; drawn from the run's stream at the first closed-loop turn. */
+  #workerSeed: number | undefined;
   #sessionCount = 0;
   #index = 0;
 
@@ -62,7 +79,9 @@ export class AgentSessionsShape implements PromptShape {
       tools: syntheticTools(`agent${i}`, between(random, ...AGENT_SESSIONS.tools), random),
     }));
     this.#minGap = Math.floor(sessions / 2);
-    this.#slots = Array.from({ length: sessions }, () => this.#open());
+    this.#slots = Array.from({ length: sessions }, () =>
+      this.#open(random, `session-${++this.#sessionCount}`),
+    );
   }
 
   next(): ShapedPrompt {
@@ -74,17 +93,48 @@ export class AgentSessionsShape implements PromptShape {
     const slot = eligible[between(this.#random, 0, eligible.length - 1)]!;
     let session = this.#slots[slot]!;
     if (session.turnsLeft === 0) {
-      session = this.#open();
+      session = this.#open(this.#random, `session-${++this.#sessionCount}`);
       this.#slots[slot] = session;
     }
-    return this.#turn(session, index);
+    return this.#turn(session, this.#random, index);
   }
 
-  #open(): Session {
-    const random = this.#random;
+  /**
+   * The next turn of closed-loop worker `worker`'s session (a new session when it has ended). A
+   * worker's first session starts at a random turn of its life, the turns before it already in its
+   * history (never sent, so cold on every engine, as a session arriving from elsewhere): the fleet
+   * is seen in its steady state, sessions of every age at once, rather than all of them young
+   * together.
+   */
+  nextFor(worker: number): ShapedPrompt {
+    const state = this.#worker(worker);
+    if (state.session === undefined || state.session.turnsLeft === 0) {
+      const first = state.opened === 0;
+      state.session = this.#open(state.random, `session-w${worker + 1}-${++state.opened}`);
+      if (first) {
+        const lived = between(state.random, 0, state.session.turnsLeft - 1);
+        for (let turn = 0; turn < lived; turn++) this.#turn(state.session, state.random, this.#index);
+      }
+    }
+    return this.#turn(state.session, state.random, this.#index++);
+  }
+
+  #worker(worker: number): Worker {
+    let state = this.#workers.get(worker);
+    if (state === undefined) {
+      // A golden-ratio step apart: distinct, well-mixed seeds for neighbouring workers.
+      this.#workerSeed ??= Math.floor(this.#random() * 2 ** 32);
+      const seed = (this.#workerSeed + Math.imul(worker + 1, 0x9e3779b9)) >>> 0;
+      state = { random: seededRandom(seed), session: undefined, opened: 0 };
+      this.#workers.set(worker, state);
+    }
+    return state;
+  }
+
+  #open(random: () => number, id: string): Session {
     const agent = this.#agents[between(random, 0, this.#agents.length - 1)]!;
     return {
-      id: `session-${++this.#sessionCount}`,
+      id,
       agent,
       messages: [
         { role: "system", content: agent.system },
@@ -96,8 +146,7 @@ export class AgentSessionsShape implements PromptShape {
     };
   }
 
-  #turn(session: Session, index: number): ShapedPrompt {
-    const random = this.#random;
+  #turn(session: Session, random: () => number, index: number): ShapedPrompt {
     if (session.lastOutputTokens > 0)
       session.messages.push(
         { role: "assistant", content: syntheticPrompt(session.lastOutputTokens, random) },

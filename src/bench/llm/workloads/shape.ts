@@ -24,6 +24,11 @@ export interface ShapedPrompt {
 /** A shaped workload: successive requests, in index order. */
 export interface PromptShape {
   next(): ShapedPrompt;
+  /**
+   * The next request of closed-loop worker `worker`, for shapes whose requests belong to someone
+   * (a session): each worker then carries on its own conversation. Without it, workers share `next()`.
+   */
+  nextFor?(worker: number): ShapedPrompt;
 }
 
 /** A whole number drawn uniformly from [min, max]. */
