@@ -6,7 +6,8 @@
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { openLedgerDatabase } from "./database.js";
+import { type LedgerDatabase, openLedgerDatabase } from "./database.js";
+import { insertColumns } from "./insert.js";
 import { databaseStore, type LedgerStore } from "./store.js";
 import type { WorkerCall, WorkerData, WorkerMessage } from "./worker-protocol.js";
 
@@ -15,12 +16,12 @@ if (!port) throw new Error("embedded-worker.ts runs as a worker thread (worker-s
 
 const post = (message: WorkerMessage) => port.postMessage(message);
 
-async function answer(store: LedgerStore, call: WorkerCall): Promise<unknown> {
+async function answer(database: LedgerDatabase, store: LedgerStore, call: WorkerCall): Promise<unknown> {
   switch (call.op) {
     case "migrate":
       return store.migrate();
     case "insert":
-      return store.insert(call.rows);
+      return insertColumns(database.db, call.columns);
     case "usage":
       return store.usage(call.query);
     case "requests":
@@ -33,9 +34,10 @@ async function answer(store: LedgerStore, call: WorkerCall): Promise<unknown> {
 }
 
 try {
-  const store = databaseStore(await openLedgerDatabase({ dir: (workerData as WorkerData).dir }));
+  const database = await openLedgerDatabase({ dir: (workerData as WorkerData).dir });
+  const store = databaseStore(database);
   port.on("message", (call: WorkerCall) => {
-    answer(store, call).then(
+    answer(database, store, call).then(
       (value) => post({ kind: "result", id: call.id, value }),
       (error: unknown) => post({ kind: "failure", id: call.id, message: messageOf(error) }),
     );

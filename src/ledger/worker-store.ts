@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { columnsOf } from "./insert.js";
 import type { RequestsPage, RequestsQuery, UsageQuery, UsageRow } from "./queries.js";
 import type { LedgerRow } from "./row.js";
 import type { LedgerStore } from "./store.js";
@@ -84,7 +85,7 @@ class WorkerStore implements LedgerStore {
   }
 
   insert(rows: readonly LedgerRow[]): Promise<void> {
-    return this.#call({ op: "insert", rows });
+    return this.#call({ op: "insert", columns: columnsOf(rows) });
   }
 
   usage(query: UsageQuery): Promise<UsageRow[]> {
