@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from "commander";
 import type { PhaseOptions } from "./overhead-phases.js";
 import { FLAVOURS, type Flavour, parseFlavours } from "./overhead-protocols.js";
 import { TARGETS, type TargetName } from "./overhead-report.js";
-import { parseWorkerCounts } from "./overhead-variants.js";
+import { type LedgerKind, parseWorkerCounts } from "./overhead-variants.js";
 
 /** The comparison rate of the protocol targets (docs/performance.md: at 500 req/s). */
 export const PROTOCOL_RATE = 500;
@@ -22,6 +22,8 @@ export interface Options extends PhaseOptions {
   cap?: number;
   accessLog: boolean;
   otel: boolean;
+  /** The ledger databases to run the gateway with, beside the ledger off (--ledger); empty: none. */
+  ledger: LedgerKind[];
   /** The client protocols of the baseline gateway, chat first (resolved from --protocols and --native). */
   flavours: Flavour[];
   native: boolean;
@@ -54,6 +56,12 @@ function wholeNumber(text: string): number {
   if (!Number.isInteger(value) || value < 0)
     throw new InvalidArgumentError(`expected a whole number ≥ 0, got "${text}"`);
   return value;
+}
+
+function ledgerKinds(text: string): LedgerKind[] {
+  if (text === "embedded" || text === "postgres") return [text];
+  if (text === "both") return ["embedded", "postgres"];
+  throw new InvalidArgumentError(`expected embedded, postgres or both, got "${text}"`);
 }
 
 function targetList(text: string): TargetName[] {
@@ -103,6 +111,13 @@ export function parseOptions(argv: readonly string[]): Options {
       "--otel",
       "run the gateway twice, OpenTelemetry export off then on (traces and metrics to an OTLP sink in the bench), and compare",
       false,
+    )
+    .option(
+      "--ledger <embedded|postgres|both>",
+      "also run the gateway with the request ledger on, in the embedded database and/or a Postgres server " +
+        "(DATABASE_URL, else a private one the bench starts), and compare with the ledger off",
+      ledgerKinds,
+      [],
     )
     .option(
       "--cap <n>",

@@ -14,6 +14,7 @@ import { type Pids, planPhases, probe, type RetryBudget, runPhases, warmTarget }
 import { type Flavour, MODEL, NATIVE_APIS, NATIVE_MODEL, needsNative } from "./overhead-protocols.js";
 import type { TargetName, TargetReport } from "./overhead-report.js";
 import { type GatewayVariant, variantLabel } from "./overhead-variants.js";
+import { PostgresServer } from "./postgres-server.js";
 import { type BenchProcess, readTreeMemory, startGatewayProcess, startProcess } from "./processes.js";
 import { BenchRedis } from "./redis-server.js";
 
@@ -89,6 +90,7 @@ async function startTarget(
     redisUrl: string | undefined;
     native: boolean;
     otlpUrl: string | undefined;
+    databaseUrl: string | undefined;
   },
 ) {
   if (target === "proxy")
@@ -97,11 +99,13 @@ async function startTarget(
       "--connections",
       String(Math.max(options.concurrency, 16)),
     ]);
-  const { variant, redisUrl, otlpUrl } = gateway;
+  const { variant, redisUrl, otlpUrl, databaseUrl } = gateway;
+  // The gateway reads DATABASE_URL itself: only a ledger variant may see one.
+  const { DATABASE_URL: _, SWITCHYARD_DATABASE_URL: __, ...base } = process.env;
   // Metrics every 5 s rather than the SDK's 60, so a phase of a few seconds pays for their export.
   const env = otlpUrl
-    ? { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_METRIC_EXPORT_INTERVAL: "5000" }
-    : process.env;
+    ? { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_METRIC_EXPORT_INTERVAL: "5000" }
+    : base;
   const config = join(gateway.tempDir, "gateway.json");
   await writeFile(config, JSON.stringify(gatewayConfig(mockUrl, variant, gateway.native)));
   return startGatewayProcess(
@@ -114,9 +118,38 @@ async function startTarget(
       "--access-log",
       String(variant.accessLog),
       ...(redisUrl ? ["--redis", redisUrl] : []),
+      ...ledgerArgs(variant, gateway.tempDir, databaseUrl),
     ],
     env,
+    // The embedded database's first start creates it: seconds, more on a busy host.
+    variant.ledger ? LEDGER_START_TIMEOUT_MS : undefined,
   );
+}
+
+const LEDGER_START_TIMEOUT_MS = 90_000;
+
+function ledgerArgs(variant: GatewayVariant, tempDir: string, databaseUrl: string | undefined): string[] {
+  if (variant.ledger === "postgres") return ["--database-url", databaseUrl!];
+  if (variant.ledger === "embedded")
+    return [
+      "--ledger",
+      "true",
+      "--ledger-dir",
+      join(tempDir, `ledger-${variantLabel(variant).replace(/\W+/g, "-")}`),
+    ];
+  return [];
+}
+
+/** `--ledger postgres`: DATABASE_URL when set (left as it is), else a private server for this variant. */
+async function ledgerServer(): Promise<{ url: string; server?: PostgresServer }> {
+  const shared = process.env.DATABASE_URL ?? process.env.SWITCHYARD_DATABASE_URL;
+  if (shared) return { url: shared };
+  const server = await PostgresServer.create().catch((error: unknown) => {
+    throw new StartError(
+      `--ledger postgres: set DATABASE_URL or install postgres (${error instanceof Error ? error.message : String(error)})`,
+    );
+  });
+  return { url: server.url, server };
 }
 
 export interface TargetContext {
@@ -141,10 +174,12 @@ export async function benchTarget(
   let child: BenchProcess | undefined;
   let redis: BenchRedis | undefined;
   let sink: OtlpSink | undefined;
+  let postgres: { url: string; server?: PostgresServer } | undefined;
   try {
     // A fresh Redis per variant: nothing left from an earlier run, and no CPU used outside its phases.
     if (target === "gateway" && variant.state === "redis") redis = await BenchRedis.start();
     if (target === "gateway" && variant.otel) sink = await startOtlpSink();
+    if (target === "gateway" && variant.ledger === "postgres") postgres = await ledgerServer();
     const native = needsNative(context.flavours);
     if (target !== "direct")
       child = await startTarget(target, mock.url, options, {
@@ -152,6 +187,7 @@ export async function benchTarget(
         redisUrl: redis?.url,
         native,
         otlpUrl: sink?.url,
+        databaseUrl: postgres?.url,
       });
     const url = child?.url ?? mock.url;
     const protocolErrors = await probe(url, context.flavours, { marksNative: mock.marksNative });
@@ -176,5 +212,6 @@ export async function benchTarget(
     await child?.stop();
     await redis?.stop();
     await sink?.close();
+    await postgres?.server?.destroy();
   }
 }

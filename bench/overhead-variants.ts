@@ -1,8 +1,10 @@
 /**
  * The gateway's variants in `bench:overhead`: memory or Redis state (`--redis`), one or N worker
- * processes (`--workers`), access log off or on (`--access-log`), and the comparisons between
- * variants of one run — what shared state costs (Redis ÷ memory, docs/performance.md: ≤ 15 % of throughput),
- * what more workers buy (N ÷ 1) and what a line per request costs (on ÷ off).
+ * processes (`--workers`), access log off or on (`--access-log`), the request ledger off or on in the
+ * embedded database or a Postgres server (`--ledger`), and the comparisons between variants of one
+ * run — what shared state costs (Redis ÷ memory, docs/performance.md: ≤ 15 % of throughput), what
+ * more workers buy (N ÷ 1), what a line per request costs (on ÷ off) and what the ledger adds
+ * (docs/performance.md: ≤ 0.1 ms p50).
  * Pure functions.
  * @module
  */
@@ -19,6 +21,12 @@ import {
 
 export type StateKind = "memory" | "redis";
 
+/** Where a ledger variant keeps its rows: PGlite in the gateway, or a Postgres server. */
+export type LedgerKind = "embedded" | "postgres";
+
+/** What the request ledger may add to the gateway's p50 (docs/performance.md). */
+export const LEDGER_ADDED_P50_TARGET_MS = 0.1;
+
 export interface GatewayVariant {
   state: StateKind;
   workers: number;
@@ -28,6 +36,8 @@ export interface GatewayVariant {
   accessLog: boolean;
   /** The gateway exports OpenTelemetry traces and metrics (to a sink in the bench); unset: off. */
   otel?: boolean;
+  /** The request ledger's database; unset: the ledger is off. */
+  ledger?: LedgerKind;
 }
 
 /** Redis-backed state must keep at least this share of memory state's throughput (docs/performance.md). */
@@ -60,16 +70,27 @@ export function gatewayVariants(options: {
   cap?: number | undefined;
   accessLog?: boolean | undefined;
   otel?: boolean | undefined;
+  ledger?: readonly LedgerKind[] | undefined;
 }): GatewayVariant[] {
   const states: StateKind[] = options.redis ? ["memory", "redis"] : ["memory"];
   const cap = options.cap ?? (options.redis ? REDIS_BENCH_CAP : 0);
   const workers = options.workers.length > 0 ? options.workers : [1];
   const accessLogs = options.accessLog ? [false, true] : [false];
   const otels = options.otel ? [false, true] : [false];
+  const ledgers: (LedgerKind | undefined)[] = [undefined, ...(options.ledger ?? [])];
   return workers.flatMap((count) =>
     states.flatMap((state) =>
       accessLogs.flatMap((accessLog) =>
-        otels.map((otel) => ({ state, workers: count, cap, accessLog, ...(otel ? { otel } : {}) })),
+        otels.flatMap((otel) =>
+          ledgers.map((ledger) => ({
+            state,
+            workers: count,
+            cap,
+            accessLog,
+            ...(otel ? { otel } : {}),
+            ...(ledger ? { ledger } : {}),
+          })),
+        ),
       ),
     ),
   );
@@ -82,6 +103,7 @@ export function variantLabel(variant: GatewayVariant): string {
     ...(variant.state === "redis" ? ["redis"] : []),
     ...(variant.accessLog ? ["log"] : []),
     ...(variant.otel ? ["otel"] : []),
+    ...(variant.ledger ? [`ledger-${variant.ledger}`] : []),
     ...(variant.workers > 1 ? [`×${variant.workers}`] : []),
   ].join(" ");
 }
@@ -99,7 +121,8 @@ function variantPhase(
         report.variant?.state === side.state &&
         report.variant.workers === side.workers &&
         (report.variant.accessLog ?? false) === (side.accessLog ?? false) &&
-        (report.variant.otel ?? false) === (side.otel ?? false),
+        (report.variant.otel ?? false) === (side.otel ?? false) &&
+        report.variant.ledger === side.ledger,
     )
     ?.phases.find((figures) => isChat(figures) && figures.payload === payload && figures.load === load);
 }
@@ -111,6 +134,8 @@ interface Side {
   accessLog?: boolean;
   /** Unset: off. */
   otel?: boolean;
+  /** Unset: off. */
+  ledger?: LedgerKind;
 }
 
 /** Ratios and latency differences of `over` against `base`; `names` label them in that order. */
@@ -120,6 +145,7 @@ function compare(
   base: Side,
   over: Side,
   throughputTarget: number | undefined,
+  addedP50Target?: number,
 ): Verdict[] {
   const name = `${names.over} ÷ ${names.base}${names.suffix}`;
   const versus = `${names.over} over ${names.base}${names.suffix}`;
@@ -140,11 +166,22 @@ function compare(
     const o = figures(over, "json", "closed")?.targetCpuMsPerRequest;
     return b === undefined || !o ? undefined : b / o;
   };
+  const addedCpu = () => {
+    const b = figures(base, "json", "closed")?.targetCpuMsPerRequest;
+    const o = figures(over, "json", "closed")?.targetCpuMsPerRequest;
+    return b === undefined || o === undefined ? undefined : o - b;
+  };
   const target = throughputTarget === undefined ? {} : { target: { min: throughputTarget } };
+  const p50Target = addedP50Target === undefined ? {} : { target: { max: addedP50Target } };
   return [
     { label: `throughput ${name}, json, closed loop`, value: ratio("json"), unit: "ratio", ...target },
     { label: `throughput ${name}, stream, closed loop`, value: ratio("stream"), unit: "ratio", ...target },
-    { label: `added p50 ${versus}, json, open loop`, value: added("json", (s) => s.latency.p50), unit: "ms" },
+    {
+      label: `added p50 ${versus}, json, open loop`,
+      value: added("json", (s) => s.latency.p50),
+      unit: "ms",
+      ...p50Target,
+    },
     { label: `added p99 ${versus}, json, open loop`, value: added("json", (s) => s.latency.p99), unit: "ms" },
     {
       label: `added TTFB p50 ${versus}, stream, open loop`,
@@ -156,6 +193,15 @@ function compare(
       value: cpuRatio(),
       unit: "ratio",
     },
+    ...(addedP50Target === undefined
+      ? []
+      : [
+          {
+            label: `reference: CPU per request added ${versus}, json, closed loop`,
+            value: addedCpu(),
+            unit: "ms" as const,
+          },
+        ]),
   ];
 }
 
@@ -219,5 +265,31 @@ export function computeVariantVerdicts(
         );
       }
   }
+  verdicts.push(...ledgerVerdicts(reports, variants, states, workerCounts));
   return verdicts.map(judge);
+}
+
+/** With `--ledger`, each ledger database on ÷ off at each state and worker count, its added p50 judged. */
+function ledgerVerdicts(
+  reports: readonly TargetReport[],
+  variants: readonly GatewayVariant[],
+  states: readonly StateKind[],
+  workerCounts: readonly number[],
+): Verdict[] {
+  const kinds = [...new Set(variants.flatMap((variant) => (variant.ledger ? [variant.ledger] : [])))];
+  return kinds.flatMap((ledger) =>
+    states.flatMap((state) =>
+      workerCounts.flatMap((workers) => {
+        const suffix = `${states.length > 1 ? ` ${state}` : ""}${workerCounts.length > 1 ? ` ×${workers}` : ""}`;
+        return compare(
+          reports,
+          { base: "ledger off", over: `ledger-${ledger}`, suffix },
+          { state, workers },
+          { state, workers, ledger },
+          undefined,
+          LEDGER_ADDED_P50_TARGET_MS,
+        );
+      }),
+    ),
+  );
 }

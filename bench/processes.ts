@@ -96,6 +96,7 @@ export function startGatewayProcess(
   configPath: string,
   extraArgs: readonly string[] = [],
   env: NodeJS.ProcessEnv = process.env,
+  timeoutMs?: number,
 ): Promise<BenchProcess> {
   const args = [
     "gateway",
@@ -108,7 +109,7 @@ export function startGatewayProcess(
     "--log-level",
     "warn",
   ];
-  return startProcess(name, cli, [...args, ...extraArgs], undefined, env);
+  return startProcess(name, cli, [...args, ...extraArgs], timeoutMs, env);
 }
 
 /** Tracks a child started elsewhere (a redis-server), so `stopAll()` and the exit hook end it too. */

@@ -23,6 +23,7 @@ import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { continuationBody } from "./continuation-body.js";
 import { continuationBudgetMs, type RequestDeadline } from "./deadline.js";
+import { keepStreamText } from "./ledger-row.js";
 import type { ProxyRequest } from "./proxy-request.js";
 import { writeJsonResponse } from "./relay.js";
 import { collectsWhole } from "./respond.js";
@@ -120,6 +121,10 @@ export async function attemptOnce(
       },
       onJsonBody:
         ctx.ledger && ctx.config.ledger_keep_text ? (body) => noteCompletion(request, body) : undefined,
+      onStreamText:
+        ctx.ledger && ctx.config.ledger_keep_text
+          ? keepStreamText(request, ctx.config.max_upstream_body_bytes)
+          : undefined,
       continueStream: attempt.continueStream,
       // A backend serving the Responses API itself is piped: the gateway still keeps what it answered.
       onNativeResponse: translator.pipesBytes ? proxied.responses?.onResponse : undefined,

@@ -6,6 +6,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
+import { StringDecoder } from "node:string_decoder";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { GatewayConfig } from "../config/schema.js";
 import type { LedgerRow } from "../ledger/row.js";
@@ -59,4 +60,22 @@ function costOf(entry: AccessLogEntry, modelAsked: string | null, config: Gatewa
     output: entry.completionTokens ?? 0,
     cached: entry.cachedTokens,
   });
+}
+
+/**
+ * Keeps a streamed answer's text as the client gets it (its events, as sent) for the ledger's
+ * `completion_text`, the first `maxChars` characters of it: a stream may run long, the kept text
+ * may not. Chunks cut mid-character are decoded whole.
+ */
+export function keepStreamText(request: FastifyRequest, maxChars: number): (piece: Buffer | string) => void {
+  const entry = request.accessLog;
+  const decoder = new StringDecoder("utf8");
+  let left = maxChars;
+  return (piece) => {
+    if (!entry || left <= 0) return;
+    const text = typeof piece === "string" ? piece : decoder.write(piece);
+    const kept = text.length > left ? text.slice(0, left) : text;
+    left -= kept.length;
+    entry.completionText = (entry.completionText ?? "") + kept;
+  };
 }

@@ -37,6 +37,8 @@ export interface RelayOptions {
   onUsage?: ((usage: TokenUsage) => void) | undefined;
   /** Told the body a successful JSON answer sends, as the client gets it (the ledger's kept text). */
   onJsonBody?: ((body: Buffer) => void) | undefined;
+  /** Told each piece of a successful event stream as the client gets it (the ledger's kept text). */
+  onStreamText?: ((piece: Buffer | string) => void) | undefined;
   /**
    * Waited for before the answer ends: the response store's write of a Responses answer, so that a
    * client's next request, on any replica, finds what this one kept.
@@ -91,6 +93,8 @@ export function pipeBytes(
         if (usage) onUsage(usage);
       });
     }
+    if (options.onStreamText && isEventStream && response.statusCode < 300)
+      response.body.on("data", options.onStreamText);
     response.body.pipe(raw);
   });
 }

@@ -55,7 +55,7 @@ export async function openRequestLedger(
   });
   logger.info(
     {
-      database: ledger.database.kind,
+      database: ledger.store.kind,
       where: config.database_url ? redactUrl(config.database_url) : embeddedDir(config.ledger_dir),
     },
     "ledger: recording requests",

@@ -30,6 +30,7 @@ import { captureResponseJson, ResponseCaptureLayer } from "./response-capture.js
 import { pumpEvents } from "./stream-pump.js";
 import { type ContinueStream, StreamResume } from "./stream-resume.js";
 import { type StreamLayer, stack } from "./stream-stack.js";
+import { tapConverter } from "./stream-tap.js";
 
 export interface RespondOptions extends RelayOptions {
   /** Between the backend's protocol and the client's; a passthrough pipes bytes. */
@@ -90,7 +91,7 @@ function pumpStream(
   const headers = clientResponseHeaders(response.headers, { ...SSE_HEADERS, ...options.headers });
   delete headers["content-length"];
   raw.writeHead(response.statusCode, headers);
-  const converter = stack(layers, options.translator.stream());
+  const converter = tapConverter(stack(layers, options.translator.stream()), options.onStreamText);
   return pumpEvents({
     ...options,
     body: response.body,

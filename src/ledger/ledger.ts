@@ -3,49 +3,43 @@
  * rows into it, the queries the admin routes run, and the sweep that clears kept prompt and
  * completion text past its retention. A Postgres server that cannot be reached at start does not
  * stop the gateway: rows wait in the writer's buffer, and the migrations run with the first write
- * or query that reaches the server.
+ * or query that reaches the server. The embedded database runs in a worker thread of its own
+ * (worker-store.ts), so its inserts and queries never stall the gateway's requests.
  * @module
  */
-import { type LedgerDatabase, type LedgerDatabaseOptions, openLedgerDatabase } from "./database.js";
-import { databaseSink } from "./insert.js";
-import { migrate } from "./migrate.js";
-import {
-  forgetTextBefore,
-  type RequestsPage,
-  type RequestsQuery,
-  requestsPage,
-  type UsageQuery,
-  type UsageRow,
-  usage,
-} from "./queries.js";
+import { type LedgerDatabaseOptions, openLedgerDatabase } from "./database.js";
+import type { RequestsPage, RequestsQuery, UsageQuery, UsageRow } from "./queries.js";
 import type { LedgerRow } from "./row.js";
+import { databaseStore, type LedgerStore } from "./store.js";
+import { openWorkerStore } from "./worker-store.js";
 import { DEFAULT_WRITER_OPTIONS, LedgerWriter, type LedgerWriterOptions } from "./writer.js";
 
 export interface LedgerOptions extends LedgerDatabaseOptions {
   /** Days kept prompt and completion text stays; 0 keeps it. */
   textRetentionDays?: number;
   writer?: Partial<LedgerWriterOptions>;
+  /** Runs the embedded database on the calling thread instead of a worker (tests that compare the two). */
+  embeddedOnThisThread?: boolean;
 }
 
 const DAY_MS = 86_400_000;
 const SWEEP_INTERVAL_MS = 3_600_000;
 
 export class Ledger {
-  readonly database: LedgerDatabase;
+  readonly store: LedgerStore;
   readonly writer: LedgerWriter;
   readonly #options: LedgerOptions;
   #sweep: NodeJS.Timeout | undefined;
   #migrated: Promise<void> | undefined;
 
-  private constructor(database: LedgerDatabase, options: LedgerOptions) {
-    this.database = database;
+  private constructor(store: LedgerStore, options: LedgerOptions) {
+    this.store = store;
     this.#options = options;
-    const insert = databaseSink(database.db);
     this.writer = new LedgerWriter(
       {
         insert: async (rows) => {
           await this.ready();
-          await insert.insert(rows);
+          await store.insert(rows);
         },
       },
       { ...DEFAULT_WRITER_OPTIONS, ...options.writer },
@@ -57,12 +51,12 @@ export class Ledger {
    * is an error; a server that does not answer yet is only reported through `onError`.
    */
   static async open(options: LedgerOptions): Promise<Ledger> {
-    const ledger = new Ledger(await openLedgerDatabase(options), options);
+    const ledger = new Ledger(await openStore(options), options);
     try {
       await ledger.ready();
     } catch (error) {
-      if (ledger.database.kind === "embedded") {
-        await ledger.database.close().catch(() => {});
+      if (ledger.store.kind === "embedded") {
+        await ledger.store.close().catch(() => {});
         throw error;
       }
       options.onError?.(error as Error);
@@ -73,7 +67,7 @@ export class Ledger {
 
   /** Resolves once the schema is current; a failure is forgotten, so the next call tries again. */
   ready(): Promise<void> {
-    this.#migrated ??= migrate(this.database.db).then(
+    this.#migrated ??= this.store.migrate().then(
       () => {},
       (error: unknown) => {
         this.#migrated = undefined;
@@ -89,19 +83,19 @@ export class Ledger {
 
   async usage(query: UsageQuery): Promise<UsageRow[]> {
     await this.ready();
-    return usage(this.database.db, query);
+    return this.store.usage(query);
   }
 
   async requests(query: RequestsQuery): Promise<RequestsPage> {
     await this.ready();
-    return requestsPage(this.database.db, query);
+    return this.store.requests(query);
   }
 
   /** Writes what is buffered (trying until `deadlineMs`), then closes the database. */
   async close(deadlineMs?: number): Promise<void> {
     if (this.#sweep) clearInterval(this.#sweep);
     await this.writer.close(deadlineMs);
-    await this.database.close();
+    await this.store.close();
   }
 
   #startSweep(): void {
@@ -109,11 +103,16 @@ export class Ledger {
     if (days <= 0) return;
     const sweep = () => {
       this.ready()
-        .then(() => forgetTextBefore(this.database.db, new Date(Date.now() - days * DAY_MS)))
+        .then(() => this.store.forgetTextBefore(new Date(Date.now() - days * DAY_MS)))
         .catch((error: unknown) => this.#options.onError?.(error as Error));
     };
     sweep();
     this.#sweep = setInterval(sweep, SWEEP_INTERVAL_MS);
     this.#sweep.unref();
   }
+}
+
+async function openStore(options: LedgerOptions): Promise<LedgerStore> {
+  if (options.url || options.embeddedOnThisThread) return databaseStore(await openLedgerDatabase(options));
+  return openWorkerStore(options.dir);
 }

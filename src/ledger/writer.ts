@@ -88,12 +88,17 @@ export class LedgerWriter {
    */
   async flush(): Promise<void> {
     this.#disarm();
-    if (this.#writing) await this.#writing;
-    while (this.#buffer.length > 0) {
+    for (;;) {
+      // A batch that ends may start the next itself (#afterWrite): wait for that one too.
+      if (this.#writing) {
+        await this.#writing;
+        continue;
+      }
+      if (this.#buffer.length === 0) return;
       const before = this.#written;
       this.#startWriting();
       await this.#writing;
-      if (this.#written === before) break;
+      if (this.#written === before) return;
     }
   }
 

@@ -86,6 +86,14 @@ describe.each(databasesUnderTest())("the ledger of a gateway on the $name databa
     expect(messages.status).toBe(200);
     const messagesId = messages.headers.get("x-request-id");
     await messages.text();
+    // Anthropic from a chat backend: translated, so pumped rather than piped.
+    const messagesStream = await post(
+      "/v1/messages",
+      { model: "m1", max_tokens: 50, stream: true, messages: [{ role: "user", content: "stream hi" }] },
+      { "anthropic-version": "2023-06-01" },
+    );
+    const messagesStreamId = messagesStream.headers.get("x-request-id");
+    const messagesStreamText = await messagesStream.text();
     const missing = await post("/v1/chat/completions", {
       model: "nope",
       messages: [{ role: "user", content: "anyone?" }],
@@ -126,6 +134,8 @@ describe.each(databasesUnderTest())("the ledger of a gateway on the $name databa
       route: "chat",
       status: 200,
       output_tokens: expect.any(Number),
+      // The stream's events as the client got them, [DONE] included.
+      completion_text: expect.stringMatching(/^data: .*"choices"[\s\S]*data: \[DONE\]\n\n$/),
     });
     expect(byRequest.get(streamId)!.output_tokens as number).toBeGreaterThan(0);
     expect(byRequest.get(messagesId)).toMatchObject({
@@ -134,6 +144,11 @@ describe.each(databasesUnderTest())("the ledger of a gateway on the $name databa
       status: 200,
     });
     expect(byRequest.get(messagesId)!.input_tokens as number).toBeGreaterThan(0);
+    expect(byRequest.get(messagesStreamId)).toMatchObject({
+      protocol: "anthropic",
+      status: 200,
+      completion_text: messagesStreamText,
+    });
     expect(byRequest.get(missingId)).toMatchObject({
       status: 404,
       error_code: "model_not_found",
@@ -230,7 +245,7 @@ describe.each(databasesUnderTest())("the ledger of a gateway on the $name databa
     await flushed();
     const metrics = await (await admin("/metrics")).text();
     const written = /^switchyard_ledger_rows_written_total (\d+)/m.exec(metrics);
-    expect(Number(written?.[1])).toBeGreaterThanOrEqual(9);
+    expect(Number(written?.[1])).toBeGreaterThanOrEqual(10);
     expect(metrics).toMatch(/^switchyard_ledger_rows_dropped_total 0$/m);
   });
 });

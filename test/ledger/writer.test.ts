@@ -12,7 +12,10 @@ class ControlledSink {
   readonly written: LedgerRow[] = [];
   readonly batches: number[] = [];
   failing = false;
+  /** Answers on a later turn of the event loop, as a database does. */
+  slow = false;
   async insert(rows: readonly LedgerRow[]): Promise<void> {
+    if (this.slow) await settle();
     if (this.failing) throw new Error("database away");
     this.batches.push(rows.length);
     this.written.push(...rows);
@@ -78,6 +81,17 @@ describe("LedgerWriter", () => {
     expect(sink.batches).toEqual([4, 2]);
     expect(sink.written.map((row) => row.requestId)).toEqual(["r0", "r1", "r2", "r3", "r4", "r5"]);
     expect(counts).toEqual({ written: 6, dropped: 0, errors: 0 });
+  });
+
+  it("flushes every row, batches that start one another included", async () => {
+    const sink = new ControlledSink();
+    sink.slow = true;
+    const { instance } = writer(sink, new ManualTimers(), { maxBuffered: 100 });
+    for (const row of rows(12)) instance.record(row);
+    await instance.flush();
+    expect(sink.batches).toEqual([4, 4, 4]);
+    expect(instance.written).toBe(12);
+    expect(instance.buffered).toBe(0);
   });
 
   it("keeps rows through a failure, retries with a doubling pause, and writes them in order", async () => {
