@@ -57,7 +57,7 @@ export async function runWithHedge(
     if (early) return finish(early.run, early.result, race, plan, false);
     const hedgeBackend = clientGone.aborted ? undefined : await plan.pickHedge();
     if (!hedgeBackend) {
-      plan.onHedge("no_backend");
+      plan.onHedge(clientGone.aborted ? "abandoned" : "no_backend");
       const { result } = await primary.done;
       return finish(primary, result, race, plan, true);
     }
