@@ -20,6 +20,11 @@ export const MIN_SAMPLES = 20;
 /** The hedge waits this many times the model's p99 answer time, when that is above `hedge_after`. */
 export const HEDGE_P99_FACTOR = 2;
 const RESORT_EVERY = 16;
+/**
+ * Most models tracked: a key pool routed by a model pattern serves names the clients choose, so
+ * the map is bounded; the model tracked longest is forgotten first (it falls back to `hedge_after`).
+ */
+export const MAX_MODELS = 1024;
 
 /** The recent answer times of one model. */
 export class AnswerTimes {
@@ -57,6 +62,7 @@ export class HedgeDelays {
   record(model: string, ms: number): void {
     let times = this.#byModel.get(model);
     if (!times) {
+      if (this.#byModel.size >= MAX_MODELS) this.#byModel.delete(this.#byModel.keys().next().value!);
       times = new AnswerTimes();
       this.#byModel.set(model, times);
     }

@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { AttemptRace } from "../../src/gateway/hedge.js";
-import { HEDGE_P99_FACTOR, HedgeDelays, MIN_SAMPLES, WINDOW } from "../../src/gateway/hedge-delay.js";
+import {
+  HEDGE_P99_FACTOR,
+  HedgeDelays,
+  MAX_MODELS,
+  MIN_SAMPLES,
+  WINDOW,
+} from "../../src/gateway/hedge-delay.js";
 import { ClientGone } from "../../src/upstream/client-gone.js";
 
 describe("HedgeDelays", () => {
@@ -29,6 +35,19 @@ describe("HedgeDelays", () => {
     for (let i = 0; i < 50; i++) delays.record("short", 200);
     expect(delays.delayMs("short", 30)).toBe(30_000);
     expect(delays.delayMs("short", 0.1)).toBe(HEDGE_P99_FACTOR * 200);
+  });
+
+  it("tracks at most MAX_MODELS models, forgetting the oldest first", () => {
+    const delays = new HedgeDelays();
+    const fill = (model: string) => {
+      for (let i = 0; i < MIN_SAMPLES; i++) delays.record(model, 100_000);
+    };
+    fill("first");
+    for (let i = 1; i < MAX_MODELS; i++) delays.record(`m${i}`, 1);
+    expect(delays.delayMs("first", 1)).toBe(HEDGE_P99_FACTOR * 100_000);
+    fill("one-more");
+    expect(delays.delayMs("first", 1)).toBe(1000);
+    expect(delays.delayMs("one-more", 1)).toBe(HEDGE_P99_FACTOR * 100_000);
   });
 
   it("forgets answers older than the window", () => {
