@@ -326,6 +326,13 @@ export const GATEWAY_OPTIONS = defineOptions({
     envReadByCaller: true,
     help: "longest a streaming attempt waits for the backend's response headers before retrying on another, within request_timeout; a started stream is never cut by it, a longer non-streamed wait only counts towards ejecting the backend (0: off)",
   },
+  hedge_after: {
+    type: seconds.default(30),
+    flag: "--hedge-after <seconds>",
+    env: ["SWITCHYARD_HEDGE_AFTER"],
+    envReadByCaller: true,
+    help: "seconds a non-streamed attempt waits for its answer before a second attempt starts on another backend, the first answer winning; at least twice the model's recent p99 answer time (0: off)",
+  },
   connect_timeout: {
     type: seconds.default(10),
     flag: "--connect-timeout <seconds>",

@@ -23,6 +23,7 @@ import { type Client, recordTokens } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { continuationBody } from "./continuation-body.js";
 import { continuationBudgetMs, type RequestDeadline } from "./deadline.js";
+import type { RaceEntrant } from "./hedge.js";
 import { keepStreamText } from "./ledger-row.js";
 import type { ProxyRequest } from "./proxy-request.js";
 import { writeJsonResponse } from "./relay.js";
@@ -55,6 +56,11 @@ export interface Attempt {
   debugHeader: string | undefined;
   /** Set when the client opted into resuming a broken stream on another backend. */
   continueStream?: ContinueStream | undefined;
+  /**
+   * Set when the attempt may be hedged (hedge.ts; it is then also `signal`): only the first
+   * attempt whose answer is in writes to the client; a later one is cancelled.
+   */
+  race?: RaceEntrant | undefined;
 }
 
 export async function attemptOnce(
@@ -67,6 +73,7 @@ export async function attemptOnce(
   const upstream = new UpstreamAttempt(ctx, request, backend, model, attempt.signal);
   const taken = upstream.take();
   if (taken !== true && !(await taken)) return { kind: "full" };
+  attempt.race?.watch(upstream);
   try {
     const translator = translatorFor(
       proxied.endpoint.protocol,
@@ -87,6 +94,7 @@ export async function attemptOnce(
       const translated = translator.request({ ...proxied.parsedBody, model: forwarded.model });
       if (!translated.ok) {
         upstream.settle("abandoned");
+        if (attempt.race && !attempt.race.claim()) return { kind: "aborted" };
         sendJson(reply, translated.status, translated.body, request.id);
         return { kind: "relayed" };
       }
@@ -97,6 +105,12 @@ export async function attemptOnce(
     const sent = await upstream.send(call);
     if (sent.kind !== "answered") return sent;
     const { response, body } = sent;
+    if (attempt.race && !attempt.race.claim()) {
+      // Another attempt's answer came first (hedge.ts): this one is cancelled, not failed.
+      if (body === undefined) response.body.destroy();
+      upstream.settle("abandoned");
+      return { kind: "aborted" };
+    }
     const extraHeaders: Record<string, string> = {
       "x-request-id": request.id,
       "x-routed-node": backend.id,

@@ -20,6 +20,7 @@ import type { UpstreamPools } from "../upstream/pools.js";
 import type { Budgets } from "../usage/budgets.js";
 import type { WorkerFigures } from "../worker-figures/client.js";
 import type { ClientKeys } from "./client-keys.js";
+import type { HedgeDelays } from "./hedge-delay.js";
 import type { HostedModels } from "./hosted-models.js";
 import type { ModelResolver } from "./resolve-model.js";
 import type { RouteDecisions } from "./route-decisions.js";
@@ -57,6 +58,8 @@ export interface GatewayContext {
   readonly capacityQueue: CapacityQueue;
   /** SLO admission and the per-backend TTFT estimates it reads (routing/slo-admission.ts). */
   readonly slo: SloAdmission;
+  /** Recent non-streamed answer times per model, which set the hedge delay (hedge-delay.ts). */
+  readonly hedgeDelays: HedgeDelays;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly startedAt: number;

@@ -18,11 +18,12 @@ import { type SloTarget, type SloWait, sloTargetFor } from "../routing/slo-admis
 import type { RoutingRequest } from "../routing/strategies/strategy.js";
 import { ClientGone } from "../upstream/client-gone.js";
 import { noteModel, noteSession } from "./access-log.js";
-import { attemptOnce, startContinuation } from "./attempt.js";
+import { type Attempt, type AttemptResult, attemptOnce, startContinuation } from "./attempt.js";
 import type { GatewayContext } from "./context.js";
 import { RequestDeadline } from "./deadline.js";
 import { GatewayError } from "./errors.js";
 import { logAttemptFailure } from "./failure-log.js";
+import { runWithHedge } from "./hedge-run.js";
 import type { ProxyRequest } from "./proxy-request.js";
 import { countAnswer } from "./request-metrics.js";
 import { waitingFor } from "./retry-later.js";
@@ -149,6 +150,32 @@ export async function proxy(
       if (continuation || clientGone.aborted) return continuation;
     }
   };
+  /** Non-streamed requests may be hedged once (hedge-run.ts); a stream has first_byte_timeout. */
+  const hedgeable = !proxied.fields.stream && ctx.config.hedge_after > 0;
+  let hedgeDue = false;
+  /** The backend's global cap (shared state) refused the attempt: nothing was sent. */
+  const noteFull = (backend: BackendState) => {
+    // A probe reserved for this request is given back.
+    backend.circuit.onAbandon();
+    tried.delete(backend.id);
+    globallyFull ??= new Set();
+    globallyFull.add(backend.id);
+  };
+  const noteFailure = (backend: BackendState, failure: AttemptFailure) => {
+    failures.push(failure);
+    request.routeTrail?.failed(failure.cause);
+    const next = select(serving, tried, globallyFull);
+    logAttemptFailure(ctx.logger, {
+      reqId: request.id,
+      backend: backend.id,
+      attempt: failures.length,
+      reason: failure.cause,
+      retrying:
+        failures.length <= ctx.config.max_retries &&
+        next.available.length + next.full.length > 0 &&
+        deadline.allowsRetry(),
+    });
+  };
   while (failures.length <= ctx.config.max_retries) {
     if (failures.length > 0 && !deadline.allowsRetry()) {
       outOfTime = true;
@@ -233,7 +260,7 @@ export async function proxy(
       overheadObserved = true;
       ctx.metrics.gatewayOverhead.observe((reply.elapsedTime - queuedMs) / 1000, proxied.endpoint.name);
     }
-    const result = await attemptOnce(ctx, request, reply, {
+    const attempt: Attempt = {
       client,
       proxied,
       model,
@@ -243,30 +270,61 @@ export async function proxy(
       deadline,
       debugHeader,
       continueStream: resumable ? continueStream : undefined,
-    });
+    };
+    let result: AttemptResult;
+    let attempted = backend;
+    const hedgeDelay = hedgeable && !hedgeDue ? hedgeDelayMs(ctx, model, deadline) : Number.POSITIVE_INFINITY;
+    if (Number.isFinite(hedgeDelay)) {
+      const raced = await runWithHedge(backend, clientGone, {
+        delayMs: hedgeDelay,
+        pickHedge: async () => {
+          const hedgeSelection = select(serving, tried, globallyFull);
+          const hedge = strategy.pick(hedgeSelection.available, routing) ?? hedgeSelection.available[0];
+          if (!hedge) return undefined;
+          tried.add(hedge.id);
+          if (
+            hedge.circuit.state !== "closed" &&
+            !(await ctx.replication.claimProbe(hedge.id, hedge.circuit))
+          )
+            return undefined;
+          ctx.metrics.routingDecisions.inc(1, strategy.name, "hedge");
+          request.routeTrail?.pick({
+            strategy: strategy.name,
+            picked: hedge.id,
+            candidates: hedgeSelection.available.map((candidate) => candidate.id),
+            excluded: hedgeSelection.excluded,
+          });
+          return hedge;
+        },
+        start: (on, signal) =>
+          attemptOnce(ctx, request, reply, {
+            ...attempt,
+            backend: on,
+            signal,
+            race: signal,
+            debugHeader:
+              proxied.debug && on !== backend
+                ? describeRoute(strategy.name, selection, on, failures)
+                : debugHeader,
+          }),
+        onSideResult: (on, side) => {
+          if (side.kind === "full") noteFull(on);
+          else if (side.kind === "failed") noteFailure(on, side.failure);
+        },
+        onAnswerTime: (ms) => ctx.hedgeDelays.record(model, ms),
+        onHedge: (outcome) => ctx.metrics.hedges.inc(1, outcome),
+      });
+      result = raced.result;
+      attempted = raced.backend;
+      hedgeDue = raced.hedgeDue;
+    } else result = await attemptOnce(ctx, request, reply, attempt);
     if (result.kind === "relayed" || result.kind === "aborted") return;
     if (result.kind === "full") {
-      // Nothing was sent: a probe reserved for this request is given back.
-      backend.circuit.onAbandon();
-      tried.delete(backend.id);
-      globallyFull ??= new Set();
-      globallyFull.add(backend.id);
+      noteFull(attempted);
       continue;
     }
     const { failure } = result;
-    failures.push(failure);
-    request.routeTrail?.failed(failure.cause);
-    const next = select(serving, tried, globallyFull);
-    logAttemptFailure(ctx.logger, {
-      reqId: request.id,
-      backend: backend.id,
-      attempt: failures.length,
-      reason: failure.cause,
-      retrying:
-        failures.length <= ctx.config.max_retries &&
-        next.available.length + next.full.length > 0 &&
-        deadline.allowsRetry(),
-    });
+    noteFailure(attempted, failure);
     // A hung backend is retried elsewhere like a failed one, while the deadline leaves time; when
     // every attempt failed and the last one timed out, or time ran out, the client gets a 504.
     lastTimedOut = failure.kind === "timeout";
@@ -278,6 +336,15 @@ export async function proxy(
     throw noBackendError(model, serving, lastSelection);
   }
   throw failedError(model, failures);
+}
+
+/**
+ * How long the attempt starting now waits for its answer before it is hedged; Infinity when its
+ * own budget ends first (it is then retried, not hedged).
+ */
+function hedgeDelayMs(ctx: GatewayContext, model: string, deadline: RequestDeadline): number {
+  const delay = ctx.hedgeDelays.delayMs(model, ctx.config.hedge_after);
+  return delay < deadline.attemptBudgetMs() ? delay : Number.POSITIVE_INFINITY;
 }
 
 /** Nothing was attempted: every backend was excluded (unhealthy, circuit open, said to come back later). */

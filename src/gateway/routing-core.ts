@@ -33,6 +33,7 @@ import { UpstreamPools } from "../upstream/pools.js";
 import { Budgets } from "../usage/budgets.js";
 import { ClientKeys } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
+import { HedgeDelays } from "./hedge-delay.js";
 import { HostedModels } from "./hosted-models.js";
 import { reasoningSealKey } from "./reasoning-seal-key.js";
 import { ModelResolver } from "./resolve-model.js";
@@ -105,6 +106,7 @@ export function buildRoutingCore(config: GatewayConfig, logger: Logger): Routing
     budgets: new Budgets(new MemoryBudgetStore()),
     capacityQueue,
     slo: new SloAdmission(capacityQueue),
+    hedgeDelays: new HedgeDelays(),
     metrics: createGatewayMetrics(
       () => registry.list(),
       () => capacityQueue.length,

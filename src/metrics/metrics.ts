@@ -38,6 +38,8 @@ export interface GatewayMetrics {
   retries: FastCounter;
   /** Labels: backend. */
   ejections: FastCounter;
+  /** Labels: outcome (won, lost, failed, abandoned, no_backend). */
+  hedges: FastCounter;
   /** Labels: strategy, outcome. */
   routingDecisions: FastCounter;
   /** Labels: backend, status (429, 401, 403). */
@@ -203,6 +205,12 @@ export function createGatewayMetrics(
       ["backend"],
       registry,
     ),
+    hedges: new FastCounter(
+      "switchyard_hedges_total",
+      "Non-streamed attempts hedged on a second backend after hedge_after without an answer, by outcome (won: the hedge answered first; lost; failed; abandoned; no_backend: none was eligible, none sent)",
+      ["outcome"],
+      registry,
+    ),
     retries: new FastCounter(
       "switchyard_retries_total",
       "Attempts repeated on another backend",
@@ -265,7 +273,7 @@ export function createGatewayMetrics(
     ),
     routingDecisions: new FastCounter(
       "switchyard_routing_decisions_total",
-      "Routing decisions by strategy and outcome (picked, retry, no_backend)",
+      "Routing decisions by strategy and outcome (picked, retry, hedge, no_backend)",
       ["strategy", "outcome"],
       registry,
     ),

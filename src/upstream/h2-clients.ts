@@ -9,8 +9,13 @@
  * which fails their queued requests as a connection failure (retried elsewhere before the first
  * byte), and live ones finish what they carry. Destroying rather than letting undici reconnect is
  * deliberate: a client that keeps reconnecting to an origin that answers http/1.1 spins in a loop.
+ *
+ * A graceful GOAWAY (a server rotating its connections) drains the client it reached: see
+ * `#drainOnGoAway`.
  * @module
  */
+import { EventEmitter } from "node:events";
+import { type ClientHttp2Session, constants as http2Constants } from "node:http2";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { type buildConnector, Client, type Dispatcher } from "undici";
@@ -50,6 +55,8 @@ export class H2Clients {
   readonly #origin: string;
   readonly #options: H2ClientsOptions;
   readonly #clients: Client[] = [];
+  /** Clients that received a graceful GOAWAY: finishing their streams, taking no new ones. */
+  readonly #draining = new Set<Client>();
   #retired = false;
   /** The server's SETTINGS_MAX_CONCURRENT_STREAMS once a connection received one unlike `streams`. */
   #advertised: number | undefined;
@@ -114,12 +121,45 @@ export class H2Clients {
       maxConcurrentStreams: this.#options.streams,
       connect: (target, callback) => this.#connect(target, callback),
     });
+    client.on("connect", () => this.#drainOnGoAway(client));
     // A connection that went away with nothing on it is not kept: the next burst opens what it needs.
     client.on("disconnect", () => {
       if (client.stats.size === 0 && this.#clients.length > 1) this.#drop(client);
     });
     this.#clients.push(client);
     return client;
+  }
+
+  /**
+   * undici 7 treats a graceful GOAWAY (NO_ERROR) like a broken connection and cuts every stream on
+   * it (nodejs/undici#5089). Its listener is swapped for one that lets the streams the server
+   * said it will finish run to their end: the client leaves the set, so no new request is sent on
+   * it, and closes once what it carries is done; Node's own session closes gracefully at the same
+   * GOAWAY. Any other code, or an undici whose listener is not found, keeps undici's handling.
+   */
+  #drainOnGoAway(client: Client): void {
+    const session = http2SessionOf(client);
+    const undiciListener = session
+      ?.listeners("goaway")
+      .find((listener) => listener.name === UNDICI_GOAWAY_LISTENER) as
+      | ((this: ClientHttp2Session, code: number) => void)
+      | undefined;
+    if (!session || !undiciListener) return;
+    session.removeListener("goaway", undiciListener);
+    session.on("goaway", function (this: ClientHttp2Session, code: number) {
+      if (code !== http2Constants.NGHTTP2_NO_ERROR) return undiciListener.call(this, code);
+      drain();
+    });
+    const drain = () => {
+      const index = this.#clients.indexOf(client);
+      if (index === -1) return;
+      this.#clients.splice(index, 1);
+      this.#draining.add(client);
+      void client
+        .close()
+        .catch(() => undefined)
+        .finally(() => this.#draining.delete(client));
+    };
   }
 
   #drop(client: Client): void {
@@ -173,6 +213,7 @@ export class H2Clients {
     let pending = 0;
     let connected = 0;
     let free = 0;
+    for (const client of this.#draining) running += client.stats.running;
     for (const client of this.#clients) {
       const stats = client.stats;
       running += stats.running;
@@ -187,14 +228,35 @@ export class H2Clients {
   async close(): Promise<void> {
     this.#retired = true;
     this.#socket?.destroy();
-    await Promise.all(this.#clients.splice(0).map((client) => client.close().catch(() => undefined)));
+    await Promise.all(
+      [...this.#clients.splice(0), ...this.#draining].map((client) => client.close().catch(() => undefined)),
+    );
   }
 
   async destroy(): Promise<void> {
     this.#retired = true;
     this.#socket?.destroy();
-    await Promise.all(this.#clients.splice(0).map((client) => client.destroy().catch(() => undefined)));
+    await Promise.all(
+      [...this.#clients.splice(0), ...this.#draining].map((client) =>
+        client.destroy().catch(() => undefined),
+      ),
+    );
   }
+}
+
+/** The name of undici's own GOAWAY listener (lib/dispatcher/client-h2.js). */
+const UNDICI_GOAWAY_LISTENER = "onHttp2SessionGoAway";
+
+/** undici's HTTP/2 session of a connected client: a private symbol, found by name. */
+let sessionSymbol: symbol | null | undefined;
+
+function http2SessionOf(client: Client): ClientHttp2Session | undefined {
+  if (sessionSymbol === undefined)
+    sessionSymbol =
+      Object.getOwnPropertySymbols(client).find((symbol) => symbol.description === "http2Session") ?? null;
+  if (sessionSymbol === null) return undefined;
+  const session = (client as unknown as Record<symbol, unknown>)[sessionSymbol];
+  return session instanceof EventEmitter ? (session as ClientHttp2Session) : undefined;
 }
 
 /** undici's record of the server's SETTINGS_MAX_CONCURRENT_STREAMS: a private symbol, found by name. */
