@@ -28,6 +28,8 @@ export interface Options extends PhaseOptions {
   flavours: Flavour[];
   native: boolean;
   protocolRate: number;
+  /** Long-prompt phases on the baseline gateway: round_robin against prefix_aware (overhead-long-prompt.ts). */
+  longPrompt: boolean;
 }
 
 function positive(text: string): number {
@@ -140,6 +142,11 @@ export function parseOptions(argv: readonly string[]): Options {
       "requests per second of the open-loop phases that compare each protocol with chat",
       positive,
       PROTOCOL_RATE,
+    )
+    .option(
+      "--long-prompt",
+      "add two open-loop phases at --rate with a ~100 kB agent-shaped chat body: round_robin, then prefix_aware",
+      false,
     )
     .parse(argv, { from: "user" });
   const raw = program.opts<Omit<Options, "flavours"> & { protocols: string }>();

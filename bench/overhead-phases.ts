@@ -8,6 +8,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout } from "node:timers/promises";
 import { Pool, request } from "undici";
 import { type LoadMode, runLoad, summarize } from "../src/bench/load.js";
+import { type LongPromptStrategy, longPromptRequests } from "./overhead-long-prompt.js";
 import { type Flavour, nativeMarkProblem, probeProblem, protocolRequest } from "./overhead-protocols.js";
 import {
   type LoadShape,
@@ -112,6 +113,8 @@ export interface PhasePlan {
   mode: LoadMode;
   /** Open loop: requests per second. */
   rate?: number;
+  /** A long-prompt phase's routing strategy (overhead-long-prompt.ts). */
+  strategy?: LongPromptStrategy;
 }
 
 /**
@@ -231,7 +234,9 @@ async function runPhase(
   const pool = new Pool(url, { connections: options.concurrency, pipelining: 1 });
   const common = {
     url,
-    request: protocolRequest(plan.protocol, plan.payload === "stream"),
+    request: plan.strategy
+      ? longPromptRequests(plan.strategy)
+      : protocolRequest(plan.protocol, plan.payload === "stream"),
     mode: plan.mode,
     dispatcher: pool,
     timeoutMs: 10_000,

@@ -10,7 +10,8 @@ import type { GatewayVariant } from "./overhead-variants.js";
 
 export const TARGETS = ["direct", "proxy", "gateway"] as const;
 export type TargetName = (typeof TARGETS)[number];
-export type Payload = "json" | "stream";
+/** `long`: the long-prompt phases of `--long-prompt` (overhead-long-prompt.ts), JSON answers. */
+export type Payload = "json" | "stream" | "long";
 export type LoadShape = "closed" | "open";
 
 export interface PhaseFigures {
@@ -23,6 +24,8 @@ export interface PhaseFigures {
   protocol?: Flavour;
   /** Open loop: requests per second. */
   rate?: number;
+  /** The routing strategy of a long-prompt phase (overhead-long-prompt.ts). */
+  strategy?: string;
   summary: LoadSummary;
   /** CPU the target process (the mock, for `direct`) used per successful request, in ms. */
   targetCpuMsPerRequest?: number;

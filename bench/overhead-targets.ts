@@ -9,6 +9,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type OtlpSink, startOtlpSink } from "./otlp-sink.js";
+import { LONG_PROMPT_MODELS, longPromptConfig, longPromptPhases } from "./overhead-long-prompt.js";
 import type { Options } from "./overhead-options.js";
 import { type Pids, planPhases, probe, type RetryBudget, runPhases, warmTarget } from "./overhead-phases.js";
 import { type Flavour, MODEL, NATIVE_APIS, NATIVE_MODEL, needsNative } from "./overhead-protocols.js";
@@ -40,9 +41,14 @@ export interface StartedMock {
  * without it and `note` says so: the native flavours then run only on the APIs it serves anyway,
  * and the probe reports the others.
  */
-export async function startMock(flavours: readonly Flavour[]): Promise<StartedMock> {
+export async function startMock(flavours: readonly Flavour[], longPrompt = false): Promise<StartedMock> {
   const native = needsNative(flavours);
-  const args = native ? [...MOCK_ARGS, "--models", `${MODEL},${NATIVE_MODEL}`] : MOCK_ARGS;
+  const models = [
+    MODEL,
+    ...(native ? [NATIVE_MODEL] : []),
+    ...(longPrompt ? Object.values(LONG_PROMPT_MODELS) : []),
+  ];
+  const args = models.length > 1 ? [...MOCK_ARGS, "--models", models.join(",")] : MOCK_ARGS;
   try {
     if (!native) return { mock: await startProcess("mock", CLI, args), marksNative: false };
     try {
@@ -68,7 +74,12 @@ export async function startMock(flavours: readonly Flavour[]): Promise<StartedMo
 }
 
 /** The gateway's config: the chat backend, and the same mock again declaring native APIs when needed. */
-export function gatewayConfig(mockUrl: string, variant: GatewayVariant, native: boolean): unknown {
+export function gatewayConfig(
+  mockUrl: string,
+  variant: GatewayVariant,
+  native: boolean,
+  longPrompt = false,
+): unknown {
   const chat = { name: "bench-mock", url: mockUrl, models: [MODEL], max_connections: variant.cap };
   const piped = {
     name: "bench-mock-native",
@@ -77,7 +88,15 @@ export function gatewayConfig(mockUrl: string, variant: GatewayVariant, native: 
     max_connections: variant.cap,
     native_apis: [...NATIVE_APIS],
   };
-  return { strategy: "round_robin", health_interval: 5, backends: native ? [chat, piped] : [chat] };
+  const backends = native ? [chat, piped] : [chat];
+  if (!longPrompt) return { strategy: "round_robin", health_interval: 5, backends };
+  const long = longPromptConfig(mockUrl);
+  return {
+    strategy: "round_robin",
+    health_interval: 5,
+    backends: [...backends, ...long.backends],
+    model_strategies: long.model_strategies,
+  };
 }
 
 async function startTarget(
@@ -91,6 +110,7 @@ async function startTarget(
     native: boolean;
     otlpUrl: string | undefined;
     databaseUrl: string | undefined;
+    longPrompt: boolean;
   },
 ) {
   if (target === "proxy")
@@ -107,7 +127,10 @@ async function startTarget(
     ? { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_METRIC_EXPORT_INTERVAL: "5000" }
     : base;
   const config = join(gateway.tempDir, "gateway.json");
-  await writeFile(config, JSON.stringify(gatewayConfig(mockUrl, variant, gateway.native)));
+  await writeFile(
+    config,
+    JSON.stringify(gatewayConfig(mockUrl, variant, gateway.native, gateway.longPrompt)),
+  );
   return startGatewayProcess(
     variantLabel(variant),
     CLI,
@@ -159,6 +182,8 @@ export interface TargetContext {
   variant: GatewayVariant;
   /** The protocols this target runs: every selected flavour on the baseline gateway, else chat. */
   flavours: readonly Flavour[];
+  /** The long-prompt phases run on this target (the baseline gateway, with --long-prompt). */
+  longPrompt: boolean;
 }
 
 /** Starts one target, probes each of its protocols, runs the phases of those that answered, stops it. */
@@ -199,7 +224,10 @@ export async function benchTarget(
     const label = labels.label ?? target;
     if (flavours.length > 1) process.stderr.write(`  ${label} warming ${flavours.join(", ")} …\n`);
     await warmTarget(url, flavours, options, context.signal);
-    const plans = planPhases(target, options, flavours, options.protocolRate);
+    const plans = [
+      ...planPhases(target, options, flavours, options.protocolRate),
+      ...(context.longPrompt ? longPromptPhases(options) : []),
+    ];
     const phases = await runPhases(plans, url, pids, options, context.budget, context.signal, label);
     // The direct target is the mock, whose memory is reported once at the end.
     const memory = child ? readTreeMemory(child.pid) : undefined;

@@ -20,6 +20,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { computeLongPromptVerdicts, LONG_PROMPT_STRATEGIES } from "./overhead-long-prompt.js";
 import { type Options, parseOptions } from "./overhead-options.js";
 import { planPhases, type RetryBudget } from "./overhead-phases.js";
 import {
@@ -53,6 +54,7 @@ interface Run {
   /** Whether it runs (in --only); skipped runs are still reported. */
   selected: boolean;
   flavours: Options["flavours"];
+  longPrompt: boolean;
 }
 
 /**
@@ -67,6 +69,7 @@ function plannedRuns(options: Options, variants: readonly GatewayVariant[]): Run
       variant,
       selected: options.only.includes(target),
       flavours: target === "gateway" && index === 0 ? options.flavours : (["chat"] as const),
+      longPrompt: target === "gateway" && index === 0 && options.longPrompt,
     })),
   );
 }
@@ -88,7 +91,10 @@ function loadSeconds(options: Options, runs: readonly Run[]): number {
     .filter((run) => run.selected)
     .reduce(
       (sum, run) =>
-        sum + planPhases(run.target, options, run.flavours, options.protocolRate).length * perPhase,
+        sum +
+        (planPhases(run.target, options, run.flavours, options.protocolRate).length +
+          (run.longPrompt ? LONG_PROMPT_STRATEGIES.length : 0)) *
+          perPhase,
       0,
     );
 }
@@ -125,7 +131,7 @@ async function main(): Promise<void> {
   try {
     let started: StartedMock | undefined;
     if (!options.mockUrl) {
-      started = await startMock(options.flavours);
+      started = await startMock(options.flavours, options.longPrompt);
       if (started.note) {
         notes.push(`Note: ${started.note}.`);
         process.stderr.write(`${started.note}\n`);
@@ -136,14 +142,14 @@ async function main(): Promise<void> {
       pid: started?.mock.pid,
       marksNative: started?.marksNative ?? false,
     };
-    for (const { target, variant, selected, flavours } of runs) {
+    for (const { target, variant, selected, flavours, longPrompt } of runs) {
       const labels = target === "gateway" ? { label: variantLabel(variant), variant } : {};
       if (!selected || interrupt.signal.aborted) {
         reports.push({ target, ...labels, status: "skipped", phases: [] });
         continue;
       }
       process.stderr.write(`${labels.label ?? target}:\n`);
-      const context = { tempDir, budget, signal: interrupt.signal, variant, flavours };
+      const context = { tempDir, budget, signal: interrupt.signal, variant, flavours, longPrompt };
       reports.push(await benchTarget(target, mock, options, context));
     }
     mockMemory = mock.pid === undefined ? undefined : readMemory(mock.pid);
@@ -156,6 +162,7 @@ async function main(): Promise<void> {
     ...computeVerdicts(reports),
     ...computeProtocolVerdicts(reports, options.protocolRate),
     ...computeVariantVerdicts(reports, variants),
+    ...computeLongPromptVerdicts(reports),
   ];
   const report = renderReport(options, variants, { host, reports, verdicts, mockMemory });
   console.log(
@@ -206,6 +213,12 @@ function renderReport(options: Options, variants: readonly GatewayVariant[], out
         ]
       : []),
     ...(variants.length > 1 || variants[0]!.cap > 0 ? [gatewayLine(variants)] : []),
+    ...(options.longPrompt
+      ? [
+          `long prompt (payload "long"): a ~100 kB agent-shaped chat body, open loop at ${options.rate} req/s, ` +
+            "routed by round_robin, then prefix_aware (two entries of the mock), on the first gateway variant",
+        ]
+      : []),
     "",
     renderPhases(reports),
     ...(protocolCosts ? ["", protocolCosts] : []),

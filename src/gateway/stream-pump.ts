@@ -148,12 +148,28 @@ function drain(
     // Bytes fed since the parser last completed an event: a bound on what it holds, give or take
     // the tail of the chunk that completed one.
     let pendingBytes = 0;
+    // The frames of one upstream chunk go out as one write: each write of a chunked response costs
+    // its own chunk header and buffers in the socket's writev, and a chunk often holds many events.
+    let batch = "";
+    const flush = () => {
+      if (batch === "") return;
+      const frames = batch;
+      batch = "";
+      if (!raw.write(frames) && !body.isPaused()) {
+        body.pause();
+        raw.once("drain", () => body.resume());
+      }
+    };
     const parser = createParser({
       onEvent: (event) => {
         pendingBytes = 0;
         if (settled) return;
-        const error = writeEvent(event, raw, body, converter, onUsage);
-        if (error) stop({ kind: "unconvertible", error });
+        const converted = convertEvent(event, converter, onUsage);
+        if (typeof converted === "string") batch += converted;
+        else {
+          flush();
+          stop({ kind: "unconvertible", error: converted });
+        }
       },
     });
     const decoder = new StringDecoder("utf8");
@@ -164,12 +180,14 @@ function drain(
       budget.left -= chunk.length;
       if (budget.left < 0) return stop({ kind: "broken", error: streamTooLong(budget.limit) });
       parser.feed(decoder.write(chunk));
+      if (!settled) flush();
       if (pendingBytes > MAX_PENDING_SSE_BYTES) {
         stop({ kind: "broken", error: pendingSseOverflow(pendingBytes) });
       }
     });
     body.once("end", () => {
       parser.feed(decoder.end());
+      if (!settled) flush();
       settle({ kind: "ended" });
     });
     // `on`, not `once`: destroying the body later may emit another error, which must not go unheard.
@@ -179,30 +197,21 @@ function drain(
   });
 }
 
-/** Writes what the converter makes of one event, pausing the body while the client is full. */
-function writeEvent(
+/** What the converter makes of one event, as the frames' text, or the error it threw. */
+function convertEvent(
   event: SseMessage,
-  raw: Writable,
-  body: Readable,
   converter: StreamConverter,
   onUsage: PumpOptions["onUsage"],
-): Error | undefined {
+): string | Error {
   if (onUsage !== undefined && event.data.includes('"usage"')) {
     const usage = findUsage(Buffer.from(event.data));
     if (usage) onUsage(usage);
   }
-  let frames: string[];
   try {
-    frames = converter.event(event);
+    const frames = converter.event(event);
+    return frames.length === 1 ? frames[0]! : frames.join("");
   } catch (error) {
     // A converter that cannot read the backend's event ends this stream, not the process.
     return error as Error;
   }
-  for (const frame of frames) {
-    if (!raw.write(frame) && !body.isPaused()) {
-      body.pause();
-      raw.once("drain", () => body.resume());
-    }
-  }
-  return undefined;
 }
