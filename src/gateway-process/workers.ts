@@ -22,9 +22,10 @@ import cluster, { type Worker } from "node:cluster";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { type ConfigSources, loadGatewayConfig } from "../config/load.js";
+import { hostLedgerForWorkers, LEDGER_HOST_ENV } from "../gateway/ledger-ipc.js";
 import { createLogger } from "../gateway/logger.js";
 import { newWorkersSealKey, WORKERS_SEAL_KEY_ENV } from "../gateway/reasoning-seal-key.js";
-import { ledgerEnabled } from "../gateway/request-ledger.js";
+import { embeddedDir, ledgerEnabled } from "../gateway/request-ledger.js";
 import { clientUrl, formatReadyLine } from "../process/ready-line.js";
 import { EXIT_WITH_PARENT_ENV } from "../process/spawn-server.js";
 import { hostStateForWorkers } from "../state/ipc-host.js";
@@ -91,13 +92,14 @@ export async function runGatewayPrimary(
 ): Promise<void> {
   // Validate once here, so a bad config fails with one message instead of N crashing workers.
   const config = loadGatewayConfig(sources);
-  if (workers > 1 && ledgerEnabled(config) && config.database_url === undefined) {
-    // Each worker would open the one embedded database directory: PGlite belongs to one process.
-    throw new Error(
-      "the embedded ledger (ledger without database_url) belongs to one process: with --workers, set database_url to a Postgres server",
-    );
-  }
   const logger = createLogger(config.log_level);
+  // PGlite belongs to one process: the primary opens the embedded ledger, its workers write through it.
+  const ledgerHost =
+    ledgerEnabled(config) && config.database_url === undefined
+      ? await hostLedgerForWorkers(embeddedDir(config.ledger_dir), (error) =>
+          logger.warn({ err: error }, "ledger: database trouble"),
+        )
+      : undefined;
   // Without Redis the primary holds the state workers must agree on and serves it to them over IPC.
   const stateEnv = config.redis
     ? {}
@@ -124,6 +126,7 @@ export async function runGatewayPrimary(
     ...stateEnv,
     ...responsesEnv,
     ...usageEnv,
+    ...(ledgerHost ? { [LEDGER_HOST_ENV]: "ipc" } : {}),
     // Reasoning sealed by one worker must open on whichever worker gets the next turn.
     [WORKERS_SEAL_KEY_ENV]: newWorkersSealKey(),
   };
@@ -174,6 +177,8 @@ export async function runGatewayPrimary(
     const graceMs = (config.shutdown_timeout + 5) * 1000;
     await Promise.all(alive.map((worker) => stopWorker(worker, graceMs)));
     await Promise.all(mocks.map((mock) => mock.stop()));
+    // The workers flushed their rows through it as they drained.
+    await ledgerHost?.close().catch(() => {});
     process.exit(exitCode);
   };
 

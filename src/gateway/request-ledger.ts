@@ -10,7 +10,9 @@ import type { Logger } from "pino";
 import { redactUrl } from "../config/redact-url.js";
 import type { GatewayConfig } from "../config/schema.js";
 import { Ledger } from "../ledger/ledger.js";
+import type { LedgerStore } from "../ledger/store.js";
 import type { GatewayMetrics } from "../metrics/metrics.js";
+import { ipcLedgerStore, primaryLedgerPort } from "./ledger-ipc.js";
 
 const LOG_INTERVAL_MS = 60_000;
 
@@ -33,6 +35,7 @@ export async function openRequestLedger(
   const ledger = await Ledger.open({
     url: config.database_url,
     dir: config.database_url ? undefined : embeddedDir(config.ledger_dir),
+    store: config.database_url ? undefined : workerLedgerStore(),
     textRetentionDays: config.ledger_keep_text ? config.ledger_retention : 0,
     onError: (error) => logger.warn({ err: error }, "ledger: database trouble"),
     writer: {
@@ -63,8 +66,14 @@ export async function openRequestLedger(
   return ledger;
 }
 
+/** In a `--workers` worker whose primary holds the embedded ledger, the store that reaches it. */
+function workerLedgerStore(): LedgerStore | undefined {
+  const port = primaryLedgerPort();
+  return port && ipcLedgerStore(port);
+}
+
 /** `memory://` keeps the embedded database in memory, gone at exit; anything else is a directory. */
-function embeddedDir(dir: string): string {
+export function embeddedDir(dir: string): string {
   return dir.startsWith("memory://") ? dir : resolve(dir);
 }
 

@@ -20,6 +20,8 @@ export interface LedgerOptions extends LedgerDatabaseOptions {
   writer?: Partial<LedgerWriterOptions>;
   /** Runs the embedded database on the calling thread instead of a worker (tests that compare the two). */
   embeddedOnThisThread?: boolean;
+  /** A store opened elsewhere (a `--workers` worker's, reaching the primary's database) instead of one of its own. */
+  store?: LedgerStore | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -113,6 +115,7 @@ export class Ledger {
 }
 
 async function openStore(options: LedgerOptions): Promise<LedgerStore> {
+  if (options.store) return options.store;
   if (options.url || options.embeddedOnThisThread) return databaseStore(await openLedgerDatabase(options));
   return openWorkerStore(options.dir);
 }

@@ -1,11 +1,15 @@
 /**
  * `switchyard gateway --workers 2` without Redis: the workers share caps, circuits, runtime
- * registrations, runtime keys and budgets through the primary over IPC. The primary hands each new connection to the next
+ * registrations, runtime keys, budgets and the embedded request ledger through the primary over IPC. The primary hands each new connection to the next
  * worker in turn, so requests on fresh connections reach both workers, while a keep-alive
  * connection stays with one; a response's `x-request-id` starts with its worker's own prefix,
  * which tells them apart.
  */
+import { rmSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CliProcess, startCli, stopAll } from "../helpers/cli-process.js";
 import { eventually } from "../helpers/http.js";
@@ -23,10 +27,10 @@ afterAll(async () => {
 const url = (process: CliProcess) => process.ready[0]!.url;
 const startMock = (id: string, ...args: string[]) => startCli(["mock", "--port", "0", "--id", id, ...args]);
 
-function startWorkers(args: string[], env: Record<string, string> = {}) {
+function startWorkers(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000) {
   return startCli(["gateway", "--workers", "2", "--port", "0", "--log-level", "warn", ...args], {
     env,
-    timeoutMs: 20_000,
+    timeoutMs,
   });
 }
 
@@ -35,6 +39,7 @@ interface Answer {
   /** The answering worker's request-id prefix (proxied and error responses carry one). */
   worker: string | undefined;
   routedTo: string | undefined;
+  requestId: string | undefined;
   body: unknown;
 }
 
@@ -68,6 +73,7 @@ function send(
             worker:
               typeof requestId === "string" ? requestId.slice(0, requestId.lastIndexOf("-")) : undefined,
             routedTo: typeof routedTo === "string" ? routedTo : undefined,
+            requestId: typeof requestId === "string" ? requestId : undefined,
             body: text ? JSON.parse(text) : undefined,
           });
         });
@@ -247,4 +253,29 @@ describe("switchyard gateway --workers 2 without Redis", () => {
       return after.every((answer) => answer.status === 401);
     }, 1_000);
   }, 40_000);
+
+  it("records every worker's requests in the one embedded ledger the primary holds", async () => {
+    const mock = await startMock("m", "--models", "mock-model");
+    const dir = await mkdtemp(join(tmpdir(), "switchyard-workers-ledger-"));
+    configs.push({ remove: () => rmSync(dir, { recursive: true, force: true }) });
+    const gateway = await startWorkers(
+      ["--backend", `m=${url(mock)}`, "--ledger", "--ledger-dir", join(dir, "ledger")],
+      {},
+      // The embedded database's first start creates it: seconds, more on a busy machine.
+      60_000,
+    );
+    const base = url(gateway);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => chat(base, "mock-model")));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(6).fill(200));
+    expect(new Set(answers.map((answer) => answer.worker)).size).toBe(2);
+    const ids = answers.map((answer) => answer.requestId);
+    let logged: { request_id: string; status: number }[] = [];
+    await eventually(async () => {
+      logged = ((await send(base, "/admin/requests?limit=100")).body as { data: typeof logged }).data;
+      return ids.every((id) => logged.some((row) => row.request_id === id));
+    }, 10_000);
+    expect(logged.filter((row) => ids.includes(row.request_id)).map((row) => row.status)).toEqual(
+      Array(6).fill(200),
+    );
+  }, 90_000);
 });
