@@ -11,8 +11,9 @@
  */
 import type { IpcPort } from "../ipc-port.js";
 import { IpcRpcClient, IpcRpcHost } from "../ipc-rpc.js";
-import { type KeyStore, KeyStoreUnavailableError, type StoredKey } from "./key-store.js";
+import { KeyStoreUnavailableError, type StoredKey } from "./key-store.js";
 import { MemoryKeyStore } from "./memory.js";
+import { SharedKeyView } from "./shared-view.js";
 
 /** Keeps this store's calls apart from the others' on the channel. */
 const KEYS_IPC_TAG = "switchyard:keys";
@@ -25,9 +26,8 @@ interface Snapshot {
   readonly enabled: boolean;
 }
 
-export class IpcKeyStore implements KeyStore {
+export class IpcKeyStore extends SharedKeyView {
   readonly kind = "ipc";
-  readonly #view = new MemoryKeyStore();
   readonly #rpc: IpcRpcClient;
   readonly #onError: (error: unknown) => void;
 
@@ -36,6 +36,7 @@ export class IpcKeyStore implements KeyStore {
     callTimeoutMs?: number;
     onError?: (error: unknown) => void;
   }) {
+    super();
     this.#onError = options.onError ?? (() => {});
     this.#rpc = new IpcRpcClient({
       port: options.port,
@@ -55,42 +56,22 @@ export class IpcKeyStore implements KeyStore {
     const store = new IpcKeyStore(options);
     try {
       const snapshot = (await store.#rpc.call("snapshot")) as Snapshot;
-      store.#view.replaceAll(snapshot.keys);
-      if (snapshot.enabled) store.#view.enable();
+      store.view.replaceAll(snapshot.keys);
+      if (snapshot.enabled) store.view.enable();
     } catch (error) {
       store.#onError(error);
     }
     return store;
   }
 
-  get size(): number {
-    return this.#view.size;
-  }
-
-  get enabled(): boolean {
-    return this.#view.enabled;
-  }
-
-  list(): StoredKey[] {
-    return this.#view.list();
-  }
-
-  get(id: string): StoredKey | undefined {
-    return this.#view.get(id);
-  }
-
-  findByDigest(digest: string): StoredKey | undefined | Promise<StoredKey | undefined> {
-    return this.#view.findByDigest(digest) ?? this.#findOnPrimary(digest);
-  }
-
   async put(key: StoredKey): Promise<void> {
     await this.#rpc.call("put", key);
-    this.#view.set(key);
+    this.view.set(key);
   }
 
   async delete(id: string): Promise<boolean> {
     const deleted = (await this.#rpc.call("delete", id)) === true;
-    this.#view.remove(id);
+    this.view.remove(id);
     return deleted;
   }
 
@@ -98,10 +79,10 @@ export class IpcKeyStore implements KeyStore {
     this.#rpc.close("the key store is closed");
   }
 
-  async #findOnPrimary(digest: string): Promise<StoredKey | undefined> {
+  protected async findShared(digest: string): Promise<StoredKey | undefined> {
     try {
       const key = (await this.#rpc.call("find", digest)) as StoredKey | undefined;
-      if (key) this.#view.set(key);
+      if (key) this.view.set(key);
       return key;
     } catch (error) {
       this.#onError(error);
@@ -110,8 +91,8 @@ export class IpcKeyStore implements KeyStore {
   }
 
   #onNotice(op: KeyNotice, arg: unknown): void {
-    if (op === "set") this.#view.set(arg as StoredKey);
-    else if (op === "remove") this.#view.remove(String(arg));
+    if (op === "set") this.view.set(arg as StoredKey);
+    else if (op === "remove") this.view.remove(String(arg));
   }
 }
 

@@ -18,9 +18,9 @@ import { awaitFirstConnection, type RedisStoreConnection } from "../redis-first-
 import { RedisKeys } from "../redis-keys.js";
 import { hashEntries, integer, parseJson } from "../redis-replies.js";
 import type { Script } from "../redis-scripts.js";
-import { type KeyStore, KeyStoreUnavailableError, type StoredKey } from "./key-store.js";
-import { MemoryKeyStore } from "./memory.js";
+import { KeyStoreUnavailableError, type StoredKey } from "./key-store.js";
 import * as scripts from "./redis-scripts.js";
+import { SharedKeyView } from "./shared-view.js";
 
 type Client = ReturnType<typeof createClient>;
 
@@ -31,9 +31,8 @@ export interface RedisKeyStoreOptions extends RedisStoreConnection {
   onError?: (error: unknown) => void;
 }
 
-export class RedisKeyStore implements KeyStore {
+export class RedisKeyStore extends SharedKeyView {
   readonly kind = "redis";
-  readonly #view = new MemoryKeyStore();
   readonly #records: string;
   readonly #digests: string;
   readonly #enabledMark: string;
@@ -45,6 +44,7 @@ export class RedisKeyStore implements KeyStore {
   #reported = false;
 
   private constructor(options: RedisKeyStoreOptions) {
+    super();
     const prefix = new RedisKeys(options.namespace).prefix;
     this.#records = `${prefix}keys`;
     this.#digests = `${prefix}keys:digests`;
@@ -81,26 +81,6 @@ export class RedisKeyStore implements KeyStore {
     return store;
   }
 
-  get size(): number {
-    return this.#view.size;
-  }
-
-  get enabled(): boolean {
-    return this.#view.enabled;
-  }
-
-  list(): StoredKey[] {
-    return this.#view.list();
-  }
-
-  get(id: string): StoredKey | undefined {
-    return this.#view.get(id);
-  }
-
-  findByDigest(digest: string): StoredKey | undefined | Promise<StoredKey | undefined> {
-    return this.#view.findByDigest(digest) ?? this.#findShared(digest.toLowerCase());
-  }
-
   async put(key: StoredKey): Promise<void> {
     await this.#change(scripts.PUT_KEY, [
       key.id,
@@ -108,12 +88,12 @@ export class RedisKeyStore implements KeyStore {
       key.key_sha256.toLowerCase(),
       this.#channel,
     ]);
-    this.#view.set(key);
+    this.view.set(key);
   }
 
   async delete(id: string): Promise<boolean> {
     const existed = integer(await this.#change(scripts.DELETE_KEY, [id, this.#channel])) === 1;
-    this.#view.remove(id);
+    this.view.remove(id);
     return existed;
   }
 
@@ -128,12 +108,12 @@ export class RedisKeyStore implements KeyStore {
     );
   }
 
-  async #findShared(digest: string): Promise<StoredKey | undefined> {
+  protected async findShared(digest: string): Promise<StoredKey | undefined> {
     try {
       const reply = await this.#run(scripts.FIND_KEY, [digest]);
       if (reply === null || reply === undefined) return undefined;
       const key = this.#decode(String(reply));
-      if (key) this.#view.set(key);
+      if (key) this.view.set(key);
       return key;
     } catch (error) {
       this.#report(error);
@@ -146,9 +126,9 @@ export class RedisKeyStore implements KeyStore {
       const reply = await this.#send(["HGET", this.#records, id]);
       const key = reply === null || reply === undefined ? undefined : this.#decode(String(reply));
       // An announcement means a key was made here once, even when this one is already gone.
-      this.#view.enable();
-      if (key) this.#view.set(key);
-      else this.#view.remove(id);
+      this.view.enable();
+      if (key) this.view.set(key);
+      else this.view.remove(id);
     } catch (error) {
       this.#report(error);
     }
@@ -160,8 +140,8 @@ export class RedisKeyStore implements KeyStore {
         this.#send(["HGETALL", this.#records]).then(hashEntries),
         this.#send(["GET", this.#enabledMark]),
       ]);
-      this.#view.replaceAll(entries.flatMap(([, json]) => this.#decode(json) ?? []));
-      if (enabled !== null && enabled !== undefined) this.#view.enable();
+      this.view.replaceAll(entries.flatMap(([, json]) => this.#decode(json) ?? []));
+      if (enabled !== null && enabled !== undefined) this.view.enable();
     } catch (error) {
       this.#report(error);
     }
