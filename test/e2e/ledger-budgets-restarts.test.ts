@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliProcess, startCli, stopAll } from "../helpers/cli-process.js";
 import { eventually, getJson } from "../helpers/http.js";
 import { PostgresServer, postgresServerAvailable } from "../helpers/postgres-server.js";
-import { type RedisServer, redisServerAvailable, startRedisServer } from "../helpers/redis-server.js";
+import { freePort, RedisServer, redisServerAvailable } from "../helpers/redis-server.js";
 import { randomNamespace, startReplica } from "../helpers/replicas.js";
 import { writeTempConfig } from "../helpers/temp-config.js";
 
@@ -30,6 +30,8 @@ const CLIENTS = 3;
 const MAX_TOKENS = 16;
 /** Answers to wait for in each stage of the outages. */
 const STAGE = 20;
+/** Starts wait this long: under a full suite the host is busy starting embedded databases too. */
+const START_TIMEOUT_MS = 60_000;
 
 let redis: RedisServer;
 let postgres: PostgresServer;
@@ -94,10 +96,9 @@ const stateOf = async (gateway: CliProcess) =>
 describe.runIf(available)("budgets and the ledger through a database and a Redis restart", () => {
   beforeAll(async () => {
     redisDir = mkdtempSync(join(tmpdir(), "switchyard-redis-"));
-    [redis, postgres] = await Promise.all([
-      startRedisServer(undefined, { dataDir: redisDir }),
-      PostgresServer.create(),
-    ]);
+    redis = new RedisServer(await freePort(), { dataDir: redisDir });
+    await redis.start(START_TIMEOUT_MS);
+    postgres = await PostgresServer.create(START_TIMEOUT_MS);
     // A short delay keeps requests in flight while each server goes away.
     const mock = await startCli([
       "mock",
@@ -158,13 +159,13 @@ describe.runIf(available)("budgets and the ledger through a database and a Redis
       await served(STAGE);
       await postgres.stop();
       await served(STAGE);
-      await postgres.start();
+      await postgres.start(START_TIMEOUT_MS);
       await served(STAGE);
       outageFrom = answers.length;
       await redis.stop();
       await eventually(async () => (await Promise.all(replicas.map(stateOf))).every((s) => s === "degraded"));
       await served(STAGE);
-      await redis.start();
+      await redis.start(START_TIMEOUT_MS);
       await eventually(
         async () => (await Promise.all(replicas.map(stateOf))).every((s) => s === "redis"),
         15_000,
