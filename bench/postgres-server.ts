@@ -82,7 +82,7 @@ export class PostgresServer {
   }
 
   /** A fresh cluster in a temp directory, started on a free port. */
-  static async create(): Promise<PostgresServer> {
+  static async create(startTimeoutMs?: number): Promise<PostgresServer> {
     const bin = postgresBinDir();
     if (!bin) throw new Error(`postgres not found (${PACKAGE_HINT})`);
     const user = runAs();
@@ -103,7 +103,7 @@ export class PostgresServer {
     }
     const server = new PostgresServer(root, await freePort(), bin, user);
     try {
-      await server.start();
+      await server.start(startTimeoutMs);
     } catch (error) {
       await rm(root, { recursive: true, force: true });
       throw error;

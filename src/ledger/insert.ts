@@ -40,7 +40,7 @@ const COLUMNS: readonly (readonly [string, string, (row: LedgerRow) => unknown])
   ["completion_text", "text", (row) => row.completionText],
 ];
 
-/** The columns an insert writes, in order: every column of the table (test/ledger/schema.test.ts). */
+/** The columns an insert writes, in order: every column of the table (test/ledger/database.test.ts). */
 export const INSERT_COLUMNS: readonly string[] = COLUMNS.map(([name]) => name);
 
 const NAMES = sql.raw(INSERT_COLUMNS.join(", "));

@@ -1,6 +1,6 @@
 /**
  * The ledger's tables as drizzle sees them, for typed inserts and queries. The SQL that creates
- * them is in migrations.ts, the insert's columns in insert.ts; test/ledger/schema.test.ts keeps
+ * them is in migrations.ts, the insert's columns in insert.ts; test/ledger/database.test.ts keeps
  * the three in step.
  * @module
  */

@@ -30,15 +30,20 @@ export async function openWorkerStore(dir: string | undefined): Promise<LedgerSt
   await new Promise<void>((resolve, reject) => {
     const fail = (error: Error) => {
       worker.off("message", opened);
+      worker.off("error", fail);
+      worker.off("exit", exited);
       reject(error);
     };
+    const exited = (code: number) => fail(new Error(`the ledger's database worker exited (code ${code})`));
     const opened = (message: WorkerMessage) => {
       worker.off("error", fail);
+      worker.off("exit", exited);
       if (message.kind === "ready") resolve();
       else if (message.kind === "failed") reject(new Error(message.message));
     };
     worker.once("message", opened);
     worker.once("error", fail);
+    worker.once("exit", exited);
   }).catch(async (error: unknown) => {
     await worker.terminate();
     throw error;
@@ -101,9 +106,12 @@ class WorkerStore implements LedgerStore {
   }
 
   async close(): Promise<void> {
-    if (!this.#stopped) await this.#call({ op: "close" });
-    this.#stopped ??= new Error("the ledger's database is closed");
-    await this.#worker.terminate();
+    try {
+      if (!this.#stopped) await this.#call({ op: "close" });
+    } finally {
+      this.#stopped ??= new Error("the ledger's database is closed");
+      await this.#worker.terminate();
+    }
   }
 
   #call<O extends Op>(call: CallOf<O> & { op: O }): Promise<WorkerResults[O]> {

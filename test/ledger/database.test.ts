@@ -1,9 +1,16 @@
-import { sql } from "drizzle-orm";
+/**
+ * The ledger's query layer on each database (one started database per kind, shared by the tests
+ * of this file: an embedded one takes seconds to create): migrations, the insert, the queries and
+ * their indexes, and the three descriptions of the table in step.
+ */
+import { getTableColumns, sql } from "drizzle-orm";
+import { getTableConfig } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LedgerDatabase } from "../../src/ledger/database.js";
-import { databaseSink } from "../../src/ledger/insert.js";
+import { databaseSink, INSERT_COLUMNS } from "../../src/ledger/insert.js";
 import { migrate } from "../../src/ledger/migrate.js";
 import { requestsPage, requestsSelect, usage, usageSelect } from "../../src/ledger/queries.js";
+import { ledgerRequests } from "../../src/ledger/schema.js";
 import { databasesUnderTest, ledgerRow } from "./fixtures.js";
 
 describe.each(databasesUnderTest())("the ledger on the $name database", (under) => {
@@ -26,6 +33,35 @@ describe.each(databasesUnderTest())("the ledger on the $name database", (under) 
       sql.raw("SELECT version FROM ledger_migrations"),
     );
     expect(versions.rows.map((row) => Number(row.version))).toEqual([1]);
+  });
+
+  // The three descriptions of the table agree: the migrations' SQL (what the database has), the
+  // drizzle schema (what queries read) and the insert's columns (what the writer writes).
+  it("has the same columns in the migrations, the drizzle table and the insert", async () => {
+    const result = await database.db.execute<{ column_name: string; is_nullable: string }>(
+      sql.raw(
+        "SELECT column_name, is_nullable FROM information_schema.columns WHERE table_name = 'ledger_requests' AND table_schema = current_schema() ORDER BY ordinal_position",
+      ),
+    );
+    const migrated = result.rows.map((row) => row.column_name);
+    const drizzle = Object.values(getTableColumns(ledgerRequests));
+    expect(drizzle.map((column) => column.name)).toEqual(migrated);
+    expect(INSERT_COLUMNS).toEqual(migrated);
+    const nullable = new Map(result.rows.map((row) => [row.column_name, row.is_nullable === "YES"]));
+    for (const column of drizzle) expect(!column.notNull, column.name).toBe(nullable.get(column.name));
+  });
+
+  it("has the same indexes in the migrations and the drizzle table", async () => {
+    const result = await database.db.execute<{ indexname: string }>(
+      sql.raw(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'ledger_requests' AND schemaname = current_schema() AND indexname <> 'ledger_requests_pkey'",
+      ),
+    );
+    const migrated = result.rows.map((row) => row.indexname).sort();
+    const declared = getTableConfig(ledgerRequests)
+      .indexes.map((index) => index.config.name!)
+      .sort();
+    expect(declared).toEqual(migrated);
   });
 
   it("stores a row with every field, and a retried batch does not double it", async () => {
