@@ -231,7 +231,10 @@ export function noteModel(request: FastifyRequest, model: string): void {
 /** The client gets `backendId`'s answer (not one the gateway made after the attempts failed). */
 export function noteAnswer(request: FastifyRequest, backendId: string): void {
   const entry = request.accessLog;
-  if (entry) entry.answeredBy = backendId;
+  if (!entry) return;
+  entry.answeredBy = backendId;
+  // A hedge (hedge.ts) may have started after the attempt that answered: the line names the latter.
+  entry.backend = backendId;
 }
 
 export function noteCompletion(request: FastifyRequest, body: Buffer): void {

@@ -43,6 +43,11 @@ interface Run {
   backend: BackendState;
   signal: RaceEntrant;
   done: Promise<{ run: Run; result: AttemptResult }>;
+  /**
+   * What the attempt threw, if it did (its result then reads "aborted"): both attempts are still
+   * awaited, so the other one never runs on unwatched, and the error is thrown unless it answered.
+   */
+  error?: unknown;
 }
 
 export async function runWithHedge(
@@ -55,7 +60,8 @@ export async function runWithHedge(
     const primary = startRun(first, race, plan);
     const early = await beforeHedge(primary, plan.delayMs);
     if (early) return finish(early.run, early.result, race, plan, false);
-    const hedgeBackend = clientGone.aborted ? undefined : await plan.pickHedge();
+    // A pick that fails (a shared store away while claiming a probe) means no hedge, not a lost request.
+    const hedgeBackend = clientGone.aborted ? undefined : await plan.pickHedge().catch(() => undefined);
     if (!hedgeBackend) {
       plan.onHedge(clientGone.aborted ? "abandoned" : "no_backend");
       const { result } = await primary.done;
@@ -70,7 +76,9 @@ export async function runWithHedge(
     const otherDone = await (firstDone.run === primary ? hedge : primary).done;
     const final = firstFinal ? firstDone : otherDone;
     const hedgeResult = firstDone.run === hedge ? firstDone.result : otherDone.result;
-    plan.onHedge(hedgeOutcome(hedgeResult, hedge.signal, clientGone));
+    plan.onHedge(hedge.error !== undefined ? "failed" : hedgeOutcome(hedgeResult, hedge.signal, clientGone));
+    const threw = [primary, hedge].find((run) => run.error !== undefined);
+    if (threw && final.result.kind !== "relayed") throw threw.error;
     return finish(final.run, final.result, race, plan, true);
   } finally {
     race.dispose();
@@ -80,7 +88,13 @@ export async function runWithHedge(
 function startRun(backend: BackendState, race: AttemptRace, plan: HedgePlan): Run {
   const signal = race.enter();
   const run = { backend, signal } as Run;
-  run.done = plan.start(backend, signal).then((result) => ({ run, result }));
+  run.done = plan.start(backend, signal).then(
+    (result) => ({ run, result }),
+    (error: unknown) => {
+      run.error = error;
+      return { run, result: { kind: "aborted" } };
+    },
+  );
   return run;
 }
 
@@ -106,6 +120,7 @@ async function beforeHedge(
  * not (the winner is still writing), nor does a failure while the other attempt may still answer.
  */
 function isFinal(run: Run, result: AttemptResult): boolean {
+  if (run.error !== undefined) return false;
   return result.kind === "relayed" || (result.kind === "aborted" && !run.signal.lost);
 }
 
@@ -122,6 +137,7 @@ function finish(
   plan: HedgePlan,
   hedgeDue: boolean,
 ): RaceResult {
+  if (run.error !== undefined) throw run.error;
   const winner = race.winner;
   if (result.kind === "relayed" && winner === run.signal && winner.claimedAt > 0)
     plan.onAnswerTime(winner.claimedAt - winner.startedAt);

@@ -5,6 +5,8 @@
  * the order of events, not by timings: the hedge delay is short, and nothing waits on it to pass.
  */
 import type { ServerResponse } from "node:http";
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatewayConfigSchema } from "../../src/config/schema.js";
 import { buildGateway, type Gateway } from "../../src/gateway/app.js";
@@ -39,6 +41,8 @@ async function startHeld(): Promise<HeldUpstream> {
 const held: Record<string, HeldUpstream> = {};
 const plain: Record<string, FakeUpstream> = {};
 let gateway: Gateway;
+/** The gateway's access log lines (`msg: "request"`). */
+const accessLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   for (const name of ["frozen", "slow", "first", "frozenHedge", "alone", "busy", "stuck", "failFirst"])
@@ -51,7 +55,8 @@ beforeAll(async () => {
   gateway = buildGateway(
     gatewayConfigSchema.parse({
       port: 0,
-      log_level: "silent",
+      log_level: "error",
+      access_log: true,
       health_interval: 0,
       load_interval: 0,
       request_timeout: 30,
@@ -72,9 +77,27 @@ beforeAll(async () => {
         { name: "failing", url: plainUrl("failing"), models: ["m-failed"] },
       ],
     }),
+    pino(
+      { level: "error" },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
+            const record = JSON.parse(line) as Record<string, unknown>;
+            if (record.msg === "request") accessLines.push(record);
+          }
+          done();
+        },
+      }),
+    ),
   );
   await gateway.app.ready();
 });
+
+/** The access log line of the answer with this `x-request-id`. */
+const accessLineOf = (answer: { headers: Record<string, unknown> }) =>
+  eventually(() => accessLines.some((line) => line.reqId === answer.headers["x-request-id"])).then(
+    () => accessLines.find((line) => line.reqId === answer.headers["x-request-id"])!,
+  );
 
 afterAll(async () => {
   await gateway?.close();
@@ -114,6 +137,7 @@ describe("a non-streamed request hedged after hedge_after", () => {
     expect(frozen.outlier.ejected(performance.now())).toBe(true);
     expect(frozen.inflight).toBe(0);
     expect(gateway.context.registry.get("good")!.inflight).toBe(0);
+    expect(await accessLineOf(answer)).toMatchObject({ status: 200, backend: "good", attempts: 2 });
   });
 
   it("sends the next requests to the peer alone while the frozen backend is ejected", async () => {
@@ -139,6 +163,8 @@ describe("a non-streamed request hedged after hedge_after", () => {
     expect(answer.headers["x-routed-node"]).toBe("first");
     expect(answer.json().choices[0].message.content).toBe("first after all");
     expect(await hedges("lost")).toBe(1);
+    // The line names the backend that answered, though the hedge started after it.
+    expect(await accessLineOf(answer)).toMatchObject({ status: 200, backend: "first", attempts: 2 });
     await eventually(() => held.frozenHedge!.cancelled === 1);
     const hedgeBackend = gateway.context.registry.get("frozen-hedge")!;
     expect(hedgeBackend.failures).toBe(0);
