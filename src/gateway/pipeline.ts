@@ -124,32 +124,34 @@ export async function proxy(
   /** Backends whose global cap (shared state) refused this request; only ever set with Redis. */
   let globallyFull: Set<string> | undefined;
   const resumable = proxied.resume === true && proxied.fields.stream && proxied.endpoint.resumes;
-  const continueStream: ContinueStream = async (prefill) => {
-    for (;;) {
-      const { available } = select(serving, tried);
-      if (available.length === 0) return undefined;
-      const next = (strategy.pick(available, routing) ?? available[0])!;
-      tried.add(next.id);
-      if (next.circuit.state !== "closed" && !(await ctx.replication.claimProbe(next.id, next.circuit)))
-        continue;
-      const continuation = await startContinuation(
-        ctx,
-        request,
-        next,
-        proxied,
-        model,
-        prefill,
-        clientGone,
-        client,
-      );
-      if (continuation === "full") {
-        // Another replica holds the backend's last slot: a probe reserved here is given back.
-        next.circuit.onAbandon();
-        continue;
-      }
-      if (continuation || clientGone.aborted) return continuation;
-    }
-  };
+  const continueStream: ContinueStream | undefined = !resumable
+    ? undefined
+    : async (prefill) => {
+        for (;;) {
+          const { available } = select(serving, tried);
+          if (available.length === 0) return undefined;
+          const next = (strategy.pick(available, routing) ?? available[0])!;
+          tried.add(next.id);
+          if (next.circuit.state !== "closed" && !(await ctx.replication.claimProbe(next.id, next.circuit)))
+            continue;
+          const continuation = await startContinuation(
+            ctx,
+            request,
+            next,
+            proxied,
+            model,
+            prefill,
+            clientGone,
+            client,
+          );
+          if (continuation === "full") {
+            // Another replica holds the backend's last slot: a probe reserved here is given back.
+            next.circuit.onAbandon();
+            continue;
+          }
+          if (continuation || clientGone.aborted) return continuation;
+        }
+      };
   /** Non-streamed requests may be hedged once (hedge-run.ts); a stream has first_byte_timeout. */
   const hedgeable = !proxied.fields.stream && ctx.config.hedge_after > 0;
   let hedgeDue = false;
@@ -269,7 +271,7 @@ export async function proxy(
       signal: clientGone,
       deadline,
       debugHeader,
-      continueStream: resumable ? continueStream : undefined,
+      continueStream,
     };
     let result: AttemptResult;
     let attempted = backend;

@@ -63,8 +63,9 @@ export class ReasoningLayer implements StreamLayer {
   }
 }
 
+/** The chunk as text, and as the object, for a converter above that would parse the text again. */
 function toMessage(chunk: ChatCompletionChunk): SseMessage {
-  return { data: JSON.stringify(chunk) };
+  return { data: JSON.stringify(chunk), json: chunk };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

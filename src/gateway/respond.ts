@@ -92,11 +92,15 @@ function pumpStream(
   delete headers["content-length"];
   raw.writeHead(response.statusCode, headers);
   const converter = tapConverter(stack(layers, options.translator.stream()), options.onStreamText);
+  // Named, not spread: a spread of the options costs a copy of every field on each stream.
   return pumpEvents({
-    ...options,
+    raw,
     body: response.body,
     converter,
     recovery: resume,
+    onUsage: options.onUsage,
+    onBroken: options.onBroken,
+    beforeEnd: options.beforeEnd,
     maxBytes: options.maxStreamBytes,
   });
 }

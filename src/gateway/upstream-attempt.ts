@@ -359,7 +359,8 @@ export class UpstreamAttempt implements StallWatcher {
   /**
    * Writes the backend's answer to the client (respond.ts: bytes, JSON or the SSE pump; with
    * `continueStream`, an event stream that may continue elsewhere) and settles when it ends. A break settles at once, as a failure,
-   * so a continuation never waits on the broken backend's slot.
+   * so a continuation never waits on the broken backend's slot. `answer` is taken over: made for
+   * this call, it is completed in place (the reply, the response, the break handler), not copied.
    */
   async respond(
     reply: FastifyReply,
@@ -373,13 +374,12 @@ export class UpstreamAttempt implements StallWatcher {
       logBrokenAnswer(this.#ctx.logger, this.#request.id, this.backend.id, error);
       this.settle("failure");
     };
-    const outcome = await respond({
-      ...answer,
-      raw: reply.raw,
-      response,
-      onBroken,
-      maxStreamBytes: this.#ctx.config.max_upstream_body_bytes,
-    });
+    const options = answer as RespondOptions;
+    options.raw = reply.raw;
+    options.response = response;
+    options.onBroken = onBroken;
+    options.maxStreamBytes = this.#ctx.config.max_upstream_body_bytes;
+    const outcome = await respond(options);
     this.settle(outcome === "complete" ? "success" : outcome === "client_gone" ? "abandoned" : "failure");
     return outcome;
   }

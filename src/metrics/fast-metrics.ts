@@ -20,8 +20,23 @@ interface MetricSnapshot {
   values: Sample[];
 }
 
+/** Series keyed by their label values, one level of maps per label; a leaf holds the entry. */
+type SeriesTree<Series> = Map<string, SeriesTree<Series> | SeriesEntry<Series>>;
+
+interface SeriesEntry<Series> {
+  labels: Record<string, string>;
+  series: Series;
+}
+
 abstract class FastMetric<Series> {
-  readonly #series = new Map<string, { labels: Record<string, string>; series: Series }>();
+  /**
+   * One map per label rather than one keyed by the values joined: a lookup then hashes strings the
+   * request path already holds (a backend id, a model), whose hashes V8 keeps, instead of building
+   * and hashing a new key on every update.
+   */
+  readonly #tree: SeriesTree<Series> = new Map();
+  /** Every series, in the order first used (the exposition's order). */
+  readonly #entries: SeriesEntry<Series>[] = [];
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly string[];
@@ -40,22 +55,36 @@ abstract class FastMetric<Series> {
 
   /** The series for these label values (in `labelNames` order), created on first use. */
   series(...values: string[]): Series {
-    const key = values.length === 1 ? values[0]! : values.join("\u0000");
-    let entry = this.#series.get(key);
-    if (!entry) {
-      const labels: Record<string, string> = {};
-      this.labelNames.forEach((name, index) => {
-        labels[name] = values[index] ?? "";
-      });
-      entry = { labels, series: this.create() };
-      this.#series.set(key, entry);
+    const last = this.labelNames.length - 1;
+    let level = this.#tree;
+    for (let index = 0; index < last; index++) {
+      const value = values[index] ?? "";
+      let next = level.get(value) as SeriesTree<Series> | undefined;
+      if (!next) {
+        next = new Map();
+        level.set(value, next);
+      }
+      level = next;
     }
+    const leaf = values[last] ?? "";
+    const entry = level.get(leaf) as SeriesEntry<Series> | undefined;
+    return entry ? entry.series : this.#add(level, leaf, values);
+  }
+
+  #add(level: SeriesTree<Series>, leaf: string, values: readonly string[]): Series {
+    const labels: Record<string, string> = {};
+    this.labelNames.forEach((name, index) => {
+      labels[name] = values[index] ?? "";
+    });
+    const entry = { labels, series: this.create() };
+    level.set(leaf, entry);
+    this.#entries.push(entry);
     return entry.series;
   }
 
   async get(): Promise<MetricSnapshot> {
     const values: Sample[] = [];
-    for (const { labels, series } of this.#series.values()) values.push(...this.samples(labels, series));
+    for (const { labels, series } of this.#entries) values.push(...this.samples(labels, series));
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 }

@@ -3,6 +3,7 @@
  * route's protocol, naming the field: the gateway reads the last `model`, a backend may keep the
  * first, and a key limited to one model must not reach another that way.
  */
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatewayConfigSchema } from "../../src/config/schema.js";
 import { buildGateway, type Gateway } from "../../src/gateway/app.js";
@@ -30,6 +31,45 @@ describe("duplicateRoutingField", () => {
     expect(duplicateOf(nested)).toBeUndefined();
     expect(duplicateOf('{"temperature":1,"temperature":2,"model":"m"}')).toBeUndefined();
     expect(duplicateOf('{"model":"caf\\u00e9"}')).toBeUndefined();
+  });
+
+  it("reads a long body's top level alike, over strings with escaped quotes and backslashes", () => {
+    const content = `say \\"model\\": ${"x".repeat(3000)} \\\\`;
+    const long = (tail: string) =>
+      `{"model":"m","messages":[{"role":"user","content":"${content}"},{"model":"inner"}],` +
+      `"stream":false${tail}}`;
+    expect(long("").length).toBeGreaterThan(2048);
+    expect(duplicateOf(long(""))).toBeUndefined();
+    expect(duplicateOf(long(',"model":"other"'))).toBe("model");
+    expect(duplicateOf(long(',"str\\u0065am":true'))).toBe("stream");
+    expect(duplicateOf(long(',"temperature":1,"temperature":2'))).toBeUndefined();
+  });
+});
+
+describe("duplicateRoutingField on any object text", () => {
+  it("names the first routing field written twice at the top level, short text or long", () => {
+    const key = fc.constantFrom("model", "stream", "user", "messages", "x", 'q"uote', "back\\slash");
+    const value = fc.oneof(
+      fc.json(),
+      fc.string({ unit: "grapheme", maxLength: 1200 }).map((text) => JSON.stringify(text)),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, value), { maxLength: 8 }), (entries) => {
+        const text = `{${entries.map(([name, json]) => `${JSON.stringify(name)}:${json}`).join(",")}}`;
+        const seen = new Set<string>();
+        let expected: string | undefined;
+        for (const [name] of entries) {
+          if (!["model", "stream", "user"].includes(name)) continue;
+          if (seen.has(name)) {
+            expected = name;
+            break;
+          }
+          seen.add(name);
+        }
+        expect(duplicateOf(text)).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -25,4 +25,19 @@ describe("fast metrics", () => {
     expect(sumSamples(samples, "test_latency_seconds_count")).toBe(4);
     expect(sumSamples(samples, "test_latency_seconds_sum")).toBeCloseTo(6.05);
   });
+
+  it("keeps one series per combination of values, whatever the values hold, in the order first used", async () => {
+    const registry = new Registry();
+    const counter = new FastCounter("test_pairs_total", "Pairs", ["a", "b"], registry);
+    counter.inc(1, "x\u0000y", "z");
+    counter.inc(2, "x", "y\u0000z");
+    counter.inc(4, "x", "y\u0000z");
+    counter.inc(8, "", "");
+    const { values } = await counter.get();
+    expect(values).toEqual([
+      { value: 1, labels: { a: "x\u0000y", b: "z" } },
+      { value: 6, labels: { a: "x", b: "y\u0000z" } },
+      { value: 8, labels: { a: "", b: "" } },
+    ]);
+  });
 });

@@ -27,8 +27,9 @@ import type {
 import { sseEvent } from "../sse.js";
 import { streamErrorFrame } from "../stream-error.js";
 import { firstChoice } from "./chat-chunk.js";
+import { eventJson } from "./event-json.js";
 import { prefixedId, toolCallId } from "./ids.js";
-import { isJsonObject, parseJson } from "./json.js";
+import { isJsonObject } from "./json.js";
 import type { OpenAIChatChunk, OpenAIChunkChoice, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
 import { matchedStopSequence, stopReasonFor } from "./stop-reasons.js";
 import { copyReasoningBlock, reasoningText } from "./thinking-blocks.js";
@@ -89,7 +90,7 @@ export class AnthropicToOpenAIStream implements StreamConverter {
   event(message: SseMessage): string[] {
     if (this.#done) return [];
     if (message.data.trim() === "[DONE]") return this.end();
-    const payload = parseJson(message.data);
+    const payload = eventJson(message);
     if (message.event === "error" || isStreamedError(payload)) {
       const error = readUpstreamError(payload ?? message.data, 500);
       return this.fail(statusForError(error), error.message);

@@ -20,6 +20,11 @@ export type Protocol = "openai" | "anthropic" | "responses";
 export interface SseMessage {
   readonly event?: string | undefined;
   readonly data: string;
+  /**
+   * `data` parsed, when a stream layer below made the event from an object (reasoning separation):
+   * a converter reads it rather than parse the text it was just written as. Read-only to everyone.
+   */
+  readonly json?: unknown;
 }
 
 /** The request to send upstream. */
