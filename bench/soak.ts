@@ -35,7 +35,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
-import { type BenchProcess, readMemory, startProcess, stopAll } from "./processes.js";
+import { type BenchProcess, readMemory, startGatewayProcess, startProcess, stopAll } from "./processes.js";
 import { BenchRedis, redisServerInstalled } from "./redis-server.js";
 import { inspectorUrl, type LiveMemory, liveMemoryAfterGc } from "./soak-heap.js";
 import { type BodyServer, type NonReaderTally, nonReaders, startBodyServer } from "./soak-hostile.js";
@@ -405,22 +405,11 @@ async function startGateways(
     const replicas = redis ? 2 : 1;
     return await Promise.all(
       Array.from({ length: replicas }, (_, i) =>
-        startProcess(
+        startGatewayProcess(
           `gateway ${i + 1}`,
           CLI,
-          [
-            "gateway",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--config",
-            configPath,
-            "--log-level",
-            "warn",
-            ...(redis ? ["--redis", redis.url] : []),
-          ],
-          undefined,
+          configPath,
+          redis ? ["--redis", redis.url] : [],
           // The inspector on a loopback port of its own: the soak forces a GC through it (soak-heap.ts).
           { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --inspect=127.0.0.1:0`.trim() },
         ),
