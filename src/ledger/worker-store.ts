@@ -7,6 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { columnsOf } from "./insert.js";
@@ -25,6 +26,25 @@ interface Pending {
 
 /** Starts the worker and waits until its database is open; an open that fails rejects here. */
 export async function openWorkerStore(dir: string | undefined): Promise<LedgerStore> {
+  if (createsDatabase(dir)) await createInPassingWorker(dir);
+  return new WorkerStore(await startWorker(dir));
+}
+
+/** A directory that holds no database yet: opening it runs initdb. */
+function createsDatabase(dir: string | undefined): dir is string {
+  return dir !== undefined && !dir.startsWith("memory://") && !existsSync(join(dir, "PG_VERSION"));
+}
+
+/**
+ * initdb grows the WebAssembly memory of the worker that runs it to several hundred MB, and a
+ * WebAssembly memory never shrinks: created in a worker that then exits, the database is reopened
+ * by the long-lived one at a fraction of that (measured: ~600 MB resident against ~170 MB).
+ */
+async function createInPassingWorker(dir: string): Promise<void> {
+  await new WorkerStore(await startWorker(dir)).close();
+}
+
+async function startWorker(dir: string | undefined): Promise<Worker> {
   const { entry, evaluate } = workerEntry();
   const worker = new Worker(entry, { workerData: { dir } satisfies WorkerData, eval: evaluate });
   await new Promise<void>((resolve, reject) => {
@@ -48,7 +68,7 @@ export async function openWorkerStore(dir: string | undefined): Promise<LedgerSt
     await worker.terminate();
     throw error;
   });
-  return new WorkerStore(worker);
+  return worker;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The embedded database in its worker thread: calls and their answers cross the thread intact
  * (Dates included), a failing statement rejects with the database's message, a directory that
- * cannot be opened fails the open, and a closed store refuses further calls.
+ * cannot be opened fails the open, a closed store refuses further calls, and a database created
+ * by the passing worker that runs initdb reopens with its rows.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -60,9 +61,19 @@ describe("the embedded database in a worker thread", () => {
     await expect(openWorkerStore(file)).rejects.toThrow();
   }, 60_000);
 
-  // Last: it closes the store the others share (one embedded database per file: each takes seconds to create).
+  // Last: they close the store the others share (one embedded database per file: each takes seconds to create).
   it("refuses calls once closed", async () => {
     await store.close();
     await expect(store.requests({ limit: 1 })).rejects.toThrow(/closed/);
   });
+
+  it("reopens the database that a passing worker created, with its rows", async () => {
+    const reopened = await openWorkerStore(join(dir, "db"));
+    try {
+      await reopened.migrate();
+      expect((await reopened.requests({ limit: 10 })).rows.map((row) => row.requestId)).toEqual(["w2", "w1"]);
+    } finally {
+      await reopened.close();
+    }
+  }, 60_000);
 });
