@@ -61,16 +61,19 @@ export function longPromptRequests(strategy: LongPromptStrategy): (index: number
   return (index) => specs[index % SESSIONS]!;
 }
 
-/** The two long-prompt phases, after the others: JSON, open loop at `--rate`, one per strategy. */
-export function longPromptPhases(options: Pick<PhaseOptions, "rate" | "precise">): PhasePlan[] {
+/** The two long-prompt phases, after the others: JSON, open loop at `--long-prompt-rate` (else `--rate`), one per strategy. */
+export function longPromptPhases(
+  options: Pick<PhaseOptions, "rate" | "precise"> & { longPromptRate?: number | undefined },
+): PhasePlan[] {
+  const rate = options.longPromptRate ?? options.rate;
   return LONG_PROMPT_STRATEGIES.map((strategy) => ({
     target: "gateway",
     protocol: "chat",
     payload: "long",
     load: "open",
-    loadLabel: `${options.rate}/s ${strategy}`,
-    mode: { kind: "open", rate: options.rate, precise: options.precise },
-    rate: options.rate,
+    loadLabel: `${rate}/s ${strategy}`,
+    mode: { kind: "open", rate, precise: options.precise },
+    rate,
     strategy,
   }));
 }

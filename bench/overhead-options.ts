@@ -30,6 +30,8 @@ export interface Options extends PhaseOptions {
   protocolRate: number;
   /** Long-prompt phases on the baseline gateway: round_robin against prefix_aware (overhead-long-prompt.ts). */
   longPrompt: boolean;
+  /** The long-prompt phases' rate; unset: --rate. */
+  longPromptRate?: number;
 }
 
 function positive(text: string): number {
@@ -147,6 +149,11 @@ export function parseOptions(argv: readonly string[]): Options {
       "--long-prompt",
       "add two open-loop phases at --rate with a ~100 kB agent-shaped chat body: round_robin, then prefix_aware",
       false,
+    )
+    .option(
+      "--long-prompt-rate <n>",
+      "requests per second of the long-prompt phases (default: --rate; a small host may not keep up with 1,000 bodies of 100 kB a second)",
+      positive,
     )
     .parse(argv, { from: "user" });
   const raw = program.opts<Omit<Options, "flavours"> & { protocols: string }>();

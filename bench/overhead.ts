@@ -215,7 +215,7 @@ function renderReport(options: Options, variants: readonly GatewayVariant[], out
     ...(variants.length > 1 || variants[0]!.cap > 0 ? [gatewayLine(variants)] : []),
     ...(options.longPrompt
       ? [
-          `long prompt (payload "long"): a ~100 kB agent-shaped chat body, open loop at ${options.rate} req/s, ` +
+          `long prompt (payload "long"): a ~100 kB agent-shaped chat body, open loop at ${options.longPromptRate ?? options.rate} req/s, ` +
             "routed by round_robin, then prefix_aware (two entries of the mock), on the first gateway variant",
         ]
       : []),

@@ -59,6 +59,14 @@ describe("long-prompt phases", () => {
     expect(others.some((plan) => plan.payload === "long")).toBe(false);
   });
 
+  it("run at --long-prompt-rate when it is given", () => {
+    const plans = longPromptPhases({ rate: 1000, precise: true, longPromptRate: 300 });
+    expect(plans.map((plan) => [plan.rate, plan.loadLabel])).toEqual([
+      [300, "300/s round_robin"],
+      [300, "300/s prefix_aware"],
+    ]);
+  });
+
   it("add two mock entries and a strategy per model to the gateway config only when asked", () => {
     const [variant] = gatewayVariants({ redis: false, workers: [1] });
     const plain = gatewayConfig("http://127.0.0.1:1", variant!, false) as { backends: unknown[] };
