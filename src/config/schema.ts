@@ -333,6 +333,13 @@ export const GATEWAY_OPTIONS = defineOptions({
     envReadByCaller: true,
     help: "seconds a non-streamed attempt waits for its answer before a second attempt starts on another backend, the first answer winning; at least twice the model's recent p99 answer time (0: off)",
   },
+  model_hedge_after: {
+    type: textMap(seconds).default({}),
+    flag: "--model-hedge-after <map>",
+    env: ["SWITCHYARD_MODEL_HEDGE_AFTER"],
+    envReadByCaller: true,
+    help: "per-model hedge_after overrides: `model=120,…` or a JSON object (0 turns hedging off for that model, e.g. one served by a paid API)",
+  },
   connect_timeout: {
     type: seconds.default(10),
     flag: "--connect-timeout <seconds>",

@@ -13,6 +13,16 @@
  * @module
  */
 
+import type { GatewayConfig } from "../config/schema.js";
+
+/** `hedge_after` for a model: its `model_hedge_after` entry, else the global one (0: never hedged). */
+export function hedgeAfterSeconds(
+  config: Pick<GatewayConfig, "hedge_after" | "model_hedge_after">,
+  model: string,
+): number {
+  return config.model_hedge_after[model] ?? config.hedge_after;
+}
+
 /** How many recent answer times per model the percentile is read from. */
 export const WINDOW = 256;
 /** Fewer known answer times than this: the delay is `hedge_after` alone. */

@@ -23,6 +23,7 @@ import type { GatewayContext } from "./context.js";
 import { RequestDeadline } from "./deadline.js";
 import { GatewayError } from "./errors.js";
 import { logAttemptFailure } from "./failure-log.js";
+import { hedgeAfterSeconds } from "./hedge-delay.js";
 import { runWithHedge } from "./hedge-run.js";
 import type { ProxyRequest } from "./proxy-request.js";
 import { countAnswer } from "./request-metrics.js";
@@ -153,7 +154,7 @@ export async function proxy(
         }
       };
   /** Non-streamed requests may be hedged once (hedge-run.ts); a stream has first_byte_timeout. */
-  const hedgeable = !proxied.fields.stream && ctx.config.hedge_after > 0;
+  const hedgeable = !proxied.fields.stream && hedgeAfterSeconds(ctx.config, model) > 0;
   let hedgeDue = false;
   /** The backend's global cap (shared state) refused the attempt: nothing was sent. */
   const noteFull = (backend: BackendState) => {
@@ -345,7 +346,7 @@ export async function proxy(
  * own budget ends first (it is then retried, not hedged).
  */
 function hedgeDelayMs(ctx: GatewayContext, model: string, deadline: RequestDeadline): number {
-  const delay = ctx.hedgeDelays.delayMs(model, ctx.config.hedge_after);
+  const delay = ctx.hedgeDelays.delayMs(model, hedgeAfterSeconds(ctx.config, model));
   return delay < deadline.attemptBudgetMs() ? delay : Number.POSITIVE_INFINITY;
 }
 

@@ -7,11 +7,21 @@ import { AttemptRace } from "../../src/gateway/hedge.js";
 import {
   HEDGE_P99_FACTOR,
   HedgeDelays,
+  hedgeAfterSeconds,
   MAX_MODELS,
   MIN_SAMPLES,
   WINDOW,
 } from "../../src/gateway/hedge-delay.js";
 import { ClientGone } from "../../src/upstream/client-gone.js";
+
+describe("hedgeAfterSeconds", () => {
+  it("is the model's own entry when it has one, 0 included, else hedge_after", () => {
+    const config = { hedge_after: 30, model_hedge_after: { paid: 0, long: 120 } };
+    expect(hedgeAfterSeconds(config, "paid")).toBe(0);
+    expect(hedgeAfterSeconds(config, "long")).toBe(120);
+    expect(hedgeAfterSeconds(config, "local")).toBe(30);
+  });
+});
 
 describe("HedgeDelays", () => {
   it("is hedge_after while the model has too few answers, and off at 0", () => {

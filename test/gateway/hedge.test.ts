@@ -45,11 +45,24 @@ let gateway: Gateway;
 const accessLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
-  for (const name of ["frozen", "slow", "first", "frozenHedge", "alone", "busy", "stuck", "failFirst"])
+  for (const name of [
+    "frozen",
+    "slow",
+    "first",
+    "frozenHedge",
+    "alone",
+    "busy",
+    "stuck",
+    "failFirst",
+    "paid",
+  ])
     held[name] = await startHeld();
   plain.good = await startFakeUpstream((_request, response) => chatCompletion(response, "from good"));
   plain.fast = await startFakeUpstream((_request, response) => chatCompletion(response, "from fast"));
   plain.failing = await startFakeUpstream((_request, response) => errorAnswer(response, 500));
+  plain.paidPeer = await startFakeUpstream((_request, response) =>
+    chatCompletion(response, "from paid peer"),
+  );
   const heldUrl = (name: string) => held[name]!.upstream.url;
   const plainUrl = (name: string) => plain[name]!.url;
   gateway = buildGateway(
@@ -61,6 +74,7 @@ beforeAll(async () => {
       load_interval: 0,
       request_timeout: 30,
       hedge_after: 0.05,
+      model_hedge_after: { "m-paid": 0 },
       strategy: "round_robin",
       backends: [
         // Round robin sends a model's first request to its first backend, the hedge to the next.
@@ -75,6 +89,8 @@ beforeAll(async () => {
         { name: "busy", url: heldUrl("busy"), models: ["m-full", "m-busy"], max_connections: 1 },
         { name: "fail-first", url: heldUrl("failFirst"), models: ["m-failed"] },
         { name: "failing", url: plainUrl("failing"), models: ["m-failed"] },
+        { name: "paid", url: heldUrl("paid"), models: ["m-paid"] },
+        { name: "paid-peer", url: plainUrl("paidPeer"), models: ["m-paid"] },
       ],
     }),
     pino(
@@ -207,6 +223,20 @@ describe("a non-streamed request hedged after hedge_after", () => {
     expect(answer.headers["x-routed-node"]).toBe("fail-first");
     expect(await hedges("failed")).toBe(1);
     expect(plain.failing!.hits).toBe(1);
+  });
+});
+
+describe("a model whose model_hedge_after is 0", () => {
+  it("is never hedged, however long its answer takes", async () => {
+    const answering = ask("m-paid");
+    await eventually(() => held.paid!.held.length === 1);
+    // Many times hedge_after (50 ms): a hedge would have gone to the peer by now.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    chatCompletion(held.paid!.held[0]!, "paid");
+    const answer = await answering;
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers["x-routed-node"]).toBe("paid");
+    expect(plain.paidPeer!.hits).toBe(0);
   });
 });
 
