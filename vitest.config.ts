@@ -7,6 +7,8 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, "test/agent-clients/**"],
     // Whole-process tests spawn servers; two cores cannot run many of them at once.
     maxWorkers: 2,
+    // One migrated embedded ledger database per run, which the tests copy instead of creating their own.
+    globalSetup: ["test/helpers/ledger-snapshot-setup.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     teardownTimeout: 10_000,

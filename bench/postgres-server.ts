@@ -4,15 +4,13 @@
  * as root, so under root both run as the `postgres` system user, which owns the directory. It can
  * be stopped and started again on the same port with its data: a database outage.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { chown, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import { freePort } from "./redis-server.js";
+import { freePort, LocalServer } from "./local-server.js";
 
 const PACKAGE_HINT = "Debian/Ubuntu: apt-get install -y postgresql";
 
@@ -54,12 +52,8 @@ function runAs(): { uid: number; gid: number } | undefined {
 }
 
 export class PostgresServer {
-  readonly port: number;
   readonly #root: string;
-  readonly #bin: string;
-  readonly #user: { uid: number; gid: number } | undefined;
-  #process: ChildProcess | undefined;
-  #log = "";
+  readonly #server: LocalServer;
 
   private constructor(
     root: string,
@@ -68,17 +62,44 @@ export class PostgresServer {
     user: { uid: number; gid: number } | undefined,
   ) {
     this.#root = root;
-    this.port = port;
-    this.#bin = bin;
-    this.#user = user;
+    const url = urlOf(port);
+    this.#server = new LocalServer(port, {
+      name: "postgres",
+      command: join(bin, "postgres"),
+      args: [
+        "-D",
+        join(root, "data"),
+        "-p",
+        String(port),
+        "-k",
+        join(root, "socket"),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        // A test database: no durability work, so a start and each commit cost little.
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+      ],
+      user,
+      answers: () => takesQuery(url),
+      readiness: "take a query",
+      pollMs: 50,
+    });
+  }
+
+  get port(): number {
+    return this.#server.port;
   }
 
   get url(): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+    return urlOf(this.port);
   }
 
   get running(): boolean {
-    return this.#process !== undefined;
+    return this.#server.running;
   }
 
   /** A fresh cluster in a temp directory, started on a free port. */
@@ -112,60 +133,13 @@ export class PostgresServer {
   }
 
   /** Starts the server (again) on its port, with its data, and waits until it takes a query. */
-  async start(timeoutMs = 15_000): Promise<void> {
-    if (this.#process) throw new Error(`postgres on ${this.port} is already running`);
-    const args = [
-      "-D",
-      join(this.#root, "data"),
-      "-p",
-      String(this.port),
-      "-k",
-      join(this.#root, "socket"),
-      "-c",
-      "listen_addresses=127.0.0.1",
-      // A test database: no durability work, so a start and each commit cost little.
-      "-c",
-      "fsync=off",
-      "-c",
-      "synchronous_commit=off",
-      "-c",
-      "full_page_writes=off",
-    ];
-    const child = spawn(join(this.#bin, "postgres"), args, {
-      stdio: ["ignore", "pipe", "pipe"],
-      ...(this.#user ?? {}),
-    });
-    this.#process = child;
-    this.#log = "";
-    const keep = (chunk: Buffer) => {
-      this.#log = (this.#log + chunk.toString()).slice(-4_000);
-    };
-    child.stdout?.on("data", keep);
-    child.stderr?.on("data", keep);
-    let exited = false;
-    child.once("exit", () => {
-      exited = true;
-      if (this.#process === child) this.#process = undefined;
-    });
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && !exited) {
-      if (await this.#answers()) return;
-      await sleep(50);
-    }
-    child.kill("SIGKILL");
-    throw new Error(`postgres on ${this.port} did not take a query:\n${this.#log}`);
+  start(timeoutMs = 15_000): Promise<void> {
+    return this.#server.start(timeoutMs);
   }
 
   /** A fast shutdown (SIGINT): sessions are cut, the data stays; waits for the process to exit. */
-  async stop(): Promise<void> {
-    const child = this.#process;
-    if (!child) return;
-    this.#process = undefined;
-    const exited = once(child, "exit");
-    child.kill("SIGINT");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return this.#server.stop("SIGINT", 5_000);
   }
 
   /** Stops the server and removes its directory. */
@@ -173,18 +147,22 @@ export class PostgresServer {
     await this.stop();
     await rm(this.#root, { recursive: true, force: true });
   }
+}
 
-  async #answers(): Promise<boolean> {
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 500 });
-    client.on("error", () => {});
-    try {
-      await client.connect();
-      await client.query("SELECT 1");
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await client.end().catch(() => {});
-    }
+function urlOf(port: number): string {
+  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+}
+
+async function takesQuery(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 500 });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
   }
 }

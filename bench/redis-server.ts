@@ -4,37 +4,60 @@
  * it again on the same port, as an outage that loses every key.
  * @module
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
-import { connect, createServer } from "node:net";
+import { spawnSync } from "node:child_process";
+import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort, LocalServer, type LocalServerSpec } from "./local-server.js";
 import { adoptChild } from "./processes.js";
 
+export { freePort };
+
 const BINARY = "redis-server";
+const START_TIMEOUT_MS = 5_000;
 
 /** Whether `redis-server` can be run from PATH. */
 export function redisServerInstalled(): boolean {
   return spawnSync(BINARY, ["--version"], { stdio: "ignore" }).status === 0;
 }
 
+/** How to run `redis-server` on `port`; `extraArgs` after the defaults (persistence, say). */
+export function redisServerSpec(
+  port: number,
+  extraArgs: readonly string[] = ["--appendonly", "no"],
+  onSpawn?: LocalServerSpec["onSpawn"],
+): LocalServerSpec {
+  return {
+    name: BINARY,
+    command: BINARY,
+    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...extraArgs, "--daemonize", "no"],
+    answers: () => pingRedis(port, 200),
+    readiness: "answer PING",
+    pollMs: 20,
+    onSpawn,
+  };
+}
+
 export class BenchRedis {
-  readonly port: number;
-  #child: ChildProcess | undefined;
+  readonly #server: LocalServer;
 
   private constructor(port: number) {
-    this.port = port;
+    this.#server = new LocalServer(port, redisServerSpec(port, undefined, adoptChild));
   }
 
   /** Starts one on a free port; resolves once it answers PING. */
   static async start(): Promise<BenchRedis> {
     const redis = new BenchRedis(await freePort());
-    await redis.#start();
+    await redis.#server.start(START_TIMEOUT_MS);
     return redis;
+  }
+
+  get port(): number {
+    return this.#server.port;
   }
 
   /** The running server's process id; undefined while it is stopped. */
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#server.pid;
   }
 
   get url(): string {
@@ -42,16 +65,8 @@ export class BenchRedis {
   }
 
   /** Stops it (SIGKILL or SIGTERM) and waits for the process to be gone. */
-  async stop(signal: "SIGKILL" | "SIGTERM" = "SIGTERM"): Promise<void> {
-    const child = this.#child;
-    if (!child) return;
-    this.#child = undefined;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, "exit");
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
-    await exited;
-    clearTimeout(timer);
+  stop(signal: "SIGKILL" | "SIGTERM" = "SIGTERM"): Promise<void> {
+    return this.#server.stop(signal, 3_000);
   }
 
   /** Starts it again on the same port, retrying briefly should the port still be held. */
@@ -59,7 +74,7 @@ export class BenchRedis {
     let lastError: unknown;
     for (let attempt = 0; attempt < 10; attempt++) {
       try {
-        await this.#start();
+        await this.#server.start(START_TIMEOUT_MS);
         return;
       } catch (error) {
         lastError = error;
@@ -68,41 +83,6 @@ export class BenchRedis {
     }
     throw lastError;
   }
-
-  async #start(timeoutMs = 5_000): Promise<void> {
-    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
-    const child = spawn(BINARY, [...args, "--daemonize", "no"], { stdio: "ignore" });
-    adoptChild(child);
-    let exited = false;
-    child.once("exit", () => {
-      exited = true;
-    });
-    child.once("error", () => {
-      exited = true;
-    });
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && !exited) {
-      if (await pingRedis(this.port, 200)) {
-        this.#child = child;
-        return;
-      }
-      await sleep(20);
-    }
-    child.kill("SIGKILL");
-    throw new Error(`redis-server on port ${this.port} did not answer PING`);
-  }
-}
-
-/** A port nobody listens on right now: bind port 0, read it, let it go. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return address.port;
 }
 
 /** Resolves true when a PING on `port` is answered with PONG within `timeoutMs`. */

@@ -162,7 +162,14 @@ export async function hostLedgerForWorkers(
   dir: string,
   onError: (error: unknown) => void = () => {},
 ): Promise<IpcLedgerHost> {
-  const host = new IpcLedgerHost(await openWorkerStore(dir), onError);
+  const store = await openWorkerStore(dir, {
+    onRestart: (restarts, error) =>
+      onError(
+        new Error(`the database worker died (${error.message}) and was restarted (${restarts} so far)`),
+      ),
+    onRestartFailed: onError,
+  });
+  const host = new IpcLedgerHost(store, onError);
   host.serveForkedWorkers();
   return host;
 }

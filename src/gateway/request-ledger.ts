@@ -29,6 +29,7 @@ export async function openRequestLedger(
   // Both series exist from the start, so an alert on drops sees 0 rather than nothing.
   metrics.ledgerRowsWritten.inc(0);
   metrics.ledgerRowsDropped.inc(0);
+  metrics.ledgerWorkerRestarts.inc(0);
   let droppedSinceLog = 0;
   const dropLog = rateLimited(LOG_INTERVAL_MS);
   const errorLog = rateLimited(LOG_INTERVAL_MS);
@@ -38,6 +39,16 @@ export async function openRequestLedger(
     store: config.database_url ? undefined : workerLedgerStore(),
     textRetentionDays: config.ledger_keep_text ? config.ledger_retention : 0,
     onError: (error) => logger.warn({ err: error }, "ledger: database trouble"),
+    worker: {
+      onRestart: (restarts, error) => {
+        metrics.ledgerWorkerRestarts.inc(1);
+        logger.error({ err: error, restarts }, "ledger: the database worker died and was restarted");
+      },
+      onRestartFailed: (error) => {
+        if (errorLog())
+          logger.warn({ err: error }, "ledger: the database worker could not be restarted; retrying");
+      },
+    },
     writer: {
       onWritten: (rows) => metrics.ledgerRowsWritten.inc(rows),
       onDropped: (rows) => {

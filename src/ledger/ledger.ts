@@ -4,14 +4,15 @@
  * completion text past its retention. A Postgres server that cannot be reached at start does not
  * stop the gateway: rows wait in the writer's buffer, and the migrations run with the first write
  * or query that reaches the server. The embedded database runs in a worker thread of its own
- * (worker-store.ts), so its inserts and queries never stall the gateway's requests.
+ * (worker-store.ts), so its inserts and queries never stall the gateway's requests; should that
+ * thread die, the store starts another while the writer keeps the rows, as for a database outage.
  * @module
  */
 import { type LedgerDatabaseOptions, openLedgerDatabase } from "./database.js";
 import type { RequestsPage, RequestsQuery, UsageQuery, UsageRow } from "./queries.js";
 import type { LedgerRow } from "./row.js";
 import { databaseStore, type LedgerStore } from "./store.js";
-import { openWorkerStore } from "./worker-store.js";
+import { openWorkerStore, type WorkerStoreOptions } from "./worker-store.js";
 import { DEFAULT_WRITER_OPTIONS, LedgerWriter, type LedgerWriterOptions } from "./writer.js";
 
 export interface LedgerOptions extends LedgerDatabaseOptions {
@@ -20,6 +21,8 @@ export interface LedgerOptions extends LedgerDatabaseOptions {
   writer?: Partial<LedgerWriterOptions>;
   /** Runs the embedded database on the calling thread instead of a worker (tests that compare the two). */
   embeddedOnThisThread?: boolean;
+  /** The embedded database's worker thread: what to tell of its restarts, and their pauses. */
+  worker?: WorkerStoreOptions;
   /** A store opened elsewhere (a `--workers` worker's, reaching the primary's database) instead of one of its own. */
   store?: LedgerStore | undefined;
 }
@@ -117,5 +120,5 @@ export class Ledger {
 async function openStore(options: LedgerOptions): Promise<LedgerStore> {
   if (options.store) return options.store;
   if (options.url || options.embeddedOnThisThread) return databaseStore(await openLedgerDatabase(options));
-  return openWorkerStore(options.dir);
+  return openWorkerStore(options.dir, options.worker);
 }

@@ -24,10 +24,36 @@ interface Pending {
   reject(error: Error): void;
 }
 
+export interface WorkerStoreOptions {
+  /** Told of each restart after the worker died (a crash, out of memory): the count so far and why. */
+  onRestart?: (restarts: number, error: Error) => void;
+  /** Told of a restart that failed; the next try waits longer. */
+  onRestartFailed?: (error: Error) => void;
+  /** The first restart's pause; each failed try doubles it, up to `restartMaxMs`. */
+  restartMinMs?: number;
+  restartMaxMs?: number;
+  /** Timers, replaceable by tests; the default never keeps the process alive. */
+  schedule?: (run: () => void, ms: number) => () => void;
+}
+
+/** A store whose worker comes back when it dies. */
+export interface EmbeddedWorkerStore extends LedgerStore {
+  /** Restarts so far. */
+  readonly restarts: number;
+  /** Ends the worker thread as a crash would, so a test sees the store bring it back. */
+  killWorker(): Promise<void>;
+}
+
+const RESTART_MIN_MS = 100;
+const RESTART_MAX_MS = 30_000;
+
 /** Starts the worker and waits until its database is open; an open that fails rejects here. */
-export async function openWorkerStore(dir: string | undefined): Promise<LedgerStore> {
+export async function openWorkerStore(
+  dir: string | undefined,
+  options: WorkerStoreOptions = {},
+): Promise<EmbeddedWorkerStore> {
   if (createsDatabase(dir)) await createInPassingWorker(dir);
-  return new WorkerStore(await startWorker(dir));
+  return new WorkerStore(await startWorker(dir), () => startWorker(dir), options);
 }
 
 /** A directory that holds no database yet: opening it runs initdb. */
@@ -41,7 +67,7 @@ function createsDatabase(dir: string | undefined): dir is string {
  * by the long-lived one at a fraction of that (measured: ~600 MB resident against ~170 MB).
  */
 async function createInPassingWorker(dir: string): Promise<void> {
-  await new WorkerStore(await startWorker(dir)).close();
+  await new WorkerStore(await startWorker(dir), () => startWorker(dir), {}).close();
 }
 
 async function startWorker(dir: string | undefined): Promise<Worker> {
@@ -90,23 +116,43 @@ function workerEntry(): { entry: URL | string; evaluate: boolean } {
   return { entry: load, evaluate: true };
 }
 
-class WorkerStore implements LedgerStore {
+/**
+ * Calls go to the current worker. When it dies, the calls it held fail (the writer keeps their rows
+ * and retries them, as for a database outage), calls meanwhile fail at once, and a new worker is
+ * started after a pause that doubles with each failed try; one that answers a call resets it. The
+ * new worker is migrated before it takes calls when the old one was (an in-memory database
+ * starts empty).
+ */
+class WorkerStore implements EmbeddedWorkerStore {
   readonly kind = "embedded";
-  readonly #worker: Worker;
+  readonly #startWorker: () => Promise<Worker>;
+  readonly #options: WorkerStoreOptions;
+  readonly #schedule: (run: () => void, ms: number) => () => void;
   readonly #pending = new Map<number, Pending>();
+  #worker: Worker | undefined;
   #nextId = 1;
-  #stopped: Error | undefined;
+  #closed: Error | undefined;
+  #down: Error | undefined;
+  #migrated = false;
+  #restarts = 0;
+  #restartMs = 0;
+  #cancelRestart: (() => void) | undefined;
+  #restarting: Promise<void> | undefined;
 
-  constructor(worker: Worker) {
-    this.#worker = worker;
-    worker.unref();
-    worker.on("message", (message: WorkerMessage) => this.#settle(message));
-    worker.on("error", (error) => this.#stop(error));
-    worker.on("exit", (code) => this.#stop(new Error(`the ledger's database worker exited (code ${code})`)));
+  constructor(worker: Worker, startWorker: () => Promise<Worker>, options: WorkerStoreOptions) {
+    this.#startWorker = startWorker;
+    this.#options = options;
+    this.#schedule = options.schedule ?? scheduleUnref;
+    this.#adopt(worker);
   }
 
-  migrate(): Promise<void> {
-    return this.#call({ op: "migrate" });
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  async migrate(): Promise<void> {
+    await this.#call({ op: "migrate" });
+    this.#migrated = true;
   }
 
   insert(rows: readonly LedgerRow[]): Promise<void> {
@@ -125,23 +171,88 @@ class WorkerStore implements LedgerStore {
     return this.#call({ op: "forgetTextBefore", before });
   }
 
+  async killWorker(): Promise<void> {
+    await this.#worker?.terminate();
+  }
+
   async close(): Promise<void> {
+    const worker = this.#worker;
     try {
-      if (!this.#stopped) await this.#call({ op: "close" });
+      if (worker && !this.#closed) await this.#call({ op: "close" });
     } finally {
-      this.#stopped ??= new Error("the ledger's database is closed");
-      await this.#worker.terminate();
+      this.#closed ??= new Error("the ledger's database is closed");
+      this.#cancelRestart?.();
+      this.#cancelRestart = undefined;
+      await this.#restarting;
+      await this.#worker?.terminate();
+    }
+  }
+
+  #adopt(worker: Worker): void {
+    this.#worker = worker;
+    this.#down = undefined;
+    worker.unref();
+    worker.on("message", (message: WorkerMessage) => this.#settle(message));
+    worker.on("error", (error) => {
+      this.#down = error;
+    });
+    worker.once("exit", (code) => {
+      if (this.#worker !== worker) return;
+      this.#worker = undefined;
+      const error = this.#down ?? new Error(`the ledger's database worker exited (code ${code})`);
+      this.#down = error;
+      for (const pending of this.#pending.values()) pending.reject(error);
+      this.#pending.clear();
+      if (!this.#closed) this.#scheduleRestart();
+    });
+  }
+
+  #scheduleRestart(): void {
+    this.#restartMs = Math.min(
+      this.#options.restartMaxMs ?? RESTART_MAX_MS,
+      this.#restartMs === 0 ? (this.#options.restartMinMs ?? RESTART_MIN_MS) : this.#restartMs * 2,
+    );
+    this.#cancelRestart = this.#schedule(() => {
+      this.#cancelRestart = undefined;
+      this.#restarting = this.#restart().finally(() => {
+        this.#restarting = undefined;
+      });
+    }, this.#restartMs);
+  }
+
+  async #restart(): Promise<void> {
+    let worker: Worker | undefined;
+    try {
+      worker = await this.#startWorker();
+      if (this.#closed) {
+        await worker.terminate();
+        return;
+      }
+      const started = worker;
+      if (this.#migrated) await migrateOn(started);
+      this.#adopt(started);
+      this.#restarts++;
+      this.#options.onRestart?.(this.#restarts, this.#down ?? new Error("the ledger's database worker died"));
+    } catch (error) {
+      await worker?.terminate();
+      if (this.#closed) return;
+      this.#options.onRestartFailed?.(error as Error);
+      this.#scheduleRestart();
     }
   }
 
   #call<O extends Op>(call: CallOf<O> & { op: O }): Promise<WorkerResults[O]> {
-    if (this.#stopped) return Promise.reject(this.#stopped);
+    if (this.#closed) return Promise.reject(this.#closed);
+    const worker = this.#worker;
+    if (!worker) {
+      return Promise.reject(new Error(`the ledger's database worker is restarting: ${this.#down?.message}`));
+    }
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       // Held open only while an answer is awaited: see the module comment.
-      if (this.#pending.size === 1) this.#worker.ref();
-      this.#worker.postMessage({ ...call, id });
+      if (this.#pending.size === 1) worker.ref();
+      worker.postMessage({ ...call, id });
     });
   }
 
@@ -150,14 +261,36 @@ class WorkerStore implements LedgerStore {
     const pending = this.#pending.get(message.id);
     if (!pending) return;
     this.#pending.delete(message.id);
-    if (this.#pending.size === 0) this.#worker.unref();
+    if (this.#pending.size === 0) this.#worker?.unref();
+    // An answer, even a failing statement's: this worker lives, so the next death starts the pause afresh.
+    this.#restartMs = 0;
     if (message.kind === "result") pending.resolve(message.value);
     else pending.reject(new Error(message.message));
   }
+}
 
-  #stop(error: Error): void {
-    this.#stopped ??= error;
-    for (const pending of this.#pending.values()) pending.reject(error);
-    this.#pending.clear();
-  }
+/** Runs the migrations on a worker not yet adopted: its only call, answered by id 0. */
+function migrateOn(worker: Worker): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const answered = (message: WorkerMessage) => {
+      if ((message.kind !== "result" && message.kind !== "failure") || message.id !== 0) return;
+      worker.off("message", answered);
+      worker.off("exit", exited);
+      if (message.kind === "result") resolve();
+      else reject(new Error(message.message));
+    };
+    const exited = (code: number) => {
+      worker.off("message", answered);
+      reject(new Error(`the ledger's database worker exited while migrating (code ${code})`));
+    };
+    worker.on("message", answered);
+    worker.once("exit", exited);
+    worker.postMessage({ op: "migrate", id: 0 } satisfies WorkerCall);
+  });
+}
+
+function scheduleUnref(run: () => void, ms: number): () => void {
+  const timer = setTimeout(run, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
 }

@@ -60,6 +60,8 @@ export interface GatewayMetrics {
   ledgerRowsWritten: FastCounter;
   /** Request ledger rows dropped: the buffer was full while the database was away, or at shutdown. */
   ledgerRowsDropped: FastCounter;
+  /** Restarts of the embedded ledger database's worker thread after it died. */
+  ledgerWorkerRestarts: FastCounter;
 }
 
 /**
@@ -268,6 +270,12 @@ export function createGatewayMetrics(
     ledgerRowsDropped: new FastCounter(
       "switchyard_ledger_rows_dropped_total",
       "Request ledger rows dropped because its buffer was full while the database was unreachable (or still buffered at shutdown)",
+      [],
+      registry,
+    ),
+    ledgerWorkerRestarts: new FastCounter(
+      "switchyard_ledger_worker_restarts_total",
+      "Restarts of the embedded ledger database's worker thread after it died (a crash, out of memory)",
       [],
       registry,
     ),

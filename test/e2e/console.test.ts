@@ -20,6 +20,7 @@ import {
   type RenderedChart,
   shouldRunBrowserTests,
 } from "../bench/chromium.js";
+import { seededLedgerDir } from "../helpers/ledger-snapshot.js";
 
 const TOKEN = "console-admin-token";
 const IMAGES = fileURLToPath(new URL("../../docs/images/", import.meta.url));
@@ -43,7 +44,7 @@ describe.runIf(shouldRunBrowserTests())("the console in Chromium", () => {
       port: 0,
       admin_token: TOKEN,
       ledger: true,
-      ledger_dir: ledgerDir,
+      ledger_dir: await seededLedgerDir(join(ledgerDir, "db")),
       prices: { "llama-3.1-8b": { input: 1, output: 2 } },
       health_interval: 1,
       backends: mocks.map((mock) => ({

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CliProcess, startCli, stopAll } from "../helpers/cli-process.js";
 import { eventually } from "../helpers/http.js";
+import { seededLedgerDir } from "../helpers/ledger-snapshot.js";
 import { writeTempConfig } from "../helpers/temp-config.js";
 
 const configs: { remove(): void }[] = [];
@@ -259,9 +260,8 @@ describe("switchyard gateway --workers 2 without Redis", () => {
     const dir = await mkdtemp(join(tmpdir(), "switchyard-workers-ledger-"));
     configs.push({ remove: () => rmSync(dir, { recursive: true, force: true }) });
     const gateway = await startWorkers(
-      ["--backend", `m=${url(mock)}`, "--ledger", "--ledger-dir", join(dir, "ledger")],
+      ["--backend", `m=${url(mock)}`, "--ledger", "--ledger-dir", await seededLedgerDir(join(dir, "ledger"))],
       {},
-      // The embedded database's first start creates it: seconds, more on a busy machine.
       60_000,
     );
     const base = url(gateway);

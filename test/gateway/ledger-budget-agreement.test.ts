@@ -3,12 +3,16 @@
  * tokens through a runtime key with a budget, the ledger's cost for the key equals the spend the
  * budget enforced (to the micro-dollar each settlement rounds up to).
  */
+import { mkdtemp, rm } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatewayConfigSchema } from "../../src/config/schema.js";
 import { buildGateway, type Gateway } from "../../src/gateway/app.js";
 import { type FakeUpstream, startFakeUpstream } from "../helpers/fake-upstream.js";
+import { seededLedgerDir } from "../helpers/ledger-snapshot.js";
 
 const ADMIN = "admin-token-for-agreement";
 const REQUESTS = 12;
@@ -48,6 +52,7 @@ async function settled<T>(read: () => Promise<T>): Promise<T> {
 let upstream: FakeUpstream;
 let gateway: Gateway;
 let base: string;
+let dir: string;
 
 beforeAll(async () => {
   let served = 0;
@@ -58,13 +63,14 @@ beforeAll(async () => {
     }
     answer(response, served++);
   });
+  dir = await mkdtemp(join(tmpdir(), "switchyard-agreement-"));
   const config = gatewayConfigSchema.parse({
     host: "127.0.0.1",
     port: 0,
     admin_token: ADMIN,
     health_interval: 3600,
     ledger: true,
-    ledger_dir: "memory://",
+    ledger_dir: await seededLedgerDir(join(dir, "ledger")),
     prices: { "priced-model": { input: 3, output: 15, cached_input: 0.3 } },
     backends: [{ name: "b1", url: upstream.url, models: ["priced-model"] }],
   });
@@ -75,6 +81,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.close();
   await upstream?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 const admin = { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" };

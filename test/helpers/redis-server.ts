@@ -3,10 +3,9 @@
  * for, never one that was already running. It can be stopped (or killed) and started again on the same port (an
  * outage and a restart that lost the data) or frozen with SIGSTOP (a server that stops answering).
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
-import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, pingRedis } from "../../bench/redis-server.js";
+import { spawnSync } from "node:child_process";
+import { LocalServer } from "../../bench/local-server.js";
+import { freePort, redisServerSpec } from "../../bench/redis-server.js";
 
 const BINARY = "redis-server";
 
@@ -35,14 +34,18 @@ export interface RedisServerOptions {
 }
 
 export class RedisServer {
-  readonly port: number;
-  readonly #options: RedisServerOptions;
-  #process: ChildProcess | undefined;
-  #log = "";
+  readonly #server: LocalServer;
 
   constructor(port: number, options: RedisServerOptions = {}) {
-    this.port = port;
-    this.#options = options;
+    const { dataDir } = options;
+    const persistence = dataDir
+      ? ["--dir", dataDir, "--appendonly", "yes", "--appendfsync", "always"]
+      : ["--appendonly", "no"];
+    this.#server = new LocalServer(port, redisServerSpec(port, persistence));
+  }
+
+  get port(): number {
+    return this.#server.port;
   }
 
   get url(): string {
@@ -50,60 +53,22 @@ export class RedisServer {
   }
 
   get running(): boolean {
-    return this.#process !== undefined;
+    return this.#server.running;
   }
 
   /** Starts the server (again) on its port and waits until it answers PING. */
-  async start(timeoutMs = 5_000): Promise<void> {
-    if (this.#process) throw new Error(`redis-server on ${this.port} is already running`);
-    const { dataDir } = this.#options;
-    const persistence = dataDir
-      ? ["--dir", dataDir, "--appendonly", "yes", "--appendfsync", "always"]
-      : ["--appendonly", "no"];
-    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", ...persistence];
-    const child = spawn(BINARY, [...args, "--daemonize", "no"], { stdio: ["ignore", "pipe", "pipe"] });
-    this.#process = child;
-    this.#log = "";
-    const keep = (chunk: Buffer) => {
-      this.#log = (this.#log + chunk.toString()).slice(-4_000);
-    };
-    child.stdout?.on("data", keep);
-    child.stderr?.on("data", keep);
-    let exited = false;
-    child.once("exit", () => {
-      exited = true;
-      if (this.#process === child) this.#process = undefined;
-    });
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && !exited) {
-      if (await pingRedis(this.port, 200)) return;
-      await sleep(20);
-    }
-    child.kill("SIGKILL");
-    throw new Error(`redis-server on ${this.port} did not answer PING:\n${this.#log}`);
+  start(timeoutMs = 5_000): Promise<void> {
+    return this.#server.start(timeoutMs);
   }
 
   /** Stops the server (SIGTERM) and waits for the process to exit; its data is gone unless persisted. */
-  async stop(): Promise<void> {
-    const child = this.#process;
-    if (!child) return;
-    this.#process = undefined;
-    const exited = once(child, "exit");
-    child.kill("SIGCONT");
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
-    await exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return this.#server.stop("SIGTERM", 2_000);
   }
 
   /** SIGKILL, as `kill -9`: no shutdown, connections cut; waits for the process to exit. */
-  async kill(): Promise<void> {
-    const child = this.#process;
-    if (!child) return;
-    this.#process = undefined;
-    const exited = once(child, "exit");
-    child.kill("SIGKILL");
-    await exited;
+  kill(): Promise<void> {
+    return this.#server.stop("SIGKILL", 0);
   }
 
   /** Stop, then start on the same port: a restart that lost every key. */
@@ -114,11 +79,11 @@ export class RedisServer {
 
   /** SIGSTOP: connections stay open but nothing is answered, as with a hung server. */
   freeze(): void {
-    this.#process?.kill("SIGSTOP");
+    this.#server.freeze();
   }
 
   thaw(): void {
-    this.#process?.kill("SIGCONT");
+    this.#server.thaw();
   }
 }
 

@@ -1,7 +1,11 @@
 /** Ledger rows for tests, and the two databases every ledger test runs against. */
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type LedgerDatabase, openLedgerDatabase } from "../../src/ledger/database.js";
 import type { LedgerRow } from "../../src/ledger/row.js";
+import { seededLedgerDir } from "../helpers/ledger-snapshot.js";
 import { PostgresServer, postgresServerAvailable } from "../helpers/postgres-server.js";
 
 export function ledgerRow(fields: Partial<LedgerRow> = {}): LedgerRow {
@@ -35,7 +39,7 @@ export function ledgerRow(fields: Partial<LedgerRow> = {}): LedgerRow {
 
 export interface DatabaseUnderTest {
   readonly name: "embedded" | "server";
-  /** Opens a database (a fresh PGlite in memory, or the test's Postgres server). */
+  /** Opens a database (a PGlite started from the run's migrated snapshot, or the test's Postgres server). */
   open(): Promise<LedgerDatabase>;
   /** The server, for outage tests; undefined for the embedded database. */
   server: PostgresServer | undefined;
@@ -45,12 +49,20 @@ export interface DatabaseUnderTest {
 
 /** The embedded database always; the Postgres server where the binaries are (always under CI). */
 export function databasesUnderTest(): DatabaseUnderTest[] {
+  let dir: string | undefined;
+  let opened = 0;
   const embedded: DatabaseUnderTest = {
     name: "embedded",
     server: undefined,
-    open: () => openLedgerDatabase({}),
+    open: async () => {
+      dir ??= await mkdtemp(join(tmpdir(), "switchyard-ledger-db-"));
+      return openLedgerDatabase({ dir: await seededLedgerDir(join(dir, `db-${++opened}`)) });
+    },
     setUp: async () => {},
-    tearDown: async () => {},
+    tearDown: async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+      dir = undefined;
+    },
   };
   if (!postgresServerAvailable()) return [embedded];
   const server: DatabaseUnderTest = {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatewayConfigSchema } from "../../src/config/schema.js";
 import { buildGateway, type Gateway } from "../../src/gateway/app.js";
 import { type RunningMock, startMock } from "../../src/mock/server.js";
+import { seededLedgerDir } from "../helpers/ledger-snapshot.js";
 import { databasesUnderTest } from "./fixtures.js";
 
 const KEY = "sk-ledger-team";
@@ -25,6 +26,7 @@ describe.each(databasesUnderTest())("the ledger of a gateway on the $name databa
     await under.setUp();
     dir = await mkdtemp(join(tmpdir(), "switchyard-ledger-"));
     mock = await startMock({ port: 0, logLevel: "silent", models: ["m1"] });
+    const ledgerDir = join(dir, "ledger");
     gateway = buildGateway(
       gatewayConfigSchema.parse({
         port: 0,
@@ -32,7 +34,7 @@ describe.each(databasesUnderTest())("the ledger of a gateway on the $name databa
         health_interval: 0,
         load_interval: 0,
         ledger: true,
-        ledger_dir: join(dir, "ledger"),
+        ledger_dir: under.name === "embedded" ? await seededLedgerDir(ledgerDir) : ledgerDir,
         database_url: under.server?.url,
         ledger_keep_text: true,
         // USD per million tokens: a row's cost is its usage priced.
