@@ -133,7 +133,7 @@ export function parseRoutingOptions(argv: readonly string[]): RoutingOptions {
     .option("--ttft-slo-ms <ms>", "goodput: time to first token at most this (engine time)", positive, 2000)
     .option(
       "--sessions <n>",
-      "agent sessions open at once (default: 32 per engine in the closed loop, 32 in the open one)",
+      "agent sessions open at once (default: 16 per engine in the closed loop, 32 in the open one)",
       wholeNumber,
     )
     .option(

@@ -7,10 +7,10 @@ const spec = (strategy: string) => ({
   strategy: createStrategy(strategy),
   profile: LLAMA_3_1_8B_H100,
   engines: 2,
-  sessions: 6,
+  sessions: 4,
   thinkMs: 500,
-  warmup: 12,
-  requests: 30,
+  warmup: 8,
+  requests: 16,
   seed: 3,
 });
 
