@@ -11,8 +11,8 @@
  * for the strategy as the gateway hashes one.
  * @module
  */
-import { AgentSessionsShape } from "../src/bench/llm/workloads/agent-sessions.js";
-import type { ShapedPrompt } from "../src/bench/llm/workloads/shape.js";
+import { createShape } from "../src/bench/llm/workloads/create-shape.js";
+import type { PromptShape, ShapedPrompt } from "../src/bench/llm/workloads/shape.js";
 import { type EngineProfile, stepMs } from "../src/mock/engine-sim/profiles.js";
 import { renderChatPrompt } from "../src/mock/engine-sim/prompt.js";
 import { Scheduler, type StepReport } from "../src/mock/engine-sim/scheduler.js";
@@ -26,8 +26,11 @@ export interface SimRunSpec {
   strategy: Strategy;
   profile: EngineProfile;
   engines: number;
-  /** Concurrent sessions in the whole fleet (closed-loop workers). */
+  workload?: "agent-sessions" | "chat" | "hot-prefix";
+  /** Concurrent sessions in the whole fleet: closed-loop workers, or sessions open at once. */
   sessions: number;
+  /** Open loop: Poisson arrivals per second (engine time). None: a closed loop of `sessions`. */
+  rate?: number | undefined;
   /** Mean think time between a session's turns (ms), uniform within ±50 %. */
   thinkMs: number;
   warmup: number;
@@ -88,8 +91,13 @@ interface Turn {
 }
 
 export function simulateRun(spec: SimRunSpec): SimRunResult {
-  const shape = new AgentSessionsShape(seededRandom(spec.seed), spec.sessions);
+  const shape = createShape(spec.workload ?? "agent-sessions", seededRandom(spec.seed), {
+    sessions: spec.sessions,
+  }) as PromptShape;
   const thinkRandom = seededRandom(spec.seed ^ 0x5bd1e995);
+  const open = spec.rate !== undefined;
+  /** The open loop's one source of arrivals. */
+  const OPEN = -1;
   let windowStart = Number.POSITIVE_INFINITY;
   let measuring = false;
   const engines: EngineState[] = Array.from({ length: spec.engines }, (_, index) => {
@@ -153,7 +161,9 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
       windowStart = atMs;
       measuring = true;
     }
-    const prompt = shape.nextFor(worker);
+    if (worker === OPEN)
+      insertByTime(arrivals, { atMs: atMs - (Math.log(1 - thinkRandom()) / spec.rate!) * 1000, worker });
+    const prompt = worker === OPEN ? shape.next() : shape.nextFor!(worker);
     const engine = pick(spec.strategy, engines, prompt);
     const text = renderChatPrompt(prompt.messages, openAiTools(prompt));
     const turn: Turn = { index, worker, sentMs: atMs, outputTokens: prompt.outputTokens };
@@ -180,6 +190,7 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
             lastFinishMs = Math.max(lastFinishMs, finishMs);
             outputTokens += turn.outputTokens;
           }
+          if (worker === OPEN) return;
           const think = spec.thinkMs * (0.5 + thinkRandom());
           insertByTime(arrivals, { atMs: finishMs + think, worker });
         },
@@ -189,7 +200,8 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
     if (engine.pending === undefined) engine.pending = stepOf(engine, spec.profile, windowStart);
   };
 
-  for (let worker = 0; worker < spec.sessions; worker++) send(worker, 0);
+  if (open) send(OPEN, 0);
+  else for (let worker = 0; worker < spec.sessions; worker++) send(worker, 0);
   for (;;) {
     const next = nextEngine(engines);
     const arrival = arrivals[0];

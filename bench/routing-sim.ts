@@ -25,14 +25,17 @@ import { type SimRunResult, simulateRun } from "./routing-sim-run.js";
 export const SATURATION_WAITING_SHARE = 0.5;
 
 interface SimOptions {
+  workload: "agent-sessions" | "chat" | "hot-prefix";
   sessions: number[];
+  /** Open loop: arrivals per second per engine, one run each (instead of the sessions sweep). */
+  rate?: number[];
   strategies: string[];
   engines: number;
   requests: number;
   warmup?: number;
   thinkMs: number;
   profile: string;
-  seed: number;
+  seed: number[];
 }
 
 function wholeNumbers(text: string): number[] {
@@ -48,7 +51,16 @@ function wholeNumber(text: string): number {
 
 function parse(argv: readonly string[]): SimOptions {
   return new Command("routing-sim")
-    .option("--sessions <list>", "sessions per engine, one run each", wholeNumbers, [16, 32, 64, 96, 128])
+    .option("--workload <name>", "agent-sessions, chat or hot-prefix", "agent-sessions")
+    .option(
+      "--sessions <list>",
+      "closed loop: sessions per engine, one run each",
+      wholeNumbers,
+      [4, 8, 12, 16, 24, 32],
+    )
+    .option("--rate <list>", "open loop: arrivals per second per engine, one run each", (text) =>
+      text.split(",").map(Number),
+    )
     .option("--strategies <list>", "strategies", (text) => text.split(","), [
       "round_robin",
       "least_loaded",
@@ -59,7 +71,7 @@ function parse(argv: readonly string[]): SimOptions {
     .option("--warmup <n>", "unmeasured turns first (default: 2 per session)", wholeNumber)
     .option("--think-ms <ms>", "mean think time between a session's turns", Number, 1000)
     .option("--profile <name>", "engine profile", DEFAULT_ENGINE_PROFILE)
-    .option("--seed <n>", "seed", wholeNumber, 1)
+    .option("--seed <list>", "seeds, one run each", wholeNumbers, [1])
     .parse(argv, { from: "user" })
     .opts<SimOptions>();
 }
@@ -92,31 +104,36 @@ function main(): void {
   if (profile === undefined) throw new Error(`unknown profile ${options.profile}`);
   const rows: string[][] = [];
   let saturatedAt: number | undefined;
-  for (const perEngine of options.sessions) {
-    const sessions = perEngine * options.engines;
-    for (const strategy of options.strategies) {
-      const result = simulateRun({
-        strategy: createStrategy(strategy),
-        profile,
-        engines: options.engines,
-        sessions,
-        thinkMs: options.thinkMs,
-        warmup: options.warmup ?? 2 * sessions,
-        requests: options.requests,
-        seed: options.seed,
-      });
-      if (
-        strategy === "round_robin" &&
-        saturatedAt === undefined &&
-        result.waitingShare >= SATURATION_WAITING_SHARE
-      )
-        saturatedAt = perEngine;
-      rows.push(row(perEngine, strategy, result));
-      process.stderr.write(`${perEngine} per engine · ${strategy} done\n`);
+  const points = options.rate ?? options.sessions;
+  for (const point of points) {
+    for (const seed of options.seed) {
+      for (const strategy of options.strategies) {
+        const sessions = options.rate ? 32 : point * options.engines;
+        const result = simulateRun({
+          strategy: createStrategy(strategy),
+          profile,
+          engines: options.engines,
+          workload: options.workload,
+          sessions,
+          rate: options.rate ? point * options.engines : undefined,
+          thinkMs: options.thinkMs,
+          warmup: options.warmup ?? 2 * sessions,
+          requests: options.requests,
+          seed,
+        });
+        if (
+          strategy === "round_robin" &&
+          saturatedAt === undefined &&
+          result.waitingShare >= SATURATION_WAITING_SHARE
+        )
+          saturatedAt = point;
+        rows.push(row(point, strategy, result));
+        process.stderr.write(`${point} · seed ${seed} · ${strategy} done\n`);
+      }
     }
   }
   const header = [
-    "sessions/engine",
+    options.rate ? "req/s/engine" : "sessions/engine",
     "strategy",
     "out tok/s",
     "TTFT p50",
@@ -133,13 +150,13 @@ function main(): void {
   ];
   const align = header.map((_, column): "left" | "right" => (column === 1 ? "left" : "right"));
   process.stdout.write(
-    `routing-sim · ${options.engines} × ${profile.name} · ${options.requests} turns measured · think ${options.thinkMs} ms · times in ms (engine time)\n`,
+    `routing-sim · ${options.workload} · ${options.engines} × ${profile.name} · ${options.requests} requests measured · think ${options.thinkMs} ms · times in ms (engine time)\n`,
   );
   process.stdout.write(`${renderTable(header, rows, align)}\n`);
   process.stdout.write(
     saturatedAt === undefined
       ? "round robin never queued for half the window: no saturation in this sweep\n"
-      : `saturation (round robin's engines queue ≥ ${pct(SATURATION_WAITING_SHARE)} of the window): ${saturatedAt} sessions per engine\n`,
+      : `saturation (round robin's engines queue ≥ ${pct(SATURATION_WAITING_SHARE)} of the window): ${saturatedAt} ${options.rate ? "req/s" : "sessions"} per engine\n`,
   );
 }
 
