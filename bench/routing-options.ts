@@ -120,7 +120,7 @@ export function parseRoutingOptions(argv: readonly string[]): RoutingOptions {
     .option("--warmup <n>", "unmeasured requests before each window (caches fill)", wholeNumber, 60)
     .option(
       "--wall-rate <n>",
-      "requests per second the host sends: the engines run slower or faster than real time to match",
+      "requests per second the host sends (a quarter of it for agent sessions): the engines run slower or faster than real time to match",
       positive,
       12,
     )

@@ -52,6 +52,20 @@ const RATE_PER_ENGINE: Record<RoutingWorkload, number> = {
 };
 
 /**
+ * The share of `--wall-rate` the host sends of a workload. An agent turn is ~180 kB of JSON that the
+ * load generator, the gateway and the engine each parse and hash, and it streams more tokens than a
+ * chat request, so agent runs go at a quarter of the rate (time scale 1.5 by default). At the full
+ * rate (time scale 6) a loaded 2-core host fell behind the engines' clocks, and the run measured
+ * the host: late deliveries shorten the think time the engines see, deepening the saturation.
+ */
+const WALL_RATE_SHARE: Record<RoutingWorkload, number> = {
+  "agent-sessions": 0.25,
+  "agent-sessions-open": 0.25,
+  chat: 1,
+  "hot-prefix": 1,
+};
+
+/**
  * Open loop: agent sessions open at once, few enough that each gets many turns within a run of a
  * few hundred requests, so its history (not only the shared system prompt) decides where it is warm.
  */
@@ -175,10 +189,15 @@ async function runOne(plan: RunPlan, options: RoutingOptions, tempDir: string): 
   }
 }
 
-/** The engines' time scale for a workload: the host sends `wallRate`, unless one is given. */
-function timeScaleFor(rate: number, options: RoutingOptions, engineSim: boolean): number {
+/** The engines' time scale for a workload: the host sends its share of `wallRate`, unless one is given. */
+function timeScaleFor(
+  workload: RoutingWorkload,
+  rate: number,
+  options: RoutingOptions,
+  engineSim: boolean,
+): number {
   if (!engineSim) return 1;
-  return options.timeScale ?? options.wallRate / rate;
+  return options.timeScale ?? (options.wallRate * WALL_RATE_SHARE[workload]) / rate;
 }
 
 async function writeOutputs(result: RoutingResult, options: RoutingOptions): Promise<void> {
@@ -207,7 +226,7 @@ async function main(): Promise<void> {
   try {
     for (const workload of options.workloads) {
       const rate = RATE_PER_ENGINE[workload] * options.engines * options.load;
-      const timeScale = timeScaleFor(rate, options, engineSim);
+      const timeScale = timeScaleFor(workload, rate, options, engineSim);
       for (const strategy of known) {
         const pace =
           ROUTING_WORKLOAD_SHAPES[workload].loop === "closed"
