@@ -120,7 +120,7 @@ export function parseRoutingOptions(argv: readonly string[]): RoutingOptions {
     .option("--warmup <n>", "unmeasured requests before each window (caches fill)", wholeNumber, 60)
     .option(
       "--wall-rate <n>",
-      "requests per second the host sends: the engines run slower or faster than real time to match",
+      "requests per second the host sends (a quarter of it for agent sessions): the engines run slower or faster than real time to match",
       positive,
       12,
     )
@@ -133,7 +133,7 @@ export function parseRoutingOptions(argv: readonly string[]): RoutingOptions {
     .option("--ttft-slo-ms <ms>", "goodput: time to first token at most this (engine time)", positive, 2000)
     .option(
       "--sessions <n>",
-      "agent sessions open at once (default: 32 per engine in the closed loop, 32 in the open one)",
+      "agent sessions open at once (default: 16 per engine in the closed loop, 32 in the open one)",
       wholeNumber,
     )
     .option(

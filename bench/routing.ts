@@ -40,13 +40,29 @@ import {
  * Arrivals per second per engine (engine time) near the saturation of the default profile with each
  * open-loop workload: where round robin's TTFT starts to climb (measured with this bench, --load 1).
  * Times the engines, so `--engines` scales them. For the closed loop it is only the rate the time
- * scale is set from (the sessions set the pace): about what the fleet completes.
+ * scale is set from (the sessions set the pace): about what the fleet completes there. Agent turns
+ * (tens of kilotokens each): 0.5, between what round robin (0.37) and prefix_aware (0.61) complete
+ * per engine at the closed loop's default (routing-sim, 16 sessions per engine).
  */
 const RATE_PER_ENGINE: Record<RoutingWorkload, number> = {
-  "agent-sessions": 7,
-  "agent-sessions-open": 7,
+  "agent-sessions": 0.5,
+  "agent-sessions-open": 0.5,
   chat: 40,
   "hot-prefix": 50,
+};
+
+/**
+ * The share of `--wall-rate` the host sends of a workload. An agent turn is ~180 kB of JSON that the
+ * load generator, the gateway and the engine each parse and hash, and it streams more tokens than a
+ * chat request, so agent runs go at a quarter of the rate (time scale 1.5 by default). At the full
+ * rate (time scale 6) a loaded 2-core host fell behind the engines' clocks, and the run measured
+ * the host: late deliveries shorten the think time the engines see, deepening the saturation.
+ */
+const WALL_RATE_SHARE: Record<RoutingWorkload, number> = {
+  "agent-sessions": 0.25,
+  "agent-sessions-open": 0.25,
+  chat: 1,
+  "hot-prefix": 1,
 };
 
 /**
@@ -56,13 +72,15 @@ const RATE_PER_ENGINE: Record<RoutingWorkload, number> = {
 const DEFAULT_OPEN_SESSIONS = 32;
 
 /**
- * Closed loop: concurrent agent sessions per engine, each with one turn in flight or thinking.
- * With ~11k-token prompts, 32 sessions' histories (~350k tokens) fit one engine's 400k-token KV
- * cache when each session keeps to one engine, and the whole fleet's (4 × that) cannot when every
- * engine sees every session: the regime where affinity, not just the shared system prompt, decides
- * the prefill (llm-d's published A/B ran 64 concurrent clients per GPU).
+ * Closed loop: concurrent agent sessions per engine, each with one turn in flight or thinking: the
+ * fleet's saturation point, defined without looking at any strategy but round robin. It is the
+ * fewest sessions per engine at which round robin's engines keep requests waiting for at least half
+ * of the run (`node dist/bench/routing-sim.js`, default profile: 12 → 48 %, 16 → 70 %). With
+ * prompts of ~40k tokens a session's history is a tenth of an engine's 400k-token KV cache, so
+ * 16 sessions' histories fit one engine only if each keeps to one engine, and at 24 or more they do
+ * not fit at all (every strategy then recomputes most of every prompt).
  */
-const CLOSED_SESSIONS_PER_ENGINE = 32;
+const CLOSED_SESSIONS_PER_ENGINE = 16;
 
 /** Every request may ask for this many output tokens at most (the workloads draw fewer). */
 const MAX_TOKENS = 512;
@@ -171,10 +189,15 @@ async function runOne(plan: RunPlan, options: RoutingOptions, tempDir: string): 
   }
 }
 
-/** The engines' time scale for a workload: the host sends `wallRate`, unless one is given. */
-function timeScaleFor(rate: number, options: RoutingOptions, engineSim: boolean): number {
+/** The engines' time scale for a workload: the host sends its share of `wallRate`, unless one is given. */
+function timeScaleFor(
+  workload: RoutingWorkload,
+  rate: number,
+  options: RoutingOptions,
+  engineSim: boolean,
+): number {
   if (!engineSim) return 1;
-  return options.timeScale ?? options.wallRate / rate;
+  return options.timeScale ?? (options.wallRate * WALL_RATE_SHARE[workload]) / rate;
 }
 
 async function writeOutputs(result: RoutingResult, options: RoutingOptions): Promise<void> {
@@ -203,7 +226,7 @@ async function main(): Promise<void> {
   try {
     for (const workload of options.workloads) {
       const rate = RATE_PER_ENGINE[workload] * options.engines * options.load;
-      const timeScale = timeScaleFor(rate, options, engineSim);
+      const timeScale = timeScaleFor(workload, rate, options, engineSim);
       for (const strategy of known) {
         const pace =
           ROUTING_WORKLOAD_SHAPES[workload].loop === "closed"

@@ -59,8 +59,12 @@ function load(backend: BackendView): number {
  *    an engine 25 % above the mean still starts a request at once and the prefill it saves is pure
  *    gain; near saturation every request above the mean waits in that engine's queue, and its
  *    queue, not its prefill, is what the tail of TTFT shows.
- * 2. **Longest prefix.** Among the rest, the one whose record holds the most leading blocks of the
- *    prompt wins: its engine skips that much prefill. Load only matters through the bound.
+ * 2. **Longest prefix beyond what most hold.** Among the rest, the one whose record holds the most
+ *    leading blocks of the prompt wins: its engine skips that much prefill. Load only matters
+ *    through the bound. A prefix more than half of the candidates hold counts as held by all: a
+ *    hot system prompt says nothing about where to go, and the backends that lack it yet get their
+ *    share by load and compute it once, instead of being kept out of that traffic until the bound
+ *    pushes it to them (a hot prefix's start-up imbalance).
  * 3. **Ties** (no blocks, a short prompt, or a prefix every engine holds, such as a shared system
  *    prompt) go by session key on a consistent-hash ring when the request has one, walking on past
  *    backends above the mean load (bounded-load consistent hashing with no headroom: a key only
@@ -82,6 +86,8 @@ export class PrefixAwareStrategy implements Strategy {
   readonly #turns = new Map<string, number>();
   /** Per candidate, its match in blocks or {@link OVER_BOUND}; reused across picks. */
   #matches = new Int32Array(8);
+  /** Scratch for {@link PrefixAwareStrategy.#widelyHeld}. */
+  #sorted = new Int32Array(8);
 
   constructor(options: PrefixAwareOptions = {}) {
     this.#blockChars = options.blockChars ?? DEFAULT_BLOCK_CHARS;
@@ -114,18 +120,16 @@ export class PrefixAwareStrategy implements Strategy {
     request: RoutingRequest,
   ): T {
     const matches = this.#scratch(candidates.length);
+    for (let index = 0; index < candidates.length; index++)
+      matches[index] =
+        blocks.length === 0 ? 0 : (this.#records.get(candidates[index]!.id)?.matchLength(blocks) ?? 0);
+    const common = this.#widelyHeld(matches, candidates.length);
     const bound = this.#bound(candidates);
     let best = OVER_BOUND;
     let bestIndex = 0;
     let tied = 0;
     for (let index = 0; index < candidates.length; index++) {
-      const candidate = candidates[index]!;
-      const match =
-        load(candidate) + 1 > bound
-          ? OVER_BOUND
-          : blocks.length === 0
-            ? 0
-            : (this.#records.get(candidate.id)?.matchLength(blocks) ?? 0);
+      const match = load(candidates[index]!) + 1 > bound ? OVER_BOUND : Math.max(matches[index]!, common);
       matches[index] = match;
       if (match > best) {
         best = match;
@@ -137,6 +141,20 @@ export class PrefixAwareStrategy implements Strategy {
     }
     if (tied === 1) return candidates[bestIndex]!;
     return this.#breakTie(candidates, matches, best, request);
+  }
+
+  /**
+   * The longest match more than half of the candidates hold: a prefix replicated that widely (a hot
+   * system prompt) tells nothing about where to go, and the few backends without it yet should get
+   * their share by load and compute it once, not be kept out of that traffic until the load bound
+   * pushes it to them (the start-up imbalance of a hot prefix).
+   */
+  #widelyHeld(matches: Int32Array, count: number): number {
+    if (this.#sorted.length < count) this.#sorted = new Int32Array(count * 2);
+    const view = this.#sorted.subarray(0, count);
+    view.set(matches.subarray(0, count));
+    view.sort();
+    return view[count - 1 - Math.floor(count / 2)]!;
   }
 
   /**

@@ -152,6 +152,25 @@ describe("Scheduler", () => {
     ]);
   });
 
+  it("slows the decodes that share a step with a prefill chunk by the chunk's cost", () => {
+    const engine = scheduler();
+    const decoding = track(engine, spec("d".repeat(400), 4)); // 100 tokens, then decoding
+    engine.drain(2);
+    track(engine, spec("p".repeat(16_000), 1)); // 4,000 tokens: one chunk, in the next step
+    engine.drain();
+    const [, second, third, fourth] = decoding.tokens;
+    const alone = stepMs(EXACT, { prefillTokens: 0, prefillAttention: 0, decodeSeqs: 1, decodeContext: 101 });
+    const shared = stepMs(EXACT, {
+      prefillTokens: 4000,
+      prefillAttention: attentionSpan(0, 4000),
+      decodeSeqs: 1,
+      decodeContext: 102,
+    });
+    expect(third! - second!).toBeCloseTo(shared, 6);
+    expect(fourth! - third!).toBeLessThan(shared);
+    expect(shared - alone).toBeGreaterThan(4000 * EXACT.prefillTokenMs - 1e-9);
+  });
+
   it("queues requests while the KV cache is full and admits them as blocks free", () => {
     // 64 blocks of 16 tokens; each request needs 40 blocks (600 prompt + 40 output tokens).
     const engine = scheduler({ kvCacheTokens: 1024 });

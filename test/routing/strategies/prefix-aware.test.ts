@@ -178,6 +178,32 @@ describe("prefix_aware", () => {
     }
   });
 
+  it("gives a backend without a prefix most others hold its share by load: it computes it once", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    const hot = (question: string) =>
+      request({ leading: SYSTEM, messages: [{ role: "user", content: question }] });
+    // b1, b2 and b3 served the hot prefix first; b0 only a chat request with nothing in common.
+    for (const backend of fleet.view().slice(1)) strategy.pick([backend], hot(`first on ${backend.id}`));
+    strategy.pick([fleet.view()[0]!], request({ messages: [{ role: "user", content: "hello" }] }));
+    for (const id of ["b1", "b2", "b3"]) fleet.inflight.set(id, 4);
+    expect(strategy.pick(fleet.view(), hot("a new question"))!.id).toBe("b0");
+    // Once all hold it, load alone decides, as least_loaded would.
+    fleet.inflight.set("b0", 5);
+    expect(strategy.pick(fleet.view(), hot("another question"))!.id).not.toBe("b0");
+  });
+
+  it("still follows a conversation held by a minority of the backends", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    warmEverywhere(strategy);
+    // The conversation moved once: its history is on b1 and b2, the system prompt everywhere.
+    strategy.pick([fleet.view()[1]!], request(conversation(5, 3)));
+    strategy.pick([fleet.view()[2]!], request(conversation(5, 3)));
+    for (const backend of fleet.view()) fleet.inflight.set(backend.id, 2);
+    expect(["b1", "b2"]).toContain(strategy.pick(fleet.view(), request(conversation(5, 5)))!.id);
+  });
+
   it("honours a tighter or looser load bound", () => {
     const prompt = request(conversation(1, 1));
     const loose = new PrefixAwareStrategy({ loadBound: 3 });

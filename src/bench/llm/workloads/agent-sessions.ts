@@ -25,14 +25,27 @@ import { syntheticPrompt } from "../synthetic-prompt.js";
 import { between, type PromptShape, type ShapedPrompt } from "./shape.js";
 import { syntheticTools } from "./tool-definitions.js";
 
+/**
+ * Sized after Claude Code, the agent most of this traffic comes from. Its `/context` command shows
+ * the fixed part of every request: a system prompt of 2.6–3.3k tokens and built-in tool definitions
+ * of 11.6–17.6k tokens (reports of Claude Code 1.x and 2.x, 2025–2026), plus memory files; a working
+ * session's messages reach tens of kilotokens (30.5k in one such report) before auto-compaction near
+ * 160k. Each turn appends the agent's reply (a tool call with a little reasoning: a few hundred
+ * tokens) and the tool's result (a file read, a grep, a command's output: hundreds to a few
+ * thousand tokens). Codex CLI's requests have the same shape. Sessions here stop at 40 turns, about
+ * 90k tokens, inside Llama 3.1's 128k context.
+ */
 export const AGENT_SESSIONS = {
   agents: 3,
-  systemTokens: [3000, 6000],
-  tools: [8, 16],
-  turns: [4, 12],
+  /** The system prompt and memory files. */
+  systemTokens: [2500, 6000],
+  tools: [16, 24],
+  /** Per tool: 16–24 tools of this make the 11–18k tokens of tool definitions reported. */
+  toolDescriptionTokens: [350, 800],
+  turns: [10, 40],
   taskTokens: [30, 200],
-  toolResultTokens: [100, 1500],
-  output: [30, 300],
+  toolResultTokens: [100, 3000],
+  output: [50, 400],
   /** Sessions open at once, unless the run says otherwise (`--sessions`). */
   sessions: 16,
 } as const;
@@ -76,7 +89,12 @@ export class AgentSessionsShape implements PromptShape {
     this.#random = random;
     this.#agents = Array.from({ length: AGENT_SESSIONS.agents }, (_, i) => ({
       system: syntheticPrompt(between(random, ...AGENT_SESSIONS.systemTokens), random),
-      tools: syntheticTools(`agent${i}`, between(random, ...AGENT_SESSIONS.tools), random),
+      tools: syntheticTools(
+        `agent${i}`,
+        between(random, ...AGENT_SESSIONS.tools),
+        random,
+        AGENT_SESSIONS.toolDescriptionTokens,
+      ),
     }));
     this.#minGap = Math.floor(sessions / 2);
     this.#slots = Array.from({ length: sessions }, () =>

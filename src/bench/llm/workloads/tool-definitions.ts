@@ -21,11 +21,19 @@ function parameters(random: () => number): Record<string, unknown> {
   return { type: "object", properties, required: ["arg_0"] };
 }
 
-/** `count` tools of an agent named `agent` (names are unique per agent). */
-export function syntheticTools(agent: string, count: number, random: () => number): ToolDefinition[] {
+/**
+ * `count` tools of an agent named `agent` (names are unique per agent), each described in
+ * `descriptionTokens` words (a range).
+ */
+export function syntheticTools(
+  agent: string,
+  count: number,
+  random: () => number,
+  descriptionTokens: readonly [number, number] = [40, 160],
+): ToolDefinition[] {
   return Array.from({ length: count }, (_, i) => ({
     name: `${agent}_tool_${i}`,
-    description: syntheticPrompt(between(random, 40, 160), random),
+    description: syntheticPrompt(between(random, ...descriptionTokens), random),
     parameters: parameters(random),
   }));
 }

@@ -1,0 +1,322 @@
+/**
+ * One closed-loop agent-session run of `routing-sim` (see there): simulated engines (the mock's
+ * scheduler and KV cache, no HTTP) on one virtual clock, a strategy picking for each turn as the
+ * gateway would, and the engines' own figures over the measured window: where their time went
+ * (prefill, decode, the fixed cost of a step), how much of the prompt was found cached, how deep the
+ * waiting queue was and how full the KV cache.
+ *
+ * The gateway's view of a backend is what it keeps itself: requests in flight there. Its scraped
+ * `queueDepth` is the engine's running + waiting less that, 0 when the gateway is the only client,
+ * so it is 0 here. Turns are rendered for the engine as the mock renders a chat request, and hashed
+ * for the strategy as the gateway hashes one.
+ * @module
+ */
+import { createShape } from "../src/bench/llm/workloads/create-shape.js";
+import type { PromptShape, ShapedPrompt } from "../src/bench/llm/workloads/shape.js";
+import { type EngineProfile, stepMs } from "../src/mock/engine-sim/profiles.js";
+import { renderChatPrompt } from "../src/mock/engine-sim/prompt.js";
+import { Scheduler, type StepReport } from "../src/mock/engine-sim/scheduler.js";
+import { blockHashes, simTokenCount } from "../src/mock/engine-sim/tokens.js";
+import { lazyPromptBlocks } from "../src/protocol/prompt-blocks.js";
+import { seededRandom } from "../src/random/seeded-random.js";
+import type { BackendView } from "../src/routing/backend.js";
+import type { Strategy } from "../src/routing/strategies/strategy.js";
+
+export interface SimRunSpec {
+  strategy: Strategy;
+  profile: EngineProfile;
+  engines: number;
+  workload?: "agent-sessions" | "chat" | "hot-prefix";
+  /** Concurrent sessions in the whole fleet: closed-loop workers, or sessions open at once. */
+  sessions: number;
+  /** Open loop: Poisson arrivals per second (engine time). None: a closed loop of `sessions`. */
+  rate?: number | undefined;
+  /** Mean think time between a session's turns (ms), uniform within ±50 %. */
+  thinkMs: number;
+  warmup: number;
+  requests: number;
+  seed: number;
+}
+
+export interface SimRunResult {
+  outputTokensPerS: number;
+  ttftP50Ms: number;
+  ttftP99Ms: number;
+  latencyP50Ms: number;
+  /** Mean prompt tokens of a measured turn. */
+  meanPromptTokens: number;
+  /** Share of prompt tokens found in the engines' prefix caches. */
+  prefixHitRate: number;
+  /** Shares of the engines' busy time: computing prompt tokens, decoding, fixed step cost. */
+  prefillShare: number;
+  decodeShare: number;
+  baseShare: number;
+  /** Share of the window the engines were busy at all. */
+  busyShare: number;
+  /** Time-averaged waiting sequences per engine, and the share of time with any waiting. */
+  meanWaiting: number;
+  waitingShare: number;
+  meanRunning: number;
+  /** Time-averaged KV cache usage (blocks held by running sequences). */
+  meanKvUsage: number;
+  /** Busiest engine's time-averaged running + waiting over the mean. */
+  maxOverMeanLoad: number;
+}
+
+const MODEL = "bench-model";
+
+interface EngineState {
+  scheduler: Scheduler;
+  view: BackendView & { inflight: number };
+  pending: StepReport | undefined;
+  /** Time integrals over the window (ms-weighted). */
+  prefillMs: number;
+  decodeMs: number;
+  baseMs: number;
+  waitingMs: number;
+  anyWaitingMs: number;
+  runningMs: number;
+  kvMs: number;
+  promptTokens: number;
+  hitTokens: number;
+}
+
+interface Turn {
+  index: number;
+  worker: number;
+  sentMs: number;
+  firstMs?: number;
+  finishMs?: number;
+  outputTokens: number;
+}
+
+export function simulateRun(spec: SimRunSpec): SimRunResult {
+  const shape = createShape(spec.workload ?? "agent-sessions", seededRandom(spec.seed), {
+    sessions: spec.sessions,
+  }) as PromptShape;
+  const thinkRandom = seededRandom(spec.seed ^ 0x5bd1e995);
+  const open = spec.rate !== undefined;
+  /** The open loop's one source of arrivals. */
+  const OPEN = -1;
+  let windowStart = Number.POSITIVE_INFINITY;
+  let measuring = false;
+  const engines: EngineState[] = Array.from({ length: spec.engines }, (_, index) => {
+    const state: EngineState = {
+      scheduler: undefined as unknown as Scheduler,
+      view: {
+        id: `engine-${index + 1}`,
+        url: `http://engine-${index + 1}`,
+        kind: "openai",
+        weight: 1,
+        maxConnections: 0,
+        inflight: 0,
+        queueDepth: 0,
+        models: [MODEL],
+      },
+      pending: undefined,
+      prefillMs: 0,
+      decodeMs: 0,
+      baseMs: 0,
+      waitingMs: 0,
+      anyWaitingMs: 0,
+      runningMs: 0,
+      kvMs: 0,
+      promptTokens: 0,
+      hitTokens: 0,
+    };
+    state.scheduler = new Scheduler(
+      {
+        profile: spec.profile,
+        kvCacheTokens: spec.profile.kvCacheTokens,
+        maxNumSeqs: spec.profile.maxNumSeqs,
+        maxBatchedTokens: spec.profile.maxBatchedTokens,
+        seed: spec.seed + index,
+      },
+      {
+        admitted(prompt, hit) {
+          if (!measuring) return;
+          state.promptTokens += prompt;
+          state.hitTokens += hit;
+        },
+        firstToken() {},
+        generated() {},
+        finished() {},
+      },
+    );
+    return state;
+  });
+
+  const total = spec.warmup + spec.requests;
+  const measured: Turn[] = [];
+  const arrivals: Array<{ atMs: number; worker: number }> = [];
+  let sent = 0;
+  let lastFinishMs = 0;
+  let outputTokens = 0;
+  let promptTokensSent = 0;
+
+  const send = (worker: number, atMs: number) => {
+    if (sent >= total) return;
+    const index = sent++;
+    if (index === spec.warmup) {
+      windowStart = atMs;
+      measuring = true;
+    }
+    if (worker === OPEN)
+      insertByTime(arrivals, { atMs: atMs - (Math.log(1 - thinkRandom()) / spec.rate!) * 1000, worker });
+    const prompt = worker === OPEN ? shape.next() : shape.nextFor!(worker);
+    const engine = pick(spec.strategy, engines, prompt);
+    const text = renderChatPrompt(prompt.messages, openAiTools(prompt));
+    const turn: Turn = { index, worker, sentMs: atMs, outputTokens: prompt.outputTokens };
+    if (index >= spec.warmup) {
+      measured.push(turn);
+      promptTokensSent += simTokenCount(text);
+    }
+    engine.view.inflight++;
+    engine.scheduler.advanceIdleTo(atMs);
+    engine.scheduler.submit(
+      {
+        promptTokens: simTokenCount(text),
+        blockHashes: blockHashes(text),
+        outputTokens: prompt.outputTokens,
+      },
+      {
+        onToken(tokenIndex, tokenMs) {
+          if (tokenIndex === 0) turn.firstMs = tokenMs;
+        },
+        onFinish(finishMs) {
+          engine.view.inflight--;
+          turn.finishMs = finishMs;
+          if (index >= spec.warmup) {
+            lastFinishMs = Math.max(lastFinishMs, finishMs);
+            outputTokens += turn.outputTokens;
+          }
+          if (worker === OPEN) return;
+          const think = spec.thinkMs * (0.5 + thinkRandom());
+          insertByTime(arrivals, { atMs: finishMs + think, worker });
+        },
+      },
+      atMs,
+    );
+    if (engine.pending === undefined) engine.pending = stepOf(engine, spec.profile, windowStart);
+  };
+
+  if (open) send(OPEN, 0);
+  else for (let worker = 0; worker < spec.sessions; worker++) send(worker, 0);
+  for (;;) {
+    const next = nextEngine(engines);
+    const arrival = arrivals[0];
+    if (arrival !== undefined && (next === undefined || arrival.atMs <= next.pending!.endMs)) {
+      arrivals.shift();
+      send(arrival.worker, arrival.atMs);
+      continue;
+    }
+    if (next === undefined) break;
+    const report = next.pending!;
+    next.pending = undefined;
+    next.scheduler.deliver(report);
+    next.pending = stepOf(next, spec.profile, windowStart);
+    if (sent >= total && measured.every((turn) => turn.firstMs !== undefined) && allDone(engines)) break;
+  }
+
+  const windowMs = Math.max(1, lastFinishMs - windowStart);
+  const ttfts = measured.map((turn) => (turn.firstMs ?? turn.sentMs) - turn.sentMs).sort((a, b) => a - b);
+  const sum = (read: (engine: EngineState) => number) => engines.reduce((acc, e) => acc + read(e), 0);
+  const busy = sum((e) => e.prefillMs + e.decodeMs + e.baseMs);
+  const loads = engines.map((e) => (e.runningMs + e.waitingMs) / windowMs);
+  const meanLoad = loads.reduce((a, b) => a + b, 0) / loads.length;
+  const prompt = sum((e) => e.promptTokens);
+  return {
+    outputTokensPerS: (outputTokens / windowMs) * 1000,
+    ttftP50Ms: quantile(ttfts, 0.5),
+    ttftP99Ms: quantile(ttfts, 0.99),
+    latencyP50Ms: quantile(
+      measured.map((turn) => (turn.finishMs ?? turn.sentMs) - turn.sentMs).sort((a, b) => a - b),
+      0.5,
+    ),
+    meanPromptTokens: promptTokensSent / Math.max(1, measured.length),
+    prefixHitRate: prompt > 0 ? sum((e) => e.hitTokens) / prompt : 0,
+    prefillShare: sum((e) => e.prefillMs) / busy,
+    decodeShare: sum((e) => e.decodeMs) / busy,
+    baseShare: sum((e) => e.baseMs) / busy,
+    busyShare: busy / (windowMs * engines.length),
+    meanWaiting: sum((e) => e.waitingMs) / windowMs / engines.length,
+    waitingShare: sum((e) => e.anyWaitingMs) / windowMs / engines.length,
+    meanRunning: sum((e) => e.runningMs) / windowMs / engines.length,
+    meanKvUsage: sum((e) => e.kvMs) / windowMs / engines.length,
+    maxOverMeanLoad: meanLoad > 0 ? Math.max(...loads) / meanLoad : 1,
+  };
+}
+
+/** Runs the engine's next step, adding its time to the window's figures; undefined when idle. */
+function stepOf(engine: EngineState, profile: EngineProfile, windowStart: number): StepReport | undefined {
+  const { scheduler } = engine;
+  const report = scheduler.step();
+  if (report === undefined) return undefined;
+  const inWindow = Math.max(0, report.endMs - Math.max(report.startMs, windowStart));
+  if (inWindow === 0) return report;
+  const prefill =
+    report.prefillTokens * profile.prefillTokenMs +
+    report.prefillAttention * profile.prefillAttentionMsPerToken;
+  const decode = report.decodeSeqs * profile.decodeSeqMs + report.decodeContext * profile.kvReadMsPerToken;
+  // The step's jittered time in the window, split in the cost model's proportions.
+  const scale = inWindow / stepMs(profile, report);
+  engine.prefillMs += prefill * scale;
+  engine.decodeMs += decode * scale;
+  engine.baseMs += profile.stepBaseMs * scale;
+  engine.waitingMs += scheduler.waitingCount * inWindow;
+  // Left waiting after the step admitted what it could: the cache or the batch is full.
+  if (scheduler.waitingCount > 0) engine.anyWaitingMs += inWindow;
+  engine.runningMs += scheduler.runningCount * inWindow;
+  engine.kvMs += scheduler.cache.usage() * inWindow;
+  return report;
+}
+
+function nextEngine(engines: readonly EngineState[]): EngineState | undefined {
+  let next: EngineState | undefined;
+  for (const engine of engines)
+    if (engine.pending !== undefined && (next === undefined || engine.pending.endMs < next.pending!.endMs))
+      next = engine;
+  return next;
+}
+
+function allDone(engines: readonly EngineState[]): boolean {
+  return engines.every((engine) => engine.pending === undefined && !engine.scheduler.hasWork());
+}
+
+function pick(strategy: Strategy, engines: readonly EngineState[], prompt: ShapedPrompt): EngineState {
+  const views = engines.map((engine) => engine.view);
+  const parts = { tools: openAiTools(prompt), messages: prompt.messages };
+  const chosen = strategy.pick(views, {
+    model: MODEL,
+    sessionKey: prompt.session,
+    promptBlocks: lazyPromptBlocks(parts, MODEL),
+  });
+  return engines[views.indexOf(chosen!)]!;
+}
+
+/** The tools as the bench sends them in a chat request. */
+function openAiTools(prompt: ShapedPrompt): unknown {
+  return prompt.tools?.map((tool) => ({
+    type: "function",
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+  }));
+}
+
+function insertByTime(
+  queue: Array<{ atMs: number; worker: number }>,
+  item: { atMs: number; worker: number },
+): void {
+  let low = 0;
+  let high = queue.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (queue[middle]!.atMs <= item.atMs) low = middle + 1;
+    else high = middle;
+  }
+  queue.splice(low, 0, item);
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}

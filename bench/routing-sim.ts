@@ -1,0 +1,163 @@
+/**
+ * `node dist/bench/routing-sim.js`: the closed-loop agent-session A/B of `bench:routing` without
+ * processes or HTTP, on one virtual clock, swept over the number of sessions per engine. It runs in
+ * seconds and gives the same figures whatever the host's load, plus what the engines did with their
+ * time, so it is where to find the operating point and to see why a strategy wins or loses there.
+ * `bench:routing` stays the referee: it runs the real gateway (its scraping, its timing) in front
+ * of real `mock --engine-sim` processes.
+ *
+ * Saturation is read off round robin alone, so it does not depend on the strategy being judged:
+ * the fewest sessions per engine at which round robin's engines have requests waiting (a full KV
+ * cache or batch) for at least half of the window.
+ * @module
+ */
+import { Command, InvalidArgumentError } from "commander";
+import {
+  DEFAULT_ENGINE_PROFILE,
+  ENGINE_PROFILES,
+  type EngineProfileName,
+} from "../src/mock/engine-sim/profiles.js";
+import { createStrategy } from "../src/routing/strategies/factory.js";
+import { renderTable } from "./format.js";
+import { type SimRunResult, simulateRun } from "./routing-sim-run.js";
+
+/** Round robin's engines queue for at least this share of the window: the fleet is saturated. */
+export const SATURATION_WAITING_SHARE = 0.5;
+
+interface SimOptions {
+  workload: "agent-sessions" | "chat" | "hot-prefix";
+  sessions: number[];
+  /** Open loop: arrivals per second per engine, one run each (instead of the sessions sweep). */
+  rate?: number[];
+  strategies: string[];
+  engines: number;
+  requests: number;
+  warmup?: number;
+  thinkMs: number;
+  profile: string;
+  seed: number[];
+}
+
+function wholeNumbers(text: string): number[] {
+  const values = text.split(",").map(Number);
+  if (values.some((value) => !Number.isInteger(value) || value < 1))
+    throw new InvalidArgumentError(`expected whole numbers ≥ 1, got "${text}"`);
+  return values;
+}
+
+function wholeNumber(text: string): number {
+  return wholeNumbers(text)[0]!;
+}
+
+function parse(argv: readonly string[]): SimOptions {
+  return new Command("routing-sim")
+    .option("--workload <name>", "agent-sessions, chat or hot-prefix", "agent-sessions")
+    .option(
+      "--sessions <list>",
+      "closed loop: sessions per engine, one run each",
+      wholeNumbers,
+      [4, 8, 12, 16, 24, 32],
+    )
+    .option("--rate <list>", "open loop: arrivals per second per engine, one run each", (text) =>
+      text.split(",").map(Number),
+    )
+    .option("--strategies <list>", "strategies", (text) => text.split(","), [
+      "round_robin",
+      "least_loaded",
+      "prefix_aware",
+    ])
+    .option("--engines <n>", "simulated engines", wholeNumber, 4)
+    .option("--requests <n>", "measured turns per run", wholeNumber, 300)
+    .option("--warmup <n>", "unmeasured turns first (default: 2 per session)", wholeNumber)
+    .option("--think-ms <ms>", "mean think time between a session's turns", Number, 1000)
+    .option("--profile <name>", "engine profile", DEFAULT_ENGINE_PROFILE)
+    .option("--seed <list>", "seeds, one run each", wholeNumbers, [1])
+    .parse(argv, { from: "user" })
+    .opts<SimOptions>();
+}
+
+const pct = (value: number) => `${(value * 100).toFixed(0)} %`;
+const ms = (value: number) => Math.round(value).toLocaleString("en-US");
+
+function row(perEngine: number, strategy: string, result: SimRunResult): string[] {
+  return [
+    String(perEngine),
+    strategy,
+    ms(result.outputTokensPerS),
+    ms(result.ttftP50Ms),
+    ms(result.ttftP99Ms),
+    ms(result.latencyP50Ms),
+    ms(result.meanPromptTokens),
+    pct(result.prefixHitRate),
+    `${pct(result.prefillShare)} / ${pct(result.decodeShare)} / ${pct(result.baseShare)}`,
+    pct(result.busyShare),
+    `${result.meanRunning.toFixed(1)} / ${result.meanWaiting.toFixed(1)}`,
+    pct(result.waitingShare),
+    pct(result.meanKvUsage),
+    `${result.maxOverMeanLoad.toFixed(2)}×`,
+  ];
+}
+
+function main(): void {
+  const options = parse(process.argv.slice(2));
+  const profile = ENGINE_PROFILES[options.profile as EngineProfileName];
+  if (profile === undefined) throw new Error(`unknown profile ${options.profile}`);
+  const rows: string[][] = [];
+  let saturatedAt: number | undefined;
+  const points = options.rate ?? options.sessions;
+  for (const point of points) {
+    for (const seed of options.seed) {
+      for (const strategy of options.strategies) {
+        const sessions = options.rate ? 32 : point * options.engines;
+        const result = simulateRun({
+          strategy: createStrategy(strategy),
+          profile,
+          engines: options.engines,
+          workload: options.workload,
+          sessions,
+          rate: options.rate ? point * options.engines : undefined,
+          thinkMs: options.thinkMs,
+          warmup: options.warmup ?? 2 * sessions,
+          requests: options.requests,
+          seed,
+        });
+        if (
+          strategy === "round_robin" &&
+          saturatedAt === undefined &&
+          result.waitingShare >= SATURATION_WAITING_SHARE
+        )
+          saturatedAt = point;
+        rows.push(row(point, strategy, result));
+        process.stderr.write(`${point} · seed ${seed} · ${strategy} done\n`);
+      }
+    }
+  }
+  const header = [
+    options.rate ? "req/s/engine" : "sessions/engine",
+    "strategy",
+    "out tok/s",
+    "TTFT p50",
+    "TTFT p99",
+    "latency p50",
+    "prompt tokens",
+    "prefix hits",
+    "prefill / decode / base",
+    "busy",
+    "running / waiting",
+    "queued",
+    "KV used",
+    "max/mean load",
+  ];
+  const align = header.map((_, column): "left" | "right" => (column === 1 ? "left" : "right"));
+  process.stdout.write(
+    `routing-sim · ${options.workload} · ${options.engines} × ${profile.name} · ${options.requests} requests measured · think ${options.thinkMs} ms · times in ms (engine time)\n`,
+  );
+  process.stdout.write(`${renderTable(header, rows, align)}\n`);
+  process.stdout.write(
+    saturatedAt === undefined
+      ? "round robin never queued for half the window: no saturation in this sweep\n"
+      : `saturation (round robin's engines queue ≥ ${pct(SATURATION_WAITING_SHARE)} of the window): ${saturatedAt} ${options.rate ? "req/s" : "sessions"} per engine\n`,
+  );
+}
+
+main();
