@@ -98,21 +98,23 @@ function startRun(backend: BackendState, race: AttemptRace, plan: HedgePlan): Ru
   return run;
 }
 
-/** The first attempt's result if it came within `delayMs`; undefined when the hedge is due. */
-async function beforeHedge(
+/**
+ * The first attempt's result if it came within `delayMs`; undefined when the hedge is due. One
+ * promise and one timer, not an async function racing two promises: this runs for every
+ * non-streamed request, and `primary.done` never rejects (startRun).
+ */
+function beforeHedge(
   primary: Run,
   delayMs: number,
 ): Promise<{ run: Run; result: AttemptResult } | undefined> {
   if (!Number.isFinite(delayMs)) return primary.done;
-  let timer: NodeJS.Timeout | undefined;
-  const due = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), delayMs);
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, delayMs, undefined);
+    void primary.done.then((done) => {
+      clearTimeout(timer);
+      resolve(done);
+    });
   });
-  try {
-    return await Promise.race([primary.done, due]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

@@ -31,8 +31,12 @@ export class ClientGone {
   /** Removes the listener added last of those equal to `listener`, as an EventEmitter does. */
   removeListener(_event: "abort", listener: Listener): this {
     const listeners = this.#listeners;
-    const at = listeners ? listeners.lastIndexOf(listener) : -1;
-    if (at !== -1) listeners!.splice(at, 1);
+    if (!listeners) return this;
+    const at = listeners.lastIndexOf(listener);
+    // Listeners mostly leave in the reverse order they came (undici's, then an attempt's): a pop
+    // allocates nothing, where splice makes an array of what it removed on every request.
+    if (at === listeners.length - 1) listeners.pop();
+    else if (at !== -1) listeners.splice(at, 1);
     return this;
   }
 

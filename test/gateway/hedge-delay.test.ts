@@ -40,6 +40,27 @@ describe("HedgeDelays", () => {
     expect(delays.delayMs("other", 30)).toBe(30_000);
   });
 
+  it("reads the p99 as the sorted window would, whatever the order and repeats of the answer times", () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed;
+    };
+    for (const count of [MIN_SAMPLES, 57, 100, 101, WINDOW, WINDOW + 40]) {
+      const delays = new HedgeDelays();
+      const times: number[] = [];
+      // Few distinct values, so ties sit at the percentile too.
+      for (let i = 0; i < count; i++) {
+        const ms = 1_000 * (1 + (next() % 40));
+        times.push(ms);
+        delays.record("m", ms);
+      }
+      const window = times.slice(-WINDOW).sort((a, b) => a - b);
+      const p99 = window[Math.min(window.length - 1, Math.ceil(window.length * 0.99) - 1)]!;
+      expect(delays.delayMs("m", 0.001), `count ${count}`).toBe(HEDGE_P99_FACTOR * p99);
+    }
+  });
+
   it("never goes below hedge_after for a model whose answers are short", () => {
     const delays = new HedgeDelays();
     for (let i = 0; i < 50; i++) delays.record("short", 200);
