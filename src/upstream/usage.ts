@@ -15,10 +15,9 @@ export interface TokenUsage {
 }
 
 const USAGE_KEY = Buffer.from('"usage"');
-const PROMPT = /"(?:prompt_tokens|input_tokens)"\s*:\s*(\d+)/;
-const COMPLETION = /"(?:completion_tokens|output_tokens)"\s*:\s*(\d+)/;
-const CACHED = /"(?:cached_tokens|cache_read_input_tokens)"\s*:\s*(\d+)/;
-const REASONING = /"reasoning_tokens"\s*:\s*(\d+)/;
+/** Every count the gateway reads, found in one pass over the window (one regex per count cost four). */
+const COUNT =
+  /"(prompt_tokens|input_tokens|completion_tokens|output_tokens|cached_tokens|cache_read_input_tokens|reasoning_tokens)"\s*:\s*(\d+)/g;
 /** How far past `"usage"` the counts may sit. */
 const WINDOW = 512;
 
@@ -26,14 +25,35 @@ const WINDOW = 512;
 export function findUsage(bytes: Buffer): TokenUsage | undefined {
   const at = bytes.lastIndexOf(USAGE_KEY);
   if (at < 0) return undefined;
-  const text = bytes.toString("utf8", at, Math.min(bytes.length, at + WINDOW));
-  const prompt = PROMPT.exec(text);
-  const completion = COMPLETION.exec(text);
-  if (!prompt && !completion) return undefined;
-  const usage: TokenUsage = { prompt: Number(prompt?.[1] ?? 0), completion: Number(completion?.[1] ?? 0) };
-  const cached = CACHED.exec(text);
-  if (cached) usage.cached = Number(cached[1]);
-  const reasoning = REASONING.exec(text);
-  if (reasoning) usage.reasoning = Number(reasoning[1]);
+  // latin1: the names and digits are ASCII, and a window cut inside a character cannot fail to decode.
+  const text = bytes.toString("latin1", at, Math.min(bytes.length, at + WINDOW));
+  let prompt: number | undefined;
+  let completion: number | undefined;
+  let cached: number | undefined;
+  let reasoning: number | undefined;
+  COUNT.lastIndex = 0;
+  // The first of each kind counts, as a search for each would find it.
+  for (let match = COUNT.exec(text); match !== null; match = COUNT.exec(text)) {
+    const count = Number(match[2]);
+    switch (match[1]) {
+      case "prompt_tokens":
+      case "input_tokens":
+        prompt ??= count;
+        break;
+      case "completion_tokens":
+      case "output_tokens":
+        completion ??= count;
+        break;
+      case "reasoning_tokens":
+        reasoning ??= count;
+        break;
+      default:
+        cached ??= count;
+    }
+  }
+  if (prompt === undefined && completion === undefined) return undefined;
+  const usage: TokenUsage = { prompt: prompt ?? 0, completion: completion ?? 0 };
+  if (cached !== undefined) usage.cached = cached;
+  if (reasoning !== undefined) usage.reasoning = reasoning;
   return usage;
 }

@@ -28,6 +28,18 @@ describe("findUsage", () => {
     expect(findUsage(anthropic)).toEqual({ prompt: 5, completion: 9, cached: 100 });
   });
 
+  it("takes the first count of each kind past the last usage key, within its window, across multibyte text", () => {
+    const body = Buffer.from(
+      `{"content":"é😀 usage","usage":{"input_tokens":2,"prompt_tokens":3,"output_tokens":4,"completion_tokens":5,` +
+        `"cache_read_input_tokens":6,"cached_tokens":7,"reasoning_tokens":8,"x":{"reasoning_tokens":9}}}`,
+    );
+    expect(findUsage(body)).toEqual({ prompt: 2, completion: 4, cached: 6, reasoning: 8 });
+    const far = Buffer.from(`{"usage":{"prompt_tokens":1,"pad":"${"x".repeat(600)}","completion_tokens":2}}`);
+    expect(findUsage(far)).toEqual({ prompt: 1, completion: 0 });
+    const twice = Buffer.from('{"usage":{"prompt_tokens":1}}\n{"usage":{"completion_tokens":4}}');
+    expect(findUsage(twice)).toEqual({ prompt: 0, completion: 4 });
+  });
+
   it("finds nothing where there is no usage", () => {
     expect(findUsage(Buffer.from('data: {"choices":[{"delta":{"content":"usage"}}]}'))).toBeUndefined();
     expect(findUsage(Buffer.from('{"usage":null}'))).toBeUndefined();
