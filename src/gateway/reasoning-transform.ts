@@ -63,9 +63,27 @@ export class ReasoningLayer implements StreamLayer {
   }
 }
 
-/** The chunk as text, and as the object, for a converter above that would parse the text again. */
+/** The chunk as the object, for a converter above that would parse the text again. */
 function toMessage(chunk: ChatCompletionChunk): SseMessage {
-  return { data: JSON.stringify(chunk), json: chunk };
+  return new ParsedEvent(chunk);
+}
+
+/**
+ * An event made from an object. Translators read the object (event-json.ts), so its text is written
+ * only when a layer above asks for `data` (a passthrough writing the chunk back out), and then once.
+ */
+class ParsedEvent implements SseMessage {
+  readonly json: ChatCompletionChunk;
+  #data: string | undefined;
+
+  constructor(json: ChatCompletionChunk) {
+    this.json = json;
+  }
+
+  get data(): string {
+    this.#data ??= JSON.stringify(this.json);
+    return this.#data;
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -35,7 +35,7 @@ import type {
 } from "../responses/types.js";
 import { sseEvent } from "../sse.js";
 import { firstChoice } from "./chat-chunk.js";
-import { eventJson } from "./event-json.js";
+import { eventJson, isDoneEvent } from "./event-json.js";
 import { toolCallId } from "./ids.js";
 import { isJsonObject } from "./json.js";
 import type { OpenAIChatChunk, OpenAIChunkDelta, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
@@ -120,7 +120,7 @@ export class ResponsesToChatStream implements StreamConverter {
 
   event(message: SseMessage): string[] {
     if (this.#done) return [];
-    if (message.data.trim() === "[DONE]") return this.end();
+    if (isDoneEvent(message)) return this.end();
     const payload = eventJson(message);
     if (message.event === "error" || isStreamedError(payload)) {
       const error = readUpstreamError(payload ?? message.data, 500);
