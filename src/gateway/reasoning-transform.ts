@@ -43,7 +43,10 @@ export class ReasoningLayer implements StreamLayer {
       return [message];
     }
     if (!isObject(chunk) || !Array.isArray(chunk.choices)) return [message];
-    return this.#separator.transform(chunk as ChatCompletionChunk).map(toMessage);
+    const pieces = this.#separator.transform(chunk as ChatCompletionChunk);
+    // Nothing was separated: the chunk goes on as the backend wrote it, its text not written again.
+    if (pieces.length === 1 && pieces[0] === chunk) return [{ data: message.data, json: chunk }];
+    return pieces.map(toMessage);
   }
 
   end(): SseMessage[] {
