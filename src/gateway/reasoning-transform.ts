@@ -43,7 +43,10 @@ export class ReasoningLayer implements StreamLayer {
       return [message];
     }
     if (!isObject(chunk) || !Array.isArray(chunk.choices)) return [message];
-    return this.#separator.transform(chunk as ChatCompletionChunk).map(toMessage);
+    const pieces = this.#separator.transform(chunk as ChatCompletionChunk);
+    // Nothing was separated: the chunk goes on as the backend wrote it, its text not written again.
+    if (pieces.length === 1 && pieces[0] === chunk) return [{ data: message.data, json: chunk }];
+    return pieces.map(toMessage);
   }
 
   end(): SseMessage[] {
@@ -63,9 +66,27 @@ export class ReasoningLayer implements StreamLayer {
   }
 }
 
-/** The chunk as text, and as the object, for a converter above that would parse the text again. */
+/** The chunk as the object, for a converter above that would parse the text again. */
 function toMessage(chunk: ChatCompletionChunk): SseMessage {
-  return { data: JSON.stringify(chunk), json: chunk };
+  return new ParsedEvent(chunk);
+}
+
+/**
+ * An event made from an object. Translators read the object (event-json.ts), so its text is written
+ * only when a layer above asks for `data` (a passthrough writing the chunk back out), and then once.
+ */
+class ParsedEvent implements SseMessage {
+  readonly json: ChatCompletionChunk;
+  #data: string | undefined;
+
+  constructor(json: ChatCompletionChunk) {
+    this.json = json;
+  }
+
+  get data(): string {
+    this.#data ??= JSON.stringify(this.json);
+    return this.#data;
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -19,6 +19,7 @@ import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors
 import { clientResponseHeaders } from "../upstream/headers.js";
 import { BodyTooLargeError, readBounded } from "../upstream/read-bounded.js";
 import { findUsage, type TokenUsage } from "../upstream/usage.js";
+import { forwardBody } from "./stream-pipe.js";
 
 export type RelayOutcome = "complete" | "client_gone" | "upstream_broke";
 
@@ -86,16 +87,10 @@ export function pipeBytes(
       }
     });
     raw.once("finish", () => settle("complete"));
-    const { onUsage } = options;
-    if (onUsage && isEventStream) {
-      response.body.on("data", (chunk: Buffer) => {
-        const usage = findUsage(chunk);
-        if (usage) onUsage(usage);
-      });
-    }
-    if (options.onStreamText && isEventStream && response.statusCode < 300)
-      response.body.on("data", options.onStreamText);
-    response.body.pipe(raw);
+    forwardBody(response.body, raw, {
+      onUsage: isEventStream ? options.onUsage : undefined,
+      onChunk: isEventStream && response.statusCode < 300 ? options.onStreamText : undefined,
+    });
   });
 }
 

@@ -10,7 +10,7 @@ import { StringDecoder } from "node:string_decoder";
 import { createParser } from "eventsource-parser";
 import type { SseMessage, StreamConverter } from "../protocol/translate/translator.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
-import { findUsage, type TokenUsage } from "../upstream/usage.js";
+import { findUsageInText, type TokenUsage } from "../upstream/usage.js";
 import type { RelayOutcome } from "./relay.js";
 
 /**
@@ -203,8 +203,8 @@ function convertEvent(
   converter: StreamConverter,
   onUsage: PumpOptions["onUsage"],
 ): string | Error {
-  if (onUsage !== undefined && event.data.includes('"usage"')) {
-    const usage = findUsage(Buffer.from(event.data));
+  if (onUsage !== undefined) {
+    const usage = findUsageInText(event.data);
     if (usage) onUsage(usage);
   }
   try {

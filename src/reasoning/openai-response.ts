@@ -175,6 +175,12 @@ export function separateChatCompletion(
   return next;
 }
 
+/** A chunk's fields but its choices and usage, which every piece made from it shares. */
+function topFields(chunk: ChatCompletionChunk): Omit<ChatCompletionChunk, "choices" | "usage"> {
+  const { choices: _choices, usage: _usage, ...top } = chunk;
+  return top;
+}
+
 /** A run of deltas of one kind, as one chunk field. */
 interface Run {
   readonly field: "content" | "reasoning_content";
@@ -198,7 +204,8 @@ export class ChatChunkSeparator {
   readonly #options: ResponseSeparationOptions;
   /** Per choice index; `undefined` marks a choice the server splits itself (passed through). */
   readonly #streams = new Map<number, StreamSeparator | undefined>();
-  #template: Omit<ChatCompletionChunk, "choices" | "usage"> | undefined;
+  /** The last chunk transformed: the held-back text flushed at the end goes out under its fields. */
+  #last: ChatCompletionChunk | undefined;
   readonly #chars = emptyCounts();
   /** Content went through a {@link StreamSeparator}. */
   #separated = false;
@@ -213,13 +220,18 @@ export class ChatChunkSeparator {
 
   /** The chunks to send for one upstream chunk (possibly none). */
   transform(chunk: ChatCompletionChunk): ChatCompletionChunk[] {
-    const { choices, usage, ...top } = chunk;
-    this.#template = top;
+    const { choices, usage } = chunk;
+    this.#last = chunk;
     const finalUsage = isRecord(usage) ? this.#usage(usage) : usage;
     if (!Array.isArray(choices) || choices.length === 0) {
       return [usage === undefined ? { ...chunk } : { ...chunk, usage: finalUsage }];
     }
     const pieces = choices.map((choice) => this.#pieces(choice));
+    // The usual token chunk: nothing held back or split off, so the chunk goes on as it came.
+    if (finalUsage === usage && pieces.every((list, at) => list.length === 1 && list[0] === choices[at])) {
+      return [chunk];
+    }
+    const top = topFields(chunk);
     const count = Math.max(...pieces.map((list) => list.length));
     if (count === 0) return isRecord(usage) ? [{ ...top, choices: [], usage: finalUsage }] : [];
     const out: ChatCompletionChunk[] = [];
@@ -238,11 +250,12 @@ export class ChatChunkSeparator {
   /** End of stream: chunks carrying whatever is still held back (for choices that never finished). */
   flush(): ChatCompletionChunk[] {
     const out: ChatCompletionChunk[] = [];
+    const template = this.#last === undefined ? undefined : topFields(this.#last);
     for (const [index, stream] of this.#streams) {
-      if (stream === undefined || this.#template === undefined) continue;
+      if (stream === undefined || template === undefined) continue;
       for (const run of this.#runs(stream.end())) {
         out.push({
-          ...this.#template,
+          ...template,
           choices: [{ index, delta: { [run.field]: run.text }, finish_reason: null }],
         });
       }
@@ -279,6 +292,7 @@ export class ChatChunkSeparator {
       this.#streams.delete(index);
     }
     const runs = this.#runs(deltas);
+    if (runs.length === 1 && runs[0]!.field === "content" && runs[0]!.text === text) return [choice];
     const { content: _content, ...others } = delta;
     if (runs.length === 0) {
       if (text === undefined || text === "") return [choice];

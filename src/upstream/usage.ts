@@ -24,9 +24,45 @@ const WINDOW = 512;
 /** The token counts in a chunk of JSON or SSE bytes, if it holds a `usage` object. */
 export function findUsage(bytes: Buffer): TokenUsage | undefined {
   const at = bytes.lastIndexOf(USAGE_KEY);
-  if (at < 0) return undefined;
+  if (at < 0 || !opensObject((index) => bytes[index], at + USAGE_KEY.length, bytes.length)) return undefined;
   // latin1: the names and digits are ASCII, and a window cut inside a character cannot fail to decode.
-  const text = bytes.toString("latin1", at, Math.min(bytes.length, at + WINDOW));
+  return readCounts(bytes.toString("latin1", at, Math.min(bytes.length, at + WINDOW)));
+}
+
+/** {@link findUsage} for text already decoded (a parsed event's data), without copying it to bytes. */
+export function findUsageInText(text: string): TokenUsage | undefined {
+  const at = text.lastIndexOf('"usage"');
+  if (at < 0 || !opensObject((index) => text.charCodeAt(index), at + USAGE_KEY.length, text.length)) {
+    return undefined;
+  }
+  return readCounts(text.slice(at, at + WINDOW));
+}
+
+/**
+ * Whether the key that ends before `from` has an object for its value. Chat streams asked for usage
+ * say `"usage":null` in every chunk but the last: those are passed over without decoding anything.
+ */
+function opensObject(codeAt: (index: number) => number | undefined, from: number, length: number): boolean {
+  let index = skipSpace(codeAt, from, length);
+  if (codeAt(index) !== COLON) return false;
+  index = skipSpace(codeAt, index + 1, length);
+  return codeAt(index) === OPEN_BRACE;
+}
+
+function skipSpace(codeAt: (index: number) => number | undefined, from: number, length: number): number {
+  let index = from;
+  while (index < length && isSpace(codeAt(index)!)) index++;
+  return index;
+}
+
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+}
+
+function readCounts(text: string): TokenUsage | undefined {
   let prompt: number | undefined;
   let completion: number | undefined;
   let cached: number | undefined;

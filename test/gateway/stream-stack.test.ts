@@ -165,6 +165,24 @@ describe("ReasoningLayer", () => {
     expect(deltas.map((delta) => delta.content ?? "").join("")).toBe("Ans");
     expect(layer.event({ data: "[DONE]" })).toEqual([]);
   });
+
+  it("hands on an event with nothing to separate as the backend wrote it, and parsed", () => {
+    const layer = new ReasoningLayer({ modelType: "qwen3" });
+    const text = chunk("c1", { content: "Paris" }).replace("{", "{ ");
+    const [event, ...rest] = layer.event({ data: text });
+    expect(rest).toEqual([]);
+    expect(event!.data).toBe(text);
+    expect(event!.json).toEqual(JSON.parse(text));
+  });
+
+  it("writes a separated chunk's text only when asked, from the object it hands on", () => {
+    const layer = new ReasoningLayer({ modelType: "qwen3" });
+    const [event] = layer.event({ data: chunk("c1", { content: "<think>plan</think>" }) });
+    expect(JSON.parse(event!.data)).toEqual(event!.json);
+    expect((event!.json as { choices: Array<{ delta: unknown }> }).choices[0]!.delta).toEqual({
+      reasoning_content: "plan",
+    });
+  });
 });
 
 describe("stacks through the pump", () => {

@@ -421,6 +421,22 @@ describe("ChatChunkSeparator", () => {
     ]);
   });
 
+  it("hands on a chunk with nothing to separate as the same object, and flushes under the last chunk's fields", () => {
+    const separator = new ChatChunkSeparator({ modelType: "qwen3" });
+    const plain = contentChunk(0, "Paris");
+    expect(separator.transform(plain)[0]).toBe(plain);
+    const last = { ...contentChunk(0, "is <"), model: "last-model" };
+    expect(separator.transform(last)).toEqual([
+      {
+        ...chunk([{ index: 0, delta: { content: "is " }, logprobs: null, finish_reason: null }]),
+        model: "last-model",
+      },
+    ]);
+    expect(separator.flush()).toEqual([
+      { ...chunk([{ index: 0, delta: { content: "<" }, finish_reason: null }]), model: "last-model" },
+    ]);
+  });
+
   it("adds channel_tokens to the usage chunk with separate_thinking", () => {
     const separator = new ChatChunkSeparator({ modelType: "gpt-oss", separateThinking: true });
     separator.transform(contentChunk(0, HARMONY_TEXT));

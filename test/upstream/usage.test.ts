@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findUsage } from "../../src/upstream/usage.js";
+import { findUsage, findUsageInText } from "../../src/upstream/usage.js";
 
 describe("findUsage", () => {
   it("reads OpenAI and Anthropic usage from JSON and SSE bytes", () => {
@@ -43,5 +43,25 @@ describe("findUsage", () => {
   it("finds nothing where there is no usage", () => {
     expect(findUsage(Buffer.from('data: {"choices":[{"delta":{"content":"usage"}}]}'))).toBeUndefined();
     expect(findUsage(Buffer.from('{"usage":null}'))).toBeUndefined();
+  });
+
+  it("passes over a usage that is not an object, even with counts after it", () => {
+    const nullUsage = '{"usage":null,"x":{"prompt_tokens":3,"completion_tokens":4}}';
+    expect(findUsage(Buffer.from(nullUsage))).toBeUndefined();
+    expect(findUsageInText(nullUsage)).toBeUndefined();
+    expect(findUsage(Buffer.from('{"usage" :\n {"prompt_tokens":2}}'))).toEqual({ prompt: 2, completion: 0 });
+  });
+});
+
+describe("findUsageInText", () => {
+  it("reads what findUsage reads from the same text as bytes", () => {
+    const samples = [
+      '{"id":"x","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}}',
+      '{"type":"message_delta","usage":{"output_tokens":7}}',
+      '{"usage":{"prompt_tokens":40,"completion_tokens":30,"prompt_tokens_details":{"cached_tokens":32},"completion_tokens_details":{"reasoning_tokens":12}}}',
+      '{"choices":[{"delta":{"content":"ünïcode usage"}}],"usage":null}',
+      '{"choices":[]}',
+    ];
+    for (const text of samples) expect(findUsageInText(text)).toEqual(findUsage(Buffer.from(text)));
   });
 });

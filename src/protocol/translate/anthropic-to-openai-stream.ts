@@ -27,7 +27,7 @@ import type {
 import { sseEvent } from "../sse.js";
 import { streamErrorFrame } from "../stream-error.js";
 import { firstChoice } from "./chat-chunk.js";
-import { eventJson } from "./event-json.js";
+import { eventJson, isDoneEvent } from "./event-json.js";
 import { prefixedId, toolCallId } from "./ids.js";
 import { isJsonObject } from "./json.js";
 import type { OpenAIChatChunk, OpenAIChunkChoice, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
@@ -89,7 +89,7 @@ export class AnthropicToOpenAIStream implements StreamConverter {
 
   event(message: SseMessage): string[] {
     if (this.#done) return [];
-    if (message.data.trim() === "[DONE]") return this.end();
+    if (isDoneEvent(message)) return this.end();
     const payload = eventJson(message);
     if (message.event === "error" || isStreamedError(payload)) {
       const error = readUpstreamError(payload ?? message.data, 500);

@@ -35,7 +35,7 @@ import type {
 } from "../responses/types.js";
 import { sseEvent } from "../sse.js";
 import { firstChoice } from "./chat-chunk.js";
-import { eventJson } from "./event-json.js";
+import { eventJson, isDoneEvent } from "./event-json.js";
 import { toolCallId } from "./ids.js";
 import { isJsonObject } from "./json.js";
 import type { OpenAIChatChunk, OpenAIChunkDelta, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
@@ -120,7 +120,7 @@ export class ResponsesToChatStream implements StreamConverter {
 
   event(message: SseMessage): string[] {
     if (this.#done) return [];
-    if (message.data.trim() === "[DONE]") return this.end();
+    if (isDoneEvent(message)) return this.end();
     const payload = eventJson(message);
     if (message.event === "error" || isStreamedError(payload)) {
       const error = readUpstreamError(payload ?? message.data, 500);
@@ -191,7 +191,14 @@ export class ResponsesToChatStream implements StreamConverter {
     this.#started = true;
     if (typeof chunk.model === "string" && chunk.model !== "") this.#model = chunk.model;
     const response = responseObject(this.#context, { status: "in_progress", model: this.#model, output: [] });
-    return [this.#emit("response.created", { response }), this.#emit("response.in_progress", { response })];
+    // The same object in both: written once.
+    const json = JSON.stringify(response);
+    return [this.#emitResponse("response.created", json), this.#emitResponse("response.in_progress", json)];
+  }
+
+  /** A frame whose one field is the `response` object written already, exactly as #emit writes it. */
+  #emitResponse(type: "response.created" | "response.in_progress", response: string): string {
+    return `event: ${type}\ndata: {"type":"${type}","sequence_number":${this.#sequence++},"response":${response}}\n\n`;
   }
 
   #delta(delta: OpenAIChunkDelta): string[] {
