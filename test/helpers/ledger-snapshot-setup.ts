@@ -20,14 +20,35 @@ declare module "vitest" {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const root = await mkdtemp(join(tmpdir(), "switchyard-ledger-snapshot-"));
-  project.provide("ledgerSnapshotRoot", root);
-  const made = makeSnapshot(root);
-  return async () => {
-    await made;
-    await rm(root, { recursive: true, force: true });
-  };
+interface Shared {
+  root: Promise<string>;
+  made: Promise<void>;
+  users: number;
+}
+
+/**
+ * The run's snapshot, shared by the projects that run this setup: vitest evaluates the file once per
+ * project, so the one copy lives on the process's global object.
+ */
+const SHARED = Symbol.for("switchyard.ledgerSnapshot");
+const holder = globalThis as { [SHARED]?: Shared };
+
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (!holder[SHARED]) {
+    const root = mkdtemp(join(tmpdir(), "switchyard-ledger-snapshot-"));
+    holder[SHARED] = { root, made: root.then(makeSnapshot), users: 0 };
+  }
+  const run = holder[SHARED];
+  run.users++;
+  return run.root.then((root) => {
+    project.provide("ledgerSnapshotRoot", root);
+    return async () => {
+      if (--run.users > 0) return;
+      if (holder[SHARED] === run) delete holder[SHARED];
+      await run.made;
+      await rm(root, { recursive: true, force: true });
+    };
+  });
 }
 
 async function makeSnapshot(root: string): Promise<void> {
