@@ -128,7 +128,8 @@ function main(): void {
         )
           saturatedAt = point;
         rows.push(row(point, strategy, result));
-        process.stderr.write(`${point} · seed ${seed} · ${strategy} done\n`);
+        // Each row as it comes, so a sweep cut short still leaves its figures.
+        process.stderr.write(`seed ${seed} · ${rows.at(-1)!.join(" · ")}\n`);
       }
     }
   }

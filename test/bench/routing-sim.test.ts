@@ -35,4 +35,11 @@ describe("routing-sim: a closed-loop agent run on a virtual clock", () => {
       simulateRun(spec("round_robin")).prefixHitRate,
     );
   });
+
+  it("replays an open-loop workload at its rate: a hot prefix is found cached", () => {
+    const result = simulateRun({ ...spec("least_loaded"), workload: "hot-prefix", rate: 40, sessions: 1 });
+    expect(result.outputTokensPerS).toBeGreaterThan(0);
+    expect(result.prefixHitRate).toBeGreaterThan(0.5);
+    expect(result.meanPromptTokens).toBeLessThan(5000);
+  });
 });

@@ -65,7 +65,7 @@ function load(backend: BackendView): number {
  *    hot system prompt says nothing about where to go, and the backends that lack it yet get their
  *    share by load and compute it once, instead of being kept out of that traffic until the bound
  *    pushes it to them (a hot prefix's start-up imbalance).
- * 3. **Ties** (no blocks, a short prompt, or a prefix every engine holds, such as a shared system
+ * 3. **Ties** (no blocks, a short prompt, or a prefix most engines hold, such as a shared system
  *    prompt) go by session key on a consistent-hash ring when the request has one, walking on past
  *    backends above the mean load (bounded-load consistent hashing with no headroom: a key only
  *    breaks ties, it must not unbalance the fleet); else, or when no tied backend is at or below
@@ -151,10 +151,18 @@ export class PrefixAwareStrategy implements Strategy {
    */
   #widelyHeld(matches: Int32Array, count: number): number {
     if (this.#sorted.length < count) this.#sorted = new Int32Array(count * 2);
-    const view = this.#sorted.subarray(0, count);
-    view.set(matches.subarray(0, count));
-    view.sort();
-    return view[count - 1 - Math.floor(count / 2)]!;
+    const sorted = this.#sorted;
+    // Insertion sort, descending: a handful of candidates, and no allocation on the hot path.
+    for (let index = 0; index < count; index++) {
+      const match = matches[index]!;
+      let at = index;
+      while (at > 0 && sorted[at - 1]! < match) {
+        sorted[at] = sorted[at - 1]!;
+        at--;
+      }
+      sorted[at] = match;
+    }
+    return sorted[Math.floor(count / 2)]!;
   }
 
   /**
