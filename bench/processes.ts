@@ -22,14 +22,28 @@ const running = new Set<ChildProcess>();
 const OUTPUT_LIMIT = 8 * 1024;
 
 /** Starts `node <script> ...args` and resolves with its URL once it prints a READY line. */
-export async function startProcess(
+export function startProcess(
   name: string,
   script: string,
   args: readonly string[],
   timeoutMs = 15_000,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<BenchProcess> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
+  return startCommand(name, process.execPath, [script, ...args], timeoutMs, env);
+}
+
+/**
+ * Starts `command ...args` (a Node script under a wrapper such as valgrind, which passes the READY
+ * line through) and resolves with its URL once it prints a READY line.
+ */
+export async function startCommand(
+  name: string,
+  command: string,
+  args: readonly string[],
+  timeoutMs = 15_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BenchProcess> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
   running.add(child);
   let output = "";
   const append = (chunk: Buffer) => {

@@ -1,0 +1,118 @@
+/**
+ * The options of `npm run bench:instructions`: which targets, protocols and payloads are counted,
+ * how many requests warm each phase up and how many are counted, and the flags node runs with.
+ * @module
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { type Flavour, isNative, parseFlavours } from "./overhead-protocols.js";
+
+export const INSTRUCTION_TARGETS = ["proxy", "gateway"] as const;
+export type InstructionTarget = (typeof INSTRUCTION_TARGETS)[number];
+export const INSTRUCTION_PAYLOADS = ["json", "stream"] as const;
+export type InstructionPayload = (typeof INSTRUCTION_PAYLOADS)[number];
+
+export interface InstructionOptions {
+  /** Requests counted per round of a phase. */
+  requests: number;
+  /** Requests sent before a phase's first round, uncounted. */
+  warmup: number;
+  /** Counted rounds per phase: more than one shows how far the count moves within one process. */
+  rounds: number;
+  concurrency: number;
+  only: InstructionTarget[];
+  /** The gateway's client protocols, chat first; the proxy runs chat only. */
+  flavours: Flavour[];
+  payloads: InstructionPayload[];
+  /** Flags for node (V8) in both targets, before the script. */
+  nodeFlags: string[];
+  /** Print this many of the gateway's top inclusive functions per phase; 0: none. */
+  annotate: number;
+  json?: string;
+}
+
+function wholeNumber(minimum: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < minimum)
+      throw new InvalidArgumentError(`expected a whole number ≥ ${minimum}, got "${text}"`);
+    return value;
+  };
+}
+
+function listOf<T extends string>(allowed: readonly T[], what: string) {
+  return (text: string): T[] => {
+    const names = text
+      .split(",")
+      .map((name) => name.trim())
+      .filter((name) => name.length > 0);
+    if (names.length === 0) throw new InvalidArgumentError(`expected a list of ${what}`);
+    for (const name of names)
+      if (!(allowed as readonly string[]).includes(name))
+        throw new InvalidArgumentError(
+          `unknown ${what.replace(/s$/, "")} "${name}" (expected ${allowed.join(", ")})`,
+        );
+    return allowed.filter((name) => names.includes(name));
+  };
+}
+
+/** Bridged protocols only: a native flavour needs a mock set up for it, which this bench does not start. */
+function protocolList(text: string): Flavour[] {
+  const flavours = parseFlavours(text, false);
+  if (typeof flavours === "string") throw new InvalidArgumentError(flavours);
+  const native = flavours.find(isNative);
+  if (native) throw new InvalidArgumentError(`"${native}" is not counted here (bridged protocols only)`);
+  return flavours;
+}
+
+function nodeFlags(text: string): string[] {
+  const flags = text.split(/\s+/).filter((flag) => flag.length > 0);
+  const stray = flags.find((flag) => !flag.startsWith("--"));
+  if (stray) throw new InvalidArgumentError(`expected node flags starting with --, got "${stray}"`);
+  return flags;
+}
+
+/** `throwOnError`: a bad flag throws (quietly) instead of printing and exiting; for tests. */
+export function parseInstructionOptions(argv: readonly string[], throwOnError = false): InstructionOptions {
+  const program = new Command("bench:instructions")
+    .description(
+      "Instructions per request of the gateway and the baseline proxy, each under valgrind's callgrind, " +
+        "with the load sent from outside it",
+    )
+    .option("--requests <n>", "requests counted per round of each phase", wholeNumber(1), 300)
+    .option("--warmup <n>", "requests sent before each phase is counted", wholeNumber(0), 1500)
+    .option("--rounds <n>", "counted rounds per phase (spread shows repeatability)", wholeNumber(1), 1)
+    .option("--concurrency <n>", "connections of the load generator", wholeNumber(1), 4)
+    .option(
+      "--only <targets>",
+      "comma-separated subset of proxy,gateway",
+      listOf(INSTRUCTION_TARGETS, "targets"),
+      [...INSTRUCTION_TARGETS],
+    )
+    .option(
+      "--protocols <list>",
+      "client protocols of the gateway (chat, responses, messages, responses-store); the proxy runs chat",
+      protocolList,
+      ["chat"],
+    )
+    .option("--payloads <list>", "json, stream or both", listOf(INSTRUCTION_PAYLOADS, "payloads"), [
+      ...INSTRUCTION_PAYLOADS,
+    ])
+    .option(
+      "--node-flags <flags>",
+      "flags for node in both targets, e.g. '--single-threaded-gc'",
+      nodeFlags,
+      [],
+    )
+    .option("--annotate [n]", "print the gateway's top n inclusive functions per phase", wholeNumber(1))
+    .option("--json <file>", "also write every figure to this JSON file");
+  if (throwOnError) program.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  program.parse(argv, { from: "user" });
+  const raw = program.opts<
+    Omit<InstructionOptions, "annotate" | "flavours"> & {
+      annotate?: number | true;
+      protocols: Flavour[];
+    }
+  >();
+  const { annotate, protocols, ...rest } = raw;
+  return { ...rest, flavours: protocols, annotate: annotate === true ? 25 : (annotate ?? 0) };
+}

@@ -1,0 +1,223 @@
+/**
+ * `npm run bench:instructions`: what one request costs the gateway and the baseline proxy, counted
+ * in instructions by valgrind's callgrind, a figure the host's load does not move
+ * (docs/performance.md: judging the hot path).
+ *
+ * Starts one `switchyard mock` normally, then each target in turn under callgrind (instrumented
+ * once it is ready), and for each protocol and payload: sends `--warmup` requests, zeroes the
+ * counters, sends `--requests` more and dumps them, `--rounds` times. The load comes from this
+ * process, outside valgrind, at a small fixed concurrency; only the target's instructions are
+ * counted. Prints instructions per request and proxy ÷ gateway, the throughput ratio a CPU-bound
+ * gateway would reach.
+ * @module
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Pool } from "undici";
+import { runLoad } from "../src/bench/load.js";
+import { annotate, CallgrindControl, callgrindArgs, callgrindMissing } from "./callgrind.js";
+import {
+  type InstructionOptions,
+  type InstructionPayload,
+  type InstructionTarget,
+  parseInstructionOptions,
+} from "./instructions-options.js";
+import { type InstructionPhase, proxyRatio, renderInstructionTable } from "./instructions-report.js";
+import { probe } from "./overhead-phases.js";
+import { type Flavour, MODEL, protocolRequest } from "./overhead-protocols.js";
+import { StartError, startMock } from "./overhead-targets.js";
+import { type BenchProcess, startCommand, stopAll } from "./processes.js";
+
+const CLI = fileURLToPath(new URL("../src/cli/index.js", import.meta.url));
+const BASELINE_PROXY = fileURLToPath(new URL("./baseline-proxy.js", import.meta.url));
+
+/** Start-up under valgrind takes tens of seconds, minutes on a loaded host. */
+const START_TIMEOUT_MS = 300_000;
+/** One request under valgrind can take a second or more on a loaded host. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * The gateway's config: one backend, no health checks. A check every few seconds would land on
+ * more or fewer requests as the host's load slows valgrind, so it is left out of the count.
+ */
+function gatewayConfig(mockUrl: string): unknown {
+  return {
+    strategy: "round_robin",
+    health_interval: 0,
+    backends: [{ name: "bench-mock", url: mockUrl, models: [MODEL] }],
+  };
+}
+
+async function startTarget(
+  target: InstructionTarget,
+  mockUrl: string,
+  options: InstructionOptions,
+  tempDir: string,
+): Promise<{ process: BenchProcess; outFile: string }> {
+  const outFile = join(tempDir, `callgrind.${target}`);
+  let script = BASELINE_PROXY;
+  let args = [mockUrl, "--connections", String(Math.max(options.concurrency, 16))];
+  if (target === "gateway") {
+    const config = join(tempDir, "gateway.json");
+    await writeFile(config, JSON.stringify(gatewayConfig(mockUrl)));
+    script = CLI;
+    args = ["gateway", "--host", "127.0.0.1", "--port", "0", "--config", config, "--log-level", "warn"];
+  }
+  const argv = callgrindArgs({ outFile, nodeFlags: options.nodeFlags, script, args });
+  return { process: await startCommand(target, "valgrind", argv, START_TIMEOUT_MS), outFile };
+}
+
+/** Sends `count` requests at the bench's concurrency; resolves with how many failed. */
+async function send(
+  url: string,
+  pool: Pool,
+  flavour: Flavour,
+  payload: InstructionPayload,
+  count: number,
+  options: InstructionOptions,
+): Promise<{ ok: number; errors: number }> {
+  const result = await runLoad({
+    url,
+    request: protocolRequest(flavour, payload === "stream"),
+    mode: { kind: "closed", concurrency: options.concurrency },
+    dispatcher: pool,
+    requests: count,
+    durationMs: 24 * 3600_000,
+    timeoutMs: REQUEST_TIMEOUT_MS,
+  });
+  return { ok: result.ok, errors: result.errors.total };
+}
+
+async function countPhase(
+  target: InstructionTarget,
+  flavour: Flavour,
+  payload: InstructionPayload,
+  context: { url: string; control: CallgrindControl; options: InstructionOptions },
+): Promise<InstructionPhase> {
+  const { url, control, options } = context;
+  const pool = new Pool(url, { connections: options.concurrency, pipelining: 1 });
+  try {
+    const label = `${target} ${flavour} ${payload}`;
+    process.stderr.write(`  ${label}: ${options.warmup} warm-up requests …\n`);
+    if (options.warmup > 0) await send(url, pool, flavour, payload, options.warmup, options);
+    const rounds: number[] = [];
+    let errors = 0;
+    let lastDump = "";
+    for (let round = 0; round < options.rounds; round++) {
+      await control.zero();
+      const sent = await send(url, pool, flavour, payload, options.requests, options);
+      const dump = await control.dump();
+      errors += sent.errors;
+      lastDump = dump.file;
+      rounds.push(dump.instructions / Math.max(1, sent.ok + sent.errors));
+      process.stderr.write(
+        `    round ${round + 1}: ${Math.round(rounds.at(-1)!).toLocaleString("en-US")} instr/req\n`,
+      );
+    }
+    const top =
+      options.annotate > 0 && target === "gateway"
+        ? (await annotate(lastDump)).slice(0, options.annotate)
+        : undefined;
+    return { target, protocol: flavour, payload, rounds, errors, ...(top ? { top } : {}) };
+  } finally {
+    await pool.destroy();
+  }
+}
+
+async function countTarget(
+  target: InstructionTarget,
+  mockUrl: string,
+  options: InstructionOptions,
+  tempDir: string,
+): Promise<InstructionPhase[]> {
+  process.stderr.write(`${target}: starting under callgrind …\n`);
+  const { process: child, outFile } = await startTarget(target, mockUrl, options, tempDir);
+  try {
+    const control = new CallgrindControl(child.pid, outFile);
+    const flavours = target === "gateway" ? options.flavours : (["chat"] as const);
+    const failed = await probe(child.url, flavours, { patienceMs: REQUEST_TIMEOUT_MS });
+    for (const [flavour, why] of Object.entries(failed))
+      process.stderr.write(`  ${flavour} left out: ${why}\n`);
+    await control.instrument(true);
+    const phases: InstructionPhase[] = [];
+    for (const payload of options.payloads)
+      for (const flavour of flavours.filter((name) => failed[name] === undefined))
+        phases.push(await countPhase(target, flavour, payload, { url: child.url, control, options }));
+    return phases;
+  } finally {
+    await child.stop();
+  }
+}
+
+function renderTop(phases: readonly InstructionPhase[], requests: number): string[] {
+  return phases
+    .filter((phase) => phase.top)
+    .flatMap((phase) => [
+      "",
+      `${phase.target} ${phase.protocol} ${phase.payload}: top functions, inclusive, instructions per request`,
+      ...phase.top!.map(
+        (entry) =>
+          `  ${Math.round(entry.instructions / requests)
+            .toLocaleString("en-US")
+            .padStart(9)}  ${entry.name}`,
+      ),
+    ]);
+}
+
+function renderReport(phases: readonly InstructionPhase[], options: InstructionOptions): string[] {
+  const ratios = options.payloads.map((payload) => {
+    const ratio = proxyRatio(phases, payload);
+    return `${payload} ${ratio === undefined ? "-" : ratio.toFixed(2)}`;
+  });
+  return [
+    "",
+    `Switchyard instructions per request (valgrind callgrind) — ${new Date().toISOString()}`,
+    `node ${process.version}${options.nodeFlags.length > 0 ? ` ${options.nodeFlags.join(" ")}` : ""}; ` +
+      `${options.warmup} warm-up requests, then ${options.rounds} × ${options.requests} counted, ` +
+      `${options.concurrency} connections, per target, protocol and payload`,
+    "",
+    renderInstructionTable(phases),
+    "",
+    `proxy ÷ gateway (chat): ${ratios.join(", ")} — the throughput ratio of a CPU-bound gateway`,
+    ...renderTop(phases, options.requests),
+    "",
+    "Notes: user-space instructions of the target process, every thread, garbage collection included;",
+    "Turbofan's background compilation is not counted, the kernel's work (socket writes) cannot be.",
+  ];
+}
+
+async function main(): Promise<void> {
+  const options = parseInstructionOptions(process.argv.slice(2));
+  const missing = callgrindMissing();
+  if (missing) throw new StartError(missing);
+  const tempDir = await mkdtemp(join(tmpdir(), "switchyard-instructions-"));
+  const phases: InstructionPhase[] = [];
+  try {
+    const { mock } = await startMock(["chat"]);
+    for (const target of options.only)
+      phases.push(...(await countTarget(target, mock.url, options, tempDir)));
+  } finally {
+    await stopAll();
+    await rm(tempDir, { recursive: true, force: true });
+  }
+  console.log(renderReport(phases, options).join("\n"));
+  if (options.json) {
+    const document = { options, phases, node: process.version, date: new Date().toISOString() };
+    await writeFile(options.json, `${JSON.stringify(document, null, 2)}\n`);
+    console.log(`\nJSON written to ${options.json}`);
+  }
+  if (phases.some((phase) => phase.errors > 0)) process.exitCode = 1;
+}
+
+const fail = (error: unknown) => {
+  const text =
+    error instanceof StartError ? error.message : error instanceof Error ? error.stack : String(error);
+  console.error(`bench:instructions: ${text}`);
+  void stopAll().finally(() => process.exit(1));
+};
+process.on("uncaughtException", fail);
+process.on("unhandledRejection", fail);
+
+await main().catch(fail);
