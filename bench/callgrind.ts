@@ -59,6 +59,8 @@ export function callgrindArgs(launch: CallgrindLaunch, nodePath = process.execPa
     `--callgrind-out-file=${launch.outFile}`,
     "--instr-atstart=no",
     ...UNCOUNTED_FUNCTIONS.map((name) => `--toggle-collect=${name}`),
+    // After the toggles, which switch collection off at start unless told otherwise.
+    "--collect-atstart=yes",
     nodePath,
     ...launch.nodeFlags,
     launch.script,

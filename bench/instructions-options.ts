@@ -28,6 +28,8 @@ export interface InstructionOptions {
   /** Print this many of the gateway's top inclusive functions per phase; 0: none. */
   annotate: number;
   json?: string;
+  /** Keep callgrind's dumps in this directory (for callgrind_annotate or KCachegrind); unset: deleted. */
+  keep?: string;
 }
 
 function wholeNumber(minimum: number) {
@@ -104,7 +106,11 @@ export function parseInstructionOptions(argv: readonly string[], throwOnError = 
       [],
     )
     .option("--annotate [n]", "print the gateway's top n inclusive functions per phase", wholeNumber(1))
-    .option("--json <file>", "also write every figure to this JSON file");
+    .option("--json <file>", "also write every figure to this JSON file")
+    .option(
+      "--keep <dir>",
+      "keep callgrind's dumps in this directory (callgrind.<target>.<n>, one per round)",
+    );
   if (throwOnError) program.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
   program.parse(argv, { from: "user" });
   const raw = program.opts<

@@ -17,6 +17,8 @@ export interface InstructionPhase {
   rounds: number[];
   /** Requests answered with an error over all rounds (they are in the count, so the phase is suspect). */
   errors: number;
+  /** The dump of each round, when kept (--keep). */
+  dumps?: string[];
   /** The gateway's top inclusive functions of the last round (`--annotate`). */
   top?: { instructions: number; name: string }[];
 }

@@ -11,7 +11,7 @@
  * gateway would reach.
  * @module
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +28,7 @@ import { type InstructionPhase, proxyRatio, renderInstructionTable } from "./ins
 import { probe } from "./overhead-phases.js";
 import { type Flavour, MODEL, protocolRequest } from "./overhead-protocols.js";
 import { StartError, startMock } from "./overhead-targets.js";
+import { parsePerfMap, symbolize } from "./perf-map.js";
 import { type BenchProcess, startCommand, stopAll } from "./processes.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/index.js", import.meta.url));
@@ -56,7 +57,7 @@ async function startTarget(
   options: InstructionOptions,
   tempDir: string,
 ): Promise<{ process: BenchProcess; outFile: string }> {
-  const outFile = join(tempDir, `callgrind.${target}`);
+  const outFile = join(options.keep ?? tempDir, `callgrind.${target}`);
   let script = BASELINE_PROXY;
   let args = [mockUrl, "--connections", String(Math.max(options.concurrency, 16))];
   if (target === "gateway") {
@@ -65,7 +66,10 @@ async function startTarget(
     script = CLI;
     args = ["gateway", "--host", "127.0.0.1", "--port", "0", "--config", config, "--log-level", "warn"];
   }
-  const argv = callgrindArgs({ outFile, nodeFlags: options.nodeFlags, script, args });
+  // --annotate names JIT code by node's perf map (perf-map.ts); only the gateway is annotated.
+  const mapFlags = options.annotate > 0 && target === "gateway" ? [PERF_MAP_FLAG] : [];
+  const nodeFlags = [...options.nodeFlags, ...mapFlags];
+  const argv = callgrindArgs({ outFile, nodeFlags, script, args });
   return { process: await startCommand(target, "valgrind", argv, START_TIMEOUT_MS), outFile };
 }
 
@@ -90,13 +94,25 @@ async function send(
   return { ok: result.ok, errors: result.errors.total };
 }
 
+const PERF_MAP_FLAG = "--perf-basic-prof-only-functions";
+/** Where V8 writes the perf map of `--perf-basic-prof` (a fixed path). */
+const perfMapPath = (pid: number) => `/tmp/perf-${pid}.map`;
+
+async function topFunctions(dump: string, pid: number, options: InstructionOptions) {
+  const entries = parsePerfMap(await readFile(perfMapPath(pid), "utf8").catch(() => ""));
+  const functions = await annotate(dump);
+  return functions
+    .slice(0, options.annotate)
+    .map((entry) => ({ ...entry, name: symbolize(entry.name, entries) }));
+}
+
 async function countPhase(
   target: InstructionTarget,
   flavour: Flavour,
   payload: InstructionPayload,
-  context: { url: string; control: CallgrindControl; options: InstructionOptions },
+  context: { url: string; pid: number; control: CallgrindControl; options: InstructionOptions },
 ): Promise<InstructionPhase> {
-  const { url, control, options } = context;
+  const { url, pid, control, options } = context;
   const pool = new Pool(url, { connections: options.concurrency, pipelining: 1 });
   try {
     const label = `${target} ${flavour} ${payload}`;
@@ -104,13 +120,13 @@ async function countPhase(
     if (options.warmup > 0) await send(url, pool, flavour, payload, options.warmup, options);
     const rounds: number[] = [];
     let errors = 0;
-    let lastDump = "";
+    const dumps: string[] = [];
     for (let round = 0; round < options.rounds; round++) {
       await control.zero();
       const sent = await send(url, pool, flavour, payload, options.requests, options);
       const dump = await control.dump();
       errors += sent.errors;
-      lastDump = dump.file;
+      dumps.push(dump.file);
       rounds.push(dump.instructions / Math.max(1, sent.ok + sent.errors));
       process.stderr.write(
         `    round ${round + 1}: ${Math.round(rounds.at(-1)!).toLocaleString("en-US")} instr/req\n`,
@@ -118,9 +134,10 @@ async function countPhase(
     }
     const top =
       options.annotate > 0 && target === "gateway"
-        ? (await annotate(lastDump)).slice(0, options.annotate)
+        ? await topFunctions(dumps.at(-1)!, pid, options)
         : undefined;
-    return { target, protocol: flavour, payload, rounds, errors, ...(top ? { top } : {}) };
+    const kept = options.keep ? { dumps } : {};
+    return { target, protocol: flavour, payload, rounds, errors, ...kept, ...(top ? { top } : {}) };
   } finally {
     await pool.destroy();
   }
@@ -144,10 +161,13 @@ async function countTarget(
     const phases: InstructionPhase[] = [];
     for (const payload of options.payloads)
       for (const flavour of flavours.filter((name) => failed[name] === undefined))
-        phases.push(await countPhase(target, flavour, payload, { url: child.url, control, options }));
+        phases.push(
+          await countPhase(target, flavour, payload, { url: child.url, pid: child.pid, control, options }),
+        );
     return phases;
   } finally {
     await child.stop();
+    if (options.annotate > 0 && target === "gateway") await rm(perfMapPath(child.pid), { force: true });
   }
 }
 
@@ -193,6 +213,7 @@ async function main(): Promise<void> {
   const missing = callgrindMissing();
   if (missing) throw new StartError(missing);
   const tempDir = await mkdtemp(join(tmpdir(), "switchyard-instructions-"));
+  if (options.keep) await mkdir(options.keep, { recursive: true });
   const phases: InstructionPhase[] = [];
   try {
     const { mock } = await startMock(["chat"]);
@@ -218,6 +239,9 @@ const fail = (error: unknown) => {
   void stopAll().finally(() => process.exit(1));
 };
 process.on("uncaughtException", fail);
+// A target under valgrind outlives a killed parent: stop it on the usual signals too.
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => void stopAll().finally(() => process.exit(130)));
 process.on("unhandledRejection", fail);
 
 await main().catch(fail);
