@@ -11,6 +11,13 @@ export type InstructionTarget = (typeof INSTRUCTION_TARGETS)[number];
 export const INSTRUCTION_PAYLOADS = ["json", "stream"] as const;
 export type InstructionPayload = (typeof INSTRUCTION_PAYLOADS)[number];
 
+/**
+ * V8 optimises a function after 1/8 of its usual interrupt budget: under valgrind a request takes
+ * tens of ms, and the gateway's count still fell by 10 % between 2,000 and 2,700 requests with the
+ * default budget, where with this one it is flat from ~1,000 (docs/performance.md).
+ */
+export const DEFAULT_NODE_FLAGS = ["--interrupt-budget=8192"] as const;
+
 export interface InstructionOptions {
   /** Requests counted per round of a phase. */
   requests: number;
@@ -80,9 +87,14 @@ export function parseInstructionOptions(argv: readonly string[], throwOnError = 
       "Instructions per request of the gateway and the baseline proxy, each under valgrind's callgrind, " +
         "with the load sent from outside it",
     )
-    .option("--requests <n>", "requests counted per round of each phase", wholeNumber(1), 300)
-    .option("--warmup <n>", "requests sent before each phase is counted", wholeNumber(0), 1500)
-    .option("--rounds <n>", "counted rounds per phase (spread shows repeatability)", wholeNumber(1), 1)
+    .option("--requests <n>", "requests counted per round of each phase", wholeNumber(1), 200)
+    .option("--warmup <n>", "requests sent before each phase is counted", wholeNumber(0), 1000)
+    .option(
+      "--rounds <n>",
+      "counted rounds per phase: the median is reported, and the spread",
+      wholeNumber(1),
+      5,
+    )
     .option("--concurrency <n>", "connections of the load generator", wholeNumber(1), 4)
     .option(
       "--only <targets>",
@@ -101,9 +113,9 @@ export function parseInstructionOptions(argv: readonly string[], throwOnError = 
     ])
     .option(
       "--node-flags <flags>",
-      "flags for node in both targets, e.g. '--single-threaded-gc'",
+      "flags for node in both targets (replacing the default: tier-up after 1/8 of V8's usual budget)",
       nodeFlags,
-      [],
+      [...DEFAULT_NODE_FLAGS],
     )
     .option("--annotate [n]", "print the gateway's top n inclusive functions per phase", wholeNumber(1))
     .option("--json <file>", "also write every figure to this JSON file")

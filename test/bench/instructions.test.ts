@@ -15,9 +15,9 @@ describe("parseInstructionOptions", () => {
       only: ["proxy", "gateway"],
       flavours: ["chat"],
       payloads: ["json", "stream"],
-      rounds: 1,
+      rounds: 5,
       concurrency: 4,
-      nodeFlags: [],
+      nodeFlags: ["--interrupt-budget=8192"],
       annotate: 0,
     });
     expect(options.requests).toBeGreaterThan(0);
