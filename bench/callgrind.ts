@@ -159,9 +159,10 @@ export function parseAnnotate(text: string): AnnotatedFunction[] {
   return functions;
 }
 
-/** `callgrind_annotate --inclusive=yes` of a dump, parsed. */
-export async function annotate(file: string): Promise<AnnotatedFunction[]> {
-  const { stdout } = await run("callgrind_annotate", ["--inclusive=yes", "--threshold=99.9", file], {
+/** `callgrind_annotate` of a dump, parsed: inclusive costs (a function and its callees) or self. */
+export async function annotate(file: string, inclusive: boolean): Promise<AnnotatedFunction[]> {
+  const args = [`--inclusive=${inclusive ? "yes" : "no"}`, "--threshold=99.9", file];
+  const { stdout } = await run("callgrind_annotate", args, {
     maxBuffer: 64 * 1024 * 1024,
   });
   return parseAnnotate(stdout);

@@ -4,6 +4,7 @@
  * reach against the proxy. Pure functions.
  * @module
  */
+import type { AnnotatedFunction } from "./callgrind.js";
 import { renderTable } from "./format.js";
 import type { InstructionPayload, InstructionTarget } from "./instructions-options.js";
 import type { Flavour } from "./overhead-protocols.js";
@@ -19,8 +20,8 @@ export interface InstructionPhase {
   errors: number;
   /** The dump of each round, when kept (--keep). */
   dumps?: string[];
-  /** The gateway's top inclusive functions of the last round (`--annotate`). */
-  top?: { instructions: number; name: string }[];
+  /** The gateway's top functions of the last round, inclusive and by self cost (`--annotate`). */
+  top?: { inclusive: AnnotatedFunction[]; self: AnnotatedFunction[] };
 }
 
 export function median(values: readonly number[]): number {

@@ -11,7 +11,7 @@
  * gateway would reach.
  * @module
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,10 +100,11 @@ const perfMapPath = (pid: number) => `/tmp/perf-${pid}.map`;
 
 async function topFunctions(dump: string, pid: number, options: InstructionOptions) {
   const entries = parsePerfMap(await readFile(perfMapPath(pid), "utf8").catch(() => ""));
-  const functions = await annotate(dump);
-  return functions
-    .slice(0, options.annotate)
-    .map((entry) => ({ ...entry, name: symbolize(entry.name, entries) }));
+  const top = async (inclusive: boolean) =>
+    (await annotate(dump, inclusive))
+      .slice(0, options.annotate)
+      .map((entry) => ({ ...entry, name: symbolize(entry.name, entries) }));
+  return { inclusive: await top(true), self: await top(false) };
 }
 
 async function countPhase(
@@ -167,23 +168,36 @@ async function countTarget(
     return phases;
   } finally {
     await child.stop();
-    if (options.annotate > 0 && target === "gateway") await rm(perfMapPath(child.pid), { force: true });
+    if (options.annotate > 0 && target === "gateway") {
+      // Kept beside the dumps, it names their JIT code for callgrind_annotate's readers too.
+      if (options.keep)
+        await copyFile(perfMapPath(child.pid), join(options.keep, `perf-${target}.map`)).catch(() => {});
+      await rm(perfMapPath(child.pid), { force: true });
+    }
   }
 }
 
 function renderTop(phases: readonly InstructionPhase[], requests: number): string[] {
+  const list = (entries: readonly { instructions: number; name: string }[]) =>
+    entries.map(
+      (entry) =>
+        `  ${Math.round(entry.instructions / requests)
+          .toLocaleString("en-US")
+          .padStart(9)}  ${entry.name}`,
+    );
   return phases
     .filter((phase) => phase.top)
-    .flatMap((phase) => [
-      "",
-      `${phase.target} ${phase.protocol} ${phase.payload}: top functions, inclusive, instructions per request`,
-      ...phase.top!.map(
-        (entry) =>
-          `  ${Math.round(entry.instructions / requests)
-            .toLocaleString("en-US")
-            .padStart(9)}  ${entry.name}`,
-      ),
-    ]);
+    .flatMap((phase) => {
+      const label = `${phase.target} ${phase.protocol} ${phase.payload}`;
+      return [
+        "",
+        `${label}: top functions, inclusive (with their callees), instructions per request`,
+        ...list(phase.top!.inclusive),
+        "",
+        `${label}: top functions by their own instructions, per request`,
+        ...list(phase.top!.self),
+      ];
+    });
 }
 
 function renderReport(phases: readonly InstructionPhase[], options: InstructionOptions): string[] {
