@@ -117,7 +117,11 @@ export function parseInstructionOptions(argv: readonly string[], throwOnError = 
       nodeFlags,
       [...DEFAULT_NODE_FLAGS],
     )
-    .option("--annotate [n]", "print the gateway's top n inclusive functions per phase", wholeNumber(1))
+    .option(
+      "--annotate [n]",
+      "per phase: each target's instructions by part (its own modules, npm packages, GC, …), the gateway's top n functions",
+      wholeNumber(1),
+    )
     .option("--json <file>", "also write every figure to this JSON file")
     .option(
       "--keep <dir>",

@@ -20,8 +20,10 @@ export interface InstructionPhase {
   errors: number;
   /** The dump of each round, when kept (--keep). */
   dumps?: string[];
-  /** The gateway's top functions of the last round, inclusive and by self cost (`--annotate`). */
+  /** The gateway's top functions of the median round, inclusive and by self cost, per request (`--annotate`). */
   top?: { inclusive: AnnotatedFunction[]; self: AnnotatedFunction[] };
+  /** Self instructions per request by part, of the median round (`--annotate`; instructions-breakdown.ts). */
+  parts?: Record<string, number>;
 }
 
 export function median(values: readonly number[]): number {

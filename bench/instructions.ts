@@ -17,7 +17,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { runLoad } from "../src/bench/load.js";
-import { annotate, CallgrindControl, callgrindArgs, callgrindMissing } from "./callgrind.js";
+import {
+  type AnnotatedFunction,
+  annotate,
+  CallgrindControl,
+  callgrindArgs,
+  callgrindMissing,
+} from "./callgrind.js";
+import { breakdown, renderBreakdown } from "./instructions-breakdown.js";
 import {
   type InstructionOptions,
   type InstructionPayload,
@@ -66,8 +73,8 @@ async function startTarget(
     script = CLI;
     args = ["gateway", "--host", "127.0.0.1", "--port", "0", "--config", config, "--log-level", "warn"];
   }
-  // --annotate names JIT code by node's perf map (perf-map.ts); only the gateway is annotated.
-  const mapFlags = options.annotate > 0 && target === "gateway" ? [PERF_MAP_FLAG] : [];
+  // --annotate names JIT code by node's perf map (perf-map.ts).
+  const mapFlags = options.annotate > 0 ? [PERF_MAP_FLAG] : [];
   const nodeFlags = [...options.nodeFlags, ...mapFlags];
   const argv = callgrindArgs({ outFile, nodeFlags, script, args });
   return { process: await startCommand(target, "valgrind", argv, START_TIMEOUT_MS), outFile };
@@ -98,13 +105,28 @@ const PERF_MAP_FLAG = "--perf-basic-prof-only-functions";
 /** Where V8 writes the perf map of `--perf-basic-prof` (a fixed path). */
 const perfMapPath = (pid: number) => `/tmp/perf-${pid}.map`;
 
-async function topFunctions(dump: string, pid: number, options: InstructionOptions) {
+/**
+ * The median round's listing, JIT code named: the gateway's top functions (inclusive and self), and
+ * for every target its self instructions per request by part (instructions-breakdown.ts).
+ */
+async function annotatePhase(
+  target: InstructionTarget,
+  dump: string,
+  pid: number,
+  options: InstructionOptions,
+): Promise<Pick<InstructionPhase, "top" | "parts">> {
   const entries = parsePerfMap(await readFile(perfMapPath(pid), "utf8").catch(() => ""));
-  const top = async (inclusive: boolean) =>
-    (await annotate(dump, inclusive))
+  const named = async (inclusive: boolean) =>
+    (await annotate(dump, inclusive)).map((entry) => ({ ...entry, name: symbolize(entry.name, entries) }));
+  const self = await named(false);
+  const perRequest = (instructions: number) => instructions / options.requests;
+  const parts = Object.fromEntries([...breakdown(self)].map(([part, sum]) => [part, perRequest(sum)]));
+  if (target !== "gateway") return { parts };
+  const top = (list: AnnotatedFunction[]) =>
+    list
       .slice(0, options.annotate)
-      .map((entry) => ({ ...entry, name: symbolize(entry.name, entries) }));
-  return { inclusive: await top(true), self: await top(false) };
+      .map((entry) => ({ ...entry, instructions: perRequest(entry.instructions) }));
+  return { parts, top: { inclusive: top(await named(true)), self: top(self) } };
 }
 
 async function countPhase(
@@ -133,12 +155,11 @@ async function countPhase(
         `    round ${round + 1}: ${Math.round(rounds.at(-1)!).toLocaleString("en-US")} instr/req\n`,
       );
     }
-    const top =
-      options.annotate > 0 && target === "gateway"
-        ? await topFunctions(dumps.at(-1)!, pid, options)
-        : undefined;
+    const medianRound = rounds.indexOf([...rounds].sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!);
+    const annotated =
+      options.annotate > 0 ? await annotatePhase(target, dumps[medianRound]!, pid, options) : {};
     const kept = options.keep ? { dumps } : {};
-    return { target, protocol: flavour, payload, rounds, errors, ...kept, ...(top ? { top } : {}) };
+    return { target, protocol: flavour, payload, rounds, errors, ...kept, ...annotated };
   } finally {
     await pool.destroy();
   }
@@ -168,7 +189,7 @@ async function countTarget(
     return phases;
   } finally {
     await child.stop();
-    if (options.annotate > 0 && target === "gateway") {
+    if (options.annotate > 0) {
       // Kept beside the dumps, it names their JIT code for callgrind_annotate's readers too.
       if (options.keep)
         await copyFile(perfMapPath(child.pid), join(options.keep, `perf-${target}.map`)).catch(() => {});
@@ -177,27 +198,33 @@ async function countTarget(
   }
 }
 
-function renderTop(phases: readonly InstructionPhase[], requests: number): string[] {
-  const list = (entries: readonly { instructions: number; name: string }[]) =>
+function renderTop(phases: readonly InstructionPhase[]): string[] {
+  const list = (entries: readonly AnnotatedFunction[]) =>
     entries.map(
-      (entry) =>
-        `  ${Math.round(entry.instructions / requests)
-          .toLocaleString("en-US")
-          .padStart(9)}  ${entry.name}`,
+      (entry) => `  ${Math.round(entry.instructions).toLocaleString("en-US").padStart(9)}  ${entry.name}`,
     );
-  return phases
-    .filter((phase) => phase.top)
-    .flatMap((phase) => {
-      const label = `${phase.target} ${phase.protocol} ${phase.payload}`;
-      return [
-        "",
-        `${label}: top functions, inclusive (with their callees), instructions per request`,
-        ...list(phase.top!.inclusive),
-        "",
-        `${label}: top functions by their own instructions, per request`,
-        ...list(phase.top!.self),
-      ];
-    });
+  const columns = phases
+    .filter((phase) => phase.parts)
+    .map((phase) => ({
+      label: `${phase.target} ${phase.protocol === "chat" ? "" : `${phase.protocol} `}${phase.payload}`,
+      perRequest: new Map(Object.entries(phase.parts!)),
+    }));
+  return [
+    ...(columns.length > 0 ? ["", renderBreakdown(columns)] : []),
+    ...phases
+      .filter((phase) => phase.top)
+      .flatMap((phase) => {
+        const label = `${phase.target} ${phase.protocol} ${phase.payload}`;
+        return [
+          "",
+          `${label}: top functions, inclusive (with their callees), instructions per request`,
+          ...list(phase.top!.inclusive),
+          "",
+          `${label}: top functions by their own instructions, per request`,
+          ...list(phase.top!.self),
+        ];
+      }),
+  ];
 }
 
 function renderReport(phases: readonly InstructionPhase[], options: InstructionOptions): string[] {
@@ -215,7 +242,7 @@ function renderReport(phases: readonly InstructionPhase[], options: InstructionO
     renderInstructionTable(phases),
     "",
     `proxy ÷ gateway (chat): ${ratios.join(", ")} — the throughput ratio of a CPU-bound gateway`,
-    ...renderTop(phases, options.requests),
+    ...renderTop(phases),
     "",
     "Notes: user-space instructions of the target process, every thread, garbage collection included;",
     "Turbofan's background compilation is not counted, the kernel's work (socket writes) cannot be.",
