@@ -18,37 +18,47 @@ declare module "fastify" {
 export function registerJsonBodyParser(app: FastifyInstance): void {
   app.decorateRequest("rawBody", null);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "buffer" }, (request: FastifyRequest, body: Buffer, done) => {
-    request.rawBody = body;
-    if (body.length === 0) return done(null, undefined);
-    const text = body.toString("utf8");
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      done(
-        new GatewayError(
-          "SWY_ERR_INVALID_JSON",
-          `The request body is not valid JSON: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        ),
-        undefined,
-      );
-      return;
-    }
-    const duplicate = isObject(parsed) ? duplicateRoutingField(text, parsed) : undefined;
-    if (duplicate === undefined) return done(null, parsed);
+  // The same parser for JSON by name too: fastify caches the parser it found for a Content-Type,
+  // but not the catch-all, so with "*" alone every request's header was parsed anew (a
+  // ContentType object and its regular expressions, ~1.5 % of the gateway's CPU per request).
+  app.addContentTypeParser("*", { parseAs: "buffer" }, parseJsonBody);
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, parseJsonBody);
+}
+
+function parseJsonBody(
+  request: FastifyRequest,
+  body: Buffer,
+  done: (error: Error | null, body?: unknown) => void,
+): void {
+  request.rawBody = body;
+  if (body.length === 0) return done(null, undefined);
+  const text = body.toString("utf8");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
     done(
       new GatewayError(
-        "SWY_ERR_DUPLICATE_FIELD",
-        `The request body has the field '${duplicate}' more than once; send it once.`,
-        { param: duplicate },
+        "SWY_ERR_INVALID_JSON",
+        `The request body is not valid JSON: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
       ),
       undefined,
     );
-  });
+    return;
+  }
+  const duplicate = isObject(parsed) ? duplicateRoutingField(text, parsed) : undefined;
+  if (duplicate === undefined) return done(null, parsed);
+  done(
+    new GatewayError(
+      "SWY_ERR_DUPLICATE_FIELD",
+      `The request body has the field '${duplicate}' more than once; send it once.`,
+      { param: duplicate },
+    ),
+    undefined,
+  );
 }
 
 function isObject(value: unknown): value is object {
