@@ -1,5 +1,40 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { findUsage, findUsageInText } from "../../src/upstream/usage.js";
+import { findUsage, findUsageInText, lastUsageKey } from "../../src/upstream/usage.js";
+
+describe("lastUsageKey", () => {
+  it("finds what Buffer.lastIndexOf finds, in bytes made of the key's pieces", () => {
+    const piece = fc.constantFrom(
+      '"usage"',
+      '"',
+      "usage",
+      "g",
+      "ge",
+      '"usag',
+      'sage"',
+      "x",
+      "é",
+      ":{",
+      "gggggg",
+      "\n",
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
+        const bytes = Buffer.from(pieces.join(""));
+        expect(lastUsageKey(bytes)).toBe(bytes.lastIndexOf('"usage"'));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("finds a key at either end of the bytes and nothing in bytes shorter than it", () => {
+    expect(lastUsageKey(Buffer.from('"usage"'))).toBe(0);
+    expect(lastUsageKey(Buffer.from('g"usage"'))).toBe(1);
+    expect(lastUsageKey(Buffer.from('"usage"gg'))).toBe(0);
+    expect(lastUsageKey(Buffer.from('"usag'))).toBe(-1);
+    expect(lastUsageKey(Buffer.from("ggg"))).toBe(-1);
+  });
+});
 
 describe("findUsage", () => {
   it("reads OpenAI and Anthropic usage from JSON and SSE bytes", () => {

@@ -243,7 +243,7 @@ export class ResponsesToChatStream implements StreamConverter {
     const frames = this.#reasoning === undefined ? this.#openReasoning() : [];
     const state = this.#reasoning!;
     state.text += text;
-    frames.push(this.#emit("response.reasoning_text.delta", { ...this.#at(state), delta: text }));
+    frames.push(this.#reasoningTextDelta(state, text));
     return frames;
   }
 
@@ -359,13 +359,7 @@ export class ResponsesToChatStream implements StreamConverter {
     if (fragment === "" || call.closed) return frames;
     call.args += fragment;
     if (call.custom) return frames;
-    frames.push(
-      this.#emit("response.function_call_arguments.delta", {
-        item_id: call.id,
-        output_index: call.index,
-        delta: fragment,
-      }),
-    );
+    frames.push(this.#argumentsDelta(call, fragment));
     return frames;
   }
 
@@ -491,6 +485,18 @@ export class ResponsesToChatStream implements StreamConverter {
     state.deltaFields ??= `,"item_id":${JSON.stringify(state.id)},"output_index":${state.index},"content_index":${state.parts.length},"delta":`;
     const sequence = this.#sequence++;
     return `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${sequence}${state.deltaFields}${JSON.stringify(text)},"logprobs":[]}\n\n`;
+  }
+
+  /** A `response.reasoning_text.delta` frame, per token as #textDelta, byte for byte as #emit would write it. */
+  #reasoningTextDelta(state: ReasoningState, text: string): string {
+    const sequence = this.#sequence++;
+    return `event: response.reasoning_text.delta\ndata: {"type":"response.reasoning_text.delta","sequence_number":${sequence},"item_id":${JSON.stringify(state.id)},"output_index":${state.index},"content_index":0,"delta":${JSON.stringify(text)}}\n\n`;
+  }
+
+  /** A `response.function_call_arguments.delta` frame, per fragment, as #reasoningTextDelta. */
+  #argumentsDelta(call: CallState, fragment: string): string {
+    const sequence = this.#sequence++;
+    return `event: response.function_call_arguments.delta\ndata: {"type":"response.function_call_arguments.delta","sequence_number":${sequence},"item_id":${JSON.stringify(call.id)},"output_index":${call.index},"delta":${JSON.stringify(fragment)}}\n\n`;
   }
 
   #part(state: MessageState): Record<string, unknown> {
