@@ -36,6 +36,28 @@ describe("routing-sim: a closed-loop agent run on a virtual clock", () => {
     );
   });
 
+  it("splits the history turns did not find into moved, evicted while thinking and evicted while queued", () => {
+    const scattered = simulateRun({ ...spec("round_robin"), engines: 4, sessions: 8, warmup: 16, requests: 32 });
+    expect(scattered.movedTurnShare).toBeGreaterThan(0.5);
+    expect(scattered.historyLost.moved).toBeGreaterThan(0);
+    const { moved, evictedIdle, evictedQueued } = scattered.historyLost;
+    for (const share of [evictedIdle, evictedQueued]) expect(share).toBeGreaterThanOrEqual(0);
+    // History lost is prompt not found cached: it cannot exceed what the engines missed.
+    expect(moved + evictedIdle + evictedQueued).toBeLessThanOrEqual(1 - scattered.prefixHitRate + 1e-9);
+  });
+
+  it("moves nothing with one engine, and loses history there only to eviction", () => {
+    const alone = simulateRun({ ...spec("round_robin"), engines: 1 });
+    expect(alone.movedTurnShare).toBe(0);
+    expect(alone.historyLost.moved).toBe(0);
+  });
+
+  it("loses history to eviction once the sessions' histories overflow the KV cache", () => {
+    const small = { ...LLAMA_3_1_8B_H100, kvCacheTokens: 120_000 };
+    const result = simulateRun({ ...spec("prefix_aware"), profile: small, engines: 1, sessions: 6 });
+    expect(result.historyLost.evictedIdle + result.historyLost.evictedQueued).toBeGreaterThan(0.1);
+  });
+
   it("replays an open-loop workload at its rate: a hot prefix is found cached", () => {
     const result = simulateRun({ ...spec("least_loaded"), workload: "hot-prefix", rate: 40, sessions: 1 });
     expect(result.outputTokensPerS).toBeGreaterThan(0);
