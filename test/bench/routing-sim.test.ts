@@ -37,7 +37,13 @@ describe("routing-sim: a closed-loop agent run on a virtual clock", () => {
   });
 
   it("splits the history turns did not find into moved, evicted while thinking and evicted while queued", () => {
-    const scattered = simulateRun({ ...spec("round_robin"), engines: 4, sessions: 8, warmup: 16, requests: 32 });
+    const scattered = simulateRun({
+      ...spec("round_robin"),
+      engines: 4,
+      sessions: 8,
+      warmup: 16,
+      requests: 32,
+    });
     expect(scattered.movedTurnShare).toBeGreaterThan(0.5);
     expect(scattered.historyLost.moved).toBeGreaterThan(0);
     const { moved, evictedIdle, evictedQueued } = scattered.historyLost;
