@@ -21,8 +21,10 @@ import { lazyPromptBlocks } from "../src/protocol/prompt-blocks.js";
 import { seededRandom } from "../src/random/seeded-random.js";
 import type { BackendView } from "../src/routing/backend.js";
 import type { Strategy } from "../src/routing/strategies/strategy.js";
+import { CacheOracle } from "./routing-sim-oracle.js";
 
 export interface SimRunSpec {
+  /** A {@link CacheOracle} is shown each engine's real cache before each pick. */
   strategy: Strategy;
   profile: EngineProfile;
   engines: number;
@@ -200,9 +202,12 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
     if (worker === OPEN)
       insertByTime(arrivals, { atMs: atMs - (Math.log(1 - thinkRandom()) / spec.rate!) * 1000, worker });
     const prompt = worker === OPEN ? shape.next() : shape.nextFor!(worker);
-    const engine = pick(spec.strategy, engines, prompt);
     const text = renderChatPrompt(prompt.messages, openAiTools(prompt));
     const hashes = blockHashes(text);
+    if (spec.strategy instanceof CacheOracle)
+      spec.strategy.cachedTokens = (id) =>
+        engines.find((engine) => engine.view.id === id)!.scheduler.cache.cachedPrefix(hashes) * BLOCK_TOKENS;
+    const engine = pick(spec.strategy, engines, prompt);
     const turn: Turn = {
       index,
       worker,

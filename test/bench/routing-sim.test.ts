@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CacheOracle } from "../../bench/routing-sim-oracle.js";
 import { simulateRun } from "../../bench/routing-sim-run.js";
 import { LLAMA_3_1_8B_H100 } from "../../src/mock/engine-sim/profiles.js";
 import { createStrategy } from "../../src/routing/strategies/factory.js";
@@ -69,5 +70,38 @@ describe("routing-sim: a closed-loop agent run on a virtual clock", () => {
     expect(result.outputTokensPerS).toBeGreaterThan(0);
     expect(result.prefixHitRate).toBeGreaterThan(0.5);
     expect(result.meanPromptTokens).toBeLessThan(5000);
+  });
+});
+
+describe("cache_oracle: routing-sim's reference that reads the engines' real caches", () => {
+  const backend = (id: string, inflight: number) => ({
+    id,
+    url: `http://${id}`,
+    kind: "openai" as const,
+    weight: 1,
+    maxConnections: 0,
+    inflight,
+    queueDepth: 0,
+    models: ["m"],
+  });
+  const cached: Record<string, number> = { a: 100, b: 5000, c: 5000 };
+
+  it("sends a turn where most of its prompt is cached, the less loaded of equals", () => {
+    const oracle = new CacheOracle();
+    oracle.cachedTokens = (id) => cached[id] ?? 0;
+    const chosen = oracle.pick([backend("a", 0), backend("b", 3), backend("c", 2)]);
+    expect(chosen?.id).toBe("c");
+  });
+
+  it("passes over a backend above ceil(1.25 × the mean load)", () => {
+    const oracle = new CacheOracle();
+    oracle.cachedTokens = (id) => cached[id] ?? 0;
+    // Mean with this request (2 + 9 + 9 + 1) ÷ 3 = 7; bound ceil(8.75) = 9: b and c are full.
+    expect(oracle.pick([backend("a", 2), backend("b", 9), backend("c", 9)])?.id).toBe("a");
+  });
+
+  it("is shown each engine's cache in a simulated run, and finds more cached than round robin", () => {
+    const oracle = simulateRun({ ...spec("round_robin"), strategy: new CacheOracle() });
+    expect(oracle.prefixHitRate).toBeGreaterThan(simulateRun(spec("round_robin")).prefixHitRate);
   });
 });
