@@ -16,13 +16,15 @@ import type { PromptShape, ShapedPrompt } from "../src/bench/llm/workloads/shape
 import { type EngineProfile, stepMs } from "../src/mock/engine-sim/profiles.js";
 import { renderChatPrompt } from "../src/mock/engine-sim/prompt.js";
 import { Scheduler, type StepReport } from "../src/mock/engine-sim/scheduler.js";
-import { blockHashes, simTokenCount } from "../src/mock/engine-sim/tokens.js";
+import { BLOCK_TOKENS, blockHashes, simTokenCount } from "../src/mock/engine-sim/tokens.js";
 import { lazyPromptBlocks } from "../src/protocol/prompt-blocks.js";
 import { seededRandom } from "../src/random/seeded-random.js";
 import type { BackendView } from "../src/routing/backend.js";
 import type { Strategy } from "../src/routing/strategies/strategy.js";
+import { CacheOracle } from "./routing-sim-oracle.js";
 
 export interface SimRunSpec {
+  /** A {@link CacheOracle} is shown each engine's real cache before each pick. */
   strategy: Strategy;
   profile: EngineProfile;
   engines: number;
@@ -61,6 +63,23 @@ export interface SimRunResult {
   meanKvUsage: number;
   /** Busiest engine's time-averaged running + waiting over the mean. */
   maxOverMeanLoad: number;
+  /**
+   * Closed loop: where the history a turn could have found was lost, as shares of prompt tokens.
+   * A continuing turn's history is its previous turn's prompt; it is lost because the turn went to
+   * another engine (`moved`, whatever that engine held), or, on the same engine, because it was
+   * evicted while the session thought (`evictedIdle`) or while the turn queued there
+   * (`evictedQueued`). What is left of a turn's prompt is its new tail and, for a session's first
+   * turn, everything past the shared prefixes: no router can find those.
+   */
+  historyLost: HistoryLoss;
+  /** Closed loop: continuing turns sent to an engine other than their previous turn's. */
+  movedTurnShare: number;
+}
+
+export interface HistoryLoss {
+  moved: number;
+  evictedIdle: number;
+  evictedQueued: number;
 }
 
 const MODEL = "bench-model";
@@ -79,6 +98,8 @@ interface EngineState {
   kvMs: number;
   promptTokens: number;
   hitTokens: number;
+  /** Turns submitted and not yet admitted, in order: the scheduler admits first come, first served. */
+  admissionQueue: Turn[];
 }
 
 interface Turn {
@@ -88,6 +109,19 @@ interface Turn {
   firstMs?: number;
   finishMs?: number;
   outputTokens: number;
+  promptTokens: number;
+  /** Tokens of the previous turn's prompt on this turn's engine as it arrived (16-token blocks). */
+  cachedAtArrival: number;
+  /** Tokens found cached when the engine admitted it. */
+  hitTokens?: number;
+  /** The previous turn of its session: its prompt's full-block tokens, and whether it went elsewhere. */
+  previous?: { tokens: number; moved: boolean };
+}
+
+/** Where a session's last turn went, and how much of its prompt the next turn repeats. */
+interface SessionTrail {
+  engine: EngineState;
+  tokens: number;
 }
 
 export function simulateRun(spec: SimRunSpec): SimRunResult {
@@ -123,6 +157,7 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
       kvMs: 0,
       promptTokens: 0,
       hitTokens: 0,
+      admissionQueue: [],
     };
     state.scheduler = new Scheduler(
       {
@@ -134,6 +169,8 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
       },
       {
         admitted(prompt, hit) {
+          const turn = state.admissionQueue.shift();
+          if (turn !== undefined) turn.hitTokens = hit;
           if (!measuring) return;
           state.promptTokens += prompt;
           state.hitTokens += hit;
@@ -153,6 +190,7 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
   let lastFinishMs = 0;
   let outputTokens = 0;
   let promptTokensSent = 0;
+  const trails = new Map<string, SessionTrail>();
 
   const send = (worker: number, atMs: number) => {
     if (sent >= total) return;
@@ -164,19 +202,43 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
     if (worker === OPEN)
       insertByTime(arrivals, { atMs: atMs - (Math.log(1 - thinkRandom()) / spec.rate!) * 1000, worker });
     const prompt = worker === OPEN ? shape.next() : shape.nextFor!(worker);
-    const engine = pick(spec.strategy, engines, prompt);
     const text = renderChatPrompt(prompt.messages, openAiTools(prompt));
-    const turn: Turn = { index, worker, sentMs: atMs, outputTokens: prompt.outputTokens };
+    const hashes = blockHashes(text);
+    if (spec.strategy instanceof CacheOracle)
+      spec.strategy.cachedTokens = (id) =>
+        engines.find((engine) => engine.view.id === id)!.scheduler.cache.cachedPrefix(hashes) * BLOCK_TOKENS;
+    const engine = pick(spec.strategy, engines, prompt);
+    const turn: Turn = {
+      index,
+      worker,
+      sentMs: atMs,
+      outputTokens: prompt.outputTokens,
+      promptTokens: simTokenCount(text),
+      cachedAtArrival: 0,
+    };
     if (index >= spec.warmup) {
       measured.push(turn);
-      promptTokensSent += simTokenCount(text);
+      promptTokensSent += turn.promptTokens;
+    }
+    if (prompt.session !== undefined && worker !== OPEN) {
+      const trail = trails.get(prompt.session);
+      if (trail !== undefined) {
+        turn.previous = { tokens: trail.tokens, moved: trail.engine !== engine };
+        if (trail.engine === engine)
+          turn.cachedAtArrival = Math.min(
+            trail.tokens,
+            engine.scheduler.cache.cachedPrefix(hashes) * BLOCK_TOKENS,
+          );
+      }
+      trails.set(prompt.session, { engine, tokens: hashes.length * BLOCK_TOKENS });
     }
     engine.view.inflight++;
     engine.scheduler.advanceIdleTo(atMs);
+    engine.admissionQueue.push(turn);
     engine.scheduler.submit(
       {
-        promptTokens: simTokenCount(text),
-        blockHashes: blockHashes(text),
+        promptTokens: turn.promptTokens,
+        blockHashes: hashes,
         outputTokens: prompt.outputTokens,
       },
       {
@@ -244,7 +306,35 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
     meanRunning: sum((e) => e.runningMs) / windowMs / engines.length,
     meanKvUsage: sum((e) => e.kvMs) / windowMs / engines.length,
     maxOverMeanLoad: meanLoad > 0 ? Math.max(...loads) / meanLoad : 1,
+    historyLost: historyLoss(measured, promptTokensSent),
+    movedTurnShare: movedShare(measured),
   };
+}
+
+function historyLoss(turns: readonly Turn[], promptTokens: number): HistoryLoss {
+  const lost = { moved: 0, evictedIdle: 0, evictedQueued: 0 };
+  for (const { previous, hitTokens = 0, cachedAtArrival } of turns) {
+    if (previous === undefined) continue;
+    if (previous.moved) {
+      lost.moved += Math.max(0, previous.tokens - hitTokens);
+      continue;
+    }
+    lost.evictedIdle += previous.tokens - cachedAtArrival;
+    lost.evictedQueued += Math.max(0, cachedAtArrival - hitTokens);
+  }
+  const share = (tokens: number) => (promptTokens > 0 ? tokens / promptTokens : 0);
+  return {
+    moved: share(lost.moved),
+    evictedIdle: share(lost.evictedIdle),
+    evictedQueued: share(lost.evictedQueued),
+  };
+}
+
+function movedShare(turns: readonly Turn[]): number {
+  const continuing = turns.filter((turn) => turn.previous !== undefined);
+  return continuing.length > 0
+    ? continuing.filter((turn) => turn.previous!.moved).length / continuing.length
+    : 0;
 }
 
 /** Runs the engine's next step, adding its time to the window's figures; undefined when idle. */

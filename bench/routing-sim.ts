@@ -19,6 +19,7 @@ import {
 } from "../src/mock/engine-sim/profiles.js";
 import { createStrategy } from "../src/routing/strategies/factory.js";
 import { renderTable } from "./format.js";
+import { CACHE_ORACLE, CacheOracle } from "./routing-sim-oracle.js";
 import { type SimRunResult, simulateRun } from "./routing-sim-run.js";
 
 /** Round robin's engines queue for at least this share of the window: the fleet is saturated. */
@@ -61,11 +62,12 @@ function parse(argv: readonly string[]): SimOptions {
     .option("--rate <list>", "open loop: arrivals per second per engine, one run each", (text) =>
       text.split(",").map(Number),
     )
-    .option("--strategies <list>", "strategies", (text) => text.split(","), [
-      "round_robin",
-      "least_loaded",
-      "prefix_aware",
-    ])
+    .option(
+      "--strategies <list>",
+      `strategies, and ${CACHE_ORACLE}: a reference that reads the engines' real caches`,
+      (text) => text.split(","),
+      ["round_robin", "least_loaded", "prefix_aware"],
+    )
     .option("--engines <n>", "simulated engines", wholeNumber, 4)
     .option("--requests <n>", "measured turns per run", wholeNumber, 300)
     .option("--warmup <n>", "unmeasured turns first (default: 2 per session)", wholeNumber)
@@ -89,6 +91,8 @@ function row(perEngine: number, strategy: string, result: SimRunResult): string[
     ms(result.latencyP50Ms),
     ms(result.meanPromptTokens),
     pct(result.prefixHitRate),
+    `${pct(result.historyLost.moved)} / ${pct(result.historyLost.evictedIdle)} / ${pct(result.historyLost.evictedQueued)}`,
+    pct(result.movedTurnShare),
     `${pct(result.prefillShare)} / ${pct(result.decodeShare)} / ${pct(result.baseShare)}`,
     pct(result.busyShare),
     `${result.meanRunning.toFixed(1)} / ${result.meanWaiting.toFixed(1)}`,
@@ -110,7 +114,7 @@ function main(): void {
       for (const strategy of options.strategies) {
         const sessions = options.rate ? 32 : point * options.engines;
         const result = simulateRun({
-          strategy: createStrategy(strategy),
+          strategy: strategy === CACHE_ORACLE ? new CacheOracle() : createStrategy(strategy),
           profile,
           engines: options.engines,
           workload: options.workload,
@@ -142,6 +146,8 @@ function main(): void {
     "latency p50",
     "prompt tokens",
     "prefix hits",
+    "history lost: moved / evicted idle / queued",
+    "turns moved",
     "prefill / decode / base",
     "busy",
     "running / waiting",
