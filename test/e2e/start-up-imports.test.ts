@@ -71,6 +71,9 @@ describe("start-up imports", () => {
     expect(packages).toContain("undici");
     expect(OPTIONAL.filter((name) => packages.has(name))).toEqual([]);
     expect(modules).toContain("gateway/app.js");
+    // Nor other subcommands' option tables (cli/program-for.ts).
+    expect(modules).not.toContain("bench/options.js");
+    expect(modules).not.toContain("mock/options.js");
     expect(modules.filter((module) => module.startsWith("ledger/"))).toEqual([]);
     expect(modules).not.toContain("serve/server.js");
   });
@@ -87,6 +90,8 @@ describe("start-up imports", () => {
     const { packages, modules } = await loadedBy(["mock", "--port", "0"], "mock");
     expect(OPTIONAL.filter((name) => packages.has(name))).toEqual([]);
     expect(modules).toContain("mock/app.js");
+    expect(modules).not.toContain("config/schema.js");
+    expect(modules).not.toContain("bench/options.js");
     expect(modules.filter((module) => module.startsWith("gateway/"))).toEqual([]);
     expect(modules).not.toContain("serve/server.js");
   });
