@@ -74,6 +74,8 @@ describe("start-up imports", () => {
     // Nor other subcommands' option tables (cli/program-for.ts).
     expect(modules).not.toContain("bench/options.js");
     expect(modules).not.toContain("mock/options.js");
+    // Nor the --workers primary's machinery.
+    expect(modules).not.toContain("gateway-process/workers.js");
     expect(modules.filter((module) => module.startsWith("ledger/"))).toEqual([]);
     expect(modules).not.toContain("serve/server.js");
   });
