@@ -93,6 +93,8 @@ describe("start-up imports", () => {
     expect(OPTIONAL.filter((name) => packages.has(name))).toEqual([]);
     expect(modules).toContain("mock/app.js");
     expect(modules).not.toContain("config/schema.js");
+    // The Responses translator only with --native-apis responses.
+    expect(modules).not.toContain("mock/responses-routes.js");
     expect(modules).not.toContain("bench/options.js");
     expect(modules.filter((module) => module.startsWith("gateway/"))).toEqual([]);
     expect(modules).not.toContain("serve/server.js");
