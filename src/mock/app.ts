@@ -18,6 +18,7 @@ import { protocolOf, sendCodedError, sendError } from "./errors.js";
 import { servesNatively } from "./native.js";
 import { registerOpenAIRoutes } from "./openai-routes.js";
 import { defaultMockId, type MockOptionsInput, parseMockOptions } from "./options.js";
+import { NO_ROUTE_SCHEMAS } from "./route-schemas.js";
 import { registerTokenizeRoute } from "./tokenize-route.js";
 
 /** Builds (does not start) a mock. Use `app.inject()` in tests, or `startMock()` to listen. */
@@ -34,6 +35,7 @@ export function buildMockApp(input: MockOptionsInput = {}): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
     bodyLimit: options.bodyLimit,
+    schemaController: NO_ROUTE_SCHEMAS,
   });
 
   app.addHook("onListen", async () => {
