@@ -125,8 +125,10 @@ async function runGatewayCommand({ sources, demo, check, workers: count }: Gatew
     process.stdout.write(checkGatewayConfig(sources, { demo, workers: count }));
     return;
   }
-  const workers = await import("../gateway-process/workers.js");
-  if (workers.isGatewayWorker()) {
+  // A lone gateway (the usual case) never loads the --workers machinery.
+  const { isGatewayWorker } = await import("../gateway-process/worker-role.js");
+  if (isGatewayWorker()) {
+    const workers = await import("../gateway-process/workers.js");
     const { runGateway } = await import("./run-gateway.js");
     await runGateway(workers.workerGatewaySources(sources), {
       onReady: workers.announceWorkerReady,
@@ -135,6 +137,7 @@ async function runGatewayCommand({ sources, demo, check, workers: count }: Gatew
     return;
   }
   if (count > 1) {
+    const workers = await import("../gateway-process/workers.js");
     await workers.runGatewayPrimary(sources, count, { demo });
     return;
   }

@@ -1,11 +1,12 @@
 /**
  * The `switchyard` command table. Each subcommand lives in its own file, declares its options with
  * the option mechanism (src/options/) and lazy-imports its runtime, so `switchyard mock` never loads
- * what `gateway` or `serve` need. Exported so tests can parse argv without spawning a process:
+ * what `gateway` or `serve` need. The binary builds this whole table only when its command line
+ * names no subcommand (`--help`, a typo); program-for.ts says why. Exported so tests can parse argv without spawning a process:
  * `run` replaces a subcommand's runtime with a function that receives the parsed options.
  * @module
  */
-import { Command } from "commander";
+import type { Command } from "commander";
 import type { BenchCommandInput } from "../bench/command.js";
 import type { ClusterOptions } from "../cluster/cluster.js";
 import type { MockOptions } from "../mock/options.js";
@@ -14,6 +15,7 @@ import { registerBenchCommand } from "./bench.js";
 import { registerClusterCommand } from "./cluster.js";
 import { type GatewayRun, registerGatewayCommand } from "./gateway.js";
 import { registerMockCommand } from "./mock.js";
+import { rootCommand } from "./root.js";
 import { registerServeCommand } from "./serve.js";
 
 export interface Runners {
@@ -32,11 +34,7 @@ export interface ProgramOptions {
 
 export function buildProgram(options: ProgramOptions = {}): Command {
   const env = options.env ?? process.env;
-  const program = new Command("switchyard")
-    .description("An OpenAI- and Anthropic-compatible LLM gateway, mock backend and local cluster")
-    .version(process.env.npm_package_version ?? "0.1.0")
-    .showHelpAfterError()
-    .enablePositionalOptions();
+  const program = rootCommand();
   registerGatewayCommand(program, options.run?.gateway, env);
   registerMockCommand(program, options.run?.mock, env);
   registerClusterCommand(program, options.run?.cluster, env);

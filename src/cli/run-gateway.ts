@@ -99,13 +99,6 @@ export async function runGateway(sources: ConfigSources, options: RunGatewayOpti
     stopWatchingEnv();
   };
 
-  const url = clientUrl(initial.host, port);
-  if (options.onReady) options.onReady(url);
-  else {
-    process.stdout.write(`${formatReadyLine("gateway", "gateway", url)}\n`);
-    if (!options.demo && hasNoBackendSource(initial)) process.stderr.write(noBackendsHint(url));
-  }
-
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -118,6 +111,15 @@ export async function runGateway(sources: ConfigSources, options: RunGatewayOpti
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  // Only now: whoever reads READY may stop the process at once, and a signal that comes before
+  // these handlers would end it without the graceful close.
+  const url = clientUrl(initial.host, port);
+  if (options.onReady) options.onReady(url);
+  else {
+    process.stdout.write(`${formatReadyLine("gateway", "gateway", url)}\n`);
+    if (!options.demo && hasNoBackendSource(initial)) process.stderr.write(noBackendsHint(url));
+  }
 }
 
 /**

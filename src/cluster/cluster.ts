@@ -84,9 +84,6 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     await stopBackends();
     throw failed.reason;
   }
-  for (const gateway of gateways)
-    process.stdout.write(`${formatReadyLine("gateway", "gateway", gateway.ready.url)}\n`);
-
   const children = [
     ...gateways.map((gateway, index) => ({ id: replicaLabel(index, replicas), child: gateway.child })),
     ...mocks.map((mock) => ({ id: mock.ready.id, child: mock.child })),
@@ -111,6 +108,9 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
   }
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
+  // Only once the handlers are there: a signal sent on READY must stop the children too.
+  for (const gateway of gateways)
+    process.stdout.write(`${formatReadyLine("gateway", "gateway", gateway.ready.url)}\n`);
 }
 
 function replicaLabel(index: number, replicas: number): string {

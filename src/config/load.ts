@@ -6,8 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { extname } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { type EnvFileSource, readEnvFile } from "./env-file.js";
 import { ConfigError } from "./errors.js";
@@ -19,6 +19,15 @@ import {
   gatewayConfigSchema,
 } from "./schema.js";
 import { serviceBackends } from "./services.js";
+
+/**
+ * yaml is required only for a YAML file (most gateways start from flags, env or JSON), and
+ * synchronously, because loading the config is: reloads run it between requests.
+ */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return yaml.parse(text);
+}
 
 export { ConfigError };
 

@@ -38,9 +38,8 @@ import { relayFiguresForWorkers } from "../worker-figures/relay.js";
 import { launchDemoBackends } from "./demo-backends.js";
 import { hasNoBackendSource, noBackendsHint } from "./no-backends-hint.js";
 import { rollWorkers } from "./rolling-restart.js";
+import { WORKER_PORT_ENV } from "./worker-role.js";
 
-/** Set by the primary in each worker's environment: the port every worker listens on. */
-export const WORKER_PORT_ENV = "SWITCHYARD_WORKER_PORT";
 /** Set by the primary: extra `--backend` specs (JSON list), the `--demo` mocks it started. */
 export const WORKER_BACKENDS_ENV = "SWITCHYARD_WORKER_BACKENDS";
 /** Set by the primary: the worker's slot, 1…N, which its replacements keep. */
@@ -52,11 +51,6 @@ const READY_MESSAGE = "switchyard:worker-ready";
 const REPLACEMENT_READY_TIMEOUT_MS = 60_000;
 /** More unexpected worker deaths than this many per worker within a minute stops the gateway. */
 const MAX_RESTARTS_PER_WORKER_PER_MINUTE = 5;
-
-/** True in a process forked by {@link runGatewayPrimary}. */
-export function isGatewayWorker(): boolean {
-  return cluster.isWorker && process.env[WORKER_PORT_ENV] !== undefined;
-}
 
 /** The worker's side: the sources it runs the gateway with, and how it announces readiness. */
 export function workerGatewaySources(sources: ConfigSources): ConfigSources {

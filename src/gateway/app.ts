@@ -9,9 +9,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.js";
 import { IpcBudgetStore } from "../state/budget-store/ipc.js";
-import { RedisBudgetStore } from "../state/budget-store/redis.js";
 import { IpcKeyStore } from "../state/key-store/ipc.js";
-import { RedisKeyStore } from "../state/key-store/redis.js";
 import { createResponseStore } from "../state/response-store/factory.js";
 import { primaryUsagePort } from "../state/usage-host.js";
 import { startTelemetry } from "../telemetry/telemetry.js";
@@ -141,6 +139,11 @@ async function connectUsageStores(
     );
     return;
   }
+  // Loaded only with Redis: node-redis is most of a gateway's start-up time.
+  const [{ RedisKeyStore }, { RedisBudgetStore }] = await Promise.all([
+    import("../state/key-store/redis.js"),
+    import("../state/budget-store/redis.js"),
+  ]);
   const shared = {
     url: config.redis,
     ...(config.redis_namespace ? { namespace: config.redis_namespace } : {}),

@@ -18,6 +18,7 @@ import { GatewayError } from "./errors.js";
 import { registerJsonBodyParser } from "./json-body.js";
 import { decorateRequestTrace } from "./request-trace.js";
 import { decorateRouteTrail } from "./route-decisions.js";
+import { NO_ROUTE_SCHEMAS } from "./route-schemas.js";
 import { adminRoutes } from "./routes/admin.js";
 import { anthropicRoutes } from "./routes/anthropic.js";
 import { consoleRoutes } from "./routes/console.js";
@@ -43,6 +44,7 @@ export function buildHttpApp(context: GatewayContext): HttpApp {
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.body_limit,
+    schemaController: NO_ROUTE_SCHEMAS,
     requestIdHeader: "x-request-id",
     genReqId: nextRequestId,
     // Errors fastify raises before routing (a malformed URL, an over-long parameter) answer in our format too.

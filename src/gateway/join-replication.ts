@@ -10,7 +10,6 @@
 import { redactUrl } from "../config/redact-url.js";
 import { IpcStore, primaryStatePort } from "../state/ipc-client.js";
 import type { IpcPort } from "../state/ipc-port.js";
-import { RedisStore } from "../state/redis.js";
 import { RegistrationSecrets } from "../state/replication/registration-secrets.js";
 import { SharedReplication } from "../state/replication/shared.js";
 import type { StateStore } from "../state/store.js";
@@ -46,6 +45,8 @@ export async function joinReplication(ctx: GatewayContext): Promise<LeaveReplica
   if (config.redis) {
     const url = config.redis;
     let wasDegraded = false;
+    // Loaded only here: node-redis and its modules are most of a gateway's start-up without Redis.
+    const { RedisStore } = await import("../state/redis.js");
     const store = await RedisStore.connect({
       url,
       ...(config.redis_namespace ? { namespace: config.redis_namespace } : {}),

@@ -8,7 +8,6 @@
 import type { PageCursor, RequestsPage, RequestsQuery, UsageQuery, UsageRow } from "../ledger/queries.js";
 import type { LedgerRow } from "../ledger/row.js";
 import type { LedgerStore } from "../ledger/store.js";
-import { openWorkerStore } from "../ledger/worker-store.js";
 import { channelPort, type IpcPort } from "../state/ipc-port.js";
 import { IpcRpcClient, IpcRpcHost } from "../state/ipc-rpc.js";
 
@@ -162,6 +161,8 @@ export async function hostLedgerForWorkers(
   dir: string,
   onError: (error: unknown) => void = () => {},
 ): Promise<IpcLedgerHost> {
+  // Loaded only when a ledger is on: it brings drizzle with it.
+  const { openWorkerStore } = await import("../ledger/worker-store.js");
   const store = await openWorkerStore(dir, {
     onRestart: (restarts, error) =>
       onError(

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { redactUrl } from "../config/redact-url.js";
 import type { GatewayConfig } from "../config/schema.js";
-import { Ledger } from "../ledger/ledger.js";
+import type { Ledger } from "../ledger/ledger.js";
 import type { LedgerStore } from "../ledger/store.js";
 import type { GatewayMetrics } from "../metrics/metrics.js";
 import { ipcLedgerStore, primaryLedgerPort } from "./ledger-ipc.js";
@@ -33,6 +33,8 @@ export async function openRequestLedger(
   let droppedSinceLog = 0;
   const dropLog = rateLimited(LOG_INTERVAL_MS);
   const errorLog = rateLimited(LOG_INTERVAL_MS);
+  // Loaded only when a ledger is on: drizzle and the database drivers are no part of a gateway without one.
+  const { Ledger } = await import("../ledger/ledger.js");
   const ledger = await Ledger.open({
     url: config.database_url,
     dir: config.database_url ? undefined : embeddedDir(config.ledger_dir),

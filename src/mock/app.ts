@@ -18,7 +18,7 @@ import { protocolOf, sendCodedError, sendError } from "./errors.js";
 import { servesNatively } from "./native.js";
 import { registerOpenAIRoutes } from "./openai-routes.js";
 import { defaultMockId, type MockOptionsInput, parseMockOptions } from "./options.js";
-import { registerResponsesRoutes } from "./responses-routes.js";
+import { NO_ROUTE_SCHEMAS } from "./route-schemas.js";
 import { registerTokenizeRoute } from "./tokenize-route.js";
 
 /** Builds (does not start) a mock. Use `app.inject()` in tests, or `startMock()` to listen. */
@@ -35,6 +35,7 @@ export function buildMockApp(input: MockOptionsInput = {}): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
     bodyLimit: options.bodyLimit,
+    schemaController: NO_ROUTE_SCHEMAS,
   });
 
   app.addHook("onListen", async () => {
@@ -76,7 +77,14 @@ export function buildMockApp(input: MockOptionsInput = {}): FastifyInstance {
   registerOpenAIRoutes(app, context);
   registerAnthropicRoutes(app, context);
   if (options.tokenize) registerTokenizeRoute(app, context);
-  if (servesNatively(context, "responses")) registerResponsesRoutes(app, context);
+  if (servesNatively(context, "responses")) {
+    // Loaded only with the flag: the Responses translator is a quarter of a plain mock's modules,
+    // and tests start many mocks. A plugin, so the import is done before the app is ready.
+    app.register(async (scope) => {
+      const { registerResponsesRoutes } = await import("./responses-routes.js");
+      registerResponsesRoutes(scope, context);
+    });
+  }
   registerControlRoutes(app, context);
   const engine = context.engine;
   if (engine) {

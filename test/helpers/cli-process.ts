@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { Agent, getGlobalDispatcher, setGlobalDispatcher } from "undici";
 import { parseReadyLine, type ReadyLine } from "../../src/process/ready-line.js";
 
 export const CLI_PATH = fileURLToPath(new URL("../../dist/src/cli/index.js", import.meta.url));
@@ -88,5 +89,18 @@ export async function startCli(args: string[], options: StartOptions = {}): Prom
 }
 
 export async function stopAll(): Promise<void> {
+  if (running.size > 0) dropKeptAliveConnections();
   await Promise.all([...running].map((handle) => handle.stop()));
+}
+
+/**
+ * A stopping gateway grants each idle kept-alive connection a second's grace before it closes it
+ * (IDLE_CONNECTION_GRACE_MS in src/gateway/app.ts), so this process's fetch, which keeps its
+ * connections, made every teardown wait a second. Once the tests are done, their connections can
+ * go: later requests get a fresh dispatcher, and requests still running finish on the old one.
+ */
+function dropKeptAliveConnections(): void {
+  const previous = getGlobalDispatcher();
+  setGlobalDispatcher(new Agent());
+  void previous.close().catch(() => {});
 }

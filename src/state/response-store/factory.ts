@@ -11,7 +11,6 @@
 import type { Clock } from "../store.js";
 import { IpcResponseStore, primaryResponsesPort } from "./ipc-client.js";
 import { MemoryResponseStore } from "./memory.js";
-import { RedisResponseStore } from "./redis.js";
 import type { ResponseStore, ResponseStoreLimits } from "./response-store.js";
 
 export interface ResponseStoreSettings {
@@ -58,6 +57,8 @@ export async function createResponseStore(
     const port = primaryResponsesPort();
     return port ? new IpcResponseStore({ port }) : new MemoryResponseStore({ ...limits, ...now });
   }
+  // Loaded only with Redis, so a gateway without it never loads node-redis.
+  const { RedisResponseStore } = await import("./redis.js");
   return RedisResponseStore.connect({
     ...limits,
     ...now,
