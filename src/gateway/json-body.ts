@@ -31,7 +31,10 @@ function parseJsonBody(
   done: (error: Error | null, body?: unknown) => void,
 ): void {
   request.rawBody = body;
-  if (body.length === 0) return done(null, undefined);
+  if (body.length === 0) {
+    done(null, undefined);
+    return;
+  }
   const text = body.toString("utf8");
   let parsed: unknown;
   try {
@@ -50,7 +53,10 @@ function parseJsonBody(
     return;
   }
   const duplicate = isObject(parsed) ? duplicateRoutingField(text, parsed) : undefined;
-  if (duplicate === undefined) return done(null, parsed);
+  if (duplicate === undefined) {
+    done(null, parsed);
+    return;
+  }
   done(
     new GatewayError(
       "SWY_ERR_DUPLICATE_FIELD",
