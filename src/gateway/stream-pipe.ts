@@ -5,6 +5,7 @@
  * writing it. Here one `data` listener reads the taps and writes, and `end` ends the response.
  * @module
  */
+import { Socket } from "node:net";
 import type { Readable, Writable } from "node:stream";
 import { findUsage, type TokenUsage } from "../upstream/usage.js";
 
@@ -23,16 +24,43 @@ export interface BodyTaps {
 export function forwardBody(body: Readable, raw: Writable, taps: BodyTaps): void {
   const { onUsage, onChunk } = taps;
   const resume = () => body.resume();
+  const holdTurn = turnCork(raw);
   body.on("data", (chunk: Buffer) => {
     if (onUsage) {
       const usage = findUsage(chunk);
       if (usage) onUsage(usage);
     }
     onChunk?.(chunk);
+    holdTurn?.();
     if (!raw.write(chunk) && !body.isPaused()) {
       body.pause();
       raw.once("drain", resume);
     }
   });
   body.once("end", () => raw.end());
+}
+
+/**
+ * Corks the socket under an HTTP/1 response until the turn's microtasks, so that a stream's last
+ * chunk and its end leave in one write. Node corks it for each write only until its next tick, and
+ * the body's `end` comes in a later tick than its last chunk, so the chunked terminator
+ * (`0\r\n\r\n`) was a system call of its own at the end of every stream of several reads; the
+ * baseline proxy, told of the end in the same tick, sends it with the last chunk. Each chunk still
+ * leaves in the turn it arrived in. Undefined for any other writable (nothing to hold).
+ */
+function turnCork(raw: Writable): (() => void) | undefined {
+  const socket = (raw as { socket?: unknown }).socket;
+  if (!(socket instanceof Socket)) return undefined;
+  let held = false;
+  const release = () => {
+    held = false;
+    // The response's end uncorks fully; then this finds nothing corked and does nothing.
+    socket.uncork();
+  };
+  return () => {
+    if (held) return;
+    held = true;
+    socket.cork();
+    queueMicrotask(release);
+  };
 }

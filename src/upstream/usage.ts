@@ -70,11 +70,28 @@ function isUsageKeyAt(bytes: Buffer, at: number): boolean {
 
 /** {@link findUsage} for text already decoded (a parsed event's data), without copying it to bytes. */
 export function findUsageInText(text: string): TokenUsage | undefined {
-  const at = text.lastIndexOf('"usage"');
+  const at = lastUsageKeyInText(text);
   if (at < 0 || !opensObject((index) => text.charCodeAt(index), at + USAGE_KEY.length, text.length)) {
     return undefined;
   }
   return readCounts(text.slice(at, at + WINDOW));
+}
+
+/** `"usage"` without its opening quote. */
+const KEY_TAIL = 'usage"';
+
+/**
+ * Where the last `"usage"` in `text` starts, or -1: `text.lastIndexOf('"usage"')`, by forward
+ * searches for `usage"`. The pump searches every event; V8 searches forward from the pattern's first
+ * character, which in `usage"` is rare in event JSON, while a backward search, or one for a pattern
+ * starting with `"`, stops at every quote: ~5-10x the cost on a usual event.
+ */
+export function lastUsageKeyInText(text: string): number {
+  let last = -1;
+  for (let at = text.indexOf(KEY_TAIL, 1); at > 0; at = text.indexOf(KEY_TAIL, at + 1)) {
+    if (text.charCodeAt(at - 1) === QUOTE) last = at - 1;
+  }
+  return last;
 }
 
 /**

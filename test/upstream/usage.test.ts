@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { findUsage, findUsageInText, lastUsageKey } from "../../src/upstream/usage.js";
+import { findUsage, findUsageInText, lastUsageKey, lastUsageKeyInText } from "../../src/upstream/usage.js";
 
 describe("lastUsageKey", () => {
   it("finds what Buffer.lastIndexOf finds, in bytes made of the key's pieces", () => {
@@ -22,6 +22,29 @@ describe("lastUsageKey", () => {
       fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
         const bytes = Buffer.from(pieces.join(""));
         expect(lastUsageKey(bytes)).toBe(bytes.lastIndexOf('"usage"'));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("finds in text what String.lastIndexOf finds", () => {
+    const piece = fc.constantFrom(
+      '"usage"',
+      '"',
+      "usage",
+      'usage"',
+      "g",
+      '"usag',
+      'sage"',
+      "x",
+      "é",
+      "😀",
+      ":{",
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
+        const text = pieces.join("");
+        expect(lastUsageKeyInText(text)).toBe(text.lastIndexOf('"usage"'));
       }),
       { numRuns: 2_000 },
     );
