@@ -100,7 +100,9 @@ async function send(
   return { ok: result.ok, errors: result.errors.total };
 }
 
-const PERF_MAP_FLAG = "--perf-basic-prof-only-functions";
+// All code objects, RegExp code and stubs too: with functions only, their addresses would be named
+// after whatever function last held them.
+const PERF_MAP_FLAG = "--perf-basic-prof";
 /** Where V8 writes the perf map of `--perf-basic-prof` (a fixed path). */
 const perfMapPath = (pid: number) => `/tmp/perf-${pid}.map`;
 
