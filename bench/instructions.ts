@@ -6,7 +6,7 @@
  * Starts one `switchyard mock` normally, then each target in turn under callgrind (instrumented
  * once it is ready), and for each protocol and payload: sends `--warmup` requests, zeroes the
  * counters, sends `--requests` more and dumps them, `--rounds` times. The load comes from this
- * process, outside valgrind, at a small fixed concurrency; only the target's instructions are
+ * process, outside valgrind, one request at a time by default; only the target's instructions are
  * counted. Prints instructions per request and proxy ÷ gateway, the throughput ratio a CPU-bound
  * gateway would reach.
  * @module
