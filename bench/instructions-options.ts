@@ -95,7 +95,12 @@ export function parseInstructionOptions(argv: readonly string[], throwOnError = 
       wholeNumber(1),
       5,
     )
-    .option("--concurrency <n>", "connections of the load generator", wholeNumber(1), 4)
+    .option(
+      "--concurrency <n>",
+      "connections of the load generator (1: no two requests share an event-loop turn, which moves the count)",
+      wholeNumber(1),
+      1,
+    )
     .option(
       "--only <targets>",
       "comma-separated subset of proxy,gateway",

@@ -6,7 +6,7 @@
  * Starts one `switchyard mock` normally, then each target in turn under callgrind (instrumented
  * once it is ready), and for each protocol and payload: sends `--warmup` requests, zeroes the
  * counters, sends `--requests` more and dumps them, `--rounds` times. The load comes from this
- * process, outside valgrind, at a small fixed concurrency; only the target's instructions are
+ * process, outside valgrind, one request at a time by default; only the target's instructions are
  * counted. Prints instructions per request and proxy ÷ gateway, the throughput ratio a CPU-bound
  * gateway would reach.
  * @module
@@ -15,7 +15,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Pool } from "undici";
+import { Pool, request } from "undici";
 import { runLoad } from "../src/bench/load.js";
 import {
   type AnnotatedFunction,
@@ -32,8 +32,7 @@ import {
   parseInstructionOptions,
 } from "./instructions-options.js";
 import { type InstructionPhase, proxyRatio, renderInstructionTable } from "./instructions-report.js";
-import { probe } from "./overhead-phases.js";
-import { type Flavour, MODEL, protocolRequest } from "./overhead-protocols.js";
+import { type Flavour, MODEL, probeProblem, protocolRequest } from "./overhead-protocols.js";
 import { StartError, startMock } from "./overhead-targets.js";
 import { parsePerfMap, symbolize } from "./perf-map.js";
 import { type BenchProcess, startCommand, stopAll } from "./processes.js";
@@ -101,7 +100,9 @@ async function send(
   return { ok: result.ok, errors: result.errors.total };
 }
 
-const PERF_MAP_FLAG = "--perf-basic-prof-only-functions";
+// All code objects, RegExp code and stubs too: with functions only, their addresses would be named
+// after whatever function last held them.
+const PERF_MAP_FLAG = "--perf-basic-prof";
 /** Where V8 writes the perf map of `--perf-basic-prof` (a fixed path). */
 const perfMapPath = (pid: number) => `/tmp/perf-${pid}.map`;
 
@@ -165,6 +166,40 @@ async function countPhase(
   }
 }
 
+/**
+ * One request of each protocol and payload before counting, as bench:overhead's probe does, but
+ * with a minute per request: the first requests under valgrind compile everything they touch.
+ * Chat must answer (else this throws); another protocol that fails is returned with why.
+ */
+async function probeSlowly(
+  url: string,
+  flavours: readonly Flavour[],
+): Promise<Partial<Record<Flavour, string>>> {
+  const failures: Partial<Record<Flavour, string>> = {};
+  for (const flavour of flavours)
+    for (const stream of [false, true]) {
+      const spec = protocolRequest(flavour, stream);
+      const response = await request(new URL(spec.path, url), {
+        method: "POST",
+        headers: spec.headers,
+        body: spec.body,
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS,
+      });
+      const text = await response.body.text();
+      const problem =
+        response.statusCode === 200
+          ? probeProblem(flavour, stream, text)
+          : `HTTP ${response.statusCode} ${text.slice(0, 300)}`;
+      if (problem === undefined) continue;
+      const why = `probe (${flavour}, stream=${stream}): ${problem}`;
+      if (flavour === "chat") throw new Error(why);
+      failures[flavour] = why;
+      break;
+    }
+  return failures;
+}
+
 async function countTarget(
   target: InstructionTarget,
   mockUrl: string,
@@ -176,7 +211,7 @@ async function countTarget(
   try {
     const control = new CallgrindControl(child.pid, outFile);
     const flavours = target === "gateway" ? options.flavours : (["chat"] as const);
-    const failed = await probe(child.url, flavours, { patienceMs: REQUEST_TIMEOUT_MS });
+    const failed = await probeSlowly(child.url, flavours);
     for (const [flavour, why] of Object.entries(failed))
       process.stderr.write(`  ${flavour} left out: ${why}\n`);
     await control.instrument(true);

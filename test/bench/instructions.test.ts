@@ -16,7 +16,7 @@ describe("parseInstructionOptions", () => {
       flavours: ["chat"],
       payloads: ["json", "stream"],
       rounds: 5,
-      concurrency: 4,
+      concurrency: 1,
       nodeFlags: ["--interrupt-budget=8192"],
       annotate: 0,
     });
