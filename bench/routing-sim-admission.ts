@@ -22,6 +22,11 @@ export interface AdmissionSpec {
   order: AdmissionOrder;
   /** How long a finished turn's blocks stay counted while its session thinks (ms). */
   holdMs: number;
+  /**
+   * cached-first only: a turn queued this long goes first whatever it holds, so cold turns do not
+   * starve behind warm ones (TTFT p99). None: no such bound.
+   */
+  agingMs?: number | undefined;
 }
 
 export interface AdmissionTurn {
@@ -42,6 +47,8 @@ export class EngineAdmission<T extends AdmissionTurn> {
   readonly #blocks = new Map<number, number>();
   readonly #holds = new Map<string, Hold>();
   readonly #queue: T[] = [];
+  /** When each queued turn was enqueued, in the queue's order. */
+  readonly #queuedAt: number[] = [];
   #decodeBlocks = 0;
   #running = 0;
 
@@ -61,8 +68,9 @@ export class EngineAdmission<T extends AdmissionTurn> {
     return this.#blocks.size + this.#decodeBlocks;
   }
 
-  enqueue(turn: T): void {
+  enqueue(turn: T, nowMs = 0): void {
     this.#queue.push(turn);
+    this.#queuedAt.push(nowMs);
   }
 
   /**
@@ -74,10 +82,11 @@ export class EngineAdmission<T extends AdmissionTurn> {
     this.#expire(nowMs);
     const admitted: T[] = [];
     while (this.#queue.length > 0) {
-      const index = this.#nextIndex();
+      const index = this.#nextIndex(nowMs);
       const turn = this.#queue[index]!;
       if (this.#running > 0 && !this.#fits(turn)) break;
       this.#queue.splice(index, 1);
+      this.#queuedAt.splice(index, 1);
       this.#hold(turn.session, turn.blockHashes, Number.POSITIVE_INFINITY);
       this.#decodeBlocks += decodeBlocks(turn);
       this.#running++;
@@ -95,15 +104,25 @@ export class EngineAdmission<T extends AdmissionTurn> {
     this.#expire(nowMs);
   }
 
-  /** When a hold next ages out (a queued turn may fit then); undefined when none will. */
-  nextExpiryMs(): number | undefined {
+  /**
+   * When a hold next ages out or the oldest queued turn comes of age (the order may change then);
+   * undefined when neither will after `nowMs`.
+   */
+  nextWakeMs(nowMs: number): number | undefined {
     let next = Number.POSITIVE_INFINITY;
-    for (const hold of this.#holds.values()) next = Math.min(next, hold.untilMs);
+    const { agingMs } = this.spec;
+    if (agingMs !== undefined && this.spec.order === "cached-first" && this.#queue.length > 0) {
+      const comesOfAge = this.#queuedAt[0]! + agingMs;
+      if (comesOfAge > nowMs) next = comesOfAge;
+    }
+    for (const hold of this.#holds.values()) if (hold.untilMs > nowMs) next = Math.min(next, hold.untilMs);
     return Number.isFinite(next) ? next : undefined;
   }
 
-  #nextIndex(): number {
+  #nextIndex(nowMs: number): number {
     if (this.spec.order === "fifo") return 0;
+    const { agingMs } = this.spec;
+    if (agingMs !== undefined && nowMs - this.#queuedAt[0]! >= agingMs) return 0;
     let best = 0;
     let bestHeld = -1;
     for (let index = 0; index < this.#queue.length; index++) {

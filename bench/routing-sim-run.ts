@@ -260,7 +260,7 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
     engine.view.inflight++;
     if (engine.gateway === undefined) submit(engine, turn, atMs);
     else {
-      engine.gateway.enqueue(turn);
+      engine.gateway.enqueue(turn, atMs);
       admitQueued(engine, atMs);
     }
   };
@@ -270,10 +270,10 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
     const gateway = engine.gateway!;
     for (const turn of gateway.admit(atMs)) submit(engine, turn, atMs);
     if (gateway.queued === 0) return;
-    const wake = gateway.nextExpiryMs();
+    const wake = gateway.nextWakeMs(atMs);
     if (wake === undefined || wake === engine.wakeAtMs) return;
     engine.wakeAtMs = wake;
-    insertByTime(arrivals, { atMs: Math.max(wake, atMs), worker: WAKE, engine });
+    insertByTime(arrivals, { atMs: wake, worker: WAKE, engine });
   };
 
   const submit = (engine: EngineState, turn: Turn, atMs: number) => {

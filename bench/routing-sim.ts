@@ -42,6 +42,7 @@ interface SimOptions {
   admissionFraction: number[];
   admissionOrder: AdmissionOrder[];
   holdMs: number[];
+  agingMs?: number;
   /** Only the admission variants: the plain strategies' rows are already known (same seeds). */
   admittedOnly?: boolean;
 }
@@ -104,6 +105,11 @@ function parse(argv: readonly string[]): SimOptions {
       (text) => text.split(",").map(Number),
       [1500],
     )
+    .option(
+      "--aging-ms <ms>",
+      "kv admission, cached-first: a turn queued this long goes first (none: no bound)",
+      Number,
+    )
     .option("--admitted-only", "kv admission: skip the plain strategies' runs")
     .parse(argv, { from: "user" })
     .opts<SimOptions>();
@@ -146,12 +152,14 @@ function variants(options: SimOptions): Array<[string, AdmissionSpec | undefined
   const specs: Array<[string, AdmissionSpec]> = [];
   for (const capacityFraction of options.admissionFraction)
     for (const order of options.admissionOrder)
-      for (const holdMs of options.holdMs) specs.push([admitted, { capacityFraction, order, holdMs }]);
+      for (const holdMs of options.holdMs)
+        specs.push([admitted, { capacityFraction, order, holdMs, agingMs: options.agingMs }]);
   return options.admittedOnly ? specs : [...plain, ...specs];
 }
 
 function admissionLabel(spec: AdmissionSpec): string {
-  return `kv ${spec.capacityFraction} ${spec.order} hold ${spec.holdMs}`;
+  const aging = spec.agingMs === undefined ? "" : ` aging ${spec.agingMs}`;
+  return `kv ${spec.capacityFraction} ${spec.order} hold ${spec.holdMs}${aging}`;
 }
 
 function main(): void {

@@ -43,7 +43,7 @@ describe("kv admission: the gateway holds a turn back while its engine's working
     const c = turn("c", 300, 3);
     gateway.enqueue(c);
     expect(gateway.admit(60)).toEqual([]);
-    expect(gateway.nextExpiryMs()).toBe(1050);
+    expect(gateway.nextWakeMs(60)).toBe(1050);
     expect(gateway.admit(1050)).toEqual([c]);
   });
 
@@ -95,6 +95,22 @@ describe("kv admission: the gateway holds a turn back while its engine's working
       gateway.enqueue(back);
       expect(gateway.admit(20)).toEqual(order === "fifo" ? [cold] : [back]);
     }
+  });
+
+  it("cached-first with aging lets a turn that waited long enough go first, cold or not", () => {
+    const gateway = new EngineAdmission(TEN_BLOCKS * 2, { ...fifo, order: "cached-first", agingMs: 100 });
+    const warm = turn("warm", 100, 4);
+    gateway.enqueue(warm, 0);
+    gateway.admit(0);
+    gateway.finished(warm, 10);
+    gateway.enqueue(turn("blocker", 900, 9), 10);
+    gateway.admit(10);
+    const cold = turn("cold", 500, 4);
+    const back = turn("warm", 100, 5);
+    gateway.enqueue(cold, 20);
+    gateway.enqueue(back, 50);
+    expect(gateway.nextWakeMs(50)).toBe(120);
+    expect(gateway.admit(120)).toEqual([cold]);
   });
 
   it("a capacity fraction scales the budget", () => {
