@@ -54,6 +54,14 @@ function wholeNumbers(text: string): number[] {
   return values;
 }
 
+function admissionOrders(text: string): AdmissionOrder[] {
+  const orders = text.split(",");
+  for (const order of orders)
+    if (order !== "fifo" && order !== "cached-first")
+      throw new InvalidArgumentError(`expected fifo or cached-first, got "${order}"`);
+  return orders as AdmissionOrder[];
+}
+
 function wholeNumber(text: string): number {
   return wholeNumbers(text)[0]!;
 }
@@ -96,7 +104,7 @@ function parse(argv: readonly string[]): SimOptions {
     .option(
       "--admission-order <list>",
       "kv admission: fifo or cached-first (most blocks held first), one run each",
-      (text) => text.split(",") as AdmissionOrder[],
+      admissionOrders,
       ["cached-first"],
     )
     .option(
