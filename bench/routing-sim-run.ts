@@ -21,6 +21,7 @@ import { lazyPromptBlocks } from "../src/protocol/prompt-blocks.js";
 import { seededRandom } from "../src/random/seeded-random.js";
 import type { BackendView } from "../src/routing/backend.js";
 import type { Strategy } from "../src/routing/strategies/strategy.js";
+import { type AdmissionSpec, EngineAdmission } from "./routing-sim-admission.js";
 import { CacheOracle } from "./routing-sim-oracle.js";
 
 export interface SimRunSpec {
@@ -38,6 +39,11 @@ export interface SimRunSpec {
   warmup: number;
   requests: number;
   seed: number;
+  /**
+   * Gateway-side admission by KV tokens (see routing-sim-admission): turns wait at the gateway
+   * until their engine's working set has room. None: every turn goes to its engine at once.
+   */
+  admission?: AdmissionSpec | undefined;
 }
 
 export interface SimRunResult {
@@ -74,6 +80,8 @@ export interface SimRunResult {
   historyLost: HistoryLoss;
   /** Closed loop: continuing turns sent to an engine other than their previous turn's. */
   movedTurnShare: number;
+  /** Mean time a measured turn waited at the gateway before its engine saw it (ms; part of TTFT). */
+  gatewayWaitMeanMs: number;
 }
 
 export interface HistoryLoss {
@@ -100,12 +108,20 @@ interface EngineState {
   hitTokens: number;
   /** Turns submitted and not yet admitted, in order: the scheduler admits first come, first served. */
   admissionQueue: Turn[];
+  /** The gateway's queue for this engine, when admission is on. */
+  gateway: EngineAdmission<Turn> | undefined;
+  /** A wake-up already scheduled for the gateway queue (ms), so holds ageing out add one each. */
+  wakeAtMs: number;
 }
 
 interface Turn {
   index: number;
   worker: number;
+  session: string;
+  blockHashes: number[];
   sentMs: number;
+  /** When the engine received it: after its wait at the gateway. */
+  submittedMs?: number;
   firstMs?: number;
   finishMs?: number;
   outputTokens: number;
@@ -132,6 +148,8 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
   const open = spec.rate !== undefined;
   /** The open loop's one source of arrivals. */
   const OPEN = -1;
+  /** Not an arrival: the gateway retries its queue for `engine`. */
+  const WAKE = -2;
   let windowStart = Number.POSITIVE_INFINITY;
   let measuring = false;
   const engines: EngineState[] = Array.from({ length: spec.engines }, (_, index) => {
@@ -158,6 +176,11 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
       promptTokens: 0,
       hitTokens: 0,
       admissionQueue: [],
+      gateway:
+        spec.admission === undefined
+          ? undefined
+          : new EngineAdmission<Turn>(spec.profile.kvCacheTokens, spec.admission),
+      wakeAtMs: Number.NaN,
     };
     state.scheduler = new Scheduler(
       {
@@ -185,7 +208,7 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
 
   const total = spec.warmup + spec.requests;
   const measured: Turn[] = [];
-  const arrivals: Array<{ atMs: number; worker: number }> = [];
+  const arrivals: Arrival[] = [];
   let sent = 0;
   let lastFinishMs = 0;
   let outputTokens = 0;
@@ -211,6 +234,8 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
     const turn: Turn = {
       index,
       worker,
+      session: prompt.session ?? `turn-${index}`,
+      blockHashes: hashes,
       sentMs: atMs,
       outputTokens: prompt.outputTokens,
       promptTokens: simTokenCount(text),
@@ -233,13 +258,34 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
       trails.set(prompt.session, { engine, tokens: hashes.length * BLOCK_TOKENS });
     }
     engine.view.inflight++;
+    if (engine.gateway === undefined) submit(engine, turn, atMs);
+    else {
+      engine.gateway.enqueue(turn, atMs);
+      admitQueued(engine, atMs);
+    }
+  };
+
+  /** The gateway lets what fits through, and wakes itself when a hold ages out. */
+  const admitQueued = (engine: EngineState, atMs: number) => {
+    const gateway = engine.gateway!;
+    for (const turn of gateway.admit(atMs)) submit(engine, turn, atMs);
+    if (gateway.queued === 0) return;
+    const wake = gateway.nextWakeMs(atMs);
+    if (wake === undefined || wake === engine.wakeAtMs) return;
+    engine.wakeAtMs = wake;
+    insertByTime(arrivals, { atMs: wake, worker: WAKE, engine });
+  };
+
+  const submit = (engine: EngineState, turn: Turn, atMs: number) => {
+    const { index, worker } = turn;
+    turn.submittedMs = atMs;
     engine.scheduler.advanceIdleTo(atMs);
     engine.admissionQueue.push(turn);
     engine.scheduler.submit(
       {
         promptTokens: turn.promptTokens,
-        blockHashes: hashes,
-        outputTokens: prompt.outputTokens,
+        blockHashes: turn.blockHashes,
+        outputTokens: turn.outputTokens,
       },
       {
         onToken(tokenIndex, tokenMs) {
@@ -251,6 +297,11 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
           if (index >= spec.warmup) {
             lastFinishMs = Math.max(lastFinishMs, finishMs);
             outputTokens += turn.outputTokens;
+          }
+          if (engine.gateway !== undefined) {
+            engine.gateway.finished(turn, finishMs);
+            // Not from inside the engine's step: the loop admits at the same time, after it.
+            insertByTime(arrivals, { atMs: finishMs, worker: WAKE, engine });
           }
           if (worker === OPEN) return;
           const think = spec.thinkMs * (0.5 + thinkRandom());
@@ -269,7 +320,8 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
     const arrival = arrivals[0];
     if (arrival !== undefined && (next === undefined || arrival.atMs <= next.pending!.endMs)) {
       arrivals.shift();
-      send(arrival.worker, arrival.atMs);
+      if (arrival.worker === WAKE) admitQueued(arrival.engine!, arrival.atMs);
+      else send(arrival.worker, arrival.atMs);
       continue;
     }
     if (next === undefined) break;
@@ -308,6 +360,9 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
     maxOverMeanLoad: meanLoad > 0 ? Math.max(...loads) / meanLoad : 1,
     historyLost: historyLoss(measured, promptTokensSent),
     movedTurnShare: movedShare(measured),
+    gatewayWaitMeanMs:
+      measured.reduce((acc, turn) => acc + ((turn.submittedMs ?? turn.sentMs) - turn.sentMs), 0) /
+      Math.max(1, measured.length),
   };
 }
 
@@ -392,10 +447,13 @@ function openAiTools(prompt: ShapedPrompt): unknown {
   }));
 }
 
-function insertByTime(
-  queue: Array<{ atMs: number; worker: number }>,
-  item: { atMs: number; worker: number },
-): void {
+interface Arrival {
+  atMs: number;
+  worker: number;
+  engine?: EngineState;
+}
+
+function insertByTime(queue: Arrival[], item: Arrival): void {
   let low = 0;
   let high = queue.length;
   while (low < high) {

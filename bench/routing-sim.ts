@@ -19,6 +19,7 @@ import {
 } from "../src/mock/engine-sim/profiles.js";
 import { createStrategy } from "../src/routing/strategies/factory.js";
 import { renderTable } from "./format.js";
+import type { AdmissionOrder, AdmissionSpec } from "./routing-sim-admission.js";
 import { CACHE_ORACLE, CacheOracle } from "./routing-sim-oracle.js";
 import { type SimRunResult, simulateRun } from "./routing-sim-run.js";
 
@@ -37,6 +38,13 @@ interface SimOptions {
   thinkMs: number;
   profile: string;
   seed: number[];
+  admission: "none" | "kv";
+  admissionFraction: number[];
+  admissionOrder: AdmissionOrder[];
+  holdMs: number[];
+  agingMs?: number;
+  /** Only the admission variants: the plain strategies' rows are already known (same seeds). */
+  admittedOnly?: boolean;
 }
 
 function wholeNumbers(text: string): number[] {
@@ -44,6 +52,14 @@ function wholeNumbers(text: string): number[] {
   if (values.some((value) => !Number.isInteger(value) || value < 1))
     throw new InvalidArgumentError(`expected whole numbers ≥ 1, got "${text}"`);
   return values;
+}
+
+function admissionOrders(text: string): AdmissionOrder[] {
+  const orders = text.split(",");
+  for (const order of orders)
+    if (order !== "fifo" && order !== "cached-first")
+      throw new InvalidArgumentError(`expected fifo or cached-first, got "${order}"`);
+  return orders as AdmissionOrder[];
 }
 
 function wholeNumber(text: string): number {
@@ -74,6 +90,35 @@ function parse(argv: readonly string[]): SimOptions {
     .option("--think-ms <ms>", "mean think time between a session's turns", Number, 1000)
     .option("--profile <name>", "engine profile", DEFAULT_ENGINE_PROFILE)
     .option("--seed <list>", "seeds, one run each", wholeNumbers, [1])
+    .option(
+      "--admission <kind>",
+      "none, or kv: the gateway holds a turn back while its engine's working set would overflow its KV cache",
+      "none",
+    )
+    .option(
+      "--admission-fraction <list>",
+      "kv admission: share of the KV cache the working set may fill, one run each",
+      (text) => text.split(",").map(Number),
+      [1],
+    )
+    .option(
+      "--admission-order <list>",
+      "kv admission: fifo or cached-first (most blocks held first), one run each",
+      admissionOrders,
+      ["cached-first"],
+    )
+    .option(
+      "--hold-ms <list>",
+      "kv admission: how long a thinking session's history stays counted (ms), one run each",
+      (text) => text.split(",").map(Number),
+      [1500],
+    )
+    .option(
+      "--aging-ms <ms>",
+      "kv admission, cached-first: a turn queued this long goes first (none: no bound)",
+      Number,
+    )
+    .option("--admitted-only", "kv admission: skip the plain strategies' runs")
     .parse(argv, { from: "user" })
     .opts<SimOptions>();
 }
@@ -99,7 +144,30 @@ function row(perEngine: number, strategy: string, result: SimRunResult): string[
     pct(result.waitingShare),
     pct(result.meanKvUsage),
     `${result.maxOverMeanLoad.toFixed(2)}×`,
+    ms(result.gatewayWaitMeanMs),
   ];
+}
+
+/**
+ * Each strategy as the engines admit today, then, with `--admission kv`, `prefix_aware` (or the
+ * last strategy listed) once per admission variant: round robin stays the paired baseline.
+ */
+function variants(options: SimOptions): Array<[string, AdmissionSpec | undefined]> {
+  const plain = options.strategies.map((strategy): [string, undefined] => [strategy, undefined]);
+  if (options.admission === "none") return plain;
+  if (options.admission !== "kv") throw new Error(`unknown admission ${options.admission}`);
+  const admitted = options.strategies.includes("prefix_aware") ? "prefix_aware" : options.strategies.at(-1)!;
+  const specs: Array<[string, AdmissionSpec]> = [];
+  for (const capacityFraction of options.admissionFraction)
+    for (const order of options.admissionOrder)
+      for (const holdMs of options.holdMs)
+        specs.push([admitted, { capacityFraction, order, holdMs, agingMs: options.agingMs }]);
+  return options.admittedOnly ? specs : [...plain, ...specs];
+}
+
+function admissionLabel(spec: AdmissionSpec): string {
+  const aging = spec.agingMs === undefined ? "" : ` aging ${spec.agingMs}`;
+  return `kv ${spec.capacityFraction} ${spec.order} hold ${spec.holdMs}${aging}`;
 }
 
 function main(): void {
@@ -111,9 +179,10 @@ function main(): void {
   const points = options.rate ?? options.sessions;
   for (const point of points) {
     for (const seed of options.seed) {
-      for (const strategy of options.strategies) {
+      for (const [strategy, admission] of variants(options)) {
         const sessions = options.rate ? 32 : point * options.engines;
         const result = simulateRun({
+          admission,
           strategy: strategy === CACHE_ORACLE ? new CacheOracle() : createStrategy(strategy),
           profile,
           engines: options.engines,
@@ -131,7 +200,7 @@ function main(): void {
           result.waitingShare >= SATURATION_WAITING_SHARE
         )
           saturatedAt = point;
-        rows.push(row(point, strategy, result));
+        rows.push(row(point, admission ? `${strategy} ${admissionLabel(admission)}` : strategy, result));
         // Each row as it comes, so a sweep cut short still leaves its figures.
         process.stderr.write(`seed ${seed} · ${rows.at(-1)!.join(" · ")}\n`);
       }
@@ -154,6 +223,7 @@ function main(): void {
     "queued",
     "KV used",
     "max/mean load",
+    "gateway wait",
   ];
   const align = header.map((_, column): "left" | "right" => (column === 1 ? "left" : "right"));
   process.stdout.write(
