@@ -9,12 +9,12 @@
  * @module
  */
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
-import type { Dispatcher } from "undici";
 import { anthropicCodedError } from "../protocol/anthropic/errors.js";
 import { ERROR_TABLE } from "../protocol/error-codes.js";
 import { openAICodedError } from "../protocol/openai/errors.js";
 import { streamErrorFrame, UPSTREAM_FAILED } from "../protocol/stream-error.js";
 import type { Protocol } from "../protocol/translate/translator.js";
+import type { UpstreamAnswer } from "../upstream/dispatch-call.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
 import { BodyTooLargeError, readBounded } from "../upstream/read-bounded.js";
@@ -25,7 +25,7 @@ export type RelayOutcome = "complete" | "client_gone" | "upstream_broke";
 
 export interface RelayOptions {
   raw: ServerResponse;
-  response: Dispatcher.ResponseData;
+  response: UpstreamAnswer;
   headers: Record<string, string>;
   /** The body, when it was collected already (upstream-attempt.ts `collects`); else read here. */
   body?: Buffer | undefined;
