@@ -93,6 +93,8 @@ export function dispatchCall(
   });
 }
 
+const STREAM_HIGH_WATER_MARK = 64 * 1024;
+
 type Phase = "waiting" | "collecting" | "streaming" | "done";
 
 class CallHandler implements Dispatcher.DispatchHandler {
@@ -150,6 +152,8 @@ class CallHandler implements Dispatcher.DispatchHandler {
     if (limit === undefined) {
       this.#phase = "streaming";
       const stream = new Readable({
+        // As undici's own body: fewer pauses of the socket than Node's 16 KiB default.
+        highWaterMark: STREAM_HIGH_WATER_MARK,
         read: () => controller.resume(),
         destroy: (error, callback) => {
           if (this.#phase !== "done") {
