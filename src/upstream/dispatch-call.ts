@@ -40,8 +40,30 @@ export type BodyChoice = (head: AnswerHead) => number | undefined;
 export interface UpstreamAnswer extends AnswerHead {
   /** The whole body, when the choice was to collect it. */
   readonly collected?: Promise<Buffer> | undefined;
-  /** The body as a stream: for a collected one, made on first use from what was collected. */
+  /** The body as a stream, made on first use (for a collected one, from what was collected). */
   readonly body: Readable;
+  /**
+   * A streamed body's chunks handed to `sink` as they arrive, with no Readable between (absent on a
+   * collected answer). Use this or `body`, not both.
+   */
+  forward?(sink: BodySink): BodyFlow;
+}
+
+/** Who takes a streamed body's chunks from the call's handler. */
+export interface BodySink {
+  /** False: no more until the flow's `resume()`. */
+  write(chunk: Buffer): boolean;
+  end(): void;
+  /** The call failed (undici's error); not told after the sink's own `abort`. */
+  error(error: Error): void;
+}
+
+/** The sink's side of a forwarded body. */
+export interface BodyFlow {
+  /** The sink has room again. */
+  resume(): void;
+  /** The sink is gone: the call is aborted, nothing more is told. */
+  abort(error?: Error): void;
 }
 
 /** Most of an unwanted streamed body read to keep its connection, as undici's `dump()` does. */
@@ -110,7 +132,11 @@ class CallHandler implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] = [];
   #total = 0;
   #settleBody: { resolve: (body: Buffer) => void; reject: (error: Error) => void } | undefined;
-  #stream: Readable | undefined;
+  #sink: BodySink | undefined;
+  /** A streamed body's chunks that came before its sink (the socket is paused meanwhile). */
+  #pending: Buffer[] | undefined;
+  /** How a streamed body ended before its sink came: true, or the error. */
+  #ended: true | Error | undefined;
 
   constructor(
     signal: ClientGone,
@@ -151,20 +177,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
     const limit = this.#choose(head);
     if (limit === undefined) {
       this.#phase = "streaming";
-      const stream = new Readable({
-        // As undici's own body: fewer pauses of the socket than Node's 16 KiB default.
-        highWaterMark: STREAM_HIGH_WATER_MARK,
-        read: () => controller.resume(),
-        destroy: (error, callback) => {
-          if (this.#phase !== "done") {
-            this.#finish();
-            controller.abort(error ?? new errors.RequestAbortedError());
-          }
-          callback(error);
-        },
-      });
-      this.#stream = stream;
-      resolve(new StreamedAnswer(statusCode, headers, stream));
+      resolve(new StreamedAnswer(statusCode, headers, this));
       return;
     }
     this.#phase = "collecting";
@@ -181,7 +194,12 @@ class CallHandler implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#phase === "streaming") {
-      if (!this.#stream!.push(chunk)) controller.pause();
+      const sink = this.#sink;
+      if (!sink) {
+        if (this.#pending) this.#pending.push(chunk);
+        else this.#pending = [chunk];
+        controller.pause();
+      } else if (!sink.write(chunk)) controller.pause();
       return;
     }
     if (this.#phase !== "collecting") return;
@@ -193,8 +211,10 @@ class CallHandler implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     const phase = this.#phase;
     this.#finish();
-    if (phase === "streaming") this.#stream!.push(null);
-    else if (phase === "collecting") {
+    if (phase === "streaming") {
+      if (this.#sink) this.#sink.end();
+      else this.#ended = true;
+    } else if (phase === "collecting") {
       const chunks = this.#chunks;
       this.#settleBody!.resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#total));
     }
@@ -205,7 +225,35 @@ class CallHandler implements Dispatcher.DispatchHandler {
     this.#finish();
     if (phase === "waiting") this.#reject?.(error);
     else if (phase === "collecting") this.#settleBody!.reject(error);
-    else if (phase === "streaming" && !this.#stream!.destroyed) this.#stream!.destroy(error);
+    else if (phase === "streaming") {
+      if (this.#sink) this.#sink.error(error);
+      else this.#ended = error;
+    }
+  }
+
+  /** The streamed body's sink: what came before it first, then the socket resumed. */
+  attach(sink: BodySink): BodyFlow {
+    if (this.#sink) throw new Error("a streamed body has one reader");
+    this.#sink = sink;
+    const pending = this.#pending;
+    this.#pending = undefined;
+    let room = true;
+    if (pending) for (const chunk of pending) room = sink.write(chunk) && room;
+    const ended = this.#ended;
+    if (ended === true) sink.end();
+    else if (ended) sink.error(ended);
+    else if (room) this.resume();
+    return this;
+  }
+
+  resume(): void {
+    if (this.#phase === "streaming") this.#controller!.resume();
+  }
+
+  abort(error?: Error): void {
+    if (this.#phase === "done") return;
+    this.#finish();
+    this.#controller!.abort(error ?? new errors.RequestAbortedError());
   }
 
   #tooLarge(controller: Dispatcher.DispatchController, declared: number | undefined): void {
@@ -226,11 +274,42 @@ class CallHandler implements Dispatcher.DispatchHandler {
 
 class StreamedAnswer implements UpstreamAnswer {
   readonly collected = undefined;
+  readonly #source: CallHandler;
+  #body: Readable | undefined;
+
   constructor(
     readonly statusCode: number,
     readonly headers: IncomingHttpHeaders,
-    readonly body: Readable,
-  ) {}
+    source: CallHandler,
+  ) {
+    this.#source = source;
+  }
+
+  forward(sink: BodySink): BodyFlow {
+    return this.#source.attach(sink);
+  }
+
+  get body(): Readable {
+    if (this.#body) return this.#body;
+    const source = this.#source;
+    let flow: BodyFlow | undefined;
+    const stream = new Readable({
+      // As undici's own body: fewer pauses of the socket than Node's 16 KiB default.
+      highWaterMark: STREAM_HIGH_WATER_MARK,
+      read: () => flow?.resume(),
+      destroy: (error, callback) => {
+        flow?.abort(error ?? undefined);
+        callback(error);
+      },
+    });
+    this.#body = stream;
+    flow = source.attach({
+      write: (chunk) => stream.push(chunk),
+      end: () => stream.push(null),
+      error: (error) => stream.destroy(error),
+    });
+    return stream;
+  }
 }
 
 class CollectedAnswer implements UpstreamAnswer {

@@ -112,6 +112,51 @@ describe("dispatchCall", () => {
     expect(total).toBe(piece.length * pieces);
   });
 
+  it("forwards a streamed body to a sink, holding the socket while the sink is full", async () => {
+    const piece = Buffer.alloc(16 * 1024, 3);
+    const pieces = 32;
+    const dispatcher = await upstream((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      for (let sent = 0; sent < pieces; sent++) res.write(piece);
+      res.end();
+    });
+    const answer = await dispatchCall(dispatcher, options(), stream);
+    let total = 0;
+    let full = 0;
+    const ended = new Promise<void>((resolve, reject) => {
+      const flow = answer.forward!({
+        write(chunk) {
+          total += chunk.length;
+          // Full every other chunk: the flow must be resumed for the rest to come.
+          if (++full % 2 === 0) return true;
+          setImmediate(() => flow.resume());
+          return false;
+        },
+        end: resolve,
+        error: reject,
+      });
+    });
+    await ended;
+    expect(total).toBe(piece.length * pieces);
+  });
+
+  it("aborts a forwarded body when its sink goes away", async () => {
+    let closed = false;
+    const dispatcher = await upstream((_req, res) => {
+      res.on("close", () => {
+        closed = true;
+      });
+      res.writeHead(200);
+      res.write("first");
+    });
+    const answer = await dispatchCall(dispatcher, options(), stream);
+    const errors: Error[] = [];
+    const flow = answer.forward!({ write: () => true, end: () => {}, error: (error) => errors.push(error) });
+    flow.abort();
+    await expect.poll(() => closed).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it("skips an informational answer", async () => {
     const dispatcher = await upstream((_req, res) => {
       res.writeEarlyHints({ link: "</x>; rel=preload" });
