@@ -135,6 +135,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
   #sink: BodySink | undefined;
   /** A streamed body's chunks that came before its sink (the socket is paused meanwhile). */
   #pending: Buffer[] | undefined;
+  #pendingBytes = 0;
   /** How a streamed body ended before its sink came: true, or the error. */
   #ended: true | Error | undefined;
 
@@ -198,7 +199,9 @@ class CallHandler implements Dispatcher.DispatchHandler {
       if (!sink) {
         if (this.#pending) this.#pending.push(chunk);
         else this.#pending = [chunk];
-        controller.pause();
+        // The sink comes within the same turn's microtasks: only a flood holds the socket.
+        this.#pendingBytes += chunk.length;
+        if (this.#pendingBytes > STREAM_HIGH_WATER_MARK) controller.pause();
       } else if (!sink.write(chunk)) controller.pause();
       return;
     }
@@ -247,7 +250,8 @@ class CallHandler implements Dispatcher.DispatchHandler {
   }
 
   resume(): void {
-    if (this.#phase === "streaming") this.#controller!.resume();
+    const controller = this.#controller!;
+    if (this.#phase === "streaming" && controller.paused) controller.resume();
   }
 
   abort(error?: Error): void {
