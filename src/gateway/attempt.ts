@@ -16,6 +16,7 @@ import type { Translator } from "../protocol/translate/translator.js";
 import type { ResponseSeparationOptions } from "../reasoning/openai-response.js";
 import type { BackendState } from "../routing/backend.js";
 import type { ClientGone } from "../upstream/client-gone.js";
+import { discardBody } from "../upstream/dispatch-call.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../upstream/headers.js";
 import { noteAnswer, noteCompletion, noteUsage } from "./access-log.js";
 import { forwardedModel } from "./backend-model.js";
@@ -197,7 +198,7 @@ export async function startContinuation(
     response.statusCode !== 200 ||
     !String(response.headers["content-type"] ?? "").startsWith("text/event-stream")
   ) {
-    await response.body.dump();
+    await discardBody(response);
     upstream.settle("abandoned");
     return undefined;
   }

@@ -9,23 +9,23 @@
  * @module
  */
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
-import type { Dispatcher } from "undici";
 import { anthropicCodedError } from "../protocol/anthropic/errors.js";
 import { ERROR_TABLE } from "../protocol/error-codes.js";
 import { openAICodedError } from "../protocol/openai/errors.js";
 import { streamErrorFrame, UPSTREAM_FAILED } from "../protocol/stream-error.js";
 import type { Protocol } from "../protocol/translate/translator.js";
+import type { BodyFlow, UpstreamAnswer } from "../upstream/dispatch-call.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
 import { BodyTooLargeError, readBounded } from "../upstream/read-bounded.js";
 import { findUsage, type TokenUsage } from "../upstream/usage.js";
-import { forwardBody } from "./stream-pipe.js";
+import { forwardAnswer, forwardBody } from "./stream-pipe.js";
 
 export type RelayOutcome = "complete" | "client_gone" | "upstream_broke";
 
 export interface RelayOptions {
   raw: ServerResponse;
-  response: Dispatcher.ResponseData;
+  response: UpstreamAnswer;
   headers: Record<string, string>;
   /** The body, when it was collected already (upstream-attempt.ts `collects`); else read here. */
   body?: Buffer | undefined;
@@ -68,7 +68,7 @@ export function pipeBytes(
       settled = true;
       resolve(outcome);
     };
-    response.body.once("error", (error: Error) => {
+    const onError = (error: Error) => {
       if (raw.destroyed || raw.writableEnded) return settle("client_gone");
       options.onBroken?.(error);
       if (isEventStream) {
@@ -79,18 +79,28 @@ export function pipeBytes(
         raw.destroy();
       }
       settle("upstream_broke");
-    });
+    };
+    const taps = {
+      onUsage: isEventStream ? options.onUsage : undefined,
+      onChunk: isEventStream && response.statusCode < 300 ? options.onStreamText : undefined,
+    };
+    let flow: BodyFlow | undefined;
     raw.once("close", () => {
       if (!raw.writableFinished) {
-        response.body.destroy();
+        if (flow) flow.abort();
+        else response.body.destroy();
         settle("client_gone");
       }
     });
     raw.once("finish", () => settle("complete"));
-    forwardBody(response.body, raw, {
-      onUsage: isEventStream ? options.onUsage : undefined,
-      onChunk: isEventStream && response.statusCode < 300 ? options.onStreamText : undefined,
-    });
+    // The call's own handler writes to the client when it can (dispatch-call.ts); a body given as
+    // a Readable (tests, a collected answer) is read as one.
+    if (response.forward) {
+      flow = forwardAnswer(response as Required<Pick<UpstreamAnswer, "forward">>, raw, taps, onError);
+    } else {
+      response.body.once("error", onError);
+      forwardBody(response.body, raw, taps);
+    }
   });
 }
 

@@ -11,10 +11,10 @@
  * @module
  */
 
-import type { Dispatcher } from "undici";
 import { SSE_HEADERS } from "../protocol/sse.js";
 import type { Translator } from "../protocol/translate/translator.js";
 import type { ResponseSeparationOptions } from "../reasoning/openai-response.js";
+import type { AnswerHead } from "../upstream/dispatch-call.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
 import { ReasoningLayer, separateJson } from "./reasoning-transform.js";
 import {
@@ -52,7 +52,7 @@ export interface RespondOptions extends RelayOptions {
  * Whether respond() reads this answer whole (a JSON body, or a refusal it translates), so the caller
  * may collect it, bounded, before the answer counts as started (upstream-attempt.ts `collects`).
  */
-export function collectsWhole(response: Dispatcher.ResponseData, translator: Translator): boolean {
+export function collectsWhole(response: AnswerHead, translator: Translator): boolean {
   if (response.statusCode >= 400 && !translator.pipesBytes) return true;
   const contentType = String(response.headers["content-type"] ?? "");
   return !contentType.startsWith("text/event-stream") && contentType.includes("json");

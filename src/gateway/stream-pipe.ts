@@ -7,6 +7,7 @@
  */
 import { Socket } from "node:net";
 import type { Readable, Writable } from "node:stream";
+import type { BodyFlow, UpstreamAnswer } from "../upstream/dispatch-call.js";
 import { findUsage, type TokenUsage } from "../upstream/usage.js";
 
 /** Who reads the bytes as they pass; both absent for a body nobody looks at. */
@@ -38,6 +39,46 @@ export function forwardBody(body: Readable, raw: Writable, taps: BodyTaps): void
     }
   });
   body.once("end", () => raw.end());
+}
+
+/**
+ * As forwardBody, from the upstream call's handler straight to `raw` (dispatch-call.ts `forward`):
+ * no Readable between, so a chunk costs one write. `onError` hears the call failing; the caller
+ * aborts the returned flow when `raw` closes early.
+ */
+export function forwardAnswer(
+  answer: Required<Pick<UpstreamAnswer, "forward">>,
+  raw: Writable,
+  taps: BodyTaps,
+  onError: (error: Error) => void,
+): BodyFlow {
+  const { onUsage, onChunk } = taps;
+  const holdTurn = turnCork(raw);
+  let flow: BodyFlow | undefined;
+  let waiting = false;
+  const resume = () => {
+    waiting = false;
+    flow?.resume();
+  };
+  flow = answer.forward({
+    write(chunk) {
+      if (onUsage) {
+        const usage = findUsage(chunk);
+        if (usage) onUsage(usage);
+      }
+      onChunk?.(chunk);
+      holdTurn?.();
+      if (raw.write(chunk)) return true;
+      if (!waiting) {
+        waiting = true;
+        raw.once("drain", resume);
+      }
+      return false;
+    },
+    end: () => raw.end(),
+    error: onError,
+  });
+  return flow;
 }
 
 /**

@@ -9,8 +9,8 @@
  * @module
  */
 import type { Readable } from "node:stream";
-import type { Dispatcher } from "undici";
 import type { SseMessage } from "../protocol/translate/translator.js";
+import type { UpstreamAnswer } from "../upstream/dispatch-call.js";
 import type { RelayOutcome } from "./relay.js";
 import type { StreamRecovery } from "./stream-pump.js";
 import type { StreamLayer } from "./stream-stack.js";
@@ -26,7 +26,7 @@ export const MAX_RESUMES = 2;
 export const MAX_PREFILL_CHARS = 4 * 1024 * 1024;
 
 export interface Continuation {
-  response: Dispatcher.ResponseData;
+  response: UpstreamAnswer;
   backendId: string;
   /** Ends the continuation's lease; called once when its body is done. */
   release(outcome: "success" | "failure" | "abandoned"): void;

@@ -14,16 +14,21 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Dispatcher } from "undici";
 import { ANTHROPIC_VERSION } from "../protocol/translate/openai-to-anthropic.js";
 import type { BackendState } from "../routing/backend.js";
 import type { Verdict } from "../state/replication/replication.js";
 import type { Lease } from "../state/store.js";
 import type { AttemptTrace } from "../telemetry/telemetry.js";
 import type { ClientGone } from "../upstream/client-gone.js";
+import {
+  type AnswerHead,
+  discardBody,
+  dispatchCall,
+  type UpstreamAnswer,
+} from "../upstream/dispatch-call.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import type { KeyPool } from "../upstream/key-pool.js";
-import { BodyTooLargeError, readBounded } from "../upstream/read-bounded.js";
+import { BodyTooLargeError } from "../upstream/read-bounded.js";
 import { noteAttempt, noteSent } from "./access-log.js";
 import type { GatewayContext } from "./context.js";
 import { AttemptSignal, type StallWatcher, undiciTimeout } from "./deadline.js";
@@ -64,14 +69,14 @@ export interface UpstreamCall {
    * bounded by `max_upstream_body_bytes`: one that is too large, or breaks while read, is a failure
    * of the backend that another backend may retry, since nothing reached the client yet.
    */
-  collects?: ((response: Dispatcher.ResponseData) => boolean) | undefined;
+  collects?: ((response: AnswerHead) => boolean) | undefined;
 }
 
 export type Sent =
   /** The backend answered with a status that is its answer (2xx, or a 4xx that is the client's). */
   | {
       kind: "answered";
-      response: Dispatcher.ResponseData;
+      response: UpstreamAnswer;
       /** The whole body, when the call `collects` this answer. */
       body?: Buffer | undefined;
     }
@@ -195,29 +200,32 @@ export class UpstreamAttempt implements StallWatcher {
         triedKeys?.add(key);
         headers = withKey(headers, backend.kind, key);
       }
-      let response: Dispatcher.ResponseData;
+      let response: UpstreamAnswer;
       try {
-        response = await this.#ctx.pools.for(backend.origin).request({
-          method: "POST",
-          path: backend.pathFor(call.path),
-          headers,
-          body: call.body,
-          signal,
-          headersTimeout,
-          bodyTimeout,
-        });
+        response = await dispatchCall(
+          this.#ctx.pools.for(backend.origin),
+          {
+            method: "POST",
+            path: backend.pathFor(call.path),
+            headers,
+            body: call.body,
+            signal,
+            headersTimeout,
+            bodyTimeout,
+          },
+          (head) => this.#bodyChoice(head, call.collects, key !== undefined),
+        );
       } catch (error) {
         return this.#thrown(error, signal, call.budgetMs, sentAt);
       }
-      if (key === undefined || !pool) return this.#answered(response, signal, sentAt, call.collects);
+      if (key === undefined || !pool) return this.#answered(response, signal, sentAt);
       pool.report(key, response.statusCode, response.headers);
       const status = response.statusCode;
-      if (status !== 429 && status !== 401 && status !== 403)
-        return this.#answered(response, signal, sentAt, call.collects);
+      if (status !== 429 && status !== 401 && status !== 403) return this.#answered(response, signal, sentAt);
       if ((triedKeys?.size ?? 0) >= pool.size) {
-        if (status === 429) return this.#answered(response, signal, sentAt, call.collects);
+        if (status === 429) return this.#answered(response, signal, sentAt);
         // The client's own credentials were fine: every refused key is the operator's problem, a 502.
-        await response.body.dump();
+        await discardBody(response);
         return this.#failedWithoutVerdict({
           kind: "keys",
           backend: backend.id,
@@ -225,8 +233,20 @@ export class UpstreamAttempt implements StallWatcher {
         });
       }
       this.#ctx.metrics.keyRotations.inc(1, backend.id, statusLabel(status));
-      await response.body.dump();
+      await discardBody(response);
     }
+  }
+
+  /**
+   * Which bodies are read whole, in the call's handler (dispatch-call.ts), and within what: a refusal
+   * (its message, or a pooled key's refusal, dropped) and an answer the call `collects`; any other
+   * streams on to the client.
+   */
+  #bodyChoice(head: AnswerHead, collects: UpstreamCall["collects"], pooledKey: boolean): number | undefined {
+    const status = head.statusCode;
+    if (isRetryableStatus(status)) return ERROR_BODY_LIMIT;
+    if (pooledKey && (status === 401 || status === 403)) return ERROR_BODY_LIMIT;
+    return collects?.(head) ? this.#ctx.config.max_upstream_body_bytes : undefined;
   }
 
   #keysExhausted(pool: KeyPool): Sent {
@@ -288,12 +308,7 @@ export class UpstreamAttempt implements StallWatcher {
   }
 
   /** An answer that is the client's (no await: the hot path), or a refusal to read and retry on. */
-  #answered(
-    response: Dispatcher.ResponseData,
-    signal: AttemptSignal,
-    sentAt: number,
-    collects: UpstreamCall["collects"],
-  ): Sent | Promise<Sent> {
+  #answered(response: UpstreamAnswer, signal: AttemptSignal, sentAt: number): Sent | Promise<Sent> {
     const { backend } = this;
     const now = performance.now();
     // Any status is the backend answering: whatever stalled before, its inference path is alive.
@@ -304,7 +319,7 @@ export class UpstreamAttempt implements StallWatcher {
     this.#trace?.answered(status, ttfbMs);
     if (isRetryableStatus(status)) return this.#refused(response, ttfbMs);
     signal.disarm();
-    if (collects?.(response)) return this.#collected(response, ttfbMs);
+    if (response.collected) return this.#collected(response, ttfbMs);
     this.#succeeded(ttfbMs);
     return { kind: "answered", response };
   }
@@ -315,10 +330,11 @@ export class UpstreamAttempt implements StallWatcher {
   }
 
   /** Reads the answer whole, bounded; a body too large or broken fails the attempt (retryable). */
-  async #collected(response: Dispatcher.ResponseData, ttfbMs: number): Promise<Sent> {
+  async #collected(response: UpstreamAnswer, ttfbMs: number): Promise<Sent> {
     let body: Buffer;
     try {
-      body = await readBounded(response.body, response.headers, this.#ctx.config.max_upstream_body_bytes);
+      // Collected in the call's handler, bounded by max_upstream_body_bytes (#bodyChoice).
+      body = await response.collected!;
     } catch (error) {
       if (this.#clientGone.aborted) {
         this.settle("abandoned");
@@ -337,7 +353,7 @@ export class UpstreamAttempt implements StallWatcher {
     return { kind: "answered", response, body };
   }
 
-  async #refused(response: Dispatcher.ResponseData, ttfbMs: number): Promise<Sent> {
+  async #refused(response: UpstreamAnswer, ttfbMs: number): Promise<Sent> {
     const { backend } = this;
     const strategy = this.#ctx.strategies.for(this.#model);
     const status = response.statusCode;
@@ -362,11 +378,7 @@ export class UpstreamAttempt implements StallWatcher {
    * so a continuation never waits on the broken backend's slot. `answer` is taken over: made for
    * this call, it is completed in place (the reply, the response, the break handler), not copied.
    */
-  async respond(
-    reply: FastifyReply,
-    response: Dispatcher.ResponseData,
-    answer: Answer,
-  ): Promise<RelayOutcome> {
+  async respond(reply: FastifyReply, response: UpstreamAnswer, answer: Answer): Promise<RelayOutcome> {
     this.#assertHeld("respond");
     reply.hijack();
     const onBroken = (error: Error) => {
@@ -454,9 +466,12 @@ function formatSeconds(ms: number): string {
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 /** The start of an upstream error body, for the 502 message; never more than 200 characters. */
-async function errorSnippet(response: Dispatcher.ResponseData): Promise<string> {
+async function errorSnippet(response: UpstreamAnswer): Promise<string> {
   try {
-    const text = (await readBounded(response.body, response.headers, ERROR_BODY_LIMIT)).toString().trim();
+    // Collected in the call's handler within ERROR_BODY_LIMIT (#bodyChoice).
+    const collected = response.collected;
+    if (!collected) return "";
+    const text = (await collected).toString().trim();
     if (!text) return "";
     try {
       const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;

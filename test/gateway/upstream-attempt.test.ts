@@ -14,6 +14,7 @@ import { LocalReplication } from "../../src/state/replication/local.js";
 import { RegistrationSecrets } from "../../src/state/replication/registration-secrets.js";
 import { SharedReplication } from "../../src/state/replication/shared.js";
 import { ClientGone } from "../../src/upstream/client-gone.js";
+import { discardBody } from "../../src/upstream/dispatch-call.js";
 import {
   chatCompletion,
   errorAnswer,
@@ -101,7 +102,7 @@ describe.each([false, true])("UpstreamAttempt (shared state: %s)", (shared) => {
     expect(await leases()).toBe(shared ? 1 : 0);
     const sent = await attempt.send(call());
     expect(sent.kind).toBe("answered");
-    if (sent.kind === "answered") await sent.response.body.dump();
+    if (sent.kind === "answered") await discardBody(sent.response);
     attempt.settle("success");
     attempt.settle("failure");
     expect(backend.inflight).toBe(0);
