@@ -49,6 +49,9 @@ export const START_UP_SETTINGS = [
   "scan_ports",
   "scan_interval",
   "queue_size",
+  // The KV admission gates are built with these at start (kv_admission and capacities reload).
+  "kv_admission_hold",
+  "kv_admission_wait",
   "log_level",
   "access_log",
   "ledger",
