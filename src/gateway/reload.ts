@@ -95,6 +95,7 @@ export async function applyConfig(ctx: GatewayContext, next: GatewayConfig): Pro
       ctx.registry.remove(backend.id);
       ctx.strategies.forget(backend.id);
       ctx.slo.forget(backend.id);
+      ctx.kvGates.forget(backend.id);
       summary.removed.push(backend.id);
       if (!ctx.registry.list().some((other) => other.origin === backend.origin))
         void ctx.pools.release(backend.origin);

@@ -56,6 +56,17 @@ export class KvGates {
   }
 
   /**
+   * A backend was removed: its gate goes. Turns it admitted still release into it, and turns it
+   * queued still time out or are let in by those releases; nothing new reaches it.
+   */
+  forget(backendId: string): void {
+    const gate = this.#gates.get(backendId);
+    if (gate === undefined) return;
+    clearTimeout(gate.timer);
+    this.#gates.delete(backendId);
+  }
+
+  /**
    * Waits, at most `timeoutMs`, for room at `backendId`, an engine of `capacityTokens` KV tokens.
    * `full` at once when its queue is at `maxQueue`.
    */

@@ -75,5 +75,8 @@ describe("KvGates", () => {
     await admitted(kv.enter("f", CAPACITY, turn("b", [1, 2, 3]), 60_000, new Signal()));
     expect(kv.running("e")).toBe(1);
     expect(kv.running("f")).toBe(1);
+    kv.forget("f");
+    expect(kv.running("f")).toBe(0);
+    expect(kv.running("e")).toBe(1);
   });
 });
