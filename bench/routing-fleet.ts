@@ -32,8 +32,16 @@ export interface FleetSpec {
   seed: number;
   /** The gateway's `ttft_slo` in (wall-clock) seconds; none: no SLO admission. */
   ttftSloS?: number | undefined;
+  /** KV admission at the gateway (`kv_admission`), its times in wall-clock seconds; none: off. */
+  kvAdmission?: FleetKvAdmission | undefined;
   /** Where the gateway's config file goes. */
   tempDir: string;
+}
+
+export interface FleetKvAdmission {
+  cacheTokens: number;
+  holdS: number;
+  waitS: number;
 }
 
 export interface Fleet {
@@ -77,10 +85,22 @@ export function fleetGatewayConfig(
   strategy: string,
   engines: readonly BenchProcess[],
   ttftSloS?: number,
+  kv?: FleetKvAdmission,
 ): unknown {
   return {
     strategy,
     ...(ttftSloS === undefined ? {} : { ttft_slo: ttftSloS }),
+    // Every session may wait at its engine's gate: the queue must not shed what the loop sends.
+    ...(kv === undefined
+      ? {}
+      : {
+          kv_admission: true,
+          kv_cache_tokens: kv.cacheTokens,
+          kv_admission_hold: kv.holdS,
+          kv_admission_wait: kv.waitS,
+          queue_size: 10_000,
+          queue_timeout: 1200,
+        }),
     load_interval: LOAD_INTERVAL_S,
     health_interval: 5,
     first_byte_timeout: 600,
@@ -103,7 +123,10 @@ export async function startFleet(spec: FleetSpec): Promise<Fleet> {
       }),
     );
     const config = join(spec.tempDir, `gateway-${spec.strategy}.json`);
-    await writeFile(config, JSON.stringify(fleetGatewayConfig(spec.strategy, engines, spec.ttftSloS)));
+    await writeFile(
+      config,
+      JSON.stringify(fleetGatewayConfig(spec.strategy, engines, spec.ttftSloS, spec.kvAdmission)),
+    );
     const gateway = await startGatewayProcess(`gateway (${spec.strategy})`, CLI, config);
     started.push(gateway);
     return { engines, gateway, stop };

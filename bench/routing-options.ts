@@ -57,6 +57,8 @@ export interface RoutingOptions {
   ttftSloMs: number;
   /** Give the gateway the same TTFT target (`ttft_slo`): it queues, then sheds with 429. */
   admission: boolean;
+  /** Give the gateway KV admission (`kv_admission`) with the engines' KV capacity. */
+  kvAdmission: boolean;
   sessions?: number;
   /** Closed-loop agent sessions: each session's mean think time between turns (engine time, ms). */
   thinkMs: number;
@@ -141,6 +143,11 @@ export function parseRoutingOptions(argv: readonly string[]): RoutingOptions {
       "closed-loop agent sessions: mean think time between a session's turns (engine time)",
       positive,
       1000,
+    )
+    .option(
+      "--kv-admission",
+      "the gateway holds turns back by the engines' KV working set (kv_admission; hold 1.5 s, wait bound 15 s, engine time)",
+      false,
     )
     .option("--profile <name>", "the engines' --engine-profile (default: the simulator's)")
     .option("--seed <n>", "seed of the workloads, arrivals and engines", wholeNumber, 1)

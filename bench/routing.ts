@@ -17,8 +17,13 @@ import { Writable } from "node:stream";
 import { parseLength } from "../src/bench/llm/lengths.js";
 import type { BenchOptions } from "../src/bench/options.js";
 import { runBench } from "../src/bench/run-bench.js";
+import {
+  DEFAULT_ENGINE_PROFILE,
+  ENGINE_PROFILES,
+  type EngineProfileName,
+} from "../src/mock/engine-sim/profiles.js";
 import { stopAll } from "./processes.js";
-import { FLEET_MODEL, type Fleet, hasEngineSim, startFleet } from "./routing-fleet.js";
+import { FLEET_MODEL, type Fleet, type FleetKvAdmission, hasEngineSim, startFleet } from "./routing-fleet.js";
 import { renderRoutingHtml } from "./routing-html.js";
 import { LoadSampler } from "./routing-load.js";
 import {
@@ -154,6 +159,16 @@ function benchOptions(plan: RunPlan, fleet: Fleet, options: RoutingOptions): Ben
   };
 }
 
+/** routing-sim's best setting (docs/performance.md): hold 1.5 s, wait bound 15 s, engine time → wall. */
+function kvAdmissionFor(options: RoutingOptions, timeScale: number): FleetKvAdmission {
+  const profile = ENGINE_PROFILES[(options.profile ?? DEFAULT_ENGINE_PROFILE) as EngineProfileName];
+  return {
+    cacheTokens: (profile ?? ENGINE_PROFILES[DEFAULT_ENGINE_PROFILE]).kvCacheTokens,
+    holdS: Math.max(0.001, 1.5 / timeScale),
+    waitS: Math.max(0.001, 15 / timeScale),
+  };
+}
+
 async function runOne(plan: RunPlan, options: RoutingOptions, tempDir: string): Promise<RoutingRow> {
   const fleet = await startFleet({
     strategy: plan.strategy,
@@ -163,6 +178,7 @@ async function runOne(plan: RunPlan, options: RoutingOptions, tempDir: string): 
     profile: options.profile,
     seed: options.seed,
     ttftSloS: options.admission ? options.ttftSloMs / plan.timeScale / 1000 : undefined,
+    kvAdmission: options.kvAdmission ? kvAdmissionFor(options, plan.timeScale) : undefined,
     tempDir,
   });
   try {

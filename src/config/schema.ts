@@ -498,6 +498,42 @@ export const GATEWAY_OPTIONS = defineOptions({
     shownDefault: "ttft_slo",
     help: "longest a request waits for a backend whose expected wait meets its ttft_slo before 429 slo_shed",
   },
+  /** KV admission (routing/kv-gate.ts): off unless on and the backend's KV capacity is known. */
+  kv_admission: {
+    type: flag.default(false),
+    flag: "--kv-admission <bool>",
+    env: ["SWITCHYARD_KV_ADMISSION"],
+    envReadByCaller: true,
+    help: "hold each request in its backend's gateway queue while that engine's KV working set is full (backends with kv_cache_tokens only)",
+  },
+  kv_cache_tokens: {
+    type: z.coerce.number().int().nonnegative().default(0),
+    flag: "--kv-cache-tokens <n>",
+    env: ["SWITCHYARD_KV_CACHE_TOKENS"],
+    envReadByCaller: true,
+    help: "KV cache capacity in tokens of backends kv_cache_tokens_map does not name (0: unknown, not gated)",
+  },
+  kv_cache_tokens_map: {
+    type: textMap(z.coerce.number().int().nonnegative()).default({}),
+    flag: "--kv-cache-tokens-map <map>",
+    env: ["SWITCHYARD_KV_CACHE_TOKENS_MAP"],
+    envReadByCaller: true,
+    help: "per-backend KV cache capacity in tokens: `name=400000,host:port=…` or a JSON object",
+  },
+  kv_admission_hold: {
+    type: seconds.default(1.5),
+    flag: "--kv-admission-hold <seconds>",
+    env: ["SWITCHYARD_KV_ADMISSION_HOLD"],
+    envReadByCaller: true,
+    help: "how long a finished request's prompt stays counted in its engine's working set, for its session's next turn",
+  },
+  kv_admission_wait: {
+    type: seconds.default(15),
+    flag: "--kv-admission-wait <seconds>",
+    env: ["SWITCHYARD_KV_ADMISSION_WAIT"],
+    envReadByCaller: true,
+    help: "a request queued this long goes first, whatever its engine holds of its prompt",
+  },
   unhealthy_threshold: {
     type: z.coerce.number().int().positive().default(2),
     flag: "--unhealthy-threshold <n>",

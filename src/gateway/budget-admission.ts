@@ -106,7 +106,7 @@ function settleWhenDone(
 }
 
 /** `max_tokens`, `max_completion_tokens` (chat) or `max_output_tokens` (Responses), when set. */
-function requestedMaxTokens(body: unknown): number | undefined {
+export function requestedMaxTokens(body: unknown): number | undefined {
   if (typeof body !== "object" || body === null) return undefined;
   const fields = body as Record<string, unknown>;
   for (const name of ["max_completion_tokens", "max_tokens", "max_output_tokens"]) {

@@ -9,6 +9,7 @@ import type { GatewayMetrics } from "../metrics/metrics.js";
 import type { ReasoningSealer } from "../protocol/responses/sealed-reasoning.js";
 import type { CapacityQueue } from "../routing/capacity-queue.js";
 import type { HealthChecker } from "../routing/health.js";
+import type { KvGates } from "../routing/kv-gate.js";
 import type { Registry } from "../routing/registry.js";
 import type { SloAdmission } from "../routing/slo-admission.js";
 import type { StrategySet } from "../routing/strategy-set.js";
@@ -58,6 +59,8 @@ export interface GatewayContext {
   readonly capacityQueue: CapacityQueue;
   /** SLO admission and the per-backend TTFT estimates it reads (routing/slo-admission.ts). */
   readonly slo: SloAdmission;
+  /** Per-engine KV admission queues (`kv_admission`, routing/kv-gate.ts); idle when it is off. */
+  readonly kvGates: KvGates;
   /** Recent non-streamed answer times per model, which set the hedge delay (hedge-delay.ts). */
   readonly hedgeDelays: HedgeDelays;
   readonly metrics: GatewayMetrics;

@@ -84,6 +84,7 @@ function removeRegistration(ctx: GatewayContext, id: string): void {
   if (backend?.source !== "runtime" || !ctx.registry.remove(id)) return;
   ctx.strategies.forget(id);
   ctx.slo.forget(id);
+  ctx.kvGates.forget(id);
   if (!ctx.registry.list().some((other) => other.origin === backend.origin)) {
     void ctx.pools.release(backend.origin);
   }

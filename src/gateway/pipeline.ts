@@ -25,6 +25,7 @@ import { GatewayError } from "./errors.js";
 import { logAttemptFailure } from "./failure-log.js";
 import { hedgeAfterSeconds } from "./hedge-delay.js";
 import { runWithHedge } from "./hedge-run.js";
+import { enterKvGate } from "./kv-admission-step.js";
 import type { ProxyRequest } from "./proxy-request.js";
 import { countAnswer } from "./request-metrics.js";
 import { waitingFor } from "./retry-later.js";
@@ -248,6 +249,26 @@ export async function proxy(
       !(await ctx.replication.claimProbe(backend.id, backend.circuit))
     )
       continue;
+    // KV admission: wait for room in the picked engine's working set (kv-admission-step.ts).
+    const kvWaitStart = performance.now();
+    const kvEntry = enterKvGate(
+      ctx,
+      backend,
+      { id: request.id, body: proxied.parsedBody },
+      routing,
+      queueDeadline - kvWaitStart,
+      clientGone,
+    );
+    // Admitted at once (admission off, or no capacity set) costs no await.
+    const kv = kvEntry instanceof Promise ? await kvEntry : kvEntry;
+    if (kv.kind !== "admitted") {
+      backend.circuit.onAbandon();
+      queuedMs += performance.now() - kvWaitStart;
+      if (kv.kind === "aborted") return;
+      if (kv.kind === "timeout" && deadline.at <= queueTimeoutAt) throw timeoutError(ctx.config, failures);
+      throw kvShedError(model, backend.id, ctx.config.kv_admission_hold);
+    }
+    queuedMs += performance.now() - kvWaitStart;
     if (tried.size > 1) ctx.metrics.retries.inc(1, proxied.endpoint.name);
     ctx.metrics.routingDecisions.inc(1, strategy.name, tried.size > 1 ? "retry" : "picked");
     const debugHeader = proxied.debug
@@ -277,58 +298,64 @@ export async function proxy(
     };
     let result: AttemptResult;
     let attempted = backend;
-    const hedgeDelay = hedgeable && !hedgeDue ? hedgeDelayMs(ctx, model, deadline) : Number.POSITIVE_INFINITY;
-    if (Number.isFinite(hedgeDelay)) {
-      const raced = await runWithHedge(backend, clientGone, {
-        delayMs: hedgeDelay,
-        pickHedge: async () => {
-          const hedgeSelection = select(serving, tried, globallyFull);
-          const hedge = strategy.pick(hedgeSelection.available, routing) ?? hedgeSelection.available[0];
-          if (!hedge) return undefined;
-          tried.add(hedge.id);
-          if (
-            hedge.circuit.state !== "closed" &&
-            !(await ctx.replication.claimProbe(hedge.id, hedge.circuit))
-          )
-            return undefined;
-          ctx.metrics.routingDecisions.inc(1, strategy.name, "hedge");
-          request.routeTrail?.pick({
-            strategy: strategy.name,
-            picked: hedge.id,
-            candidates: hedgeSelection.available.map((candidate) => candidate.id),
-            excluded: hedgeSelection.excluded,
-          });
-          return hedge;
-        },
-        // Every field named, not `...attempt`: a spread and its added keys cost more than the literal
-        // (measured on the JSON path), and the object keeps the shape attemptOnce is compiled for.
-        start: (on, signal) =>
-          attemptOnce(ctx, request, reply, {
-            client,
-            proxied,
-            model,
-            body,
-            backend: on,
-            signal,
-            deadline,
-            debugHeader:
-              proxied.debug && on !== backend
-                ? describeRoute(strategy.name, selection, on, failures)
-                : debugHeader,
-            continueStream,
-            race: signal,
-          }),
-        onSideResult: (on, side) => {
-          if (side.kind === "full") noteFull(on);
-          else if (side.kind === "failed") noteFailure(on, side.failure);
-        },
-        onAnswerTime: (ms) => ctx.hedgeDelays.record(model, ms),
-        onHedge: (outcome) => ctx.metrics.hedges.inc(1, outcome),
-      });
-      result = raced.result;
-      attempted = raced.backend;
-      hedgeDue = raced.hedgeDue;
-    } else result = await attemptOnce(ctx, request, reply, attempt);
+    // Released when the attempt settles: answered, failed or abandoned (a hedge is not held back).
+    try {
+      const hedgeDelay =
+        hedgeable && !hedgeDue ? hedgeDelayMs(ctx, model, deadline) : Number.POSITIVE_INFINITY;
+      if (Number.isFinite(hedgeDelay)) {
+        const raced = await runWithHedge(backend, clientGone, {
+          delayMs: hedgeDelay,
+          pickHedge: async () => {
+            const hedgeSelection = select(serving, tried, globallyFull);
+            const hedge = strategy.pick(hedgeSelection.available, routing) ?? hedgeSelection.available[0];
+            if (!hedge) return undefined;
+            tried.add(hedge.id);
+            if (
+              hedge.circuit.state !== "closed" &&
+              !(await ctx.replication.claimProbe(hedge.id, hedge.circuit))
+            )
+              return undefined;
+            ctx.metrics.routingDecisions.inc(1, strategy.name, "hedge");
+            request.routeTrail?.pick({
+              strategy: strategy.name,
+              picked: hedge.id,
+              candidates: hedgeSelection.available.map((candidate) => candidate.id),
+              excluded: hedgeSelection.excluded,
+            });
+            return hedge;
+          },
+          // Every field named, not `...attempt`: a spread and its added keys cost more than the literal
+          // (measured on the JSON path), and the object keeps the shape attemptOnce is compiled for.
+          start: (on, signal) =>
+            attemptOnce(ctx, request, reply, {
+              client,
+              proxied,
+              model,
+              body,
+              backend: on,
+              signal,
+              deadline,
+              debugHeader:
+                proxied.debug && on !== backend
+                  ? describeRoute(strategy.name, selection, on, failures)
+                  : debugHeader,
+              continueStream,
+              race: signal,
+            }),
+          onSideResult: (on, side) => {
+            if (side.kind === "full") noteFull(on);
+            else if (side.kind === "failed") noteFailure(on, side.failure);
+          },
+          onAnswerTime: (ms) => ctx.hedgeDelays.record(model, ms),
+          onHedge: (outcome) => ctx.metrics.hedges.inc(1, outcome),
+        });
+        result = raced.result;
+        attempted = raced.backend;
+        hedgeDue = raced.hedgeDue;
+      } else result = await attemptOnce(ctx, request, reply, attempt);
+    } finally {
+      kv.release();
+    }
     if (result.kind === "relayed" || result.kind === "aborted") return;
     if (result.kind === "full") {
       noteFull(attempted);
@@ -468,6 +495,16 @@ function capacityError(model: string, timeoutSeconds: number, outcome: "full" | 
       ? `Every backend of model '${model}' is at capacity and the wait queue is full.`
       : `Every backend of model '${model}' stayed at capacity for ${timeoutSeconds} s.`;
   return new GatewayError("SWY_ERR_CAPACITY", message, { headers: { "retry-after": "1" } });
+}
+
+/** The picked backend's KV admission queue was full, or its engine's cache stayed full until queue_timeout. */
+function kvShedError(model: string, backendId: string, holdSeconds: number): GatewayError {
+  return new GatewayError(
+    "SWY_ERR_KV_SHED",
+    `The KV cache of backend '${backendId}' for model '${model}' stayed full and its admission queue could not hold the request.`,
+    // Room frees as running turns end and the holds of finished sessions age out.
+    { headers: { "retry-after": String(Math.max(1, Math.ceil(holdSeconds))) } },
+  );
 }
 
 /** Every eligible backend's expected wait stayed above the model's TTFT target. */

@@ -49,6 +49,9 @@ export const START_UP_SETTINGS = [
   "scan_ports",
   "scan_interval",
   "queue_size",
+  // The KV admission gates are built with these at start (kv_admission and capacities reload).
+  "kv_admission_hold",
+  "kv_admission_wait",
   "log_level",
   "access_log",
   "ledger",
@@ -92,6 +95,7 @@ export async function applyConfig(ctx: GatewayContext, next: GatewayConfig): Pro
       ctx.registry.remove(backend.id);
       ctx.strategies.forget(backend.id);
       ctx.slo.forget(backend.id);
+      ctx.kvGates.forget(backend.id);
       summary.removed.push(backend.id);
       if (!ctx.registry.list().some((other) => other.origin === backend.origin))
         void ctx.pools.release(backend.origin);

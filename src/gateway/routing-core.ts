@@ -18,6 +18,7 @@ import { CapacityQueue } from "../routing/capacity-queue.js";
 import { Discovery } from "../routing/discovery.js";
 import { EngineLoadScraper } from "../routing/engine-load.js";
 import { HealthChecker, type ProbeFetch } from "../routing/health.js";
+import { KvGates } from "../routing/kv-gate.js";
 import { Registry } from "../routing/registry.js";
 import { SloAdmission } from "../routing/slo-admission.js";
 import { StrategySet } from "../routing/strategy-set.js";
@@ -35,6 +36,7 @@ import { ClientKeys } from "./client-keys.js";
 import type { GatewayContext } from "./context.js";
 import { HedgeDelays } from "./hedge-delay.js";
 import { HostedModels } from "./hosted-models.js";
+import { kvGateSettings } from "./kv-admission-step.js";
 import { reasoningSealKey } from "./reasoning-seal-key.js";
 import { ModelResolver } from "./resolve-model.js";
 import { RouteDecisions } from "./route-decisions.js";
@@ -106,6 +108,7 @@ export function buildRoutingCore(config: GatewayConfig, logger: Logger): Routing
     budgets: new Budgets(new MemoryBudgetStore()),
     capacityQueue,
     slo: new SloAdmission(capacityQueue),
+    kvGates: new KvGates(kvGateSettings(config)),
     hedgeDelays: new HedgeDelays(),
     metrics: createGatewayMetrics(
       () => registry.list(),

@@ -171,6 +171,13 @@ export const ERROR_TABLE = {
     code: "slo_shed",
     message: "Every backend's expected wait exceeds the time-to-first-token target.",
   },
+  SWY_ERR_KV_SHED: {
+    status: 429,
+    openai: "rate_limit_error",
+    anthropic: "rate_limit_error",
+    code: "kv_shed",
+    message: "The backend's KV cache stayed full and its admission queue could not hold the request.",
+  },
   SWY_ERR_BACKEND_NOT_FOUND: {
     status: 404,
     openai: "invalid_request_error",

@@ -31,6 +31,7 @@ const EXPECTED: Record<ErrorCode, readonly [number, string]> = {
   SWY_ERR_RATE_LIMITED: [429, "rate_limit_exceeded"],
   SWY_ERR_CAPACITY: [429, "capacity_exceeded"],
   SWY_ERR_SLO_SHED: [429, "slo_shed"],
+  SWY_ERR_KV_SHED: [429, "kv_shed"],
   SWY_ERR_BACKEND_NOT_FOUND: [404, "backend_not_found"],
   SWY_ERR_BODY_TOO_LARGE: [413, "request_too_large"],
   SWY_ERR_TOO_MANY_MESSAGES: [400, "array_above_max_length"],

@@ -86,6 +86,7 @@ export function adminRoutes(ctx: GatewayContext) {
         }
         ctx.strategies.forget(name);
         ctx.slo.forget(name);
+        ctx.kvGates.forget(name);
         if (backend.source === "runtime") await ctx.replication.deleteRegistration(name);
         if (!ctx.registry.list().some((other) => other.origin === backend.origin)) {
           // Closing waits for requests in flight on the pool, so nothing accepted is cut.

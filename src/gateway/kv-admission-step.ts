@@ -1,0 +1,75 @@
+/**
+ * The pipeline's KV admission step (`kv_admission`): after the strategy picks a backend whose KV
+ * capacity is configured, the request waits in that backend's gate (routing/kv-gate.ts) until the
+ * engine's working set has room, and releases it when its attempt settles. Backends with no
+ * configured capacity, and every backend while `kv_admission` is off, are let through at once.
+ * @module
+ */
+import type { GatewayConfig } from "../config/schema.js";
+import { CHARS_PER_TOKEN } from "../protocol/anthropic/token-estimate.js";
+import type { BackendView } from "../routing/backend.js";
+import type { AbortSource } from "../routing/capacity-queue.js";
+import type { KvEntry, KvGateSettings } from "../routing/kv-gate.js";
+import type { RoutingRequest } from "../routing/strategies/strategy.js";
+import { requestedMaxTokens } from "./budget-admission.js";
+import type { GatewayContext } from "./context.js";
+
+/**
+ * Decode blocks counted for a request that sets no output limit: a typical agent turn's answer
+ * (tool call or short reply), not the model's context length, which would hold back everything.
+ */
+export const DEFAULT_KV_OUTPUT_TOKENS = 512;
+
+type KvSettings = Pick<
+  GatewayConfig,
+  "prefix_block_chars" | "queue_size" | "kv_admission_hold" | "kv_admission_wait"
+>;
+
+export function kvGateSettings(config: KvSettings): KvGateSettings {
+  return {
+    // The same blocks prefix_aware hashes, so a prompt is hashed once for both.
+    blockTokens: Math.max(1, config.prefix_block_chars / CHARS_PER_TOKEN),
+    holdMs: config.kv_admission_hold * 1000,
+    waitBoundMs: config.kv_admission_wait * 1000,
+    maxQueue: config.queue_size,
+  };
+}
+
+/** The backend's KV capacity in tokens, by name, then host:port, then the default; 0: not gated. */
+export function kvCapacityFor(
+  config: Pick<GatewayConfig, "kv_cache_tokens" | "kv_cache_tokens_map">,
+  backend: Pick<BackendView, "id" | "url">,
+): number {
+  const map = config.kv_cache_tokens_map;
+  // Own keys only: a backend named "constructor" must not find Object.prototype's.
+  if (Object.hasOwn(map, backend.id)) return map[backend.id]!;
+  const host = new URL(backend.url).host;
+  if (Object.hasOwn(map, host)) return map[host]!;
+  return config.kv_cache_tokens;
+}
+
+const ADMITTED_AT_ONCE: KvEntry = { kind: "admitted", release: () => {} };
+
+/**
+ * Waits for room at `backend`, at most `timeoutMs`. A request without a session key is its own
+ * session: its hold then only keeps its prompt counted for the hold window.
+ */
+export function enterKvGate(
+  ctx: GatewayContext,
+  backend: Pick<BackendView, "id" | "url">,
+  request: { readonly id: string; readonly body: unknown },
+  routing: RoutingRequest,
+  timeoutMs: number,
+  signal: AbortSource,
+): KvEntry | Promise<KvEntry> {
+  const { config } = ctx;
+  if (!config.kv_admission) return ADMITTED_AT_ONCE;
+  const capacity = kvCapacityFor(config, backend);
+  if (capacity <= 0) return ADMITTED_AT_ONCE;
+  const turn = {
+    session: routing.sessionKey ?? `request:${request.id}`,
+    blockHashes: routing.promptBlocks?.(config.prefix_block_chars) ?? [],
+    outputTokens: requestedMaxTokens(request.body) ?? DEFAULT_KV_OUTPUT_TOKENS,
+  };
+  return ctx.kvGates.enter(backend.id, capacity, turn, timeoutMs, signal);
+}

@@ -1,0 +1,141 @@
+/**
+ * The gateway's side of KV admission (`kv_admission`): one {@link KvAdmission} per engine whose KV
+ * capacity is configured, and the waiting around it. A request the strategy routed to such an
+ * engine `enter`s its gate, waits (bounded in queue length and in time) until the engine's working
+ * set has room, and calls `release` once its attempt settles, which starts its session's hold and
+ * lets the next queued turns through. Wake-ups come from releases and from a timer at the queue's
+ * next hold expiry or wait-bound crossing, so a gate with nothing queued holds no timer.
+ * @module
+ */
+import type { AbortSource } from "./capacity-queue.js";
+import { KvAdmission, type KvAdmissionSettings, type KvTurn } from "./kv-admission.js";
+
+export type KvGateSettings = Omit<KvAdmissionSettings, "capacityBlocks">;
+
+/** How `enter` ended: admitted (call `release` exactly once when the attempt settles), or not. */
+export type KvEntry =
+  | { readonly kind: "admitted"; readonly release: () => void }
+  | { readonly kind: "full" | "timeout" | "aborted" };
+
+interface Ticket extends KvTurn {
+  admitted: () => void;
+}
+
+class Gate {
+  readonly admission: KvAdmission<Ticket>;
+  timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly capacityTokens: number,
+    settings: KvGateSettings,
+    now: () => number,
+  ) {
+    const capacityBlocks = Math.floor(capacityTokens / settings.blockTokens);
+    this.admission = new KvAdmission({ ...settings, capacityBlocks }, now);
+  }
+}
+
+export class KvGates {
+  readonly #settings: KvGateSettings;
+  readonly #now: () => number;
+  readonly #gates = new Map<string, Gate>();
+
+  constructor(settings: KvGateSettings, now: () => number = () => performance.now()) {
+    this.#settings = settings;
+    this.#now = now;
+  }
+
+  /** Turns waiting at `backendId`'s gate (0 when it has none). */
+  queued(backendId: string): number {
+    return this.#gates.get(backendId)?.admission.queued ?? 0;
+  }
+
+  /** Turns let through at `backendId`'s gate and not yet released. */
+  running(backendId: string): number {
+    return this.#gates.get(backendId)?.admission.running ?? 0;
+  }
+
+  /**
+   * A backend was removed: its gate goes. Turns it admitted still release into it, and turns it
+   * queued still time out or are let in by those releases; nothing new reaches it.
+   */
+  forget(backendId: string): void {
+    const gate = this.#gates.get(backendId);
+    if (gate === undefined) return;
+    clearTimeout(gate.timer);
+    this.#gates.delete(backendId);
+  }
+
+  /**
+   * Waits, at most `timeoutMs`, for room at `backendId`, an engine of `capacityTokens` KV tokens.
+   * `full` at once when its queue is at `maxQueue`.
+   */
+  enter(
+    backendId: string,
+    capacityTokens: number,
+    turn: KvTurn,
+    timeoutMs: number,
+    signal: AbortSource,
+  ): Promise<KvEntry> {
+    if (signal.aborted) return Promise.resolve({ kind: "aborted" });
+    const gate = this.#gateFor(backendId, capacityTokens);
+    return new Promise<KvEntry>((resolve) => {
+      let settled = false;
+      const finish = (entry: KvEntry) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeListener("abort", onAbort);
+        resolve(entry);
+      };
+      const leave = (kind: "timeout" | "aborted") => {
+        if (gate.admission.withdraw(ticket)) finish({ kind });
+      };
+      const onAbort = () => leave("aborted");
+      const ticket: Ticket = {
+        session: turn.session,
+        blockHashes: turn.blockHashes,
+        outputTokens: turn.outputTokens,
+        admitted: () => finish({ kind: "admitted", release: this.#releaser(gate, ticket) }),
+      };
+      if (!gate.admission.enqueue(ticket)) {
+        resolve({ kind: "full" });
+        return;
+      }
+      const timer = setTimeout(() => leave("timeout"), Math.max(0, timeoutMs));
+      signal.once("abort", onAbort);
+      this.#pump(gate);
+    });
+  }
+
+  #releaser(gate: Gate, ticket: Ticket): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      gate.admission.ended(ticket);
+      this.#pump(gate);
+    };
+  }
+
+  /** Lets through what fits, then sets the timer for the next moment the order or the room may change. */
+  #pump(gate: Gate): void {
+    for (const ticket of gate.admission.admit()) ticket.admitted();
+    clearTimeout(gate.timer);
+    gate.timer = undefined;
+    const wakeAt = gate.admission.nextWakeMs();
+    if (wakeAt === undefined) return;
+    gate.timer = setTimeout(() => this.#pump(gate), Math.max(0, wakeAt - this.#now()));
+    gate.timer.unref?.();
+  }
+
+  #gateFor(backendId: string, capacityTokens: number): Gate {
+    let gate = this.#gates.get(backendId);
+    // A new capacity (a reload) starts a new gate; turns admitted at the old one release there.
+    if (gate === undefined || gate.capacityTokens !== capacityTokens) {
+      gate = new Gate(capacityTokens, this.#settings, this.#now);
+      this.#gates.set(backendId, gate);
+    }
+    return gate;
+  }
+}
