@@ -145,6 +145,11 @@ export function parseRoutingOptions(argv: readonly string[]): RoutingOptions {
       1000,
     )
     .option(
+      "--admission",
+      "the gateway gets the goodput SLO as its ttft_slo: it queues, then sheds with 429 (counted as failed)",
+      false,
+    )
+    .option(
       "--kv-admission",
       "the gateway holds turns back by the engines' KV working set (kv_admission; hold 1.5 s, wait bound 15 s, engine time)",
       false,

@@ -85,5 +85,9 @@ describe("bench:routing options", () => {
     expect(parseRoutingOptions(["--workloads", "agent-sessions-open"]).workloads).toEqual([
       "agent-sessions-open",
     ]);
+    expect(defaults.admission).toBe(false);
+    expect(defaults.kvAdmission).toBe(false);
+    expect(parseRoutingOptions(["--admission"]).admission).toBe(true);
+    expect(parseRoutingOptions(["--kv-admission"]).kvAdmission).toBe(true);
   });
 });
