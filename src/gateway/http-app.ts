@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { noRouteSchemas } from "../process/no-route-schemas.js";
 import { accessLogEnabled, decorateAccessLog, registerAccessLog } from "./access-log.js";
 import { authenticateClient, decorateGatewayClient } from "./client-auth.js";
 import { createClientErrorHandler } from "./client-error.js";
@@ -18,7 +19,6 @@ import { GatewayError } from "./errors.js";
 import { registerJsonBodyParser } from "./json-body.js";
 import { decorateRequestTrace } from "./request-trace.js";
 import { decorateRouteTrail } from "./route-decisions.js";
-import { NO_ROUTE_SCHEMAS } from "./route-schemas.js";
 import { adminRoutes } from "./routes/admin.js";
 import { anthropicRoutes } from "./routes/anthropic.js";
 import { consoleRoutes } from "./routes/console.js";
@@ -44,7 +44,7 @@ export function buildHttpApp(context: GatewayContext): HttpApp {
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.body_limit,
-    schemaController: NO_ROUTE_SCHEMAS,
+    schemaController: noRouteSchemas("gateway"),
     requestIdHeader: "x-request-id",
     genReqId: nextRequestId,
     // Errors fastify raises before routing (a malformed URL, an over-long parameter) answer in our format too.

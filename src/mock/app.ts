@@ -11,6 +11,7 @@
  */
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from "fastify";
+import { noRouteSchemas } from "../process/no-route-schemas.js";
 import { registerAnthropicRoutes } from "./anthropic-routes.js";
 import { MockContext } from "./context.js";
 import { registerControlRoutes } from "./control-routes.js";
@@ -18,7 +19,6 @@ import { protocolOf, sendCodedError, sendError } from "./errors.js";
 import { servesNatively } from "./native.js";
 import { registerOpenAIRoutes } from "./openai-routes.js";
 import { defaultMockId, type MockOptionsInput, parseMockOptions } from "./options.js";
-import { NO_ROUTE_SCHEMAS } from "./route-schemas.js";
 import { registerTokenizeRoute } from "./tokenize-route.js";
 
 /** Builds (does not start) a mock. Use `app.inject()` in tests, or `startMock()` to listen. */
@@ -35,7 +35,7 @@ export function buildMockApp(input: MockOptionsInput = {}): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
     bodyLimit: options.bodyLimit,
-    schemaController: NO_ROUTE_SCHEMAS,
+    schemaController: noRouteSchemas("mock"),
   });
 
   app.addHook("onListen", async () => {

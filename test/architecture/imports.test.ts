@@ -140,6 +140,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     "console",
     "ledger",
     "usage",
+    "process",
   ],
   serve: ["process", "protocol", "reasoning", "options"],
   mock: ["process", "protocol", "random", "options"],

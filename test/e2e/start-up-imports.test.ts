@@ -26,7 +26,7 @@ const OPTIONAL = [
   "node-llama-cpp",
   "ink",
   "react",
-  // fastify's JSON-schema validator: no route declares a schema (gateway/ and mock/route-schemas.ts).
+  // fastify's JSON-schema validator: no route declares a schema (process/no-route-schemas.ts).
   "ajv",
 ];
 
