@@ -17,6 +17,7 @@ import { decorateEndpoint } from "./endpoint.js";
 import { sendError } from "./error-reply.js";
 import { GatewayError } from "./errors.js";
 import { registerJsonBodyParser } from "./json-body.js";
+import { forFastify } from "./logger.js";
 import { decorateRequestTrace } from "./request-trace.js";
 import { decorateRouteTrail } from "./route-decisions.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -41,7 +42,7 @@ export interface HttpApp {
 export function buildHttpApp(context: GatewayContext): HttpApp {
   const { config, logger } = context;
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance: forFastify(logger) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.body_limit,
     schemaController: noRouteSchemas("gateway"),
@@ -59,8 +60,6 @@ export function buildHttpApp(context: GatewayContext): HttpApp {
       nextRequestId,
       logger as FastifyBaseLogger,
     ),
-    // One pino child per request costs more than the rest of routing; log lines carry reqId explicitly.
-    childLoggerFactory: (parent) => parent,
     // Draining (connection-drain.ts) serves what still arrives with Connection: close; a 503 would be a lost request.
     return503OnClosing: false,
     // A client must send its whole request within this time: slow senders cannot hold a slot. Node
