@@ -18,6 +18,18 @@ export const REASONING_EXTENSION_FIELDS = [
   "developer_instructions",
 ] as const;
 
+const EXTENSION_FIELDS = new Set<string>(REASONING_EXTENSION_FIELDS);
+
+/**
+ * Whether `body` carries any reasoning extension field. Walks the body's own keys (a request has a
+ * handful) instead of asking for each field by name: one `in` site that sees four names is
+ * megamorphic, a few hundred instructions per request on the hot path.
+ */
+export function hasReasoningExtension(body: Readonly<Record<string, unknown>>): boolean {
+  for (const key in body) if (EXTENSION_FIELDS.has(key)) return true;
+  return false;
+}
+
 /** What a request asks of reasoning, with defaults applied. */
 export interface ReasoningRequest {
   /** Add `message.thinking` and `message.channels`. Default false. */

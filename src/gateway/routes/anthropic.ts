@@ -73,7 +73,7 @@ async function handleMessages(
     reasoning: wantsThinking(thinking?.type) ? { request: REASONING_SEPARATED, separate: true } : undefined,
     forcedNode: hints.forcedNode,
     debug: hints.debug,
-    resume: ENDPOINTS.messages.resumes && wantsResume(request, ctx.config.stream_resume),
+    resume: ENDPOINTS.messages.resumes && wantsResume(hints, ctx.config.stream_resume),
     sessionKey: userId ?? hints.sessionHeader,
   });
 }

@@ -13,8 +13,8 @@ import {
   embeddingRequestSchema,
 } from "../../protocol/openai/requests.js";
 import {
+  hasReasoningExtension,
   parseReasoningRequest,
-  REASONING_EXTENSION_FIELDS,
   stripReasoningFields,
 } from "../../reasoning/request-options.js";
 import type { GatewayContext } from "../context.js";
@@ -95,7 +95,7 @@ async function handleInference(
   let body = request.body as Record<string, unknown>;
   let rawBody = request.rawBody ?? Buffer.from(JSON.stringify(body));
   let reasoning: ProxyRequest["reasoning"];
-  if (endpoint.reasoning && REASONING_EXTENSION_FIELDS.some((field) => field in body)) {
+  if (endpoint.reasoning && hasReasoningExtension(body)) {
     const parsed = parseReasoningRequest(body);
     if (!parsed.ok) {
       const { message, param } = parsed.error;
@@ -117,7 +117,7 @@ async function handleInference(
     reasoning,
     forcedNode: hints.forcedNode,
     debug: hints.debug,
-    resume: endpoint.resumes && wantsResume(request, ctx.config.stream_resume),
+    resume: endpoint.resumes && wantsResume(hints, ctx.config.stream_resume),
     // The client's own cache key names the prefix it wants kept warm: the best affinity there is.
     sessionKey: promptCacheKey(body) ?? check.fields.user ?? hints.sessionHeader,
   });

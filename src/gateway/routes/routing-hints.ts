@@ -7,6 +7,7 @@
  * `session-id` and `prompt_cache_key`. Keeping a session on one backend keeps its prompt cache warm.
  * @module
  */
+import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyRequest } from "fastify";
 
 export interface RoutingHints {
@@ -17,27 +18,39 @@ export interface RoutingHints {
    * API key: either keeps a client on one backend.
    */
   sessionHeader: string | undefined;
+  /** `x-switchyard-stream-resume` as the client set it; undefined leaves it to the config. */
+  resume: boolean | undefined;
 }
 
+/**
+ * Reads the headers object once: each `request.headers` goes through fastify's getter and Node's,
+ * a few hundred instructions a time on the request path.
+ */
 export function routingHints(request: FastifyRequest): RoutingHints {
+  const headers = request.headers;
   const node = (request.query as { node?: unknown }).node;
   return {
     forcedNode: typeof node === "string" && node.length > 0 ? node : undefined,
-    debug: request.headers["x-switchyard-debug"] === "1",
-    sessionHeader: sessionHeader(request),
+    debug: headers["x-switchyard-debug"] === "1",
+    sessionHeader: sessionHeader(headers),
+    resume: resumeHeader(headers["x-switchyard-stream-resume"]),
   };
 }
 
-/** In order of preference: the gateway's own header first, then the agents' spellings. */
-const SESSION_HEADERS = ["x-session-id", "x-claude-code-session-id", "session-id"] as const;
+/**
+ * In order of preference: the gateway's own header first, then the agents' spellings. Each read
+ * by its own name, not in a loop: one lookup site that sees three names is a megamorphic one.
+ */
+function sessionHeader(headers: IncomingHttpHeaders): string | undefined {
+  const session =
+    nonEmpty(headers["x-session-id"]) ??
+    nonEmpty(headers["x-claude-code-session-id"]) ??
+    nonEmpty(headers["session-id"]);
+  return session ?? nonEmpty(headers["x-api-key"] ?? headers.authorization);
+}
 
-function sessionHeader(request: FastifyRequest): string | undefined {
-  for (const name of SESSION_HEADERS) {
-    const session = request.headers[name];
-    if (typeof session === "string" && session.length > 0) return session;
-  }
-  const key = request.headers["x-api-key"] ?? request.headers.authorization;
-  return typeof key === "string" && key.length > 0 ? key : undefined;
+function nonEmpty(value: string | string[] | undefined): string | undefined {
+  return typeof value === "string" && value.length > 0 ? value : undefined;
 }
 
 /** The body's `prompt_cache_key` (OpenAI's name for "requests sharing a prefix"), when it has one. */
@@ -47,9 +60,12 @@ export function promptCacheKey(body: Readonly<Record<string, unknown>>): string 
 }
 
 /** Whether a broken stream may resume on another backend: the client's header, else the config. */
-export function wantsResume(request: FastifyRequest, configured: boolean): boolean {
-  const header = request.headers["x-switchyard-stream-resume"];
+export function wantsResume(hints: Pick<RoutingHints, "resume">, configured: boolean): boolean {
+  return hints.resume ?? configured;
+}
+
+function resumeHeader(header: string | string[] | undefined): boolean | undefined {
   if (header === "true" || header === "1") return true;
   if (header === "false" || header === "0") return false;
-  return configured;
+  return undefined;
 }
