@@ -55,6 +55,11 @@ abstract class FastMetric<Series> {
 
   /** The series for these label values (in `labelNames` order), created on first use. */
   series(...values: string[]): Series {
+    return this.seriesOf(values);
+  }
+
+  /** `series` for values already in an array: an update hands its rest parameter on without a copy. */
+  protected seriesOf(values: readonly string[]): Series {
     const last = this.labelNames.length - 1;
     let level = this.#tree;
     for (let index = 0; index < last; index++) {
@@ -97,7 +102,7 @@ export class FastCounter extends FastMetric<CounterSeries> {
   readonly type = "counter";
 
   inc(amount: number, ...values: string[]): void {
-    this.series(...values).value += amount;
+    this.seriesOf(values).value += amount;
   }
 
   protected create(): CounterSeries {
@@ -146,7 +151,7 @@ export class FastHistogram extends FastMetric<HistogramSeries> {
   }
 
   observe(value: number, ...values: string[]): void {
-    this.series(...values).observe(value);
+    this.seriesOf(values).observe(value);
   }
 
   protected create(): HistogramSeries {
