@@ -32,7 +32,7 @@ import { collectsWhole } from "./respond.js";
 import type { AttemptFailure } from "./retry-policy.js";
 import type { Continuation, ContinueStream } from "./stream-resume.js";
 import { translateCredentials, translatorFor } from "./translation.js";
-import { UpstreamAttempt, type UpstreamCall, withoutCredentials } from "./upstream-attempt.js";
+import { UpstreamAttempt, type UpstreamCall } from "./upstream-attempt.js";
 
 export type AttemptResult =
   | { kind: "relayed" }
@@ -154,8 +154,7 @@ export async function attemptOnce(
 
 /** The client's headers as a backend gets them: never the gateway key a client authenticated with. */
 function forwardHeaders(request: FastifyRequest, client: Client | undefined): Record<string, string> {
-  const headers = upstreamRequestHeaders(request.headers, request.id);
-  return client ? withoutCredentials(headers) : headers;
+  return upstreamRequestHeaders(request.headers, request.id, client !== undefined);
 }
 
 /**

@@ -16,6 +16,7 @@
  */
 import type { GatewayConfig } from "../config/schema.js";
 import { ClientGone } from "../upstream/client-gone.js";
+import { requestTimer } from "./request-timer.js";
 
 /** Least time left for which a retry is still worth starting: less is an attempt doomed to time out. */
 export const MIN_RETRY_MS = 100;
@@ -146,7 +147,7 @@ export class AttemptSignal extends ClientGone {
       this.#afterStallMs = budgetMs - stallMs;
       firstMs = stallMs;
     }
-    if (Number.isFinite(firstMs)) this.#timer = setTimeout(this.#expire, Math.max(0, firstMs));
+    if (Number.isFinite(firstMs)) this.#timer = requestTimer(this.#expire, Math.max(0, firstMs));
   }
 
   readonly #expire = () => {
@@ -154,7 +155,7 @@ export class AttemptSignal extends ClientGone {
     const watcher = this.#watcher;
     if (watcher) {
       this.#watcher = undefined;
-      if (Number.isFinite(this.#afterStallMs)) this.#timer = setTimeout(this.#expire, this.#afterStallMs);
+      if (Number.isFinite(this.#afterStallMs)) this.#timer = requestTimer(this.#expire, this.#afterStallMs);
       watcher.onStall();
       return;
     }

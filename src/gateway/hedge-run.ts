@@ -15,6 +15,7 @@ import type { BackendState } from "../routing/backend.js";
 import type { ClientGone } from "../upstream/client-gone.js";
 import type { AttemptResult } from "./attempt.js";
 import { AttemptRace, type HedgeOutcome, type RaceEntrant } from "./hedge.js";
+import { requestTimer } from "./request-timer.js";
 
 export interface HedgePlan {
   /** Milliseconds without an answer after which the hedge starts; Infinity: none. */
@@ -109,7 +110,8 @@ function beforeHedge(
 ): Promise<{ run: Run; result: AttemptResult } | undefined> {
   if (!Number.isFinite(delayMs)) return primary.done;
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, delayMs, undefined);
+    // Resolved with nothing: the hedge is due.
+    const timer = requestTimer(resolve as () => void, delayMs);
     void primary.done.then((done) => {
       clearTimeout(timer);
       resolve(done);
