@@ -27,7 +27,7 @@ import {
   writeJsonResponse,
 } from "./relay.js";
 import { captureResponseJson, ResponseCaptureLayer } from "./response-capture.js";
-import { pumpEvents } from "./stream-pump.js";
+import { answerSource, pumpEvents } from "./stream-pump.js";
 import { type ContinueStream, StreamResume } from "./stream-resume.js";
 import { type StreamLayer, stack } from "./stream-stack.js";
 import { tapConverter } from "./stream-tap.js";
@@ -101,7 +101,7 @@ function pumpStream(options: RespondOptions): Promise<RelayOutcome> {
   // Named, not spread: a spread of the options costs a copy of every field on each stream.
   return pumpEvents({
     raw,
-    body: response.body,
+    body: answerSource(response),
     converter,
     recovery: resume,
     onUsage: options.onUsage,
