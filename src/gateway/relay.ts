@@ -14,12 +14,12 @@ import { ERROR_TABLE } from "../protocol/error-codes.js";
 import { openAICodedError } from "../protocol/openai/errors.js";
 import { streamErrorFrame, UPSTREAM_FAILED } from "../protocol/stream-error.js";
 import type { Protocol } from "../protocol/translate/translator.js";
-import type { BodyFlow, UpstreamAnswer } from "../upstream/dispatch-call.js";
+import type { UpstreamAnswer } from "../upstream/dispatch-call.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { clientResponseHeaders } from "../upstream/headers.js";
 import { BodyTooLargeError, readBounded } from "../upstream/read-bounded.js";
 import { findUsage, type TokenUsage } from "../upstream/usage.js";
-import { forwardAnswer, forwardBody } from "./stream-pipe.js";
+import { AnswerPipe, type BodyTaps, forwardBody } from "./stream-pipe.js";
 
 export type RelayOutcome = "complete" | "client_gone" | "upstream_broke";
 
@@ -52,15 +52,27 @@ export type JsonTransform = (body: unknown) => unknown;
 
 /**
  * Pipes the body untouched; only an event stream's bytes are looked at, for `usage`. `protocol` is the
- * client's, for the error event that ends a stream broken mid-way.
+ * client's, for the error event that ends a stream broken mid-way. A body that had ended before it
+ * was piped is written and ended at once: no promise, no listeners on the response.
  */
 export function pipeBytes(
   options: RelayOptions,
   protocol: Protocol,
   isEventStream: boolean,
-): Promise<RelayOutcome> {
+): RelayOutcome | Promise<RelayOutcome> {
   const { raw, response } = options;
   raw.writeHead(response.statusCode, clientResponseHeaders(response.headers, options.headers));
+  const taps: BodyTaps = {
+    onUsage: isEventStream ? options.onUsage : undefined,
+    onChunk: isEventStream && response.statusCode < 300 ? options.onStreamText : undefined,
+  };
+  // The call's own handler writes to the client when it can (dispatch-call.ts); a body given as
+  // a Readable (tests, a collected answer) is read as one.
+  if (!response.forward) return pipeReadable(options, protocol, isEventStream, taps);
+  const pipe = new AnswerPipe(raw, taps);
+  const flow = pipe.forward(response as Required<Pick<UpstreamAnswer, "forward">>);
+  if (pipe.ended) return "complete";
+  if (pipe.failure) return brokenPipe(options, protocol, isEventStream, pipe.failure);
   return new Promise<RelayOutcome>((resolve) => {
     let settled = false;
     const settle = (outcome: RelayOutcome) => {
@@ -68,40 +80,63 @@ export function pipeBytes(
       settled = true;
       resolve(outcome);
     };
-    const onError = (error: Error) => {
-      if (raw.destroyed || raw.writableEnded) return settle("client_gone");
-      options.onBroken?.(error);
-      if (isEventStream) {
-        const status = classifyUpstreamError(error) === "body" ? 504 : 502;
-        const message = `The backend failed mid-stream: ${describeUpstreamError(error)}`;
-        raw.end(streamErrorFrame(protocol, status, message, UPSTREAM_FAILED));
-      } else {
-        raw.destroy();
-      }
-      settle("upstream_broke");
-    };
-    const taps = {
-      onUsage: isEventStream ? options.onUsage : undefined,
-      onChunk: isEventStream && response.statusCode < 300 ? options.onStreamText : undefined,
-    };
-    let flow: BodyFlow | undefined;
+    pipe.onError = (error) => settle(brokenPipe(options, protocol, isEventStream, error));
     raw.once("close", () => {
       if (!raw.writableFinished) {
-        if (flow) flow.abort();
-        else response.body.destroy();
+        flow.abort();
         settle("client_gone");
       }
     });
     raw.once("finish", () => settle("complete"));
-    // The call's own handler writes to the client when it can (dispatch-call.ts); a body given as
-    // a Readable (tests, a collected answer) is read as one.
-    if (response.forward) {
-      flow = forwardAnswer(response as Required<Pick<UpstreamAnswer, "forward">>, raw, taps, onError);
-    } else {
-      response.body.once("error", onError);
-      forwardBody(response.body, raw, taps);
-    }
   });
+}
+
+function pipeReadable(
+  options: RelayOptions,
+  protocol: Protocol,
+  isEventStream: boolean,
+  taps: BodyTaps,
+): Promise<RelayOutcome> {
+  const { raw, response } = options;
+  return new Promise<RelayOutcome>((resolve) => {
+    let settled = false;
+    const settle = (outcome: RelayOutcome) => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    raw.once("close", () => {
+      if (!raw.writableFinished) {
+        response.body.destroy();
+        settle("client_gone");
+      }
+    });
+    raw.once("finish", () => settle("complete"));
+    response.body.once("error", (error: Error) =>
+      settle(brokenPipe(options, protocol, isEventStream, error)),
+    );
+    forwardBody(response.body, raw, taps);
+  });
+}
+
+/** The upstream broke mid-body: an event stream ends with an error event, any other body is cut. */
+function brokenPipe(
+  options: RelayOptions,
+  protocol: Protocol,
+  isEventStream: boolean,
+  error: Error,
+): RelayOutcome {
+  const { raw } = options;
+  if (raw.destroyed || raw.writableEnded) return "client_gone";
+  options.onBroken?.(error);
+  if (isEventStream) {
+    const status = classifyUpstreamError(error) === "body" ? 504 : 502;
+    const message = `The backend failed mid-stream: ${describeUpstreamError(error)}`;
+    raw.end(streamErrorFrame(protocol, status, message, UPSTREAM_FAILED));
+  } else {
+    raw.destroy();
+  }
+  return "upstream_broke";
 }
 
 /** Collects a JSON body, rewrites a successful one with `transform` when given, and sends it. */

@@ -27,7 +27,7 @@ import {
   writeJsonResponse,
 } from "./relay.js";
 import { captureResponseJson, ResponseCaptureLayer } from "./response-capture.js";
-import { pumpEvents } from "./stream-pump.js";
+import { answerSource, pumpEvents } from "./stream-pump.js";
 import { type ContinueStream, StreamResume } from "./stream-resume.js";
 import { type StreamLayer, stack } from "./stream-stack.js";
 import { tapConverter } from "./stream-tap.js";
@@ -58,22 +58,15 @@ export function collectsWhole(response: AnswerHead, translator: Translator): boo
   return !contentType.startsWith("text/event-stream") && contentType.includes("json");
 }
 
-export function respond(options: RespondOptions): Promise<RelayOutcome> {
+/** The outcome, at once when the answer was written within the call (a stream that had ended). */
+export function respond(options: RespondOptions): RelayOutcome | Promise<RelayOutcome> {
   const { response, translator } = options;
   if (response.statusCode >= 400 && !translator.pipesBytes) return sendTranslatedError(options);
   const contentType = String(response.headers["content-type"] ?? "");
   const isEventStream = contentType.startsWith("text/event-stream");
-  if (isEventStream && response.statusCode < 300) {
-    const resume =
-      options.continueStream && translator.backend === "openai"
-        ? new StreamResume(options.continueStream, (error) => options.onBroken?.(error))
-        : undefined;
-    const layers: StreamLayer[] = [];
-    if (resume) layers.push(resume);
-    if (options.separation) layers.push(new ReasoningLayer(options.separation));
-    if (options.onNativeResponse) layers.push(new ResponseCaptureLayer(options.onNativeResponse));
-    // Nothing must read the stream: it goes as bytes, unparsed (the fast path).
-    if (layers.length > 0 || !translator.pipesBytes) return pumpStream(options, layers, resume);
+  // Nothing must read the stream: it goes as bytes, unparsed (the fast path).
+  if (isEventStream && response.statusCode < 300 && (!translator.pipesBytes || parsesStream(options))) {
+    return pumpStream(options);
   }
   if (isEventStream || !contentType.includes("json")) {
     return pipeBytes(options, translator.client, isEventStream);
@@ -82,12 +75,25 @@ export function respond(options: RespondOptions): Promise<RelayOutcome> {
   return sendJson(options, translator.client, capture ?? jsonTransform(translator, options.separation));
 }
 
-function pumpStream(
-  options: RespondOptions,
-  layers: StreamLayer[],
-  resume: StreamResume | undefined,
-): Promise<RelayOutcome> {
-  const { raw, response } = options;
+/** Whether a layer must read a stream that would otherwise go as bytes. */
+function parsesStream(options: RespondOptions): boolean {
+  return (
+    options.separation !== undefined ||
+    options.onNativeResponse !== undefined ||
+    (options.continueStream !== undefined && options.translator.backend === "openai")
+  );
+}
+
+function pumpStream(options: RespondOptions): Promise<RelayOutcome> {
+  const { raw, response, translator } = options;
+  const resume =
+    options.continueStream && translator.backend === "openai"
+      ? new StreamResume(options.continueStream, (error) => options.onBroken?.(error))
+      : undefined;
+  const layers: StreamLayer[] = [];
+  if (resume) layers.push(resume);
+  if (options.separation) layers.push(new ReasoningLayer(options.separation));
+  if (options.onNativeResponse) layers.push(new ResponseCaptureLayer(options.onNativeResponse));
   const headers = clientResponseHeaders(response.headers, { ...SSE_HEADERS, ...options.headers });
   delete headers["content-length"];
   raw.writeHead(response.statusCode, headers);
@@ -95,7 +101,7 @@ function pumpStream(
   // Named, not spread: a spread of the options costs a copy of every field on each stream.
   return pumpEvents({
     raw,
-    body: response.body,
+    body: answerSource(response),
     converter,
     recovery: resume,
     onUsage: options.onUsage,

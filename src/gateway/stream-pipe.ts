@@ -7,7 +7,7 @@
  */
 import { Socket } from "node:net";
 import type { Readable, Writable } from "node:stream";
-import type { BodyFlow, UpstreamAnswer } from "../upstream/dispatch-call.js";
+import type { BodyFlow, BodySink, UpstreamAnswer } from "../upstream/dispatch-call.js";
 import { findUsage, type TokenUsage } from "../upstream/usage.js";
 
 /** Who reads the bytes as they pass; both absent for a body nobody looks at. */
@@ -43,42 +43,67 @@ export function forwardBody(body: Readable, raw: Writable, taps: BodyTaps): void
 
 /**
  * As forwardBody, from the upstream call's handler straight to `raw` (dispatch-call.ts `forward`):
- * no Readable between, so a chunk costs one write. `onError` hears the call failing; the caller
- * aborts the returned flow when `raw` closes early.
+ * no Readable between, so a chunk costs one write, and no cork of our own: the handler is told a
+ * read's chunks and the end in the same turn, inside Node's own cork of the response's first write.
+ * A body that ended before it was forwarded (the usual one-read chat stream) is written and ended
+ * within `forward`: then `ended` is true and nothing waits.
  */
-export function forwardAnswer(
-  answer: Required<Pick<UpstreamAnswer, "forward">>,
-  raw: Writable,
-  taps: BodyTaps,
-  onError: (error: Error) => void,
-): BodyFlow {
-  const { onUsage, onChunk } = taps;
-  const holdTurn = turnCork(raw);
-  let flow: BodyFlow | undefined;
-  let waiting = false;
-  const resume = () => {
-    waiting = false;
-    flow?.resume();
-  };
-  flow = answer.forward({
-    write(chunk) {
-      if (onUsage) {
-        const usage = findUsage(chunk);
-        if (usage) onUsage(usage);
-      }
-      onChunk?.(chunk);
-      holdTurn?.();
-      if (raw.write(chunk)) return true;
-      if (!waiting) {
-        waiting = true;
-        raw.once("drain", resume);
-      }
-      return false;
-    },
-    end: () => raw.end(),
-    error: onError,
-  });
-  return flow;
+export class AnswerPipe implements BodySink {
+  readonly #raw: Writable;
+  readonly #onUsage: BodyTaps["onUsage"];
+  readonly #onChunk: BodyTaps["onChunk"];
+  #flow: BodyFlow | undefined;
+  #waiting = false;
+  /** The body ended and `raw` was ended. */
+  ended = false;
+  /** The call failed before `onError` was set (during `forward`). */
+  failure: Error | undefined;
+  /** Hears the call failing; until set, a failure is kept in `failure`. */
+  onError: ((error: Error) => void) | undefined;
+
+  constructor(raw: Writable, taps: BodyTaps) {
+    this.#raw = raw;
+    this.#onUsage = taps.onUsage;
+    this.#onChunk = taps.onChunk;
+  }
+
+  /** Takes the answer's body; the returned flow is aborted by the caller when `raw` closes early. */
+  forward(answer: Required<Pick<UpstreamAnswer, "forward">>): BodyFlow {
+    const flow = answer.forward(this);
+    this.#flow = flow;
+    return flow;
+  }
+
+  write(chunk: Buffer): boolean {
+    const onUsage = this.#onUsage;
+    if (onUsage) {
+      const usage = findUsage(chunk);
+      if (usage) onUsage(usage);
+    }
+    this.#onChunk?.(chunk);
+    if (this.#raw.write(chunk)) return true;
+    if (!this.#waiting) {
+      this.#waiting = true;
+      // Made only under back-pressure: most streams never wait.
+      this.#raw.once("drain", () => this.#drained());
+    }
+    return false;
+  }
+
+  #drained(): void {
+    this.#waiting = false;
+    this.#flow?.resume();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.#raw.end();
+  }
+
+  error(error: Error): void {
+    if (this.onError) this.onError(error);
+    else this.failure = error;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The one SSE pump: parses an upstream event stream, writes what the converter (a stack: see
- * stream-stack.ts) makes of each event, with backpressure, and settles once with how it ended. A
+ * stream-stack.ts) makes of each event, with backpressure, and settles once with how it ended. The
+ * bytes come from the upstream call's handler as it is told them (no Readable, no tick per chunk). A
  * stream that breaks mid-way may be recovered (stream resume hands it another upstream body to go on
  * from); otherwise it ends with the converter's error frame in the client's protocol.
  * @module
@@ -9,6 +10,7 @@ import type { Readable, Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { createParser } from "eventsource-parser";
 import type { SseMessage, StreamConverter } from "../protocol/translate/translator.js";
+import type { BodyFlow, BodySink, UpstreamAnswer } from "../upstream/dispatch-call.js";
 import { classifyUpstreamError, describeUpstreamError } from "../upstream/errors.js";
 import { findUsageInText, type TokenUsage } from "../upstream/usage.js";
 import type { RelayOutcome } from "./relay.js";
@@ -27,13 +29,50 @@ export function pendingSseOverflow(bytes: number): Error {
   );
 }
 
+/**
+ * Where a pumped body's bytes come from: the upstream call's handler hands them on as they arrive
+ * (dispatch-call.ts `forward`), with no Readable between; `readableSource` adapts a Readable.
+ */
+export interface BodySource {
+  forward(sink: BodySink): BodyFlow;
+}
+
+/** An upstream answer's body as a source: its handler's own when it streams, else its Readable. */
+export function answerSource(answer: UpstreamAnswer): BodySource {
+  return answer.forward ? (answer as BodySource) : readableSource(answer.body);
+}
+
+/** A Readable as a source (tests, a body that was collected): paused while the sink is full. */
+export function readableSource(body: Readable): BodySource {
+  return {
+    forward(sink) {
+      let aborted = false;
+      body.on("data", (chunk: Buffer) => {
+        if (!sink.write(chunk)) body.pause();
+      });
+      body.once("end", () => sink.end());
+      // `on`, not `once`: destroying the body later may emit another error, which must not go unheard.
+      body.on("error", (error: Error) => {
+        if (!aborted) sink.error(error);
+      });
+      return {
+        resume: () => body.resume(),
+        abort: () => {
+          aborted = true;
+          body.destroy();
+        },
+      };
+    },
+  };
+}
+
 /** Goes on with a broken stream from another upstream (stream resume). */
 export interface StreamRecovery {
   /**
    * An upstream body broke: a body to go on from, or undefined to end the stream with an error.
    * Told of every break, so it (not the pump's `onBroken`) blames the upstream that broke.
    */
-  recover(error: Error): Promise<Readable | undefined>;
+  recover(error: Error): Promise<BodySource | Readable | undefined>;
   /** The stream is over; told once. */
   close(outcome: RelayOutcome): void;
 }
@@ -41,7 +80,8 @@ export interface StreamRecovery {
 export interface PumpOptions {
   /** The client's response (a ServerResponse whose head is written). */
   raw: Writable;
-  body: Readable;
+  /** The upstream body: an answer's handler (no Readable between), or a Readable. */
+  body: BodySource | Readable;
   converter: StreamConverter;
   recovery?: StreamRecovery | undefined;
   /** Told the token counts of each upstream event that carries `usage`. */
@@ -72,7 +112,7 @@ type Drained =
 
 export async function pumpEvents(options: PumpOptions): Promise<RelayOutcome> {
   const { raw, converter, recovery } = options;
-  let body = options.body;
+  let body = sourceOf(options.body);
   const budget = { left: options.maxBytes ?? Number.POSITIVE_INFINITY, limit: options.maxBytes ?? 0 };
   for (;;) {
     const drained = await drain(raw, body, converter, options.onUsage, budget);
@@ -84,7 +124,7 @@ export async function pumpEvents(options: PumpOptions): Promise<RelayOutcome> {
     }
     const next = drained.kind === "broken" ? await recoverFrom(drained.error, options) : undefined;
     if (next) {
-      body = next;
+      body = sourceOf(next);
       continue;
     }
     raw.end(converter.fail(...failure(drained)).join(""));
@@ -106,7 +146,14 @@ async function endStream(raw: Writable, converter: StreamConverter, beforeEnd: P
   raw.end(tail);
 }
 
-function recoverFrom(error: Error, options: PumpOptions): Promise<Readable | undefined> | undefined {
+function sourceOf(body: BodySource | Readable): BodySource {
+  return "forward" in body ? body : readableSource(body);
+}
+
+function recoverFrom(
+  error: Error,
+  options: PumpOptions,
+): Promise<BodySource | Readable | undefined> | undefined {
   if (options.recovery) return options.recovery.recover(error);
   options.onBroken?.(error);
   return undefined;
@@ -124,77 +171,145 @@ function failure(drained: Extract<Drained, { error: Error }>): [number, string] 
 /** Writes one upstream body's events to the client until it ends, breaks, or the client leaves. */
 function drain(
   raw: Writable,
-  body: Readable,
+  body: BodySource,
   converter: StreamConverter,
   onUsage: PumpOptions["onUsage"],
   budget: { left: number; limit: number },
 ): Promise<Drained> {
   return new Promise<Drained>((resolve) => {
-    let settled = false;
-    const settle = (outcome: Drained) => {
-      if (settled) return;
-      settled = true;
-      raw.off("close", onClose);
-      resolve(outcome);
-    };
-    /** Destroying the body aborts its upstream request. */
-    const stop = (outcome: Drained) => {
-      settle(outcome);
-      body.destroy();
-    };
-    const onClose = () => {
-      if (!raw.writableFinished) stop({ kind: "client_gone" });
-    };
-    // Bytes fed since the parser last completed an event: a bound on what it holds, give or take
-    // the tail of the chunk that completed one.
-    let pendingBytes = 0;
-    // The frames of one upstream chunk go out as one write: each write of a chunked response costs
-    // its own chunk header and buffers in the socket's writev, and a chunk often holds many events.
-    let batch = "";
-    const flush = () => {
-      if (batch === "") return;
-      const frames = batch;
-      batch = "";
-      if (!raw.write(frames) && !body.isPaused()) {
-        body.pause();
-        raw.once("drain", () => body.resume());
-      }
-    };
-    const parser = createParser({
-      onEvent: (event) => {
-        pendingBytes = 0;
-        if (settled) return;
-        const converted = convertEvent(event, converter, onUsage);
-        if (typeof converted === "string") batch += converted;
-        else {
-          flush();
-          stop({ kind: "unconvertible", error: converted });
-        }
-      },
-    });
-    const decoder = new StringDecoder("utf8");
-    if (raw.destroyed) return stop({ kind: "client_gone" });
-    raw.once("close", onClose);
-    body.on("data", (chunk: Buffer) => {
-      pendingBytes += chunk.length;
-      budget.left -= chunk.length;
-      if (budget.left < 0) return stop({ kind: "broken", error: streamTooLong(budget.limit) });
-      parser.feed(decoder.write(chunk));
-      if (!settled) flush();
-      if (pendingBytes > MAX_PENDING_SSE_BYTES) {
-        stop({ kind: "broken", error: pendingSseOverflow(pendingBytes) });
-      }
-    });
-    body.once("end", () => {
-      parser.feed(decoder.end());
-      if (!settled) flush();
-      settle({ kind: "ended" });
-    });
-    // `on`, not `once`: destroying the body later may emit another error, which must not go unheard.
-    body.on("error", (error: Error) =>
-      settle(raw.destroyed ? { kind: "client_gone" } : { kind: "broken", error }),
-    );
+    new EventDrain(raw, converter, onUsage, budget, resolve).take(body);
   });
+}
+
+/**
+ * The sink of one upstream body: parses its bytes into events, writes the converted frames, holds the
+ * upstream while the client is full, and settles once.
+ */
+class EventDrain implements BodySink {
+  readonly #raw: Writable;
+  readonly #converter: StreamConverter;
+  readonly #onUsage: PumpOptions["onUsage"];
+  readonly #budget: { left: number; limit: number };
+  readonly #resolve: (drained: Drained) => void;
+  readonly #decoder = new StringDecoder("utf8");
+  readonly #parser: ReturnType<typeof createParser>;
+  #flow: BodyFlow | undefined;
+  #settled = false;
+  /** Stopped while the source was still handing over what it held: the flow is aborted once known. */
+  #abortPending = false;
+  #waiting = false;
+  /**
+   * Bytes fed since the parser last completed an event: a bound on what it holds, give or take the
+   * tail of the chunk that completed one.
+   */
+  #pendingBytes = 0;
+  /**
+   * The frames of one upstream chunk go out as one write: each write of a chunked response costs its
+   * own chunk header and buffers in the socket's writev, and a chunk often holds many events.
+   */
+  #batch = "";
+
+  constructor(
+    raw: Writable,
+    converter: StreamConverter,
+    onUsage: PumpOptions["onUsage"],
+    budget: { left: number; limit: number },
+    resolve: (drained: Drained) => void,
+  ) {
+    this.#raw = raw;
+    this.#converter = converter;
+    this.#onUsage = onUsage;
+    this.#budget = budget;
+    this.#resolve = resolve;
+    this.#parser = createParser({ onEvent: (event) => this.#onEvent(event) });
+  }
+
+  /** Reads `body`; one whose client is gone already is let go at once. */
+  take(body: BodySource): void {
+    if (this.#raw.destroyed) this.#stop({ kind: "client_gone" });
+    else this.#raw.once("close", this.#onClose);
+    const flow = body.forward(this);
+    this.#flow = flow;
+    if (this.#abortPending) flow.abort();
+  }
+
+  readonly #onClose = () => {
+    if (!this.#raw.writableFinished) this.#stop({ kind: "client_gone" });
+  };
+
+  write(chunk: Buffer): boolean {
+    if (this.#settled) return false;
+    this.#pendingBytes += chunk.length;
+    const budget = this.#budget;
+    budget.left -= chunk.length;
+    if (budget.left < 0) {
+      this.#stop({ kind: "broken", error: streamTooLong(budget.limit) });
+      return false;
+    }
+    this.#parser.feed(this.#decoder.write(chunk));
+    if (this.#settled) return false;
+    const room = this.#flush();
+    if (this.#pendingBytes > MAX_PENDING_SSE_BYTES) {
+      this.#stop({ kind: "broken", error: pendingSseOverflow(this.#pendingBytes) });
+      return false;
+    }
+    return room;
+  }
+
+  end(): void {
+    if (this.#settled) return;
+    this.#parser.feed(this.#decoder.end());
+    if (!this.#settled) this.#flush();
+    this.#settle({ kind: "ended" });
+  }
+
+  error(error: Error): void {
+    this.#settle(this.#raw.destroyed ? { kind: "client_gone" } : { kind: "broken", error });
+  }
+
+  #onEvent(event: SseMessage): void {
+    this.#pendingBytes = 0;
+    if (this.#settled) return;
+    const converted = convertEvent(event, this.#converter, this.#onUsage);
+    if (typeof converted === "string") this.#batch += converted;
+    else {
+      this.#flush();
+      this.#stop({ kind: "unconvertible", error: converted });
+    }
+  }
+
+  /** Writes the batch; false when the client is full (the flow resumes on its drain). */
+  #flush(): boolean {
+    if (this.#batch === "") return !this.#waiting;
+    const frames = this.#batch;
+    this.#batch = "";
+    if (this.#raw.write(frames)) return true;
+    if (!this.#waiting) {
+      this.#waiting = true;
+      // Made only under back-pressure: most streams never wait.
+      this.#raw.once("drain", () => this.#drained());
+    }
+    return false;
+  }
+
+  #drained(): void {
+    this.#waiting = false;
+    if (!this.#settled) this.#flow?.resume();
+  }
+
+  #settle(outcome: Drained): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#raw.off("close", this.#onClose);
+    this.#resolve(outcome);
+  }
+
+  /** Settles and lets the upstream go: aborting its flow aborts its request. */
+  #stop(outcome: Drained): void {
+    this.#settle(outcome);
+    if (this.#flow) this.#flow.abort();
+    else this.#abortPending = true;
+  }
 }
 
 /** What the converter makes of one event, as the frames' text, or the error it threw. */

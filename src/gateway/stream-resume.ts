@@ -8,11 +8,10 @@
  * already finished, is never resumed: it ends with an error event as usual.
  * @module
  */
-import type { Readable } from "node:stream";
 import type { SseMessage } from "../protocol/translate/translator.js";
 import type { UpstreamAnswer } from "../upstream/dispatch-call.js";
 import type { RelayOutcome } from "./relay.js";
-import type { StreamRecovery } from "./stream-pump.js";
+import { answerSource, type BodySource, type StreamRecovery } from "./stream-pump.js";
 import type { StreamLayer } from "./stream-stack.js";
 
 /** At most this many resumptions per request: a second failure in a row says more than luck. */
@@ -123,7 +122,7 @@ export class StreamResume implements StreamLayer, StreamRecovery {
     return [];
   }
 
-  async recover(error: Error): Promise<Readable | undefined> {
+  async recover(error: Error): Promise<BodySource | undefined> {
     if (this.#continuation) this.#continuation.release("failure");
     else this.#onBroken(error);
     this.#continuation = undefined;
@@ -131,7 +130,7 @@ export class StreamResume implements StreamLayer, StreamRecovery {
     this.#resumes++;
     const next = await this.#continueStream(this.#text);
     this.#continuation = next;
-    return next?.response.body;
+    return next ? answerSource(next.response) : undefined;
   }
 
   close(outcome: RelayOutcome): void {

@@ -1,8 +1,10 @@
 /**
  * One upstream call through `dispatch()` with a handler of our own, instead of undici's `request()`:
  * a body that is read whole (a JSON answer, a refusal's message) is collected in the handler, with
- * no Readable between the socket and the buffer; only a body that goes on to the client as it
- * arrives gets one, a plain Readable fed with back-pressure (the controller's pause and resume).
+ * no Readable between the socket and the buffer; a body that goes on to the client as it arrives is
+ * handed, chunk by chunk, to whoever forwards it (the pipe or the SSE pump), with back-pressure
+ * through the controller's pause and resume. A Readable is made only for a caller that asks for
+ * `body` (a body let go unread).
  *
  * What `request()` gave and this keeps: the abort signal (before and after the answer starts),
  * informational (1xx) answers ignored, the headers and body timeouts as given (undici enforces them
