@@ -75,6 +75,11 @@ export class BackendState implements BackendView {
   readonly outlier: OutlierDetector;
   inflight = 0;
   queueDepth = 0;
+  /**
+   * KV cache capacity in tokens as the engine states it at /metrics (engine-kv-capacity.ts);
+   * undefined until a scrape has read it.
+   */
+  engineKvTokens: number | undefined;
   healthy = true;
   /** Set by an operator: no new requests, those in flight finish. */
   draining = false;
