@@ -1,8 +1,10 @@
 /**
  * The pipeline's KV admission step (`kv_admission`): after the strategy picks a backend whose KV
- * capacity is configured, the request waits in that backend's gate (routing/kv-gate.ts) until the
- * engine's working set has room, and releases it when its attempt settles. Backends with no
- * configured capacity, and every backend while `kv_admission` is off, are let through at once.
+ * capacity is configured or stated by the engine itself (vLLM's `cache_config_info`, SGLang's
+ * `max_total_num_tokens`, read by engine-load scraping), the request waits in that backend's gate
+ * (routing/kv-gate.ts) until the engine's working set has room, and releases it when its attempt
+ * settles. Backends whose capacity is not known (yet), and every backend while `kv_admission` is
+ * off, are let through at once.
  * @module
  */
 import type { GatewayConfig } from "../config/schema.js";
@@ -35,17 +37,21 @@ export function kvGateSettings(config: KvSettings): KvGateSettings {
   };
 }
 
-/** The backend's KV capacity in tokens, by name, then host:port, then the default; 0: not gated. */
+/**
+ * The backend's KV capacity in tokens, by name, then host:port, then the default, then what the
+ * engine states at /metrics (learned by engine-load scraping); 0: not known yet, not gated.
+ */
 export function kvCapacityFor(
   config: Pick<GatewayConfig, "kv_cache_tokens" | "kv_cache_tokens_map">,
-  backend: Pick<BackendView, "id" | "url">,
+  backend: Pick<BackendView, "id" | "url"> & { readonly engineKvTokens?: number | undefined },
 ): number {
   const map = config.kv_cache_tokens_map;
   // Own keys only: a backend named "constructor" must not find Object.prototype's.
   if (Object.hasOwn(map, backend.id)) return map[backend.id]!;
   const host = new URL(backend.url).host;
   if (Object.hasOwn(map, host)) return map[host]!;
-  return config.kv_cache_tokens;
+  if (config.kv_cache_tokens > 0) return config.kv_cache_tokens;
+  return backend.engineKvTokens ?? 0;
 }
 
 const ADMITTED_AT_ONCE: KvEntry = { kind: "admitted", release: () => {} };
@@ -56,7 +62,7 @@ const ADMITTED_AT_ONCE: KvEntry = { kind: "admitted", release: () => {} };
  */
 export function enterKvGate(
   ctx: GatewayContext,
-  backend: Pick<BackendView, "id" | "url">,
+  backend: Parameters<typeof kvCapacityFor>[1],
   request: { readonly id: string; readonly body: unknown },
   routing: RoutingRequest,
   timeoutMs: number,

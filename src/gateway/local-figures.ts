@@ -25,6 +25,7 @@ export function localStatus(ctx: GatewayContext) {
       model_ttft_slos: ctx.config.model_ttft_slos,
       ttft_estimates: ctx.slo.snapshot(),
     },
+    kv_admission: { enabled: ctx.config.kv_admission, gates: ctx.kvGates.snapshot() },
   };
 }
 

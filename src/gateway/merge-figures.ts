@@ -52,6 +52,8 @@ export function mergeStatus(gathered: Gathered): StatusView & WorkersSection {
     models: first?.models ?? {},
     // Each worker estimates on its own traffic: the first worker's estimates stand for all.
     slo: first?.slo ?? { ttft_slo_s: 0, model_ttft_slos: {}, ttft_estimates: {} },
+    // Each worker admits its own requests at gates of its own: the first worker's stand for all.
+    kv_admission: first?.kv_admission ?? { enabled: false, gates: {} },
     ...workersSection(gathered),
   };
 }

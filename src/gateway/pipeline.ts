@@ -26,6 +26,7 @@ import { logAttemptFailure } from "./failure-log.js";
 import { hedgeAfterSeconds } from "./hedge-delay.js";
 import { runWithHedge } from "./hedge-run.js";
 import { enterKvGate } from "./kv-admission-step.js";
+import { enterAttemptGate, releasingKv } from "./kv-attempt-gate.js";
 import type { ProxyRequest } from "./proxy-request.js";
 import { countAnswer } from "./request-metrics.js";
 import { waitingFor } from "./retry-later.js";
@@ -126,9 +127,13 @@ export async function proxy(
   /** Backends whose global cap (shared state) refused this request; only ever set with Redis. */
   let globallyFull: Set<string> | undefined;
   const resumable = proxied.resume === true && proxied.fields.stream && proxied.endpoint.resumes;
+  /** Gives back the KV room of the attempt now running (idempotent); a continuation replaces it. */
+  let releaseAttemptKv = () => {};
   const continueStream: ContinueStream | undefined = !resumable
     ? undefined
     : async (prefill) => {
+        // The broken backend no longer serves this request: its room goes before any is asked elsewhere.
+        releaseAttemptKv();
         for (;;) {
           const { available } = select(serving, tried);
           if (available.length === 0) return undefined;
@@ -136,6 +141,19 @@ export async function proxy(
           tried.add(next.id);
           if (next.circuit.state !== "closed" && !(await ctx.replication.claimProbe(next.id, next.circuit)))
             continue;
+          const kvRelease = await enterAttemptGate(
+            ctx,
+            next,
+            { id: request.id, body: proxied.parsedBody },
+            routing,
+            Math.min(ctx.config.queue_timeout * 1000, deadline.at - performance.now()),
+            clientGone,
+          );
+          if (kvRelease === undefined) {
+            next.circuit.onAbandon();
+            if (clientGone.aborted) return undefined;
+            continue;
+          }
           const continuation = await startContinuation(
             ctx,
             request,
@@ -146,12 +164,14 @@ export async function proxy(
             clientGone,
             client,
           );
+          if (continuation === "full" || continuation === undefined) kvRelease();
           if (continuation === "full") {
             // Another replica holds the backend's last slot: a probe reserved here is given back.
             next.circuit.onAbandon();
             continue;
           }
-          if (continuation || clientGone.aborted) return continuation;
+          if (continuation) return releasingKv(continuation, kvRelease);
+          if (clientGone.aborted) return undefined;
         }
       };
   /** Non-streamed requests may be hedged once (hedge-run.ts); a stream has first_byte_timeout. */
@@ -269,6 +289,7 @@ export async function proxy(
       throw kvShedError(model, backend.id, ctx.config.kv_admission_hold);
     }
     queuedMs += performance.now() - kvWaitStart;
+    releaseAttemptKv = kv.release;
     if (tried.size > 1) ctx.metrics.retries.inc(1, proxied.endpoint.name);
     ctx.metrics.routingDecisions.inc(1, strategy.name, tried.size > 1 ? "retry" : "picked");
     const debugHeader = proxied.debug
@@ -298,6 +319,8 @@ export async function proxy(
     };
     let result: AttemptResult;
     let attempted = backend;
+    /** The hedge's KV room, when it took some (hedge-run.ts). */
+    let hedgeKvRelease: (() => void) | undefined;
     // Released when the attempt settles: answered, failed or abandoned (a hedge is not held back).
     try {
       const hedgeDelay =
@@ -315,6 +338,20 @@ export async function proxy(
               !(await ctx.replication.claimProbe(hedge.id, hedge.circuit))
             )
               return undefined;
+            // Optional work: room at the hedge's engine now, or no hedge (kv-attempt-gate.ts).
+            hedgeKvRelease = await enterAttemptGate(
+              ctx,
+              hedge,
+              { id: request.id, body: proxied.parsedBody },
+              routing,
+              0,
+              clientGone,
+            );
+            if (hedgeKvRelease === undefined) {
+              hedge.circuit.onAbandon();
+              tried.delete(hedge.id);
+              return undefined;
+            }
             ctx.metrics.routingDecisions.inc(1, strategy.name, "hedge");
             request.routeTrail?.pick({
               strategy: strategy.name,
@@ -354,7 +391,9 @@ export async function proxy(
         hedgeDue = raced.hedgeDue;
       } else result = await attemptOnce(ctx, request, reply, attempt);
     } finally {
+      // A non-streamed race ends as soon as its winner's answer is written: the loser's room goes then.
       kv.release();
+      hedgeKvRelease?.();
     }
     if (result.kind === "relayed" || result.kind === "aborted") return;
     if (result.kind === "full") {

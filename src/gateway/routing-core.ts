@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { Client } from "undici";
 import { backendId } from "../config/load.js";
 import type { GatewayConfig } from "../config/schema.js";
+import { engineKvCapacityTokens } from "../metrics/engine-kv-capacity.js";
 import { createGatewayMetrics } from "../metrics/metrics.js";
 import { sumByMetric } from "../metrics/prometheus-text.js";
 import { createReasoningSealer } from "../protocol/responses/sealed-reasoning.js";
@@ -78,7 +79,11 @@ export function buildRoutingCore(config: GatewayConfig, logger: Logger): Routing
     (backend, timeoutMs) =>
       getWithDeadline(pools.for(backend.origin), backend.pathFor("/metrics"), timeoutMs),
     sumByMetric,
-    { intervalMs: config.load_interval * 1000, timeoutMs: config.health_timeout * 1000 },
+    {
+      intervalMs: config.load_interval * 1000,
+      timeoutMs: config.health_timeout * 1000,
+      kvCapacity: engineKvCapacityTokens,
+    },
   );
   const context: GatewayContext = {
     config,

@@ -75,6 +75,11 @@ export class BackendState implements BackendView {
   readonly outlier: OutlierDetector;
   inflight = 0;
   queueDepth = 0;
+  /**
+   * KV cache capacity in tokens as the engine states it at /metrics (metrics/engine-kv-capacity.ts);
+   * undefined until a scrape has read it.
+   */
+  engineKvTokens: number | undefined;
   healthy = true;
   /** Set by an operator: no new requests, those in flight finish. */
   draining = false;
@@ -204,6 +209,7 @@ export class BackendState implements BackendView {
       last_error: this.lastError ?? null,
       last_check: this.lastCheckAt === undefined ? null : new Date(this.lastCheckAt).toISOString(),
       upstream: this.upstream,
+      engine_kv_tokens: this.engineKvTokens ?? null,
     };
   }
 }

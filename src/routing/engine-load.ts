@@ -1,8 +1,9 @@
 /**
  * Engine-aware load: scrapes each backend's Prometheus /metrics on an interval and records how many
  * requests the engine itself holds beyond ours (waiting + running − our inflight), so least_loaded,
- * power_of_two and prefix_cache see queues built by other clients too. Backends without /metrics
- * are left alone after the first miss.
+ * power_of_two and prefix_cache see queues built by other clients too, and the KV cache capacity the
+ * engine states (metrics/engine-kv-capacity.ts), which KV admission uses where config sets none. Backends
+ * without /metrics are left alone after the first miss.
  * @module
  */
 import type { BackendState } from "./backend.js";
@@ -35,6 +36,7 @@ export class EngineLoadScraper {
   readonly #intervalMs: number;
   readonly #timeoutMs: number;
   readonly #parse: (text: string) => Map<string, number>;
+  readonly #kvCapacity: (text: string) => number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #withoutMetrics = new Set<string>();
 
@@ -42,13 +44,19 @@ export class EngineLoadScraper {
     registry: Registry,
     fetch: MetricsFetch,
     parse: (text: string) => Map<string, number>,
-    options: { intervalMs: number; timeoutMs: number },
+    options: {
+      intervalMs: number;
+      timeoutMs: number;
+      /** The KV capacity in tokens the metrics state, if any; none read without it. */
+      kvCapacity?: (text: string) => number | undefined;
+    },
   ) {
     this.#registry = registry;
     this.#fetch = fetch;
     this.#parse = parse;
     this.#intervalMs = options.intervalMs;
     this.#timeoutMs = options.timeoutMs;
+    this.#kvCapacity = options.kvCapacity ?? (() => undefined);
   }
 
   start(): void {
@@ -86,6 +94,8 @@ export class EngineLoadScraper {
       }
       const engineLoad = known.reduce((total, name) => total + (sums.get(name) ?? 0), 0);
       backend.queueDepth = Math.max(0, Math.round(engineLoad) - backend.inflight);
+      // A restarted engine may state another size; one that stops stating it keeps the last.
+      backend.engineKvTokens = this.#kvCapacity(text) ?? backend.engineKvTokens;
     } catch {
       // A failed scrape leaves the last figure; health checks decide whether the backend is up.
     }

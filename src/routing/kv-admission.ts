@@ -55,7 +55,7 @@ interface Queued<T> {
 }
 
 export class KvAdmission<T extends KvTurn> {
-  readonly #settings: KvAdmissionSettings;
+  #settings: KvAdmissionSettings;
   readonly #now: () => number;
   /** Distinct held blocks → how many holds count them. */
   readonly #blocks = new Map<number, number>();
@@ -81,6 +81,14 @@ export class KvAdmission<T extends KvTurn> {
   /** Distinct blocks counted now, decode included. */
   get workingSetBlocks(): number {
     return this.#blocks.size + this.#decodeBlocks;
+  }
+
+  /**
+   * The engine's capacity changed (learned from its metrics, or it restarted with another): what is
+   * held and queued stays; call `admit` after, since a larger budget may let turns through.
+   */
+  setCapacity(capacityBlocks: number): void {
+    this.#settings = { ...this.#settings, capacityBlocks };
   }
 
   /** Queues a turn; false when the queue is full (the caller sheds it). Call `admit` after. */

@@ -1,6 +1,6 @@
 /**
  * The gateway's side of KV admission (`kv_admission`): one {@link KvAdmission} per engine whose KV
- * capacity is configured, and the waiting around it. A request the strategy routed to such an
+ * capacity is known (configured, or stated by the engine), and the waiting around it. A request the strategy routed to such an
  * engine `enter`s its gate, waits (bounded in queue length and in time) until the engine's working
  * set has room, and calls `release` once its attempt settles, which starts its session's hold and
  * lets the next queued turns through. Wake-ups come from releases and from a timer at the queue's
@@ -26,13 +26,31 @@ class Gate {
   timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    readonly capacityTokens: number,
-    settings: KvGateSettings,
-    now: () => number,
+    public capacityTokens: number,
+    readonly blockTokens: number,
+    admission: (capacityBlocks: number) => KvAdmission<Ticket>,
   ) {
-    const capacityBlocks = Math.floor(capacityTokens / settings.blockTokens);
-    this.admission = new KvAdmission({ ...settings, capacityBlocks }, now);
+    this.admission = admission(this.capacityBlocks);
   }
+
+  get capacityBlocks(): number {
+    return Math.floor(this.capacityTokens / this.blockTokens);
+  }
+
+  /** A reload or the engine's metrics gave another capacity: the same gate, a new budget. */
+  resize(capacityTokens: number): void {
+    this.capacityTokens = capacityTokens;
+    this.admission.setCapacity(this.capacityBlocks);
+  }
+}
+
+/** One gate as /status shows it. */
+export interface KvGateView {
+  capacity_tokens: number;
+  capacity_blocks: number;
+  working_set_blocks: number;
+  running: number;
+  queued: number;
 }
 
 export class KvGates {
@@ -53,6 +71,21 @@ export class KvGates {
   /** Turns let through at `backendId`'s gate and not yet released. */
   running(backendId: string): number {
     return this.#gates.get(backendId)?.admission.running ?? 0;
+  }
+
+  /** Every gate there is (one per backend a request entered with admission on), by backend. */
+  snapshot(): Record<string, KvGateView> {
+    const views: Record<string, KvGateView> = {};
+    for (const [backendId, gate] of this.#gates) {
+      views[backendId] = {
+        capacity_tokens: gate.capacityTokens,
+        capacity_blocks: gate.capacityBlocks,
+        working_set_blocks: gate.admission.workingSetBlocks,
+        running: gate.admission.running,
+        queued: gate.admission.queued,
+      };
+    }
+    return views;
   }
 
   /**
@@ -131,10 +164,16 @@ export class KvGates {
 
   #gateFor(backendId: string, capacityTokens: number): Gate {
     let gate = this.#gates.get(backendId);
-    // A new capacity (a reload) starts a new gate; turns admitted at the old one release there.
-    if (gate === undefined || gate.capacityTokens !== capacityTokens) {
-      gate = new Gate(capacityTokens, this.#settings, this.#now);
+    if (gate === undefined) {
+      gate = new Gate(
+        capacityTokens,
+        this.#settings.blockTokens,
+        (capacityBlocks) => new KvAdmission({ ...this.#settings, capacityBlocks }, this.#now),
+      );
       this.#gates.set(backendId, gate);
+    } else if (gate.capacityTokens !== capacityTokens) {
+      // What it holds stays counted; the caller's enqueue and pump then admit on the new budget.
+      gate.resize(capacityTokens);
     }
     return gate;
   }

@@ -139,4 +139,14 @@ describe("KV admission in the gateway", () => {
       kvCapacityFor({ ...config, kv_cache_tokens_map: {} }, { id: "constructor", url: backend.url }),
     ).toBe(7);
   });
+
+  it("falls back on the capacity the engine states, which any configured one overrides", () => {
+    const backend = { id: "a", url: "http://10.0.0.1:8000", engineKvTokens: 5 };
+    const unset = { kv_cache_tokens: 0, kv_cache_tokens_map: {} };
+    expect(kvCapacityFor(unset, backend)).toBe(5);
+    expect(kvCapacityFor(unset, { ...backend, engineKvTokens: undefined })).toBe(0);
+    expect(kvCapacityFor({ ...unset, kv_cache_tokens: 7 }, backend)).toBe(7);
+    // An explicit 0 for one backend turns its gate off whatever the engine says.
+    expect(kvCapacityFor({ ...unset, kv_cache_tokens_map: { a: 0 } }, backend)).toBe(0);
+  });
 });

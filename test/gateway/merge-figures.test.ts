@@ -150,6 +150,7 @@ function status(uptime: number, backends: StatusView["backends"]): StatusView {
     backends,
     models: { m: backends.map((each) => each.name) },
     slo: { ttft_slo_s: 0, model_ttft_slos: {}, ttft_estimates: {} },
+    kv_admission: { enabled: false, gates: {} },
   };
 }
 

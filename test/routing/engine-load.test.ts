@@ -1,6 +1,7 @@
 import { Pool } from "undici";
 import { describe, expect, it } from "vitest";
 import { backendSchema } from "../../src/config/schema.js";
+import { engineKvCapacityTokens } from "../../src/metrics/engine-kv-capacity.js";
 import { sumByMetric } from "../../src/metrics/prometheus-text.js";
 import { startEngineSim } from "../../src/mock/server.js";
 import { EngineLoadScraper } from "../../src/routing/engine-load.js";
@@ -28,9 +29,27 @@ describe("EngineLoadScraper", () => {
     );
     await scraper.scrapeAll();
     expect(vllm.queueDepth).toBe(6);
+    expect(vllm.engineKvTokens).toBeUndefined();
     expect(plain.queueDepth).toBe(0);
     await scraper.scrapeAll();
     expect(asked).toEqual(["vllm", "plain", "vllm"]);
+  });
+
+  it("learns the KV capacity the engine states, and keeps it when a later scrape states none", async () => {
+    const registry = new Registry();
+    const vllm = registry.add("vllm", backendSchema.parse({ url: "http://127.0.0.1:1", models: ["m"] }));
+    let text =
+      'vllm:num_requests_running{engine="0",model_name="m"} 0\nvllm:cache_config_info{block_size="16",engine="0",num_gpu_blocks="100"} 1\n';
+    const scraper = new EngineLoadScraper(registry, async () => ({ status: 200, text }), sumByMetric, {
+      intervalMs: 0,
+      timeoutMs: 100,
+      kvCapacity: engineKvCapacityTokens,
+    });
+    await scraper.scrapeAll();
+    expect(vllm.engineKvTokens).toBe(1600);
+    text = 'vllm:num_requests_running{engine="0",model_name="m"} 0\n';
+    await scraper.scrapeAll();
+    expect(vllm.engineKvTokens).toBe(1600);
   });
 });
 
@@ -63,7 +82,7 @@ describe("EngineLoadScraper reading the engine simulator", () => {
         registry,
         (target, timeoutMs) => getWithDeadline(pool, target.pathFor("/metrics"), timeoutMs),
         sumByMetric,
-        { intervalMs: 0, timeoutMs: 2000 },
+        { intervalMs: 0, timeoutMs: 2000, kvCapacity: engineKvCapacityTokens },
       );
       await expect
         .poll(
@@ -77,6 +96,8 @@ describe("EngineLoadScraper reading the engine simulator", () => {
       const samples = parsePrometheusText((await getWithDeadline(pool, "/metrics", 2000)).text);
       expect(sumSamples(samples, "vllm:num_requests_running", { model_name: "m" })).toBe(2);
       expect(sumSamples(samples, "vllm:num_requests_waiting", { model_name: "m" })).toBe(4 - 2);
+      // The simulator states its cache as vLLM does; the default profile holds 400,000 tokens.
+      expect(backend.engineKvTokens).toBe(400_000);
     } finally {
       abort.abort();
       await pool.close();

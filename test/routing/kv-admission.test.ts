@@ -42,6 +42,20 @@ describe("KvAdmission", () => {
     expect(admission.running).toBe(1);
   });
 
+  it("takes a new capacity without forgetting what it holds: a larger one lets the queue in", () => {
+    const { admission, offer } = setup();
+    const a = turn("a", [1, 2, 3, 4]);
+    const b = turn("b", [5, 6, 7, 8, 9]);
+    offer(a);
+    expect(offer(b)).toEqual([]);
+    admission.setCapacity(20);
+    expect(admission.admit()).toEqual([b]);
+    expect(admission.workingSetBlocks).toBe(11);
+    admission.setCapacity(5);
+    expect(offer(turn("c", [10]))).toEqual([]);
+    expect(admission.running).toBe(2);
+  });
+
   it("counts blocks two sessions share once", () => {
     const { admission, offer } = setup();
     const a = turn("a", [1, 2, 3, 4]);

@@ -69,6 +69,19 @@ describe("KvGates", () => {
     expect(kv.queued("e")).toBe(0);
   });
 
+  it("keeps its gate when the capacity changes: what runs stays counted, and a larger budget lets the queue in", async () => {
+    const kv = gates();
+    await admitted(kv.enter("e", CAPACITY, turn("a", [1, 2, 3]), 60_000, new Signal()));
+    const waiting = kv.enter("e", CAPACITY, turn("b", [5]), 60_000, new Signal());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(kv.queued("e")).toBe(1);
+    await admitted(kv.enter("e", 4 * CAPACITY, turn("c", [6]), 60_000, new Signal()));
+    expect((await waiting).kind).toBe("admitted");
+    expect(kv.snapshot()).toEqual({
+      e: { capacity_tokens: 4 * CAPACITY, capacity_blocks: 16, working_set_blocks: 8, running: 3, queued: 0 },
+    });
+  });
+
   it("keeps one gate per backend", async () => {
     const kv = gates();
     await admitted(kv.enter("e", CAPACITY, turn("a", [1, 2, 3]), 60_000, new Signal()));

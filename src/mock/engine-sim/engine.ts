@@ -18,7 +18,7 @@ import {
   type SequenceSpec,
   type StepReport,
 } from "./scheduler.js";
-import { BLOCK_TOKENS, blockHashes, CHARS_PER_TOKEN, simTokenCount } from "./tokens.js";
+import { BLOCK_TOKENS, blockHashes, blocksFor, CHARS_PER_TOKEN, simTokenCount } from "./tokens.js";
 
 export interface EngineSimOptions {
   profile?: EngineProfileName;
@@ -55,11 +55,15 @@ export class EngineSim {
 
   constructor(options: EngineSimOptions, wallNow: () => number = () => performance.now()) {
     const profile = ENGINE_PROFILES[options.profile ?? DEFAULT_ENGINE_PROFILE];
-    this.metrics = new EngineMetrics(options.modelName);
+    const kvCacheTokens = options.kvCacheTokens ?? profile.kvCacheTokens;
+    this.metrics = new EngineMetrics(options.modelName, {
+      blockSize: BLOCK_TOKENS,
+      numGpuBlocks: blocksFor(kvCacheTokens),
+    });
     this.scheduler = new Scheduler(
       {
         profile,
-        kvCacheTokens: options.kvCacheTokens ?? profile.kvCacheTokens,
+        kvCacheTokens,
         maxNumSeqs: options.maxNumSeqs ?? profile.maxNumSeqs,
         maxBatchedTokens: options.maxBatchedTokens ?? profile.maxBatchedTokens,
         seed: options.seed ?? 1,

@@ -41,6 +41,14 @@ export interface EngineGauges {
   kvCacheUsage: number;
 }
 
+/** The engine's KV cache layout, as vLLM states it once per engine in `vllm:cache_config_info`. */
+export interface EngineCacheConfig {
+  /** Tokens per KV block (vLLM's `--block-size`). */
+  blockSize: number;
+  /** Blocks the KV cache holds on the GPU; × `blockSize` is its capacity in tokens. */
+  numGpuBlocks: number;
+}
+
 class Histogram {
   readonly counts: number[];
   sum = 0;
@@ -66,9 +74,11 @@ export class EngineMetrics implements SchedulerObserver {
   readonly #e2e = new Histogram(E2E_BUCKETS);
   readonly #queueTime = new Histogram(E2E_BUCKETS);
   readonly #labels: string;
+  readonly #cacheConfig: EngineCacheConfig | undefined;
 
-  constructor(modelName: string) {
+  constructor(modelName: string, cacheConfig?: EngineCacheConfig) {
     this.#labels = `model_name="${escapeLabel(modelName)}",engine="0"`;
+    this.#cacheConfig = cacheConfig;
   }
 
   admitted(promptTokens: number, hitTokens: number, queuedSeconds: number): void {
@@ -141,6 +151,7 @@ export class EngineMetrics implements SchedulerObserver {
       "Count of successfully processed requests.",
       this.#requestSuccess,
     );
+    if (this.#cacheConfig !== undefined) lines.push(...cacheConfigInfo(this.#cacheConfig));
     histogram(
       lines,
       "vllm:time_to_first_token_seconds",
@@ -164,6 +175,35 @@ export class EngineMetrics implements SchedulerObserver {
     );
     return `${lines.join("\n")}\n`;
   }
+}
+
+/**
+ * vLLM's info gauge (always 1) whose labels are the engine's `CacheConfig` fields as strings, plus
+ * `engine` and no `model_name`: PrometheusStatLogger.log_metrics_info in vllm/v1/metrics/loggers.py,
+ * labels from CacheConfig.metrics_info() in vllm/config. The label set below is what a vLLM 0.9-0.10
+ * engine printed; the gateway reads only `block_size` and `num_gpu_blocks`.
+ */
+function cacheConfigInfo(config: EngineCacheConfig): string[] {
+  const labels = [
+    `block_size="${config.blockSize}"`,
+    'cache_dtype="auto"',
+    'calculate_kv_scales="False"',
+    'cpu_offload_gb="0"',
+    'enable_prefix_caching="True"',
+    'gpu_memory_utilization="0.9"',
+    'is_attention_free="False"',
+    'num_cpu_blocks="None"',
+    `num_gpu_blocks="${config.numGpuBlocks}"`,
+    'num_gpu_blocks_override="None"',
+    'sliding_window="None"',
+    'swap_space_bytes="4294967296"',
+    'engine="0"',
+  ].join(",");
+  return [
+    "# HELP vllm:cache_config_info Information of the LLMEngine CacheConfig",
+    "# TYPE vllm:cache_config_info gauge",
+    `vllm:cache_config_info{${labels}} 1.0`,
+  ];
 }
 
 function histogram(lines: string[], name: string, help: string, labels: string, values: Histogram): void {

@@ -82,7 +82,10 @@ describe("mock --engine-sim", () => {
     ]) {
       expect(names).toContain(name);
     }
-    expect(after.every((sample) => sample.labels.model_name === "sim-model")).toBe(true);
+    // Like vLLM's, every sample names the model but the cache config, an info gauge per engine core.
+    const perModel = after.filter((sample) => sample.name !== "vllm:cache_config_info");
+    expect(perModel.every((sample) => sample.labels.model_name === "sim-model")).toBe(true);
+    expect(after.filter((sample) => sample.name === "vllm:cache_config_info")).toHaveLength(1);
     expect(sumSamples(after, "vllm:prefix_cache_hits_total") - hitsBefore).toBeGreaterThan(1400);
     expect(sumSamples(after, "vllm:num_requests_running")).toBe(0);
     expect(sumSamples(after, "vllm:kv_cache_usage_perc")).toBe(0);
