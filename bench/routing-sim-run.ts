@@ -20,9 +20,24 @@ import { BLOCK_TOKENS, blockHashes, simTokenCount } from "../src/mock/engine-sim
 import { lazyPromptBlocks } from "../src/protocol/prompt-blocks.js";
 import { seededRandom } from "../src/random/seeded-random.js";
 import type { BackendView } from "../src/routing/backend.js";
+import { KvAdmission, type KvAdmissionOrder } from "../src/routing/kv-admission.js";
 import type { Strategy } from "../src/routing/strategies/strategy.js";
-import { type AdmissionSpec, EngineAdmission } from "./routing-sim-admission.js";
 import { CacheOracle } from "./routing-sim-oracle.js";
+
+/**
+ * The gateway's KV admission (`kv_admission`, src/routing/kv-admission.ts) as a run applies it: the
+ * strategy still picks the engine, and the turn waits in a queue for that engine until the engine's
+ * working set has room for it. Its times are engine time: the module runs on the run's virtual clock.
+ */
+export interface AdmissionSpec {
+  /** Share of the engine's KV cache the working set may fill (may exceed 1: shared blocks). */
+  capacityFraction: number;
+  order: KvAdmissionOrder;
+  /** How long a finished turn's blocks stay counted while its session thinks (ms). */
+  holdMs: number;
+  /** cached-first: a turn queued this long goes first whatever it holds. None: no such bound. */
+  agingMs?: number | undefined;
+}
 
 export interface SimRunSpec {
   /** A {@link CacheOracle} is shown each engine's real cache before each pick. */
@@ -39,10 +54,7 @@ export interface SimRunSpec {
   warmup: number;
   requests: number;
   seed: number;
-  /**
-   * Gateway-side admission by KV tokens (see routing-sim-admission): turns wait at the gateway
-   * until their engine's working set has room. None: every turn goes to its engine at once.
-   */
+  /** Gateway-side admission by KV tokens. None: every turn goes to its engine at once. */
   admission?: AdmissionSpec | undefined;
 }
 
@@ -109,7 +121,7 @@ interface EngineState {
   /** Turns submitted and not yet admitted, in order: the scheduler admits first come, first served. */
   admissionQueue: Turn[];
   /** The gateway's queue for this engine, when admission is on. */
-  gateway: EngineAdmission<Turn> | undefined;
+  gateway: KvAdmission<Turn> | undefined;
   /** A wake-up already scheduled for the gateway queue (ms), so holds ageing out add one each. */
   wakeAtMs: number;
 }
@@ -152,6 +164,9 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
   const WAKE = -2;
   let windowStart = Number.POSITIVE_INFINITY;
   let measuring = false;
+  /** The virtual clock the gateway's admission reads: set to each event's time before it acts. */
+  let clockMs = 0;
+  const now = () => clockMs;
   const engines: EngineState[] = Array.from({ length: spec.engines }, (_, index) => {
     const state: EngineState = {
       scheduler: undefined as unknown as Scheduler,
@@ -179,7 +194,7 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
       gateway:
         spec.admission === undefined
           ? undefined
-          : new EngineAdmission<Turn>(spec.profile.kvCacheTokens, spec.admission),
+          : new KvAdmission<Turn>(admissionSettings(spec.admission, spec.profile.kvCacheTokens), now),
       wakeAtMs: Number.NaN,
     };
     state.scheduler = new Scheduler(
@@ -260,7 +275,8 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
     engine.view.inflight++;
     if (engine.gateway === undefined) submit(engine, turn, atMs);
     else {
-      engine.gateway.enqueue(turn, atMs);
+      clockMs = atMs;
+      engine.gateway.enqueue(turn);
       admitQueued(engine, atMs);
     }
   };
@@ -268,9 +284,10 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
   /** The gateway lets what fits through, and wakes itself when a hold ages out. */
   const admitQueued = (engine: EngineState, atMs: number) => {
     const gateway = engine.gateway!;
-    for (const turn of gateway.admit(atMs)) submit(engine, turn, atMs);
+    clockMs = atMs;
+    for (const turn of gateway.admit()) submit(engine, turn, atMs);
     if (gateway.queued === 0) return;
-    const wake = gateway.nextWakeMs(atMs);
+    const wake = gateway.nextWakeMs();
     if (wake === undefined || wake === engine.wakeAtMs) return;
     engine.wakeAtMs = wake;
     insertByTime(arrivals, { atMs: wake, worker: WAKE, engine });
@@ -299,7 +316,8 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
             outputTokens += turn.outputTokens;
           }
           if (engine.gateway !== undefined) {
-            engine.gateway.finished(turn, finishMs);
+            clockMs = finishMs;
+            engine.gateway.ended(turn);
             // Not from inside the engine's step: the loop admits at the same time, after it.
             insertByTime(arrivals, { atMs: finishMs, worker: WAKE, engine });
           }
@@ -363,6 +381,17 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
     gatewayWaitMeanMs:
       measured.reduce((acc, turn) => acc + ((turn.submittedMs ?? turn.sentMs) - turn.sentMs), 0) /
       Math.max(1, measured.length),
+  };
+}
+
+function admissionSettings(spec: AdmissionSpec, kvCacheTokens: number) {
+  return {
+    capacityBlocks: Math.floor((kvCacheTokens * spec.capacityFraction) / BLOCK_TOKENS),
+    blockTokens: BLOCK_TOKENS,
+    holdMs: spec.holdMs,
+    waitBoundMs: spec.agingMs ?? Number.POSITIVE_INFINITY,
+    order: spec.order,
+    maxQueue: Number.POSITIVE_INFINITY,
   };
 }
 

@@ -17,11 +17,11 @@ import {
   ENGINE_PROFILES,
   type EngineProfileName,
 } from "../src/mock/engine-sim/profiles.js";
+import type { KvAdmissionOrder } from "../src/routing/kv-admission.js";
 import { createStrategy } from "../src/routing/strategies/factory.js";
 import { renderTable } from "./format.js";
-import type { AdmissionOrder, AdmissionSpec } from "./routing-sim-admission.js";
 import { CACHE_ORACLE, CacheOracle } from "./routing-sim-oracle.js";
-import { type SimRunResult, simulateRun } from "./routing-sim-run.js";
+import { type AdmissionSpec, type SimRunResult, simulateRun } from "./routing-sim-run.js";
 
 /** Round robin's engines queue for at least this share of the window: the fleet is saturated. */
 export const SATURATION_WAITING_SHARE = 0.5;
@@ -40,7 +40,7 @@ interface SimOptions {
   seed: number[];
   admission: "none" | "kv";
   admissionFraction: number[];
-  admissionOrder: AdmissionOrder[];
+  admissionOrder: KvAdmissionOrder[];
   holdMs: number[];
   agingMs?: number;
   /** Only the admission variants: the plain strategies' rows are already known (same seeds). */
@@ -54,12 +54,12 @@ function wholeNumbers(text: string): number[] {
   return values;
 }
 
-function admissionOrders(text: string): AdmissionOrder[] {
+function admissionOrders(text: string): KvAdmissionOrder[] {
   const orders = text.split(",");
   for (const order of orders)
     if (order !== "fifo" && order !== "cached-first")
       throw new InvalidArgumentError(`expected fifo or cached-first, got "${order}"`);
-  return orders as AdmissionOrder[];
+  return orders as KvAdmissionOrder[];
 }
 
 function wholeNumber(text: string): number {

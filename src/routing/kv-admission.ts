@@ -13,6 +13,7 @@
  * turn with the longest prompt prefix already in the working set goes first (FIFO was worse than no
  * admission in the simulator: a returning turn queued behind cold ones loses its history anyway),
  * except that a turn queued `waitBoundMs` or longer goes first, so cold turns do not starve.
+ * `order: "fifo"` exists so the simulator can show that difference.
  *
  * Pure and synchronous: the clock is injected and the caller (the gateway's per-engine gate) calls
  * `admit` after `enqueue`, after `ended`, and at `nextWakeMs`.
@@ -26,11 +27,16 @@ export interface KvAdmissionSettings {
   readonly blockTokens: number;
   /** How long an ended turn's blocks stay counted while its session thinks (ms). */
   readonly holdMs: number;
-  /** A turn queued this long goes first whatever it holds (ms). */
+  /** A turn queued this long goes first whatever it holds (ms; Infinity: no bound). */
   readonly waitBoundMs: number;
+  /** Which queued turn goes next; cached-first unless set. */
+  readonly order?: KvAdmissionOrder | undefined;
   /** Turns queued at most; one more is refused (the caller sheds it). */
   readonly maxQueue: number;
 }
+
+/** cached-first: the queued turn with the longest held prefix first. fifo: arrival order. */
+export type KvAdmissionOrder = "cached-first" | "fifo";
 
 /** What admission needs of a request: its session, its prompt's chained block hashes, its output. */
 export interface KvTurn {
@@ -136,13 +142,14 @@ export class KvAdmission<T extends KvTurn> {
     const now = this.#now();
     let next = Number.POSITIVE_INFINITY;
     const comesOfAge = this.#queue[0]!.sinceMs + this.#settings.waitBoundMs;
-    if (comesOfAge > now) next = comesOfAge;
+    if (this.#settings.order !== "fifo" && comesOfAge > now) next = comesOfAge;
     for (const hold of this.#holds.values())
       if (hold.running === 0 && hold.untilMs > now) next = Math.min(next, hold.untilMs);
     return Number.isFinite(next) ? next : undefined;
   }
 
   #nextIndex(now: number): number {
+    if (this.#settings.order === "fifo") return 0;
     if (now - this.#queue[0]!.sinceMs >= this.#settings.waitBoundMs) return 0;
     let best = 0;
     let bestHeld = -1;

@@ -116,6 +116,19 @@ describe("KvAdmission", () => {
     expect(admission.admit()).toEqual([warm]);
   });
 
+  it("fifo lets the oldest queued turn in first, held prefix or not, and wakes for no wait bound", () => {
+    const { admission, offer } = setup({ order: "fifo", waitBoundMs: 5000 });
+    const running = turn("r", [1, 2, 3, 4, 5, 6, 7, 8]);
+    offer(running);
+    const cold = turn("cold", [50]);
+    const warm = turn("warm", [1, 2, 3, 60]);
+    offer(cold);
+    offer(warm);
+    expect(admission.nextWakeMs()).toBeUndefined();
+    admission.ended(running);
+    expect(admission.admit()).toEqual([cold]);
+  });
+
   it("puts a turn that waited past the wait bound first, cached or not", () => {
     const { clock, admission, offer } = setup({ waitBoundMs: 5000 });
     const keeper = turn("k", [1, 2, 3, 4, 5, 6, 7, 8]);
