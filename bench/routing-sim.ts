@@ -43,6 +43,10 @@ interface SimOptions {
   admissionOrder: KvAdmissionOrder[];
   holdMs: number[];
   agingMs?: number;
+  holdCeilingMs?: number;
+  gatewayBlocks?: boolean;
+  decodeTokens?: number;
+  queuedOutOfLoad?: boolean;
   /** Only the admission variants: the plain strategies' rows are already known (same seeds). */
   admittedOnly?: boolean;
 }
@@ -118,6 +122,24 @@ function parse(argv: readonly string[]): SimOptions {
       "kv admission, cached-first: a turn queued this long goes first (none: no bound)",
       Number,
     )
+    .option(
+      "--hold-ceiling-ms <ms>",
+      "kv admission: learn the hold from the sessions' return gaps, between --hold-ms and this",
+      Number,
+    )
+    .option(
+      "--gateway-blocks",
+      "kv admission: count prompts in the gateway's 256-character blocks, not the engine's 16-token ones",
+    )
+    .option(
+      "--decode-tokens <n>",
+      "kv admission: count every turn's decode as this many tokens, not its own",
+      wholeNumber,
+    )
+    .option(
+      "--queued-out-of-load",
+      "kv admission: turns waiting at the gateway do not count in the load the strategy sees",
+    )
     .option("--admitted-only", "kv admission: skip the plain strategies' runs")
     .parse(argv, { from: "user" })
     .opts<SimOptions>();
@@ -161,13 +183,29 @@ function variants(options: SimOptions): Array<[string, AdmissionSpec | undefined
   for (const capacityFraction of options.admissionFraction)
     for (const order of options.admissionOrder)
       for (const holdMs of options.holdMs)
-        specs.push([admitted, { capacityFraction, order, holdMs, agingMs: options.agingMs }]);
+        specs.push([
+          admitted,
+          {
+            capacityFraction,
+            order,
+            holdMs,
+            agingMs: options.agingMs,
+            holdCeilingMs: options.holdCeilingMs,
+            blocks: options.gatewayBlocks ? "gateway" : "engine",
+            decodeTokens: options.decodeTokens,
+            queuedInLoad: !options.queuedOutOfLoad,
+          },
+        ]);
   return options.admittedOnly ? specs : [...plain, ...specs];
 }
 
 function admissionLabel(spec: AdmissionSpec): string {
   const aging = spec.agingMs === undefined ? "" : ` aging ${spec.agingMs}`;
-  return `kv ${spec.capacityFraction} ${spec.order} hold ${spec.holdMs}${aging}`;
+  const ceiling = spec.holdCeilingMs === undefined ? "" : `–${spec.holdCeilingMs} learned`;
+  const blocks = spec.blocks === "gateway" ? " gateway blocks" : "";
+  const decode = spec.decodeTokens === undefined ? "" : ` decode ${spec.decodeTokens}`;
+  const load = spec.queuedInLoad === false ? " queued out of load" : "";
+  return `kv ${spec.capacityFraction} ${spec.order} hold ${spec.holdMs}${ceiling}${aging}${blocks}${decode}${load}`;
 }
 
 function main(): void {

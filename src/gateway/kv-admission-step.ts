@@ -20,6 +20,12 @@ import type { GatewayContext } from "./context.js";
  */
 export const DEFAULT_KV_OUTPUT_TOKENS = 512;
 
+/**
+ * The longest hold learned from sessions' return gaps (routing/return-gaps.ts); `kv_admission_hold`
+ * is the shortest. Past this a session's history is not worth keeping others waiting for.
+ */
+export const KV_HOLD_CEILING_S = 30;
+
 type KvSettings = Pick<
   GatewayConfig,
   "prefix_block_chars" | "queue_size" | "kv_admission_hold" | "kv_admission_wait"
@@ -30,6 +36,7 @@ export function kvGateSettings(config: KvSettings): KvGateSettings {
     // The same blocks prefix_aware hashes, so a prompt is hashed once for both.
     blockTokens: Math.max(1, config.prefix_block_chars / CHARS_PER_TOKEN),
     holdMs: config.kv_admission_hold * 1000,
+    holdCeilingMs: Math.max(config.kv_admission_hold, KV_HOLD_CEILING_S) * 1000,
     waitBoundMs: config.kv_admission_wait * 1000,
     maxQueue: config.queue_size,
   };

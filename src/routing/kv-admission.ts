@@ -19,14 +19,20 @@
  * `admit` after `enqueue`, after `ended`, and at `nextWakeMs`.
  * @module
  */
+import { ReturnGaps } from "./return-gaps.js";
 
 export interface KvAdmissionSettings {
   /** Blocks the working set may hold: the engine's KV capacity in tokens ÷ tokens per block. */
   readonly capacityBlocks: number;
   /** Tokens per prompt block, to turn a turn's output tokens into blocks. */
   readonly blockTokens: number;
-  /** How long an ended turn's blocks stay counted while its session thinks (ms). */
+  /**
+   * How long an ended turn's blocks stay counted while its session thinks (ms). With a larger
+   * `holdCeilingMs`, the least such hold: the hold is then learned from how long sessions take to
+   * return (routing/return-gaps.ts), between the two.
+   */
   readonly holdMs: number;
+  readonly holdCeilingMs?: number | undefined;
   /** A turn queued this long goes first whatever it holds (ms; Infinity: no bound). */
   readonly waitBoundMs: number;
   /** Which queued turn goes next; cached-first unless set. */
@@ -63,6 +69,7 @@ interface Queued<T> {
 export class KvAdmission<T extends KvTurn> {
   readonly #settings: KvAdmissionSettings;
   readonly #now: () => number;
+  readonly #returns: ReturnGaps;
   /** Distinct held blocks → how many holds count them. */
   readonly #blocks = new Map<number, number>();
   readonly #holds = new Map<string, Hold>();
@@ -74,6 +81,12 @@ export class KvAdmission<T extends KvTurn> {
   constructor(settings: KvAdmissionSettings, now: () => number = () => performance.now()) {
     this.#settings = settings;
     this.#now = now;
+    this.#returns = new ReturnGaps(settings.holdMs, settings.holdCeilingMs ?? settings.holdMs);
+  }
+
+  /** How long a session ending now is held (ms): `holdMs`, or the hold learned from returns. */
+  get holdMs(): number {
+    return this.#returns.holdMs;
   }
 
   get queued(): number {
@@ -92,7 +105,9 @@ export class KvAdmission<T extends KvTurn> {
   /** Queues a turn; false when the queue is full (the caller sheds it). Call `admit` after. */
   enqueue(turn: T): boolean {
     if (this.#queue.length >= this.#settings.maxQueue) return false;
-    this.#queue.push({ turn, sinceMs: this.#now() });
+    const now = this.#now();
+    this.#returns.returned(turn.session, now);
+    this.#queue.push({ turn, sinceMs: now });
     return true;
   }
 
@@ -120,7 +135,7 @@ export class KvAdmission<T extends KvTurn> {
     return admitted;
   }
 
-  /** An admitted turn ended (answered, failed or abandoned): its session's blocks stay held `holdMs`. */
+  /** An admitted turn ended (answered, failed or abandoned): its session's blocks stay held a while. */
   ended(turn: T): void {
     const now = this.#now();
     this.#running--;
@@ -128,7 +143,10 @@ export class KvAdmission<T extends KvTurn> {
     const hold = this.#holds.get(turn.session);
     if (hold !== undefined) {
       hold.running--;
-      if (hold.running === 0) hold.untilMs = now + this.#settings.holdMs;
+      if (hold.running === 0) {
+        hold.untilMs = now + this.#returns.holdMs;
+        this.#returns.ended(turn.session, now);
+      }
     }
     this.#expire(now);
   }

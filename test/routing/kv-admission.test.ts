@@ -185,4 +185,22 @@ describe("KvAdmission", () => {
     expect(admission.workingSetBlocks).toBe(0);
     expect(admission.nextWakeMs()).toBeUndefined();
   });
+
+  it("with a ceiling, holds ended sessions as long as they are seen to take to return", () => {
+    const { clock, admission, offer } = setup({ holdCeilingMs: 30_000, maxQueue: 100 });
+    expect(admission.holdMs).toBe(settings.holdMs);
+    for (let index = 0; index < 40; index++) {
+      const first = turn(`s${index}`, [index + 100]);
+      offer(first);
+      admission.ended(first);
+      clock.ms += 2000;
+      const next = turn(`s${index}`, [index + 100, 1]);
+      offer(next);
+      admission.ended(next);
+      clock.ms += 100_000;
+      admission.admit();
+    }
+    // Sessions come back 2 s after their turn ends: the 1.5 s hold grows to cover that.
+    expect(admission.holdMs).toBeCloseTo(2200);
+  });
 });
