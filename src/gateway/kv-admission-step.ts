@@ -63,7 +63,7 @@ const ADMITTED_AT_ONCE: KvEntry = { kind: "admitted", release: () => {} };
  */
 export function enterKvGate(
   ctx: GatewayContext,
-  backend: Pick<BackendView, "id" | "url">,
+  backend: Pick<BackendView, "id" | "url"> & { gated: number },
   request: { readonly id: string; readonly body: unknown },
   routing: RoutingRequest,
   timeoutMs: number,
@@ -78,5 +78,10 @@ export function enterKvGate(
     blockHashes: routing.promptBlocks?.(config.prefix_block_chars) ?? [],
     outputTokens: requestedMaxTokens(request.body) ?? DEFAULT_KV_OUTPUT_TOKENS,
   };
-  return ctx.kvGates.enter(backend.id, capacity, turn, timeoutMs, signal);
+  // Counted in the backend's load while it waits, so the strategy does not pile more onto a gate
+  // whose engine is full (routing-sim: leaving them out cost ~5 % throughput and 1.5× TTFT p99).
+  backend.gated++;
+  return ctx.kvGates.enter(backend.id, capacity, turn, timeoutMs, signal).finally(() => {
+    backend.gated--;
+  });
 }
