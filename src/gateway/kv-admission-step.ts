@@ -15,10 +15,17 @@ import { requestedMaxTokens } from "./budget-admission.js";
 import type { GatewayContext } from "./context.js";
 
 /**
- * Decode blocks counted for a request that sets no output limit: a typical agent turn's answer
- * (tool call or short reply), not the model's context length, which would hold back everything.
+ * Decode counted for a request that sets no output limit, or a higher one: a typical agent turn's
+ * answer (tool call or short reply). Agent clients ask for tens of thousands of tokens per turn
+ * (`max_tokens` 32k) and use a few hundred; counting the limit would let one or two turns fill an
+ * engine's working set and hold back everything else.
  */
 export const DEFAULT_KV_OUTPUT_TOKENS = 512;
+
+/** The decode tokens a request's turn is counted for: its `max_tokens` when lower than the default. */
+export function kvDecodeTokens(body: unknown): number {
+  return Math.min(requestedMaxTokens(body) ?? DEFAULT_KV_OUTPUT_TOKENS, DEFAULT_KV_OUTPUT_TOKENS);
+}
 
 /**
  * The longest hold learned from sessions' return gaps (routing/return-gaps.ts); `kv_admission_hold`
@@ -76,7 +83,7 @@ export function enterKvGate(
   const turn = {
     session: routing.sessionKey ?? `request:${request.id}`,
     blockHashes: routing.promptBlocks?.(config.prefix_block_chars) ?? [],
-    outputTokens: requestedMaxTokens(request.body) ?? DEFAULT_KV_OUTPUT_TOKENS,
+    outputTokens: kvDecodeTokens(request.body),
   };
   // Counted in the backend's load while it waits, so the strategy does not pile more onto a gate
   // whose engine is full (routing-sim: leaving them out cost ~5 % throughput and 1.5× TTFT p99).
