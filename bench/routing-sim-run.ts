@@ -17,12 +17,52 @@ import { type EngineProfile, stepMs } from "../src/mock/engine-sim/profiles.js";
 import { renderChatPrompt } from "../src/mock/engine-sim/prompt.js";
 import { Scheduler, type StepReport } from "../src/mock/engine-sim/scheduler.js";
 import { BLOCK_TOKENS, blockHashes, simTokenCount } from "../src/mock/engine-sim/tokens.js";
-import { lazyPromptBlocks } from "../src/protocol/prompt-blocks.js";
+import { lazyPromptBlocks, type PromptBlocks } from "../src/protocol/prompt-blocks.js";
 import { seededRandom } from "../src/random/seeded-random.js";
 import type { BackendView } from "../src/routing/backend.js";
+import { KvAdmission, type KvAdmissionOrder } from "../src/routing/kv-admission.js";
 import type { Strategy } from "../src/routing/strategies/strategy.js";
-import { type AdmissionSpec, EngineAdmission } from "./routing-sim-admission.js";
 import { CacheOracle } from "./routing-sim-oracle.js";
+
+/**
+ * The gateway's KV admission (`kv_admission`, src/routing/kv-admission.ts) as a run applies it: the
+ * strategy still picks the engine, and the turn waits in a queue for that engine until the engine's
+ * working set has room for it. Its times are engine time: the module runs on the run's virtual clock.
+ */
+export interface AdmissionSpec {
+  /** Share of the engine's KV cache the working set may fill (may exceed 1: shared blocks). */
+  capacityFraction: number;
+  order: KvAdmissionOrder;
+  /** How long a finished turn's blocks stay counted while its session thinks (ms). */
+  holdMs: number;
+  /** Above `holdMs`: the hold is learned from the sessions' return gaps, up to this (ms). */
+  holdCeilingMs?: number | undefined;
+  /** cached-first: a turn queued this long goes first whatever it holds. None: no such bound. */
+  agingMs?: number | undefined;
+  /**
+   * What the gateway knows, where it differs from what the engine does (each on its own, to find
+   * which one costs the gain): `blocks: "gateway"` counts the prompt in the gateway's character
+   * blocks (`prefix_block_chars`, hashed over the request's parts) rather than the engine's 16-token
+   * blocks; `decodeTokens` counts every turn's decode as that many tokens rather than its own;
+   * `queuedInLoad: false` leaves turns waiting at the gateway out of the load the strategy sees
+   * (only turns sent to the engine count), as the gateway's in-flight count did.
+   */
+  blocks?: "engine" | "gateway" | undefined;
+  decodeTokens?: number | undefined;
+  queuedInLoad?: boolean | undefined;
+}
+
+/** The prompt blocks the gateway hashes (`prefix_block_chars`' default) and the tokens each stands for. */
+const GATEWAY_BLOCK_CHARS = 256;
+const GATEWAY_BLOCK_TOKENS = GATEWAY_BLOCK_CHARS / 4;
+
+/** A turn as the gateway's admission sees it. */
+interface AdmissionTicket {
+  readonly session: string;
+  readonly blockHashes: readonly number[];
+  readonly outputTokens: number;
+  readonly turn: Turn;
+}
 
 export interface SimRunSpec {
   /** A {@link CacheOracle} is shown each engine's real cache before each pick. */
@@ -39,10 +79,7 @@ export interface SimRunSpec {
   warmup: number;
   requests: number;
   seed: number;
-  /**
-   * Gateway-side admission by KV tokens (see routing-sim-admission): turns wait at the gateway
-   * until their engine's working set has room. None: every turn goes to its engine at once.
-   */
+  /** Gateway-side admission by KV tokens. None: every turn goes to its engine at once. */
   admission?: AdmissionSpec | undefined;
 }
 
@@ -109,7 +146,7 @@ interface EngineState {
   /** Turns submitted and not yet admitted, in order: the scheduler admits first come, first served. */
   admissionQueue: Turn[];
   /** The gateway's queue for this engine, when admission is on. */
-  gateway: EngineAdmission<Turn> | undefined;
+  gateway: KvAdmission<AdmissionTicket> | undefined;
   /** A wake-up already scheduled for the gateway queue (ms), so holds ageing out add one each. */
   wakeAtMs: number;
 }
@@ -130,6 +167,8 @@ interface Turn {
   cachedAtArrival: number;
   /** Tokens found cached when the engine admitted it. */
   hitTokens?: number;
+  /** How it waited at the gateway, when admission is on. */
+  ticket?: AdmissionTicket;
   /** The previous turn of its session: its prompt's full-block tokens, and whether it went elsewhere. */
   previous?: { tokens: number; moved: boolean };
 }
@@ -152,6 +191,9 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
   const WAKE = -2;
   let windowStart = Number.POSITIVE_INFINITY;
   let measuring = false;
+  /** The virtual clock the gateway's admission reads: set to each event's time before it acts. */
+  let clockMs = 0;
+  const now = () => clockMs;
   const engines: EngineState[] = Array.from({ length: spec.engines }, (_, index) => {
     const state: EngineState = {
       scheduler: undefined as unknown as Scheduler,
@@ -179,7 +221,10 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
       gateway:
         spec.admission === undefined
           ? undefined
-          : new EngineAdmission<Turn>(spec.profile.kvCacheTokens, spec.admission),
+          : new KvAdmission<AdmissionTicket>(
+              admissionSettings(spec.admission, spec.profile.kvCacheTokens),
+              now,
+            ),
       wakeAtMs: Number.NaN,
     };
     state.scheduler = new Scheduler(
@@ -230,7 +275,8 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
     if (spec.strategy instanceof CacheOracle)
       spec.strategy.cachedTokens = (id) =>
         engines.find((engine) => engine.view.id === id)!.scheduler.cache.cachedPrefix(hashes) * BLOCK_TOKENS;
-    const engine = pick(spec.strategy, engines, prompt);
+    const promptBlocks = lazyPromptBlocks({ tools: openAiTools(prompt), messages: prompt.messages }, MODEL);
+    const engine = pick(spec.strategy, engines, prompt, promptBlocks);
     const turn: Turn = {
       index,
       worker,
@@ -257,20 +303,34 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
       }
       trails.set(prompt.session, { engine, tokens: hashes.length * BLOCK_TOKENS });
     }
-    engine.view.inflight++;
-    if (engine.gateway === undefined) submit(engine, turn, atMs);
-    else {
-      engine.gateway.enqueue(turn, atMs);
-      admitQueued(engine, atMs);
+    if (engine.gateway === undefined) {
+      engine.view.inflight++;
+      submit(engine, turn, atMs);
+      return;
     }
+    const admission = spec.admission!;
+    if (admission.queuedInLoad !== false) engine.view.inflight++;
+    turn.ticket = {
+      session: turn.session,
+      blockHashes: admission.blocks === "gateway" ? promptBlocks(GATEWAY_BLOCK_CHARS) : hashes,
+      outputTokens: admission.decodeTokens ?? turn.outputTokens,
+      turn,
+    };
+    clockMs = atMs;
+    engine.gateway.enqueue(turn.ticket);
+    admitQueued(engine, atMs);
   };
 
   /** The gateway lets what fits through, and wakes itself when a hold ages out. */
   const admitQueued = (engine: EngineState, atMs: number) => {
     const gateway = engine.gateway!;
-    for (const turn of gateway.admit(atMs)) submit(engine, turn, atMs);
+    clockMs = atMs;
+    for (const { turn } of gateway.admit()) {
+      if (spec.admission!.queuedInLoad === false) engine.view.inflight++;
+      submit(engine, turn, atMs);
+    }
     if (gateway.queued === 0) return;
-    const wake = gateway.nextWakeMs(atMs);
+    const wake = gateway.nextWakeMs();
     if (wake === undefined || wake === engine.wakeAtMs) return;
     engine.wakeAtMs = wake;
     insertByTime(arrivals, { atMs: wake, worker: WAKE, engine });
@@ -299,7 +359,8 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
             outputTokens += turn.outputTokens;
           }
           if (engine.gateway !== undefined) {
-            engine.gateway.finished(turn, finishMs);
+            clockMs = finishMs;
+            engine.gateway.ended(turn.ticket!);
             // Not from inside the engine's step: the loop admits at the same time, after it.
             insertByTime(arrivals, { atMs: finishMs, worker: WAKE, engine });
           }
@@ -366,6 +427,19 @@ export function simulateRun(spec: SimRunSpec): SimRunResult {
   };
 }
 
+function admissionSettings(spec: AdmissionSpec, kvCacheTokens: number) {
+  const blockTokens = spec.blocks === "gateway" ? GATEWAY_BLOCK_TOKENS : BLOCK_TOKENS;
+  return {
+    capacityBlocks: Math.floor((kvCacheTokens * spec.capacityFraction) / blockTokens),
+    blockTokens,
+    holdMs: spec.holdMs,
+    holdCeilingMs: spec.holdCeilingMs,
+    waitBoundMs: spec.agingMs ?? Number.POSITIVE_INFINITY,
+    order: spec.order,
+    maxQueue: Number.POSITIVE_INFINITY,
+  };
+}
+
 function historyLoss(turns: readonly Turn[], promptTokens: number): HistoryLoss {
   const lost = { moved: 0, evictedIdle: 0, evictedQueued: 0 };
   for (const { previous, hitTokens = 0, cachedAtArrival } of turns) {
@@ -428,14 +502,14 @@ function allDone(engines: readonly EngineState[]): boolean {
   return engines.every((engine) => engine.pending === undefined && !engine.scheduler.hasWork());
 }
 
-function pick(strategy: Strategy, engines: readonly EngineState[], prompt: ShapedPrompt): EngineState {
+function pick(
+  strategy: Strategy,
+  engines: readonly EngineState[],
+  prompt: ShapedPrompt,
+  promptBlocks: PromptBlocks,
+): EngineState {
   const views = engines.map((engine) => engine.view);
-  const parts = { tools: openAiTools(prompt), messages: prompt.messages };
-  const chosen = strategy.pick(views, {
-    model: MODEL,
-    sessionKey: prompt.session,
-    promptBlocks: lazyPromptBlocks(parts, MODEL),
-  });
+  const chosen = strategy.pick(views, { model: MODEL, sessionKey: prompt.session, promptBlocks });
   return engines[views.indexOf(chosen!)]!;
 }
 

@@ -17,11 +17,11 @@ import {
   ENGINE_PROFILES,
   type EngineProfileName,
 } from "../src/mock/engine-sim/profiles.js";
+import type { KvAdmissionOrder } from "../src/routing/kv-admission.js";
 import { createStrategy } from "../src/routing/strategies/factory.js";
 import { renderTable } from "./format.js";
-import type { AdmissionOrder, AdmissionSpec } from "./routing-sim-admission.js";
 import { CACHE_ORACLE, CacheOracle } from "./routing-sim-oracle.js";
-import { type SimRunResult, simulateRun } from "./routing-sim-run.js";
+import { type AdmissionSpec, type SimRunResult, simulateRun } from "./routing-sim-run.js";
 
 /** Round robin's engines queue for at least this share of the window: the fleet is saturated. */
 export const SATURATION_WAITING_SHARE = 0.5;
@@ -40,9 +40,13 @@ interface SimOptions {
   seed: number[];
   admission: "none" | "kv";
   admissionFraction: number[];
-  admissionOrder: AdmissionOrder[];
+  admissionOrder: KvAdmissionOrder[];
   holdMs: number[];
   agingMs?: number;
+  holdCeilingMs?: number;
+  gatewayBlocks?: boolean;
+  decodeTokens?: number;
+  queuedOutOfLoad?: boolean;
   /** Only the admission variants: the plain strategies' rows are already known (same seeds). */
   admittedOnly?: boolean;
 }
@@ -54,12 +58,12 @@ function wholeNumbers(text: string): number[] {
   return values;
 }
 
-function admissionOrders(text: string): AdmissionOrder[] {
+function admissionOrders(text: string): KvAdmissionOrder[] {
   const orders = text.split(",");
   for (const order of orders)
     if (order !== "fifo" && order !== "cached-first")
       throw new InvalidArgumentError(`expected fifo or cached-first, got "${order}"`);
-  return orders as AdmissionOrder[];
+  return orders as KvAdmissionOrder[];
 }
 
 function wholeNumber(text: string): number {
@@ -118,6 +122,24 @@ function parse(argv: readonly string[]): SimOptions {
       "kv admission, cached-first: a turn queued this long goes first (none: no bound)",
       Number,
     )
+    .option(
+      "--hold-ceiling-ms <ms>",
+      "kv admission: learn the hold from the sessions' return gaps, between --hold-ms and this",
+      Number,
+    )
+    .option(
+      "--gateway-blocks",
+      "kv admission: count prompts in the gateway's 256-character blocks, not the engine's 16-token ones",
+    )
+    .option(
+      "--decode-tokens <n>",
+      "kv admission: count every turn's decode as this many tokens, not its own",
+      wholeNumber,
+    )
+    .option(
+      "--queued-out-of-load",
+      "kv admission: turns waiting at the gateway do not count in the load the strategy sees",
+    )
     .option("--admitted-only", "kv admission: skip the plain strategies' runs")
     .parse(argv, { from: "user" })
     .opts<SimOptions>();
@@ -161,13 +183,29 @@ function variants(options: SimOptions): Array<[string, AdmissionSpec | undefined
   for (const capacityFraction of options.admissionFraction)
     for (const order of options.admissionOrder)
       for (const holdMs of options.holdMs)
-        specs.push([admitted, { capacityFraction, order, holdMs, agingMs: options.agingMs }]);
+        specs.push([
+          admitted,
+          {
+            capacityFraction,
+            order,
+            holdMs,
+            agingMs: options.agingMs,
+            holdCeilingMs: options.holdCeilingMs,
+            blocks: options.gatewayBlocks ? "gateway" : "engine",
+            decodeTokens: options.decodeTokens,
+            queuedInLoad: !options.queuedOutOfLoad,
+          },
+        ]);
   return options.admittedOnly ? specs : [...plain, ...specs];
 }
 
 function admissionLabel(spec: AdmissionSpec): string {
   const aging = spec.agingMs === undefined ? "" : ` aging ${spec.agingMs}`;
-  return `kv ${spec.capacityFraction} ${spec.order} hold ${spec.holdMs}${aging}`;
+  const ceiling = spec.holdCeilingMs === undefined ? "" : `–${spec.holdCeilingMs} learned`;
+  const blocks = spec.blocks === "gateway" ? " gateway blocks" : "";
+  const decode = spec.decodeTokens === undefined ? "" : ` decode ${spec.decodeTokens}`;
+  const load = spec.queuedInLoad === false ? " queued out of load" : "";
+  return `kv ${spec.capacityFraction} ${spec.order} hold ${spec.holdMs}${ceiling}${aging}${blocks}${decode}${load}`;
 }
 
 function main(): void {

@@ -30,6 +30,11 @@ export interface BackendView {
    * such as vLLM's `num_requests_waiting`); 0 when unknown.
    */
   readonly queueDepth: number;
+  /**
+   * Requests routed to the backend that wait at this gateway's KV admission gate, not sent yet
+   * (`kv_admission`); absent or 0 without it. Load as much as those in flight: they will run there.
+   */
+  readonly gated?: number;
   readonly models: readonly string[];
 }
 
@@ -80,6 +85,7 @@ export class BackendState implements BackendView {
    * undefined until a scrape has read it.
    */
   engineKvTokens: number | undefined;
+  gated = 0;
   healthy = true;
   /** Set by an operator: no new requests, those in flight finish. */
   draining = false;

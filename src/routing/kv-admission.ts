@@ -13,24 +13,36 @@
  * turn with the longest prompt prefix already in the working set goes first (FIFO was worse than no
  * admission in the simulator: a returning turn queued behind cold ones loses its history anyway),
  * except that a turn queued `waitBoundMs` or longer goes first, so cold turns do not starve.
+ * `order: "fifo"` exists so the simulator can show that difference.
  *
  * Pure and synchronous: the clock is injected and the caller (the gateway's per-engine gate) calls
  * `admit` after `enqueue`, after `ended`, and at `nextWakeMs`.
  * @module
  */
+import { ReturnGaps } from "./return-gaps.js";
 
 export interface KvAdmissionSettings {
   /** Blocks the working set may hold: the engine's KV capacity in tokens ÷ tokens per block. */
   readonly capacityBlocks: number;
   /** Tokens per prompt block, to turn a turn's output tokens into blocks. */
   readonly blockTokens: number;
-  /** How long an ended turn's blocks stay counted while its session thinks (ms). */
+  /**
+   * How long an ended turn's blocks stay counted while its session thinks (ms). With a larger
+   * `holdCeilingMs`, the least such hold: the hold is then learned from how long sessions take to
+   * return (routing/return-gaps.ts), between the two.
+   */
   readonly holdMs: number;
-  /** A turn queued this long goes first whatever it holds (ms). */
+  readonly holdCeilingMs?: number | undefined;
+  /** A turn queued this long goes first whatever it holds (ms; Infinity: no bound). */
   readonly waitBoundMs: number;
+  /** Which queued turn goes next; cached-first unless set. */
+  readonly order?: KvAdmissionOrder | undefined;
   /** Turns queued at most; one more is refused (the caller sheds it). */
   readonly maxQueue: number;
 }
+
+/** cached-first: the queued turn with the longest held prefix first. fifo: arrival order. */
+export type KvAdmissionOrder = "cached-first" | "fifo";
 
 /** What admission needs of a request: its session, its prompt's chained block hashes, its output. */
 export interface KvTurn {
@@ -57,6 +69,7 @@ interface Queued<T> {
 export class KvAdmission<T extends KvTurn> {
   #settings: KvAdmissionSettings;
   readonly #now: () => number;
+  readonly #returns: ReturnGaps;
   /** Distinct held blocks → how many holds count them. */
   readonly #blocks = new Map<number, number>();
   readonly #holds = new Map<string, Hold>();
@@ -68,6 +81,12 @@ export class KvAdmission<T extends KvTurn> {
   constructor(settings: KvAdmissionSettings, now: () => number = () => performance.now()) {
     this.#settings = settings;
     this.#now = now;
+    this.#returns = new ReturnGaps(settings.holdMs, settings.holdCeilingMs ?? settings.holdMs);
+  }
+
+  /** How long a session ending now is held (ms): `holdMs`, or the hold learned from returns. */
+  get holdMs(): number {
+    return this.#returns.holdMs;
   }
 
   get queued(): number {
@@ -94,7 +113,9 @@ export class KvAdmission<T extends KvTurn> {
   /** Queues a turn; false when the queue is full (the caller sheds it). Call `admit` after. */
   enqueue(turn: T): boolean {
     if (this.#queue.length >= this.#settings.maxQueue) return false;
-    this.#queue.push({ turn, sinceMs: this.#now() });
+    const now = this.#now();
+    this.#returns.returned(turn.session, now);
+    this.#queue.push({ turn, sinceMs: now });
     return true;
   }
 
@@ -122,7 +143,7 @@ export class KvAdmission<T extends KvTurn> {
     return admitted;
   }
 
-  /** An admitted turn ended (answered, failed or abandoned): its session's blocks stay held `holdMs`. */
+  /** An admitted turn ended (answered, failed or abandoned): its session's blocks stay held a while. */
   ended(turn: T): void {
     const now = this.#now();
     this.#running--;
@@ -130,7 +151,10 @@ export class KvAdmission<T extends KvTurn> {
     const hold = this.#holds.get(turn.session);
     if (hold !== undefined) {
       hold.running--;
-      if (hold.running === 0) hold.untilMs = now + this.#settings.holdMs;
+      if (hold.running === 0) {
+        hold.untilMs = now + this.#returns.holdMs;
+        this.#returns.ended(turn.session, now);
+      }
     }
     this.#expire(now);
   }
@@ -144,13 +168,14 @@ export class KvAdmission<T extends KvTurn> {
     const now = this.#now();
     let next = Number.POSITIVE_INFINITY;
     const comesOfAge = this.#queue[0]!.sinceMs + this.#settings.waitBoundMs;
-    if (comesOfAge > now) next = comesOfAge;
+    if (this.#settings.order !== "fifo" && comesOfAge > now) next = comesOfAge;
     for (const hold of this.#holds.values())
       if (hold.running === 0 && hold.untilMs > now) next = Math.min(next, hold.untilMs);
     return Number.isFinite(next) ? next : undefined;
   }
 
   #nextIndex(now: number): number {
+    if (this.#settings.order === "fifo") return 0;
     if (now - this.#queue[0]!.sinceMs >= this.#settings.waitBoundMs) return 0;
     let best = 0;
     let bestHeld = -1;

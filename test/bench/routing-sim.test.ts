@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CacheOracle } from "../../bench/routing-sim-oracle.js";
-import { simulateRun } from "../../bench/routing-sim-run.js";
+import { type AdmissionSpec, simulateRun } from "../../bench/routing-sim-run.js";
 import { LLAMA_3_1_8B_H100 } from "../../src/mock/engine-sim/profiles.js";
 import { createStrategy } from "../../src/routing/strategies/factory.js";
 
@@ -103,5 +103,39 @@ describe("cache_oracle: routing-sim's reference that reads the engines' real cac
   it("is shown each engine's cache in a simulated run, and finds more cached than round robin", () => {
     const oracle = simulateRun({ ...spec("round_robin"), strategy: new CacheOracle() });
     expect(oracle.prefixHitRate).toBeGreaterThan(simulateRun(spec("round_robin")).prefixHitRate);
+  });
+});
+
+describe("routing-sim with the gateway's kv admission", () => {
+  const admitted = {
+    strategy: createStrategy("prefix_aware"),
+    profile: { ...LLAMA_3_1_8B_H100, kvCacheTokens: 120_000 },
+    engines: 1,
+    sessions: 6,
+    thinkMs: 500,
+    warmup: 8,
+    requests: 16,
+    seed: 3,
+    admission: { capacityFraction: 1, order: "cached-first", holdMs: 750 } as AdmissionSpec,
+  };
+
+  it("completes every turn, the same way twice, and counts the gateway wait in TTFT", () => {
+    const result = simulateRun(admitted);
+    expect(result).toEqual(simulateRun(admitted));
+    expect(result.outputTokensPerS).toBeGreaterThan(0);
+    expect(result.gatewayWaitMeanMs).toBeGreaterThan(0);
+    expect(result.ttftP99Ms).toBeGreaterThanOrEqual(result.gatewayWaitMeanMs);
+  });
+
+  it("waits nowhere but at the engine without admission", () => {
+    expect(simulateRun({ ...admitted, admission: undefined }).gatewayWaitMeanMs).toBe(0);
+  });
+
+  it("runs fifo and a wait bound to the end too", () => {
+    for (const admission of [
+      { ...admitted.admission, order: "fifo" },
+      { ...admitted.admission, agingMs: 200 },
+    ] as AdmissionSpec[])
+      expect(simulateRun({ ...admitted, admission }).outputTokensPerS).toBeGreaterThan(0);
   });
 });

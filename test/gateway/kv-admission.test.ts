@@ -8,7 +8,7 @@ import type { ServerResponse } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { gatewayConfigSchema } from "../../src/config/schema.js";
 import { buildGateway, type Gateway } from "../../src/gateway/app.js";
-import { kvCapacityFor } from "../../src/gateway/kv-admission-step.js";
+import { kvCapacityFor, kvDecodeTokens } from "../../src/gateway/kv-admission-step.js";
 import { chatCompletion, type FakeUpstream, startFakeUpstream } from "../helpers/fake-upstream.js";
 import { eventually } from "../helpers/http.js";
 
@@ -148,5 +148,11 @@ describe("KV admission in the gateway", () => {
     expect(kvCapacityFor({ ...unset, kv_cache_tokens: 7 }, backend)).toBe(7);
     // An explicit 0 for one backend turns its gate off whatever the engine says.
     expect(kvCapacityFor({ ...unset, kv_cache_tokens_map: { a: 0 } }, backend)).toBe(0);
+  });
+
+  it("counts a turn's decode as its max_tokens, at most a typical answer's however high the limit", () => {
+    expect(kvDecodeTokens({ max_tokens: 100 })).toBe(100);
+    expect(kvDecodeTokens({ max_tokens: 32_000 })).toBe(512);
+    expect(kvDecodeTokens({ messages: [] })).toBe(512);
   });
 });

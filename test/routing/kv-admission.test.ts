@@ -130,6 +130,19 @@ describe("KvAdmission", () => {
     expect(admission.admit()).toEqual([warm]);
   });
 
+  it("fifo lets the oldest queued turn in first, held prefix or not, and wakes for no wait bound", () => {
+    const { admission, offer } = setup({ order: "fifo", waitBoundMs: 5000 });
+    const running = turn("r", [1, 2, 3, 4, 5, 6, 7, 8]);
+    offer(running);
+    const cold = turn("cold", [50]);
+    const warm = turn("warm", [1, 2, 3, 60]);
+    offer(cold);
+    offer(warm);
+    expect(admission.nextWakeMs()).toBeUndefined();
+    admission.ended(running);
+    expect(admission.admit()).toEqual([cold]);
+  });
+
   it("puts a turn that waited past the wait bound first, cached or not", () => {
     const { clock, admission, offer } = setup({ waitBoundMs: 5000 });
     const keeper = turn("k", [1, 2, 3, 4, 5, 6, 7, 8]);
@@ -185,5 +198,23 @@ describe("KvAdmission", () => {
     admission.admit();
     expect(admission.workingSetBlocks).toBe(0);
     expect(admission.nextWakeMs()).toBeUndefined();
+  });
+
+  it("with a ceiling, holds ended sessions as long as they are seen to take to return", () => {
+    const { clock, admission, offer } = setup({ holdCeilingMs: 30_000, maxQueue: 100 });
+    expect(admission.holdMs).toBe(settings.holdMs);
+    for (let index = 0; index < 40; index++) {
+      const first = turn(`s${index}`, [index + 100]);
+      offer(first);
+      admission.ended(first);
+      clock.ms += 2000;
+      const next = turn(`s${index}`, [index + 100, 1]);
+      offer(next);
+      admission.ended(next);
+      clock.ms += 100_000;
+      admission.admit();
+    }
+    // Sessions come back 2 s after their turn ends: the 1.5 s hold grows to cover that.
+    expect(admission.holdMs).toBeCloseTo(2200);
   });
 });

@@ -46,7 +46,7 @@ const OVER_BOUND = -1;
 const TURN_WRAP = 1_000_000_007;
 
 function load(backend: BackendView): number {
-  return backend.inflight + backend.queueDepth;
+  return backend.inflight + backend.queueDepth + (backend.gated ?? 0);
 }
 
 /**

@@ -146,6 +146,17 @@ describe("prefix_aware", () => {
     expect(strategy.pick(fleet.view(), request(conversation(1, 5)))!.id).toBe(overflow);
   });
 
+  it("counts requests waiting at the gateway's KV gate in a backend's load, as those in flight", () => {
+    const strategy = new PrefixAwareStrategy();
+    const fleet = new Fleet();
+    const home = fleet.send(strategy, request(conversation(1, 1)));
+    fleet.finishAll();
+    const gatedAtHome = fleet
+      .view()
+      .map((backend) => (backend.id === home ? { ...backend, gated: 10 } : backend));
+    expect(strategy.pick(gatedAtHome, request(conversation(1, 3)))!.id).not.toBe(home);
+  });
+
   it("yields the warm backend to load as the engines' queues fill the fleet: the headroom shrinks to none", () => {
     const strategy = new PrefixAwareStrategy();
     const fleet = new Fleet();
