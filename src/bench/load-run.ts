@@ -9,7 +9,14 @@ import { performance } from "node:perf_hooks";
 import { type Dispatcher, Pool } from "undici";
 import { arrivalGaps } from "./arrivals.js";
 import { LatencyHistogram } from "./histogram.js";
-import type { ErrorKind, LoadMode, LoadOptions, LoadResult, ResponseObserver } from "./load-types.js";
+import type {
+  ErrorKind,
+  LoadMode,
+  LoadOptions,
+  LoadProgress,
+  LoadResult,
+  ResponseObserver,
+} from "./load-types.js";
 import { type CompletionSink, RequestHandler } from "./request-handler.js";
 import { type PreparedRequest, prepare } from "./request-spec.js";
 import { RunAbortError } from "./transport-errors.js";
@@ -293,19 +300,30 @@ export class LoadRun implements CompletionSink {
   #startProgress(): void {
     const onProgress = this.#options.onProgress;
     if (!onProgress) return;
-    const timer = setInterval(() => {
+    const report = (phase?: LoadProgress["phase"]) => {
       const now = performance.now();
-      const phase = !this.#issuing ? "drain" : now < this.#measureAt ? "warmup" : "measure";
       const { sent, ok, errors } = this.#result;
       onProgress({
-        phase,
+        phase: phase ?? (!this.#issuing ? "drain" : now < this.#measureAt ? "warmup" : "measure"),
         elapsedMs: now - this.#startAt,
         sent,
         ok,
         failed: errors.total,
         inflight: this.#inflight.size,
       });
-    }, this.#options.progressIntervalMs ?? 1_000);
+    };
+    // Each phase is reported as it begins, not only on the interval: on a starved event loop a
+    // short warm-up can pass between two ticks and never be shown.
+    const warmupMs = this.#measureAt - this.#startAt;
+    if (warmupMs > 0) {
+      report("warmup");
+      const measureTimer = setTimeout(() => {
+        if (this.#issuing) report("measure");
+      }, warmupMs);
+      measureTimer.unref();
+      this.#timers.push(measureTimer);
+    }
+    const timer = setInterval(report, this.#options.progressIntervalMs ?? 1_000);
     timer.unref();
     this.#timers.push(timer);
   }
