@@ -504,14 +504,14 @@ export const GATEWAY_OPTIONS = defineOptions({
     flag: "--kv-admission <bool>",
     env: ["SWITCHYARD_KV_ADMISSION"],
     envReadByCaller: true,
-    help: "hold each request in its backend's gateway queue while that engine's KV working set is full (backends with kv_cache_tokens only)",
+    help: "hold each request in its backend's gateway queue while that engine's KV working set is full (backends whose KV capacity is known: kv_cache_tokens, else the engine's own /metrics)",
   },
   kv_cache_tokens: {
     type: z.coerce.number().int().nonnegative().default(0),
     flag: "--kv-cache-tokens <n>",
     env: ["SWITCHYARD_KV_CACHE_TOKENS"],
     envReadByCaller: true,
-    help: "KV cache capacity in tokens of backends kv_cache_tokens_map does not name (0: unknown, not gated)",
+    help: "KV cache capacity in tokens of backends kv_cache_tokens_map does not name (0: what the engine states at /metrics, else not gated)",
   },
   kv_cache_tokens_map: {
     type: textMap(z.coerce.number().int().nonnegative()).default({}),

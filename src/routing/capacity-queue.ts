@@ -7,6 +7,7 @@
  * @module
  */
 import type { BackendState } from "./backend.js";
+import { type AbortSource, waitInQueue } from "./queue-wait.js";
 
 interface Waiter {
   serves: (backend: BackendState) => boolean;
@@ -15,12 +16,7 @@ interface Waiter {
   watches: boolean;
 }
 
-/** What tells a waiter its client went away: an `abort` event and an `aborted` flag. */
-export interface AbortSource {
-  readonly aborted: boolean;
-  once(event: "abort", listener: () => void): unknown;
-  removeListener(event: "abort", listener: () => void): unknown;
-}
+export type { AbortSource } from "./queue-wait.js";
 
 export type WaitOutcome = "woken" | "full" | "timeout" | "aborted";
 
@@ -65,19 +61,20 @@ export class CapacityQueue {
   ): Promise<WaitOutcome> {
     if (this.#waiters.length >= this.#maxLength || timeoutMs <= 0) return Promise.resolve("full");
     if (signal.aborted) return Promise.resolve("aborted");
-    return new Promise<WaitOutcome>((resolve) => {
-      const finish = (outcome: WaitOutcome) => {
-        clearTimeout(timer);
-        signal.removeListener("abort", onAbort);
+    const waiter: Waiter = { serves, wake: () => {}, watches };
+    return waitInQueue<WaitOutcome>({
+      join: (settle) => {
+        waiter.wake = () => settle("woken");
+        this.#waiters.push(waiter);
+      },
+      leave: () => {
         const index = this.#waiters.indexOf(waiter);
         if (index >= 0) this.#waiters.splice(index, 1);
-        resolve(outcome);
-      };
-      const onAbort = () => finish("aborted");
-      const waiter: Waiter = { serves, wake: () => finish("woken"), watches };
-      const timer = setTimeout(() => finish("timeout"), timeoutMs);
-      signal.once("abort", onAbort);
-      this.#waiters.push(waiter);
+      },
+      timeoutMs,
+      signal,
+      timedOut: "timeout",
+      aborted: "aborted",
     });
   }
 

@@ -9,6 +9,7 @@
  */
 import type { AbortSource } from "./capacity-queue.js";
 import { KvAdmission, type KvAdmissionSettings, type KvTurn } from "./kv-admission.js";
+import { waitInQueue } from "./queue-wait.js";
 
 export type KvGateSettings = Omit<KvAdmissionSettings, "capacityBlocks">;
 
@@ -112,32 +113,24 @@ export class KvGates {
   ): Promise<KvEntry> {
     if (signal.aborted) return Promise.resolve({ kind: "aborted" });
     const gate = this.#gateFor(backendId, capacityTokens);
-    return new Promise<KvEntry>((resolve) => {
-      let settled = false;
-      const finish = (entry: KvEntry) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal.removeListener("abort", onAbort);
-        resolve(entry);
-      };
-      const leave = (kind: "timeout" | "aborted") => {
-        if (gate.admission.withdraw(ticket)) finish({ kind });
-      };
-      const onAbort = () => leave("aborted");
-      const ticket: Ticket = {
-        session: turn.session,
-        blockHashes: turn.blockHashes,
-        outputTokens: turn.outputTokens,
-        admitted: () => finish({ kind: "admitted", release: this.#releaser(gate, ticket) }),
-      };
-      if (!gate.admission.enqueue(ticket)) {
-        resolve({ kind: "full" });
-        return;
-      }
-      const timer = setTimeout(() => leave("timeout"), Math.max(0, timeoutMs));
-      signal.once("abort", onAbort);
-      this.#pump(gate);
+    const ticket: Ticket = {
+      session: turn.session,
+      blockHashes: turn.blockHashes,
+      outputTokens: turn.outputTokens,
+      admitted: () => {},
+    };
+    if (!gate.admission.enqueue(ticket)) return Promise.resolve({ kind: "full" });
+    return waitInQueue<KvEntry>({
+      join: (settle) => {
+        ticket.admitted = () => settle({ kind: "admitted", release: this.#releaser(gate, ticket) });
+        this.#pump(gate);
+      },
+      // Admission took it out already when it was let through.
+      leave: () => gate.admission.withdraw(ticket),
+      timeoutMs,
+      signal,
+      timedOut: { kind: "timeout" },
+      aborted: { kind: "aborted" },
     });
   }
 

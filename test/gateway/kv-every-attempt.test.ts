@@ -119,9 +119,11 @@ describe("KV admission on every attempt", () => {
     // b runs 3 decode blocks: the hedge's 2 would pass its 4-block budget.
     const filler = chat(gateway, 192, { node: "b" });
     await eventually(() => held.b.length === 1);
+    // The filler's own hedge finds no other backend (it is pinned to b): the first no_backend.
+    await eventually(async () => (await hedgeCount(gateway, "no_backend")) === 1);
     const answer = chat(gateway, 128);
     await eventually(() => held.a.length === 1);
-    await eventually(async () => (await hedgeCount(gateway, "no_backend")) === 1);
+    await eventually(async () => (await hedgeCount(gateway, "no_backend")) === 2);
     expect(held.b).toHaveLength(1);
     expect(gateway.context.kvGates.queued("b")).toBe(0);
     chatCompletion(held.a[0]!);
