@@ -35,6 +35,7 @@ export function countAnswer(
   ctx.metrics.requests.inc(1, endpoint.name, model, backend, statusLabel(reply.raw.statusCode));
   ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, endpoint.name, model);
   if (ctx.ledger && entry) ctx.ledger.record(ledgerRowOf(request, reply, endpoint, entry, ctx.config));
-  endRequestTrace(request, reply, !reply.raw.writableFinished);
+  // Asked only with a trace: Node computes writableFinished from the response and its socket.
+  if (request.trace) endRequestTrace(request, reply, !reply.raw.writableFinished);
   endRouteTrail(request, reply, endpoint.name);
 }
