@@ -14,6 +14,8 @@
  * length.
  * @module
  */
+// From perf_hooks, not the global: `globalThis.performance` is a getter, a call on every use.
+import { performance } from "node:perf_hooks";
 import type { GatewayConfig } from "../config/schema.js";
 import { ClientGone } from "../upstream/client-gone.js";
 import { requestTimer } from "./request-timer.js";
@@ -30,6 +32,8 @@ function limitMs(seconds: number): number {
 }
 
 export class RequestDeadline {
+  /** When the request arrived, on `clock`'s scale. */
+  readonly startedAt: number;
   /** When the request's answer must have started, on `clock`'s scale; Infinity: never. */
   readonly at: number;
   readonly #clock: Clock;
@@ -49,7 +53,8 @@ export class RequestDeadline {
     stallMs = Number.POSITIVE_INFINITY,
   ) {
     this.#clock = clock;
-    this.at = clock() + requestTimeoutMs;
+    this.startedAt = clock();
+    this.at = this.startedAt + requestTimeoutMs;
     this.#attemptLimitMs = attemptLimitMs;
     this.stallMs = stallMs;
   }

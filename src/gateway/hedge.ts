@@ -9,6 +9,8 @@
  * abandoned, never as a failure of its backend: it was cancelled, not failed.
  * @module
  */
+// From perf_hooks, not the global: `globalThis.performance` is a getter, a call on every use.
+import { performance } from "node:perf_hooks";
 import { ClientGone } from "../upstream/client-gone.js";
 import type { StallWatcher } from "./deadline.js";
 

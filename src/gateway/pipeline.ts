@@ -11,6 +11,8 @@
  * are cut) and is counted against the backend.
  * @module
  */
+// From perf_hooks, not the global: `globalThis.performance` is a getter, a call on every use.
+import { performance } from "node:perf_hooks";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { lazyPromptBlocks } from "../protocol/prompt-blocks.js";
 import type { BackendState } from "../routing/backend.js";
@@ -41,10 +43,10 @@ import type { ContinueStream } from "./stream-resume.js";
 
 interface Selection {
   /** Healthy, circuit closed, not yet tried, under cap. */
-  available: BackendState[];
+  available: readonly BackendState[];
   /** Healthy and circuit closed but at their cap. */
-  full: BackendState[];
-  excluded: string[];
+  full: readonly BackendState[];
+  excluded: readonly string[];
 }
 
 export async function proxy(
@@ -94,7 +96,8 @@ export async function proxy(
     : proxied.rawBody;
 
   const clientGone = new ClientGone();
-  reply.raw.once("close", () => {
+  // `on`, not `once`: a response closes once, and `once` wraps the listener anew on every request.
+  reply.raw.on("close", () => {
     if (reply.raw.writableFinished) return;
     clientGone.abort();
     // fastify's onResponse runs only for answers that finish: an answer the client left is counted here.
@@ -113,7 +116,7 @@ export async function proxy(
   const failures: AttemptFailure[] = [];
   const deadline = RequestDeadline.start(ctx.config, proxied.fields.stream);
   // A wait for capacity ends at queue_timeout (429), or earlier at the request's deadline (504).
-  const queueTimeoutAt = performance.now() + ctx.config.queue_timeout * 1000;
+  const queueTimeoutAt = deadline.startedAt + ctx.config.queue_timeout * 1000;
   const queueDeadline = Math.min(queueTimeoutAt, deadline.at);
   let lastSelection: Selection | undefined;
   let queuedMs = 0;
@@ -483,27 +486,50 @@ function failedError(model: string, failures: readonly AttemptFailure[]): Gatewa
 /** Average pause between two tries of a backend whose global cap was reached (shared state). */
 const GLOBAL_CAP_POLL_MS = 50;
 
+/** An empty list shared by every selection that excludes nothing. */
+const NONE: readonly never[] = Object.freeze([]);
+
 function select(
   serving: readonly BackendState[],
   tried: ReadonlySet<string>,
   globallyFull?: ReadonlySet<string>,
 ): Selection {
-  const selection: Selection = { available: [], full: [], excluded: [] };
   const now = performance.now();
-  for (const backend of serving) {
-    if (tried.has(backend.id)) selection.excluded.push(`${backend.id}: tried`);
-    else if (waitingFor(backend, now)) selection.excluded.push(`${backend.id}: retry later`);
-    else if (backend.draining) selection.excluded.push(`${backend.id}: draining`);
-    else if (!backend.healthy) selection.excluded.push(`${backend.id}: unhealthy`);
-    else if (!backend.circuit.canAttempt())
-      selection.excluded.push(`${backend.id}: circuit ${backend.circuit.state}`);
-    else if (backend.outlier.ejected(now)) selection.excluded.push(`${backend.id}: ejected`);
-    else if (!backend.hasCapacity || globallyFull?.has(backend.id)) {
-      selection.full.push(backend);
-      selection.excluded.push(`${backend.id}: full`);
-    } else selection.available.push(backend);
+  let index = 0;
+  while (index < serving.length && exclusion(serving[index]!, tried, globallyFull, now) === undefined)
+    index++;
+  // The usual case, every backend eligible: the list is `serving` itself, nothing is copied.
+  if (index === serving.length) return { available: serving, full: NONE, excluded: NONE };
+  const available = serving.slice(0, index);
+  const full: BackendState[] = [];
+  const excluded: string[] = [];
+  for (; index < serving.length; index++) {
+    const backend = serving[index]!;
+    const why = exclusion(backend, tried, globallyFull, now);
+    if (why === undefined) available.push(backend);
+    else {
+      if (why === "full") full.push(backend);
+      excluded.push(`${backend.id}: ${why}`);
+    }
   }
-  return selection;
+  return { available, full, excluded };
+}
+
+/** Why `backend` cannot take the request now; undefined when it can. */
+function exclusion(
+  backend: BackendState,
+  tried: ReadonlySet<string>,
+  globallyFull: ReadonlySet<string> | undefined,
+  now: number,
+): string | undefined {
+  if (tried.has(backend.id)) return "tried";
+  if (waitingFor(backend, now)) return "retry later";
+  if (backend.draining) return "draining";
+  if (!backend.healthy) return "unhealthy";
+  if (!backend.circuit.canAttempt()) return `circuit ${backend.circuit.state}`;
+  if (backend.outlier.ejected(now)) return "ejected";
+  if (!backend.hasCapacity || globallyFull?.has(backend.id)) return "full";
+  return undefined;
 }
 
 /** The 504 of a request whose answer did not start in time, naming each attempt and why it failed. */

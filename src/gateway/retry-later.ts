@@ -5,6 +5,8 @@
  * key down on its own `Retry-After`.
  * @module
  */
+// From perf_hooks, not the global: `globalThis.performance` is a getter, a call on every use.
+import { performance } from "node:perf_hooks";
 import type { BackendState } from "../routing/backend.js";
 
 export interface NotBefore {

@@ -14,7 +14,7 @@ export interface RoutePick {
   picked: string;
   candidates: string[];
   /** `backend: reason` for each backend serving the model that was passed by. */
-  excluded: string[];
+  excluded: readonly string[];
   /** Why this attempt failed, when it did (the next pick follows). */
   failure?: string;
 }

@@ -13,6 +13,8 @@
  * nothing follows the end of a request.
  * @module
  */
+// From perf_hooks, not the global: `globalThis.performance` is a getter, a call on every use.
+import { performance } from "node:perf_hooks";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ANTHROPIC_VERSION } from "../protocol/translate/openai-to-anthropic.js";
 import type { BackendState } from "../routing/backend.js";

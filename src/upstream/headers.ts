@@ -76,5 +76,7 @@ export function clientResponseHeaders(
   for (const name in upstream) {
     if (!HOP_BY_HOP.has(name)) headers[name] = upstream[name];
   }
-  return Object.assign(headers, extra);
+  // A loop, not Object.assign, which sets each property through the generic path (~250 instructions each).
+  for (const name in extra) headers[name] = extra[name];
+  return headers;
 }
