@@ -22,10 +22,7 @@ export interface RoutingHints {
   resume: boolean | undefined;
 }
 
-/**
- * Reads the headers object once: each `request.headers` goes through fastify's getter and Node's,
- * a few hundred instructions a time on the request path.
- */
+/** Reads `request.headers` once: each read goes through fastify's getter and then Node's. */
 export function routingHints(request: FastifyRequest): RoutingHints {
   const headers = request.headers;
   const node = (request.query as { node?: unknown }).node;
