@@ -64,7 +64,7 @@ export function respond(options: RespondOptions): RelayOutcome | Promise<RelayOu
   if (response.statusCode >= 400 && !translator.pipesBytes) return sendTranslatedError(options);
   const contentType = String(response.headers["content-type"] ?? "");
   const isEventStream = contentType.startsWith("text/event-stream");
-  // Nothing must read the stream: it goes as bytes, unparsed (the fast path).
+  // A stream something must read is pumped; any other goes as bytes, unparsed (the fast path).
   if (isEventStream && response.statusCode < 300 && (!translator.pipesBytes || parsesStream(options))) {
     return pumpStream(options);
   }

@@ -104,7 +104,8 @@ export function streamTooLong(limit: number): Error {
 }
 
 type Drained =
-  | { kind: "ended" }
+  /** The upstream ended and the client's stream was closed, or is once `kept` is (beforeEnd). */
+  | { kind: "ended"; kept?: Promise<void> | undefined }
   | { kind: "client_gone" }
   | { kind: "broken"; error: Error }
   /** The converter threw: the stream cannot go on, but the upstream is not to blame. */
@@ -115,10 +116,13 @@ export async function pumpEvents(options: PumpOptions): Promise<RelayOutcome> {
   let body = sourceOf(options.body);
   const budget = { left: options.maxBytes ?? Number.POSITIVE_INFINITY, limit: options.maxBytes ?? 0 };
   for (;;) {
-    const drained = await drain(raw, body, converter, options.onUsage, budget);
+    const drained = await drain(raw, body, options, budget);
     if (drained.kind === "ended" || drained.kind === "client_gone") {
-      const outcome = drained.kind === "ended" && !raw.destroyed ? "complete" : "client_gone";
-      if (outcome === "complete") await endStream(raw, converter, options.beforeEnd);
+      const outcome = drained.kind === "ended" ? "complete" : "client_gone";
+      if (drained.kind === "ended" && drained.kept) {
+        await drained.kept;
+        raw.end();
+      }
       recovery?.close(outcome);
       return outcome;
     }
@@ -131,19 +135,6 @@ export async function pumpEvents(options: PumpOptions): Promise<RelayOutcome> {
     recovery?.close("upstream_broke");
     return "upstream_broke";
   }
-}
-
-/** The converter's closing frames, then the end, once what must happen first has. */
-async function endStream(raw: Writable, converter: StreamConverter, beforeEnd: PumpOptions["beforeEnd"]) {
-  const tail = converter.end().join("");
-  const kept = beforeEnd?.();
-  if (kept) {
-    if (tail !== "") raw.write(tail);
-    await kept;
-    raw.end();
-    return;
-  }
-  raw.end(tail);
 }
 
 function sourceOf(body: BodySource | Readable): BodySource {
@@ -172,12 +163,11 @@ function failure(drained: Extract<Drained, { error: Error }>): [number, string] 
 function drain(
   raw: Writable,
   body: BodySource,
-  converter: StreamConverter,
-  onUsage: PumpOptions["onUsage"],
+  options: PumpOptions,
   budget: { left: number; limit: number },
 ): Promise<Drained> {
   return new Promise<Drained>((resolve) => {
-    new EventDrain(raw, converter, onUsage, budget, resolve).take(body);
+    new EventDrain(raw, options, budget, resolve).take(body);
   });
 }
 
@@ -189,6 +179,7 @@ class EventDrain implements BodySink {
   readonly #raw: Writable;
   readonly #converter: StreamConverter;
   readonly #onUsage: PumpOptions["onUsage"];
+  readonly #beforeEnd: PumpOptions["beforeEnd"];
   readonly #budget: { left: number; limit: number };
   readonly #resolve: (drained: Drained) => void;
   readonly #decoder = new StringDecoder("utf8");
@@ -211,14 +202,14 @@ class EventDrain implements BodySink {
 
   constructor(
     raw: Writable,
-    converter: StreamConverter,
-    onUsage: PumpOptions["onUsage"],
+    options: PumpOptions,
     budget: { left: number; limit: number },
     resolve: (drained: Drained) => void,
   ) {
     this.#raw = raw;
-    this.#converter = converter;
-    this.#onUsage = onUsage;
+    this.#converter = options.converter;
+    this.#onUsage = options.onUsage;
+    this.#beforeEnd = options.beforeEnd;
     this.#budget = budget;
     this.#resolve = resolve;
     this.#parser = createParser({ onEvent: (event) => this.#onEvent(event) });
@@ -256,11 +247,30 @@ class EventDrain implements BodySink {
     return room;
   }
 
+  /**
+   * The last frames and the converter's closing ones go out with the response's end, in the turn the
+   * upstream ended in: one socket write with the chunked terminator, not one more after a promise.
+   */
   end(): void {
     if (this.#settled) return;
     this.#parser.feed(this.#decoder.end());
-    if (!this.#settled) this.#flush();
-    this.#settle({ kind: "ended" });
+    if (this.#settled) return;
+    if (this.#raw.destroyed) return this.#settle({ kind: "client_gone" });
+    let frames: string;
+    try {
+      frames = this.#batch + this.#converter.end().join("");
+    } catch (error) {
+      this.#flush();
+      return this.#settle({ kind: "unconvertible", error: error as Error });
+    }
+    this.#batch = "";
+    const kept = this.#beforeEnd?.();
+    if (kept) {
+      if (frames !== "") this.#raw.write(frames);
+    } else {
+      this.#raw.end(frames);
+    }
+    this.#settle({ kind: "ended", kept });
   }
 
   error(error: Error): void {

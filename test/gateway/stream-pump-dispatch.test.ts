@@ -5,8 +5,8 @@
  * a resume onto a second upstream answer.
  */
 import { once } from "node:events";
-import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type RequestListener, request, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { Writable } from "node:stream";
 import { Pool } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -239,5 +239,37 @@ describe("pumpEvents fed by the call's handler", () => {
     expect(text()).toBe(`${chunk("a")}${chunk("b")}data: [DONE]\n\n`);
     expect(errors).toHaveLength(1);
     expect(closed).toEqual(["complete"]);
+  });
+
+  it("sends the last frames and the response's end in one socket write", async () => {
+    const call = await upstream((_req, res) => {
+      startStream(res);
+      res.write(chunk("a"), () => setImmediate(() => res.end(`${chunk("b")}data: [DONE]\n\n`)));
+    });
+    type Writev = (chunks: Array<{ chunk: unknown }>, callback: (error?: Error | null) => void) => void;
+    const writes: string[] = [];
+    let pumped: Promise<string> | undefined;
+    const front = createServer((_request, response) => {
+      const socket = response.socket as Socket & { _writev: Writev };
+      const writev = socket._writev.bind(socket);
+      socket._writev = (chunks, callback) => {
+        writes.push(chunks.map(({ chunk: piece }) => String(piece)).join(""));
+        writev(chunks, callback);
+      };
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      pumped = call().then((answer) =>
+        pumpEvents({ raw: response, body: answerSource(answer), converter: openai() }),
+      );
+    });
+    servers.push(front);
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    const { port } = front.address() as AddressInfo;
+    const answered = request({ port, host: "127.0.0.1", method: "GET" }).end();
+    const [response] = (await once(answered, "response")) as [NodeJS.ReadableStream];
+    let text = "";
+    for await (const piece of response) text += String(piece);
+    expect(await pumped).toBe("complete");
+    expect(text).toBe(`${chunk("a")}${chunk("b")}data: [DONE]\n\n`);
+    expect(writes.at(-1)).toMatch(/data: \[DONE\]\n\n\r\n0\r\n\r\n$/);
   });
 });

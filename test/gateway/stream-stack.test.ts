@@ -63,10 +63,12 @@ async function brokenThenResumed(
   }, onBroken);
   const body = new PassThrough();
   const pumped = pumpEvents({ raw, body, converter: stack([resume, ...above], top), recovery: resume });
+  // Heard from the start: the response may end, and finish, in the turn the upstream ends in.
+  const finished = once(raw, "finish");
   body.write(sse(first));
   body.destroy(new Error("connection reset"));
   const outcome = await pumped;
-  await once(raw, "finish");
+  await finished;
   return { outcome, text: written.join(""), prefills, release, onBroken };
 }
 
