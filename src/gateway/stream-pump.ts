@@ -255,13 +255,17 @@ class EventDrain implements BodySink {
     if (this.#settled) return;
     this.#parser.feed(this.#decoder.end());
     if (this.#settled) return;
-    if (this.#raw.destroyed) return this.#settle({ kind: "client_gone" });
+    if (this.#raw.destroyed) {
+      this.#settle({ kind: "client_gone" });
+      return;
+    }
     let frames: string;
     try {
       frames = this.#batch + this.#converter.end().join("");
     } catch (error) {
       this.#flush();
-      return this.#settle({ kind: "unconvertible", error: error as Error });
+      this.#settle({ kind: "unconvertible", error: error as Error });
+      return;
     }
     this.#batch = "";
     const kept = this.#beforeEnd?.();
