@@ -73,22 +73,15 @@ export function pipeBytes(
   const flow = pipe.forward(response as Required<Pick<UpstreamAnswer, "forward">>);
   if (pipe.ended) return "complete";
   if (pipe.failure) return brokenPipe(options, protocol, isEventStream, pipe.failure);
-  return new Promise<RelayOutcome>((resolve) => {
-    let settled = false;
-    const settle = (outcome: RelayOutcome) => {
-      if (settled) return;
-      settled = true;
-      resolve(outcome);
-    };
-    pipe.onError = (error) => settle(brokenPipe(options, protocol, isEventStream, error));
-    raw.once("close", () => {
-      if (!raw.writableFinished) {
-        flow.abort();
-        settle("client_gone");
-      }
-    });
-    raw.once("finish", () => settle("complete"));
-  });
+  return pipeOutcome(
+    options,
+    protocol,
+    isEventStream,
+    () => flow.abort(),
+    (fail) => {
+      pipe.onError = fail;
+    },
+  );
 }
 
 function pipeReadable(
@@ -98,6 +91,30 @@ function pipeReadable(
   taps: BodyTaps,
 ): Promise<RelayOutcome> {
   const { raw, response } = options;
+  const outcome = pipeOutcome(
+    options,
+    protocol,
+    isEventStream,
+    () => response.body.destroy(),
+    (fail) => response.body.once("error", fail),
+  );
+  forwardBody(response.body, raw, taps);
+  return outcome;
+}
+
+/**
+ * How a pipe under way ends, once: `complete` when the client's response finishes, `client_gone`
+ * when it closes first (the upstream is then let go), or the broken pipe's outcome when the
+ * upstream fails mid-body.
+ */
+function pipeOutcome(
+  options: RelayOptions,
+  protocol: Protocol,
+  isEventStream: boolean,
+  letUpstreamGo: () => void,
+  onUpstreamError: (fail: (error: Error) => void) => void,
+): Promise<RelayOutcome> {
+  const { raw } = options;
   return new Promise<RelayOutcome>((resolve) => {
     let settled = false;
     const settle = (outcome: RelayOutcome) => {
@@ -105,17 +122,14 @@ function pipeReadable(
       settled = true;
       resolve(outcome);
     };
+    onUpstreamError((error) => settle(brokenPipe(options, protocol, isEventStream, error)));
     raw.once("close", () => {
       if (!raw.writableFinished) {
-        response.body.destroy();
+        letUpstreamGo();
         settle("client_gone");
       }
     });
     raw.once("finish", () => settle("complete"));
-    response.body.once("error", (error: Error) =>
-      settle(brokenPipe(options, protocol, isEventStream, error)),
-    );
-    forwardBody(response.body, raw, taps);
   });
 }
 
