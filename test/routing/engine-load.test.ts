@@ -93,9 +93,19 @@ describe("EngineLoadScraper reading the engine simulator", () => {
           { timeout: 10_000 },
         )
         .toBe(4);
-      const samples = parsePrometheusText((await getWithDeadline(pool, "/metrics", 2000)).text);
-      expect(sumSamples(samples, "vllm:num_requests_running", { model_name: "m" })).toBe(2);
-      expect(sumSamples(samples, "vllm:num_requests_waiting", { model_name: "m" })).toBe(4 - 2);
+      // A request that arrived after the engine's last step waits until its next one, so the split
+      // settles a step after all four are queued: poll it rather than read it once.
+      await expect
+        .poll(
+          async () => {
+            const samples = parsePrometheusText((await getWithDeadline(pool, "/metrics", 2000)).text);
+            const running = sumSamples(samples, "vllm:num_requests_running", { model_name: "m" });
+            const waiting = sumSamples(samples, "vllm:num_requests_waiting", { model_name: "m" });
+            return { running, waiting };
+          },
+          { timeout: 10_000 },
+        )
+        .toEqual({ running: 2, waiting: 4 - 2 });
       // The simulator states its cache as vLLM does; the default profile holds 400,000 tokens.
       expect(backend.engineKvTokens).toBe(400_000);
     } finally {
