@@ -38,6 +38,20 @@ export interface BackendView {
   readonly models: readonly string[];
 }
 
+/**
+ * This gateway's requests for a backend: in flight, and waiting at its KV admission gate. A gated
+ * request will run there, so every load-based strategy counts it; leaving it out made
+ * `least_loaded` pile turns onto the gate whose engine admission keeps idle-looking.
+ */
+export function ownRequests(backend: BackendView): number {
+  return backend.inflight + (backend.gated ?? 0);
+}
+
+/** {@link ownRequests} plus what the engine reports beyond ours (`queueDepth`). */
+export function requestLoad(backend: BackendView): number {
+  return ownRequests(backend) + backend.queueDepth;
+}
+
 /** How busy a backend's connection pool is, by origin; zeros where no pool is known. */
 export type UpstreamFigures = (origin: string) => PoolFigures;
 

@@ -2,7 +2,7 @@
  * Latency: the backend with the lowest peak-EWMA time to first byte, scaled by its queue.
  * @module
  */
-import type { BackendView } from "../backend.js";
+import { type BackendView, ownRequests } from "../backend.js";
 import { LowestScore } from "./lowest-score.js";
 import type { Outcome, RoutingRequest, Strategy } from "./strategy.js";
 
@@ -35,7 +35,7 @@ interface Estimate {
  * relaxes toward zero with the same τ, so a backend that spiked and then got no traffic is tried
  * again (its next sample puts the estimate back on evidence).
  *
- * Score = estimate × (inflight + 1), lowest wins, ties rotate. A backend with no sample yet scores 0
+ * Score = estimate × (own requests + 1: in flight and KV-gated), lowest wins, ties rotate. A backend with no sample yet scores 0
  * while it has nothing in flight, so a new backend is explored at once; while its first requests are
  * in flight it is scored as if it were as fast as the best sampled candidate, so it is not flooded
  * before its first answer arrives.
@@ -93,10 +93,9 @@ export class LatencyStrategy implements Strategy {
 
   readonly #score = (backend: BackendView): number => {
     const estimate = this.#estimates.get(backend.id);
-    if (estimate === undefined) {
-      return backend.inflight === 0 ? 0 : this.#bestKnownMs * (backend.inflight + 1);
-    }
-    return this.#current(estimate) * (backend.inflight + 1);
+    const own = ownRequests(backend);
+    if (estimate === undefined) return own === 0 ? 0 : this.#bestKnownMs * (own + 1);
+    return this.#current(estimate) * (own + 1);
   };
 
   /** The estimate as of this pick, relaxed toward zero since its last sample. */

@@ -2,14 +2,12 @@
  * Least connections: the backend this gateway has the fewest requests in flight to.
  * @module
  */
-import type { BackendView } from "../backend.js";
+import { type BackendView, ownRequests } from "../backend.js";
 import { LowestScore } from "./lowest-score.js";
 import type { RoutingRequest, Strategy } from "./strategy.js";
 
-const inflight = (backend: BackendView): number => backend.inflight;
-
 /**
- * Picks the candidate with the fewest in-flight requests. Ties rotate, so equally idle backends
+ * Picks the candidate with the fewest requests in flight (or waiting at its KV admission gate). Ties rotate, so equally idle backends
  * share load. Reads only the gateway's own count; `least_loaded` also weighs the backend's queue and
  * capacity.
  */
@@ -18,6 +16,6 @@ export class LeastConnectionsStrategy implements Strategy {
   readonly #lowest = new LowestScore();
 
   pick<T extends BackendView>(candidates: readonly T[], request: RoutingRequest): T | undefined {
-    return this.#lowest.pick(candidates, inflight, request.model);
+    return this.#lowest.pick(candidates, ownRequests, request.model);
   }
 }

@@ -2,7 +2,7 @@
  * Least loaded: capacity-aware, the backend with the lowest share of its capacity in use.
  * @module
  */
-import type { BackendView } from "../backend.js";
+import { type BackendView, requestLoad } from "../backend.js";
 import { LowestScore } from "./lowest-score.js";
 import type { RoutingRequest, Strategy } from "./strategy.js";
 
@@ -14,13 +14,13 @@ import type { RoutingRequest, Strategy } from "./strategy.js";
 export const UNCAPPED_CAPACITY = 64;
 
 /**
- * A backend's load as a fraction of its capacity: (inflight + queueDepth) ÷ maxConnections, with
+ * A backend's load as a fraction of its capacity: its {@link requestLoad} ÷ maxConnections, with
  * {@link UNCAPPED_CAPACITY} standing in for "no cap". `queueDepth` is what the engine itself reports
  * beyond our requests, so traffic from other gateways counts too.
  */
 export function loadRatio(backend: BackendView): number {
   const capacity = backend.maxConnections > 0 ? backend.maxConnections : UNCAPPED_CAPACITY;
-  return (backend.inflight + backend.queueDepth) / capacity;
+  return requestLoad(backend) / capacity;
 }
 
 /** Picks the candidate with the lowest {@link loadRatio}; ties rotate. */

@@ -2,7 +2,7 @@
  * Power of two choices: two distinct random candidates, the less loaded of them wins.
  * @module
  */
-import type { BackendView } from "../backend.js";
+import { type BackendView, requestLoad } from "../backend.js";
 import type { RoutingRequest, Strategy } from "./strategy.js";
 
 export interface PowerOfTwoOptions {
@@ -10,12 +10,8 @@ export interface PowerOfTwoOptions {
   readonly random?: () => number;
 }
 
-function load(backend: BackendView): number {
-  return backend.inflight + backend.queueDepth;
-}
-
 /**
- * Samples two distinct candidates and takes the one with fewer requests (inflight + queueDepth);
+ * Samples two distinct candidates and takes the one with fewer requests (`requestLoad`);
  * on a tie, the first sampled (itself random). Nearly as balanced as a full least-loaded scan, but
  * the randomness keeps several gateway replicas with stale load figures from all herding onto the
  * same idle backend. The single most loaded candidate is never chosen when loads differ.
@@ -37,6 +33,6 @@ export class PowerOfTwoStrategy implements Strategy {
     if (second >= first) second++;
     const a = candidates[first]!;
     const b = candidates[second]!;
-    return load(b) < load(a) ? b : a;
+    return requestLoad(b) < requestLoad(a) ? b : a;
   }
 }

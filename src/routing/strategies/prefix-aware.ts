@@ -13,7 +13,7 @@
  * replica) the key picks the backend on a consistent-hash ring that every replica builds alike.
  * @module
  */
-import type { BackendView } from "../backend.js";
+import { type BackendView, requestLoad } from "../backend.js";
 import { CachedBlocks } from "./cached-blocks.js";
 import { DEFAULT_VIRTUAL_NODES, hashString, RingCache } from "./hash-ring.js";
 import { loadRatio } from "./least-loaded.js";
@@ -44,10 +44,6 @@ const NO_BLOCKS: readonly number[] = [];
 const OVER_BOUND = -1;
 /** Wraps the tie-breaking turn well inside the safe-integer range. */
 const TURN_WRAP = 1_000_000_007;
-
-function load(backend: BackendView): number {
-  return backend.inflight + backend.queueDepth + (backend.gated ?? 0);
-}
 
 /**
  * For each request:
@@ -129,7 +125,8 @@ export class PrefixAwareStrategy implements Strategy {
     let bestIndex = 0;
     let tied = 0;
     for (let index = 0; index < candidates.length; index++) {
-      const match = load(candidates[index]!) + 1 > bound ? OVER_BOUND : Math.max(matches[index]!, common);
+      const match =
+        requestLoad(candidates[index]!) + 1 > bound ? OVER_BOUND : Math.max(matches[index]!, common);
       matches[index] = match;
       if (match > best) {
         best = match;
@@ -182,7 +179,7 @@ export class PrefixAwareStrategy implements Strategy {
       const start = ring.locate(hashString(key));
       for (let step = 0; step < ring.size; step++) {
         const owner = ring.ownerAt(start + step);
-        if (matches[owner] === best && load(candidates[owner]!) + 1 <= even) return candidates[owner]!;
+        if (matches[owner] === best && requestLoad(candidates[owner]!) + 1 <= even) return candidates[owner]!;
       }
     }
     const count = candidates.length;
@@ -211,7 +208,7 @@ export class PrefixAwareStrategy implements Strategy {
     let total = 1;
     let used = 0;
     for (const candidate of candidates) {
-      total += load(candidate);
+      total += requestLoad(candidate);
       used += loadRatio(candidate);
     }
     const headroom = Math.max(0, 1 - used / candidates.length);

@@ -3,7 +3,7 @@
  * reused, with a load bound so one hot prefix cannot overload that backend.
  * @module
  */
-import type { BackendView } from "../backend.js";
+import { type BackendView, requestLoad } from "../backend.js";
 import { DEFAULT_VIRTUAL_NODES, hashString, RingCache } from "./hash-ring.js";
 import { LeastLoadedStrategy } from "./least-loaded.js";
 import type { RoutingRequest, Strategy } from "./strategy.js";
@@ -20,14 +20,10 @@ export interface PrefixCacheOptions {
 export const DEFAULT_PREFIX_CHARS = 256;
 export const DEFAULT_EPSILON = 0.25;
 
-function load(backend: BackendView): number {
-  return backend.inflight + backend.queueDepth;
-}
-
 /**
  * Consistent hashing with bounded loads (Mirrokni, Thorup, Zadimoghaddam, 2018). The first
  * `prefixChars` characters of `promptPrefix` are hashed onto a ring of the candidates; walking
- * clockwise from there, the first backend whose load (inflight + queueDepth) is at most
+ * clockwise from there, the first backend whose load (`requestLoad`: inflight, gated, queueDepth) is at most
  * ceil((1 + ε) × average load, this request included) takes the request. Such a backend always
  * exists, and a prefix only leaves its home backend while that backend is above the bound, then
  * lands on the same next one each time, so the overflow also finds a warm cache.
@@ -62,7 +58,7 @@ export class PrefixCacheStrategy implements Strategy {
     // Usually ends at the first point; only an overloaded home makes it walk on.
     for (let step = 0; step < ring.size; step++) {
       const candidate = candidates[ring.ownerAt(start + step)]!;
-      if (load(candidate) <= bound) return candidate;
+      if (requestLoad(candidate) <= bound) return candidate;
     }
     return this.#fallback.pick(candidates, request);
   }
@@ -74,7 +70,7 @@ export class PrefixCacheStrategy implements Strategy {
   /** ceil((1 + ε) × (total load + 1) ÷ candidates). */
   #bound(candidates: readonly BackendView[]): number {
     let total = 1;
-    for (const candidate of candidates) total += load(candidate);
+    for (const candidate of candidates) total += requestLoad(candidate);
     // The small epsilon keeps float error (1.1 × 10 = 11.000000000000002) from adding a whole request.
     return Math.ceil(((1 + this.#epsilon) * total) / candidates.length - 1e-9);
   }
